@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "auditree",
+    products: [
+        .executable(name: "auditree", targets: ["auditree"]),
+        .library(name: "AuditreeKit", targets: ["AuditreeKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libaudit supplies the arch, syscall and record-type tables (Debian: libaudit-dev).
+        .systemLibrary(
+            name: "CAudit", pkgConfig: "audit",
+            providers: [.apt(["libaudit-dev"])]),
+        // libauparse is the reference parser; only the tests link it (Debian: libauparse-dev).
+        .systemLibrary(
+            name: "CAuparse", pkgConfig: "auparse",
+            providers: [.apt(["libauparse-dev"])]),
+        .target(
+            name: "AuditreeKit",
+            dependencies: ["CAudit", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Rules/default-rules.yaml")]),
+        .executableTarget(
+            name: "auditree",
+            dependencies: [
+                "AuditreeKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "AuditreeKitTests",
+            dependencies: ["AuditreeKit", "CAuparse"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

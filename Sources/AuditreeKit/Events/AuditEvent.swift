@@ -1,0 +1,108 @@
+/// Where a record sits in the input, for reports and diagnostics.
+public struct LogLocation: Hashable, Sendable, Comparable {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public static func < (lhs: LogLocation, rhs: LogLocation) -> Bool { (lhs.file, lhs.line) < (rhs.file, rhs.line) }
+}
+
+/// The records of one audit event: those sharing a node and a `msg=audit(...)` stamp.
+public struct AuditEvent: Sendable {
+    public var node: String?
+    public var stamp: EventStamp
+    public var isDaemon: Bool
+    public var syscall: SyscallRecord?
+    /// Location of the SYSCALL record, or of the first record when there is none.
+    public var location: LogLocation
+    public var execve: [ExecveRecord] = []
+    public var cwd: LogString?
+    public var paths: [PathRecord] = []
+    public var proctitle: [LogString]?
+    public var recordCount = 0
+
+    public init(node: String?, stamp: EventStamp, isDaemon: Bool, location: LogLocation) {
+        self.node = node
+        self.stamp = stamp
+        self.isDaemon = isDaemon
+        self.location = location
+    }
+
+    mutating func add(_ record: Record, file: String) {
+        recordCount += 1
+        switch record.body {
+        case .syscall(let body):
+            if syscall == nil {
+                syscall = body
+                location = LogLocation(file: file, line: record.line)
+            }
+        case .execve(let body): execve.append(body)
+        case .cwd(let value): if cwd == nil { cwd = value }
+        case .path(let body): paths.append(body)
+        case .proctitle(let value): if proctitle == nil { proctitle = value }
+        case .none: break
+        }
+    }
+
+    /// The command line from the EXECVE records, joining split arguments.
+    public var arguments: ArgumentVector { ArgumentVector(execve) }
+}
+
+/// A command line rebuilt from EXECVE records.
+public struct ArgumentVector: Sendable, Equatable {
+    public var arguments: [LogString]
+    /// False when `argc` promised more than was logged, or a split argument lost a piece.
+    public var isComplete: Bool
+
+    public init(arguments: [LogString], isComplete: Bool) {
+        self.arguments = arguments
+        self.isComplete = isComplete
+    }
+
+    init(_ records: [ExecveRecord]) {
+        var whole: [Int: LogString] = [:]
+        var chunks: [Int: [(chunk: Int, value: LogString)]] = [:]
+        var declaredLengths: [Int: Int] = [:]
+        var argc: Int?
+        for record in records {
+            if let count = record.argc, argc == nil { argc = count }
+            for argument in record.arguments {
+                if let chunk = argument.chunk {
+                    chunks[argument.index, default: []].append((chunk, argument.value))
+                } else if whole[argument.index] == nil {
+                    whole[argument.index] = argument.value
+                }
+            }
+            for (index, length) in record.splitLengths { declaredLengths[index] = length }
+        }
+        let highest = max(whole.keys.max() ?? -1, chunks.keys.max() ?? -1)
+        // Never trust argc for an allocation: only indices actually logged count.
+        let count = min(argc ?? (highest + 1), highest + 1)
+        var complete = argc.map { $0 == count } ?? false
+        var result: [LogString] = []
+        result.reserveCapacity(max(count, 0))
+        for index in 0..<max(count, 0) {
+            if let value = whole[index] {
+                result.append(value)
+            } else if let pieces = chunks[index] {
+                let sorted = pieces.sorted { $0.chunk < $1.chunk }
+                var bytes: [UInt8] = []
+                for (position, piece) in sorted.enumerated() {
+                    if piece.chunk != position { complete = false }
+                    bytes += piece.value.bytes
+                }
+                // The declared length counts the logged (hex when encoded) form.
+                if let declared = declaredLengths[index], declared != bytes.count, declared != bytes.count * 2 { complete = false }
+                result.append(LogString(bytes: bytes))
+            } else {
+                complete = false
+                result.append(LogString(bytes: []))
+            }
+        }
+        self.init(arguments: result, isComplete: complete)
+    }
+}

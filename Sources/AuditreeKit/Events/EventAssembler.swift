@@ -1,0 +1,85 @@
+/// Groups records into events by (node, stamp), never by adjacency.
+///
+/// auditd's files have no EOE records and may interleave the records of
+/// several events, so an event stays open until the log's own clock (the
+/// highest stamp seen so far) has moved `window` past it, or an EOE closes
+/// it. Run speed never matters: the same input closes the same events at the
+/// same points. Events leave in the order they were opened.
+public struct EventAssembler {
+    /// How far (in log milliseconds) the log may run ahead before an open event is closed.
+    public var window: Int64
+    /// At most this many open events; beyond it the oldest is closed (a flood of never-closed stamps).
+    public var maxOpenEvents: Int
+
+    private struct Key: Hashable {
+        var node: String?
+        var stamp: EventStamp
+        var isDaemon: Bool
+    }
+
+    private var open: [Key: Int] = [:]
+    private var slots: [AuditEvent?] = []
+    private var head = 0
+    private var highWater = Int64.min
+    public private(set) var eventCount = 0
+
+    public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000) {
+        self.window = window
+        self.maxOpenEvents = maxOpenEvents
+    }
+
+    public mutating func add(_ record: Record, file: String, emit: (AuditEvent) -> Void) {
+        let key = Key(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon)
+        if record.kind == .eoe {
+            if let slot = open.removeValue(forKey: key), var event = slots[slot] {
+                slots[slot] = nil
+                event.recordCount += 1
+                emit(event)
+            } else {
+                eventCount += 1  // an EOE whose event already closed stands alone
+            }
+            return
+        }
+        if let slot = open[key] {
+            slots[slot]!.add(record, file: file)
+        } else {
+            var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                                   location: LogLocation(file: file, line: record.line))
+            event.add(record, file: file)
+            open[key] = slots.count
+            slots.append(event)
+            eventCount += 1
+        }
+        if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
+        closeExpired(emit: emit)
+    }
+
+    /// Closes every open event, oldest first (end of input).
+    public mutating func flush(emit: (AuditEvent) -> Void) {
+        while head < slots.count { closeHead(emit: emit) }
+        slots.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    private mutating func closeExpired(emit: (AuditEvent) -> Void) {
+        while head < slots.count {
+            if let event = slots[head], !event.isDaemon, event.stamp.time >= highWater - window, open.count <= maxOpenEvents {
+                break
+            }
+            closeHead(emit: emit)
+        }
+        if head > 4096 && head * 2 > slots.count {
+            slots.removeFirst(head)
+            for (key, slot) in open { open[key] = slot - head }
+            head = 0
+        }
+    }
+
+    private mutating func closeHead(emit: (AuditEvent) -> Void) {
+        defer { head += 1 }
+        guard let event = slots[head] else { return }
+        slots[head] = nil
+        open[Key(node: event.node, stamp: event.stamp, isDaemon: event.isDaemon)] = nil
+        emit(event)
+    }
+}

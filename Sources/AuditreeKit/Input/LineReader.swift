@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Streams the lines of a byte source through one reused buffer.
+///
+/// This is the only place in the engine that touches raw memory: it owns the
+/// buffer, finds line ends with `memchr`, and hands every line to the caller as
+/// a bounds-checked `Span<UInt8>` that lives only for the duration of the call.
+/// No line is ever copied into a `String` here.
+public struct LineReader: ~Copyable {
+    /// Lines longer than this are cut: the caller sees the first
+    /// `maxLineLength` bytes and the full length, the rest is skipped unread.
+    public static let defaultMaxLineLength = 1 << 20
+
+    private let storage: UnsafeMutableRawBufferPointer
+    private let maxLineLength: Int
+    private var start = 0
+    private var end = 0
+    private var scanFrom = 0
+
+    public init(maxLineLength: Int = LineReader.defaultMaxLineLength, readSize: Int = 1 << 20) {
+        precondition(maxLineLength > 0 && readSize > 0)
+        self.maxLineLength = maxLineLength
+        self.storage = .allocate(byteCount: maxLineLength + readSize, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Calls `body(lineNumber, bytes, truncated)` for every line of `source`,
+    /// without its newline. A line longer than `maxLineLength` arrives once, cut
+    /// to that length, with `truncated` set; its remaining bytes are skipped.
+    /// A last line without a newline is still delivered.
+    public mutating func forEachLine<Source: ByteSource & ~Copyable, E: Error>(
+        of source: inout Source,
+        _ body: (_ lineNumber: Int, _ bytes: Span<UInt8>, _ truncated: Bool) throws(E) -> Void
+    ) throws(LineReaderError<E>) {
+        var lineNumber = 0
+        var skipping = false  // inside the unread tail of an over-long line
+        start = 0; end = 0; scanFrom = 0
+        while true {
+            while let newline = findNewline() {
+                if skipping {
+                    skipping = false
+                } else {
+                    lineNumber += 1
+                    do { try deliver(lineNumber, start, newline, truncated: false, body) } catch { throw .body(error) }
+                }
+                start = newline + 1
+                scanFrom = start
+            }
+            if !skipping && end - start >= maxLineLength {
+                lineNumber += 1
+                skipping = true
+                do { try deliver(lineNumber, start, start + maxLineLength, truncated: true, body) } catch { throw .body(error) }
+            }
+            if skipping { start = end; scanFrom = end }
+            compact()
+            let count: Int
+            do { count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...])) } catch { throw .input(error) }
+            if count == 0 {
+                if !skipping && end > start {
+                    lineNumber += 1
+                    do { try deliver(lineNumber, start, end, truncated: false, body) } catch { throw .body(error) }
+                }
+                return
+            }
+            end += count
+        }
+    }
+
+    private mutating func findNewline() -> Int? {
+        guard scanFrom < end, let base = storage.baseAddress else { return nil }
+        guard let hit = memchr(base + scanFrom, 0x0A, end - scanFrom) else {
+            scanFrom = end
+            return nil
+        }
+        return base.distance(to: UnsafeMutableRawPointer(hit))
+    }
+
+    private mutating func compact() {
+        guard start > 0, let base = storage.baseAddress else { return }
+        let live = end - start
+        if live > 0 { memmove(base, base + start, live) }
+        scanFrom -= start
+        end = live
+        start = 0
+    }
+
+    private func deliver<E: Error>(
+        _ lineNumber: Int, _ from: Int, _ to: Int, truncated: Bool,
+        _ body: (Int, Span<UInt8>, Bool) throws(E) -> Void
+    ) throws(E) {
+        let bytes = UnsafeBufferPointer<UInt8>(
+            start: storage.baseAddress.map { ($0 + from).assumingMemoryBound(to: UInt8.self) },
+            count: to - from)
+        try body(lineNumber, bytes.span, truncated)
+    }
+}
+
+/// Why `LineReader.forEachLine` stopped early.
+public enum LineReaderError<BodyError: Error>: Error {
+    case input(InputError)
+    case body(BodyError)
+}

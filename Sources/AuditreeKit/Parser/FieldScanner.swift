@@ -1,0 +1,197 @@
+/// One `key=value` token of a record, as byte ranges into its line.
+struct Field {
+    var key: Range<Int>
+    var value: Range<Int>
+    /// The quote byte around the value (`"` or `'`), or 0 when unquoted.
+    var quote: UInt8
+    /// Whether the token comes after the ENRICHED separator (0x1d).
+    var enriched: Bool
+}
+
+/// Splits the field part of a record into `key=value` tokens without copying.
+///
+/// Values are either quoted (`"..."`, `'...'`, no escapes inside, which is how
+/// the kernel writes them) or run up to the next space or 0x1d. Tokens without
+/// `=` (AVC's `{ read }`) are skipped.
+struct FieldScanner {
+    static let space: UInt8 = 0x20
+    static let groupSeparator: UInt8 = 0x1D
+    static let equals = UInt8(ascii: "=")
+    static let doubleQuote = UInt8(ascii: "\"")
+    static let singleQuote = UInt8(ascii: "'")
+
+    var position: Int
+    var enriched = false
+
+    init(from position: Int) { self.position = position }
+
+    mutating func next(in line: Span<UInt8>) -> Field? {
+        let count = line.count
+        while position < count {
+            let byte = line[position]
+            if byte == Self.space { position += 1; continue }
+            if byte == Self.groupSeparator { enriched = true; position += 1; continue }
+            let keyStart = position
+            while position < count {
+                let b = line[position]
+                if b == Self.equals || b == Self.space || b == Self.groupSeparator { break }
+                position += 1
+            }
+            guard position < count, line[position] == Self.equals else { continue }
+            let key = keyStart..<position
+            position += 1
+            return Field(key: key, value: scanValue(in: line), quote: lastQuote, enriched: enriched)
+        }
+        return nil
+    }
+
+    private var lastQuote: UInt8 = 0
+
+    private mutating func scanValue(in line: Span<UInt8>) -> Range<Int> {
+        let count = line.count
+        if position < count, line[position] == Self.doubleQuote || line[position] == Self.singleQuote {
+            let quote = line[position]
+            lastQuote = quote
+            let start = position + 1
+            position = start
+            while position < count, line[position] != quote { position += 1 }
+            let value = start..<position
+            if position < count { position += 1 }  // closing quote; an unterminated value runs to the end
+            return value
+        }
+        lastQuote = 0
+        let start = position
+        while position < count {
+            let b = line[position]
+            if b == Self.space || b == Self.groupSeparator { break }
+            position += 1
+        }
+        return start..<position
+    }
+}
+
+/// Small byte-level readers shared by the parser.
+enum Bytes {
+    /// Packs a key of up to 8 bytes into an integer so keys compare in one instruction.
+    @inline(__always)
+    static func pack(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64 {
+        guard range.count <= 8 else { return 0 }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for i in range {
+            value |= UInt64(line[i]) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    static func pack(_ text: StaticString) -> UInt64 {
+        precondition(text.utf8CodeUnitCount <= 8)
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        text.withUTF8Buffer { buffer in
+            for byte in buffer {
+                value |= UInt64(byte) << shift
+                shift += 8
+            }
+        }
+        return value
+    }
+
+    static func equals(_ line: Span<UInt8>, _ range: Range<Int>, _ literal: [UInt8]) -> Bool {
+        guard range.count == literal.count else { return false }
+        var j = 0
+        for i in range {
+            if line[i] != literal[j] { return false }
+            j += 1
+        }
+        return true
+    }
+
+    static func hasPrefix(_ line: Span<UInt8>, at start: Int, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard start + count <= line.count else { return false }
+        return literal.withUTF8Buffer { buffer in
+            for j in 0..<count where line[start + j] != buffer[j] { return false }
+            return true
+        }
+    }
+
+    /// An unsigned decimal number without sign or leading zeros beyond a lone `0`; nil on anything else or overflow.
+    static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for i in range {
+            let digit = line[i] &- 0x30
+            guard digit < 10 else { return nil }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    static func signedDecimal(_ line: Span<UInt8>, _ range: Range<Int>) -> Int64? {
+        guard !range.isEmpty else { return nil }
+        if line[range.lowerBound] == UInt8(ascii: "-") {
+            guard let magnitude = decimal(line, (range.lowerBound + 1)..<range.upperBound),
+                  magnitude <= UInt64(Int64.max) else { return nil }
+            return -Int64(magnitude)
+        }
+        guard let value = decimal(line, range), value <= UInt64(Int64.max) else { return nil }
+        return Int64(value)
+    }
+
+    @inline(__always)
+    static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+
+    static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for i in range {
+            guard let digit = hexDigit(line[i]) else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+
+    /// Decodes an even-length run of hex digits; nil if it is not one.
+    static func hexDecoded(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8]? {
+        guard range.count % 2 == 0 else { return nil }
+        var result = [UInt8]()
+        result.reserveCapacity(range.count / 2)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            guard let high = hexDigit(line[i]), let low = hexDigit(line[i + 1]) else { return nil }
+            result.append(high << 4 | low)
+            i += 2
+        }
+        return result
+    }
+
+    static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(range.count)
+        for i in range { result.append(line[i]) }
+        return result
+    }
+
+    /// A value the kernel writes "untrusted": quoted when plain, hex when it holds
+    /// spaces, quotes or control bytes, `(null)` when absent.
+    static func untrusted(_ line: Span<UInt8>, _ field: Field) -> LogString? {
+        if field.quote != 0 { return LogString(bytes: copy(line, field.value)) }
+        if equals(line, field.value, nullLiteral) { return nil }
+        if let decoded = hexDecoded(line, field.value), !field.value.isEmpty { return LogString(bytes: decoded) }
+        return LogString(bytes: copy(line, field.value))
+    }
+
+    static let nullLiteral = Array("(null)".utf8)
+}

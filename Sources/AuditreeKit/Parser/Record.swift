@@ -1,0 +1,80 @@
+/// One parsed line of an audit log.
+public struct Record: Sendable {
+    public var kind: RecordKind
+    /// The kernel type number (from the name through libaudit, or from `UNKNOWN[n]`); nil for names we do not resolve.
+    public var typeNumber: Int32?
+    /// The `node=` prefix, when the log has one.
+    public var node: String?
+    public var stamp: EventStamp
+    /// Records of auditd itself (`DAEMON_*`) number their stamps with their own counter.
+    public var isDaemon: Bool
+    public var line: Int
+    public var body: RecordBody
+
+    public init(kind: RecordKind, typeNumber: Int32?, node: String?, stamp: EventStamp, isDaemon: Bool, line: Int, body: RecordBody) {
+        self.kind = kind
+        self.typeNumber = typeNumber
+        self.node = node
+        self.stamp = stamp
+        self.isDaemon = isDaemon
+        self.line = line
+        self.body = body
+    }
+}
+
+/// The fields the engine keeps from the record types it reads.
+public enum RecordBody: Sendable {
+    case syscall(SyscallRecord)
+    case execve(ExecveRecord)
+    case cwd(LogString?)
+    case path(PathRecord)
+    case proctitle([LogString])
+    case none
+}
+
+public struct SyscallRecord: Sendable {
+    public var arch: UInt32 = 0
+    public var number: Int = -1
+    public var syscall: SyscallKind = .other
+    public var success: Bool?
+    public var exit: Int64?
+    public var a0: UInt64?
+    public var pid: Int = -1
+    public var ppid: Int?
+    public var uid: UInt32?
+    public var euid: UInt32?
+    public var auid: UInt32?
+    public var ses: UInt32?
+    public var tty: LogString?
+    public var comm: LogString?
+    public var exe: LogString?
+    public var key: LogString?
+    /// ENRICHED logs name the users as they were on the recording host.
+    public var userName: String?
+    public var loginUserName: String?
+
+    public init() {}
+}
+
+/// One EXECVE record; a long command line spans several of them.
+public struct ExecveRecord: Sendable {
+    public var argc: Int?
+    public var arguments: [ExecveArgument] = []
+    /// `aN_len=` declarations of split arguments: index and total length.
+    public var splitLengths: [(index: Int, length: Int)] = []
+
+    public init() {}
+}
+
+/// `aN=value` (chunk nil) or one piece `aN[chunk]=value` of a split argument.
+public struct ExecveArgument: Sendable {
+    public var index: Int
+    public var chunk: Int?
+    public var value: LogString
+}
+
+public struct PathRecord: Sendable {
+    public var item: Int?
+    public var name: LogString?
+    public var nametype: String?
+}

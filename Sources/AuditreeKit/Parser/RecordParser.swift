@@ -1,0 +1,282 @@
+/// Turns one line of an audit log into a `Record`, reading bytes in place.
+///
+/// Grammar: `[node=NAME ]type=TYPE msg=audit(SECONDS.MILLIS:SERIAL):[ fields]`
+/// where TYPE is a name or `UNKNOWN[n]`. Only SYSCALL, EXECVE, CWD, PATH and
+/// PROCTITLE have their fields read; other types are validated up to the stamp
+/// and counted. Strings are created only for values the engine keeps.
+public struct RecordParser {
+    private var syscalls = SyscallCache()
+    private var lastNode: (bytes: [UInt8], name: String)?
+    private let keys = Keys()
+
+    public init() {}
+
+    /// The parse of one line: a record, a rejection, or nil for a blank line.
+    public mutating func parse(_ line: Span<UInt8>, lineNumber: Int) -> Result<Record, Rejection>? {
+        if isBlank(line) { return nil }
+        var position = 0
+        var node: String?
+        if Bytes.hasPrefix(line, at: 0, "node=") {
+            let start = 5
+            position = start
+            while position < line.count, line[position] != FieldScanner.space { position += 1 }
+            node = internNode(line, start..<position)
+            while position < line.count, line[position] == FieldScanner.space { position += 1 }
+        }
+        guard Bytes.hasPrefix(line, at: position, "type=") else {
+            return .failure(Rejection(.notAnAuditRecord, column: position + 1))
+        }
+        position += 5
+        let typeStart = position
+        while position < line.count, line[position] != FieldScanner.space { position += 1 }
+        let (kind, typeNumber, isDaemon) = resolveType(line, typeStart..<position)
+        while position < line.count, line[position] == FieldScanner.space { position += 1 }
+        let stamp: EventStamp
+        switch parseStamp(line, &position) {
+        case .success(let value): stamp = value
+        case .failure(let rejection): return .failure(rejection)
+        }
+        var record = Record(kind: kind, typeNumber: typeNumber, node: node, stamp: stamp, isDaemon: isDaemon, line: lineNumber, body: .none)
+        switch kind {
+        case .syscall:
+            switch parseSyscall(line, from: position) {
+            case .success(let body): record.body = .syscall(body)
+            case .failure(let rejection): return .failure(rejection)
+            }
+        case .execve:
+            switch parseExecve(line, from: position) {
+            case .success(let body): record.body = .execve(body)
+            case .failure(let rejection): return .failure(rejection)
+            }
+        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
+        case .path: record.body = .path(parsePath(line, from: position))
+        case .proctitle: record.body = .proctitle(parseProctitle(line, from: position))
+        case .eoe, .other: break
+        }
+        return .success(record)
+    }
+
+    private func isBlank(_ line: Span<UInt8>) -> Bool {
+        for i in 0..<line.count {
+            let b = line[i]
+            if b != 0x20 && b != 0x09 && b != 0x0D { return false }
+        }
+        return true
+    }
+
+    private mutating func internNode(_ line: Span<UInt8>, _ range: Range<Int>) -> String {
+        if let last = lastNode, Bytes.equals(line, range, last.bytes) { return last.name }
+        let bytes = Bytes.copy(line, range)
+        let name = String(decoding: bytes, as: UTF8.self)
+        lastNode = (bytes, name)
+        return name
+    }
+
+    private func resolveType(_ line: Span<UInt8>, _ range: Range<Int>) -> (RecordKind, Int32?, Bool) {
+        for (name, kind) in RecordKind.namedKinds where Bytes.equals(line, range, name) {
+            return (kind, kind.typeNumber, false)
+        }
+        // UNKNOWN[1327]: a type the writer's libaudit did not name.
+        if Bytes.hasPrefix(line, at: range.lowerBound, "UNKNOWN["), range.count > 9, line[range.upperBound - 1] == UInt8(ascii: "]"),
+           let number = Bytes.decimal(line, (range.lowerBound + 8)..<(range.upperBound - 1)), number <= UInt64(Int32.max) {
+            let type = Int32(number)
+            return (RecordKind(typeNumber: type), type, (1200...1299).contains(type))
+        }
+        return (.other, nil, Bytes.hasPrefix(line, at: range.lowerBound, "DAEMON_"))
+    }
+
+    /// Reads `msg=audit(SECONDS.MILLIS:SERIAL):` in the kernel's own form: seconds
+    /// and serial without leading zeros, exactly three millisecond digits. Refusing
+    /// any other form keeps `EventStamp.description` byte-exact.
+    private func parseStamp(_ line: Span<UInt8>, _ position: inout Int) -> Result<EventStamp, Rejection> {
+        guard Bytes.hasPrefix(line, at: position, "msg=audit(") else {
+            return .failure(Rejection(.missingTimestamp, column: position + 1))
+        }
+        let malformed = Result<EventStamp, Rejection>.failure(Rejection(.malformedTimestamp, column: position + 1))
+        position += 10
+        guard let secondsRange = digits(line, &position, until: UInt8(ascii: ".")),
+              let millisRange = digits(line, &position, until: UInt8(ascii: ":")),
+              let serialRange = digits(line, &position, until: UInt8(ascii: ")")),
+              millisRange.count == 3,
+              !hasLeadingZero(line, secondsRange), !hasLeadingZero(line, serialRange),
+              let seconds = Bytes.decimal(line, secondsRange), seconds <= UInt64(Int64.max) / 2000,
+              let millis = Bytes.decimal(line, millisRange),
+              let serial = Bytes.decimal(line, serialRange)
+        else { return malformed }
+        if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
+        return .success(EventStamp(seconds: Int64(seconds), milliseconds: Int32(millis), serial: serial))
+    }
+
+    /// A non-empty run of digits ending at `terminator`; moves past the terminator.
+    private func digits(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> Range<Int>? {
+        let start = position
+        while position < line.count, line[position] &- 0x30 < 10 { position += 1 }
+        guard position > start, position < line.count, line[position] == terminator else { return nil }
+        defer { position += 1 }
+        return start..<position
+    }
+
+    private func hasLeadingZero(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        range.count > 1 && line[range.lowerBound] == 0x30
+    }
+
+    // MARK: - Record bodies
+
+    private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
+        var record = SyscallRecord()
+        var seenArch = false, seenSyscall = false, seenPid = false
+        var scanner = FieldScanner(from: position)
+        func bad(_ name: String, _ field: Field) -> Result<SyscallRecord, Rejection> {
+            .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
+        }
+        while let field = scanner.next(in: line) {
+            let key = Bytes.pack(line, field.key)
+            if field.enriched {
+                if key == keys.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString }
+                else if key == keys.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString }
+                continue
+            }
+            switch key {
+            case keys.arch:
+                guard let value = Bytes.hexNumber(line, field.value), value <= UInt64(UInt32.max) else { return bad("arch", field) }
+                record.arch = UInt32(value); seenArch = true
+            case keys.syscall:
+                guard let value = Bytes.decimal(line, field.value), value <= 1 << 20 else { return bad("syscall", field) }
+                record.number = Int(value); seenSyscall = true
+            case keys.success:
+                if Bytes.equals(line, field.value, keys.yes) { record.success = true }
+                else if Bytes.equals(line, field.value, keys.no) { record.success = false }
+                else { return bad("success", field) }
+            case keys.exit:
+                guard let value = Bytes.signedDecimal(line, field.value) else { return bad("exit", field) }
+                record.exit = value
+            case keys.a0:
+                guard let value = Bytes.hexNumber(line, field.value) else { return bad("a0", field) }
+                record.a0 = value
+            case keys.pid:
+                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("pid", field) }
+                record.pid = Int(value); seenPid = true
+            case keys.ppid:
+                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("ppid", field) }
+                record.ppid = Int(value)
+            case keys.uid: guard let v = id(line, field) else { return bad("uid", field) }; record.uid = v
+            case keys.euid: guard let v = id(line, field) else { return bad("euid", field) }; record.euid = v
+            case keys.auid: guard let v = id(line, field) else { return bad("auid", field) }; record.auid = v
+            case keys.ses: guard let v = id(line, field) else { return bad("ses", field) }; record.ses = v
+            case keys.tty: record.tty = LogString(bytes: Bytes.copy(line, field.value))
+            case keys.comm: record.comm = Bytes.untrusted(line, field)
+            case keys.exe: record.exe = Bytes.untrusted(line, field)
+            case keys.key: record.key = Bytes.untrusted(line, field)
+            default: break
+            }
+        }
+        let end = line.count + 1
+        if !seenArch { return .failure(Rejection(.missingField("arch"), column: end)) }
+        if !seenSyscall { return .failure(Rejection(.missingField("syscall"), column: end)) }
+        if !seenPid { return .failure(Rejection(.missingField("pid"), column: end)) }
+        record.syscall = syscalls.kind(arch: record.arch, number: record.number)
+        return .success(record)
+    }
+
+    /// uid-like fields are 32-bit; 4294967295 means "unset".
+    private func id(_ line: Span<UInt8>, _ field: Field) -> UInt32? {
+        guard let value = Bytes.decimal(line, field.value), value <= UInt64(UInt32.max) else { return nil }
+        return UInt32(value)
+    }
+
+    private func parseExecve(_ line: Span<UInt8>, from position: Int) -> Result<ExecveRecord, Rejection> {
+        var record = ExecveRecord()
+        var scanner = FieldScanner(from: position)
+        while let field = scanner.next(in: line), !field.enriched {
+            if Bytes.pack(line, field.key) == keys.argc {
+                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else {
+                    return .failure(Rejection(.malformedField("argc"), column: field.value.lowerBound + 1))
+                }
+                record.argc = Int(value)
+                continue
+            }
+            guard let key = ArgumentKey(line, field.key) else { continue }
+            let bad = Rejection(.malformedField("a\(key.index)"), column: field.value.lowerBound + 1)
+            switch key.form {
+            case .length:
+                guard let length = Bytes.decimal(line, field.value), length <= UInt64(Int32.max) else { return .failure(bad) }
+                record.splitLengths.append((key.index, Int(length)))
+            case .whole, .chunk:
+                guard let value = Bytes.untrusted(line, field) else { return .failure(bad) }
+                record.arguments.append(ExecveArgument(index: key.index, chunk: key.chunk, value: value))
+            }
+        }
+        return .success(record)
+    }
+
+    private func parsePath(_ line: Span<UInt8>, from position: Int) -> PathRecord {
+        var record = PathRecord()
+        var scanner = FieldScanner(from: position)
+        while let field = scanner.next(in: line), !field.enriched {
+            switch Bytes.pack(line, field.key) {
+            case keys.item: record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
+            case keys.name: record.name = Bytes.untrusted(line, field)
+            case keys.nametype: record.nametype = String(decoding: Bytes.copy(line, field.value), as: UTF8.self)
+            default: break
+            }
+        }
+        return record
+    }
+
+    /// PROCTITLE holds the command line with NUL between arguments (hex when it has any).
+    private func parseProctitle(_ line: Span<UInt8>, from position: Int) -> [LogString] {
+        guard let title = firstUntrusted(line, from: position, key: keys.proctitle) else { return [] }
+        return title.bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
+    }
+
+    private func firstUntrusted(_ line: Span<UInt8>, from position: Int, key: [UInt8]) -> LogString? {
+        var scanner = FieldScanner(from: position)
+        while let field = scanner.next(in: line), !field.enriched {
+            if Bytes.equals(line, field.key, key) { return Bytes.untrusted(line, field) }
+        }
+        return nil
+    }
+}
+
+/// The key of an EXECVE argument field: `a3`, `a3_len` or `a3[2]`.
+private struct ArgumentKey {
+    enum Form { case whole, length, chunk }
+    var index: Int
+    var chunk: Int?
+    var form: Form
+
+    /// Index limit: the kernel caps a command line far below this; larger is hostile.
+    static let maxIndex = 1 << 20
+
+    init?(_ line: Span<UInt8>, _ key: Range<Int>) {
+        guard key.count >= 2, line[key.lowerBound] == UInt8(ascii: "a") else { return nil }
+        var position = key.lowerBound + 1
+        let digitsStart = position
+        while position < key.upperBound, line[position] &- 0x30 < 10 { position += 1 }
+        guard position > digitsStart, let index = Bytes.decimal(line, digitsStart..<position), index <= UInt64(Self.maxIndex) else { return nil }
+        self.index = Int(index)
+        if position == key.upperBound {
+            form = .whole
+        } else if Bytes.equals(line, position..<key.upperBound, Array("_len".utf8)) {
+            form = .length
+        } else if line[position] == UInt8(ascii: "["), line[key.upperBound - 1] == UInt8(ascii: "]"),
+                  let chunk = Bytes.decimal(line, (position + 1)..<(key.upperBound - 1)), chunk <= UInt64(Self.maxIndex) {
+            form = .chunk
+            self.chunk = Int(chunk)
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Field keys packed once per parser, so matching a key is an integer compare.
+private struct Keys {
+    let arch = Bytes.pack("arch"), syscall = Bytes.pack("syscall"), success = Bytes.pack("success")
+    let exit = Bytes.pack("exit"), a0 = Bytes.pack("a0"), pid = Bytes.pack("pid"), ppid = Bytes.pack("ppid")
+    let uid = Bytes.pack("uid"), euid = Bytes.pack("euid"), auid = Bytes.pack("auid"), ses = Bytes.pack("ses")
+    let tty = Bytes.pack("tty"), comm = Bytes.pack("comm"), exe = Bytes.pack("exe"), key = Bytes.pack("key")
+    let enrichedUID = Bytes.pack("UID"), enrichedAUID = Bytes.pack("AUID")
+    let argc = Bytes.pack("argc"), cwd = Array("cwd".utf8), proctitle = Array("proctitle".utf8)
+    let item = Bytes.pack("item"), name = Bytes.pack("name"), nametype = Bytes.pack("nametype")
+    let yes = Array("yes".utf8), no = Array("no".utf8)
+}

@@ -1,0 +1,54 @@
+import CAudit
+
+/// The system calls the process tree cares about; names come from libaudit's tables.
+public enum SyscallKind: String, CaseIterable, Sendable {
+    case execve, execveat, fork, vfork, clone, clone3, exitGroup = "exit_group", other
+
+    /// Whether a successful call replaces the process image.
+    public var isExec: Bool { self == .execve || self == .execveat }
+    /// Whether a successful call creates a task whose id is the return value.
+    public var isFork: Bool { self == .fork || self == .vfork || self == .clone || self == .clone3 }
+
+    /// Resolves an `arch=` value (an AUDIT_ARCH_* ELF machine constant) and syscall number through libaudit.
+    public static func resolve(arch: UInt32, number: Int) -> SyscallKind {
+        guard let name = name(arch: arch, number: number) else { return .other }
+        return SyscallKind(rawValue: name) ?? .other
+    }
+
+    /// libaudit's name for a syscall number on an architecture, or nil when unknown.
+    public static func name(arch: UInt32, number: Int) -> String? {
+        let machine = audit_elf_to_machine(arch)
+        guard machine >= 0, number >= 0, number <= Int(Int32.max),
+              let name = audit_syscall_to_name(Int32(number), machine) else { return nil }
+        return String(cString: name)
+    }
+
+    /// libaudit's name for an `arch=` value (`x86_64`, `i386`, `aarch64`, ...).
+    public static func machineName(arch: UInt32) -> String? {
+        let machine = audit_elf_to_machine(arch)
+        guard machine >= 0, let name = audit_machine_to_name(machine) else { return nil }
+        return String(cString: name)
+    }
+}
+
+/// Remembers libaudit's answers: a log uses a handful of (arch, syscall) pairs millions of times.
+struct SyscallCache {
+    private var table: [UInt64: SyscallKind] = [:]
+    private var lastKey: UInt64 = .max
+    private var lastKind: SyscallKind = .other
+
+    mutating func kind(arch: UInt32, number: Int) -> SyscallKind {
+        let key = UInt64(arch) << 32 | UInt64(UInt32(truncatingIfNeeded: number))
+        if key == lastKey { return lastKind }
+        let kind: SyscallKind
+        if let known = table[key] {
+            kind = known
+        } else {
+            kind = SyscallKind.resolve(arch: arch, number: number)
+            table[key] = kind
+        }
+        lastKey = key
+        lastKind = kind
+        return kind
+    }
+}

@@ -1,0 +1,158 @@
+/// The machine-readable report: one JSON document, schema in docs/json-output.md.
+public struct JSONReporter {
+    public static let schemaVersion = 1
+
+    public init() {}
+
+    public func render(_ report: ScanReport) -> String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.number("version", Self.schemaVersion)
+        writeSummary(report.summary, &json)
+        json.beginArray("findings")
+        for finding in report.findings { writeFinding(finding, &json) }
+        json.endArray()
+        json.beginArray("diagnostics")
+        for diagnostic in report.diagnostics {
+            json.beginObject()
+            json.string("level", diagnostic.level.rawValue)
+            json.string("file", diagnostic.file)
+            json.number("line", diagnostic.line)
+            json.number("column", diagnostic.column)
+            json.string("message", diagnostic.message)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return json.output + "\n"
+    }
+
+    private func writeSummary(_ summary: ScanSummary, _ json: inout JSONWriter) {
+        json.beginObject("summary")
+        json.beginArray("files")
+        for file in summary.files { json.string(nil, file) }
+        json.endArray()
+        json.number("lines", summary.lines)
+        json.number("records", summary.records)
+        json.number("rejected", summary.rejected)
+        json.beginObject("rejected_by_reason")
+        for kind in RejectReason.Kind.allCases.sorted() { json.number(kind.rawValue, summary.rejectedByReason[kind] ?? 0) }
+        json.endObject()
+        json.beginObject("records_by_type")
+        for kind in RecordKind.allCases { json.number(kind.typeName ?? "other", summary.recordsByKind[kind] ?? 0) }
+        json.endObject()
+        json.number("events", summary.events)
+        json.number("execs", summary.execs)
+        json.number("duplicate_events", summary.duplicateEvents)
+        json.number("shells_with_unknown_parent", summary.shellsWithUnknownParent)
+        json.number("input_errors", summary.inputErrors)
+        json.number("findings", summary.findings)
+        json.beginObject("findings_by_severity")
+        for severity in Severity.allCases.reversed() { json.number(severity.rawValue, summary.findingsBySeverity[severity] ?? 0) }
+        json.endObject()
+        json.beginObject("findings_by_rule")
+        for (rule, count) in summary.findingsByRule.sorted(by: { $0.key < $1.key }) { json.number(rule, count) }
+        json.endObject()
+        json.endObject()
+    }
+
+    private func writeFinding(_ finding: Finding, _ json: inout JSONWriter) {
+        json.beginObject()
+        json.string("rule", finding.rule.id)
+        json.string("rule_name", finding.rule.name)
+        json.string("severity", finding.rule.severity.rawValue)
+        json.string("category", finding.rule.category)
+        json.beginArray("mitre")
+        for technique in finding.rule.mitre { json.string(nil, technique) }
+        json.endArray()
+        if let host = finding.host { json.string("host", host) } else { json.null("host") }
+        json.beginObject("process")
+        writeProcess(finding.process, &json)
+        json.endObject()
+        json.beginObject("spawner")
+        writeProcess(finding.spawner, &json)
+        json.string("relation", finding.spawnerRelation.rawValue)
+        json.number("launchers_skipped", finding.launchersSkipped)
+        json.endObject()
+        json.beginObject("match")
+        writeEvidence("shell", finding.childMatch, &json)
+        writeEvidence("spawner", finding.spawnerMatch, &json)
+        json.endObject()
+        json.beginArray("ancestry")
+        for ancestor in finding.ancestry {
+            json.beginObject()
+            writeProcess(ancestor.process, &json)
+            json.string("relation", ancestor.relation.rawValue)
+            json.number("generation", ancestor.generation)
+            json.endObject()
+        }
+        json.endArray()
+        json.beginArray("descendants")
+        for descendant in finding.descendants {
+            json.beginObject()
+            writeProcess(descendant.process, &json)
+            json.number("depth", descendant.depth)
+            json.endObject()
+        }
+        json.endArray()
+        json.number("descendants_omitted", finding.descendantsOmitted)
+        json.beginObject("location")
+        json.string("file", finding.location.file)
+        json.number("line", finding.location.line)
+        json.endObject()
+        json.endObject()
+    }
+
+    private func writeEvidence(_ key: String, _ evidence: MatchEvidence, _ json: inout JSONWriter) {
+        json.beginObject(key)
+        json.string("field", evidence.field.rawValue)
+        json.string("value", evidence.value)
+        json.string("list", evidence.list)
+        json.string("entry", evidence.entry)
+        json.endObject()
+    }
+
+    /// Process fields; values that are not valid UTF-8 get a `*_hex` companion with their exact bytes.
+    private func writeProcess(_ process: ProcessSnapshot, _ json: inout JSONWriter) {
+        json.number("pid", process.pid)
+        json.optionalNumber("ppid", process.ppid)
+        guard let image = process.image else {
+            json.bool("known", false)
+            return
+        }
+        json.bool("known", true)
+        json.string("origin", image.origin.rawValue)
+        writeText("exe", image.exe, &json)
+        writeText("comm", image.comm, &json)
+        json.beginArray("argv")
+        for argument in image.argv.arguments { json.string(nil, argument) }
+        json.endArray()
+        if image.argv.arguments.contains(where: { !$0.isValidUTF8 }) {
+            json.beginArray("argv_hex")
+            for argument in image.argv.arguments {
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
+            }
+            json.endArray()
+        }
+        json.bool("argv_complete", image.argv.isComplete)
+        json.optionalNumber("uid", image.uid)
+        json.optionalNumber("euid", image.euid)
+        json.optionalNumber("auid", image.auid)
+        if let name = image.userName { json.string("user", name) } else { json.null("user") }
+        json.optionalNumber("ses", image.ses)
+        writeText("tty", image.tty, &json)
+        writeText("cwd", image.cwd, &json)
+        writeText("key", image.key, &json)
+        json.string("time", TimeFormat.iso8601(image.stamp))
+        json.string("event", image.stamp.description)
+        json.beginObject("record")
+        json.string("file", image.location.file)
+        json.number("line", image.location.line)
+        json.endObject()
+    }
+
+    private func writeText(_ key: String, _ value: LogString?, _ json: inout JSONWriter) {
+        json.optionalString(key, value)
+        if let value, !value.isValidUTF8 { json.string("\(key)_hex", JSONWriter.hex(value.bytes)) }
+    }
+}

@@ -1,0 +1,134 @@
+/// The report for people: each finding with its story, then a summary line.
+/// Every value from the log goes through `TextEscaper`; color only when asked (a terminal).
+public struct TextReporter {
+    public var color: Bool
+
+    public init(color: Bool = false) { self.color = color }
+
+    public func render(_ report: ScanReport) -> String {
+        var out = ""
+        for finding in report.findings {
+            out += renderFinding(finding)
+            out += "\n"
+        }
+        out += summaryLine(report.summary) + "\n"
+        return out
+    }
+
+    func renderFinding(_ finding: Finding) -> String {
+        var lines: [String] = []
+        let severity = "[\(finding.rule.severity.rawValue.uppercased())]"
+        lines.append("\(paint(severity, severityStyle(finding.rule.severity))) \(bold(finding.rule.id)): \(finding.rule.name)")
+        let image = finding.process.image
+        if let image {
+            lines.append("  time     \(TimeFormat.iso8601(image.stamp))  event \(image.stamp)")
+            lines.append("  host     \(finding.host.map(TextEscaper.escape) ?? "-")")
+            lines.append("  user     \(userText(image))")
+            lines.append("  shell    pid \(finding.process.pid)  \(exeText(image))  cwd \(image.cwd.map(\.description) ?? "?")")
+            lines.append("           \(CommandLineText.render(image.argv))")
+        }
+        let via = finding.launchersSkipped > 0 ? ", through \(finding.launchersSkipped) launcher(s)" : ""
+        let evidence = finding.spawnerMatch
+        lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
+            + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(TextEscaper.escape(evidence.value))' is '\(evidence.entry)' in \(evidence.list))")
+        lines.append("  ancestry (nearest first)")
+        for ancestor in finding.ancestry {
+            lines.append("    " + processLine(ancestor.process, note: relationText(ancestor)))
+        }
+        if finding.descendants.isEmpty {
+            lines.append("  ran below: nothing logged")
+        } else {
+            lines.append("  ran below")
+            for descendant in finding.descendants {
+                lines.append("    " + String(repeating: "  ", count: descendant.depth) + processLine(descendant.process, note: nil))
+            }
+            if finding.descendantsOmitted > 0 { lines.append("    ... \(finding.descendantsOmitted) more not shown") }
+        }
+        lines.append("  at       \(TextEscaper.escape(finding.location.file)):\(finding.location.line)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func processLine(_ process: ProcessSnapshot, note: String?) -> String {
+        let suffix = note.map { "  (\($0))" } ?? ""
+        guard let image = process.image else {
+            return "pid \(process.pid)  unknown: the log never describes this process\(suffix)"
+        }
+        let command: String
+        switch image.origin {
+        case .exec: command = CommandLineText.render(image.argv)
+        case .observed: command = "(no exec logged; seen as \(image.comm.map(\.description) ?? "?"))"
+        case .inherited: command = "(forked, no exec logged; runs its parent's program as \(image.comm.map(\.description) ?? "?"))"
+        }
+        return "pid \(process.pid)  \(TimeFormat.iso8601(image.stamp))  \(userShort(image))  \(image.exe.map(\.description) ?? "?")  \(command)\(suffix)"
+    }
+
+    func relationText(_ ancestor: AncestorSnapshot) -> String {
+        switch ancestor.relation {
+        case .replacedImage: ancestor.generation == 0 ? "same pid, before exec" : "same pid, earlier image"
+        case .parent: "parent"
+        case .ancestor: "ancestor"
+        }
+    }
+
+    func exeText(_ image: ProcessImage) -> String {
+        "\(image.exe.map(\.description) ?? "?") (comm \(image.comm.map(\.description) ?? "?"))"
+    }
+
+    func userText(_ image: ProcessImage) -> String {
+        var parts = ["uid=\(idText(image.uid, image.userName))"]
+        if let euid = image.euid, euid != image.uid { parts.append("euid=\(euid)") }
+        parts.append("auid=\(idText(image.auid, image.loginUserName))")
+        if let ses = image.ses { parts.append("ses=\(ses == UInt32.max ? "unset" : String(ses))") }
+        if let tty = image.tty { parts.append("tty=\(tty)") }
+        return parts.joined(separator: " ")
+    }
+
+    func userShort(_ image: ProcessImage) -> String { "uid=\(idText(image.uid, image.userName))" }
+
+    func idText(_ id: UInt32?, _ name: String?) -> String {
+        guard let id else { return "?" }
+        if id == UInt32.max { return "unset" }
+        // auditd writes "unknown(N)" for ids it could not name; that adds nothing.
+        guard let name, !name.hasPrefix("unknown(") else { return String(id) }
+        return "\(id)(\(TextEscaper.escape(name)))"
+    }
+
+    func summaryLine(_ summary: ScanSummary) -> String {
+        var severities = Severity.allCases.reversed().compactMap { severity in
+            summary.findingsBySeverity[severity].map { "\($0) \(severity.rawValue)" }
+        }.joined(separator: ", ")
+        if !severities.isEmpty { severities = " (\(severities))" }
+        let noun = summary.findings == 1 ? "finding" : "findings"
+        var line = "auditree: \(summary.findings) \(noun)\(severities); read \(summary.files.count) file(s), \(summary.lines) lines: "
+            + "\(summary.records) records, \(summary.rejected) rejected; \(summary.events) events, \(summary.execs) execs"
+        if summary.duplicateEvents > 0 { line += ", \(summary.duplicateEvents) duplicate events ignored" }
+        if summary.shellsWithUnknownParent > 0 { line += "; \(summary.shellsWithUnknownParent) shell(s) with a parent the log never describes" }
+        if summary.inputErrors > 0 { line += "; \(summary.inputErrors) input error(s)" }
+        return line
+    }
+
+    // MARK: Styling
+
+    enum Style { case plain, red, boldRed, yellow }
+
+    func severityStyle(_ severity: Severity) -> Style {
+        switch severity {
+        case .critical: .boldRed
+        case .high: .red
+        case .medium: .yellow
+        case .low, .info: .plain
+        }
+    }
+
+    func paint(_ text: String, _ style: Style) -> String {
+        guard color else { return text }
+        switch style {
+        case .plain: return text
+        case .red: return "\u{1B}[31m\(text)\u{1B}[0m"
+        case .boldRed: return "\u{1B}[1;31m\(text)\u{1B}[0m"
+        case .yellow: return "\u{1B}[33m\(text)\u{1B}[0m"
+        }
+    }
+
+    func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+}

@@ -1,0 +1,22 @@
+/// A problem in a rule file, located by file, line, column and the path of the key.
+public struct RuleFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// Where in the document: `rules[1].spawner.relation`.
+    public var path: String
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, path: String, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String {
+        let at = path.isEmpty ? "" : "\(path): "
+        return "\(file):\(line):\(column): error: \(at)\(message)"
+    }
+}
