@@ -32,7 +32,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "AuditreeKitTests",
-            dependencies: ["AuditreeKit", "CAuparse"]),
+            dependencies: ["AuditreeKit", "CAudit", "CAuparse"]),
     ],
     swiftLanguageModes: [.v6]
 )

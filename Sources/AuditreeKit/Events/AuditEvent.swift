@@ -32,6 +32,18 @@ public struct AuditEvent: Sendable {
         self.location = location
     }
 
+    /// Whether `record` can belong to this event. An event has one SYSCALL, CWD
+    /// and PROCTITLE; a second one is a repeat of the stamp (a file read twice,
+    /// overlapping rotations) and starts a new event.
+    func accepts(_ record: Record) -> Bool {
+        switch record.body {
+        case .syscall: syscall == nil
+        case .cwd: cwd == nil
+        case .proctitle: proctitle == nil
+        case .execve, .path, .none: true
+        }
+    }
+
     mutating func add(_ record: Record, file: String) {
         recordCount += 1
         switch record.body {

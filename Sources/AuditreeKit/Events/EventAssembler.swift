@@ -40,9 +40,13 @@ public struct EventAssembler {
             }
             return
         }
-        if let slot = open[key] {
+        if let slot = open[key], slots[slot]!.accepts(record) {
             slots[slot]!.add(record, file: file)
         } else {
+            if let slot = open.removeValue(forKey: key), let repeated = slots[slot] {
+                slots[slot] = nil
+                emit(repeated)
+            }
             var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                                    location: LogLocation(file: file, line: record.line))
             event.add(record, file: file)

@@ -159,10 +159,11 @@ public struct RecordParser {
             case keys.ppid:
                 guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("ppid", field) }
                 record.ppid = Int(value)
-            case keys.uid: guard let v = id(line, field) else { return bad("uid", field) }; record.uid = v
-            case keys.euid: guard let v = id(line, field) else { return bad("euid", field) }; record.euid = v
-            case keys.auid: guard let v = id(line, field) else { return bad("auid", field) }; record.auid = v
-            case keys.ses: guard let v = id(line, field) else { return bad("ses", field) }; record.ses = v
+            // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
+            case keys.uid: record.uid = id(line, field)
+            case keys.euid: record.euid = id(line, field)
+            case keys.auid: record.auid = id(line, field)
+            case keys.ses: record.ses = id(line, field)
             case keys.tty: record.tty = LogString(bytes: Bytes.copy(line, field.value))
             case keys.comm: record.comm = Bytes.untrusted(line, field)
             case keys.exe: record.exe = Bytes.untrusted(line, field)

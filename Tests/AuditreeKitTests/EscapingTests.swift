@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import AuditreeKit
+
+@Suite("Escaping")
+struct EscapingTests {
+    @Test("text escaping keeps printable text and shows everything else", arguments: [
+        ([UInt8]("plain /usr/bin/ls -la".utf8), "plain /usr/bin/ls -la"),
+        ([0x1B, 0x5B, 0x33, 0x31, 0x6D], "\\x1b[31m"),
+        ([0x61, 0x0A, 0x62, 0x0D, 0x09], "a\\nb\\r\\t"),
+        ([0x5C], "\\\\"),
+        ([0xFF, 0xFE, 0x41], "\\xff\\xfeA"),
+        ([UInt8]("caf\u{E9}".utf8), "caf\u{E9}"),
+        ([UInt8]("a\u{202E}b".utf8), "a\\u{202e}b"),
+        ([0xC2, 0x9B], "\\u{9b}"),
+        ([0xED, 0xA0, 0x80], "\\xed\\xa0\\x80"),
+        ([0x00, 0x7F], "\\x00\\x7f"),
+    ])
+    func text(_ bytes: [UInt8], _ expected: String) {
+        #expect(TextEscaper.escape(bytes) == expected)
+    }
+
+    @Test("JSON strings are valid for any bytes", arguments: [
+        [UInt8]("</script><!--".utf8), [0xFF, 0x00, 0x22, 0x5C], [UInt8]("\u{2028}x".utf8), [0xE2, 0x82], Array(0...255).map(UInt8.init),
+    ])
+    func json(_ bytes: [UInt8]) throws {
+        let quoted = JSONWriter.quoted(bytes)
+        let decoded = try JSONSerialization.jsonObject(with: Data(quoted.utf8), options: [.fragmentsAllowed]) as? String
+        #expect(decoded != nil)
+        #expect(!quoted.contains("<") && !quoted.contains(">"))
+        if let valid = String(validating: bytes, as: UTF8.self) { #expect(decoded == valid) }
+        #expect(JSONWriter.hex(bytes).count == bytes.count * 2)
+    }
+
+    @Test("command lines quote what a shell would need")
+    func commandLine() {
+        let argv = ArgumentVector(arguments: ["sh", "-c", "echo 'hi' there", "x\u{1B}y"], isComplete: true)
+        #expect(CommandLineText.render(argv) == #"sh -c 'echo '\''hi'\'' there' 'x\x1by'"#)
+        #expect(CommandLineText.render(ArgumentVector(arguments: ["a"], isComplete: false)) == "a [command line incomplete in the log]")
+    }
+
+    @Test("times are UTC ISO 8601 with milliseconds")
+    func time() {
+        #expect(TimeFormat.iso8601(EventStamp(seconds: 1_700_000_000, milliseconds: 61, serial: 1)) == "2023-11-14T22:13:20.061Z")
+    }
+}
