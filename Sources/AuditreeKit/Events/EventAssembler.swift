@@ -21,7 +21,11 @@ public struct EventAssembler {
     private var slots: [AuditEvent?] = []
     private var head = 0
     private var highWater = Int64.min
+    private var seen = EventDeduplicator()
     public private(set) var eventCount = 0
+    /// Events whose (node, stamp) had been read before (a file read twice,
+    /// overlapping rotations): counted, not passed on.
+    public private(set) var duplicateEvents = 0
 
     public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000) {
         self.window = window
@@ -34,7 +38,7 @@ public struct EventAssembler {
             if let slot = open.removeValue(forKey: key), var event = slots[slot] {
                 slots[slot] = nil
                 event.recordCount += 1
-                emit(event)
+                deliver(event, emit)
             } else {
                 eventCount += 1  // an EOE whose event already closed stands alone
             }
@@ -45,7 +49,7 @@ public struct EventAssembler {
         } else {
             if let slot = open.removeValue(forKey: key), let repeated = slots[slot] {
                 slots[slot] = nil
-                emit(repeated)
+                deliver(repeated, emit)
             }
             var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                                    location: LogLocation(file: file, line: record.line))
@@ -84,6 +88,15 @@ public struct EventAssembler {
         guard let event = slots[head] else { return }
         slots[head] = nil
         open[Key(node: event.node, stamp: event.stamp, isDaemon: event.isDaemon)] = nil
+        deliver(event, emit)
+    }
+
+    /// auditd's own records count their stamps apart and are never repeats of kernel events.
+    private mutating func deliver(_ event: AuditEvent, _ emit: (AuditEvent) -> Void) {
+        if !event.isDaemon && seen.isRepeat(node: event.node, stamp: event.stamp) {
+            duplicateEvents += 1
+            return
+        }
         emit(event)
     }
 }

@@ -7,25 +7,25 @@
 public final class RuleEvaluator {
     public let ruleSet: RuleSet
     private let matcher: NameMatcher
-    private var flagged: Set<Int> = []
+    private let descendantLimit: Int
     private(set) var matches: [RuleMatch] = []
     /// Shells no rule could judge because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
-    public init(ruleSet: RuleSet) {
+    public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
         self.matcher = NameMatcher(ruleSet)
+        self.descendantLimit = descendantLimit
     }
 
-    public func evaluate(_ ready: ProcessTree.ExecReady) {
-        let image = ready.process.images[ready.imageIndex]
+    public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
+        guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var childEvidence: [String: MatchEvidence] = [:]
         for rule in ruleSet.rules where childEvidence[rule.childList] == nil {
             if let evidence = matcher.match(image, list: rule.childList) { childEvidence[rule.childList] = evidence }
         }
         guard !childEvidence.isEmpty else { return }
-        let lineage = ready.process.lineage(of: ready.imageIndex)
-        if lineage.contains(where: { flagged.contains($0.processID) }) { return }
+        let lineage = ready.process.lineage(of: ready.imageNumber)
         var sawUnknown = false
         for rule in ruleSet.rules {
             guard let child = childEvidence[rule.childList] else { continue }
@@ -35,9 +35,9 @@ public final class RuleEvaluator {
             case .none:
                 continue
             case .found(let index, let evidence):
-                flagged.insert(ready.process.id)
-                matches.append(RuleMatch(rule: rule, process: ready.process, imageIndex: ready.imageIndex, lineage: lineage,
-                                         spawnerIndex: index, childEvidence: child, spawnerEvidence: evidence))
+                let collector = tree.startFinding(at: ready, descendantLimit: descendantLimit)
+                matches.append(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                         spawnerIndex: index, childEvidence: child, spawnerEvidence: evidence, collector: collector))
                 return
             }
         }
@@ -69,36 +69,36 @@ public final class RuleEvaluator {
     }
 
     /// The findings, with what ran below each shell, oldest first.
-    public func findings(descendantLimit: Int = 200) -> [Finding] {
-        matches.map { $0.finding(descendantLimit: descendantLimit) }.sorted()
+    public func findings() -> [Finding] {
+        matches.map { $0.finding() }.sorted()
     }
 }
 
 /// A rule match kept until the end of the scan, when its descendants are known.
 struct RuleMatch {
     var rule: Rule
-    var process: ProcessReference
-    var imageIndex: Int
+    var pid: Int
+    var ppid: Int?
+    var image: ProcessImage
     var lineage: [LineageEntry]
     var spawnerIndex: Int
     var childEvidence: MatchEvidence
     var spawnerEvidence: MatchEvidence
+    let collector: FindingCollector
 
-    func finding(descendantLimit: Int) -> Finding {
-        let image = process.images[imageIndex]
+    func finding() -> Finding {
         let spawner = lineage[spawnerIndex]
-        let below = process.descendants(of: imageIndex, limit: descendantLimit)
         return Finding(
             rule: FindingRule(rule),
-            process: ProcessSnapshot(pid: process.pid, ppid: process.ppid, image: image),
+            process: ProcessSnapshot(pid: pid, ppid: ppid, image: image),
             spawner: ProcessSnapshot(pid: spawner.pid, ppid: spawner.ppid, image: spawner.image),
             spawnerRelation: RuleEvaluator.relation(of: spawner),
             launchersSkipped: spawnerIndex,
             childMatch: childEvidence,
             spawnerMatch: spawnerEvidence,
             ancestry: lineage.map { AncestorSnapshot(entry: $0) },
-            descendants: below.entries.map { DescendantSnapshot(entry: $0) },
-            descendantsOmitted: below.omitted,
+            descendants: collector.treeOrder().map { DescendantSnapshot(entry: $0) },
+            descendantsOmitted: collector.omitted,
             host: image.node,
             location: image.location)
     }

@@ -28,8 +28,8 @@ struct ScanState {
     init(configuration: ScanConfiguration, ruleSet: RuleSet, diagnose: @escaping (Diagnostic) -> Void) {
         self.configuration = configuration
         self.diagnose = diagnose
-        evaluator = RuleEvaluator(ruleSet: ruleSet)
-        tree.onExec = { [evaluator] ready in evaluator.evaluate(ready) }
+        evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
+        tree.onExec = { [evaluator] tree, ready in evaluator.evaluate(ready, in: tree) }
     }
 
     mutating func read(_ input: String) {
@@ -92,10 +92,10 @@ struct ScanState {
         let tree = self.tree
         assembler.flush { tree.ingest($0) }
         tree.finish()
-        let findings = evaluator.findings(descendantLimit: configuration.descendantLimit)
+        let findings = evaluator.findings()
         summary.events = assembler.eventCount
         summary.execs = tree.execCount
-        summary.duplicateEvents = tree.duplicateEvents
+        summary.duplicateEvents = assembler.duplicateEvents
         summary.shellsWithUnknownParent = evaluator.shellsWithUnknownParent
         summary.findings = findings.count
         for finding in findings {

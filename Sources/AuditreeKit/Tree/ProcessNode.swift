@@ -1,4 +1,9 @@
-/// One process instance (a pid between its creation and its reuse), with its exec history.
+/// One process instance (a pid between its creation and its reuse), with its recent exec history.
+///
+/// Only the last `ProcessTree.maxImagesPerProcess` images are kept; images are
+/// addressed by absolute number (0 = the first the log showed), so a dropped
+/// image is simply no longer available. Nodes hold their parent, never their
+/// children: a process nobody refers to any more is freed.
 final class ProcessNode {
     /// Creation order across the whole scan; stable, so output is deterministic.
     let id: Int
@@ -6,15 +11,21 @@ final class ProcessNode {
     let pid: Int
     var ppid: Int?
     private(set) var parent: ProcessNode?
-    /// How many of the parent's images existed when this process was linked to it:
-    /// the parent's image at index `parentImageCount - 1` is the one that forked us.
+    /// How many images the parent had when this process was linked to it: the
+    /// parent's image number `parentImageCount - 1` is the one that created us.
     private(set) var parentImageCount = 0
-    var images: [ProcessImage] = []
-    private(set) var children: [ProcessNode] = []
+    private(set) var images: [ProcessImage] = []
+    /// Absolute number of `images[0]`.
+    private(set) var droppedImages = 0
     let firstSeen: Int64
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
     var forkLinked = false
+    /// The finding this process belongs to as a descendant (or as the shell), if any.
+    var collector: FindingCollector?
+    /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
+    var collectorFromImage = 0
+    var collectorDepth = 0
 
     init(id: Int, host: String?, pid: Int, ppid: Int?, time: Int64) {
         self.id = id
@@ -25,10 +36,34 @@ final class ProcessNode {
         self.lastSeen = time
     }
 
-    var isKnown: Bool { !images.isEmpty }
+    var isKnown: Bool { imageCount > 0 }
+    var imageCount: Int { droppedImages + images.count }
+
+    func image(_ number: Int) -> ProcessImage? {
+        let index = number - droppedImages
+        return index >= 0 && index < images.count ? images[index] : nil
+    }
+
+    var lastImage: ProcessImage? { images.last }
+
+    /// Appends an image and returns its number.
+    @discardableResult
+    func append(_ image: ProcessImage) -> Int {
+        images.append(image)
+        if images.count > ProcessTree.maxImagesPerProcess {
+            images.removeFirst()
+            droppedImages += 1
+        }
+        let number = imageCount - 1
+        if let collector, number >= collectorFromImage {
+            collector.add(self, image: image, depth: collectorDepth)
+        }
+        return number
+    }
 
     /// Links to `parent` unless that would make a cycle (possible only in a forged log).
-    func link(to newParent: ProcessNode) {
+    /// A child created under a finding's shell joins that finding.
+    func link(to newParent: ProcessNode, time: Int64) {
         guard newParent !== parent else { return }
         var cursor: ProcessNode? = newParent
         var steps = 0
@@ -37,9 +72,21 @@ final class ProcessNode {
             cursor = node.parent
             steps += 1
         }
-        if let old = parent { old.children.removeAll { $0 === self } }
         parent = newParent
-        parentImageCount = newParent.images.count
-        newParent.children.append(self)
+        parentImageCount = newParent.imageCount
+        if newParent.lastSeen < time { newParent.lastSeen = time }
+        inheritCollector()
+    }
+
+    /// Joins the parent's finding when created while the parent belonged to it.
+    func inheritCollector() {
+        guard collector == nil, let parent, let inherited = parent.collector,
+              parentImageCount >= parent.collectorFromImage
+        else { return }
+        collector = inherited
+        collectorFromImage = 0
+        collectorDepth = parent.collectorDepth + 1
+        inherited.linked(self)
+        for image in images { inherited.add(self, image: image, depth: collectorDepth) }
     }
 }

@@ -9,43 +9,46 @@
 /// Execs are handed to `onExec` only once the log has moved `evaluationDelay`
 /// past them, so that records written after the child's exec (the parent's
 /// vfork/clone return, a worker's first own record) are known by then.
+///
+/// Memory stays bounded by the live processes: nodes hold parents, not
+/// children; each keeps its last few images; the pid table forgets the
+/// processes seen longest ago beyond `maxProcessesPerHost`.
 public final class ProcessTree {
     static let maxDepth = 128
+    static let maxImagesPerProcess = 16
 
     /// A successful exec that is ready for the rules.
     public struct ExecReady {
         public let process: ProcessReference
-        public let imageIndex: Int
+        public let imageNumber: Int
+        /// The exec happened below a finding's shell: it is that finding's story.
+        public var isInsideFinding: Bool {
+            guard let collector = process.node.collector else { return false }
+            return imageNumber >= process.node.collectorFromImage || collector.shellID != process.id
+        }
     }
 
     public var evaluationDelay: Int64
-    public var onExec: (ExecReady) -> Void = { _ in }
+    public var maxProcessesPerHost: Int
+    public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
     public private(set) var execCount = 0
-    public private(set) var duplicateEvents = 0
 
     private var tables: [String?: [Int: ProcessNode]] = [:]
-    private var seen: Set<EventKey> = []
-    private var pending: [(node: ProcessNode, imageIndex: Int, time: Int64)] = []
+    private var pending: [(node: ProcessNode, image: Int, time: Int64)] = []
     private var pendingHead = 0
+    /// Processes created in the last `evaluationDelay`, oldest first, for a new finding to claim.
+    private var recent: [ProcessNode] = []
+    private var recentHead = 0
     private var highWater = Int64.min
     private var nextID = 0
 
-    private struct EventKey: Hashable {
-        var node: String?
-        var stamp: EventStamp
-    }
-
-    public init(evaluationDelay: Int64 = 5_000) {
+    public init(evaluationDelay: Int64 = 5_000, maxProcessesPerHost: Int = 65_536) {
         self.evaluationDelay = evaluationDelay
+        self.maxProcessesPerHost = maxProcessesPerHost
     }
 
     public func ingest(_ event: AuditEvent) {
         guard let syscall = event.syscall, !event.isDaemon else { return }
-        // The same event twice (a file concatenated with itself, overlapping rotations) is counted once.
-        guard seen.insert(EventKey(node: event.node, stamp: event.stamp)).inserted else {
-            duplicateEvents += 1
-            return
-        }
         let time = event.stamp.time
         let succeeded = syscall.success ?? true
         if syscall.syscall.isExec && succeeded {
@@ -63,41 +66,55 @@ public final class ProcessTree {
     /// Hands every exec still waiting to the rules (end of input).
     public func finish() { releaseReady(upTo: .max) }
 
+    /// Makes an exec the shell of a finding: it and everything created below it
+    /// from now on, and in the delay already passed, is collected as its story.
+    func startFinding(at ready: ExecReady, descendantLimit: Int) -> FindingCollector {
+        let shell = ready.process.node
+        let collector = FindingCollector(shellID: shell.id, limit: descendantLimit)
+        shell.collector = collector
+        shell.collectorFromImage = ready.imageNumber + 1
+        shell.collectorDepth = 0
+        for number in (ready.imageNumber + 1)..<max(ready.imageNumber + 1, shell.imageCount) {
+            if let image = shell.image(number) { collector.add(shell, image: image, depth: 0) }
+        }
+        // Recent processes are in creation order, so parents are claimed before their children.
+        for node in recent[recentHead...] where node !== shell { node.inheritCollector() }
+        return collector
+    }
+
     // MARK: Learning from records
 
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
         let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
-        node.images.append(ProcessImage(origin: .exec, event: event, syscall: syscall))
+        let number = node.append(ProcessImage(origin: .exec, event: event, syscall: syscall))
         node.lastSeen = time
         execCount += 1
-        pending.append((node, node.images.count - 1, time))
+        pending.append((node, number, time))
     }
 
     private func recordFork(_ event: AuditEvent, _ syscall: SyscallRecord, child pid: Int, _ time: Int64) {
         let parent = observe(event, syscall, time)
-        var table = tables[event.node, default: [:]]
-        defer { tables[event.node] = table }
         // With vfork/posix_spawn the child's exec is often logged before the parent's fork returns.
-        if let existing = table[pid], !existing.forkLinked, existing.firstSeen >= time - evaluationDelay,
+        if let existing = tables[event.node]?[pid], !existing.forkLinked, existing.firstSeen >= time - evaluationDelay,
            existing.ppid == nil || existing.ppid == parent.pid {
             existing.forkLinked = true
             existing.ppid = parent.pid
-            existing.link(to: parent)
+            existing.link(to: parent, time: time)
             return
         }
         let child = makeNode(host: event.node, pid: pid, ppid: parent.pid, time: time)
         child.forkLinked = true
-        child.link(to: parent)
-        table[pid] = child
+        child.link(to: parent, time: time)
+        insert(child)
     }
 
     /// Makes the process of a record known and returns it.
     @discardableResult
     private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
         let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
-        if node.images.last.map({ $0.exe != syscall.exe }) ?? true {
-            let origin: ProcessImage.Origin = node.images.isEmpty && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
-            node.images.append(ProcessImage(origin: origin, event: event, syscall: syscall))
+        if node.lastImage.map({ $0.exe != syscall.exe }) ?? true {
+            let origin: ProcessImage.Origin = !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
+            node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
         }
         node.lastSeen = time
         return node
@@ -107,16 +124,17 @@ public final class ProcessTree {
     /// meanwhile shows that image, which must not pass for a same-pid exec of
     /// the parent's program.
     private func runsParentImage(_ node: ProcessNode, exe: LogString?) -> Bool {
-        guard let parent = node.parent, node.parentImageCount > 0 else { return false }
-        return parent.images[node.parentImageCount - 1].exe == exe
+        guard let parent = node.parent, node.parentImageCount > 0,
+              let image = parent.image(node.parentImageCount - 1) else { return false }
+        return image.exe == exe
     }
 
     /// The live process with this pid, or a new one when the pid was reused.
     ///
     /// Same pid and same ppid is the same process (a same-pid exec keeps its
     /// parent); a different ppid means the pid was reused, unless the process's
-    /// fork was logged (then it was re-parented). A placeholder (a pid
-    /// known only as a ppid) is adopted by the first record of that pid.
+    /// fork was logged (then it was re-parented). A placeholder (a pid known
+    /// only as a ppid) is adopted by the first record of that pid.
     private func instance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
         if let existing = tables[host]?[pid] {
             // A process whose fork was logged keeps its creator when re-parented
@@ -128,14 +146,14 @@ public final class ProcessTree {
             if existing.ppid == nil || ppid == nil || existing.ppid == ppid {
                 if existing.ppid == nil, let ppid {
                     existing.ppid = ppid
-                    if existing.parent == nil { existing.link(to: parentNode(host: host, pid: ppid, time: time)) }
+                    if existing.parent == nil { existing.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
                 }
                 return existing
             }
         }
         let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
-        tables[host, default: [:]][pid] = node
-        if let ppid { node.link(to: parentNode(host: host, pid: ppid, time: time)) }
+        if let ppid { node.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
+        insert(node)
         return node
     }
 
@@ -143,13 +161,33 @@ public final class ProcessTree {
     private func parentNode(host: String?, pid: Int, time: Int64) -> ProcessNode {
         if let existing = tables[host]?[pid] { return existing }
         let placeholder = makeNode(host: host, pid: pid, ppid: nil, time: time)
-        tables[host, default: [:]][pid] = placeholder
+        insert(placeholder)
         return placeholder
     }
 
     private func makeNode(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
         defer { nextID += 1 }
-        return ProcessNode(id: nextID, host: host, pid: pid, ppid: ppid, time: time)
+        let node = ProcessNode(id: nextID, host: host, pid: pid, ppid: ppid, time: time)
+        recent.append(node)
+        return node
+    }
+
+    private func insert(_ node: ProcessNode) {
+        tables[node.host, default: [:]][node.pid] = node
+        if tables[node.host]!.count > maxProcessesPerHost { forgetOldest(host: node.host) }
+    }
+
+    /// Drops the quarter of a host's table seen longest ago. Processes still
+    /// referred to (as parents of live ones, or by findings) stay in memory;
+    /// only the pid table forgets them.
+    private func forgetOldest(host: String?) {
+        guard let table = tables[host] else { return }
+        let keep = maxProcessesPerHost * 3 / 4
+        let byAge = table.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+        var kept: [Int: ProcessNode] = [:]
+        kept.reserveCapacity(keep)
+        for node in byAge.prefix(keep) { kept[node.pid] = node }
+        tables[host] = kept
     }
 
     /// clone(2) with CLONE_THREAD makes a thread, not a process. clone3 keeps its
@@ -163,11 +201,20 @@ public final class ProcessTree {
         while pendingHead < pending.count, pending[pendingHead].time <= limit {
             let item = pending[pendingHead]
             pendingHead += 1
-            onExec(ExecReady(process: ProcessReference(item.node), imageIndex: item.imageIndex))
+            // Processes created before this exec can no longer be claimed by a finding made from it on.
+            while recentHead < recent.count, recent[recentHead].firstSeen < item.time { recentHead += 1 }
+            onExec(self, ExecReady(process: ProcessReference(item.node), imageNumber: item.image))
         }
+        // Nothing older than the next exec to evaluate (or the delay) can be claimed any more.
+        let horizon = min(limit, pendingHead < pending.count ? pending[pendingHead].time : limit)
+        while recentHead < recent.count, recent[recentHead].firstSeen < horizon { recentHead += 1 }
         if pendingHead > 1024 && pendingHead * 2 > pending.count {
             pending.removeFirst(pendingHead)
             pendingHead = 0
+        }
+        if recentHead > 1024 && recentHead * 2 > recent.count {
+            recent.removeFirst(recentHead)
+            recentHead = 0
         }
     }
 }

@@ -1,0 +1,70 @@
+/// Remembers which events were already read, in memory that does not grow with the log.
+///
+/// The kernel numbers the events it logs with consecutive serials, so the
+/// stamps seen form a few runs of consecutive serials (a new run where events
+/// were lost, or records came out of order). Each run keeps its time range,
+/// which tells a repeated event (same serial, time inside the run) from the
+/// same serial after a reboot or a wrap (time after the run).
+struct EventDeduplicator {
+    private struct Run {
+        var firstSerial: UInt64
+        var lastSerial: UInt64
+        var firstTime: Int64
+        var lastTime: Int64
+
+        func contains(_ stamp: EventStamp) -> Bool {
+            firstSerial <= stamp.serial && stamp.serial <= lastSerial && firstTime <= stamp.time && stamp.time <= lastTime
+        }
+    }
+
+    /// Runs kept per host; beyond it the run seen longest ago is forgotten.
+    static let maxRuns = 1024
+
+    private var runs: [String?: [Run]] = [:]
+    private var lastRun: [String?: Int] = [:]
+
+    /// Records `stamp` and answers whether it had been seen before.
+    mutating func isRepeat(node: String?, stamp: EventStamp) -> Bool {
+        var list = runs[node] ?? []
+        defer { runs[node] = list }
+        if let index = lastRun[node], index < list.count {
+            let run = list[index]
+            if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime {
+                list[index].lastSerial = stamp.serial
+                list[index].lastTime = stamp.time
+                return false
+            }
+            if run.contains(stamp) { return true }
+        }
+        if list.contains(where: { $0.contains(stamp) }) { return true }
+        if let index = list.firstIndex(where: { stamp.serial == $0.lastSerial &+ 1 && stamp.time >= $0.lastTime }) {
+            list[index].lastSerial = stamp.serial
+            list[index].lastTime = stamp.time
+            lastRun[node] = index
+        } else if let index = list.firstIndex(where: { stamp.serial &+ 1 == $0.firstSerial && stamp.time <= $0.firstTime }) {
+            list[index].firstSerial = stamp.serial
+            list[index].firstTime = stamp.time
+            lastRun[node] = index
+        } else {
+            if list.count >= Self.maxRuns, let oldest = list.indices.min(by: { list[$0].lastTime < list[$1].lastTime }) {
+                list.remove(at: oldest)
+            }
+            list.append(Run(firstSerial: stamp.serial, lastSerial: stamp.serial, firstTime: stamp.time, lastTime: stamp.time))
+            lastRun[node] = list.count - 1
+        }
+        mergeAdjacent(&list, node: node)
+        return false
+    }
+
+    /// Joins the run just extended with a run that now follows it directly.
+    private mutating func mergeAdjacent(_ list: inout [Run], node: String?) {
+        guard let index = lastRun[node] else { return }
+        let run = list[index]
+        if let next = list.firstIndex(where: { $0.firstSerial == run.lastSerial &+ 1 && $0.firstTime >= run.lastTime }) {
+            list[index].lastSerial = list[next].lastSerial
+            list[index].lastTime = list[next].lastTime
+            list.remove(at: next)
+            lastRun[node] = next < index ? index - 1 : index
+        }
+    }
+}
