@@ -153,8 +153,9 @@ struct RecordParserTests {
     @Test("PROCTITLE splits at NUL; CWD and PATH are decoded")
     func otherBodies() throws {
         let title = try #require(Fixtures.parseLine("type=PROCTITLE msg=audit(1.000:1): proctitle=707974686F6E33002D63007072696E74283129")).get()
-        guard case .proctitle(let argv) = title.body else { Issue.record("not proctitle"); return }
-        #expect(argv == ["python3", "-c", "print(1)"])
+        guard case .proctitle(let value) = title.body else { Issue.record("not proctitle"); return }
+        #expect(value.arguments == ["python3", "-c", "print(1)"])
+        #expect(value.raw == "707974686F6E33002D63007072696E74283129" && value.isHex)
         let cwd = try #require(Fixtures.parseLine("type=CWD msg=audit(1.000:1): cwd=2F746D702F6120620A63")).get()
         guard case .cwd(let directory) = cwd.body else { Issue.record("not cwd"); return }
         #expect(directory?.bytes == Array("/tmp/a b\nc".utf8))

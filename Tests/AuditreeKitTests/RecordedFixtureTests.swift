@@ -151,6 +151,25 @@ struct RecordedFixtureTests {
         #expect(twice.summary.lines == 2 * once.summary.lines)
     }
 
+    @Test("a replay with reused pids and later stamps is new activity: every attack is found again", arguments: ["enriched-execve", "raw-fork"])
+    func replayWithReusedPids(name: String) throws {
+        let original = try String(contentsOfFile: Fixtures.recorded(name), encoding: .isoLatin1)
+        // Shift every stamp by a day and every serial by a million; pids, ppids and command lines stay as recorded.
+        let shifted = original.replacing(/msg=audit\((\d+)\.(\d{3}):(\d+)\)/) { match in
+            "msg=audit(\(Int(match.1)! + 86_400).\(match.2):\(Int(match.3)! + 1_000_000))"
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-replay-\(name)-\(getpid()).log")
+        try (original + shifted).write(to: path, atomically: true, encoding: .isoLatin1)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let once = try Fixtures.scan([Fixtures.recorded(name)])
+        let replayed = try Fixtures.scan([path.path])
+        #expect(replayed.findings.count == 2 * once.findings.count)
+        #expect(replayed.summary.duplicateEvents == 0)
+        for expectation in try Expectation.load(name) where expectation.isFinding {
+            #expect(replayed.findings.filter { argvContains($0.process.image, expectation.marker) }.count == 2, "\(expectation.marker)")
+        }
+    }
+
     @Test("failed execs spawn nothing")
     func failedExec() throws {
         let report = try Fixtures.scan([Fixtures.recorded("enriched-fork")])

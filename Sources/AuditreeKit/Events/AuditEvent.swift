@@ -22,7 +22,7 @@ public struct AuditEvent: Sendable {
     public var execve: [ExecveRecord] = []
     public var cwd: LogString?
     public var paths: [PathRecord] = []
-    public var proctitle: [LogString]?
+    public var proctitle: Proctitle?
     public var recordCount = 0
 
     public init(node: String?, stamp: EventStamp, isDaemon: Bool, location: LogLocation) {

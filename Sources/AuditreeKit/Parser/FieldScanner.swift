@@ -177,6 +177,11 @@ enum Bytes {
         return result
     }
 
+    static func hexDecodable(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        for i in range where hexDigit(line[i]) == nil { return false }
+        return !range.isEmpty
+    }
+
     static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
         var result = [UInt8]()
         result.reserveCapacity(range.count)

@@ -28,7 +28,7 @@ public enum RecordBody: Sendable {
     case execve(ExecveRecord)
     case cwd(LogString?)
     case path(PathRecord)
-    case proctitle([LogString])
+    case proctitle(Proctitle)
     case none
 }
 
@@ -77,4 +77,37 @@ public struct PathRecord: Sendable {
     public var item: Int?
     public var name: LogString?
     public var nametype: String?
+}
+
+/// A PROCTITLE value, kept as logged. The kernel caches it per task at the
+/// task's first audited event, so equal values mean the same task (see
+/// docs/process-tree.md); the arguments are only decoded when needed.
+public struct Proctitle: Sendable, Equatable {
+    /// The value as it stands in the log: hex digits, or the text inside quotes.
+    public let raw: LogString
+    public let isHex: Bool
+
+    public init(raw: LogString, isHex: Bool) {
+        self.raw = raw
+        self.isHex = isHex
+    }
+
+    /// The command line, split at NUL bytes.
+    public var arguments: [LogString] {
+        let bytes = isHex ? (Self.decodeHex(raw.bytes) ?? raw.bytes) : raw.bytes
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
+    }
+
+    private static func decodeHex(_ digits: [UInt8]) -> [UInt8]? {
+        guard digits.count % 2 == 0 else { return nil }
+        var result: [UInt8] = []
+        result.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = Bytes.hexDigit(digits[index]), let low = Bytes.hexDigit(digits[index + 1]) else { return nil }
+            result.append(high << 4 | low)
+            index += 2
+        }
+        return result
+    }
 }

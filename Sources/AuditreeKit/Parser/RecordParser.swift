@@ -50,7 +50,7 @@ public struct RecordParser {
             }
         case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
         case .path: record.body = .path(parsePath(line, from: position))
-        case .proctitle: record.body = .proctitle(parseProctitle(line, from: position))
+        case .proctitle: record.body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
         case .eoe, .other: break
         }
         return .success(record)
@@ -225,9 +225,16 @@ public struct RecordParser {
     }
 
     /// PROCTITLE holds the command line with NUL between arguments (hex when it has any).
-    private func parseProctitle(_ line: Span<UInt8>, from position: Int) -> [LogString] {
-        guard let title = firstUntrusted(line, from: position, key: keys.proctitle) else { return [] }
-        return title.bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
+    /// It is kept as logged; decoding waits until the arguments are needed.
+    private func parseProctitle(_ line: Span<UInt8>, from position: Int) -> Proctitle? {
+        var scanner = FieldScanner(from: position)
+        while let field = scanner.next(in: line), !field.enriched {
+            guard Bytes.equals(line, field.key, keys.proctitle) else { continue }
+            if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
+            let isHex = field.quote == 0 && field.value.count % 2 == 0 && Bytes.hexDecodable(line, field.value)
+            return Proctitle(raw: LogString(bytes: Bytes.copy(line, field.value)), isHex: isHex)
+        }
+        return nil
     }
 
     private func firstUntrusted(_ line: Span<UInt8>, from position: Int, key: [UInt8]) -> LogString? {

@@ -51,7 +51,7 @@ public struct ProcessImage: Sendable {
     /// per task, so after a same-pid exec it shows the first command line).
     private static func commandLine(of event: AuditEvent) -> ArgumentVector {
         if !event.execve.isEmpty { return event.arguments }
-        if let title = event.proctitle, !title.isEmpty { return ArgumentVector(arguments: title, isComplete: false) }
+        if let title = event.proctitle?.arguments, !title.isEmpty { return ArgumentVector(arguments: title, isComplete: false) }
         return ArgumentVector(arguments: [], isComplete: false)
     }
 }

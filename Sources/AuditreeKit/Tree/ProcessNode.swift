@@ -21,6 +21,8 @@ final class ProcessNode {
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
     var forkLinked = false
+    /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
+    var taskTitle: Proctitle?
     /// The finding this process belongs to as a descendant (or as the shell), if any.
     var collector: FindingCollector?
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
@@ -45,6 +47,11 @@ final class ProcessNode {
     }
 
     var lastImage: ProcessImage? { images.last }
+
+    /// Whether one of the kept images is an exec of the same exe with the same arguments.
+    func hasExecuted(_ image: ProcessImage) -> Bool {
+        images.contains { $0.origin == .exec && $0.exe == image.exe && $0.argv == image.argv }
+    }
 
     /// Appends an image and returns its number.
     @discardableResult

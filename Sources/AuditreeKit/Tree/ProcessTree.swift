@@ -85,8 +85,17 @@ public final class ProcessTree {
     // MARK: Learning from records
 
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
-        let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
-        let number = node.append(ProcessImage(origin: .exec, event: event, syscall: syscall))
+        let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
+        let node: ProcessNode
+        if let existing = tables[event.node]?[syscall.pid], existing.hasExecuted(image) {
+            // A program and arguments this pid already ran: a new process that got a reused pid
+            // (a process re-exec'ing itself identically is rare, and would lose nothing here).
+            node = newInstance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
+            node.taskTitle = event.proctitle
+        } else {
+            node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
+        }
+        let number = node.append(image)
         node.lastSeen = time
         execCount += 1
         pending.append((node, number, time))
@@ -111,7 +120,7 @@ public final class ProcessTree {
     /// Makes the process of a record known and returns it.
     @discardableResult
     private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
-        let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
+        let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
         if node.lastImage.map({ $0.exe != syscall.exe }) ?? true {
             let origin: ProcessImage.Origin = !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
             node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
@@ -131,11 +140,22 @@ public final class ProcessTree {
 
     /// The live process with this pid, or a new one when the pid was reused.
     ///
-    /// Same pid and same ppid is the same process (a same-pid exec keeps its
-    /// parent); a different ppid means the pid was reused, unless the process's
-    /// fork was logged (then it was re-parented). A placeholder (a pid known
-    /// only as a ppid) is adopted by the first record of that pid.
-    private func instance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
+    /// A different cached PROCTITLE is a different task. Otherwise same pid and
+    /// same ppid is the same process (a same-pid exec keeps its parent); a
+    /// different ppid means the pid was reused, unless the process's fork was
+    /// logged (then it was re-parented). A placeholder (a pid known only as a
+    /// ppid) is adopted by the first record of that pid.
+    private func instance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
+        let node = matchingInstance(host: host, pid: pid, ppid: ppid, title: title, time: time)
+        if node.taskTitle == nil { node.taskTitle = title }
+        return node
+    }
+
+    private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
+        // The kernel caches PROCTITLE per task: another value is another task, whatever the ppid says.
+        if let existing = tables[host]?[pid], let known = existing.taskTitle, let title, known != title {
+            return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+        }
         if let existing = tables[host]?[pid] {
             // A process whose fork was logged keeps its creator when re-parented
             // (its parent exited); a reused pid would have come with a new fork record.
@@ -151,6 +171,10 @@ public final class ProcessTree {
                 return existing
             }
         }
+        return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+    }
+
+    private func newInstance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
         let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
         if let ppid { node.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
         insert(node)
