@@ -25,7 +25,8 @@ struct EventDeduplicator {
 
     /// Records `stamp` and answers whether it had been seen before.
     mutating func isRepeat(node: String?, stamp: EventStamp) -> Bool {
-        var list = runs[node] ?? []
+        // Taken out of the dictionary while working on it, so the array is mutated in place, not copied.
+        var list = runs.removeValue(forKey: node) ?? []
         defer { runs[node] = list }
         if let index = lastRun[node], index < list.count {
             let run = list[index]

@@ -5,11 +5,20 @@
 /// PROCTITLE have their fields read; other types are validated up to the stamp
 /// and counted. Strings are created only for values the engine keeps.
 public struct RecordParser {
+    /// How much of a record to read.
+    public enum Detail: Sendable, CaseIterable {
+        /// Every field the engine knows (reference comparisons, dumps).
+        case full
+        /// Only what the scan uses: PATH bodies are skipped.
+        case scan
+    }
+
     private var syscalls = SyscallCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
+    private let detail: Detail
 
-    public init() {}
+    public init(detail: Detail = .full) { self.detail = detail }
 
     /// The parse of one line: a record, a rejection, or nil for a blank line.
     public mutating func parse(_ line: Span<UInt8>, lineNumber: Int) -> Result<Record, Rejection>? {
@@ -49,7 +58,7 @@ public struct RecordParser {
             case .failure(let rejection): return .failure(rejection)
             }
         case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
-        case .path: record.body = .path(parsePath(line, from: position))
+        case .path: if detail == .full { record.body = .path(parsePath(line, from: position)) }
         case .proctitle: record.body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
         case .eoe, .other: break
         }

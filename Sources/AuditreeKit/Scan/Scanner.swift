@@ -19,7 +19,7 @@ struct ScanState {
     let diagnose: (Diagnostic) -> Void
     var summary = ScanSummary()
     var diagnostics: [Diagnostic] = []
-    var parser = RecordParser()
+    var parser = RecordParser(detail: .scan)
     var assembler = EventAssembler()
     let tree = ProcessTree()
     let evaluator: RuleEvaluator

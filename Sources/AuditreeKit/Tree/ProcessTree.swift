@@ -33,7 +33,20 @@ public final class ProcessTree {
     public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
     public private(set) var execCount = 0
 
-    private var tables: [String?: [Int: ProcessNode]] = [:]
+    /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts).
+    private final class HostTable {
+        var processes: [Int: ProcessNode] = [:]
+    }
+    private var tables: [String?: HostTable] = [:]
+    private var lastHost: (name: String?, table: HostTable)?
+
+    private func table(_ host: String?) -> HostTable {
+        if let last = lastHost, last.name == host { return last.table }
+        let table = tables[host] ?? HostTable()
+        tables[host] = table
+        lastHost = (host, table)
+        return table
+    }
     private var pending: [(node: ProcessNode, image: Int, time: Int64)] = []
     private var pendingHead = 0
     /// Processes created in the last `evaluationDelay`, oldest first, for a new finding to claim.
@@ -87,7 +100,7 @@ public final class ProcessTree {
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
-        if let existing = tables[event.node]?[syscall.pid], existing.hasExecuted(image) {
+        if let existing = table(event.node).processes[syscall.pid], existing.hasExecuted(image) {
             // A program and arguments this pid already ran: a new process that got a reused pid
             // (a process re-exec'ing itself identically is rare, and would lose nothing here).
             node = newInstance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
@@ -104,7 +117,7 @@ public final class ProcessTree {
     private func recordFork(_ event: AuditEvent, _ syscall: SyscallRecord, child pid: Int, _ time: Int64) {
         let parent = observe(event, syscall, time)
         // With vfork/posix_spawn the child's exec is often logged before the parent's fork returns.
-        if let existing = tables[event.node]?[pid], !existing.forkLinked, existing.firstSeen >= time - evaluationDelay,
+        if let existing = table(event.node).processes[pid], !existing.forkLinked, existing.firstSeen >= time - evaluationDelay,
            existing.ppid == nil || existing.ppid == parent.pid {
             existing.forkLinked = true
             existing.ppid = parent.pid
@@ -153,10 +166,10 @@ public final class ProcessTree {
 
     private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
         // The kernel caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = tables[host]?[pid], let known = existing.taskTitle, let title, known != title {
+        if let existing = table(host).processes[pid], let known = existing.taskTitle, let title, known != title {
             return newInstance(host: host, pid: pid, ppid: ppid, time: time)
         }
-        if let existing = tables[host]?[pid] {
+        if let existing = table(host).processes[pid] {
             // A process whose fork was logged keeps its creator when re-parented
             // (its parent exited); a reused pid would have come with a new fork record.
             if existing.forkLinked, let ppid, existing.ppid != ppid {
@@ -183,7 +196,7 @@ public final class ProcessTree {
 
     /// The process a ppid names right now, or a placeholder for a pid the log never described.
     private func parentNode(host: String?, pid: Int, time: Int64) -> ProcessNode {
-        if let existing = tables[host]?[pid] { return existing }
+        if let existing = table(host).processes[pid] { return existing }
         let placeholder = makeNode(host: host, pid: pid, ppid: nil, time: time)
         insert(placeholder)
         return placeholder
@@ -197,21 +210,21 @@ public final class ProcessTree {
     }
 
     private func insert(_ node: ProcessNode) {
-        tables[node.host, default: [:]][node.pid] = node
-        if tables[node.host]!.count > maxProcessesPerHost { forgetOldest(host: node.host) }
+        let hostTable = table(node.host)
+        hostTable.processes[node.pid] = node
+        if hostTable.processes.count > maxProcessesPerHost { forgetOldest(hostTable) }
     }
 
     /// Drops the quarter of a host's table seen longest ago. Processes still
     /// referred to (as parents of live ones, or by findings) stay in memory;
     /// only the pid table forgets them.
-    private func forgetOldest(host: String?) {
-        guard let table = tables[host] else { return }
+    private func forgetOldest(_ table: HostTable) {
         let keep = maxProcessesPerHost * 3 / 4
-        let byAge = table.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+        let byAge = table.processes.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
         var kept: [Int: ProcessNode] = [:]
         kept.reserveCapacity(keep)
         for node in byAge.prefix(keep) { kept[node.pid] = node }
-        tables[host] = kept
+        table.processes = kept
     }
 
     /// clone(2) with CLONE_THREAD makes a thread, not a process. clone3 keeps its
