@@ -6,9 +6,19 @@ import Testing
 struct RuleFileTests {
     @Test("the built-in pack loads with both detections and no warnings")
     func builtInPack() throws {
-        let pack = try RuleSet.builtIn()
-        #expect(pack.rules.map(\.id) == ["interpreter_shell_spawn", "illegitimate_shell"])
-        let interpreter = pack.rules[0], web = pack.rules[1]
+        let pack = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>")
+        #expect(pack.warnings.isEmpty, "\(pack.warnings)")
+        // Web servers first: an interpreter acting as an application server is a web server.
+        #expect(pack.ruleSet.rules.map(\.id) == ["illegitimate_shell", "interpreter_shell_spawn"])
+        let web = pack.ruleSet.rules[0], interpreter = pack.ruleSet.rules[1]
+        #expect(web.inference.map(\.confidence) == [.medium, .medium, .medium, .low])
+        // Every exception of the pack is data with its reason.
+        #expect(pack.ruleSet.exceptions.map(\.id) == ["package_managers", "debconf", "config_management"])
+        #expect(pack.ruleSet.exceptions.allSatisfy { $0.reason.count > 40 })
+        let managers = try #require(pack.ruleSet.lists["package_managers"]?.names)
+        for name in ["dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "pip", "npm", "gem", "conda", "cargo", "uv", "poetry"] {
+            #expect(managers.contains(name), "\(name)")
+        }
         #expect(interpreter.severity == .critical && interpreter.category == "execution" && interpreter.mitre == ["T1059", "T1059.004"])
         #expect(web.category == "initial-access" && web.mitre.contains("T1190"))
         #expect(interpreter.relations == [.parent, .replacedImage])
@@ -46,7 +56,43 @@ struct RuleFileTests {
         BadFile(yaml: minimal.replacingOccurrences(of: "shells: [sh]", with: "shells: sh"), path: "lists.shells", message: "expected a list", line: 3),
         BadFile(yaml: minimal.replacingOccurrences(of: "    child: {list: shells}\n", with: ""), path: "rules[0]", message: "missing 'child'", line: 6),
         BadFile(yaml: "version: 1\nrules: [\n", path: "", message: "invalid YAML", line: 3),
-    ])
+        BadFile(yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, within: two}"),
+                path: "rules[0].spawner.within", message: "expected an integer", line: 9),
+        BadFile(yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, within: 0}"),
+                path: "rules[0].spawner.within", message: "expected an integer from 1 to 128, got 0", line: 9),
+        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, uid: root}"),
+                path: "rules[0].child.uid", message: "expected an integer user id", line: 8),
+        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, argv_regex: '(unclosed'}"),
+                path: "rules[0].child.argv_regex", message: "invalid regular expression '(unclosed'", line: 8),
+        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, cwd_prefix: {a: b}}"),
+                path: "rules[0].child.cwd_prefix", message: "expected a string or a list of strings", line: 8),
+        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{uid: 0}"), path: "rules[0].child", message: "missing 'list'", line: 8),
+        BadFile(yaml: minimal + "\n    exceptions: [{id: e, child: {uid: 0}}]", path: "rules[0].exceptions[0]",
+                message: "missing 'reason': every exception says why it is safe", line: 10),
+        BadFile(yaml: minimal + "\n    exceptions: [{reason: ok}]", path: "rules[0].exceptions[0]",
+                message: "an exception needs at least one of 'child', 'spawner', 'ancestor', 'host'", line: 10),
+        BadFile(yaml: minimal + "\n    exceptions: [{reason: '  ', host: h}]", path: "rules[0].exceptions[0].reason", message: "empty reason", line: 10),
+        BadFile(yaml: minimal + "\nexceptions: [{reason: r, ancestor: {list: nope}}]", path: "exceptions[0].ancestor.list",
+                message: "no list named 'nope'", line: 10),
+        BadFile(yaml: minimal + "\n  - id: r1\n    severity: low\n    child: {list: shells}\n    spawner: {list: interps}", path: "rules[1].id",
+                message: "duplicate rule id 'r1' (first at line 6)", line: 10),
+        BadFile(yaml: minimal + "\n  - {id: r2, enabled: false}", path: "rules[1]",
+                message: "no rule 'r2' loaded before to enable or disable", line: 10),
+        BadFile(yaml: minimal + "\n  - {id: r3, enabled: maybe, severity: low, child: {list: shells}, spawner: {list: interps}}", path: "rules[1].enabled",
+                message: "expected true or false", line: 10),
+        BadFile(yaml: minimal + "\n    infer: [{all: [nothing], confidence: low}]", path: "rules[0].infer[0].all[0]",
+                message: "no context indicator 'nothing'", line: 10),
+        BadFile(yaml: minimal + "\ncontext: [{id: c, when: {uid: 0}}]\n" + "  " , path: "", message: "", line: 0),
+        BadFile(yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}}]\nrules:\n  - {id: r, severity: low, child: {list: s}, spawner: {list: s}, infer: [{all: [c], confidence: high}]}\nlists: {s: [sh]}",
+                path: "rules[0].infer[0].confidence", message: "unknown confidence 'high': expected one of low, medium", line: 4),
+        BadFile(yaml: "version: 1\ncontext: [{id: c}]", path: "context[0]", message: "missing 'when' or 'any'", line: 2),
+        BadFile(yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}, raise: 9}]", path: "context[0].raise", message: "expected an integer from 0 to 4, got 9", line: 2),
+        BadFile(yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}, on: [parent]}]", path: "context[0].on[0]",
+                message: "unknown target 'parent': expected one of shell, spawner, descendants", line: 2),
+        BadFile(yaml: "version: 1\nlists:\n  web: {add: [x]}", path: "lists.web", message: "no list named 'web' to change: give a sequence to define it", line: 3),
+        BadFile(yaml: "version: 1\nlists:\n  web: [{name: java}]", path: "lists.web[0]", message: "missing 'argv'", line: 3),
+        BadFile(yaml: "version: 1\nlists:\n  web: [{argv: x}]", path: "lists.web[0]", message: "missing 'name'", line: 3),
+    ].filter { !$0.message.isEmpty })
     func errors(_ bad: BadFile) {
         #expect {
             _ = try RuleFileParser.parse(bad.yaml, file: "my-rules.yaml")
@@ -56,6 +102,7 @@ struct RuleFileTests {
             #expect(error.path == bad.path)
             #expect(error.message.hasPrefix(bad.message), "\(error.message)")
             #expect(error.line == bad.line, "\(error)")
+            #expect(error.column > 0, "\(error)")
             #expect(error.description.hasPrefix("my-rules.yaml:\(bad.line):"))
             return true
         }
@@ -67,6 +114,8 @@ struct RuleFileTests {
         let result = try RuleFileParser.parse(yaml, file: "r.yaml")
         #expect(result.ruleSet.rules.count == 1)
         #expect(result.warnings.map(\.path) == ["extra", "rules[0].colour"])
+        #expect(result.warnings[1].description == "r.yaml:8:13: error: rules[0].colour: unknown key 'colour' (ignored)")
+        #expect(result.warnings[1].warningDescription == "r.yaml:8:13: warning: rules[0].colour: unknown key 'colour' (ignored)")
         #expect(result.warnings.allSatisfy { $0.message.contains("unknown key") })
     }
 
@@ -110,5 +159,83 @@ struct NameMatcherTests {
         #expect(NameMatcher.entry(for: "python3.11", in: names) == "python")
         #expect(NameMatcher.entry(for: "pythonista", in: names) == nil)
         #expect(NameMatcher.plainName("-bash") == "bash")
+    }
+}
+
+@Suite("auditree rules", .serialized)
+struct RulesCommandTests {
+    @Test("rules check: ok, warnings with file:line:column, errors exit 2 with the key path")
+    func check() throws {
+        let good = try ruleFile("check-good", "version: 1\nlists:\n  web_servers: {add: [granian]}\ncolour: blue\n")
+        let ok = try CLI.run(["rules", "check", good])
+        #expect(ok.status == 0)
+        #expect(ok.text == "ok: \(good): 2 active rule(s), 7 list(s), 3 exception(s), 8 context indicator(s)\n")
+        #expect(ok.stderr == "\(good):4:9: warning: colour: unknown key 'colour' (ignored)\n")
+        let bad = try ruleFile("check-bad", """
+            version: 1
+            rules:
+              - id: a
+                severity: low
+                child: {list: shells}
+                spawner: {list: interpreters}
+              - id: b
+                severity: low
+                child: {list: shells}
+                spawner: {list: interpreters}
+              - id: c
+                severity: low
+                child: {list: shells}
+                spawner: {list: interpreters, within: soon}
+            """)
+        let failed = try CLI.run(["rules", "check", bad])
+        #expect(failed.status == 2)
+        #expect(failed.stderr == "\(bad):14:43: error: rules[2].spawner.within: expected an integer\n")
+        #expect(failed.text.isEmpty)
+        // Standalone (no pack), the pack's lists are unknown.
+        let alone = try CLI.run(["rules", "check", "--no-default-rules", good])
+        #expect(alone.status == 2 && alone.stderr.contains("\(good):3:16: error: lists.web_servers: no list named 'web_servers' to change"))
+    }
+
+    @Test("a bad rule file stops the scan before any input is read (exit 2)")
+    func badRulesStopScan() throws {
+        let bad = try ruleFile("scan-bad", "version: 1\nrules: [{id: x}]\n")
+        let run = try CLI.run(["scan", "--rules", bad, "fixtures/recorded/no-such.log"])
+        #expect(run.status == 2)
+        #expect(run.stderr == "\(bad):2:9: error: rules[0]: no rule 'x' loaded before to enable or disable; a new rule needs 'severity', 'child' and 'spawner'\n")
+        let missing = try CLI.run(["scan", "--rules", "/nonexistent/rules.yaml", "fixtures/edge/empty.log"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/rules.yaml:0:0: error: cannot open"))
+        // Warnings go to stderr and the scan runs.
+        let warn = try ruleFile("scan-warn", "version: 1\nshiny: true\n")
+        let scanned = try CLI.run(["scan", "--rules", warn, "fixtures/edge/empty.log"])
+        #expect(scanned.status == 0 && scanned.stderr.contains("\(warn):2:8: warning: shiny: unknown key 'shiny' (ignored)"))
+    }
+
+    @Test("rules list and show: every active rule with its origin; one rule in full; --no-default-rules respected")
+    func listAndShow() throws {
+        let list = try CLI.run(["rules", "list"])
+        #expect(list.status == 0)
+        #expect(list.text.hasPrefix("Files: <built-in>\n\nRules (2 active, in the order they are tried):\n  illegitimate_shell  [high]  shells spawned by web_servers"))
+        #expect(list.text.contains("  interpreter_shell_spawn  [critical]  shells spawned by interpreters  (parent, replaced_image)  from <built-in>:"))
+        #expect(list.text.contains("  package_managers  (all rules; <built-in>:"))
+        let show = try CLI.run(["rules", "show", "illegitimate_shell"])
+        #expect(show.status == 0)
+        for line in ["id:          illegitimate_shell", "severity:    high", "mitre:       T1190, T1505.003", "infer:       when the process above the shell is unknown:",
+                     "             web_user + web_root_cwd -> confidence medium", "  package_managers (global, <built-in>:"] {
+            #expect(show.text.contains(line), "\(line)")
+        }
+        #expect(show.text.contains("tomcat (java, argv =~ /org"))
+        let unknown = try CLI.run(["rules", "show", "nope"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn"))
+        let own = try ruleFile("own", """
+            version: 1
+            lists: {s: [sh], p: [perl]}
+            rules:
+              - {id: mine, severity: medium, child: {list: s, user: www-data}, spawner: {list: p}, exceptions: [{reason: test box, host: lab1}]}
+            """)
+        let ownList = try CLI.run(["rules", "list", "--no-default-rules", "--rules", own])
+        #expect(ownList.text.hasPrefix("Files: \(own)\n\nRules (1 active, in the order they are tried):\n  mine  [medium]  s spawned by p  (parent)  from \(own):4\n      exception mine#1: test box  (\(own):4)\n"))
+        let ownShow = try CLI.run(["rules", "show", "--no-default-rules", "--rules", own, "mine"])
+        #expect(ownShow.text.contains("child:       list s and user=www-data\n"))
+        #expect(try CLI.run(["rules", "show", "--no-default-rules", "--rules", own, "illegitimate_shell"]).status == 2)
     }
 }

@@ -3,14 +3,25 @@ public struct Finding: Sendable, Comparable {
     public var rule: FindingRule
     /// The shell.
     public var process: ProcessSnapshot
-    /// The interpreter or server that spawned it.
+    /// The interpreter or server that spawned it; for an inferred spawner, the unknown process above the shell.
     public var spawner: ProcessSnapshot
     public var spawnerRelation: SpawnerRelation
     /// How many launchers (env, nice, ...) stood between the spawner and the shell.
     public var launchersSkipped: Int
-    /// Which list entry matched which name of the shell, and of the spawner.
+    /// Which list entry matched which name of the shell, and of the spawner (nil when inferred).
     public var childMatch: MatchEvidence
-    public var spawnerMatch: MatchEvidence
+    public var spawnerEvidence: MatchEvidence?
+    /// Set when the log never described the spawner and context stood in for it.
+    public var inference: SpawnerInference?
+    /// Context indicators present, in pack order; each raised the severity by its `raise`.
+    public var context: [ContextHit] = []
+    /// Set for a match an exception suppressed (listed only with `--show-suppressed`).
+    public var suppression: Suppression?
+    /// Identical findings folded into this one (same rule, host, spawner exe and command line), itself included.
+    public var occurrences = 1
+    /// The last of the folded findings, when there is more than one.
+    public var lastStamp: EventStamp?
+    public var lastLocation: LogLocation?
     /// Everything above the shell, nearest first (see `ProcessReference.lineage`).
     public var ancestry: [AncestorSnapshot]
     /// What the shell ran, depth first.
@@ -19,6 +30,11 @@ public struct Finding: Sendable, Comparable {
     public var host: String?
     /// The SYSCALL record of the shell's exec.
     public var location: LogLocation
+
+    /// The spawner's list evidence; for an inferred spawner only the list is known.
+    public var spawnerMatch: MatchEvidence {
+        spawnerEvidence ?? MatchEvidence(field: .exe, value: "", list: inference?.list ?? "", entry: "")
+    }
 
     public static func < (lhs: Finding, rhs: Finding) -> Bool {
         (lhs.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0), lhs.host ?? "", lhs.location)
@@ -35,7 +51,11 @@ public struct FindingRule: Sendable {
     public var id: String
     public var name: String
     public var description: String
+    /// The finding's severity: the rule's, raised by context.
     public var severity: Severity
+    /// The severity the rule declares.
+    public var baseSeverity: Severity
+    public var origin: RuleOrigin
     public var category: String
     public var mitre: [String]
 
@@ -44,6 +64,8 @@ public struct FindingRule: Sendable {
         name = rule.name
         description = rule.description
         severity = rule.severity
+        baseSeverity = rule.severity
+        origin = rule.place
         category = rule.category
         mitre = rule.mitre
     }
@@ -76,4 +98,33 @@ public struct DescendantSnapshot: Sendable {
         process = ProcessSnapshot(pid: entry.pid, ppid: entry.ppid, image: entry.image)
         depth = entry.depth
     }
+}
+
+/// A spawner the log never describes, inferred from context (see docs/rules.md).
+public struct SpawnerInference: Sendable {
+    /// The list the spawner is presumed to belong to (`web_servers`).
+    public var list: String
+    public var confidence: InferenceConfidence
+    /// The context indicators that stood in for the spawner, as `id: description`.
+    public var evidence: [ContextHit]
+}
+
+/// One context indicator present in a finding.
+public struct ContextHit: Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var raise: Int
+    /// `shell`, `spawner` or `descendants`.
+    public var on: ContextTarget
+    /// The process it was seen on.
+    public var pid: Int
+}
+
+/// The exception that suppressed a match.
+public struct Suppression: Sendable {
+    public var exceptionID: String
+    public var reason: String
+    /// `rule` for a rule's own exception, `global` for a file's `exceptions`.
+    public var scope: String
+    public var origin: RuleOrigin
 }

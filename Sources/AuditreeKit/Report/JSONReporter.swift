@@ -12,6 +12,9 @@ public struct JSONReporter {
         json.beginArray("findings")
         for finding in report.findings { writeFinding(finding, &json) }
         json.endArray()
+        json.beginArray("suppressed")
+        for finding in report.summary.suppressedFindings { writeFinding(finding, &json) }
+        json.endArray()
         json.beginArray("diagnostics")
         for diagnostic in report.diagnostics {
             json.beginObject()
@@ -45,6 +48,12 @@ public struct JSONReporter {
         json.number("execs", summary.execs)
         json.number("duplicate_events", summary.duplicateEvents)
         json.number("shells_with_unknown_parent", summary.shellsWithUnknownParent)
+        json.number("inferred_spawners", summary.inferredFindings)
+        json.number("grouped_repeats", summary.groupedFindings)
+        json.number("suppressed", summary.suppressed)
+        json.beginObject("suppressed_by_exception")
+        for (id, count) in summary.suppressedByException.sorted(by: { $0.key < $1.key }) { json.number(id, count) }
+        json.endObject()
         json.number("input_errors", summary.inputErrors)
         json.number("findings", summary.findings)
         json.beginObject("findings_by_severity")
@@ -61,6 +70,7 @@ public struct JSONReporter {
         json.string("rule", finding.rule.id)
         json.string("rule_name", finding.rule.name)
         json.string("severity", finding.rule.severity.rawValue)
+        json.string("rule_severity", finding.rule.baseSeverity.rawValue)
         json.string("category", finding.rule.category)
         json.beginArray("mitre")
         for technique in finding.rule.mitre { json.string(nil, technique) }
@@ -73,11 +83,42 @@ public struct JSONReporter {
         writeProcess(finding.spawner, &json)
         json.string("relation", finding.spawnerRelation.rawValue)
         json.number("launchers_skipped", finding.launchersSkipped)
+        json.bool("inferred", finding.inference != nil)
+        if let inference = finding.inference {
+            json.string("list", inference.list)
+            json.string("confidence", inference.confidence.rawValue)
+            json.beginArray("evidence")
+            for hit in inference.evidence { writeContext(hit, &json) }
+            json.endArray()
+        }
         json.endObject()
         json.beginObject("match")
         writeEvidence("shell", finding.childMatch, &json)
-        writeEvidence("spawner", finding.spawnerMatch, &json)
+        if let evidence = finding.spawnerEvidence { writeEvidence("spawner", evidence, &json) } else { json.null("spawner") }
         json.endObject()
+        json.beginArray("context")
+        for hit in finding.context { writeContext(hit, &json) }
+        json.endArray()
+        json.number("occurrences", finding.occurrences)
+        if let last = finding.lastStamp, let location = finding.lastLocation {
+            json.beginObject("last")
+            json.string("time", TimeFormat.iso8601(last))
+            json.string("event", last.description)
+            json.string("file", location.file)
+            json.number("line", location.line)
+            json.endObject()
+        } else {
+            json.null("last")
+        }
+        if let suppression = finding.suppression {
+            json.beginObject("suppressed_by")
+            json.string("exception", suppression.exceptionID)
+            json.string("scope", suppression.scope)
+            json.string("reason", suppression.reason)
+            json.string("file", suppression.origin.file)
+            json.number("line", suppression.origin.line)
+            json.endObject()
+        }
         json.beginArray("ancestry")
         for ancestor in finding.ancestry {
             json.beginObject()
@@ -100,6 +141,16 @@ public struct JSONReporter {
         json.string("file", finding.location.file)
         json.number("line", finding.location.line)
         json.endObject()
+        json.endObject()
+    }
+
+    private func writeContext(_ hit: ContextHit, _ json: inout JSONWriter) {
+        json.beginObject()
+        json.string("id", hit.id)
+        json.string("description", hit.description)
+        json.number("raise", hit.raise)
+        json.string("on", hit.on.rawValue)
+        json.number("pid", hit.pid)
         json.endObject()
     }
 

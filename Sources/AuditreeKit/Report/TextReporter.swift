@@ -2,8 +2,13 @@
 /// Every value from the log goes through `TextEscaper`; color only when asked (a terminal).
 public struct TextReporter {
     public var color: Bool
+    /// Whether to end with the summary line (off for --quiet).
+    public var summary: Bool
 
-    public init(color: Bool = false) { self.color = color }
+    public init(color: Bool = false, summary: Bool = true) {
+        self.color = color
+        self.summary = summary
+    }
 
     public func render(_ report: ScanReport) -> String {
         var out = ""
@@ -11,14 +16,30 @@ public struct TextReporter {
             out += renderFinding(finding)
             out += "\n"
         }
-        out += summaryLine(report.summary) + "\n"
+        if !report.summary.suppressedFindings.isEmpty {
+            out += "Suppressed by exceptions (\(report.summary.suppressedFindings.count)):\n\n"
+            for finding in report.summary.suppressedFindings {
+                out += renderFinding(finding)
+                out += "\n"
+            }
+        }
+        if summary { out += summaryLine(report.summary) + "\n" }
         return out
     }
 
     func renderFinding(_ finding: Finding) -> String {
         var lines: [String] = []
         let severity = "[\(finding.rule.severity.rawValue.uppercased())]"
-        lines.append("\(paint(severity, severityStyle(finding.rule.severity))) \(bold(finding.rule.id)): \(finding.rule.name)")
+        lines.append("\(paint(severity, severityStyle(finding.rule.severity))) \(bold(finding.rule.id)): \(finding.rule.name)"
+            + (finding.rule.severity != finding.rule.baseSeverity ? " (raised from \(finding.rule.baseSeverity.rawValue) by context)" : ""))
+        if let suppression = finding.suppression {
+            lines.append("  SUPPRESSED by \(suppression.scope) exception '\(TextEscaper.escape(suppression.exceptionID))' (\(TextEscaper.escape(suppression.origin.description))): "
+                + TextEscaper.escape(suppression.reason))
+        }
+        if finding.occurrences > 1, let last = finding.lastStamp {
+            lines.append("  repeated \(finding.occurrences) times (same rule, spawner and command line); last \(TimeFormat.iso8601(last))  event \(last)"
+                + (finding.lastLocation.map { "  at \(TextEscaper.escape($0.file)):\($0.line)" } ?? ""))
+        }
         let image = finding.process.image
         if let image {
             lines.append("  time     \(TimeFormat.iso8601(image.stamp))  event \(image.stamp)")
@@ -28,9 +49,19 @@ public struct TextReporter {
             lines.append("           \(CommandLineText.render(image.argv))")
         }
         let via = finding.launchersSkipped > 0 ? ", through \(finding.launchersSkipped) launcher(s)" : ""
-        let evidence = finding.spawnerMatch
-        lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
-            + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(TextEscaper.escape(evidence.value))' is '\(evidence.entry)' in \(evidence.list))")
+        if let inference = finding.inference {
+            lines.append("  spawner  pid \(finding.spawner.pid)  unknown: the log never describes this process; "
+                + "INFERRED as \(inference.list) (confidence \(inference.confidence.rawValue)) from: "
+                + inference.evidence.map { "\($0.id) (\(TextEscaper.escape($0.description)))" }.joined(separator: ", "))
+        } else {
+            let evidence = finding.spawnerMatch
+            lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
+                + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(TextEscaper.escape(evidence.value))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
+        }
+        for hit in finding.context {
+            let raise = hit.raise > 0 ? "+\(hit.raise)" : "shown"
+            lines.append("  context  \(hit.id): \(TextEscaper.escape(hit.description)) (\(hit.on.rawValue) pid \(hit.pid); \(raise))")
+        }
         lines.append("  ancestry (nearest first)")
         for ancestor in finding.ancestry {
             lines.append("    " + processLine(ancestor.process, note: relationText(ancestor)))
@@ -99,6 +130,12 @@ public struct TextReporter {
         }.joined(separator: ", ")
         if !severities.isEmpty { severities = " (\(severities))" }
         let noun = summary.findings == 1 ? "finding" : "findings"
+        if summary.inferredFindings > 0 { severities += ", \(summary.inferredFindings) with an inferred spawner" }
+        if summary.groupedFindings > 0 { severities += ", \(summary.groupedFindings) repeats grouped" }
+        if summary.suppressed > 0 {
+            let byException = summary.suppressedByException.sorted { $0.key < $1.key }.map { "\(TextEscaper.escape($0.key)) \($0.value)" }
+            severities += ", \(summary.suppressed) suppressed by exceptions (\(byException.joined(separator: ", ")))"
+        }
         var line = "auditree: \(summary.findings) \(noun)\(severities); read \(summary.files.count) file(s), \(summary.lines) lines: "
             + "\(summary.records) records, \(summary.rejected) rejected; \(summary.events) events, \(summary.execs) execs"
         if summary.duplicateEvents > 0 { line += ", \(summary.duplicateEvents) duplicate events ignored" }

@@ -4,15 +4,65 @@ public struct NameMatcher: Sendable {
 
     public init(_ ruleSet: RuleSet) { self.ruleSet = ruleSet }
 
-    /// The first of the image's names found in `list`, in the order exe, applet, comm, argv0.
+    /// The first of the image's names found in `list`, in the order exe, applet, comm, argv0;
+    /// then the list's command-line entries (`java` running Tomcat), in file order.
     public func match(_ image: ProcessImage, list: String) -> MatchEvidence? {
         guard let names = ruleSet.lists[list] else { return nil }
-        for (field, value) in identities(of: image) {
-            if let entry = Self.entry(for: value, in: names) {
+        let identities = identities(of: image)
+        for (field, value) in identities {
+            if let entry = Self.entry(for: value, in: names.names) {
                 return MatchEvidence(field: field, value: value, list: list, entry: entry)
             }
         }
+        guard !names.patterns.isEmpty else { return nil }
+        let commandLine = Self.commandLine(image)
+        for pattern in names.patterns {
+            guard let (field, value) = identities.first(where: { Self.entry(for: $0.1, in: [pattern.name]) != nil }),
+                  pattern.argv.matches(commandLine) else { continue }
+            return MatchEvidence(field: field, value: value, list: list, entry: pattern.label)
+        }
         return nil
+    }
+
+    /// Whether the image answers to one of `names` (as a list entry would).
+    public func answers(_ image: ProcessImage, to names: Set<String>) -> Bool {
+        identities(of: image).contains { Self.entry(for: $0.1, in: names) != nil }
+    }
+
+    /// Whether every condition given holds for the image.
+    public func satisfies(_ image: ProcessImage, _ condition: ProcessCondition) -> Bool {
+        if let list = condition.list, match(image, list: list) == nil { return false }
+        if let names = condition.names, !answers(image, to: names) { return false }
+        if let exe = condition.exe {
+            guard let path = image.exe?.lossyString else { return false }
+            let base = image.exe.map { $0.basename.lossyString } ?? ""
+            if !exe.contains(where: { $0 == path || $0 == base }) { return false }
+        }
+        if let prefixes = condition.exePrefix, !Self.hasPathPrefix(image.exe?.lossyString, prefixes) { return false }
+        if let uids = condition.uid, !(image.uid.map(uids.contains) ?? false) { return false }
+        if let euids = condition.euid, !(image.euid.map(euids.contains) ?? false) { return false }
+        if let auids = condition.auid, !(image.auid.map(auids.contains) ?? false) { return false }
+        if let users = condition.user, !(image.userName.map(users.contains) ?? false) { return false }
+        if let prefixes = condition.cwdPrefix, !Self.hasPathPrefix(image.cwd?.lossyString, prefixes) { return false }
+        if let regex = condition.cwdRegex, !(image.cwd.map { regex.matches($0.lossyString) } ?? false) { return false }
+        if let keys = condition.key, !(image.key.map { keys.contains($0.lossyString) } ?? false) { return false }
+        if let regex = condition.keyRegex, !(image.key.map { regex.matches($0.lossyString) } ?? false) { return false }
+        if let regex = condition.argvRegex, !regex.matches(Self.commandLine(image)) { return false }
+        return true
+    }
+
+    /// The arguments joined by single spaces, as argv regexes see them.
+    public static func commandLine(_ image: ProcessImage) -> String {
+        image.argv.arguments.map(\.lossyString).joined(separator: " ")
+    }
+
+    /// `path` is one of the prefixes or below one (`/var/www` holds `/var/www/html`, not `/var/wwwx`).
+    static func hasPathPrefix(_ path: String?, _ prefixes: [String]) -> Bool {
+        guard let path else { return false }
+        return prefixes.contains { prefix in
+            if prefix.hasSuffix("/") { return path.hasPrefix(prefix) || path + "/" == prefix }
+            return path == prefix || path.hasPrefix(prefix + "/")
+        }
     }
 
     /// The names a process answers to. A multicall binary (busybox) answers

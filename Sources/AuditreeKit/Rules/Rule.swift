@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which of a process's three identities a name was read from.
 public enum IdentityField: String, CaseIterable, Sendable {
     /// Basename of the executable the kernel ran (`/usr/bin/dash`).
@@ -20,6 +22,154 @@ public enum SpawnerRelation: String, CaseIterable, Sendable {
     case ancestor
 }
 
+/// Where a line of a rule file came from, for `rules list/show` and suppression reports.
+public struct RuleOrigin: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var description: String { line > 0 ? "\(file):\(line)" : file }
+}
+
+/// A named list of process names, with optional entries that also need a command-line match
+/// (`java` running Tomcat).
+public struct NameList: Sendable {
+    public var names: Set<String>
+    public var patterns: [NamePattern]
+    /// Files that defined or changed the list, in load order.
+    public var origins: [RuleOrigin]
+
+    public init(names: Set<String>, patterns: [NamePattern] = [], origins: [RuleOrigin] = []) {
+        self.names = names
+        self.patterns = patterns
+        self.origins = origins
+    }
+
+    /// Entries as written, sorted: plain names, then patterns.
+    public var entryDescriptions: [String] { names.sorted() + patterns.map(\.description) }
+}
+
+/// A list entry that needs a process name and a command line: `{name: java, argv: 'org\.apache\.catalina'}`.
+public struct NamePattern: Sendable, CustomStringConvertible {
+    /// The entry the evidence reports (`tomcat`); the name when not given.
+    public var label: String
+    public var name: String
+    public var argv: TextPattern
+
+    public var description: String { "\(label) (\(name), argv =~ /\(argv.source)/)" }
+}
+
+/// A regular expression from a rule file, matched anywhere in a string (ICU syntax).
+public struct TextPattern: @unchecked Sendable {
+    public let source: String
+    private let regex: NSRegularExpression
+
+    public init(_ source: String) throws {
+        self.source = source
+        regex = try NSRegularExpression(pattern: source)
+    }
+
+    public func matches(_ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
+/// Conditions on one process image; every field given must hold (a list field holds when any value does).
+public struct ProcessCondition: Sendable {
+    /// The process answers to a name in this named list.
+    public var list: String?
+    /// The process answers to one of these names (as in a list).
+    public var names: Set<String>?
+    /// Exact exe path, or exe basename.
+    public var exe: [String]?
+    public var exePrefix: [String]?
+    public var uid: Set<UInt32>?
+    public var euid: Set<UInt32>?
+    public var auid: Set<UInt32>?
+    /// User name for uid, as the ENRICHED log gives it.
+    public var user: Set<String>?
+    public var cwdPrefix: [String]?
+    public var cwdRegex: TextPattern?
+    public var key: Set<String>?
+    public var keyRegex: TextPattern?
+    /// Matched against the command line, arguments joined by single spaces.
+    public var argvRegex: TextPattern?
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil && user == nil
+            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil
+    }
+
+    /// The fields given, as `key=value` text for `rules show` and reports.
+    public var summary: String {
+        var parts: [String] = []
+        if let list { parts.append("list=\(list)") }
+        if let names { parts.append("names=\(names.sorted().joined(separator: ","))") }
+        if let exe { parts.append("exe=\(exe.joined(separator: ","))") }
+        if let exePrefix { parts.append("exe_prefix=\(exePrefix.joined(separator: ","))") }
+        if let uid { parts.append("uid=\(uid.sorted().map(String.init).joined(separator: ","))") }
+        if let euid { parts.append("euid=\(euid.sorted().map(String.init).joined(separator: ","))") }
+        if let auid { parts.append("auid=\(auid.sorted().map(String.init).joined(separator: ","))") }
+        if let user { parts.append("user=\(user.sorted().joined(separator: ","))") }
+        if let cwdPrefix { parts.append("cwd_prefix=\(cwdPrefix.joined(separator: ","))") }
+        if let cwdRegex { parts.append("cwd_regex=/\(cwdRegex.source)/") }
+        if let key { parts.append("key=\(key.sorted().joined(separator: ","))") }
+        if let keyRegex { parts.append("key_regex=/\(keyRegex.source)/") }
+        if let argvRegex { parts.append("argv_regex=/\(argvRegex.source)/") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// A reason not to report a match. Every exception says why (`reason`).
+public struct RuleException: Sendable {
+    public var id: String
+    public var reason: String
+    /// Rules a global exception applies to; nil = all. Rule exceptions apply to their rule.
+    public var rules: Set<String>?
+    /// Conditions on the shell.
+    public var child: ProcessCondition?
+    /// Conditions on the spawner (never met by an inferred, unknown spawner).
+    public var spawner: ProcessCondition?
+    /// Conditions one image anywhere above the shell must meet (the spawner included).
+    public var ancestor: ProcessCondition?
+    /// `node=` values.
+    public var host: Set<String>?
+    public var origin: RuleOrigin
+}
+
+/// Where a context indicator looks.
+public enum ContextTarget: String, CaseIterable, Sendable {
+    case shell, spawner, descendants
+}
+
+/// A fact about a finding that makes it more urgent (a web user, `/dev/tcp`, a binary in /tmp).
+public struct ContextIndicator: Sendable {
+    public var id: String
+    public var description: String
+    /// Severity steps added when present (0 only shows it).
+    public var raise: Int
+    public var on: Set<ContextTarget>
+    /// Present when any of these holds for one of the target processes.
+    public var any: [ProcessCondition]
+    /// Rules it applies to; nil = all.
+    public var rules: Set<String>?
+    /// Rules it does not apply to (inference clauses may still name it as evidence).
+    public var exceptRules: Set<String>? = nil
+    public var origin: RuleOrigin
+}
+
+/// How sure an inferred spawner is.
+public enum InferenceConfidence: String, CaseIterable, Sendable {
+    case low, medium
+}
+
+/// When the process above a shell is unknown: context indicators that, all present on the
+/// shell, let a rule report an inferred spawner.
+public struct InferenceClause: Sendable {
+    public var all: [String]
+    public var confidence: InferenceConfidence
+}
+
 /// One detection: a child process of one list spawned by a process of another.
 public struct Rule: Sendable {
     public var id: String
@@ -30,38 +180,114 @@ public struct Rule: Sendable {
     public var mitre: [String]
     /// The list the spawned process must match (shells).
     public var childList: String
+    /// Further conditions on the spawned process.
+    public var childCondition: ProcessCondition
     /// The list the spawner must match (interpreters, web servers).
     public var spawnerList: String
+    /// Further conditions on the spawner.
+    public var spawnerCondition: ProcessCondition
     public var relations: Set<SpawnerRelation>
     /// A list of launchers the spawner search looks through (env, nice, ...).
     public var skipList: String?
+    /// With relation `ancestor`: the oldest generation searched (parent = 1).
+    public var within: Int
+    public var exceptions: [RuleException]
+    /// How to infer a spawner the log never describes; empty = never.
+    public var inference: [InferenceClause]
+    public var enabled: Bool
     /// The rule file this rule came from.
     public var origin: String
+    public var line: Int
+
+    public init(id: String, name: String, description: String = "", severity: Severity, category: String = "", mitre: [String] = [],
+                childList: String, childCondition: ProcessCondition = ProcessCondition(), spawnerList: String,
+                spawnerCondition: ProcessCondition = ProcessCondition(), relations: Set<SpawnerRelation> = [.parent],
+                skipList: String? = nil, within: Int = 1, exceptions: [RuleException] = [], inference: [InferenceClause] = [],
+                enabled: Bool = true, origin: String, line: Int = 0) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.severity = severity
+        self.category = category
+        self.mitre = mitre
+        self.childList = childList
+        self.childCondition = childCondition
+        self.spawnerList = spawnerList
+        self.spawnerCondition = spawnerCondition
+        self.relations = relations
+        self.skipList = skipList
+        self.within = within
+        self.exceptions = exceptions
+        self.inference = inference
+        self.enabled = enabled
+        self.origin = origin
+        self.line = line
+    }
+
+    public var place: RuleOrigin { RuleOrigin(file: origin, line: line) }
 }
 
-/// A loaded rule pack: named lists and the rules that use them.
+/// A loaded rule pack: named lists and the rules that use them, with exceptions and context.
 public struct RuleSet: Sendable {
-    public var lists: [String: Set<String>]
+    public var lists: [String: NameList]
     public var multicall: Set<String>
-    public var rules: [Rule]
+    /// Every rule in priority order (the first that fires wins), disabled ones included.
+    public var allRules: [Rule]
+    public var exceptions: [RuleException]
+    public var context: [ContextIndicator]
+    /// The files loaded, in order (`<built-in>` for the pack).
+    public var files: [String]
 
-    public init(lists: [String: Set<String>], multicall: Set<String>, rules: [Rule]) {
+    public init(lists: [String: NameList] = [:], multicall: Set<String> = [], rules: [Rule] = [], exceptions: [RuleException] = [],
+                context: [ContextIndicator] = [], files: [String] = []) {
         self.lists = lists
         self.multicall = multicall
-        self.rules = rules
+        self.allRules = rules
+        self.exceptions = exceptions
+        self.context = context
+        self.files = files
     }
+
+    /// Plain name lists, for tests and simple packs.
+    public init(lists: [String: Set<String>], multicall: Set<String>, rules: [Rule]) {
+        self.init(lists: lists.mapValues { NameList(names: $0) }, multicall: multicall, rules: rules)
+    }
+
+    /// The enabled rules, in priority order.
+    public var rules: [Rule] { allRules.filter(\.enabled) }
+
+    public func rule(_ id: String) -> Rule? { allRules.first { $0.id == id } }
+
+    public static let builtInName = "<built-in>"
 
     /// The pack shipped in the package's resources.
     public static func builtIn() throws(RuleFileError) -> RuleSet {
+        try RuleFileParser.parse(builtInText(), file: builtInName).ruleSet
+    }
+
+    static func builtInText() throws(RuleFileError) -> String {
         guard let url = Bundle.module.url(forResource: "default-rules", withExtension: "yaml") else {
             throw RuleFileError(file: "default-rules.yaml", line: 0, column: 0, path: "", message: "built-in rule pack is missing from the package resources")
         }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
             throw RuleFileError(file: url.path, line: 0, column: 0, path: "", message: "cannot read: \(error)")
         }
-        return try RuleFileParser.parse(text, file: "<built-in>").ruleSet
+    }
+
+    /// The built-in pack (unless `includeBuiltIn` is false), then each file in order.
+    /// Lists, rules, exceptions and context of a later file extend or replace earlier ones.
+    public static func load(files: [String], includeBuiltIn: Bool = true) throws(RuleFileError) -> RuleFileParser.Result {
+        var result = RuleFileParser.Result(ruleSet: RuleSet(), warnings: [])
+        if includeBuiltIn { result = try RuleFileParser.parse(builtInText(), file: builtInName) }
+        for file in files {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                let reason = FileManager.default.fileExists(atPath: file) ? "cannot read as UTF-8 text" : "cannot open: No such file or directory"
+                throw RuleFileError(file: file, line: 0, column: 0, path: "", message: reason)
+            }
+            let next = try RuleFileParser.parse(text, file: file, base: result.ruleSet)
+            result = RuleFileParser.Result(ruleSet: next.ruleSet, warnings: result.warnings + next.warnings)
+        }
+        return result
     }
 }
-
-import Foundation

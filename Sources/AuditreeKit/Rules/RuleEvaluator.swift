@@ -1,65 +1,109 @@
 /// Applies a rule set to each exec as the tree releases it, and remembers the findings.
 ///
 /// A shell is a finding when the first process above it that is not a
-/// launcher is a spawner of the rule's list, related as the rule allows. Only
+/// launcher is a spawner of the rule's list, related as the rule allows (with
+/// relation `ancestor`, the nearest spawner within `within` generations). Only
 /// the first shell below a spawner is a finding: anything below a finding's
 /// shell (other shells included) is that finding's story, not a new finding.
+///
+/// A match an exception covers is kept as suppressed (counted, listed on
+/// request) and claims nothing below it: a shell under it is judged on its own.
+/// When the process above a shell is unknown, a rule with `infer` clauses may
+/// report an inferred spawner from the shell's context.
 public final class RuleEvaluator {
     public let ruleSet: RuleSet
+    private let rules: [Rule]
     private let matcher: NameMatcher
     private let descendantLimit: Int
     private(set) var matches: [RuleMatch] = []
-    /// Shells no rule could judge because the log never described the process above them.
+    private(set) var suppressedMatches: [RuleMatch] = []
+    /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
+        self.rules = ruleSet.rules
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
-        var childEvidence: [String: MatchEvidence] = [:]
-        for rule in ruleSet.rules where childEvidence[rule.childList] == nil {
-            if let evidence = matcher.match(image, list: rule.childList) { childEvidence[rule.childList] = evidence }
+        var listEvidence: [String: MatchEvidence?] = [:]
+        var candidates: [(rule: Rule, child: MatchEvidence)] = []
+        for rule in rules {
+            if listEvidence[rule.childList] == nil { listEvidence[rule.childList] = .some(matcher.match(image, list: rule.childList)) }
+            guard let child = listEvidence[rule.childList] ?? nil, matcher.satisfies(image, rule.childCondition) else { continue }
+            candidates.append((rule, child))
         }
-        guard !childEvidence.isEmpty else { return }
+        guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
-        var sawUnknown = false
-        for rule in ruleSet.rules {
-            guard let child = childEvidence[rule.childList] else { continue }
+        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: Int)] = []
+        for (rule, child) in candidates {
             switch spawner(in: lineage, for: rule) {
-            case .unknown:
-                sawUnknown = true
+            case .unknown(let index, let launchers):
+                unknown.append((rule, child, index, launchers))
             case .none:
                 continue
-            case .found(let index, let evidence):
-                let collector = tree.startFinding(at: ready, descendantLimit: descendantLimit)
-                matches.append(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                                         spawnerIndex: index, childEvidence: child, spawnerEvidence: evidence, collector: collector))
+            case .found(let index, let evidence, let relation, let launchers):
+                record(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                 spawnerIndex: index, relation: relation, launchersSkipped: launchers, childEvidence: child, spawnerEvidence: evidence),
+                       ready: ready, tree: tree)
                 return
             }
         }
-        if sawUnknown { shellsWithUnknownParent += 1 }
+        guard !unknown.isEmpty else { return }
+        shellsWithUnknownParent += 1
+        for (rule, child, index, launchers) in unknown where !rule.inference.isEmpty {
+            guard let inference = infer(rule, image: image, pid: ready.process.pid) else { continue }
+            record(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                             spawnerIndex: index, relation: .parent, launchersSkipped: launchers, childEvidence: child, spawnerEvidence: nil,
+                             inference: inference),
+                   ready: ready, tree: tree)
+            return
+        }
+    }
+
+    private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
+        var match = match
+        if let suppression = suppression(for: match) {
+            match.suppression = suppression
+            suppressedMatches.append(match)
+            return
+        }
+        match.collector = tree.startFinding(at: ready, descendantLimit: descendantLimit)
+        matches.append(match)
     }
 
     private enum SpawnerSearch {
-        case found(index: Int, evidence: MatchEvidence)
-        case unknown
+        case found(index: Int, evidence: MatchEvidence, relation: SpawnerRelation, launchers: Int)
+        /// The search met a process the log never described (at `index` of the lineage, nil when there is none).
+        case unknown(index: Int?, launchers: Int)
         case none
     }
 
-    /// The first lineage entry that is not a launcher, if it is a spawner of the rule.
+    /// The first lineage entry that is not a launcher, if it is a spawner of the rule; with relation
+    /// `ancestor`, the nearest spawner up to generation `within`.
     private func spawner(in lineage: [LineageEntry], for rule: Rule) -> SpawnerSearch {
+        let searchAncestors = rule.relations.contains(.ancestor)
+        var passedOthers = false
+        var launchers = 0
         for (index, entry) in lineage.enumerated() {
-            guard let image = entry.image else { return .unknown }
-            if let skip = rule.skipList, matcher.match(image, list: skip) != nil { continue }
-            guard rule.relations.contains(Self.relation(of: entry)),
-                  let evidence = matcher.match(image, list: rule.spawnerList) else { return .none }
-            return .found(index: index, evidence: evidence)
+            guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
+            if let skip = rule.skipList, matcher.match(image, list: skip) != nil {
+                launchers += 1
+                continue
+            }
+            if passedOthers && entry.generation > rule.within { return .none }
+            let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
+            if rule.relations.contains(relation), let evidence = matcher.match(image, list: rule.spawnerList),
+               matcher.satisfies(image, rule.spawnerCondition) {
+                return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
+            }
+            guard searchAncestors else { return .none }
+            if entry.generation > 0 { passedOthers = true }
         }
-        return lineage.isEmpty ? .unknown : .none
+        return lineage.isEmpty ? .unknown(index: nil, launchers: 0) : .none
     }
 
     /// Only launchers are looked through, so a spawner above the shell's own pid
@@ -68,9 +112,155 @@ public final class RuleEvaluator {
         entry.generation == 0 ? .replacedImage : .parent
     }
 
-    /// The findings, with what ran below each shell, oldest first.
-    public func findings() -> [Finding] {
-        matches.map { $0.finding() }.sorted()
+    // MARK: Exceptions
+
+    private func suppression(for match: RuleMatch) -> Suppression? {
+        for exception in match.rule.exceptions where applies(exception, to: match) {
+            return Suppression(exceptionID: exception.id, reason: exception.reason, scope: "rule", origin: exception.origin)
+        }
+        for exception in ruleSet.exceptions where exception.rules?.contains(match.rule.id) ?? true {
+            if applies(exception, to: match) {
+                return Suppression(exceptionID: exception.id, reason: exception.reason, scope: "global", origin: exception.origin)
+            }
+        }
+        return nil
+    }
+
+    private func applies(_ exception: RuleException, to match: RuleMatch) -> Bool {
+        if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return false }
+        if let child = exception.child, !matcher.satisfies(match.image, child) { return false }
+        if let spawner = exception.spawner {
+            guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return false }
+        }
+        if let ancestor = exception.ancestor {
+            guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return false }
+        }
+        return true
+    }
+
+    // MARK: Context
+
+    private func indicators(for rule: Rule) -> [ContextIndicator] {
+        ruleSet.context.filter { ($0.rules?.contains(rule.id) ?? true) && !($0.exceptRules?.contains(rule.id) ?? false) }
+    }
+
+    private func infer(_ rule: Rule, image: ProcessImage, pid: Int) -> SpawnerInference? {
+        // Inference may name any indicator, also one that does not raise this rule's severity.
+        let available = ruleSet.context
+        for clause in rule.inference {
+            var hits: [ContextHit] = []
+            for id in clause.all {
+                guard let indicator = available.first(where: { $0.id == id }),
+                      indicator.any.contains(where: { matcher.satisfies(image, $0) }) else { break }
+                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell, pid: pid))
+            }
+            if hits.count == clause.all.count {
+                return SpawnerInference(list: rule.spawnerList, confidence: clause.confidence, evidence: hits)
+            }
+        }
+        return nil
+    }
+
+    /// The context indicators present on the shell, the spawner or what ran below the shell.
+    func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
+        var hits: [ContextHit] = []
+        for indicator in indicators(for: match.rule) {
+            var targets: [(ContextTarget, Int, ProcessImage)] = []
+            if indicator.on.contains(.shell) { targets.append((.shell, match.pid, match.image)) }
+            if indicator.on.contains(.spawner), match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
+                targets.append((.spawner, match.lineage[index].pid, image))
+            }
+            if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
+            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { matcher.satisfies(target.2, $0) } }) {
+                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
+            }
+        }
+        return hits
+    }
+
+    // MARK: Results
+
+    /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
+    public func findings(group: Bool = false) -> [Finding] {
+        let all = matches.map { finding($0) }.sorted()
+        return group ? Self.grouped(all) : all
+    }
+
+    /// Matches an exception suppressed, oldest first.
+    public func suppressed(group: Bool = false) -> [Finding] {
+        let all = suppressedMatches.map { finding($0) }.sorted()
+        return group ? Self.grouped(all) : all
+    }
+
+    /// Suppressed matches per exception id.
+    public var suppressedByException: [String: Int] {
+        var counts: [String: Int] = [:]
+        for match in suppressedMatches { counts[match.suppression?.exceptionID ?? "", default: 0] += 1 }
+        return counts
+    }
+
+    public var suppressedCount: Int { suppressedMatches.count }
+
+    func finding(_ match: RuleMatch) -> Finding {
+        let descendants = match.collector?.treeOrder() ?? []
+        let context = context(for: match, descendants: descendants)
+        let evidenceIDs = Set(match.inference?.evidence.map(\.id) ?? [])
+        // For an inferred spawner, the indicators that stood in for it do not also raise the severity.
+        let raise = context.filter { !evidenceIDs.contains($0.id) }.reduce(0) { $0 + $1.raise }
+        var rule = FindingRule(match.rule)
+        rule.severity = Severity.allCases[min(Severity.critical.rank, match.rule.severity.rank + raise)]
+        let spawner: ProcessSnapshot
+        if let index = match.spawnerIndex {
+            let entry = match.lineage[index]
+            spawner = ProcessSnapshot(pid: entry.pid, ppid: entry.ppid, image: entry.image)
+        } else {
+            spawner = ProcessSnapshot(pid: match.ppid ?? 0, ppid: nil, image: nil)
+        }
+        var finding = Finding(
+            rule: rule,
+            process: ProcessSnapshot(pid: match.pid, ppid: match.ppid, image: match.image),
+            spawner: spawner,
+            spawnerRelation: match.relation,
+            launchersSkipped: match.launchersSkipped,
+            childMatch: match.childEvidence,
+            spawnerEvidence: match.spawnerEvidence,
+            inference: match.inference,
+            ancestry: match.lineage.map { AncestorSnapshot(entry: $0) },
+            descendants: descendants.map { DescendantSnapshot(entry: $0) },
+            descendantsOmitted: match.collector?.omitted ?? 0,
+            host: match.image.node,
+            location: match.image.location)
+        finding.context = context
+        finding.suppression = match.suppression
+        return finding
+    }
+
+    /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first.
+    static func grouped(_ findings: [Finding]) -> [Finding] {
+        struct Key: Hashable {
+            var rule: String
+            var host: String?
+            var spawnerExe: [UInt8]?
+            var inferred: Bool
+            var argv: [[UInt8]]
+        }
+        var result: [Finding] = []
+        var index: [Key: Int] = [:]
+        for finding in findings {
+            let key = Key(rule: finding.rule.id, host: finding.host, spawnerExe: finding.spawner.image?.exe.map { Array($0.bytes) },
+                          inferred: finding.inference != nil, argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
+            guard let at = index[key] else {
+                index[key] = result.count
+                result.append(finding)
+                continue
+            }
+            result[at].occurrences += 1
+            result[at].lastStamp = finding.process.image?.stamp
+            result[at].lastLocation = finding.location
+            if finding.rule.severity > result[at].rule.severity { result[at].rule.severity = finding.rule.severity }
+            for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) { result[at].context.append(hit) }
+        }
+        return result
     }
 }
 
@@ -81,25 +271,15 @@ struct RuleMatch {
     var ppid: Int?
     var image: ProcessImage
     var lineage: [LineageEntry]
-    var spawnerIndex: Int
+    /// The spawner's place in the lineage; for an inferred spawner, the unknown entry (nil when there is none).
+    var spawnerIndex: Int?
+    var relation: SpawnerRelation
+    var launchersSkipped: Int
     var childEvidence: MatchEvidence
-    var spawnerEvidence: MatchEvidence
-    let collector: FindingCollector
+    var spawnerEvidence: MatchEvidence?
+    var inference: SpawnerInference?
+    var suppression: Suppression?
+    var collector: FindingCollector?
 
-    func finding() -> Finding {
-        let spawner = lineage[spawnerIndex]
-        return Finding(
-            rule: FindingRule(rule),
-            process: ProcessSnapshot(pid: pid, ppid: ppid, image: image),
-            spawner: ProcessSnapshot(pid: spawner.pid, ppid: spawner.ppid, image: spawner.image),
-            spawnerRelation: RuleEvaluator.relation(of: spawner),
-            launchersSkipped: spawnerIndex,
-            childMatch: childEvidence,
-            spawnerMatch: spawnerEvidence,
-            ancestry: lineage.map { AncestorSnapshot(entry: $0) },
-            descendants: collector.treeOrder().map { DescendantSnapshot(entry: $0) },
-            descendantsOmitted: collector.omitted,
-            host: image.node,
-            location: image.location)
-    }
+    var spawnerImage: ProcessImage? { spawnerIndex.flatMap { lineage[$0].image } }
 }

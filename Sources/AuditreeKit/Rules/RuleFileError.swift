@@ -20,3 +20,17 @@ public struct RuleFileError: Error, Sendable, Equatable, CustomStringConvertible
         return "\(file):\(line):\(column): error: \(at)\(message)"
     }
 }
+
+extension RuleFileError {
+    /// As a diagnostic of the scan (for warnings: unknown keys).
+    public var diagnostic: Diagnostic {
+        let at = path.isEmpty ? "" : "\(path): "
+        return Diagnostic(.warning, file: file, line: line, column: column, message: at + message)
+    }
+
+    /// `file:line:column: warning: path: message`.
+    public var warningDescription: String {
+        let at = path.isEmpty ? "" : "\(path): "
+        return "\(file):\(line):\(column): warning: \(at)\(message)"
+    }
+}
