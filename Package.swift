@@ -10,20 +10,28 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // libaudit supplies the arch, syscall and record-type tables (Debian: libaudit-dev).
         .systemLibrary(
             name: "CAudit", pkgConfig: "audit",
             providers: [.apt(["libaudit-dev"])]),
+        // zlib reads gzipped logs in place, streaming (Debian: zlib1g-dev).
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         // libauparse is the reference parser; only the tests link it (Debian: libauparse-dev).
         .systemLibrary(
             name: "CAuparse", pkgConfig: "auparse",
             providers: [.apt(["libauparse-dev"])]),
         .target(
             name: "AuditreeKit",
-            dependencies: ["CAudit", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Rules/default-rules.yaml")]),
+            dependencies: [
+                "CAudit", "CZlib", .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Rules/default-rules.yaml"), .copy("Report/HTML/Resources")]),
         .executableTarget(
             name: "auditree",
             dependencies: [

@@ -14,7 +14,7 @@ struct CommandLineTests {
         #expect(missing.stderr.contains("fixtures/recorded/no-such.log: error: cannot open: No such file or directory"))
         let directory = try CLI.run(["scan", "fixtures"])
         #expect(directory.status == 2)
-        #expect(directory.stderr.contains("fixtures: error: is a directory"))
+        #expect(directory.stderr.contains("fixtures: error: no log file here"))
         #expect(try CLI.run(["scan", "--format", "yaml", "fixtures/edge/empty.log"]).status == 2)
         #expect(try CLI.run(["scan", "--fail-on", "urgent", "fixtures/edge/empty.log"]).status == 2)
     }

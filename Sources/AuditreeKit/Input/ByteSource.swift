@@ -33,6 +33,22 @@ public struct FileByteSource: ByteSource {
         ownsDescriptor = true
     }
 
+    /// The first `count` bytes of a file (fewer if it is shorter or unreadable), without consuming a source.
+    public static func head(path: String, count: Int) -> [UInt8] {
+        // Only a regular file can be looked into without consuming it (a FIFO would also block here).
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return [] }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { _ = Glibc.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        return read > 0 ? Array(bytes.prefix(read)) : []
+    }
+
+    /// Moves to `offset` bytes from the start (resuming a checkpointed file).
+    public func seek(to offset: Int) -> Bool { lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) }
+
     public func close() {
         if ownsDescriptor { _ = Glibc.close(descriptor) }
     }

@@ -20,6 +20,12 @@ public struct LineReader: ~Copyable {
     private var start = 0
     private var end = 0
     private var scanFrom = 0
+    /// Source bytes dropped from the front of the buffer so far.
+    private var dropped = 0
+    /// Source bytes up to and including the last newline read: where a later run can resume.
+    public private(set) var completeBytes = 0
+    /// Whether a last line without a newline is delivered (false when it may still be being written).
+    public var deliversUnterminatedLastLine = true
 
     public init(maxLineLength: Int = LineReader.defaultMaxLineLength, readSize: Int = 1 << 20) {
         precondition(maxLineLength > 0 && readSize > 0)
@@ -33,13 +39,15 @@ public struct LineReader: ~Copyable {
     /// without its newline. A line longer than `maxLineLength` arrives once, cut
     /// to that length, with `truncated` set; its remaining bytes are skipped.
     /// A last line without a newline is still delivered.
+    /// `firstLine` is the number of lines before the source's first byte (when resuming).
     public mutating func forEachLine<Source: ByteSource & ~Copyable, E: Error>(
         of source: inout Source,
+        firstLine: Int = 0,
         _ body: (_ lineNumber: Int, _ bytes: Span<UInt8>, _ truncated: Bool) throws(E) -> Void
     ) throws(LineReaderError<E>) {
-        var lineNumber = 0
+        var lineNumber = firstLine
         var skipping = false  // inside the unread tail of an over-long line
-        start = 0; end = 0; scanFrom = 0
+        start = 0; end = 0; scanFrom = 0; dropped = 0; completeBytes = 0
         while true {
             while let newline = findNewline() {
                 if skipping {
@@ -50,6 +58,7 @@ public struct LineReader: ~Copyable {
                 }
                 start = newline + 1
                 scanFrom = start
+                completeBytes = dropped + start
             }
             if !skipping && end - start >= maxLineLength {
                 lineNumber += 1
@@ -61,7 +70,7 @@ public struct LineReader: ~Copyable {
             let count: Int
             do { count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...])) } catch { throw .input(error) }
             if count == 0 {
-                if !skipping && end > start {
+                if !skipping && end > start && deliversUnterminatedLastLine {
                     lineNumber += 1
                     do { try deliver(lineNumber, start, end, truncated: false, body) } catch { throw .body(error) }
                 }
@@ -84,6 +93,7 @@ public struct LineReader: ~Copyable {
         guard start > 0, let base = storage.baseAddress else { return }
         let live = end - start
         if live > 0 { memmove(base, base + start, live) }
+        dropped += start
         scanFrom -= start
         end = live
         start = 0

@@ -2,8 +2,17 @@
 public struct ScanConfiguration: Sendable {
     /// Log files to read in this order; `-` is standard input.
     public var inputs: [String]
-    /// Rule files to use instead of the built-in pack (for tests and, later, `--rules`).
+    /// A loaded rule set to use as is (tests); when nil, the built-in pack and `ruleFiles` are loaded.
     public var ruleSet: RuleSet?
+    /// Rule files loaded after the built-in pack, in order (`--rules`).
+    public var ruleFiles: [String] = []
+    /// Load the built-in pack first (`--no-default-rules` turns it off).
+    public var useDefaultRules = true
+    /// List the matches exceptions suppressed (`--show-suppressed`); they are always counted.
+    public var showSuppressed = false
+    /// Fold identical findings (same rule, host, spawner exe and command line) into one with a count.
+    /// The command line does so unless `--no-group`; the library default keeps every finding.
+    public var groupFindings = false
     /// Stop at the first line that cannot be parsed.
     public var strict: Bool
     /// Lines longer than this are rejected (see `LineReader`).
@@ -12,6 +21,15 @@ public struct ScanConfiguration: Sendable {
     public var maxWarningsPerFile: Int
     /// Descendants listed per finding.
     public var descendantLimit: Int
+    /// Which findings to report (time range, host, pid); the whole input is still read.
+    public var filter = FindingFilter()
+    /// Resume after a previous run (`--checkpoint`): nil for a first run. Set `checkpointing`
+    /// to get a new checkpoint in the report even without one to resume from.
+    public var checkpoint: Checkpoint?
+    public var checkpointing = false
+    /// Keep every exec with its lineage in the report (`auditree events`, `auditree tree`):
+    /// memory then grows with the log, unlike a scan.
+    public var collectExecs = false
 
     public static let defaultInput = "/var/log/audit/audit.log"
 

@@ -5,6 +5,10 @@ public struct ScanReport: Sendable {
     public var diagnostics: [Diagnostic]
     /// Set when `--strict` stopped the scan at a bad line.
     public var stoppedEarly: Bool
+    /// What the next run resumes from, when the scan was checkpointing; write it only after the report.
+    public var checkpoint: Checkpoint?
+    /// Every exec, in log order, when the configuration asked for them.
+    public var execs: [ExecRecord] = []
 
     /// The process exit status: 2 for input or usage errors, 1 for findings at
     /// or above `failOn`, 0 otherwise.

@@ -3,9 +3,21 @@ public enum Scanner {
     /// Runs a scan; `diagnose` sees each diagnostic as it happens (for live stderr output).
     public static func run(_ configuration: ScanConfiguration, diagnose: @escaping (Diagnostic) -> Void = { _ in }) throws(RuleFileError) -> ScanReport {
         let ruleSet: RuleSet
-        if let configured = configuration.ruleSet { ruleSet = configured } else { ruleSet = try RuleSet.builtIn() }
+        var ruleWarnings: [RuleFileError] = []
+        if let configured = configuration.ruleSet { ruleSet = configured } else {
+            // A bad rule file throws here, before any input is read.
+            let loaded = try RuleSet.load(files: configuration.ruleFiles, includeBuiltIn: configuration.useDefaultRules)
+            ruleSet = loaded.ruleSet
+            ruleWarnings = loaded.warnings
+        }
         var state = ScanState(configuration: configuration, ruleSet: ruleSet, diagnose: diagnose)
-        for input in configuration.inputs {
+        for warning in ruleWarnings { state.report(warning.diagnostic) }
+        let inputs = InputSet.expand(configuration.inputs)
+        for name in inputs.missing {
+            state.summary.inputErrors += 1
+            state.report(Diagnostic(.error, file: name, message: "no log file here: no file matches the pattern, or the directory holds none"))
+        }
+        for input in inputs.paths {
             state.read(input)
             if state.stoppedEarly { break }
         }
@@ -24,28 +36,84 @@ struct ScanState {
     let tree = ProcessTree()
     let evaluator: RuleEvaluator
     var stoppedEarly = false
+    /// Per host, the last stamp handed on: the resume point of the next run.
+    var lastEvents: [String: EventStamp] = [:]
+    var positions: [Checkpoint.FilePosition] = []
+    var execs: ExecCollection?
 
     init(configuration: ScanConfiguration, ruleSet: RuleSet, diagnose: @escaping (Diagnostic) -> Void) {
         self.configuration = configuration
         self.diagnose = diagnose
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
-        tree.onExec = { [evaluator] tree, ready in evaluator.evaluate(ready, in: tree) }
+        if configuration.collectExecs {
+            let collected = ExecCollection()
+            execs = collected
+            tree.onExec = { [evaluator] tree, ready in
+                collected.records.append(ExecRecord(ready))
+                evaluator.evaluate(ready, in: tree)
+            }
+        } else {
+            tree.onExec = { [evaluator] tree, ready in evaluator.evaluate(ready, in: tree) }
+        }
+        if let checkpoint = configuration.checkpoint {
+            tree.restore(checkpoint.processes)
+            lastEvents = checkpoint.lastEvents.mapValues(\.stamp)
+        }
+    }
+
+    var checkpointing: Bool { configuration.checkpointing || configuration.checkpoint != nil }
+
+    /// Whether a record was already handled by an earlier checkpointed run.
+    func handledBefore(_ record: Record) -> Bool {
+        guard !record.isDaemon, let checkpoint = configuration.checkpoint,
+              let last = checkpoint.lastEvents[Checkpoint.hostKey(record.node)] else { return false }
+        return record.stamp <= last.stamp
     }
 
     mutating func read(_ input: String) {
         let name = input == "-" ? "<stdin>" : input
         summary.files.append(name)
-        var source: FileByteSource
-        do { source = try FileByteSource(path: input) } catch {
+        let file: FileByteSource
+        do { file = try FileByteSource(path: input) } catch {
             report(Diagnostic(.error, file: name, message: error.description))
             summary.inputErrors += 1
             return
         }
-        defer { source.close() }
+        if input != "-" && GzipByteSource.looksCompressed(FileByteSource.head(path: input, count: 2)) {
+            do {
+                var source = try GzipByteSource(file: file)
+                readLines(from: &source, name: name)
+            } catch {
+                report(Diagnostic(.error, file: name, message: error.description))
+                summary.inputErrors += 1
+            }
+        } else {
+            var source = file
+            defer { source.close() }
+            let identity = checkpointing ? FileIdentity.of(path: input) : nil
+            var start = (offset: 0, lines: 0)
+            if let checkpoint = configuration.checkpoint, let known = FileIdentity.position(for: input, in: checkpoint), source.seek(to: known.offset) {
+                start = (known.offset, known.lines)
+            }
+            let end = readLines(from: &source, name: name, firstLine: start.lines)
+            if let identity {
+                positions.append(Checkpoint.FilePosition(path: input, device: identity.device, inode: identity.inode, headLength: identity.head,
+                                                         headHash: identity.hash, offset: start.offset + end.bytes, lines: end.lines))
+            }
+        }
+    }
+
+    /// Reads a source's lines; returns the bytes through its last complete line and the line count reached.
+    @discardableResult
+    mutating func readLines<Source: ByteSource & ~Copyable>(from source: inout Source, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
         var reader = LineReader(maxLineLength: configuration.maxLineLength)
+        // A last line without newline may still be being written: a checkpointed run leaves it for the next.
+        reader.deliversUnterminatedLastLine = !checkpointing
+        var lastLine = firstLine
         var warnings = 0
         do throws(LineReaderError<StrictStop>) {
-            try reader.forEachLine(of: &source) { (number: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
+            try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
+                lastLine = number
                 let outcome: Result<Record, Rejection>?
                 if truncated {
                     outcome = .failure(Rejection(.lineTooLong(limit: configuration.maxLineLength), column: configuration.maxLineLength + 1))
@@ -58,6 +126,14 @@ struct ScanState {
                     summary.lines += 1
                     summary.records += 1
                     summary.recordsByKind[record.kind, default: 0] += 1
+                    if handledBefore(record) {
+                        summary.skippedByCheckpoint += 1
+                        return
+                    }
+                    if checkpointing && !record.isDaemon {
+                        let host = Checkpoint.hostKey(record.node)
+                        if lastEvents[host].map({ $0 < record.stamp }) ?? true { lastEvents[host] = record.stamp }
+                    }
                     let tree = self.tree
                     assembler.add(record, file: name) { tree.ingest($0) }
                 case .failure(let rejection):
@@ -86,13 +162,20 @@ struct ScanState {
         if warnings > configuration.maxWarningsPerFile {
             report(Diagnostic(.note, file: name, message: "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"))
         }
+        return (reader.completeBytes, lastLine)
     }
 
     mutating func finish() -> ScanReport {
         let tree = self.tree
         assembler.flush { tree.ingest($0) }
         tree.finish()
-        let findings = evaluator.findings()
+        let ungrouped = evaluator.findings().filter(configuration.filter.accepts)
+        let findings = configuration.groupFindings ? RuleEvaluator.grouped(ungrouped) : ungrouped
+        summary.groupedFindings = ungrouped.count - findings.count
+        summary.inferredFindings = findings.filter { $0.inference != nil }.count
+        summary.suppressed = evaluator.suppressedCount
+        summary.suppressedByException = evaluator.suppressedByException
+        if configuration.showSuppressed { summary.suppressedFindings = evaluator.suppressed(group: configuration.groupFindings) }
         summary.events = assembler.eventCount
         summary.execs = tree.execCount
         summary.duplicateEvents = assembler.duplicateEvents
@@ -102,10 +185,20 @@ struct ScanState {
             summary.findingsBySeverity[finding.rule.severity, default: 0] += 1
             summary.findingsByRule[finding.rule.id, default: 0] += 1
         }
-        return ScanReport(summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly)
+        var next: Checkpoint?
+        if checkpointing {
+            var checkpoint = Checkpoint()
+            checkpoint.files = positions
+            checkpoint.lastEvents = lastEvents.mapValues(Checkpoint.SavedStamp.init)
+            checkpoint.processes = tree.savedState()
+            next = checkpoint
+        }
+        var result = ScanReport(summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next)
+        result.execs = execs?.records ?? []
+        return result
     }
 
-    private mutating func report(_ diagnostic: Diagnostic) {
+    mutating func report(_ diagnostic: Diagnostic) {
         diagnostics.append(diagnostic)
         diagnose(diagnostic)
     }
@@ -113,3 +206,8 @@ struct ScanState {
 
 /// Thrown out of the line loop when `--strict` meets a bad line.
 struct StrictStop: Error {}
+
+/// Execs gathered during a scan for the forensic commands.
+final class ExecCollection {
+    var records: [ExecRecord] = []
+}

@@ -28,6 +28,27 @@ public struct ProcessImage: Sendable {
     public var stamp: EventStamp
     public var location: LogLocation
 
+    init(origin: Origin, exe: LogString?, comm: LogString?, argv: ArgumentVector, cwd: LogString?, uid: UInt32?, euid: UInt32?,
+         auid: UInt32?, ses: UInt32?, tty: LogString?, key: LogString?, userName: String?, loginUserName: String?, node: String?,
+         stamp: EventStamp, location: LogLocation) {
+        self.origin = origin
+        self.exe = exe
+        self.comm = comm
+        self.argv = argv
+        self.cwd = cwd
+        self.uid = uid
+        self.euid = euid
+        self.auid = auid
+        self.ses = ses
+        self.tty = tty
+        self.key = key
+        self.userName = userName
+        self.loginUserName = loginUserName
+        self.node = node
+        self.stamp = stamp
+        self.location = location
+    }
+
     init(origin: Origin, event: AuditEvent, syscall: SyscallRecord) {
         self.origin = origin
         exe = syscall.exe

@@ -47,6 +47,7 @@ final class ProcessNode {
     }
 
     var lastImage: ProcessImage? { images.last }
+    var keptImages: [ProcessImage] { images }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: ProcessImage) -> Bool {

@@ -79,6 +79,16 @@ public final class ProcessTree {
     /// Hands every exec still waiting to the rules (end of input).
     public func finish() { releaseReady(upTo: .max) }
 
+    /// The pid tables, for a checkpoint.
+    func tablesForSaving() -> [(String?, [Int: ProcessNode])] { tables.map { ($0.key, $0.value.processes) } }
+
+    /// A process restored from a checkpoint, entered in its host's table.
+    func adopt(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
+        let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
+        insert(node)
+        return node
+    }
+
     /// Makes an exec the shell of a finding: it and everything created below it
     /// from now on, and in the delay already passed, is collected as its story.
     func startFinding(at ready: ExecReady, descendantLimit: Int) -> FindingCollector {

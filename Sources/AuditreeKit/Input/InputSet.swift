@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The files a scan reads, from the command line's names, directories and globs.
+///
+/// A directory stands for the regular files in it (not hidden, not recursive),
+/// as `/var/log/audit/` holds `audit.log`, `audit.log.1`, ... A name with
+/// `*`, `?` or `[` that is not itself a file is expanded as a glob. All files
+/// are then read oldest first, by the time of their first record, not by name
+/// (`audit.log` is the newest of a rotated set). Standard input comes first.
+public enum InputSet {
+    public struct Expansion: Sendable {
+        public var paths: [String] = []
+        /// Names that matched nothing (a pattern without matches, a directory without files): input errors.
+        public var missing: [String] = []
+    }
+
+    public static func expand(_ names: [String]) -> Expansion {
+        var result = Expansion()
+        for name in names {
+            if name == "-" {
+                result.paths.append(name)
+            } else if isDirectory(name) {
+                let files = regularFiles(in: name)
+                if files.isEmpty { result.missing.append(name) } else { result.paths += files }
+            } else if !exists(name) && name.contains(where: { "*?[".contains($0) }) {
+                let matches = glob(name)
+                if matches.isEmpty { result.missing.append(name) } else { result.paths += matches }
+            } else {
+                result.paths.append(name)  // opening it reports what is wrong, if anything
+            }
+        }
+        result.paths = orderedByFirstRecord(result.paths)
+        return result
+    }
+
+    /// Stable: files whose first record cannot be read keep their place after the dated ones.
+    /// Only regular files are looked into: reading a FIFO or a device would consume it.
+    static func orderedByFirstRecord(_ paths: [String]) -> [String] {
+        let keyed = paths.enumerated().map { index, path in
+            (path: path, time: path == "-" || !isRegularFile(path) ? Int64.min : (firstRecordTime(path) ?? Int64.max), index: index)
+        }
+        return keyed.sorted { ($0.time, $0.index) < ($1.time, $1.index) }.map(\.path)
+    }
+
+    /// The stamp time of the first record in the file's first 64 KiB (gzip read through).
+    public static func firstRecordTime(_ path: String) -> Int64? {
+        guard let file = try? FileByteSource(path: path) else { return nil }
+        let compressed = GzipByteSource.looksCompressed(FileByteSource.head(path: path, count: 2))
+        if compressed {
+            guard var source = try? GzipByteSource(file: file) else { return nil }
+            return firstTime(&source)
+        }
+        var source = file
+        defer { source.close() }
+        return firstTime(&source)
+    }
+
+    private enum Stop: Error {
+        case found(Int64)
+        case gaveUp
+    }
+
+    private static func firstTime<Source: ByteSource & ~Copyable>(_ source: inout Source) -> Int64? {
+        var reader = LineReader(maxLineLength: 1 << 16, readSize: 1 << 14)
+        var parser = RecordParser(detail: .scan)
+        var seen = 0
+        do {
+            try reader.forEachLine(of: &source) { (number: Int, line: Span<UInt8>, _: Bool) throws(Stop) in
+                if case .success(let record) = parser.parse(line, lineNumber: number), !record.isDaemon {
+                    throw .found(record.stamp.time)
+                }
+                seen += line.count + 1
+                if seen > 1 << 16 { throw .gaveUp }
+            }
+        } catch {
+            if case .body(.found(let time)) = error { return time }
+        }
+        return nil
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    private static func regularFiles(in directory: String) -> [String] {
+        guard let handle = opendir(directory) else { return [directory] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard !name.hasPrefix(".") else { continue }
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            var info = stat()
+            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { names.append(path) }
+        }
+        return names.sorted()
+    }
+
+    private static func glob(_ pattern: String) -> [String] {
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        guard Glibc.glob(pattern, 0, nil, &matches) == 0 else { return [] }
+        return (0..<Int(matches.gl_pathc)).compactMap { matches.gl_pathv[$0].map { String(cString: $0) } }
+    }
+}
