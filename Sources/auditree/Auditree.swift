@@ -11,7 +11,7 @@ struct Auditree: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auditree",
         abstract: "Find shells spawned by language interpreters and web servers in recorded Linux audit logs.",
-        subcommands: [ScanCommand.self],
+        subcommands: [ScanCommand.self, TreeCommand.self, EventsCommand.self, BaselineCommand.self, RulesCommand.self],
         defaultSubcommand: ScanCommand.self)
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), like input errors; see docs/cli.md.

@@ -38,20 +38,90 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Color the text report: auto (only on a terminal), always, never.")
     var color: ColorMode = .auto
 
+    @Option(name: .customLong("output"), help: ArgumentHelp(
+        "Write the report to this file instead of standard output, atomically; repeat for several reports. "
+            + "Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html), else --format.",
+        valueName: "file"))
+    var outputs: [String] = []
+
+    @Option(help: ArgumentHelp("Accepted findings (from 'auditree baseline create'): reported as baselined, not counted for --fail-on.", valueName: "file"))
+    var baseline: String?
+
+    var delivery: ReportDelivery {
+        ReportDelivery(format: format, outputs: outputs, baselinePath: baseline, color: color, quiet: quiet)
+    }
+
+    @Flag(help: "Print only findings and errors: nothing at all when nothing is found (for cron).")
+    var quiet = false
+
+    @Option(help: "Report findings from this time on: ISO 8601 (UTC unless a zone is given), today, yesterday, or -2h/-30m/-7d.")
+    var since: String?
+
+    @Option(help: "Report findings up to this time (same forms as --since).")
+    var until: String?
+
+    @Option(help: "Report findings of this host only (the log's node= name).")
+    var node: String?
+
+    @Option(help: "Report findings whose shell, spawner, ancestry or descendants include this pid.")
+    var pid: Int?
+
+    @Option(help: ArgumentHelp("Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.", valueName: "file"))
+    var checkpoint: String?
+
+    @OptionGroup var rules: RuleOptions
+
+    @Flag(name: .customLong("show-suppressed"), help: "Also list the matches exceptions suppressed, each with its exception (they are always counted).")
+    var showSuppressed = false
+
+    @Flag(name: .customLong("no-group"), help: "Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.")
+    var noGroup = false
+
+    func configuration() throws -> ScanConfiguration {
+        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+        let now = Int64(time(nil)) * 1000
+        func parse(_ text: String?, _ option: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let value = FindingFilter.parseTime(text, now: now) else {
+                throw ValidationError("\(option): cannot read '\(text)' as a time (ISO 8601, today, yesterday, -2h)")
+            }
+            return value
+        }
+        configuration.filter = FindingFilter(since: try parse(since, "--since"), until: try parse(until, "--until"), node: node, pid: pid)
+        if let checkpoint {
+            configuration.checkpointing = true
+            do { configuration.checkpoint = try Checkpoint.load(path: checkpoint) } catch {
+                // Starting over would report everything again: refuse, and say how to start over.
+                throw ValidationError("\(checkpoint): cannot read the checkpoint (\(error)); remove it to start over")
+            }
+        }
+        rules.apply(to: &configuration)
+        configuration.showSuppressed = showSuppressed
+        configuration.groupFindings = !noGroup
+        return configuration
+    }
+
     func run() throws {
-        let configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+        let accepted = try delivery.loadBaseline()
+        let configuration = try configuration()
         let report: ScanReport
         do {
-            report = try Scanner.run(configuration) { diagnostic in
-                Console.error(diagnostic.description + "\n")
+            report = try Scanner.run(configuration) { [quiet] diagnostic in
+                if !quiet || diagnostic.level == .error { Console.error(diagnostic.description + "\n") }
             }
         } catch {
             Console.error(error.description + "\n")
             throw ExitCode(2)
         }
-        let text = format.render(report, color: color.enabled(for: STDOUT_FILENO))
-        Console.out(text)
-        throw ExitCode(report.exitCode(failOn: failOn))
+        let status = delivery.deliver(report, baseline: accepted, failOn: failOn)
+        // Only after the report is out: a run killed before this point is simply done again.
+        if let checkpoint, let next = report.checkpoint, status != 2 {
+            do { try AtomicFile.write(String(decoding: try next.encoded(), as: UTF8.self), to: checkpoint) } catch {
+                Console.error("\(checkpoint): error: cannot write the checkpoint: \(error)\n")
+                throw ExitCode(2)
+            }
+        }
+        throw ExitCode(status)
     }
 }
 

@@ -17,6 +17,10 @@ struct ClosedSetTests {
         switch format {
         case .text: #expect(text.hasSuffix("execs; 3 shell(s) with a parent the log never describes\n"))
         case .json: #expect(text.hasPrefix("{\n  \"version\": 1,"))
+        case .html: #expect(text.hasPrefix("<!DOCTYPE html>"))
+        case .ndjson: #expect(text.hasPrefix("{\"@timestamp\":") && text.hasSuffix("}\n"))
+        case .sarif: #expect(text.contains("\"version\": \"2.1.0\""))
+        case .junit: #expect(text.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite "))
         }
         #expect(text.contains("tp-lighttpd-cgi"))
     }

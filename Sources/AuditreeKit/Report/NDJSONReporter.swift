@@ -1,0 +1,196 @@
+/// One JSON object per finding per line, with Elastic Common Schema field names
+/// (nested objects: `process.parent.pid` is `{"process": {"parent": {"pid": ...}}}`);
+/// what ECS has no field for is under `auditree`. Fields in docs/formats.md.
+public struct NDJSONReporter {
+    public init() {}
+
+    public func render(_ report: ScanReport) -> String { render(GateResult(report: report)) }
+
+    public func render(_ gate: GateResult) -> String {
+        var out = ""
+        for (index, finding) in gate.report.findings.enumerated() {
+            out += line(finding, fingerprint: gate.fingerprints[index], accepted: gate.accepted[index], hasBaseline: gate.baseline != nil)
+            out += "\n"
+        }
+        return out
+    }
+
+    /// ECS `event.severity` is a number: Elastic's risk scores for its severities.
+    public static func ecsSeverity(_ severity: Severity) -> Int {
+        switch severity {
+        case .info: 0
+        case .low: 21
+        case .medium: 47
+        case .high: 73
+        case .critical: 99
+        }
+    }
+
+    func line(_ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool) -> String {
+        var json = JSONWriter(pretty: false)
+        let shell = finding.process.image
+        let time = shell.map { TimeFormat.iso8601($0.stamp) }
+        json.beginObject()
+        if let time { json.string("@timestamp", time) }
+        json.beginObject("ecs")
+        json.string("version", "8.11.0")
+        json.endObject()
+
+        json.beginObject("event")
+        json.string("kind", "alert")
+        json.beginArray("category")
+        json.string(nil, "process")
+        json.endArray()
+        json.beginArray("type")
+        json.string(nil, "start")
+        json.endArray()
+        if let time { json.string("created", time) }
+        if let shell { json.string("id", shell.stamp.description) }
+        json.number("severity", Self.ecsSeverity(finding.rule.severity))
+        json.string("module", "auditd")
+        json.string("dataset", "auditree.finding")
+        json.endObject()
+
+        json.beginObject("process")
+        writeProcess(finding.process, &json)
+        json.beginObject("parent")
+        writeProcess(finding.spawner, &json)
+        json.endObject()
+        json.endObject()
+
+        if let uid = shell?.uid {
+            json.beginObject("user")
+            json.string("id", String(uid))
+            if let name = shell?.userName { json.string("name", name) }
+            json.endObject()
+        }
+        if let host = finding.host {
+            json.beginObject("host")
+            json.string("name", host)
+            json.endObject()
+        }
+        json.beginObject("rule")
+        json.string("id", finding.rule.id)
+        json.string("name", finding.rule.name)
+        json.string("description", finding.rule.description)
+        json.string("category", finding.rule.category)
+        json.string("ruleset", "auditree")
+        json.endObject()
+        if !finding.rule.mitre.isEmpty {
+            json.beginObject("threat")
+            json.string("framework", "MITRE ATT&CK")
+            json.beginObject("technique")
+            json.beginArray("id")
+            for technique in Self.techniques(finding.rule.mitre) { json.string(nil, technique) }
+            json.endArray()
+            let subtechniques = finding.rule.mitre.filter { $0.contains(".") }
+            if !subtechniques.isEmpty {
+                json.beginObject("subtechnique")
+                json.beginArray("id")
+                for technique in subtechniques { json.string(nil, technique) }
+                json.endArray()
+                json.endObject()
+            }
+            json.endObject()
+            json.endObject()
+        }
+        json.beginObject("log")
+        json.beginObject("file")
+        json.string("path", finding.location.file)
+        json.endObject()
+        json.endObject()
+
+        json.beginObject("auditree")
+        json.number("version", 1)
+        json.string("severity", finding.rule.severity.rawValue)
+        json.string("fingerprint", fingerprint)
+        if hasBaseline {
+            json.string("baseline", accepted == nil ? "new" : "baselined")
+            if let reason = accepted?.reason { json.string("baseline_reason", reason) }
+        }
+        json.beginArray("mitre")
+        for technique in finding.rule.mitre { json.string(nil, technique) }
+        json.endArray()
+        json.string("relation", finding.spawnerRelation.rawValue)
+        json.number("launchers_skipped", finding.launchersSkipped)
+        json.beginObject("match")
+        for (key, evidence) in [("shell", finding.childMatch), ("spawner", finding.spawnerMatch)] {
+            json.beginObject(key)
+            json.string("field", evidence.field.rawValue)
+            json.string("value", evidence.value)
+            json.string("list", evidence.list)
+            json.endObject()
+        }
+        json.endObject()
+        json.beginObject("process")
+        writeExtra(finding.process, &json)
+        json.endObject()
+        json.beginObject("parent")
+        writeExtra(finding.spawner, &json)
+        json.endObject()
+        json.number("ancestors", finding.ancestry.count)
+        json.number("descendants", finding.descendants.count + finding.descendantsOmitted)
+        json.beginObject("location")
+        json.string("file", finding.location.file)
+        json.number("line", finding.location.line)
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        return json.output
+    }
+
+    /// Technique ids for `threat.technique.id`: sub-techniques give their parent (T1059.004 -> T1059), once each.
+    static func techniques(_ mitre: [String]) -> [String] {
+        var result: [String] = []
+        for id in mitre {
+            let technique = String(id.split(separator: ".", maxSplits: 1).first ?? Substring(id))
+            if !result.contains(technique) { result.append(technique) }
+        }
+        return result
+    }
+
+    private func writeProcess(_ process: ProcessSnapshot, _ json: inout JSONWriter) {
+        json.number("pid", process.pid)
+        guard let image = process.image else { return }
+        if let exe = image.exe {
+            json.string("executable", exe)
+            json.string("name", exe.basename)
+        } else if let comm = image.comm {
+            json.string("name", comm)
+        }
+        if image.origin == .exec {
+            json.beginArray("args")
+            for argument in image.argv.arguments { json.string(nil, argument) }
+            json.endArray()
+            json.number("args_count", image.argv.arguments.count)
+            json.string("command_line", CommandLineText.render(image.argv))
+        }
+        if let cwd = image.cwd { json.string("working_directory", cwd) }
+        json.string("start", TimeFormat.iso8601(image.stamp))
+    }
+
+    /// Non-ECS process data: audit ids, and exact bytes of values that are not valid UTF-8.
+    private func writeExtra(_ process: ProcessSnapshot, _ json: inout JSONWriter) {
+        json.optionalNumber("ppid", process.ppid)
+        guard let image = process.image else {
+            json.bool("known", false)
+            return
+        }
+        json.bool("known", true)
+        json.string("origin", image.origin.rawValue)
+        if let comm = image.comm { json.string("comm", comm) }
+        json.optionalNumber("auid", image.auid)
+        json.optionalNumber("euid", image.euid)
+        json.optionalNumber("ses", image.ses)
+        json.bool("argv_complete", image.argv.isComplete)
+        json.string("event", image.stamp.description)
+        if let exe = image.exe, !exe.isValidUTF8 { json.string("executable_hex", JSONWriter.hex(exe.bytes)) }
+        if image.argv.arguments.contains(where: { !$0.isValidUTF8 }) {
+            json.beginArray("args_hex")
+            for argument in image.argv.arguments {
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
+            }
+            json.endArray()
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import AuditreeKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where `scan` sends its report: standard output, or each `--output` file (written
+/// atomically, format from the extension, else `--format`), with an optional baseline.
+struct ReportDelivery {
+    var format: OutputFormat
+    var outputs: [String]
+    var baselinePath: String?
+    var color: ColorMode
+    var quiet: Bool
+
+    /// The format for one `--output` file.
+    func format(for path: String) -> OutputFormat {
+        OutputFormat(fileName: path) ?? format
+    }
+
+    /// Loads the baseline, or exits 2 with the reason.
+    func loadBaseline() throws -> Baseline? {
+        guard let baselinePath else { return nil }
+        do { return try Baseline.load(path: baselinePath) } catch {
+            Console.error(error.description + "\n")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Renders and writes the report; returns the exit status (2 when an output could not be written).
+    func deliver(_ report: ScanReport, baseline: Baseline?, failOn: Severity) -> Int32 {
+        let gate = GateResult(report: report, baseline: baseline, baselineFile: baselinePath)
+        for note in gate.staleNotes { Console.error(note + "\n") }
+        var status = gate.exitCode(failOn: failOn)
+        if outputs.isEmpty {
+            Console.out(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
+            return status
+        }
+        var rendered: [OutputFormat: String] = [:]
+        for path in outputs {
+            let format = format(for: path)
+            if path == "-" {
+                Console.out(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
+                continue
+            }
+            let text = rendered[format] ?? format.render(gate, color: color == .always, quiet: quiet)
+            rendered[format] = text
+            do { try AtomicFile.write(text, to: path) } catch {
+                Console.error(error.description + "\n")
+                status = 2
+            }
+        }
+        return status
+    }
+}
