@@ -1,0 +1,163 @@
+import Foundation
+import Mustache
+
+/// The report for an incident ticket: one self-contained HTML file (docs/html-report.md).
+///
+/// The page is a Mustache template (auto-escaping every `{{value}}`) around three
+/// raw inserts that never hold markup from the log: our own stylesheet and script
+/// (resources, pinned by hash in the Content-Security-Policy) and the findings as
+/// the `--format json` document, whose writer turns every `<`, `>` and `&` into
+/// `\u00XX`, so no value can close the data element. The script builds the DOM
+/// with `textContent` only.
+public struct HTMLReporter {
+    /// Findings the page renders at first and per "show more" (documented in docs/html-report.md).
+    public static let findingsPerPage = 200
+    /// Characters of one argument shown before a "show all" button.
+    public static let argumentDisplayCap = 2000
+
+    public init() {}
+
+    public func render(_ report: ScanReport) -> String {
+        let assets = HTMLAssets.shared
+        let context = context(for: report, assets: assets)
+        return assets.template.render(context)
+    }
+
+    func context(for report: ScanReport, assets: HTMLAssets) -> [String: Any] {
+        let summary = report.summary
+        var context: [String: Any] = [:]
+        context["csp"] = "default-src 'none'; script-src \(SHA256.cspSource(assets.script)); style-src \(SHA256.cspSource(assets.style)); "
+            + "img-src 'none'; font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; "
+            + "worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'"
+        context["style"] = assets.style
+        context["script"] = assets.script
+        context["data"] = Self.embeddable(JSONReporter().render(report))
+        context["rules"] = Self.embeddable(rulesJSON(report.findings))
+        context["findingCount"] = summary.findings
+        context["findingNoun"] = summary.findings == 1 ? "finding" : "findings"
+        context["noFindings"] = report.findings.isEmpty
+
+        // Severity counts, most severe first.
+        context["severities"] = Severity.allCases.reversed().map { severity -> [String: Any] in
+            ["name": severity.rawValue, "count": summary.findingsBySeverity[severity] ?? 0]
+        }
+        // Findings by rule, with the rule's explanation.
+        var ruleInfo: [String: FindingRule] = [:]
+        for finding in report.findings where ruleInfo[finding.rule.id] == nil { ruleInfo[finding.rule.id] = finding.rule }
+        context["rulesTable"] = summary.findingsByRule.sorted { $0.key < $1.key }.map { id, count -> [String: Any] in
+            let rule = ruleInfo[id]
+            return ["id": TextEscaper.escape(id), "name": rule.map { TextEscaper.escape($0.name) } ?? "",
+                    "description": rule.map { TextEscaper.escape($0.description) } ?? "",
+                    "severity": rule?.severity.rawValue ?? "", "mitre": rule?.mitre.joined(separator: ", ") ?? "", "count": count]
+        }
+        context["hasRules"] = !summary.findingsByRule.isEmpty
+        // Hosts as seen in the findings (the summary does not list hosts yet).
+        var hosts: [String: Int] = [:]
+        for finding in report.findings { hosts[finding.host ?? "", default: 0] += 1 }
+        context["hosts"] = hosts.sorted { $0.key < $1.key }.map { host, count -> [String: Any] in
+            ["name": host.isEmpty ? "(no node= in the log)" : TextEscaper.escape(host), "unnamed": host.isEmpty, "count": count]
+        }
+        context["hostCount"] = hosts.count
+        // Time range of the findings.
+        let stamps = report.findings.compactMap { $0.process.image?.stamp }
+        if let first = stamps.min(), let last = stamps.max() {
+            context["timeRange"] = ["first": TimeFormat.iso8601(first), "last": TimeFormat.iso8601(last)]
+        }
+        context["files"] = summary.files.map { TextEscaper.escape($0) }
+        context["fileCount"] = summary.files.count
+        context["counts"] = [
+            ["label": "Lines read", "value": summary.lines],
+            ["label": "Records", "value": summary.records],
+            ["label": "Rejected lines", "value": summary.rejected],
+            ["label": "Events", "value": summary.events],
+            ["label": "Successful execs", "value": summary.execs],
+            ["label": "Duplicate events ignored", "value": summary.duplicateEvents],
+            ["label": "Shells with a parent the log never describes", "value": summary.shellsWithUnknownParent],
+            ["label": "Input errors", "value": summary.inputErrors],
+        ] as [[String: Any]]
+        context["rejectedByReason"] = RejectReason.Kind.allCases.sorted().compactMap { kind -> [String: Any]? in
+            guard let count = summary.rejectedByReason[kind], count > 0 else { return nil }
+            return ["reason": kind.rawValue, "count": count]
+        }
+        context["diagnostics"] = report.diagnostics.prefix(Self.diagnosticsCap).map { ["text": TextEscaper.escape($0.description), "level": $0.level.rawValue] }
+        context["diagnosticCount"] = report.diagnostics.count
+        context["hasDiagnostics"] = !report.diagnostics.isEmpty
+        if report.diagnostics.count > Self.diagnosticsCap { context["diagnosticsCut"] = report.diagnostics.count - Self.diagnosticsCap }
+        context["stoppedEarly"] = report.stoppedEarly
+        context["findingsPerPage"] = Self.findingsPerPage
+        context["argumentDisplayCap"] = Self.argumentDisplayCap
+        return context
+    }
+
+    /// Diagnostics listed in the page; the rest are counted.
+    public static let diagnosticsCap = 100
+
+    /// `{rule id: {name, description, severity, category, mitre}}` for the rules that fired.
+    func rulesJSON(_ findings: [Finding]) -> String {
+        var seen: [String: FindingRule] = [:]
+        for finding in findings where seen[finding.rule.id] == nil { seen[finding.rule.id] = finding.rule }
+        var json = JSONWriter(pretty: false)
+        json.beginObject()
+        for (id, rule) in seen.sorted(by: { $0.key < $1.key }) {
+            json.beginObject(id)
+            json.string("name", rule.name)
+            json.string("description", rule.description)
+            json.string("severity", rule.severity.rawValue)
+            json.string("category", rule.category)
+            json.beginArray("mitre")
+            for technique in rule.mitre { json.string(nil, technique) }
+            json.endArray()
+            json.endObject()
+        }
+        json.endObject()
+        return json.output
+    }
+
+    /// JSON from `JSONWriter` made compact and safe inside `<script type="application/json">`.
+    ///
+    /// `JSONWriter` writes `<`, `>`, `&`, control characters and U+2028/9 as `\u` escapes, so a
+    /// raw newline is always layout: dropping it with the indentation after it keeps the value
+    /// and shrinks the page. Any `<` left (none expected) is escaped too, so `</script>` and
+    /// `<!--` cannot appear whatever the writer does.
+    static func embeddable(_ json: String) -> String {
+        var out = ""
+        out.reserveCapacity(json.utf8.count)
+        var skippingIndent = false
+        for scalar in json.unicodeScalars {
+            if skippingIndent && scalar == " " { continue }
+            skippingIndent = false
+            switch scalar {
+            case "\n": skippingIndent = true
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+/// The template, stylesheet and script, loaded once from the package resources.
+struct HTMLAssets: Sendable {
+    let template: MustacheTemplate
+    let style: String
+    let script: String
+
+    static let shared: HTMLAssets = {
+        do { return try HTMLAssets() } catch { fatalError("auditree: the HTML report resources are missing or invalid: \(error)") }
+    }()
+
+    init() throws {
+        func load(_ name: String, _ ext: String) throws -> String {
+            guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Resources") else {
+                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Resources/\(name).\(ext)"])
+            }
+            return try String(contentsOf: url, encoding: .utf8)
+        }
+        template = try MustacheTemplate(string: try load("report", "mustache"))
+        // The hash in the CSP covers the exact text between the tags, so trailing newlines are kept out of both.
+        style = try load("report", "css").trimmingCharacters(in: .whitespacesAndNewlines)
+        script = try load("report", "js").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

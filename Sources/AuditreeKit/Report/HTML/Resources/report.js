@@ -1,0 +1,483 @@
+// auditree HTML report. Every value from the log reaches the page through
+// textContent (see text()); nothing here parses a string as markup or code,
+// and no element gets an inline handler.
+(function () {
+  'use strict';
+  var PAGE = 200;          // findings rendered at first and per "show more"
+  var ARG_CAP = 2000;      // characters of one argument shown before "show all"
+  var LINE_CAP = 300;      // characters of a one-line command (lists, headers)
+  var BINS = 60;           // timeline bars
+  var SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+  var FIELD_NAMES = { exe: 'executable name (exe)', comm: 'command name (comm)', argv0: 'argv[0]', applet: 'multicall applet (argv)' };
+
+  var data = JSON.parse(document.getElementById('auditree-data').textContent);
+  var rules = JSON.parse(document.getElementById('auditree-rules').textContent);
+  var findings = data.findings;
+  var times = findings.map(function (f) { return f.process.known ? Date.parse(f.process.time) : NaN; });
+  var haystacks = null;
+
+  // ---- DOM helpers: text only -------------------------------------------------
+
+  var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffd]/g;
+
+  function escapeName(ch) {
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    var code = ch.charCodeAt(0);
+    if (code < 0x100) return '\\x' + (code < 16 ? '0' : '') + code.toString(16);
+    return '\\u{' + code.toString(16) + '}';
+  }
+
+  // A fragment showing s as text, with control, bidi and replacement characters made visible.
+  function text(s) {
+    var fragment = document.createDocumentFragment();
+    s = String(s);
+    UNSAFE.lastIndex = 0;
+    var last = 0, match;
+    while ((match = UNSAFE.exec(s)) !== null) {
+      if (match.index > last) fragment.appendChild(document.createTextNode(s.slice(last, match.index)));
+      var span = document.createElement('span');
+      if (match[0] === '\ufffd') {
+        span.className = 'bad';
+        span.textContent = '\ufffd';
+        span.title = 'a byte that is not valid UTF-8 (exact bytes in the hex line)';
+      } else {
+        span.className = 'ctl';
+        span.textContent = escapeName(match[0]);
+        span.title = 'control character in the log';
+      }
+      fragment.appendChild(span);
+      last = match.index + 1;
+    }
+    if (last < s.length) fragment.appendChild(document.createTextNode(s.slice(last)));
+    return fragment;
+  }
+
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined && content !== null) node.appendChild(typeof content === 'object' ? content : text(content));
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function shorten(s, cap) { return s.length > cap ? s.slice(0, cap) + '\u2026 [' + (s.length - cap) + ' more characters]' : s; }
+
+  // ---- formatting --------------------------------------------------------------
+
+  function quote(arg) {
+    if (/^[A-Za-z0-9_.\/:=@%+,-]+$/.test(arg)) return arg;
+    return "'" + arg.replace(/'/g, "'\\''") + "'";
+  }
+
+  function commandLine(p) {
+    if (!p.known) return 'unknown: the log never describes this process';
+    if (p.origin === 'observed') return '(no exec logged; seen as ' + (p.comm === null ? '?' : p.comm) + ')';
+    if (p.origin === 'inherited') return "(forked, no exec logged; runs its parent's program as " + (p.comm === null ? '?' : p.comm) + ')';
+    var line = p.argv.map(quote).join(' ');
+    if (!p.argv_complete) line += ' [command line incomplete in the log]';
+    return line;
+  }
+
+  function idText(id, name) {
+    if (id === null || id === undefined) return '?';
+    if (id === 4294967295) return 'unset';
+    if (!name || name.indexOf('unknown(') === 0) return String(id);
+    return id + '(' + name + ')';
+  }
+
+  function userText(p) {
+    if (!p.known) return '?';
+    var parts = ['uid=' + idText(p.uid, p.user)];
+    if (p.euid !== null && p.euid !== p.uid) parts.push('euid=' + p.euid);
+    parts.push('auid=' + idText(p.auid, null));
+    if (p.ses !== null) parts.push('ses=' + (p.ses === 4294967295 ? 'unset' : p.ses));
+    if (p.tty !== null) parts.push('tty=' + p.tty);
+    return parts.join(' ');
+  }
+
+  function hostName(f) { return f.host === null ? '(no host)' : f.host; }
+
+  // ---- filters -----------------------------------------------------------------
+
+  var state = { rule: '', severity: '', host: '', text: '', from: null, to: null };
+  var matching = [];     // indices of findings passing every filter
+  var rendered = 0;
+
+  function haystack(i) {
+    if (haystacks === null) haystacks = new Array(findings.length);
+    if (haystacks[i] === undefined) {
+      var f = findings[i], parts = [f.rule, f.rule_name, f.severity, hostName(f)];
+      var add = function (p) {
+        parts.push('pid ' + p.pid);
+        if (!p.known) return;
+        parts.push(p.exe || '', p.comm || '', p.argv.join(' '), p.cwd || '', p.user || '', userText(p));
+      };
+      add(f.process); add(f.spawner);
+      f.ancestry.forEach(add); f.descendants.forEach(add);
+      haystacks[i] = parts.join('\n').toLowerCase();
+    }
+    return haystacks[i];
+  }
+
+  function passes(i, ignoreTime) {
+    var f = findings[i];
+    if (state.rule && f.rule !== state.rule) return false;
+    if (state.severity && f.severity !== state.severity) return false;
+    if (state.host && hostName(f) !== state.host) return false;
+    if (!ignoreTime && state.from !== null && !(times[i] >= state.from && times[i] < state.to)) return false;
+    if (state.text && haystack(i).indexOf(state.text) < 0) return false;
+    return true;
+  }
+
+  function fillSelect(id, values, label) {
+    var select = document.getElementById(id);
+    values.forEach(function (value) {
+      var option = document.createElement('option');
+      option.value = value;
+      option.textContent = label ? label(value) : value;
+      select.appendChild(option);
+    });
+  }
+
+  function distinct(key) {
+    var seen = {}, out = [];
+    findings.forEach(function (f) { var v = key(f); if (!Object.prototype.hasOwnProperty.call(seen, v)) { seen[v] = true; out.push(v); } });
+    return out.sort();
+  }
+
+  // ---- findings list -----------------------------------------------------------
+
+  var list = document.getElementById('finding-list');
+  var status = document.getElementById('findings-status');
+  var more = document.getElementById('show-more');
+
+  function apply() {
+    matching = [];
+    for (var i = 0; i < findings.length; i++) if (passes(i, false)) matching.push(i);
+    clear(list);
+    rendered = 0;
+    renderMore();
+    drawTimeline();
+  }
+
+  function renderMore() {
+    var end = Math.min(matching.length, rendered + PAGE);
+    var fragment = document.createDocumentFragment();
+    for (var k = rendered; k < end; k++) fragment.appendChild(card(matching[k]));
+    list.appendChild(fragment);
+    rendered = end;
+    list.setAttribute('data-matching', String(matching.length));
+    list.setAttribute('data-rendered', String(rendered));
+    status.textContent = matching.length === findings.length
+      ? 'Showing ' + rendered + ' of ' + findings.length + ' findings, oldest first.'
+      : 'Showing ' + rendered + ' of ' + matching.length + ' matching findings (' + findings.length + ' in total), oldest first.';
+    var left = matching.length - rendered;
+    more.hidden = left <= 0;
+    more.textContent = 'Show ' + Math.min(PAGE, left) + ' more (' + left + ' not shown yet)';
+  }
+
+  function card(i) {
+    var f = findings[i], p = f.process;
+    var details = el('details', 'finding sev-' + f.severity);
+    details.id = 'finding-' + (i + 1);
+    details.setAttribute('data-index', String(i));
+    var summary = el('summary');
+    summary.appendChild(el('span', 's-sev', el('span', 'badge sev-' + f.severity, f.severity)));
+    summary.appendChild(el('span', 's-time', p.known ? p.time.replace('T', ' ') : 'time unknown'));
+    var rule = el('span', 's-rule', f.rule);
+    rule.title = f.rule_name;
+    summary.appendChild(rule);
+    var cmd = el('span', 's-cmd');
+    cmd.appendChild(el('span', 's-meta', hostName(f) + ' \u00b7 pid ' + p.pid + ' \u00b7 ' + (p.known ? idText(p.uid, p.user) : '?')));
+    cmd.appendChild(text(shorten(commandLine(p), LINE_CAP)));
+    summary.appendChild(cmd);
+    details.appendChild(summary);
+    details.addEventListener('toggle', function () { if (details.open) build(details); });
+    return details;
+  }
+
+  function build(details) {
+    if (details.getAttribute('data-built') === 'yes') return;
+    details.setAttribute('data-built', 'yes');
+    var f = findings[Number(details.getAttribute('data-index'))];
+    var body = el('div', 'body');
+    body.appendChild(why(f));
+    body.appendChild(facts(f));
+    body.appendChild(argvBlock(f.process));
+    body.appendChild(ancestry(f));
+    body.appendChild(descendants(f));
+    body.appendChild(treeLink(f));
+    details.appendChild(body);
+  }
+
+  function section(title, content) {
+    var div = el('div', 'part');
+    div.appendChild(el('h4', null, title));
+    if (content) div.appendChild(content);
+    return div;
+  }
+
+  function evidenceSentence(who, e) {
+    var p = el('p');
+    p.appendChild(el('strong', null, who));
+    p.appendChild(text(': its ' + (FIELD_NAMES[e.field] || e.field) + ' \u201c'));
+    p.appendChild(el('code', null, e.value));
+    p.appendChild(text('\u201d is the entry \u201c'));
+    p.appendChild(el('code', null, e.entry));
+    p.appendChild(text('\u201d of the list \u201c'));
+    p.appendChild(el('code', null, e.list));
+    p.appendChild(text('\u201d.'));
+    return p;
+  }
+
+  function why(f) {
+    var rule = rules[f.rule] || { name: f.rule_name, description: '', category: f.category, mitre: f.mitre };
+    var box = el('div', 'why');
+    box.appendChild(el('h4', null, 'Why this is a finding'));
+    var head = el('p');
+    head.appendChild(el('span', 'badge sev-' + f.severity, f.severity));
+    head.appendChild(text(' '));
+    head.appendChild(el('code', null, f.rule));
+    head.appendChild(text(' \u2014 ' + rule.name));
+    box.appendChild(head);
+    if (rule.description) box.appendChild(el('p', null, rule.description));
+    box.appendChild(evidenceSentence('Shell', f.match.shell));
+    var relation = f.spawner.relation === 'replaced_image' ? 'the image its own pid ran before the exec' : 'its parent';
+    if (f.spawner.launchers_skipped > 0) relation += ', through ' + f.spawner.launchers_skipped + ' launcher(s)';
+    box.appendChild(evidenceSentence('Spawner, pid ' + f.spawner.pid + ' (' + relation + ')', f.match.spawner));
+    var meta = [];
+    if (rule.category) meta.push('category ' + rule.category);
+    if (rule.mitre && rule.mitre.length) meta.push('MITRE ATT&CK ' + rule.mitre.join(', '));
+    if (meta.length) box.appendChild(el('p', 'muted', meta.join(' \u00b7 ')));
+    return box;
+  }
+
+  function factRow(dl, label, value, hex) {
+    dl.appendChild(el('dt', null, label));
+    var dd = el('dd', null, value === null || value === undefined ? '?' : value);
+    if (hex) { dd.appendChild(el('br')); dd.appendChild(el('span', 'hex', 'not valid UTF-8; bytes: ' + hex)); }
+    dl.appendChild(dd);
+  }
+
+  function facts(f) {
+    var p = f.process, dl = el('dl', 'facts');
+    factRow(dl, 'time', p.known ? p.time + '  (event ' + p.event + ')' : '?');
+    factRow(dl, 'host', hostName(f));
+    factRow(dl, 'user', userText(p));
+    factRow(dl, 'pid', p.pid + (p.ppid === null ? '' : '  (ppid ' + p.ppid + ')'));
+    if (p.known) {
+      factRow(dl, 'exe', p.exe, p.exe_hex);
+      factRow(dl, 'comm', p.comm, p.comm_hex);
+      factRow(dl, 'cwd', p.cwd, p.cwd_hex);
+      if (p.key !== null) factRow(dl, 'key', p.key, p.key_hex);
+    }
+    factRow(dl, 'record', f.location.file + ':' + f.location.line);
+    return section('The shell', dl);
+  }
+
+  function argument(value, hex) {
+    var li = el('li');
+    var shown = value.length > ARG_CAP ? value.slice(0, ARG_CAP) : value;
+    var span = el('span', null, shown);
+    li.appendChild(span);
+    if (value.length > ARG_CAP) {
+      var button = el('button', 'reveal', 'show all ' + value.length + ' characters');
+      button.type = 'button';
+      li.appendChild(button);
+      button.addEventListener('click', function () {
+        clear(span);
+        span.appendChild(text(value));
+        li.removeChild(button);
+      });
+      li.setAttribute('data-cut', String(value.length - ARG_CAP));
+    }
+    if (hex) li.appendChild(el('div', 'hex', 'not valid UTF-8; bytes: ' + hex));
+    return li;
+  }
+
+  function argvBlock(p) {
+    if (!p.known || p.argv.length === 0) return section('Command line', el('p', 'empty', 'no command line in the log'));
+    var ol = el('ol', 'argv');
+    ol.start = 0;
+    p.argv.forEach(function (value, index) { ol.appendChild(argument(value, p.argv_hex ? p.argv_hex[index] : null)); });
+    var part = section('Command line (argv, one argument per line, exactly as logged)', ol);
+    if (!p.argv_complete) part.appendChild(el('p', 'cut', 'The log promised more arguments than it recorded: the command line is incomplete.'));
+    return part;
+  }
+
+  function processLine(li, p, relation) {
+    li.appendChild(el('span', 'pid', 'pid ' + p.pid));
+    if (p.known) {
+      li.appendChild(el('span', 'who', p.time.slice(11, 23) + ' ' + idText(p.uid, p.user)));
+      if (p.exe !== null) li.appendChild(el('span', 'who', shorten(p.exe, LINE_CAP)));
+    }
+    li.appendChild(text(shorten(commandLine(p), LINE_CAP)));
+    if (relation) li.appendChild(el('span', 'rel', relation));
+    return li;
+  }
+
+  function relationText(a) {
+    if (a.relation === 'replaced_image') return a.generation === 0 ? 'same pid, before exec' : 'same pid, earlier image';
+    return a.relation;
+  }
+
+  function ancestry(f) {
+    var ul = el('ul', 'chain');
+    var spawnerAt = -1;
+    for (var i = 0; i < f.ancestry.length; i++) {
+      if (f.ancestry[i].pid === f.spawner.pid && f.ancestry[i].relation === f.spawner.relation) { spawnerAt = i; break; }
+    }
+    for (var j = f.ancestry.length - 1; j >= 0; j--) {
+      var a = f.ancestry[j];
+      var label = relationText(a) + (j === spawnerAt ? ' \u00b7 spawner' : '');
+      ul.appendChild(processLine(el('li', j === spawnerAt ? 'spawner' : null), a, label));
+    }
+    ul.appendChild(processLine(el('li', 'shell'), f.process, 'the shell'));
+    return section('Ancestry (oldest first, down to the shell)', ul);
+  }
+
+  function descendants(f) {
+    var part = section('What the shell ran (' + f.descendants.length + (f.descendants_omitted ? ' shown' : '') + ')');
+    if (f.descendants.length === 0) {
+      part.appendChild(el('p', 'empty', 'nothing logged below the shell'));
+      return part;
+    }
+    // Depth 1 is a child of the shell and depth 0 a later exec of the shell's own pid:
+    // both sit at the top of the tree, under the shell.
+    var root = el('ul', 'tree');
+    var stack = [root];   // stack[level] = the <ul> that takes that level
+    var lastItem = [];    // lastItem[level] = the last <li> placed at that level
+    f.descendants.forEach(function (d) {
+      var depth = Math.min(Math.max(0, d.depth - 1), lastItem.length);
+      stack.length = depth + 1;
+      if (!stack[depth]) {
+        // first child of the previous node: turn it into a collapsible node
+        var parentItem = lastItem[depth - 1];
+        var node = el('details', 'node');
+        node.open = depth < 3;
+        var summary = el('summary');
+        while (parentItem.firstChild) summary.appendChild(parentItem.firstChild);
+        node.appendChild(summary);
+        var ul = el('ul');
+        node.appendChild(ul);
+        parentItem.appendChild(node);
+        stack[depth] = ul;
+      }
+      var li = processLine(el('li'), d, d.depth === 0 ? 'same pid, later exec' : null);
+      stack[depth].appendChild(li);
+      lastItem[depth] = li;
+      lastItem.length = depth + 1;
+    });
+    part.appendChild(root);
+    if (f.descendants_omitted > 0) {
+      part.appendChild(el('p', 'cut', f.descendants_omitted + ' more descendant(s) not shown: the scan keeps the first 200 per finding.'));
+    }
+    return part;
+  }
+
+  function treeLink(f) {
+    var button = el('button', null, 'Full process tree of ' + hostName(f));
+    button.type = 'button';
+    button.addEventListener('click', function () {
+      var note = document.getElementById('process-tree-from');
+      note.textContent = 'Asked for from a finding on host ' + hostName(f) + ' (pid ' + f.process.pid + '): the full tree is not in this report yet.';
+      document.getElementById('process-tree').scrollIntoView();
+    });
+    return button;
+  }
+
+  // ---- timeline ----------------------------------------------------------------
+
+  var chart = document.getElementById('timeline-chart');
+  var axis = document.getElementById('timeline-axis');
+  var known = times.filter(function (t) { return !isNaN(t); });
+  var tMin = known.length ? Math.min.apply(null, known) : 0;
+  var tMax = known.length ? Math.max.apply(null, known) : 0;
+  var span = Math.max(1, tMax - tMin + 1);
+  var binWidth = span / BINS;
+
+  function iso(t) { return new Date(Math.floor(t)).toISOString(); }
+
+  function drawTimeline() {
+    if (!chart) return;
+    clear(chart);
+    var counts = [], maxTotal = 0, b, s;
+    for (b = 0; b < BINS; b++) { counts.push({ total: 0 }); SEVERITIES.forEach(function (sev) { counts[b][sev] = 0; }); }
+    for (var i = 0; i < findings.length; i++) {
+      if (isNaN(times[i]) || !passes(i, true)) continue;
+      b = Math.min(BINS - 1, Math.floor((times[i] - tMin) / binWidth));
+      counts[b][findings[i].severity] += 1;
+      counts[b].total += 1;
+    }
+    counts.forEach(function (c) { maxTotal = Math.max(maxTotal, c.total); });
+    counts.forEach(function (c, index) {
+      var bin = el('div', 'bin');
+      var from = tMin + index * binWidth, to = from + binWidth;
+      bin.title = c.total + ' finding(s), ' + iso(from) + ' \u2013 ' + iso(to);
+      if (state.from !== null && Math.abs(state.from - from) < 1e-6) bin.className += ' selected';
+      for (s = 0; s < SEVERITIES.length; s++) {
+        var n = c[SEVERITIES[s]];
+        if (!n) continue;
+        var seg = el('div', 'seg sev-' + SEVERITIES[s]);
+        seg.style.height = (100 * n / maxTotal) + '%';
+        bin.appendChild(seg);
+      }
+      bin.addEventListener('click', function () {
+        if (state.from !== null && Math.abs(state.from - from) < 1e-6) { setTime(null, null); } else { setTime(from, to); }
+      });
+      chart.appendChild(bin);
+    });
+    clear(axis);
+    axis.appendChild(el('span', null, iso(tMin)));
+    axis.appendChild(el('span', null, iso(tMin + span / 2)));
+    axis.appendChild(el('span', null, iso(tMax)));
+  }
+
+  function setTime(from, to) {
+    state.from = from; state.to = to;
+    var chip = document.getElementById('filter-time');
+    chip.hidden = from === null;
+    document.getElementById('filter-time-label').textContent = from === null ? '' : 'time ' + iso(from) + ' \u2013 ' + iso(to);
+    apply();
+  }
+
+  // ---- wiring --------------------------------------------------------------------
+
+  function openShown(open) {
+    var cards = list.querySelectorAll('details.finding');
+    for (var i = 0; i < cards.length; i++) { if (open) build(cards[i]); cards[i].open = open; }
+  }
+
+  var printButton = document.getElementById('print-button');
+  printButton.hidden = false;
+  printButton.addEventListener('click', function () { window.print(); });
+  window.addEventListener('beforeprint', function () { openShown(true); });
+
+  if (!list) { document.body.setAttribute('data-ready', 'yes'); return; }   // no findings: the page is only the summary
+  fillSelect('filter-rule', distinct(function (f) { return f.rule; }));
+  fillSelect('filter-severity', SEVERITIES.filter(function (sev) { return findings.some(function (f) { return f.severity === sev; }); }));
+  fillSelect('filter-host', distinct(hostName));
+  var bind = function (id, key, transform) {
+    var input = document.getElementById(id);
+    input.addEventListener('input', function () { state[key] = transform ? transform(input.value) : input.value; apply(); });
+    input.addEventListener('change', function () { state[key] = transform ? transform(input.value) : input.value; apply(); });
+  };
+  bind('filter-rule', 'rule');
+  bind('filter-severity', 'severity');
+  bind('filter-host', 'host');
+  bind('filter-text', 'text', function (v) { return v.trim().toLowerCase(); });
+  document.getElementById('filters').addEventListener('submit', function (event) { event.preventDefault(); });
+  document.getElementById('filters').addEventListener('reset', function () {
+    state.rule = state.severity = state.host = state.text = '';
+    setTime(null, null);
+  });
+  document.getElementById('filter-time-clear').addEventListener('click', function () { setTime(null, null); });
+  more.addEventListener('click', renderMore);
+  document.getElementById('expand-shown').addEventListener('click', function () { openShown(true); });
+  document.getElementById('collapse-shown').addEventListener('click', function () { openShown(false); });
+  apply();
+  document.body.setAttribute('data-ready', 'yes');
+}());

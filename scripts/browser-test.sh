@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Checks the HTML report in a real browser: installs Debian's chromium and
+# chromium-driver and python selenium if missing, builds, writes reports from the
+# recorded fixtures and a synthesized 10,000-finding log, loads each from disk in
+# headless Chromium and checks the DOM (tests/browser/check.py).
+#
+# usage: scripts/browser-test.sh [SCREENSHOT.png]   (default /tmp/auditree-report.png)
+# Set AUDITREE_SKIP_LARGE=1 to skip the 10,000-finding report.
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+screenshot=$(realpath -m "${1:-/tmp/auditree-report.png}")
+mkdir -p "$(dirname "$screenshot")"
+
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if ((${#missing[@]})); then
+    echo "installing ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import selenium' 2>/dev/null; then
+    echo "installing selenium (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check selenium
+fi
+
+swift build
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# auditree exits 1 when it found something; only 2 (input or usage error) is a failure here.
+report() {
+    local format=$1 input=$2 output=$3 status=0
+    .build/debug/auditree scan --format "$format" "$input" > "$output" || status=$?
+    if [ "$status" -gt 1 ]; then echo "auditree failed on $input (exit $status)"; exit 2; fi
+}
+for fixture in hostile-argv enriched-fork; do
+    report html "fixtures/recorded/$fixture.log" "$work/$fixture.html"
+    report json "fixtures/recorded/$fixture.log" "$work/$fixture.json"
+done
+if [ "${AUDITREE_SKIP_LARGE:-0}" != 1 ]; then
+    # 589 replays of 17 findings = 10,013 findings.
+    python3 tests/browser/synthesize.py fixtures/recorded/enriched-fork.log 589 > "$work/large.log"
+    report html "$work/large.log" "$work/large.html"
+    rm -f "$work/large.log"
+fi
+
+SE_OFFLINE=true python3 tests/browser/check.py --dir "$work" --screenshot "$screenshot"
