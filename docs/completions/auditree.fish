@@ -1,0 +1,148 @@
+function __auditree_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __auditree_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __auditree_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __auditree_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __auditree_parse_tokens -S
+    set -l unparsed_tokens (__auditree_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'auditree'
+        __auditree_parse_subcommand 0 'h/help'
+        switch $unparsed_tokens[1]
+        case 'scan'
+            __auditree_parse_subcommand -r 1 'format=' 'fail-on=' 'strict' 'color=' 'output=+' 'baseline=' 'quiet' 'since=' 'until=' 'node=' 'pid=' 'checkpoint=' 'rules=+' 'no-default-rules' 'show-suppressed' 'no-group' 'h/help'
+        case 'tree'
+            __auditree_parse_subcommand -r 1 'pid=' 'finding=' 'h/help'
+        case 'events'
+            __auditree_parse_subcommand -r 1 'format=' 'h/help'
+        case 'baseline'
+            __auditree_parse_subcommand 0 'h/help'
+            switch $unparsed_tokens[1]
+            case 'create'
+                __auditree_parse_subcommand -r 1 'output=' 'strict' 'h/help'
+            end
+        case 'rules'
+            __auditree_parse_subcommand 0 'h/help'
+            switch $unparsed_tokens[1]
+            case 'check'
+                __auditree_parse_subcommand -r 1 'rules=+' 'no-default-rules' 'h/help'
+            case 'list'
+                __auditree_parse_subcommand 0 'rules=+' 'no-default-rules' 'h/help'
+            case 'show'
+                __auditree_parse_subcommand 1 'rules=+' 'no-default-rules' 'h/help'
+            end
+        case 'help'
+            __auditree_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __auditree_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __auditree_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __auditree_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __auditree_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__auditree_tokens -p)
+    if test -z "$(__auditree_tokens -t)"
+        set -l index (count (__auditree_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'auditree' -f
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree" -eq 1' -fa 'scan' -d 'Scan audit logs and report shells spawned by interpreters or web servers.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree" -eq 1' -fa 'tree' -d 'Print the reconstructed process tree with each process\'s execs, users and times.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree" -eq 1' -fa 'events' -d 'Print every successful exec with its resolved ancestry, one JSON object per line.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree" -eq 1' -fa 'baseline' -d 'Manage baselines of accepted findings (see docs/ci-gate.md).'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree" -eq 1' -fa 'rules' -d 'Check, list and show detection rules (built-in pack plus --rules files).'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" format' -l 'format' -d 'Report format: text, json, html, ndjson, sarif, junit.' -rfka 'text json html ndjson sarif junit'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" fail-on' -l 'fail-on' -d 'Exit 1 when a finding is at least this severe: info, low, medium, high, critical.' -rfka 'info low medium high critical'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" strict' -l 'strict' -d 'Stop with exit status 2 at the first line that cannot be parsed.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" color' -l 'color' -d 'Color the text report: auto (only on a terminal), always, never.' -rfka 'auto always never'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan"' -l 'output' -d 'Write the report to this file instead of standard output, atomically; repeat for several reports. Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html), else --format.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" baseline' -l 'baseline' -d 'Accepted findings (from \'auditree baseline create\'): reported as baselined, not counted for --fail-on.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" quiet' -l 'quiet' -d 'Print only findings and errors: nothing at all when nothing is found (for cron).'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" since' -l 'since' -d 'Report findings from this time on: ISO 8601 (UTC unless a zone is given), today, yesterday, or -2h/-30m/-7d.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" until' -l 'until' -d 'Report findings up to this time (same forms as --since).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" node' -l 'node' -d 'Report findings of this host only (the log\'s node= name).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" pid' -l 'pid' -d 'Report findings whose shell, spawner, ancestry or descendants include this pid.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" checkpoint' -l 'checkpoint' -d 'Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan"' -l 'rules' -d 'Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" no-default-rules' -l 'no-default-rules' -d 'Do not load the built-in rule pack.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" show-suppressed' -l 'show-suppressed' -d 'Also list the matches exceptions suppressed, each with its exception (they are always counted).'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" no-group' -l 'no-group' -d 'Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree tree" pid' -l 'pid' -d 'Only the subtree of the last process with this pid.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree tree" finding' -l 'finding' -d 'Only the subtree of the spawner of the Nth finding (as \'auditree scan\' numbers them, from 1).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree tree" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree events" format' -l 'format' -d 'Output format: ndjson.' -rfka 'ndjson'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree events" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree baseline" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree baseline" -eq 1' -fa 'create' -d 'Scan audit logs and write every finding\'s fingerprint to a baseline file.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree baseline create" output' -l 'output' -d 'Write the baseline here (atomically) instead of standard output.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree baseline create" strict' -l 'strict' -d 'Stop with exit status 2 at the first line that cannot be parsed.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree baseline create" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree rules" -eq 1' -fa 'check' -d 'Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree rules" -eq 1' -fa 'list' -d 'Print every active rule with its origin file, the lists, exceptions and context.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_positional "auditree rules" -eq 1' -fa 'show' -d 'Print one rule in full: conditions, lists, exceptions, context.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules check"' -l 'rules' -d 'Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules check" no-default-rules' -l 'no-default-rules' -d 'Do not load the built-in rule pack.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules check" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules list"' -l 'rules' -d 'Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules list" no-default-rules' -l 'no-default-rules' -d 'Do not load the built-in rule pack.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules show"' -l 'rules' -d 'Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules show" no-default-rules' -l 'no-default-rules' -d 'Do not load the built-in rule pack.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree rules show" h help' -s 'h' -l 'help' -d 'Show help information.'
