@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite.
+# Installs what is missing, builds, and runs the whole test suite: the Swift tests,
+# then the HTML report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build "$@"
+if [ "${AUDITREE_SKIP_BROWSER:-0}" != "1" ] && [ $# -eq 0 ]; then
+    scripts/browser-test.sh /tmp/auditree-report.png
+fi
