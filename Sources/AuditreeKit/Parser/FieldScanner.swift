@@ -183,10 +183,9 @@ enum Bytes {
     }
 
     static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
-        var result = [UInt8]()
-        result.reserveCapacity(range.count)
-        for i in range { result.append(line[i]) }
-        return result
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
+        // One bulk copy instead of an append per byte.
+        return line.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     /// A value the kernel writes "untrusted": quoted when plain, hex when it holds
