@@ -7,6 +7,11 @@ struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
         abstract: "Manage baselines of accepted findings (see docs/ci-gate.md).",
+        discussion: """
+            Examples:
+              auditree baseline create --output accepted.json test-audit.log
+              auditree scan --baseline accepted.json --fail-on high test-audit.log
+            """,
         subcommands: [Create.self])
 
     struct Create: ParsableCommand {

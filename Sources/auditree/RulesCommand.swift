@@ -32,12 +32,24 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check, list and show detection rules (built-in pack plus --rules files).",
-        discussion: "Rule files are versioned YAML; see docs/rules.md.",
+        discussion: """
+            Rule files are versioned YAML; see docs/rules.md.
+
+            Examples:
+              auditree rules check my-rules.yaml
+              auditree rules list --rules my-rules.yaml
+              auditree rules show illegitimate_shell
+            """,
         subcommands: [Check.self, List.self, Show.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.")
+            abstract: "Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.",
+            discussion: """
+                Examples:
+                  auditree rules check my-rules.yaml            # exit 0 valid, 2 invalid
+                  auditree rules check a.yaml b.yaml            # later files stack on earlier ones
+                """)
 
         @Argument(help: "Rule files, loaded in order on top of the built-in pack.")
         var ruleFiles: [String]
@@ -52,7 +64,14 @@ struct RulesCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print every active rule with its origin file, the lists, exceptions and context.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print every active rule with its origin file, the lists, exceptions and context.",
+            discussion: """
+                Examples:
+                  auditree rules list
+                  auditree rules list --rules site.yaml         # the pack with your file on top
+                  auditree rules list --no-default-rules --rules site.yaml
+                """)
 
         @OptionGroup var rules: RuleOptions
 
@@ -62,7 +81,13 @@ struct RulesCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one rule in full: conditions, lists, exceptions, context.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print one rule in full: conditions, lists, exceptions, context.",
+            discussion: """
+                Examples:
+                  auditree rules show interpreter_shell_spawn
+                  auditree rules show my_rule --rules site.yaml
+                """)
 
         @Argument(help: "The rule id.")
         var id: String

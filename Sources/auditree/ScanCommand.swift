@@ -88,6 +88,8 @@ struct ScanCommand: ParsableCommand {
             return value
         }
         configuration.filter = FindingFilter(since: try parse(since, "--since"), until: try parse(until, "--until"), node: node, pid: pid)
+        // Only when a person watches stderr: never in pipes, cron or CI logs.
+        configuration.progress = ProgressBar.forStderr(enabled: !quiet)
         if let checkpoint {
             configuration.checkpointing = true
             do { configuration.checkpoint = try Checkpoint.load(path: checkpoint) } catch {

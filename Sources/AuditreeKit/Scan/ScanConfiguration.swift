@@ -30,6 +30,8 @@ public struct ScanConfiguration: Sendable {
     /// Keep every exec with its lineage in the report (`auditree events`, `auditree tree`):
     /// memory then grows with the log, unlike a scan.
     public var collectExecs = false
+    /// Told every few megabytes how far the reading is (a progress bar on a terminal).
+    public var progress: (@Sendable (ScanProgress) -> Void)?
 
     public static let defaultInput = "/var/log/audit/audit.log"
 
@@ -42,4 +44,13 @@ public struct ScanConfiguration: Sendable {
         self.maxWarningsPerFile = maxWarningsPerFile
         self.descendantLimit = descendantLimit
     }
+}
+
+/// How far a scan has read, for a progress display.
+public struct ScanProgress: Sendable {
+    /// Bytes of lines read so far, all inputs together (decompressed for gzip).
+    public var bytesRead: Int
+    /// The inputs' size on disk when every input is a plain regular file, else nil.
+    public var totalBytes: Int?
+    public var finished: Bool
 }

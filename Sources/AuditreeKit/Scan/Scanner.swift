@@ -17,10 +17,12 @@ public enum Scanner {
             state.summary.inputErrors += 1
             state.report(Diagnostic(.error, file: name, message: "no log file here: no file matches the pattern, or the directory holds none"))
         }
+        state.totalBytes = ScanState.plainSize(of: inputs.paths)
         for input in inputs.paths {
             state.read(input)
             if state.stoppedEarly { break }
         }
+        configuration.progress?(ScanProgress(bytesRead: state.bytesRead, totalBytes: state.totalBytes, finished: true))
         return state.finish()
     }
 }
@@ -40,6 +42,20 @@ struct ScanState {
     var lastEvents: [String: EventStamp] = [:]
     var positions: [Checkpoint.FilePosition] = []
     var execs: ExecCollection?
+    var bytesRead = 0
+    var totalBytes: Int?
+    private var nextProgress = 1 << 24
+
+    /// Total size when every input is a plain regular file (no stdin, FIFO or gzip), else nil.
+    static func plainSize(of paths: [String]) -> Int? {
+        var total = 0
+        for path in paths {
+            guard path != "-", InputSet.isRegularFile(path), !GzipByteSource.looksCompressed(FileByteSource.head(path: path, count: 2)),
+                  let identity = FileIdentity.of(path: path, headLength: 0) else { return nil }
+            total += identity.size
+        }
+        return total
+    }
 
     init(configuration: ScanConfiguration, ruleSet: RuleSet, diagnose: @escaping (Diagnostic) -> Void) {
         self.configuration = configuration
@@ -114,6 +130,11 @@ struct ScanState {
         do throws(LineReaderError<StrictStop>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
+                bytesRead += bytes.count + 1
+                if bytesRead >= nextProgress, let progress = configuration.progress {
+                    nextProgress = bytesRead + (1 << 24)
+                    progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
+                }
                 let outcome: Result<Record, Rejection>?
                 if truncated {
                     outcome = .failure(Rejection(.lineTooLong(limit: configuration.maxLineLength), column: configuration.maxLineLength + 1))
