@@ -1,0 +1,483 @@
+import Foundation
+import Testing
+@testable import AuditreeKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Hostile and damaged input (docs/hostile-input.md).
+//
+// fixtures/malformed/NAME.log are real records from fixtures/recorded/ damaged on purpose
+// (fixtures/malformed/make-fixtures.py writes them); NAME.expected says what auditree
+// should print for each: the exact stderr diagnostics, the summary counts and the exit
+// status. Inputs that cannot be committed (a 64 MiB line, a 200,000-event flood, a FIFO,
+// a directory, an unreadable file) are made here, in a temporary directory.
+// Cases marked `known-issue:` in their .expected file state the correct behaviour and
+// run inside `withKnownIssue`: the suite stays green until the fix, then asks for the
+// mark to be removed. Nothing here depends on timing.
+
+/// One `fixtures/malformed/NAME.expected` file.
+struct MalformedExpectation: Sendable, CustomStringConvertible {
+    var name: String
+    var comment: String
+    /// Exact stderr lines, in order.
+    var diagnostics: [String]
+    /// `key: value` lines: summary counts (`lines`, `records`, `rejected`, `rejected.REASON`,
+    /// `events`, `execs`, `duplicate_events`, `findings`), `exit`, and for the first
+    /// finding's shell `argv_count` / `argv_complete`.
+    var values: [String: String]
+    var knownIssue: String?
+
+    var description: String { name }
+
+    static let directory = Fixtures.root.appendingPathComponent("fixtures/malformed")
+
+    /// The inputs, by name (NAME of NAME.log), sorted.
+    static var names: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".log") }.map { String($0.dropLast(4)) }.sorted()
+    }
+
+    static func relativePath(_ name: String) -> String { "fixtures/malformed/\(name).log" }
+    static func absolutePath(_ name: String) -> String { directory.appendingPathComponent("\(name).log").path }
+
+    static func load(_ name: String) throws -> MalformedExpectation {
+        let text = try String(contentsOf: directory.appendingPathComponent("\(name).expected"), encoding: .utf8)
+        var result = MalformedExpectation(name: name, comment: "", diagnostics: [], values: [:], knownIssue: nil)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) {
+            if line.hasPrefix("# ") {
+                result.comment = String(line.dropFirst(2))
+            } else if line.hasPrefix("fixtures/malformed/") {
+                result.diagnostics.append(line)
+            } else if line.hasPrefix("known-issue: ") {
+                result.knownIssue = String(line.dropFirst("known-issue: ".count))
+            } else if let colon = line.firstIndex(of: ":") {
+                result.values[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return result
+    }
+}
+
+/// What one `auditree scan --format json FILE...` run showed.
+struct ObservedScan {
+    var status: Int32
+    var stderrLines: [String]
+    var summary: [String: Any]
+    var findings: [[String: Any]]
+
+    init(status: Int32, stdout: Data, stderr: String) throws {
+        self.status = status
+        stderrLines = stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let object = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], "stdout is not a JSON object")
+        summary = try #require(object["summary"] as? [String: Any])
+        findings = object["findings"] as? [[String: Any]] ?? []
+    }
+
+    func count(_ key: String) -> Int? { (summary[key] as? NSNumber)?.intValue }
+    func rejected(_ reason: String) -> Int? { ((summary["rejected_by_reason"] as? [String: Any])?[reason] as? NSNumber)?.intValue }
+
+    /// The `process` object of the first finding that has one.
+    var firstShell: [String: Any]? { findings.lazy.compactMap { $0["process"] as? [String: Any] }.first }
+
+    /// Every value the expected file can state, as text.
+    func value(_ key: String) -> String? {
+        switch key {
+        case "exit": return String(status)
+        case "argv_count": return (firstShell?["argv"] as? [Any]).map { String($0.count) }
+        case "argv_complete": return (firstShell?["argv_complete"] as? Bool).map { String($0) }
+        default:
+            if key.hasPrefix("rejected.") { return rejected(String(key.dropFirst("rejected.".count))).map(String.init) }
+            return count(key).map(String.init)
+        }
+    }
+
+    static func scan(_ arguments: [String]) throws -> ObservedScan {
+        let run = try CLI.run(["scan", "--format", "json"] + arguments)
+        return try ObservedScan(status: run.status, stdout: run.stdout, stderr: run.stderr)
+    }
+}
+
+/// Runs the CLI under a data-segment limit (`ulimit -d`, RLIMIT_DATA: heap and private
+/// mappings), so "memory stays bounded" is checked by a size, never a time: a scan that
+/// held a 64 MiB line, or every open event of a flood, would fail to allocate and die.
+/// (ru_maxrss cannot be used: posix_spawn's child shares the test process's memory until
+/// exec, and Linux counts that in the child's peak.) Sanitizer runtimes reserve far more
+/// than any such limit, so under `--sanitize` the limit is left off.
+enum BoundedCLI {
+    static var underSanitizer: Bool {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil
+            || dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+    }
+
+    static func scan(_ arguments: [String], dataLimitMiB: Int) throws -> ObservedScan {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let limit = underSanitizer ? "" : "ulimit -d \(dataLimitMiB * 1024) && "
+        process.arguments = ["-c", limit + "exec \"$0\" \"$@\"", CLI.executable.path, "scan", "--format", "json"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errData = ReadAll(err.fileHandleForReading)
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: errData.wait(), as: UTF8.self)
+        try #require(process.terminationReason == .exit, "auditree died (signal \(process.terminationStatus)) under a \(dataLimitMiB) MiB data limit: \(stderr)")
+        return try ObservedScan(status: process.terminationStatus, stdout: outData, stderr: stderr)
+    }
+}
+
+/// A flag shared with the FIFO writer thread.
+final class FIFODone: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+/// A temporary directory removed at the end of a test.
+final class ScratchDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-malformed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// Lines of the recorded python -> sh scenario (the base of most malformed inputs).
+enum RecordedSample {
+    /// raw-fork.log lines 168...187: one finding (tp-python), 20 lines, 5 events.
+    static var base: [UInt8] {
+        let bytes = (try? Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("raw-fork")))) ?? Data()
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        return lines[167..<187].reduce(into: [UInt8]()) { $0 += $1; $0.append(0x0A) }
+    }
+}
+
+@Suite("Malformed input")
+struct MalformedInputTests {
+    // MARK: - The committed corpus
+
+    @Test("at least 40 malformed inputs, each with an expected file")
+    func corpusIsComplete() throws {
+        let names = MalformedExpectation.names
+        #expect(names.count >= 40)
+        for name in names {
+            let expected = try MalformedExpectation.load(name)
+            #expect(expected.values["lines"] != nil && expected.values["records"] != nil && expected.values["rejected"] != nil
+                    && expected.values["exit"] != nil, "\(name).expected lacks summary counts")
+        }
+    }
+
+    @Test("exact diagnostics, summary and exit status", arguments: MalformedExpectation.names)
+    func matchesExpectedFile(name: String) throws {
+        let expected = try MalformedExpectation.load(name)
+        let observed = try ObservedScan.scan([MalformedExpectation.relativePath(name)])
+        let check = {
+            #expect(observed.stderrLines == expected.diagnostics, "\(name): \(expected.comment)")
+            for (key, value) in expected.values.sorted(by: { $0.key < $1.key }) {
+                #expect(observed.value(key) == value, "\(name): \(key)")
+            }
+        }
+        if let issue = expected.knownIssue {
+            withKnownIssue(Comment(rawValue: issue)) { check() }
+        } else {
+            check()
+        }
+    }
+
+    @Test("the summary balances: lines = records + rejected, by reason too", arguments: MalformedExpectation.names)
+    func summaryBalances(name: String) throws {
+        let path = MalformedExpectation.absolutePath(name)
+        let summary = try Fixtures.scan([path]).summary
+        #expect(summary.lines == (try Fixtures.nonBlankLines(path)))
+        #expect(summary.records + summary.rejected == summary.lines)
+        #expect(summary.rejectedByReason.values.reduce(0, +) == summary.rejected)
+        #expect(summary.inputErrors == 0)
+    }
+
+    @Test("a file concatenated with itself reports each finding once", arguments: MalformedExpectation.names)
+    func concatenationReportsFindingsOnce(name: String) throws {
+        let scratch = try ScratchDirectory()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: MalformedExpectation.absolutePath(name))))
+        // `cat a a` would glue a last line without newline to the copy's first line; keep them apart.
+        if let last = bytes.last, last != 0x0A { bytes.append(0x0A) }
+        let doubled = scratch.path("doubled.log")
+        try Data(bytes + bytes).write(to: URL(fileURLWithPath: doubled))
+        let once = try Fixtures.scan([MalformedExpectation.absolutePath(name)])
+        let twice = try Fixtures.scan([doubled])
+        #expect(twice.summary.lines == 2 * once.summary.lines)
+        #expect(twice.summary.rejected == 2 * once.summary.rejected)
+        // The same file named twice on the command line: also once.
+        let named = try Fixtures.scan([MalformedExpectation.absolutePath(name), MalformedExpectation.absolutePath(name)])
+        let check = {
+            #expect(twice.findings.count == once.findings.count, "\(name): findings repeated")
+            #expect(twice.findings.map { $0.process.image?.stamp } == once.findings.map { $0.process.image?.stamp })
+            #expect(twice.summary.execs == once.summary.execs, "\(name): an exec counted twice")
+            #expect(named.findings.count == once.findings.count, "\(name): findings repeated when the file is named twice")
+        }
+        if name == "duplicated-event" {
+            withKnownIssue("duplicated-event.log twice (the sh event 1795432246.668:1323 four times in all): one copy passes the dedupe, so execs 3 instead of 2 and the finding is 'repeated 2 times' with the same event") { check() }
+        } else {
+            check()
+        }
+    }
+
+    // MARK: - Argument vectors (the expected files say argv_count / argv_complete; these say what is in them)
+
+    @Test("argc smaller than the arguments logged keeps every logged argument")
+    func argcSmallerKeepsArguments() throws {
+        let report = try Fixtures.scan([MalformedExpectation.absolutePath("argc-smaller-than-logged")])
+        let argv = try #require(report.findings.first?.process.image?.argv)
+        withKnownIssue("argc=1 with a0..a2 logged: argv is cut to [sh] and marked complete") {
+            #expect(argv.arguments == [LogString("sh"), LogString("-c"), LogString("echo tp-python")])
+            #expect(!argv.isComplete)
+        }
+    }
+
+    @Test("a huge argument index does not make a huge argv")
+    func hugeArgumentIndexIsBounded() throws {
+        let report = try Fixtures.scan([MalformedExpectation.absolutePath("argument-index-huge")])
+        let argv = try #require(report.findings.first?.process.image?.argv)
+        withKnownIssue("a1048576= without argc makes an argv of 1,048,577 entries") {
+            #expect(argv.arguments.count <= 3)
+        }
+        #expect(!argv.isComplete)
+    }
+
+    @Test("split arguments: a lost, extra or repeated chunk marks the argv incomplete; the intact one is whole")
+    func splitArguments() throws {
+        for (name, complete) in [("split-argument-intact", true), ("split-argument-missing-chunk", false),
+                                 ("split-argument-extra-chunk", false), ("split-argument-duplicate-chunk", false)] {
+            let report = try Fixtures.scan([MalformedExpectation.absolutePath(name)])
+            let argv = try #require(report.findings.first?.process.image?.argv, "\(name)")
+            #expect(argv.isComplete == complete, "\(name)")
+            #expect(argv.arguments.count == 5, "\(name)")
+            if complete { #expect(argv.arguments[4].bytes.count == 10_000, "\(name): a4 is 20000 hex digits") }
+        }
+    }
+
+    // MARK: - Inputs made at test time
+
+    @Test("a 64 MiB line is cut at 1 MiB, reported once, and the lines after it are read")
+    func sixtyFourMebibyteLine() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("huge-line.log")
+        let base = RecordedSample.base
+        let lines = base.split(separator: 0x0A, omittingEmptySubsequences: false)
+        try #require(FileManager.default.createFile(atPath: path, contents: nil))
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        for line in lines[0..<11] { try file.write(contentsOf: Array(line) + [0x0A]) }
+        // An EXECVE record whose hex argument runs to 64 MiB, written 1 MiB at a time.
+        try file.write(contentsOf: Array("type=EXECVE msg=audit(1795432246.660:1319): argc=1 a0=".utf8))
+        let mebibyte = Data(repeating: 0x41, count: 1 << 20)
+        for _ in 0..<64 { try file.write(contentsOf: mebibyte) }
+        try file.write(contentsOf: [0x0A])
+        for line in lines[11..<20] { try file.write(contentsOf: Array(line) + [0x0A]) }
+        try file.close()
+        // 48 MiB of data segment: less than the line, so holding it whole would fail.
+        let observed = try BoundedCLI.scan([path], dataLimitMiB: 48)
+        #expect(observed.stderrLines == ["\(path):12:1048577: warning: line longer than 1048576 bytes; the rest of the line was skipped"])
+        #expect(observed.count("lines") == 21)
+        #expect(observed.count("records") == 20)
+        #expect(observed.rejected("line-too-long") == 1)
+        #expect(observed.count("findings") == 1)
+        #expect(observed.status == 1)
+    }
+
+    @Test("a line between 1 MiB and 2 MiB is cut like any line over the limit")
+    func lineJustOverTheLimit() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("long-line.log")
+        var bytes = Array("type=PROCTITLE msg=audit(1795432246.600:1300): proctitle=".utf8)
+        bytes += [UInt8](repeating: 0x41, count: (3 << 19) - bytes.count)  // 1.5 MiB
+        bytes.append(0x0A)
+        bytes += RecordedSample.base
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let summary = try Fixtures.scan([path]).summary
+        #expect(summary.lines == 21)
+        withKnownIssue("LineReader delivers a line of up to maxLineLength + readSize bytes uncut when its newline is in the same read; the 1.5 MiB record is accepted") {
+            #expect(summary.rejectedByReason[.lineTooLong] == 1)
+            #expect(summary.records == 20)
+        }
+    }
+
+    @Test("a line of exactly 1 MiB is not cut, wherever the reads fall")
+    func lineOfExactlyTheLimit() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("exact-line.log")
+        let limit = LineReader.defaultMaxLineLength
+        // 1 MiB of lines before it, so the first 2 MiB read ends exactly where its newline starts.
+        var bytes = RecordedSample.base
+        var padding = Array("type=PROCTITLE msg=audit(1795432246.700:1330): proctitle=".utf8)
+        padding += [UInt8](repeating: 0x42, count: limit - bytes.count - padding.count - 1)
+        bytes += padding
+        bytes.append(0x0A)
+        #expect(bytes.count == limit)
+        var exact = Array("type=PROCTITLE msg=audit(1795432246.700:1331): proctitle=".utf8)
+        exact += [UInt8](repeating: 0x43, count: limit - exact.count)
+        bytes += exact
+        bytes.append(0x0A)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let summary = try Fixtures.scan([path]).summary
+        #expect(summary.lines == 22)
+        withKnownIssue("a line of exactly 1 MiB is cut (line-too-long) when the read ends before its newline") {
+            #expect(summary.rejected == 0)
+            #expect(summary.records == 22)
+        }
+    }
+
+    /// 200,000 SYSCALL events with distinct stamps and no EOE, `step` ms apart.
+    private func writeFlood(_ path: String, step: Int) throws {
+        var text = ""
+        text.reserveCapacity(200_000 * 140)
+        let start: Int64 = 1_795_432_246_000
+        for i in 0..<200_000 {
+            let time = start + Int64(i * step)
+            let millis = String(time % 1000)
+            let stamp = "\(time / 1000).\(String(repeating: "0", count: 3 - millis.count))\(millis):\(10_000 + i)"
+            text += "type=SYSCALL msg=audit(\(stamp)): arch=c000003e syscall=2 success=yes exit=3 a0=1 items=1 ppid=1 pid=\(200 + i % 100) auid=0 uid=0 comm=\"cat\" exe=\"/usr/bin/cat\"\n"
+        }
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    @Test("200,000 never-closed events, 1 ms apart: flushed by the log-time window, all counted")
+    func floodClosedByTheWindow() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("flood.log")
+        try writeFlood(path, step: 1)
+        let observed = try BoundedCLI.scan([path], dataLimitMiB: 256)
+        #expect(observed.stderrLines.isEmpty)
+        #expect(observed.count("lines") == 200_000)
+        #expect(observed.count("records") == 200_000)
+        #expect(observed.count("events") == 200_000)
+        #expect(observed.count("duplicate_events") == 0)
+        #expect(observed.status == 0)
+    }
+
+    @Test("200,000 never-closed events in the same millisecond: the open-event cap flushes them, all counted")
+    func floodClosedByTheCap() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("flood-same-time.log")
+        try writeFlood(path, step: 0)
+        let observed = try BoundedCLI.scan([path], dataLimitMiB: 256)
+        #expect(observed.stderrLines.isEmpty)
+        #expect(observed.count("lines") == 200_000)
+        #expect(observed.count("events") == 200_000)
+        #expect(observed.count("duplicate_events") == 0)
+    }
+
+    @Test("a FIFO is read to its end, once")
+    func fifo() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("audit.fifo")
+        try #require(mkfifo(path, 0o600) == 0)
+        let payload = RecordedSample.base
+        // The writer never blocks and the test can never hang, whatever auditree does: it
+        // opens the FIFO without blocking (ENXIO until a reader is there), writes the
+        // payload the first time a reader is there (5.5 KiB fits the pipe buffer), and on
+        // any later open by the reader just closes it (end of file) until auditree exits.
+        // The outcome does not depend on timing; the short pause only saves CPU.
+        let done = FIFODone()
+        let writer = Thread {
+            var written = false
+            while !done.isSet {
+                let fd = open(path, O_WRONLY | O_NONBLOCK)
+                if fd < 0 { usleep(1_000); continue }
+                if !written {
+                    written = true
+                    _ = payload.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+                }
+                close(fd)
+            }
+        }
+        writer.start()
+        defer { done.set() }
+        let observed = try ObservedScan.scan([path])
+        done.set()
+        // (Until InputSet learnt to look only into regular files, its ordering pre-read drained
+        // the FIFO: 0 lines, exit 0, or auditree blocked in a second open.)
+        #expect(observed.count("lines") == 20)
+        #expect(observed.count("findings") == 1)
+        #expect(observed.status == 1)
+        #expect(observed.stderrLines.isEmpty)
+    }
+
+    @Test("a directory stands for the log files in it; an empty one is an input error")
+    func directory() throws {
+        let scratch = try ScratchDirectory()
+        let logs = scratch.url.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        try Data(RecordedSample.base).write(to: logs.appendingPathComponent("audit.log"))
+        let withLog = try ObservedScan.scan([logs.path])
+        #expect(withLog.count("lines") == 20)
+        #expect(withLog.count("findings") == 1)
+        #expect(withLog.stderrLines.isEmpty)
+
+        let empty = scratch.url.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let observed = try ObservedScan.scan([empty.path])
+        #expect(observed.status == 2)
+        #expect(observed.stderrLines == ["\(empty.path): error: no log file here: no file matches the pattern, or the directory holds none"])
+        #expect(observed.count("input_errors") == 1)
+        #expect(observed.count("lines") == 0)
+    }
+
+    @Test("a file that fails on read (EIO) is an input error, not an empty log")
+    func unreadableFile() throws {
+        // Root can open a mode-000 file (CAP_DAC_OVERRIDE), so permission bits cannot make an
+        // unreadable file here. /proc/self/mem opens, then read(2) at offset 0 fails with EIO
+        // (page 0 is never mapped): an honest read error from the kernel, for any user.
+        let observed = try ObservedScan.scan(["/proc/self/mem"])
+        #expect(observed.stderrLines == ["/proc/self/mem: error: read failed: Input/output error"])
+        #expect(observed.count("input_errors") == 1)
+        #expect(observed.count("lines") == 0)
+        #expect(observed.status == 2)
+    }
+
+    @Test("a file that cannot be opened: missing, a symlink loop, a path through a file; mode 000 when not root")
+    func unopenableFiles() throws {
+        let scratch = try ScratchDirectory()
+        let loop = scratch.path("loop.log")
+        try #require(symlink(loop, loop) == 0)
+        let throughFile = MalformedExpectation.relativePath("empty-file") + "/audit.log"
+        let observed = try ObservedScan.scan([scratch.path("missing.log"), loop, throughFile])
+        #expect(Set(observed.stderrLines) == [
+            "\(scratch.path("missing.log")): error: cannot open: No such file or directory",
+            "\(loop): error: cannot open: Too many levels of symbolic links",
+            "\(throughFile): error: cannot open: Not a directory",
+        ])
+        #expect(observed.count("input_errors") == 3)
+        #expect(observed.status == 2)
+        if getuid() != 0 {
+            let locked = scratch.path("locked.log")
+            try Data(RecordedSample.base).write(to: URL(fileURLWithPath: locked))
+            try #require(chmod(locked, 0) == 0)
+            let denied = try ObservedScan.scan([locked])
+            #expect(denied.stderrLines == ["\(locked): error: cannot open: Permission denied"])
+            #expect(denied.status == 2)
+        }
+    }
+
+    @Test("input errors and damaged files together: every file is accounted for")
+    func mixedInputs() throws {
+        let names = ["truncated-file-mid-syscall", "binary-file", "duplicated-event"]
+        let observed = try ObservedScan.scan(names.map(MalformedExpectation.relativePath) + ["/proc/self/mem"])
+        let expected = try names.map(MalformedExpectation.load)
+        let lines = expected.compactMap { Int($0.values["lines"] ?? "") }.reduce(0, +)
+        let rejected = expected.compactMap { Int($0.values["rejected"] ?? "") }.reduce(0, +)
+        #expect(observed.count("lines") == lines)
+        #expect(observed.count("rejected") == rejected)
+        #expect(observed.count("records") == lines - rejected)
+        #expect(observed.count("input_errors") == 1)
+        #expect(observed.status == 2)
+    }
+}
