@@ -19,8 +19,11 @@ enum Fixtures {
 
     /// Non-blank lines of a file, counted without our parser.
     static func nonBlankLines(_ path: String) throws -> Int {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return data.split(separator: 0x0A, omittingEmptySubsequences: false).filter { line in
+        nonBlankLines(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    static func nonBlankLines(_ data: Data) -> Int {
+        data.split(separator: 0x0A, omittingEmptySubsequences: false).filter { line in
             line.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
         }.count
     }

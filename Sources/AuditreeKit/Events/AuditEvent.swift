@@ -24,12 +24,27 @@ public struct AuditEvent: Sendable {
     public var paths: [PathRecord] = []
     public var proctitle: Proctitle?
     public var recordCount = 0
+    /// One bit per kind of record the event holds (other types hashed onto the high bits):
+    /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
+    var kinds: UInt64 = 0
 
     public init(node: String?, stamp: EventStamp, isDaemon: Bool, location: LogLocation) {
         self.node = node
         self.stamp = stamp
         self.isDaemon = isDaemon
         self.location = location
+    }
+
+    static func kindBit(_ record: Record) -> UInt64 {
+        switch record.kind {
+        case .syscall: 1 << 0
+        case .execve: 1 << 1
+        case .cwd: 1 << 2
+        case .path: 1 << 3
+        case .proctitle: 1 << 4
+        case .eoe: 1 << 5
+        case .other: 1 << (6 + UInt64(UInt32(bitPattern: record.typeNumber ?? 0) % 58))
+        }
     }
 
     /// Whether `record` can belong to this event. An event has one SYSCALL, CWD
@@ -46,6 +61,7 @@ public struct AuditEvent: Sendable {
 
     mutating func add(_ record: Record, file: String) {
         recordCount += 1
+        kinds |= Self.kindBit(record)
         switch record.body {
         case .syscall(let body):
             if syscall == nil {
@@ -67,13 +83,16 @@ public struct AuditEvent: Sendable {
 /// A command line rebuilt from EXECVE records.
 public struct ArgumentVector: Sendable, Equatable {
     public var arguments: [LogString]
-    /// False when `argc` promised more than was logged, or a split argument lost a piece.
+    /// False when `argc` disagrees with the arguments logged, one is missing, or a split argument lost a piece.
     public var isComplete: Bool
 
     public init(arguments: [LogString], isComplete: Bool) {
         self.arguments = arguments
         self.isComplete = isComplete
     }
+
+    /// Missing argument indices filled with empty arguments at most; beyond, the gaps are dropped.
+    static let maxGaps = 64
 
     init(_ records: [ExecveRecord]) {
         var whole: [Int: LogString] = [:]
@@ -91,13 +110,17 @@ public struct ArgumentVector: Sendable, Equatable {
             }
             for (index, length) in record.splitLengths { declaredLengths[index] = length }
         }
-        let highest = max(whole.keys.max() ?? -1, chunks.keys.max() ?? -1)
-        // Never trust argc for an allocation: only indices actually logged count.
-        let count = min(argc ?? (highest + 1), highest + 1)
-        var complete = argc.map { $0 == count } ?? false
+        let logged = Set(whole.keys).union(chunks.keys).sorted()
+        let length = (logged.last ?? -1) + 1
+        // Keep every logged argument whatever argc says (an argc that disagrees only makes the
+        // vector incomplete). Gaps are kept as empty arguments so positions stay right, unless
+        // a hostile index (a1048576) would make a huge vector: then only the logged ones, in order.
+        let gaps = length - logged.count
+        let indices: [Int] = gaps <= Self.maxGaps ? Array(0..<length) : logged
+        var complete = argc == length && gaps == 0
         var result: [LogString] = []
-        result.reserveCapacity(max(count, 0))
-        for index in 0..<max(count, 0) {
+        result.reserveCapacity(indices.count)
+        for index in indices {
             if let value = whole[index] {
                 result.append(value)
             } else if let pieces = chunks[index] {
@@ -111,7 +134,6 @@ public struct ArgumentVector: Sendable, Equatable {
                 if let declared = declaredLengths[index], declared != bytes.count, declared != bytes.count * 2 { complete = false }
                 result.append(LogString(bytes: bytes))
             } else {
-                complete = false
                 result.append(LogString(bytes: []))
             }
         }

@@ -22,6 +22,10 @@ public struct EventAssembler {
     private var head = 0
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
+    /// The kinds of records of recently delivered events, in two generations so memory stays bounded.
+    private var delivered: [Key: UInt64] = [:]
+    private var deliveredBefore: [Key: UInt64] = [:]
+    static let deliveredGeneration = 32_768
     public private(set) var eventCount = 0
     /// Events whose (node, stamp) had been read before (a file read twice,
     /// overlapping rotations): counted, not passed on.
@@ -92,11 +96,26 @@ public struct EventAssembler {
     }
 
     /// auditd's own records count their stamps apart and are never repeats of kernel events.
+    /// A stamp seen before is a repeat (dropped, counted) unless its records are of other kinds
+    /// than those delivered under it: then it is the late rest of an event the window had
+    /// closed, passed on as an event of its own.
     private mutating func deliver(_ event: AuditEvent, _ emit: (AuditEvent) -> Void) {
-        if !event.isDaemon && seen.isRepeat(node: event.node, stamp: event.stamp) {
+        guard !event.isDaemon else { return emit(event) }
+        let key = Key(node: event.node, stamp: event.stamp, isDaemon: false)
+        let earlier = delivered[key] ?? deliveredBefore[key]
+        if seen.isRepeat(node: event.node, stamp: event.stamp), earlier.map({ $0 & event.kinds != 0 }) ?? true {
             duplicateEvents += 1
             return
         }
+        remember(key, kinds: (earlier ?? 0) | event.kinds)
         emit(event)
+    }
+
+    private mutating func remember(_ key: Key, kinds: UInt64) {
+        if delivered.count >= Self.deliveredGeneration {
+            deliveredBefore = delivered
+            delivered.removeAll(keepingCapacity: true)
+        }
+        delivered[key] = kinds
     }
 }

@@ -33,6 +33,8 @@ struct EventDeduplicator {
             if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime {
                 list[index].lastSerial = stamp.serial
                 list[index].lastTime = stamp.time
+                // A run that started later (events delivered out of order) may now follow on.
+                if list.count > 1 { mergeAdjacent(&list, node: node) }
                 return false
             }
             if run.contains(stamp) { return true }

@@ -48,7 +48,10 @@ public struct GzipByteSource: ByteSource, ~Copyable {
                 break
             }
             if streamEnded {
-                // Another gzip member follows the one that ended.
+                // Another gzip member follows the one that ended, or bytes that are not gzip.
+                if stream.pointee.next_in.pointee != 0x1F {
+                    return try deliver(buffer, failing: .readFailed(path: path, reason: "bytes after the last gzip member are not gzip data (trailing garbage; the members before it were read whole)"))
+                }
                 guard inflateReset(stream) == Z_OK else { throw .readFailed(path: path, reason: "gzip reset failed") }
                 streamEnded = false
             }

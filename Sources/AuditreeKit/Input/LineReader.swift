@@ -54,13 +54,17 @@ public struct LineReader: ~Copyable {
                     skipping = false
                 } else {
                     lineNumber += 1
-                    do { try deliver(lineNumber, start, newline, truncated: false, body) } catch { throw .body(error) }
+                    // The cut depends on the line's length only, never on where a read ended.
+                    let cut = newline - start > maxLineLength
+                    do { try deliver(lineNumber, start, cut ? start + maxLineLength : newline, truncated: cut, body) } catch { throw .body(error) }
                 }
                 start = newline + 1
                 scanFrom = start
                 completeBytes = dropped + start
             }
-            if !skipping && end - start >= maxLineLength {
+            // Longer than the limit with no newline yet: cut now and skip the rest unread
+            // (a line of exactly the limit waits for its newline).
+            if !skipping && end - start > maxLineLength {
                 lineNumber += 1
                 skipping = true
                 do { try deliver(lineNumber, start, start + maxLineLength, truncated: true, body) } catch { throw .body(error) }
@@ -68,16 +72,26 @@ public struct LineReader: ~Copyable {
             if skipping { start = end; scanFrom = end }
             compact()
             let count: Int
-            do { count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...])) } catch { throw .input(error) }
+            do { count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...])) } catch {
+                // The bytes read before a read error (a truncated or corrupt gzip) are still a
+                // line to account for, as at the end of a file.
+                try deliverUnterminated(&lineNumber, skipping: skipping, body)
+                throw .input(error)
+            }
             if count == 0 {
-                if !skipping && end > start && deliversUnterminatedLastLine {
-                    lineNumber += 1
-                    do { try deliver(lineNumber, start, end, truncated: false, body) } catch { throw .body(error) }
-                }
+                try deliverUnterminated(&lineNumber, skipping: skipping, body)
                 return
             }
             end += count
         }
+    }
+
+    private func deliverUnterminated<E: Error>(
+        _ lineNumber: inout Int, skipping: Bool, _ body: (Int, Span<UInt8>, Bool) throws(E) -> Void
+    ) throws(LineReaderError<E>) {
+        guard !skipping && end > start && deliversUnterminatedLastLine else { return }
+        lineNumber += 1
+        do { try deliver(lineNumber, start, end, truncated: false, body) } catch { throw .body(error) }
     }
 
     private mutating func findNewline() -> Int? {

@@ -182,6 +182,15 @@ enum Bytes {
         return !range.isEmpty
     }
 
+    /// Only `0-9A-F`, as the kernel writes hex.
+    static func isUpperHex(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        for i in range {
+            let byte = line[i]
+            guard byte &- 0x30 < 10 || byte &- 0x41 < 6 else { return false }
+        }
+        return !range.isEmpty
+    }
+
     static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
         precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
         // One bulk copy instead of an append per byte.

@@ -76,9 +76,36 @@ public struct RecordParser {
     private mutating func internNode(_ line: Span<UInt8>, _ range: Range<Int>) -> String {
         if let last = lastNode, Bytes.equals(line, range, last.bytes) { return last.name }
         let bytes = Bytes.copy(line, range)
-        let name = String(decoding: bytes, as: UTF8.self)
+        let name = Self.nodeName(bytes)
         lastNode = (bytes, name)
         return name
+    }
+
+    /// A node name as a String that keeps distinct byte strings distinct: valid UTF-8 without a
+    /// backslash as is; otherwise `\\` for a backslash and `\xNN` for each byte of an invalid
+    /// sequence, so two hosts differing only in invalid bytes never merge.
+    static func nodeName(_ bytes: [UInt8]) -> String {
+        if !bytes.contains(UInt8(ascii: "\\")), let name = String(validating: bytes, as: UTF8.self) { return name }
+        var result = ""
+        var position = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\\") {
+                result += "\\\\"
+                position += 1
+            } else if byte < 0x80 {
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+                position += 1
+            } else if let (scalar, length) = LogString.decodeScalar(bytes, at: position) {
+                result.unicodeScalars.append(scalar)
+                position += length
+            } else {
+                let digits = Array("0123456789abcdef".utf8)
+                result += String(decoding: [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
+                position += 1
+            }
+        }
+        return result
     }
 
     private func resolveType(_ line: Span<UInt8>, _ range: Range<Int>) -> (RecordKind, Int32?, Bool) {
@@ -212,6 +239,9 @@ public struct RecordParser {
                 guard let length = Bytes.decimal(line, field.value), length <= UInt64(Int32.max) else { return .failure(bad) }
                 record.splitLengths.append((key.index, Int(length)))
             case .whole, .chunk:
+                // The kernel hex-encodes in pairs of upper-case digits: an odd run of them is
+                // an argument cut or damaged, not text (`a1=-c` from `ausearch -i` stays text).
+                if field.quote == 0, field.value.count % 2 == 1, Bytes.isUpperHex(line, field.value) { return .failure(bad) }
                 guard let value = Bytes.untrusted(line, field) else { return .failure(bad) }
                 record.arguments.append(ExecveArgument(index: key.index, chunk: key.chunk, value: value))
             }

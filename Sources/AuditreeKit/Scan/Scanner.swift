@@ -174,7 +174,9 @@ struct ScanState {
         } catch {
             switch error {
             case .input(let failure):
-                report(Diagnostic(.error, file: name, message: failure.description))
+                // Say how far the file was read: the lines before the failure count.
+                let reach = lastLine > firstLine ? " (the input stops after line \(lastLine))" : ""
+                report(Diagnostic(.error, file: name, message: failure.description + reach))
                 summary.inputErrors += 1
             case .body:
                 stoppedEarly = true
