@@ -100,6 +100,11 @@ struct ScanCommand: ParsableCommand {
         rules.apply(to: &configuration)
         configuration.showSuppressed = showSuppressed
         configuration.groupFindings = !noGroup
+        // The HTML report embeds the whole process tree of each host (docs/html-report.md).
+        let delivery = delivery
+        if outputs.isEmpty ? format == .html : outputs.contains(where: { delivery.format(for: $0) == .html }) {
+            configuration.collectExecs = true
+        }
         return configuration
     }
 

@@ -3,17 +3,21 @@ import Mustache
 
 /// The report for an incident ticket: one self-contained HTML file (docs/html-report.md).
 ///
-/// The page is a Mustache template (auto-escaping every `{{value}}`) around three
-/// raw inserts that never hold markup from the log: our own stylesheet and script
-/// (resources, pinned by hash in the Content-Security-Policy) and the findings as
-/// the `--format json` document, whose writer turns every `<`, `>` and `&` into
-/// `\u00XX`, so no value can close the data element. The script builds the DOM
+/// The page is a Mustache template (auto-escaping every `{{value}}`) around raw
+/// inserts that never hold markup from the log: our own stylesheet and script
+/// (resources, pinned by hash in the Content-Security-Policy) and three JSON blocks
+/// (the findings as the `--format json` document, the rules that fired, and the
+/// process tree of `HTMLProcessTree`), whose writer turns every `<`, `>` and `&`
+/// into `\u00XX`, so no value can close its element. The script builds the DOM
 /// with `textContent` only.
 public struct HTMLReporter {
     /// Findings the page renders at first and per "show more" (documented in docs/html-report.md).
     public static let findingsPerPage = 200
     /// Characters of one argument shown before a "show all" button.
     public static let argumentDisplayCap = 2000
+
+    /// How much of the scan's process tree the page embeds (see `HTMLProcessTree`).
+    var tree = HTMLProcessTree()
 
     public init() {}
 
@@ -32,7 +36,28 @@ public struct HTMLReporter {
         context["style"] = assets.style
         context["script"] = assets.script
         context["data"] = Self.embeddable(JSONReporter().render(report))
-        context["rules"] = Self.embeddable(rulesJSON(report.findings))
+        // Suppressed matches are explained by their rule too.
+        context["rules"] = Self.embeddable(rulesJSON(report.findings + summary.suppressedFindings))
+        // The full process tree: only when the scan kept its execs (`auditree scan` does for an HTML output).
+        if !report.execs.isEmpty { context["execs"] = Self.embeddable(tree.json(report)) }
+        context["treeChildCap"] = Self.treeChildCap
+        context["treeExecsPerHost"] = tree.perHost
+        context["treeExecsInAll"] = tree.inAll
+        context["treeCommandBytes"] = tree.commandBytes
+        // Suppressed matches: always counted; listed only when the scan kept them (--show-suppressed),
+        // and then each exception's reason is known too.
+        context["suppressed"] = summary.suppressed
+        if !summary.suppressedFindings.isEmpty { context["suppressedListed"] = summary.suppressedFindings.count }
+        var reasons: [String: String] = [:]
+        for finding in summary.suppressedFindings {
+            if let suppression = finding.suppression, reasons[suppression.exceptionID] == nil { reasons[suppression.exceptionID] = suppression.reason }
+        }
+        context["suppressedByException"] = summary.suppressedByException.sorted { $0.key < $1.key }.map { id, count -> [String: Any] in
+            var row: [String: Any] = ["id": TextEscaper.escape(id), "count": count]
+            if let reason = reasons[id] { row["reason"] = TextEscaper.escape(reason) }
+            return row
+        }
+        context["hasSuppressed"] = summary.suppressed > 0
         context["findingCount"] = summary.findings
         context["findingNoun"] = summary.findings == 1 ? "finding" : "findings"
         context["noFindings"] = report.findings.isEmpty
@@ -89,6 +114,9 @@ public struct HTMLReporter {
         return context
     }
 
+    /// Children of one process the full tree renders per expansion, then "show more".
+    public static let treeChildCap = 500
+
     /// Diagnostics listed in the page; the rest are counted.
     public static let diagnosticsCap = 100
 
@@ -119,10 +147,16 @@ public struct HTMLReporter {
     /// raw newline is always layout: dropping it with the indentation after it keeps the value
     /// and shrinks the page. Any `<` left (none expected) is escaped too, so `</script>` and
     /// `<!--` cannot appear whatever the writer does.
+    ///
+    /// The second `/` of any `//` is written `\/` (the same string to JSON; `/` only occurs
+    /// inside strings): logged command lines hold URLs (`curl http://...`), and the file should
+    /// not carry a literal URL that a mail gateway, ticket system or scanner takes for a link or
+    /// a reference to load. The page shows the value unchanged, as text.
     static func embeddable(_ json: String) -> String {
         var out = ""
         out.reserveCapacity(json.utf8.count)
         var skippingIndent = false
+        var previous: Unicode.Scalar = " "
         for scalar in json.unicodeScalars {
             if skippingIndent && scalar == " " { continue }
             skippingIndent = false
@@ -131,8 +165,10 @@ public struct HTMLReporter {
             case "<": out += "\\u003c"
             case ">": out += "\\u003e"
             case "&": out += "\\u0026"
+            case "/" where previous == "/": out += "\\/"
             default: out.unicodeScalars.append(scalar)
             }
+            previous = scalar
         }
         return out
     }

@@ -7,12 +7,15 @@
   var ARG_CAP = 2000;      // characters of one argument shown before "show all"
   var LINE_CAP = 300;      // characters of a one-line command (lists, headers)
   var BINS = 60;           // timeline bars
+  var TREE_CAP = 500;      // children of one process built per expansion of the full tree
   var SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
   var FIELD_NAMES = { exe: 'executable name (exe)', comm: 'command name (comm)', argv0: 'argv[0]', applet: 'multicall applet (argv)' };
 
   var data = JSON.parse(document.getElementById('auditree-data').textContent);
   var rules = JSON.parse(document.getElementById('auditree-rules').textContent);
   var findings = data.findings;
+  var suppressed = data.suppressed || [];
+  var execsElement = document.getElementById('auditree-execs');
   var times = findings.map(function (f) { return f.process.known ? Date.parse(f.process.time) : NaN; });
   var haystacks = null;
 
@@ -166,7 +169,7 @@
   function renderMore() {
     var end = Math.min(matching.length, rendered + PAGE);
     var fragment = document.createDocumentFragment();
-    for (var k = rendered; k < end; k++) fragment.appendChild(card(matching[k]));
+    for (var k = rendered; k < end; k++) fragment.appendChild(card(matching[k], false));
     list.appendChild(fragment);
     rendered = end;
     list.setAttribute('data-matching', String(matching.length));
@@ -179,11 +182,12 @@
     more.textContent = 'Show ' + Math.min(PAGE, left) + ' more (' + left + ' not shown yet)';
   }
 
-  function card(i) {
-    var f = findings[i], p = f.process;
-    var details = el('details', 'finding sev-' + f.severity);
-    details.id = 'finding-' + (i + 1);
+  function card(i, isSuppressed) {
+    var f = (isSuppressed ? suppressed : findings)[i], p = f.process;
+    var details = el('details', 'finding sev-' + f.severity + (isSuppressed ? ' suppressed' : ''));
+    details.id = (isSuppressed ? 'suppressed-' : 'finding-') + (i + 1);
     details.setAttribute('data-index', String(i));
+    if (isSuppressed) details.setAttribute('data-set', 'suppressed');
     var summary = el('summary');
     summary.appendChild(el('span', 's-sev', el('span', 'badge sev-' + f.severity, f.severity)));
     summary.appendChild(el('span', 's-time', p.known ? p.time.replace('T', ' ') : 'time unknown'));
@@ -191,6 +195,12 @@
     rule.title = f.rule_name;
     summary.appendChild(rule);
     var cmd = el('span', 's-cmd');
+    var tags = el('span', 's-tags');
+    if (f.occurrences > 1) tags.appendChild(el('span', 'tag occ', '\u00d7' + f.occurrences));
+    if (f.spawner.inferred) tags.appendChild(el('span', 'tag inferred', 'inferred spawner (' + f.spawner.confidence + ')'));
+    (f.context || []).forEach(function (c) { var t = el('span', 'tag ctx', c.id); t.title = c.description; tags.appendChild(t); });
+    if (isSuppressed && f.suppressed_by) tags.appendChild(el('span', 'tag supp', 'suppressed by ' + f.suppressed_by.exception));
+    if (tags.firstChild) cmd.appendChild(tags);
     cmd.appendChild(el('span', 's-meta', hostName(f) + ' \u00b7 pid ' + p.pid + ' \u00b7 ' + (p.known ? idText(p.uid, p.user) : '?')));
     cmd.appendChild(text(shorten(commandLine(p), LINE_CAP)));
     summary.appendChild(cmd);
@@ -202,14 +212,19 @@
   function build(details) {
     if (details.getAttribute('data-built') === 'yes') return;
     details.setAttribute('data-built', 'yes');
-    var f = findings[Number(details.getAttribute('data-index'))];
+    var isSuppressed = details.getAttribute('data-set') === 'suppressed';
+    var index = Number(details.getAttribute('data-index'));
+    var f = (isSuppressed ? suppressed : findings)[index];
     var body = el('div', 'body');
-    body.appendChild(why(f));
+    if (isSuppressed && f.suppressed_by) body.appendChild(suppression(f.suppressed_by));
+    body.appendChild(why(f, isSuppressed));
+    if (f.context && f.context.length) body.appendChild(contextPart(f));
+    if (f.occurrences > 1) body.appendChild(occurrencesPart(f));
     body.appendChild(facts(f));
     body.appendChild(argvBlock(f.process));
     body.appendChild(ancestry(f));
     body.appendChild(descendants(f));
-    body.appendChild(treeLink(f));
+    body.appendChild(treeLink(f, isSuppressed, index));
     details.appendChild(body);
   }
 
@@ -233,10 +248,10 @@
     return p;
   }
 
-  function why(f) {
+  function why(f, isSuppressed) {
     var rule = rules[f.rule] || { name: f.rule_name, description: '', category: f.category, mitre: f.mitre };
     var box = el('div', 'why');
-    box.appendChild(el('h4', null, 'Why this is a finding'));
+    box.appendChild(el('h4', null, isSuppressed ? 'What the rule matched (suppressed: not a finding)' : 'Why this is a finding'));
     var head = el('p');
     head.appendChild(el('span', 'badge sev-' + f.severity, f.severity));
     head.appendChild(text(' '));
@@ -244,14 +259,70 @@
     head.appendChild(text(' \u2014 ' + rule.name));
     box.appendChild(head);
     if (rule.description) box.appendChild(el('p', null, rule.description));
+    if (f.rule_severity && f.rule_severity !== f.severity) {
+      box.appendChild(el('p', 'raised', 'Severity raised by context from the rule\u2019s ' + f.rule_severity + ' to ' + f.severity + '.'));
+    }
     box.appendChild(evidenceSentence('Shell', f.match.shell));
-    var relation = f.spawner.relation === 'replaced_image' ? 'the image its own pid ran before the exec' : 'its parent';
+    var relation = f.spawner.relation === 'replaced_image' ? 'the image its own pid ran before the exec'
+      : f.spawner.relation === 'ancestor' ? 'an ancestor' : 'its parent';
     if (f.spawner.launchers_skipped > 0) relation += ', through ' + f.spawner.launchers_skipped + ' launcher(s)';
-    box.appendChild(evidenceSentence('Spawner, pid ' + f.spawner.pid + ' (' + relation + ')', f.match.spawner));
+    if (f.spawner.inferred) box.appendChild(inferredPart(f, relation));
+    else if (f.match.spawner) box.appendChild(evidenceSentence('Spawner, pid ' + f.spawner.pid + ' (' + relation + ')', f.match.spawner));
     var meta = [];
     if (rule.category) meta.push('category ' + rule.category);
     if (rule.mitre && rule.mitre.length) meta.push('MITRE ATT&CK ' + rule.mitre.join(', '));
     if (meta.length) box.appendChild(el('p', 'muted', meta.join(' \u00b7 ')));
+    return box;
+  }
+
+  function contextList(items) {
+    var ul = el('ul', 'context');
+    items.forEach(function (c) {
+      var li = el('li');
+      li.appendChild(el('code', null, c.id));
+      li.appendChild(text(' \u2014 ' + c.description + ' '));
+      li.appendChild(el('span', 'muted', '(on the ' + c.on + ', pid ' + c.pid + (c.raise > 0 ? ', raises severity by ' + c.raise : '') + ')'));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  function inferredPart(f, relation) {
+    var box = el('div', 'inferred');
+    var p = el('p');
+    p.appendChild(el('strong', null, 'Spawner inferred, pid ' + f.spawner.pid + ' (' + relation + ')'));
+    p.appendChild(text(': the log never describes this process, so it is not a certain parent. Context stood in for it as the list \u201c'));
+    p.appendChild(el('code', null, f.spawner.list));
+    p.appendChild(text('\u201d, confidence '));
+    p.appendChild(el('span', 'tag conf-' + f.spawner.confidence, f.spawner.confidence));
+    p.appendChild(text('. Evidence:'));
+    box.appendChild(p);
+    box.appendChild(contextList(f.spawner.evidence || []));
+    return box;
+  }
+
+  function contextPart(f) {
+    return section('Context indicators (' + f.context.length + ')', contextList(f.context));
+  }
+
+  function stampText(time, event, file, line) { return time + '  (event ' + event + ')  ' + file + ':' + line; }
+
+  function occurrencesPart(f) {
+    var dl = el('dl', 'facts occurrences');
+    var p = f.process;
+    factRow(dl, 'first', p.known ? stampText(p.time, p.event, f.location.file, f.location.line) : f.location.file + ':' + f.location.line);
+    if (f.last) factRow(dl, 'last', stampText(f.last.time, f.last.event, f.last.file, f.last.line));
+    return section('Seen ' + f.occurrences + ' times (identical findings grouped: same rule, host, spawner exe, command line)', dl);
+  }
+
+  function suppression(s) {
+    var box = el('div', 'why suppression');
+    var p = el('p');
+    p.appendChild(el('strong', null, 'Suppressed by the exception '));
+    p.appendChild(el('code', null, s.exception));
+    p.appendChild(text(' (' + s.scope + ', ' + s.file + ':' + s.line + '). Reason: '));
+    p.appendChild(el('span', 'reason', s.reason));
+    box.appendChild(p);
     return box;
   }
 
@@ -378,15 +449,242 @@
     return part;
   }
 
-  function treeLink(f) {
-    var button = el('button', null, 'Full process tree of ' + hostName(f));
+  function treeLink(f, isSuppressed, index) {
+    var target = null;
+    if (execsElement) {
+      var ids = execIndex()[isSuppressed ? 'suppressed' : 'findings'] || [];
+      target = typeof ids[index] === 'number' ? ids[index] : null;
+    }
+    var button = el('button', 'tree-link', target === null ? 'Full process tree of ' + hostName(f) : 'Show in the process tree of ' + hostName(f));
     button.type = 'button';
     button.addEventListener('click', function () {
       var note = document.getElementById('process-tree-from');
-      note.textContent = 'Asked for from a finding on host ' + hostName(f) + ' (pid ' + f.process.pid + '): the full tree is not in this report yet.';
-      document.getElementById('process-tree').scrollIntoView();
+      if (target === null) {
+        note.textContent = execsElement
+          ? 'The shell of this finding (host ' + hostName(f) + ', pid ' + f.process.pid + ') is not among the execs of this report.'
+          : 'Asked for from a finding on host ' + hostName(f) + ' (pid ' + f.process.pid + '): the full tree is not in this report.';
+        document.getElementById('process-tree').scrollIntoView();
+        return;
+      }
+      revealProcess(target, 'Opened from the finding ' + f.rule + ' on host ' + hostName(f) + ': the path down to its shell (pid ' + f.process.pid + ', highlighted).');
     });
     return button;
+  }
+
+  // ---- full process tree (only when the report embeds the execs) ------------------
+  // Built from the auditree-execs block (see HTMLProcessTree.swift for its layout). The
+  // index is made once; DOM nodes only when a process is opened, TREE_CAP children at a time,
+  // so a host with tens of thousands of processes costs nothing until someone browses it.
+
+  var execData = null;
+  var procs = null;        // process id -> {id, parent, pid, host, execs: [row], cutExecs, cutChildren, parentMissing}
+  var childrenOf = null;   // process id -> [child process id], log order
+  var rootsOf = null;      // host index -> [root process id]
+  var treeHost = null;
+
+  function execIndex() {
+    if (execData === null) execData = JSON.parse(execsElement.textContent);
+    return execData;
+  }
+
+  function treeHostName(index) {
+    var name = execIndex().hosts[index][0];
+    return name === null ? '(no host)' : name;
+  }
+
+  function indexTree() {
+    if (procs !== null) return;
+    var d = execIndex();
+    procs = new Map(); childrenOf = new Map(); rootsOf = new Map();
+    var order = [];
+    var add = function (id, parent, pid, host) {
+      var p = procs.get(id);
+      if (!p) {
+        p = { id: id, parent: parent, pid: pid, host: host, execs: [], cutExecs: 0, cutChildren: 0, parentMissing: false };
+        procs.set(id, p);
+        order.push(id);
+      }
+      return p;
+    };
+    d.execs.forEach(function (row) { add(row[0], row[1], row[2], row[3]).execs.push(row); });
+    d.stubs.forEach(function (row) { add(row[0], row[1], row[2], row[3]); });
+    d.cut.forEach(function (row) { var p = procs.get(row[0]); if (p) { p.cutExecs = row[1]; p.cutChildren = row[2]; } });
+    order.forEach(function (id) {
+      var p = procs.get(id);
+      if (p.parent !== null && p.parent !== id && procs.has(p.parent)) {
+        if (!childrenOf.has(p.parent)) childrenOf.set(p.parent, []);
+        childrenOf.get(p.parent).push(id);
+      } else {
+        p.parentMissing = p.parent !== null && p.parent !== id;
+        p.parent = null;
+        if (!rootsOf.has(p.host)) rootsOf.set(p.host, []);
+        rootsOf.get(p.host).push(id);
+      }
+    });
+  }
+
+  function execLine(row, first) {
+    var span = el('span', 'pline');
+    span.appendChild(el('span', 'who', (first ? '' : 'then ') + row[4].replace('T', ' ') + ' uid=' + (row[5] === null ? '?' : row[5])));
+    if (row[6] !== null) span.appendChild(el('span', 'who', shorten(row[6], LINE_CAP)));
+    span.appendChild(text(shorten(row[7].map(quote).join(' '), LINE_CAP)));
+    if (row[8] > 0) span.appendChild(el('span', 'cut', ' \u2026 [' + row[8] + ' more bytes of the command line not embedded]'));
+    return span;
+  }
+
+  // One process of the full tree; its children are built the first time it is opened.
+  function treeNode(id) {
+    var p = procs.get(id);
+    var li = el('li', 'pnode');
+    li.setAttribute('data-process', String(id));
+    var kids = childrenOf.get(id) || [];
+    var head = el('div', 'phead');
+    if (kids.length) {
+      var toggle = el('button', 'ptoggle', '\u25b8');
+      toggle.type = 'button';
+      toggle.setAttribute('aria-expanded', 'false');
+      toggle.title = kids.length + ' child process(es)';
+      toggle.addEventListener('click', function () { setOpen(li, li.getAttribute('data-open') !== 'yes'); });
+      head.appendChild(toggle);
+    } else {
+      head.appendChild(el('span', 'pleaf', '\u00b7'));
+    }
+    head.appendChild(el('span', 'pid', 'pid ' + p.pid));
+    if (p.execs.length === 0) {
+      head.appendChild(el('span', 'muted', p.cutExecs > 0
+        ? '(its ' + p.cutExecs + ' exec(s) are not embedded in this report: cap)'
+        : '(no exec in the log' + (p.parent === null && !p.parentMissing ? '; parent unknown' : '') + ')'));
+    }
+    p.execs.forEach(function (row, n) { if (n > 0) head.appendChild(el('br')); head.appendChild(execLine(row, n === 0)); });
+    if (kids.length) head.appendChild(el('span', 'rel', kids.length + ' child(ren)'));
+    if (p.parentMissing) head.appendChild(el('span', 'rel', 'parent not in this report'));
+    var cuts = [];
+    if (p.execs.length > 0 && p.cutExecs > 0) cuts.push(p.cutExecs + ' more exec(s) of this process');
+    if (p.cutChildren > 0) cuts.push(p.cutChildren + ' child process(es)');
+    if (cuts.length) head.appendChild(el('span', 'cut tree-cut', ' ' + cuts.join(' and ') + ' not embedded (cap)'));
+    li.appendChild(head);
+    return li;
+  }
+
+  // Appends up to TREE_CAP more nodes of ids to ul, with a "show more" button for the rest.
+  function fillChildren(ul, ids) {
+    var shown = Number(ul.getAttribute('data-shown') || '0');
+    var old = ul.querySelector(':scope > li.pmore');
+    if (old) ul.removeChild(old);
+    var end = Math.min(ids.length, shown + TREE_CAP);
+    var fragment = document.createDocumentFragment();
+    for (var k = shown; k < end; k++) fragment.appendChild(treeNode(ids[k]));
+    ul.appendChild(fragment);
+    ul.setAttribute('data-shown', String(end));
+    if (end < ids.length) {
+      var li = el('li', 'pmore');
+      var button = el('button', null, 'Show ' + Math.min(TREE_CAP, ids.length - end) + ' more (' + (ids.length - end) + ' not shown yet)');
+      button.type = 'button';
+      button.addEventListener('click', function () { fillChildren(ul, ids); });
+      li.appendChild(button);
+      ul.appendChild(li);
+    }
+  }
+
+  function setOpen(li, open) {
+    var id = Number(li.getAttribute('data-process'));
+    var ul = li.querySelector(':scope > ul');
+    if (open && !ul) { ul = el('ul', 'pchildren'); li.appendChild(ul); fillChildren(ul, childrenOf.get(id) || []); }
+    if (ul) ul.hidden = !open;
+    li.setAttribute('data-open', open ? 'yes' : 'no');
+    var toggle = li.querySelector(':scope > .phead > .ptoggle');
+    if (toggle) { toggle.textContent = open ? '\u25be' : '\u25b8'; toggle.setAttribute('aria-expanded', open ? 'true' : 'false'); }
+  }
+
+  function showHost(index) {
+    indexTree();
+    treeHost = index;
+    var root = document.getElementById('process-tree-root');
+    clear(root);
+    root.removeAttribute('data-shown');
+    fillChildren(root, rootsOf.get(index) || []);
+    var select = document.getElementById('tree-host');
+    if (select.value !== String(index)) select.value = String(index);
+    var host = execIndex().hosts[index], caps = execIndex().caps;
+    document.getElementById('tree-host-note').textContent = host[2] < host[1]
+      ? treeHostName(index) + ': ' + host[2] + ' of its ' + host[1] + ' execs are embedded (the first ' + caps[0] + ' per host and ' + caps[1]
+        + ' in all, in log order, plus the paths to the findings); the rest are counted on the process where they were cut.'
+      : treeHostName(index) + ': all ' + host[1] + ' execs of the log.';
+  }
+
+  // Shows the host tree opened down to process id, highlighted.
+  function revealProcess(id, message) {
+    indexTree();
+    var p = procs.get(id);
+    if (!p) return;
+    var path = [], seen = new Set();
+    for (var at = id; at !== null && !seen.has(at); at = procs.get(at).parent) { seen.add(at); path.unshift(at); }
+    showHost(p.host);
+    var ul = document.getElementById('process-tree-root');
+    var siblings = rootsOf.get(p.host) || [];
+    var li = null;
+    for (var k = 0; k < path.length; k++) {
+      // Build further chunks of this level until the node on the path is there.
+      var position = siblings.indexOf(path[k]);
+      while (Number(ul.getAttribute('data-shown')) <= position) fillChildren(ul, siblings);
+      li = ul.querySelector(':scope > li[data-process="' + path[k] + '"]');
+      if (k < path.length - 1) {
+        setOpen(li, true);
+        ul = li.querySelector(':scope > ul');
+        siblings = childrenOf.get(path[k]) || [];
+      }
+    }
+    // The shell itself is opened too: its children are what it ran.
+    if (childrenOf.has(id)) setOpen(li, true);
+    var previous = document.querySelectorAll('#process-tree-root li.target');
+    for (var n = 0; n < previous.length; n++) previous[n].classList.remove('target');
+    li.classList.add('target');
+    document.getElementById('process-tree-from').textContent = message;
+    li.scrollIntoView({ block: 'center' });
+  }
+
+  function initTree() {
+    if (!execsElement) return;
+    indexTree();
+    var select = document.getElementById('tree-host');
+    execIndex().hosts.forEach(function (host, index) {
+      var option = document.createElement('option');
+      option.value = String(index);
+      option.textContent = treeHostName(index) + ' (' + (host[2] < host[1] ? host[2] + ' of ' : '') + host[1] + ' execs)';
+      select.appendChild(option);
+    });
+    select.addEventListener('change', function () { showHost(Number(select.value)); });
+    document.getElementById('tree-collapse').addEventListener('click', function () { showHost(treeHost); });
+    if (select.options.length) showHost(0);
+  }
+
+  // ---- suppressed matches --------------------------------------------------------
+
+  function initSuppressed() {
+    var toggle = document.getElementById('suppressed-toggle');
+    var box = document.getElementById('suppressed-list');
+    if (!toggle || !box) return;
+    toggle.checked = false;
+    var shown = 0;
+    var moreButton = el('button', null, '');
+    moreButton.type = 'button';
+    moreButton.hidden = true;
+    var renderChunk = function () {
+      var end = Math.min(suppressed.length, shown + PAGE);
+      var fragment = document.createDocumentFragment();
+      for (var i = shown; i < end; i++) fragment.appendChild(card(i, true));
+      box.insertBefore(fragment, moreButton);
+      shown = end;
+      moreButton.hidden = shown >= suppressed.length;
+      moreButton.textContent = 'Show ' + Math.min(PAGE, suppressed.length - shown) + ' more (' + (suppressed.length - shown) + ' not shown yet)';
+      box.setAttribute('data-rendered', String(shown));
+    };
+    moreButton.addEventListener('click', renderChunk);
+    box.appendChild(moreButton);
+    toggle.addEventListener('change', function () {
+      if (toggle.checked && shown === 0) renderChunk();
+      box.hidden = !toggle.checked;
+    });
   }
 
   // ---- timeline ----------------------------------------------------------------
@@ -456,6 +754,8 @@
   printButton.addEventListener('click', function () { window.print(); });
   window.addEventListener('beforeprint', function () { openShown(true); });
 
+  initTree();
+  initSuppressed();
   if (!list) { document.body.setAttribute('data-ready', 'yes'); return; }   // no findings: the page is only the summary
   fillSelect('filter-rule', distinct(function (f) { return f.rule; }));
   fillSelect('filter-severity', SEVERITIES.filter(function (sev) { return findings.some(function (f) { return f.severity === sev; }); }));

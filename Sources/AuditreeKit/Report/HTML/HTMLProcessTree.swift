@@ -1,0 +1,205 @@
+/// The scan's execs as the HTML report's full process tree of each host (docs/html-report.md).
+///
+/// A log of a million execs would make a page of over 100 MB that no browser opens
+/// comfortably, so the tree is capped: the first `perHost` execs of each host, and
+/// `inAll` in all, in log order. The execs on the path down to every finding's shell
+/// (its image and every image of its lineage) are always embedded on top of the caps,
+/// so "show in the process tree" works from any finding. What was left out is counted
+/// where it was cut: per host, and on the process whose execs or children are missing.
+///
+/// The block is compact JSON, written by `JSONWriter` (every log value escaped) and
+/// wrapped by `HTMLReporter.embeddable`:
+///
+///     {"caps": [perHost, inAll, commandBytes],
+///      "execs": [[id, parent id|null, pid, host index, time, uid|null, exe|null, [argv], bytes cut]],
+///      "hosts": [[name|null, execs in the log, execs embedded]],        // name order, null first
+///      "stubs": [[id, parent id|null, pid, host index]],                // processes with no exec embedded
+///      "cut": [[id, its execs not embedded, its child processes not embedded]],
+///      "findings": [shell id|null], "suppressed": [shell id|null]}     // by index into the data block
+struct HTMLProcessTree {
+    /// Execs embedded per host, and in all, before the finding paths (documented in docs/html-report.md).
+    static let defaultPerHost = 20_000
+    static let defaultInAll = 100_000
+    /// Bytes of one command line embedded: the tree shows one line per exec, and one exec with
+    /// megabytes of arguments must not make the page that big. The finding cards have them all.
+    static let defaultCommandBytes = 1_000
+
+    var perHost = Self.defaultPerHost
+    var inAll = Self.defaultInAll
+    var commandBytes = Self.defaultCommandBytes
+
+    /// A finding's shell: its exec is found among the execs by host, pid and event stamp.
+    private struct ShellKey: Hashable {
+        var host: String?
+        var pid: Int
+        var stamp: EventStamp
+    }
+
+    /// One exec row: a process instance and the image it exec'd.
+    private struct RowKey: Hashable {
+        var process: Int
+        var stamp: EventStamp
+    }
+
+    func json(_ report: ScanReport) -> String {
+        let lists = [report.findings, report.summary.suppressedFindings]
+        var wanted: Set<ShellKey> = []
+        for list in lists {
+            for finding in list {
+                if let stamp = finding.process.image?.stamp { wanted.insert(ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)) }
+            }
+        }
+
+        // Pass 1: hosts, and the rows on the path to each finding's shell.
+        var hostNames: Set<String> = []
+        var hasUnnamed = false
+        var shellOf: [ShellKey: Int] = [:]
+        var pinned: Set<RowKey> = []
+        for record in report.execs {
+            if let host = record.host { hostNames.insert(host) } else { hasUnnamed = true }
+            let key = ShellKey(host: record.host, pid: record.pid, stamp: record.image.stamp)
+            guard wanted.contains(key) else { continue }
+            shellOf[key] = record.processID
+            pinned.insert(RowKey(process: record.processID, stamp: record.image.stamp))
+            for entry in record.lineage {
+                if let image = entry.image { pinned.insert(RowKey(process: entry.processID, stamp: image.stamp)) }
+                if let host = entry.host { hostNames.insert(host) } else { hasUnnamed = true }
+            }
+        }
+        // Lineage entries of other rows share their record's host, so the list is complete.
+        let hosts: [String?] = (hasUnnamed ? [nil] : []) + hostNames.sorted().map { Optional($0) }
+        var hostIndex: [String: Int] = [:]
+        for (index, host) in hosts.enumerated() { if let host { hostIndex[host] = index } }
+        func index(of host: String?) -> Int { host.flatMap { hostIndex[$0] } ?? 0 }
+
+        // Pass 2: the rows, in log order, within the caps.
+        var json = JSONWriter(pretty: false)
+        json.beginObject()
+        json.beginArray("caps")
+        json.number(nil, perHost)
+        json.number(nil, inAll)
+        json.number(nil, commandBytes)
+        json.endArray()
+        var inLog = [Int](repeating: 0, count: hosts.count)
+        var embedded = [Int](repeating: 0, count: hosts.count)
+        var counted = [Int](repeating: 0, count: hosts.count)   // embedded within the caps (not pinned)
+        var countedInAll = 0
+        var withRows: Set<Int> = []
+        var stubs: [(id: Int, parent: Int?, pid: Int, host: Int)] = []
+        var stubbed: Set<Int> = []
+        var omitted: [Int: (parent: Int?, rows: Int)] = [:]
+        json.beginArray("execs")
+        for record in report.execs {
+            let host = index(of: record.host)
+            inLog[host] += 1
+            let isPinned = pinned.contains(RowKey(process: record.processID, stamp: record.image.stamp))
+            guard isPinned || (counted[host] < perHost && countedInAll < inAll) else {
+                omitted[record.processID, default: (record.parentID, 0)].rows += 1
+                continue
+            }
+            if !isPinned {
+                counted[host] += 1
+                countedInAll += 1
+            }
+            embedded[host] += 1
+            withRows.insert(record.processID)
+            writeRow(record, host: host, &json)
+            // Ancestors with no exec of their own still get a node, from the lineage (as `auditree tree` does).
+            let parents = record.lineage.filter { $0.generation >= 1 && $0.relation != .replacedImage }
+            for (position, entry) in parents.enumerated() where stubbed.insert(entry.processID).inserted {
+                let parent = position + 1 < parents.count ? parents[position + 1].processID : nil
+                stubs.append((entry.processID, parent, entry.pid, index(of: entry.host)))
+            }
+        }
+        json.endArray()
+        json.beginArray("hosts")
+        for (position, host) in hosts.enumerated() {
+            json.beginArray()
+            if let host { json.string(nil, host) } else { json.null(nil) }
+            json.number(nil, inLog[position])
+            json.number(nil, embedded[position])
+            json.endArray()
+        }
+        json.endArray()
+        // A process with an exec embedded later is not a stub.
+        let shownStubs = stubs.filter { !withRows.contains($0.id) }
+        json.beginArray("stubs")
+        for stub in shownStubs {
+            json.beginArray()
+            json.number(nil, stub.id)
+            if let parent = stub.parent { json.number(nil, parent) } else { json.null(nil) }
+            json.number(nil, stub.pid)
+            json.number(nil, stub.host)
+            json.endArray()
+        }
+        json.endArray()
+        // What was cut is told on the nearest process the tree shows: its own execs, or its children.
+        let inTree = withRows.union(shownStubs.map(\.id))
+        var cut: [Int: (execs: Int, children: Int)] = [:]
+        for (id, missing) in omitted {
+            if inTree.contains(id) {
+                cut[id, default: (0, 0)].execs += missing.rows
+            } else if let parent = missing.parent, inTree.contains(parent) {
+                cut[parent, default: (0, 0)].children += 1
+            }
+        }
+        json.beginArray("cut")
+        for (id, counts) in cut.sorted(by: { $0.key < $1.key }) {
+            json.beginArray()
+            json.number(nil, id)
+            json.number(nil, counts.execs)
+            json.number(nil, counts.children)
+            json.endArray()
+        }
+        json.endArray()
+        for (name, list) in zip(["findings", "suppressed"], lists) {
+            json.beginArray(name)
+            for finding in list {
+                if let stamp = finding.process.image?.stamp, let id = shellOf[ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)] {
+                    json.number(nil, id)
+                } else {
+                    json.null(nil)
+                }
+            }
+            json.endArray()
+        }
+        json.endObject()
+        return json.output
+    }
+
+    private func writeRow(_ record: ExecRecord, host: Int, _ json: inout JSONWriter) {
+        json.beginArray()
+        json.number(nil, record.processID)
+        if let parent = record.parentID { json.number(nil, parent) } else { json.null(nil) }
+        json.number(nil, record.pid)
+        json.number(nil, host)
+        json.string(nil, TimeFormat.iso8601(record.image.stamp))
+        if let uid = record.image.uid { json.number(nil, uid) } else { json.null(nil) }
+        if let exe = record.image.exe { json.string(nil, exe) } else { json.null(nil) }
+        let arguments = record.image.argv.arguments
+        // Length of the command line as arguments joined by one space, and how much of it is embedded.
+        let length = arguments.reduce(0) { $0 + $1.bytes.count } + max(0, arguments.count - 1)
+        var used = 0
+        json.beginArray()
+        for (position, argument) in arguments.enumerated() {
+            let separator = position == 0 ? 0 : 1
+            guard used + separator < commandBytes else { break }
+            used += separator
+            let room = commandBytes - used
+            if argument.bytes.count <= room {
+                json.string(nil, argument)
+                used += argument.bytes.count
+            } else {
+                // Cut at a character boundary: never in the middle of a UTF-8 sequence.
+                var end = room
+                while end > 0 && argument.bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                json.string(nil, LogString(bytes: Array(argument.bytes[..<end])))
+                used += end
+                break
+            }
+        }
+        json.endArray()
+        json.number(nil, length - used)
+        json.endArray()
+    }
+}
