@@ -5,7 +5,10 @@
 # headless Chromium and checks the DOM (tests/browser/check.py).
 #
 # usage: scripts/browser-test.sh [SCREENSHOT.png]   (default /tmp/auditree-report.png)
-# Set AUDITREE_SKIP_LARGE=1 to skip the 10,000-finding report.
+# Also writes SCREENSHOT-tree.png (the process tree opened from a finding).
+# Set AUDITREE_SKIP_LARGE=1 to skip the 10,000-finding report, AUDITREE_MILLION=1 to
+# add a report of a log with a million execs (slow: minutes, and about 2 GB of memory
+# while scanning, since an HTML report keeps every exec for the process tree).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,18 +36,29 @@ trap 'rm -rf "$work"' EXIT
 # auditree exits 1 when it found something; only 2 (input or usage error) is a failure here.
 report() {
     local format=$1 input=$2 output=$3 status=0
-    .build/debug/auditree scan --format "$format" "$input" > "$output" || status=$?
+    shift 3
+    .build/debug/auditree scan --format "$format" "$@" "$input" > "$output" || status=$?
     if [ "$status" -gt 1 ]; then echo "auditree failed on $input (exit $status)"; exit 2; fi
 }
-for fixture in hostile-argv enriched-fork; do
+for fixture in hostile-argv enriched-fork webshell-execve; do
     report html "fixtures/recorded/$fixture.log" "$work/$fixture.html"
     report json "fixtures/recorded/$fixture.log" "$work/$fixture.json"
 done
+# The default rules' exceptions suppress the package-manager shells of this recording.
+report html fixtures/recorded/benign-busy.log "$work/benign-busy.html" --show-suppressed
+report json fixtures/recorded/benign-busy.log "$work/benign-busy.json" --show-suppressed
 if [ "${AUDITREE_SKIP_LARGE:-0}" != 1 ]; then
-    # 589 replays of 17 findings = 10,013 findings.
-    python3 tests/browser/synthesize.py fixtures/recorded/enriched-fork.log 589 > "$work/large.log"
+    # 589 replays of 17 findings = 10,013 findings, and a busy host of 25,000 execs (over the
+    # tree's 20,000 per host) whose one finding is logged after the cap.
+    python3 tests/browser/synthesize.py fixtures/recorded/enriched-fork.log 589 --busy 25000 > "$work/large.log"
     report html "$work/large.log" "$work/large.html"
     rm -f "$work/large.log"
+fi
+if [ "${AUDITREE_MILLION:-0}" = 1 ]; then
+    # The same 10,013 findings and 951,000 more execs on 10 busy hosts: a million execs in all.
+    python3 tests/browser/synthesize.py fixtures/recorded/enriched-fork.log 589 --busy 951000 --busy-hosts 10 > "$work/million.log"
+    report html "$work/million.log" "$work/million.html"
+    rm -f "$work/million.log"
 fi
 
 SE_OFFLINE=true python3 tests/browser/check.py --dir "$work" --screenshot "$screenshot"

@@ -2,8 +2,9 @@
 """Loads auditree HTML reports from disk in headless Chromium and checks the rendered DOM.
 
 usage: check.py --dir DIR --screenshot PNG
-DIR holds hostile-argv.html, enriched-fork.html (and their .json twins) and optionally
-large.html. Waits are on DOM conditions (WebDriverWait polls until a condition holds or a
+DIR holds hostile-argv.html, enriched-fork.html, webshell-execve.html, benign-busy.html (made
+with --show-suppressed) and their .json twins, and optionally large.html and million.html.
+The screenshot of the process tree goes next to PNG as PNG-tree.png. Waits are on DOM conditions (WebDriverWait polls until a condition holds or a
 generous limit passes), never on fixed sleeps; nothing asserts how long anything took.
 Prints one line per check and a closing "N passed, N failed"; exits 1 on any failure.
 """
@@ -88,6 +89,49 @@ def expand_all(driver):
     js(driver, "document.getElementById('expand-shown').click()")
 
 
+# The report's own script elements: the three JSON blocks (findings, rules, process tree) and the code.
+OWN_SCRIPTS = ["application/json#auditree-data", "application/json#auditree-rules", "application/json#auditree-execs", "#"]
+
+
+def scripts(driver):
+    return js(driver, "return Array.from(document.scripts).map(s => (s.getAttribute('type') || '') + '#' + s.id)")
+
+
+def open_card(driver, selector, index=0):
+    """Opens a finding card (its body is built on the toggle event) and returns its id."""
+    card = js(driver, "var c = document.querySelectorAll(arguments[0])[arguments[1]]; c.open = true; return c.id", selector, index)
+    WebDriverWait(driver, 30).until(lambda d: js(d, "return !!document.querySelector('#' + arguments[0] + ' .body')", card))
+    return card
+
+
+def show_in_tree(driver, card):
+    """Clicks a card's "show in the process tree" and returns what the tree shows."""
+    js(driver, "document.querySelector('#' + arguments[0] + ' button.tree-link').click()", card)
+    return js(driver, """var t = document.querySelectorAll('#process-tree-root li.target');
+        if (t.length !== 1) return {targets: t.length};
+        var li = t[0], path = [], closed = 0;
+        for (var at = li.parentElement.closest('li.pnode'); at; at = at.parentElement.closest('li.pnode')) {
+          path.unshift(at.querySelector(':scope > .phead > .pid').textContent);
+          if (at.getAttribute('data-open') !== 'yes') closed++;
+        }
+        return {targets: 1, pid: li.querySelector(':scope > .phead > .pid').textContent, path: path, closed: closed,
+                visible: li.checkVisibility(), inView: Math.abs(li.getBoundingClientRect().top) < window.innerHeight,
+                text: li.querySelector(':scope > .phead').textContent,
+                note: document.getElementById('process-tree-from').textContent}""")
+
+
+def expand_tree(driver, limit=5000):
+    """Opens every node of the shown tree (building each level on the way) and returns the node count."""
+    return js(driver, """var n = 0;
+        for (;;) {
+          var closed = Array.from(document.querySelectorAll('#process-tree-root li.pnode')).filter(li => li.getAttribute('data-open') !== 'yes' && li.querySelector(':scope > .phead > .ptoggle'));
+          if (!closed.length || n > arguments[0]) break;
+          closed.forEach(li => li.querySelector(':scope > .phead > .ptoggle').click());
+          n += closed.length;
+        }
+        return document.querySelectorAll('#process-tree-root li.pnode').length""", limit)
+
+
 def hostile(driver, directory):
     expected = json.load(open(os.path.join(directory, "hostile-argv.json")))
     load(driver, os.path.join(directory, "hostile-argv.html"))
@@ -100,7 +144,7 @@ def hostile(driver, directory):
     expand_all(driver)
     check("hostile: every finding expanded with its body", js(driver, "return document.querySelectorAll('details.finding[open] .body').length") == n)
     check("hostile: no <img> element in the document", js(driver, "return document.getElementsByTagName('img').length") == 0)
-    check("hostile: only the report's 3 script elements", js(driver, "return document.scripts.length") == 3)
+    check("hostile: only the report's own 4 script elements", scripts(driver) == OWN_SCRIPTS, str(scripts(driver)))
     check("hostile: no element has an on* handler attribute",
           js(driver, "return Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length") == 0)
     args = js(driver, "return Array.from(document.querySelectorAll('ol.argv li')).map(li => li.textContent)")
@@ -111,6 +155,25 @@ def hostile(driver, directory):
           js(driver, "return document.querySelectorAll('.bad').length > 0 && document.querySelectorAll('.hex').length > 0"))
     cut = js(driver, "var li = document.querySelector('ol.argv li[data-cut]'); if (!li) return null; var before = li.textContent.length; li.querySelector('button.reveal').click(); return [before, li.textContent.length]")
     check("hostile: 10,000-char argument cut, then shown in full", bool(cut) and cut[0] < 3000 and cut[1] >= 10000, str(cut))
+    # The full process tree shows the same hostile values, as text too.
+    total = expand_tree(driver)
+    execs = js(driver, "return JSON.parse(document.getElementById('auditree-execs').textContent).execs.length")
+    check(f"hostile: process tree fully expanded ({total} processes, {execs} execs)", total > 0 and execs == expected["summary"]["execs"])
+    tree_text = js(driver, "return document.getElementById('process-tree-root').textContent")
+    check("hostile: tree shows the </script> payload literally", HOSTILE_SCRIPT in tree_text)
+    check("hostile: tree shows the <img onerror> payload literally", HOSTILE_IMG in tree_text)
+    check("hostile: tree makes control characters visible", js(driver, "return Array.from(document.querySelectorAll('#process-tree-root .ctl')).some(s => s.textContent === '\\\\x1b')"))
+    check("hostile: tree cuts the 10,000-character argument",
+          js(driver, "return Array.from(document.querySelectorAll('#process-tree-root .pline')).every(l => l.textContent.length < 1500)")
+          and js(driver, "return Array.from(document.querySelectorAll('#process-tree-root .cut')).some(c => /more bytes of the command line not embedded/.test(c.textContent))"))
+    card = open_card(driver, "#finding-list details.finding", 0)
+    shown = show_in_tree(driver, card)
+    check("hostile: show in the process tree from a finding", shown.get("targets") == 1 and shown["pid"] == "pid %d" % expected["findings"][0]["process"]["pid"], str(shown))
+    check("hostile: still no <img>, no on* attribute, no extra script after the tree",
+          js(driver, "return document.getElementsByTagName('img').length") == 0 and scripts(driver) == OWN_SCRIPTS
+          and js(driver, "return Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length") == 0)
+    check("hostile: no resource was loaded (nothing but the file itself)", js(driver, "return performance.getEntriesByType('resource').length") == 0,
+          str(js(driver, "return performance.getEntriesByType('resource').map(e => e.name)")))
     check("hostile: no alert fired", no_alert(driver) and js(driver, "return window.__alerts.length") == 0)
     check("hostile: no CSP violation or script error", console_problems(driver) == [], str(console_problems(driver)))
 
@@ -165,7 +228,38 @@ def enriched(driver, directory, screenshot):
     else:
         check("enriched: descendant tree is flat (no collapsible node needed)", tree > 0)
     check("enriched: ancestry chain ends at the shell", js(driver, "var l = document.querySelectorAll('#' + arguments[0] + ' ul.chain li'); return l.length > 1 && l[l.length-1].classList.contains('shell')", card))
-    check("enriched: full-tree section is a labelled placeholder", "not available yet" in driver.find_element(By.ID, "process-tree").text.lower())
+    # The full process tree: built lazily, opened down to the shell from a finding.
+    tree = json.loads(js(driver, "return document.getElementById('auditree-execs').textContent"))
+    roots = js(driver, "return document.querySelectorAll('#process-tree-root > li.pnode').length")
+    check(f"enriched: process tree shows only its {roots} root(s) before anything is opened",
+          0 < roots == js(driver, "return document.querySelectorAll('#process-tree-root li.pnode').length"))
+    first = js(driver, """var li = document.querySelector('#process-tree-root li.pnode'); var b = li.querySelector(':scope > .phead > .ptoggle');
+        var n = Number(b.title.split(' ')[0]); b.click(); return [n, li.querySelectorAll(':scope > ul > li.pnode').length, li.getAttribute('data-open')]""")
+    check(f"enriched: opening a process builds its {first[0]} children", first[0] > 0 and first[1] == first[0] and first[2] == "yes", str(first))
+    js(driver, "document.querySelector('#process-tree-root li.pnode > .phead > .ptoggle').click()")
+    check("enriched: and closes it again", js(driver, "return document.querySelector('#process-tree-root li.pnode > ul').hidden"))
+    shown = show_in_tree(driver, card)
+    shell = findings[index]
+    want_path = [a["pid"] for a in reversed(shell["ancestry"]) if a["relation"] != "replaced_image"]
+    check(f"enriched: 'show in the process tree' opens the path down to the shell pid {shell['process']['pid']}",
+          shown.get("targets") == 1 and shown["pid"] == "pid %d" % shell["process"]["pid"] and shown["closed"] == 0 and shown["visible"] and shown["inView"], str(shown))
+    check("enriched: the tree path is the finding's ancestry", [int(p.split()[1]) for p in shown["path"]] == want_path, f"{shown.get('path')} vs {want_path}")
+    check("enriched: the tree says where it was opened from", "highlighted" in shown["note"] and shell["rule"] in shown["note"])
+    check("enriched: every finding's shell is in the tree", all(isinstance(i, int) for i in tree["findings"]) and len(tree["findings"]) == n)
+    check("enriched: tree host note says all execs are there", "all %d execs" % expected["summary"]["execs"] in driver.find_element(By.ID, "tree-host-note").text)
+    # Screenshot of the tree opened from the finding, before it is collapsed again.
+    tree_png = screenshot[:-4] + "-tree.png" if screenshot.endswith(".png") else screenshot + "-tree.png"
+    # From the section's heading down to a little below the highlighted shell.
+    height = js(driver, """var s = document.getElementById('process-tree').getBoundingClientRect(), t = document.querySelector('#process-tree-root li.target').getBoundingClientRect();
+        return Math.min(2400, Math.max(600, t.bottom - s.top + 200))""")
+    driver.set_window_size(1440, int(height))
+    js(driver, "window.scrollTo(0, document.getElementById('process-tree').getBoundingClientRect().top + window.scrollY - 60)")
+    driver.save_screenshot(tree_png)
+    driver.set_window_size(1440, 1000)
+    check(f"enriched: tree screenshot written to {tree_png}", os.path.getsize(tree_png) > 10000)
+    js(driver, "document.getElementById('tree-collapse').click()")
+    check("enriched: collapse all shows the roots again", js(driver, "return document.querySelectorAll('#process-tree-root li.pnode').length") == roots)
+    check("enriched: no suppressed section when nothing was suppressed", js(driver, "return document.getElementById('suppressed')") is None)
     check("enriched: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
     # Screenshot: the summary, timeline and one expanded finding
     js(driver, "document.querySelectorAll('details.finding').forEach(d => d.open = false); var c = document.getElementById(arguments[0]); c.open = true; window.scrollTo(0, 0)", card)
@@ -174,6 +268,79 @@ def enriched(driver, directory, screenshot):
     driver.save_screenshot(screenshot)
     check(f"enriched: screenshot written to {screenshot}", os.path.getsize(screenshot) > 10000)
     driver.set_window_size(1440, 1000)
+
+
+def webshell(driver, directory):
+    """Context indicators, inferred spawners and the rule explanation, against the JSON report."""
+    expected = json.load(open(os.path.join(directory, "webshell-execve.json")))
+    findings = expected["findings"]
+    n = len(findings)
+    load(driver, os.path.join(directory, "webshell-execve.html"))
+    check(f"webshell: {n} finding cards", cards(driver) == n)
+    expand_all(driver)
+    WebDriverWait(driver, 30).until(lambda d: js(d, "return document.querySelectorAll('#finding-list details.finding .body').length") == n)
+    for i, f in enumerate(findings):
+        got = js(driver, """var c = document.querySelectorAll('#finding-list details.finding')[arguments[0]];
+            var why = c.querySelector('.why');
+            return {why: why.textContent,
+                    inferred: Array.from(c.querySelectorAll('.inferred ul.context li code')).map(x => x.textContent),
+                    inferredText: (c.querySelector('.body .inferred') || {textContent: ''}).textContent,
+                    context: Array.from(c.querySelectorAll('.part ul.context li code')).map(x => x.textContent),
+                    tags: Array.from(c.querySelectorAll('summary .tag')).map(x => x.textContent)}""", i)
+        label = f"webshell: finding {i + 1} ({f['rule']}, pid {f['process']['pid']})"
+        shell = f["match"]["shell"]
+        check(f"{label}: rule explanation names the shell's {shell['field']} '{shell['value']}' as entry '{shell['entry']}' of '{shell['list']}'",
+              f"\u201c{shell['value']}\u201d is the entry \u201c{shell['entry']}\u201d of the list \u201c{shell['list']}\u201d" in got["why"], got["why"][:300])
+        if f["spawner"]["inferred"]:
+            evidence = [e["id"] for e in f["spawner"]["evidence"]]
+            check(f"{label}: inferred spawner with its list, confidence and evidence {evidence}",
+                  got["inferred"] == evidence and f["spawner"]["list"] in got["inferredText"] and f["spawner"]["confidence"] in got["inferredText"]
+                  and any(t.startswith("inferred spawner") for t in got["tags"]), str(got))
+        context = [c["id"] for c in f["context"]]
+        check(f"{label}: context indicators {context} listed and tagged",
+              got["context"] == context and all(c in got["tags"] for c in context), str(got))
+        if f["rule_severity"] != f["severity"]:
+            check(f"{label}: severity raised by context from {f['rule_severity']} to {f['severity']}",
+                  f"from the rule\u2019s {f['rule_severity']} to {f['severity']}" in got["why"])
+    check("webshell: at least one inferred spawner and one context indicator checked",
+          any(f["spawner"]["inferred"] for f in findings) and any(f["context"] for f in findings))
+    check("webshell: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
+
+
+def suppressed(driver, directory):
+    """Suppressed matches behind their toggle, with exception and reason (report made with --show-suppressed)."""
+    expected = json.load(open(os.path.join(directory, "benign-busy.json")))
+    entries = expected["suppressed"]
+    count = expected["summary"]["suppressed"]
+    load(driver, os.path.join(directory, "benign-busy.html"))
+    check(f"suppressed: the summary counts {count} suppressed", driver.find_element(By.CSS_SELECTOR, "a[href='#suppressed']").text == f"{count} suppressed"
+          and driver.find_element(By.ID, "suppressed-count").text == str(count))
+    by_exception = js(driver, "return Array.from(document.querySelectorAll('#suppressed-by-exception li')).map(li => li.textContent)")
+    check("suppressed: each exception with its count and reason",
+          len(by_exception) == len(expected["summary"]["suppressed_by_exception"])
+          and all(any(t.startswith(f"{k} {v}") for t in by_exception) for k, v in expected["summary"]["suppressed_by_exception"].items())
+          and entries[0]["suppressed_by"]["reason"] in " ".join(by_exception), str(by_exception))
+    hidden = js(driver, "var b = document.getElementById('suppressed-list'); return [b.hidden, b.checkVisibility(), b.querySelectorAll('details.finding').length]")
+    check("suppressed: hidden behind the toggle, nothing built", hidden == [True, False, 0], str(hidden))
+    # A click as a person makes it (the checkbox's change event), from script: the sticky header may cover the box.
+    js(driver, "document.getElementById('suppressed-toggle').click()")
+    shown = js(driver, "var b = document.getElementById('suppressed-list'); return [b.hidden, b.checkVisibility(), b.querySelectorAll('details.finding').length]")
+    check(f"suppressed: the toggle shows the {len(entries)} suppressed match(es)", shown == [False, True, min(200, len(entries))], str(shown))
+    tags = js(driver, "return Array.from(document.querySelectorAll('#suppressed-list details.finding summary .tag.supp')).map(t => t.textContent)")
+    check("suppressed: each tagged with its exception", tags == ["suppressed by " + e["suppressed_by"]["exception"] for e in entries[:200]])
+    card = open_card(driver, "#suppressed-list details.finding", 0)
+    box = js(driver, "return document.querySelector('#' + arguments[0] + ' .suppression').textContent", card)
+    first = entries[0]["suppressed_by"]
+    check("suppressed: an opened match shows the exception, where it is defined and its reason",
+          first["exception"] in box and first["reason"] in box and f"{first['file']}:{first['line']}" in box, box)
+    check("suppressed: and says it is not a finding", "not a finding" in js(driver, "return document.querySelector('#' + arguments[0] + ' .why h4').textContent", card))
+    tree = show_in_tree(driver, card)
+    check("suppressed: a suppressed shell can be shown in the process tree",
+          tree.get("targets") == 1 and tree["pid"] == "pid %d" % entries[0]["process"]["pid"] and tree["closed"] == 0, str(tree))
+    js(driver, "document.getElementById('suppressed-toggle').click()")
+    check("suppressed: the toggle hides them again", js(driver, "return document.getElementById('suppressed-list').checkVisibility()") is False)
+    check(f"suppressed: the findings list still has only the {expected['summary']['findings']} finding(s)", cards(driver) == expected["summary"]["findings"])
+    check("suppressed: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
 
 
 def large(driver, directory):
@@ -193,7 +360,70 @@ def large(driver, directory):
     js(driver, "document.querySelector('details.finding').open = true")
     WebDriverWait(driver, 30).until(lambda d: js(d, "return !!document.querySelector('details.finding .body')"))
     check("large: a finding expands", True)
+    tree_checks(driver, "large")
     check("large: no console error", console_problems(driver) == [])
+
+
+def tree_checks(driver, name):
+    """The process tree of a report over the caps: lazy, cut where it says, and reachable from the findings beyond the cap."""
+    tree = json.loads(js(driver, "return document.getElementById('auditree-execs').textContent"))
+    per_host, in_all = tree["caps"][0], tree["caps"][1]
+    hosts = tree["hosts"]
+    in_log = sum(h[1] for h in hosts)
+    embedded = sum(h[2] for h in hosts)
+    print(f"     {name}: {in_log} execs on {len(hosts)} hosts, {embedded} embedded")
+    check(f"{name}: tree embeds at most {per_host} execs per host and {in_all} in all, besides the finding paths",
+          len(tree["execs"]) == embedded and embedded <= in_all + 65 * len(tree["findings"]) and all(h[2] <= per_host + 65 * len(tree["findings"]) for h in hosts) and embedded < in_log)
+    check(f"{name}: host selector lists the {len(hosts)} hosts", js(driver, "return document.querySelectorAll('#tree-host option').length") == len(hosts))
+    check(f"{name}: at most 500 tree nodes built at first", js(driver, "return document.querySelectorAll('#process-tree-root li.pnode').length") <= 501)
+    busy = [i for i, h in enumerate(hosts) if h[0] and h[0].startswith("busy-")]
+    if not busy:
+        return
+    Select(driver.find_element(By.ID, "tree-host")).select_by_value(str(busy[0]))
+    host = hosts[busy[0]]
+    note = driver.find_element(By.ID, "tree-host-note").text
+    check(f"{name}: {host[0]} says {host[2]} of its {host[1]} execs are embedded", f"{host[2]} of its {host[1]} execs are embedded" in note, note)
+    # Open down the first child at each level (init, the busy bash, its first worker) to a process with over 500 children.
+    root = js(driver, """var li = document.querySelector('#process-tree-root > li.pnode'), guard = 0;
+        for (;;) {
+          var toggle = li.querySelector(':scope > .phead > .ptoggle');
+          if (!toggle || guard++ > 10) return null;
+          toggle.click();
+          if (Number(toggle.title.split(' ')[0]) > 500) break;
+          li = li.querySelector(':scope > ul > li.pnode');
+        }
+        li.id = 'busy-worker';
+        var more = li.querySelector(':scope > ul > li.pmore button');
+        return {kids: Number(li.querySelector(':scope > .phead > .ptoggle').title.split(' ')[0]),
+                children: li.querySelectorAll(':scope > ul > li.pnode').length, more: more && more.textContent,
+                cut: Array.from(document.querySelectorAll('#process-tree-root .tree-cut')).map(c => c.textContent)}""")
+    check(f"{name}: a process with {root and root['kids']} children builds 500 and offers the rest",
+          root is not None and root["children"] == 500 and root["more"] and f"{root['kids'] - 500} not shown yet" in root["more"], str(root)[:300])
+    check(f"{name}: the cut is told on the process where it happened", root is not None and any("child process(es)" in c and "not embedded" in c for c in root["cut"]), str(root)[:300])
+    js(driver, "document.querySelector('#busy-worker > ul > li.pmore button').click()")
+    check(f"{name}: show more builds the rest", js(driver, "return document.querySelectorAll('#busy-worker > ul > li.pnode').length") == min(1000, root["kids"] if root else 0))
+    # The busy host's finding was logged after the cap: its path is embedded all the same.
+    findings = json.loads(js(driver, "return document.getElementById('auditree-data').textContent"))["findings"]
+    target = next(i for i, f in enumerate(findings) if f["host"] == host[0])
+    js(driver, "document.getElementById('filter-reset').click()")
+    Select(driver.find_element(By.ID, "filter-host")).select_by_value(host[0])
+    check(f"{name}: host filter shows the finding on {host[0]}", matching(driver) == 1)
+    card = open_card(driver, "#finding-list details.finding", 0)
+    shown = show_in_tree(driver, card)
+    check(f"{name}: the finding on {host[0]}, logged beyond the cap, opens in the tree",
+          shown.get("targets") == 1 and shown["pid"] == "pid %d" % findings[target]["process"]["pid"] and shown["closed"] == 0 and shown["visible"], str(shown))
+
+
+def million(driver, directory):
+    path = os.path.join(directory, "million.html")
+    if not os.path.exists(path):
+        return
+    print(f"     million-exec report: {os.path.getsize(path) / 1e6:.1f} MB")
+    load(driver, path)
+    total = int(driver.find_element(By.ID, "summary-findings").text)
+    check(f"million: {total} findings, 200 rendered", total >= 10000 and cards(driver) == 200)
+    tree_checks(driver, "million")
+    check("million: no console error", console_problems(driver) == [])
 
 
 def main():
@@ -203,7 +433,9 @@ def main():
     options = parser.parse_args()
     driver = make_driver()
     try:
-        for step in (lambda: hostile(driver, options.dir), lambda: enriched(driver, options.dir, options.screenshot), lambda: large(driver, options.dir)):
+        for step in (lambda: hostile(driver, options.dir), lambda: enriched(driver, options.dir, options.screenshot),
+                     lambda: webshell(driver, options.dir), lambda: suppressed(driver, options.dir),
+                     lambda: large(driver, options.dir), lambda: million(driver, options.dir)):
             try:
                 step()
             except UnexpectedAlertPresentException as error:
