@@ -90,7 +90,7 @@ SWIFT
 
 # 3. The target: library sources + fuzz sources as one module.
 mapfile -t library < <(find "$library_root" -name '*.swift' | sort)
-swiftc -parse-as-library -module-name AuditreeKit -O -g "${sanitize[@]}" -wmo \
+swiftc -parse-as-library -module-name AuditreeKit -O -g "${sanitize[@]}" -wmo -enable-bare-slash-regex \
   -I "$out/modules" -I Sources/CAudit -I Sources/CZlib -Xcc -I/usr/include -Xcc -DYAML_DECLARE_STATIC -I "$yams/Sources/CYaml/include" \
   "${library[@]}" Fuzz/FuzzSupport.swift "$source_file" "$out/BundleModule-$target.swift" \
   "$out/Yams.o" "$out"/cyaml/*.o "${extra_objects[@]}" -laudit -lz -o "$out/fuzz-$target"
