@@ -128,32 +128,36 @@ public struct RecordParser {
         guard Bytes.hasPrefix(line, at: position, "msg=audit(") else {
             return .failure(Rejection(.missingTimestamp, column: position + 1))
         }
-        let malformed = Result<EventStamp, Rejection>.failure(Rejection(.malformedTimestamp, column: position + 1))
+        let column = position + 1
         position += 10
-        guard let secondsRange = digits(line, &position, until: UInt8(ascii: ".")),
-              let millisRange = digits(line, &position, until: UInt8(ascii: ":")),
-              let serialRange = digits(line, &position, until: UInt8(ascii: ")")),
-              millisRange.count == 3,
-              !hasLeadingZero(line, secondsRange), !hasLeadingZero(line, serialRange),
-              let seconds = Bytes.decimal(line, secondsRange), seconds <= UInt64(Int64.max) / 2000,
-              let millis = Bytes.decimal(line, millisRange),
-              let serial = Bytes.decimal(line, serialRange)
-        else { return malformed }
+        // One pass per number (digits and value together): this runs for every line.
+        guard let seconds = number(line, &position, until: UInt8(ascii: ".")), !seconds.leadingZero,
+              seconds.value <= UInt64(Int64.max) / 2000,
+              let millis = number(line, &position, until: UInt8(ascii: ":")), millis.digits == 3,
+              let serial = number(line, &position, until: UInt8(ascii: ")")), !serial.leadingZero
+        else { return .failure(Rejection(.malformedTimestamp, column: column)) }
         if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
-        return .success(EventStamp(seconds: Int64(seconds), milliseconds: Int32(millis), serial: serial))
+        return .success(EventStamp(seconds: Int64(seconds.value), milliseconds: Int32(millis.value), serial: serial.value))
     }
 
-    /// A non-empty run of digits ending at `terminator`; moves past the terminator.
-    private func digits(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> Range<Int>? {
+    /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
+    /// moves past the terminator.
+    private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (value: UInt64, digits: Int, leadingZero: Bool)? {
         let start = position
-        while position < line.count, line[position] &- 0x30 < 10 { position += 1 }
+        var value: UInt64 = 0
+        while position < line.count {
+            let digit = line[position] &- 0x30
+            guard digit < 10 else { break }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            position += 1
+        }
         guard position > start, position < line.count, line[position] == terminator else { return nil }
-        defer { position += 1 }
-        return start..<position
-    }
-
-    private func hasLeadingZero(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
-        range.count > 1 && line[range.lowerBound] == 0x30
+        let digits = position - start
+        position += 1
+        return (value, digits, digits > 1 && line[start] == 0x30)
     }
 
     // MARK: - Record bodies
