@@ -20,7 +20,7 @@ public final class RuleEvaluator {
     /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
-    /// The names an image answers to, as logged: the key of `childMatches`.
+    /// The names an image answers to, as logged: the key of `listMatches`.
     private struct ChildNames: Hashable {
         var exe: LogString?
         var comm: LogString?
@@ -28,10 +28,10 @@ public final class RuleEvaluator {
         /// Only for a multicall binary, whose applet may be argv[1].
         var argv1: LogString?
     }
-    /// Child-list matches of the names seen before: most execs are of programs the log ran
+    /// List matches of the names seen before: most execs are of programs the log ran
     /// many times, and matching builds Strings. Only lists without command-line patterns are
     /// cached (those depend on the whole argv). Cleared when it grows past `cacheLimit`.
-    private var childMatches: [ChildNames: [String: MatchEvidence?]] = [:]
+    private var listMatches: [ChildNames: [String: MatchEvidence?]] = [:]
     private let cacheableLists: Set<String>
     private let multicallNames: Set<[UInt8]>
     static let cacheLimit = 16_384
@@ -45,13 +45,13 @@ public final class RuleEvaluator {
         self.multicallNames = Set(ruleSet.multicall.map { Array($0.utf8) })
     }
 
-    /// The rules' child list matched against the image, from the cache when the list allows.
-    private func childMatch(_ image: ProcessImage, list: String, names: ChildNames) -> MatchEvidence? {
+    /// A list matched against the image, from the cache when the list allows.
+    private func cachedMatch(_ image: ProcessImage, list: String, names: ChildNames) -> MatchEvidence? {
         guard cacheableLists.contains(list) else { return matcher.match(image, list: list) }
-        if let known = childMatches[names]?[list] { return known }
+        if let known = listMatches[names]?[list] { return known }
         let evidence = matcher.match(image, list: list)
-        if childMatches.count >= Self.cacheLimit { childMatches.removeAll(keepingCapacity: true) }
-        childMatches[names, default: [:]][list] = .some(evidence)
+        if listMatches.count >= Self.cacheLimit { listMatches.removeAll(keepingCapacity: true) }
+        listMatches[names, default: [:]][list] = .some(evidence)
         return evidence
     }
 
@@ -72,7 +72,7 @@ public final class RuleEvaluator {
         var candidates: [(rule: Rule, child: MatchEvidence)] = []
         let names = childNames(image)
         for rule in rules {
-            if listEvidence[rule.childList] == nil { listEvidence[rule.childList] = .some(childMatch(image, list: rule.childList, names: names)) }
+            if listEvidence[rule.childList] == nil { listEvidence[rule.childList] = .some(cachedMatch(image, list: rule.childList, names: names)) }
             guard let child = listEvidence[rule.childList] ?? nil, matcher.satisfies(image, rule.childCondition) else { continue }
             candidates.append((rule, child))
         }
@@ -130,13 +130,14 @@ public final class RuleEvaluator {
         var launchers = 0
         for (index, entry) in lineage.enumerated() {
             guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
-            if let skip = rule.skipList, matcher.match(image, list: skip) != nil {
+            let names = childNames(image)
+            if let skip = rule.skipList, cachedMatch(image, list: skip, names: names) != nil {
                 launchers += 1
                 continue
             }
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
-            if rule.relations.contains(relation), let evidence = matcher.match(image, list: rule.spawnerList),
+            if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, names: names),
                matcher.satisfies(image, rule.spawnerCondition) {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }
