@@ -164,7 +164,7 @@ public struct RecordParser {
 
     private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
         var record = SyscallRecord()
-        var seenArch = false, seenSyscall = false, seenPid = false
+        var seenArch = false, seenSyscall = false, seenPid = false, seenUIDName = false, seenAUIDName = false
         var scanner = FieldScanner(from: position)
         func bad(_ name: String, _ field: Field) -> Result<SyscallRecord, Rejection> {
             .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
@@ -172,8 +172,10 @@ public struct RecordParser {
         while let field = scanner.next(in: line) {
             let key = Bytes.pack(line, field.key)
             if field.enriched {
-                if key == keys.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString }
-                else if key == keys.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString }
+                if key == keys.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString; seenUIDName = true }
+                else if key == keys.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString; seenAUIDName = true }
+                // The rest of the ENRICHED part (GID, EUID, ...) is not used: stop reading.
+                if seenUIDName && seenAUIDName { break }
                 continue
             }
             switch key {
@@ -274,8 +276,9 @@ public struct RecordParser {
         while let field = scanner.next(in: line), !field.enriched {
             guard Bytes.equals(line, field.key, keys.proctitle) else { continue }
             if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
-            let isHex = field.quote == 0 && field.value.count % 2 == 0 && Bytes.hexDecodable(line, field.value)
-            return Proctitle(raw: LogString(bytes: Bytes.copy(line, field.value)), isHex: isHex)
+            // Unquoted means hex to the kernel; whether the digits really are hex is checked only
+            // when the arguments are decoded (`Proctitle.arguments` falls back to the raw bytes).
+            return Proctitle(raw: LogString(bytes: Bytes.copy(line, field.value)), isHex: field.quote == 0)
         }
         return nil
     }

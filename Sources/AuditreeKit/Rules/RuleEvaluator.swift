@@ -68,13 +68,13 @@ public final class RuleEvaluator {
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
-        var listEvidence: [String: MatchEvidence?] = [:]
         var candidates: [(rule: Rule, child: MatchEvidence)] = []
         let names = childNames(image)
-        for rule in rules {
-            if listEvidence[rule.childList] == nil { listEvidence[rule.childList] = .some(cachedMatch(image, list: rule.childList, names: names)) }
-            guard let child = listEvidence[rule.childList] ?? nil, matcher.satisfies(image, rule.childCondition) else { continue }
-            candidates.append((rule, child))
+        // Rules are read in place (a Rule is large; copying one retains all its fields).
+        for index in rules.indices {
+            guard let child = cachedMatch(image, list: rules[index].childList, names: names),
+                  matcher.satisfies(image, rules[index].childCondition) else { continue }
+            candidates.append((rules[index], child))
         }
         guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
