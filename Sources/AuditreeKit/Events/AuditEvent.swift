@@ -91,10 +91,28 @@ public struct ArgumentVector: Sendable, Equatable {
         self.isComplete = isComplete
     }
 
+    /// The common case without dictionaries: one EXECVE record whose arguments are whole and
+    /// logged in index order a0, a1, ...; nil for anything else.
+    private static func inOrder(_ records: [ExecveRecord]) -> ArgumentVector? {
+        guard records.count == 1, records[0].splitLengths.isEmpty else { return nil }
+        let record = records[0]
+        var result: [LogString] = []
+        result.reserveCapacity(record.arguments.count)
+        for (position, argument) in record.arguments.enumerated() {
+            guard argument.chunk == nil, argument.index == position else { return nil }
+            result.append(argument.value)
+        }
+        return ArgumentVector(arguments: result, isComplete: record.argc == result.count)
+    }
+
     /// Missing argument indices filled with empty arguments at most; beyond, the gaps are dropped.
     static let maxGaps = 64
 
     init(_ records: [ExecveRecord]) {
+        if let simple = Self.inOrder(records) {
+            self = simple
+            return
+        }
         var whole: [Int: LogString] = [:]
         var chunks: [Int: [(chunk: Int, value: LogString)]] = [:]
         var declaredLengths: [Int: Int] = [:]

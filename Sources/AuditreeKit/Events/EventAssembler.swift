@@ -18,6 +18,9 @@ public struct EventAssembler {
     }
 
     private var open: [Key: Int] = [:]
+    /// The event the previous record went to: an event's records are mostly adjacent, and
+    /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
+    private var last: (key: Key, slot: Int)?
     private var slots: [AuditEvent?] = []
     private var head = 0
     private var highWater = Int64.min
@@ -39,8 +42,7 @@ public struct EventAssembler {
     public mutating func add(_ record: Record, file: String, emit: (AuditEvent) -> Void) {
         let key = Key(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon)
         if record.kind == .eoe {
-            if let slot = open.removeValue(forKey: key), var event = slots[slot] {
-                slots[slot] = nil
+            if let slot = open.removeValue(forKey: key), var event = slots[slot].take() {
                 event.recordCount += 1
                 deliver(event, emit)
             } else {
@@ -48,17 +50,17 @@ public struct EventAssembler {
             }
             return
         }
-        if let slot = open[key], slots[slot]!.accepts(record) {
-            slots[slot]!.add(record, file: file)
+        if let slot = openSlot(key), slots[slot]?.accepts(record) == true {
+            slots[slot]?.add(record, file: file)
         } else {
-            if let slot = open.removeValue(forKey: key), let repeated = slots[slot] {
-                slots[slot] = nil
+            if let slot = open.removeValue(forKey: key), let repeated = slots[slot].take() {
                 deliver(repeated, emit)
             }
             var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                                    location: LogLocation(file: file, line: record.line))
             event.add(record, file: file)
             open[key] = slots.count
+            last = (key, slots.count)
             slots.append(event)
             eventCount += 1
         }
@@ -66,11 +68,19 @@ public struct EventAssembler {
         closeExpired(emit: emit)
     }
 
+    private mutating func openSlot(_ key: Key) -> Int? {
+        if let last, last.key == key, slots[last.slot] != nil { return last.slot }
+        guard let slot = open[key] else { return nil }
+        last = (key, slot)
+        return slot
+    }
+
     /// Closes every open event, oldest first (end of input).
     public mutating func flush(emit: (AuditEvent) -> Void) {
         while head < slots.count { closeHead(emit: emit) }
         slots.removeAll(keepingCapacity: true)
         head = 0
+        last = nil
     }
 
     private mutating func closeExpired(emit: (AuditEvent) -> Void) {
@@ -83,14 +93,15 @@ public struct EventAssembler {
         if head > 4096 && head * 2 > slots.count {
             slots.removeFirst(head)
             for (key, slot) in open { open[key] = slot - head }
+            last = nil
             head = 0
         }
     }
 
     private mutating func closeHead(emit: (AuditEvent) -> Void) {
         defer { head += 1 }
-        guard let event = slots[head] else { return }
-        slots[head] = nil
+        // Moved out, not copied: an event holds several arrays.
+        guard let event = slots[head].take() else { return }
         open[Key(node: event.node, stamp: event.stamp, isDaemon: event.isDaemon)] = nil
         deliver(event, emit)
     }

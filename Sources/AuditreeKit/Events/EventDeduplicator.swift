@@ -22,6 +22,8 @@ struct EventDeduplicator {
 
     private var runs: [String?: [Run]] = [:]
     private var lastRun: [String?: Int] = [:]
+    /// Every run's first serial per host (a run may start where another one ends).
+    private var starts: [String?: Set<UInt64>] = [:]
 
     /// Records `stamp` and answers whether it had been seen before.
     mutating func isRepeat(node: String?, stamp: EventStamp) -> Bool {
@@ -33,8 +35,9 @@ struct EventDeduplicator {
             if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime {
                 list[index].lastSerial = stamp.serial
                 list[index].lastTime = stamp.time
-                // A run that started later (events delivered out of order) may now follow on.
-                if list.count > 1 { mergeAdjacent(&list, node: node) }
+                // A run that started later (events delivered out of order) may now follow on;
+                // the set of first serials answers that without walking the runs.
+                if list.count > 1, starts[node]?.contains(stamp.serial &+ 1) == true { mergeAdjacent(&list, node: node) }
                 return false
             }
             if run.contains(stamp) { return true }
@@ -45,18 +48,28 @@ struct EventDeduplicator {
             list[index].lastTime = stamp.time
             lastRun[node] = index
         } else if let index = list.firstIndex(where: { stamp.serial &+ 1 == $0.firstSerial && stamp.time <= $0.firstTime }) {
+            unmarkStart(list[index].firstSerial, node: node, in: list, except: index)
+            starts[node, default: []].insert(stamp.serial)
             list[index].firstSerial = stamp.serial
             list[index].firstTime = stamp.time
             lastRun[node] = index
         } else {
             if list.count >= Self.maxRuns, let oldest = list.indices.min(by: { list[$0].lastTime < list[$1].lastTime }) {
-                list.remove(at: oldest)
+                let removed = list.remove(at: oldest)
+                unmarkStart(removed.firstSerial, node: node, in: list, except: nil)
             }
             list.append(Run(firstSerial: stamp.serial, lastSerial: stamp.serial, firstTime: stamp.time, lastTime: stamp.time))
+            starts[node, default: []].insert(stamp.serial)
             lastRun[node] = list.count - 1
         }
         mergeAdjacent(&list, node: node)
         return false
+    }
+
+    /// Forgets a first serial unless another run (not `except`) still starts there.
+    private mutating func unmarkStart(_ serial: UInt64, node: String?, in list: [Run], except: Int?) {
+        if list.indices.contains(where: { $0 != except && list[$0].firstSerial == serial }) { return }
+        starts[node]?.remove(serial)
     }
 
     /// Joins the run just extended with a run that now follows it directly.
@@ -66,7 +79,8 @@ struct EventDeduplicator {
         if let next = list.firstIndex(where: { $0.firstSerial == run.lastSerial &+ 1 && $0.firstTime >= run.lastTime }) {
             list[index].lastSerial = list[next].lastSerial
             list[index].lastTime = list[next].lastTime
-            list.remove(at: next)
+            let merged = list.remove(at: next)
+            unmarkStart(merged.firstSerial, node: node, in: list, except: nil)
             lastRun[node] = next < index ? index - 1 : index
         }
     }

@@ -177,11 +177,6 @@ enum Bytes {
         return result
     }
 
-    static func hexDecodable(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
-        for i in range where hexDigit(line[i]) == nil { return false }
-        return !range.isEmpty
-    }
-
     /// Only `0-9A-F`, as the kernel writes hex.
     static func isUpperHex(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
         for i in range {

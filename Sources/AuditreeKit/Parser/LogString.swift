@@ -7,6 +7,15 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     public let bytes: [UInt8]
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    // The bytes in one call, not one `combine` per byte (Array's default): values are hashed
+    // on every exec (the rule evaluator's name cache).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    public static func == (lhs: LogString, rhs: LogString) -> Bool { lhs.bytes == rhs.bytes }
     public init(_ string: String) { self.bytes = Array(string.utf8) }
     public init(stringLiteral value: String) { self.init(value) }
 

@@ -85,6 +85,7 @@ public struct PathRecord: Sendable {
 public struct Proctitle: Sendable, Equatable {
     /// The value as it stands in the log: hex digits, or the text inside quotes.
     public let raw: LogString
+    /// Written unquoted, so hex when its digits decode (else shown as logged).
     public let isHex: Bool
 
     public init(raw: LogString, isHex: Bool) {

@@ -4,6 +4,19 @@ import CAudit
 public enum RecordKind: CaseIterable, Sendable {
     case syscall, execve, cwd, path, proctitle, eoe, other
 
+    /// Position in `allCases`, for counting in an array instead of a dictionary.
+    var index: Int {
+        switch self {
+        case .syscall: 0
+        case .execve: 1
+        case .cwd: 2
+        case .path: 3
+        case .proctitle: 4
+        case .eoe: 5
+        case .other: 6
+        }
+    }
+
     /// The kernel's type number, from libaudit's headers.
     public var typeNumber: Int32? {
         switch self {

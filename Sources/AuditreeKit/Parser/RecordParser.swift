@@ -128,39 +128,43 @@ public struct RecordParser {
         guard Bytes.hasPrefix(line, at: position, "msg=audit(") else {
             return .failure(Rejection(.missingTimestamp, column: position + 1))
         }
-        let malformed = Result<EventStamp, Rejection>.failure(Rejection(.malformedTimestamp, column: position + 1))
+        let column = position + 1
         position += 10
-        guard let secondsRange = digits(line, &position, until: UInt8(ascii: ".")),
-              let millisRange = digits(line, &position, until: UInt8(ascii: ":")),
-              let serialRange = digits(line, &position, until: UInt8(ascii: ")")),
-              millisRange.count == 3,
-              !hasLeadingZero(line, secondsRange), !hasLeadingZero(line, serialRange),
-              let seconds = Bytes.decimal(line, secondsRange), seconds <= UInt64(Int64.max) / 2000,
-              let millis = Bytes.decimal(line, millisRange),
-              let serial = Bytes.decimal(line, serialRange)
-        else { return malformed }
+        // One pass per number (digits and value together): this runs for every line.
+        guard let seconds = number(line, &position, until: UInt8(ascii: ".")), !seconds.leadingZero,
+              seconds.value <= UInt64(Int64.max) / 2000,
+              let millis = number(line, &position, until: UInt8(ascii: ":")), millis.digits == 3,
+              let serial = number(line, &position, until: UInt8(ascii: ")")), !serial.leadingZero
+        else { return .failure(Rejection(.malformedTimestamp, column: column)) }
         if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
-        return .success(EventStamp(seconds: Int64(seconds), milliseconds: Int32(millis), serial: serial))
+        return .success(EventStamp(seconds: Int64(seconds.value), milliseconds: Int32(millis.value), serial: serial.value))
     }
 
-    /// A non-empty run of digits ending at `terminator`; moves past the terminator.
-    private func digits(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> Range<Int>? {
+    /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
+    /// moves past the terminator.
+    private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (value: UInt64, digits: Int, leadingZero: Bool)? {
         let start = position
-        while position < line.count, line[position] &- 0x30 < 10 { position += 1 }
+        var value: UInt64 = 0
+        while position < line.count {
+            let digit = line[position] &- 0x30
+            guard digit < 10 else { break }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            position += 1
+        }
         guard position > start, position < line.count, line[position] == terminator else { return nil }
-        defer { position += 1 }
-        return start..<position
-    }
-
-    private func hasLeadingZero(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
-        range.count > 1 && line[range.lowerBound] == 0x30
+        let digits = position - start
+        position += 1
+        return (value, digits, digits > 1 && line[start] == 0x30)
     }
 
     // MARK: - Record bodies
 
     private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
         var record = SyscallRecord()
-        var seenArch = false, seenSyscall = false, seenPid = false
+        var seenArch = false, seenSyscall = false, seenPid = false, seenUIDName = false, seenAUIDName = false
         var scanner = FieldScanner(from: position)
         func bad(_ name: String, _ field: Field) -> Result<SyscallRecord, Rejection> {
             .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
@@ -168,8 +172,10 @@ public struct RecordParser {
         while let field = scanner.next(in: line) {
             let key = Bytes.pack(line, field.key)
             if field.enriched {
-                if key == keys.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString }
-                else if key == keys.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString }
+                if key == keys.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString; seenUIDName = true }
+                else if key == keys.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString; seenAUIDName = true }
+                // The rest of the ENRICHED part (GID, EUID, ...) is not used: stop reading.
+                if seenUIDName && seenAUIDName { break }
                 continue
             }
             switch key {
@@ -270,8 +276,9 @@ public struct RecordParser {
         while let field = scanner.next(in: line), !field.enriched {
             guard Bytes.equals(line, field.key, keys.proctitle) else { continue }
             if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
-            let isHex = field.quote == 0 && field.value.count % 2 == 0 && Bytes.hexDecodable(line, field.value)
-            return Proctitle(raw: LogString(bytes: Bytes.copy(line, field.value)), isHex: isHex)
+            // Unquoted means hex to the kernel; whether the digits really are hex is checked only
+            // when the arguments are decoded (`Proctitle.arguments` falls back to the raw bytes).
+            return Proctitle(raw: LogString(bytes: Bytes.copy(line, field.value)), isHex: field.quote == 0)
         }
         return nil
     }

@@ -15,11 +15,17 @@ public struct NameMatcher: Sendable {
             }
         }
         guard !names.patterns.isEmpty else { return nil }
-        let commandLine = Self.commandLine(image)
+        // Each name with its version stripped once (as `entry(for:in:)` would), not per pattern;
+        // the command line is built only when a pattern's name matched.
+        let stripped = identities.map { Self.withoutVersion($0.1) }
+        var commandLine: String?
         for pattern in names.patterns {
-            guard let (field, value) = identities.first(where: { Self.entry(for: $0.1, in: [pattern.name]) != nil }),
-                  pattern.argv.matches(commandLine) else { continue }
-            return MatchEvidence(field: field, value: value, list: list, entry: pattern.label)
+            guard let index = identities.indices.first(where: {
+                identities[$0].1 == pattern.name || (!stripped[$0].isEmpty && stripped[$0] == pattern.name)
+            }) else { continue }
+            if commandLine == nil { commandLine = Self.commandLine(image) }
+            guard pattern.argv.matches(commandLine!) else { continue }
+            return MatchEvidence(field: identities[index].0, value: identities[index].1, list: list, entry: pattern.label)
         }
         return nil
     }

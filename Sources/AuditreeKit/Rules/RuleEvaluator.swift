@@ -20,21 +20,61 @@ public final class RuleEvaluator {
     /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
+    /// The names an image answers to, as logged: the key of `listMatches`.
+    private struct ChildNames: Hashable {
+        var exe: LogString?
+        var comm: LogString?
+        var argv0: LogString?
+        /// Only for a multicall binary, whose applet may be argv[1].
+        var argv1: LogString?
+    }
+    /// List matches of the names seen before: most execs are of programs the log ran
+    /// many times, and matching builds Strings. Only lists without command-line patterns are
+    /// cached (those depend on the whole argv). Cleared when it grows past `cacheLimit`.
+    private var listMatches: [ChildNames: [String: MatchEvidence?]] = [:]
+    private let cacheableLists: Set<String>
+    private let multicallNames: Set<[UInt8]>
+    static let cacheLimit = 16_384
+
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
+        self.cacheableLists = Set(ruleSet.lists.filter { $0.value.patterns.isEmpty }.keys)
+        self.multicallNames = Set(ruleSet.multicall.map { Array($0.utf8) })
+    }
+
+    /// A list matched against the image, from the cache when the list allows.
+    private func cachedMatch(_ image: ProcessImage, list: String, names: ChildNames) -> MatchEvidence? {
+        guard cacheableLists.contains(list) else { return matcher.match(image, list: list) }
+        if let known = listMatches[names]?[list] { return known }
+        let evidence = matcher.match(image, list: list)
+        if listMatches.count >= Self.cacheLimit { listMatches.removeAll(keepingCapacity: true) }
+        listMatches[names, default: [:]][list] = .some(evidence)
+        return evidence
+    }
+
+    private func childNames(_ image: ProcessImage) -> ChildNames {
+        let arguments = image.argv.arguments
+        var names = ChildNames(exe: image.exe, comm: image.comm, argv0: arguments.first, argv1: nil)
+        if arguments.count > 1, let exe = image.exe?.bytes {
+            var start = (exe.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+            if start < exe.count, exe[start] == UInt8(ascii: "-") { start += 1 }  // as NameMatcher.plainName
+            if multicallNames.contains(Array(exe[start...])) { names.argv1 = arguments[1] }
+        }
+        return names
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
-        var listEvidence: [String: MatchEvidence?] = [:]
         var candidates: [(rule: Rule, child: MatchEvidence)] = []
-        for rule in rules {
-            if listEvidence[rule.childList] == nil { listEvidence[rule.childList] = .some(matcher.match(image, list: rule.childList)) }
-            guard let child = listEvidence[rule.childList] ?? nil, matcher.satisfies(image, rule.childCondition) else { continue }
-            candidates.append((rule, child))
+        let names = childNames(image)
+        // Rules are read in place (a Rule is large; copying one retains all its fields).
+        for index in rules.indices {
+            guard let child = cachedMatch(image, list: rules[index].childList, names: names),
+                  matcher.satisfies(image, rules[index].childCondition) else { continue }
+            candidates.append((rules[index], child))
         }
         guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
@@ -90,13 +130,14 @@ public final class RuleEvaluator {
         var launchers = 0
         for (index, entry) in lineage.enumerated() {
             guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
-            if let skip = rule.skipList, matcher.match(image, list: skip) != nil {
+            let names = childNames(image)
+            if let skip = rule.skipList, cachedMatch(image, list: skip, names: names) != nil {
                 launchers += 1
                 continue
             }
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
-            if rule.relations.contains(relation), let evidence = matcher.match(image, list: rule.spawnerList),
+            if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, names: names),
                matcher.satisfies(image, rule.spawnerCondition) {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }
