@@ -25,6 +25,12 @@ struct ClosedSetTests {
         #expect(text.contains("tp-lighttpd-cgi"))
     }
 
+    @Test("every exception condition explains itself and is named as in rule files", arguments: ExceptionCondition.allCases)
+    func exceptionConditions(condition: ExceptionCondition) {
+        #expect(!condition.explanation.isEmpty)
+        #expect(["host", "child", "spawner", "ancestor"].contains(condition.rawValue))
+    }
+
     @Test("every rejection kind has a message and a summary key", arguments: RejectReason.Kind.allCases)
     func rejectKinds(_ kind: RejectReason.Kind) {
         let reason: RejectReason

@@ -229,6 +229,40 @@ struct RuleEngineTests {
         #expect(try suppressedBy("{reason: r, host: db1}", rule: true) == ["i#1": 1])
     }
 
+    @Test("a finding names each exception that did not apply and the first of its conditions that failed")
+    func exceptionsNotApplied() throws {
+        var log = LogBuilder()
+        log.exec(pid: 9, ppid: 1, exe: "/usr/sbin/cron", ["/usr/sbin/cron", "-f"], node: "web1")
+        log.exec(pid: 10, ppid: 9, exe: "/usr/bin/perl", ["perl", "/opt/job.pl"], user: "root", node: "web1")
+        log.exec(pid: 11, ppid: 10, exe: "/usr/bin/dash", ["sh", "-c", "echo job"], user: "root", node: "web1")
+        let path = try ruleFile("miss", """
+            version: 1
+            lists: {shells: [sh, dash], interpreters: [perl]}
+            rules:
+              - id: i
+                severity: high
+                child: {list: shells}
+                spawner: {list: interpreters}
+                exceptions:
+                  - {id: other-host, reason: r, host: db1, child: {user: root}}
+            exceptions:
+              - {id: alice-only, reason: r, host: web1, child: {user: alice}}
+              - {id: from-python, reason: r, spawner: {exe: /usr/bin/python3}}
+              - {id: under-sshd, reason: r, ancestor: {exe: sshd}}
+              - {id: elsewhere, reason: r, rules: [other], host: web1}
+            """)
+        let report = try scan(log, name: "miss", rules: [path], defaults: false)
+        let finding = try #require(report.findings.first)
+        #expect(finding.exceptionsNotApplied == [
+            ExceptionMiss(exceptionID: "other-host", scope: "rule", failed: .host),
+            ExceptionMiss(exceptionID: "alice-only", scope: "global", failed: .child),
+            ExceptionMiss(exceptionID: "from-python", scope: "global", failed: .spawner),
+            ExceptionMiss(exceptionID: "under-sshd", scope: "global", failed: .ancestor),
+        ])
+        let text = TextReporter().render(report)
+        #expect(text.contains("checked  global exception 'alice-only' did not apply: the shell does not match its child conditions"))
+    }
+
     @Test("conditions on the child and the spawner: ids, user, cwd, key, argv, exe prefix")
     func conditions() throws {
         var log = LogBuilder()

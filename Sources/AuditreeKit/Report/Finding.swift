@@ -17,6 +17,9 @@ public struct Finding: Sendable, Comparable {
     public var context: [ContextHit] = []
     /// Set for a match an exception suppressed (listed only with `--show-suppressed`).
     public var suppression: Suppression?
+    /// The exceptions for this rule that were checked and did not apply, each with the first
+    /// of its conditions that failed: why the finding was not suppressed.
+    public var exceptionsNotApplied: [ExceptionMiss] = []
     /// Identical findings folded into this one (same rule, host, spawner exe and command line), itself included.
     public var occurrences = 1
     /// The last of the folded findings, when there is more than one.
@@ -118,6 +121,30 @@ public struct ContextHit: Sendable, Equatable {
     public var on: ContextTarget
     /// The process it was seen on.
     public var pid: Int
+}
+
+/// An exception that was checked against a match and did not apply.
+public struct ExceptionMiss: Sendable, Equatable {
+    public var exceptionID: String
+    /// `rule` or `global`, as in `Suppression`.
+    public var scope: String
+    /// The first condition that did not hold: `host`, `child`, `spawner` or `ancestor`.
+    public var failed: ExceptionCondition
+}
+
+/// The parts of an exception, in the order they are checked.
+public enum ExceptionCondition: String, Sendable, CaseIterable {
+    case host, child, spawner, ancestor
+
+    /// What not holding means, for a person.
+    public var explanation: String {
+        switch self {
+        case .host: "the host is not one it names"
+        case .child: "the shell does not match its child conditions"
+        case .spawner: "the spawner does not match its spawner conditions"
+        case .ancestor: "no ancestor matches its ancestor conditions"
+        }
+    }
 }
 
 /// The exception that suppressed a match.

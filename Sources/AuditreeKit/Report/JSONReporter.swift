@@ -119,6 +119,15 @@ public struct JSONReporter {
             json.number("line", suppression.origin.line)
             json.endObject()
         }
+        json.beginArray("exceptions_not_applied")
+        for miss in finding.exceptionsNotApplied {
+            json.beginObject()
+            json.string("exception", miss.exceptionID)
+            json.string("scope", miss.scope)
+            json.string("failed", miss.failed.rawValue)
+            json.endObject()
+        }
+        json.endArray()
         json.beginArray("ancestry")
         for ancestor in finding.ancestry {
             json.beginObject()

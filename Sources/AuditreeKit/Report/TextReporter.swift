@@ -62,6 +62,9 @@ public struct TextReporter {
             let raise = hit.raise > 0 ? "+\(hit.raise)" : "shown"
             lines.append("  context  \(hit.id): \(TextEscaper.escape(hit.description)) (\(hit.on.rawValue) pid \(hit.pid); \(raise))")
         }
+        for miss in finding.exceptionsNotApplied {
+            lines.append("  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)")
+        }
         lines.append("  ancestry (nearest first)")
         for ancestor in finding.ancestry {
             lines.append("    " + processLine(ancestor.process, note: relationText(ancestor)))

@@ -106,10 +106,13 @@ public final class RuleEvaluator {
 
     private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
         var match = match
-        if let suppression = suppression(for: match) {
+        switch suppression(for: match) {
+        case .success(let suppression):
             match.suppression = suppression
             suppressedMatches.append(match)
             return
+        case .failure(let misses):
+            match.exceptionsNotApplied = misses.list
         }
         match.collector = tree.startFinding(at: ready, descendantLimit: descendantLimit)
         matches.append(match)
@@ -155,28 +158,35 @@ public final class RuleEvaluator {
 
     // MARK: Exceptions
 
-    private func suppression(for match: RuleMatch) -> Suppression? {
-        for exception in match.rule.exceptions where applies(exception, to: match) {
-            return Suppression(exceptionID: exception.id, reason: exception.reason, scope: "rule", origin: exception.origin)
-        }
-        for exception in ruleSet.exceptions where exception.rules?.contains(match.rule.id) ?? true {
-            if applies(exception, to: match) {
-                return Suppression(exceptionID: exception.id, reason: exception.reason, scope: "global", origin: exception.origin)
+    /// The first exception that applies, else every exception checked with why it did not.
+    private func suppression(for match: RuleMatch) -> Result<Suppression, Misses> {
+        var misses: [ExceptionMiss] = []
+        let global = ruleSet.exceptions.filter { $0.rules?.contains(match.rule.id) ?? true }
+        for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
+            for exception in exceptions {
+                if let failed = firstFailing(exception, for: match) {
+                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed))
+                } else {
+                    return .success(Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin))
+                }
             }
         }
-        return nil
+        return .failure(Misses(list: misses))
     }
 
-    private func applies(_ exception: RuleException, to match: RuleMatch) -> Bool {
-        if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return false }
-        if let child = exception.child, !matcher.satisfies(match.image, child) { return false }
+    struct Misses: Error { var list: [ExceptionMiss] }
+
+    /// The first condition of the exception that does not hold for the match, nil when it applies.
+    private func firstFailing(_ exception: RuleException, for match: RuleMatch) -> ExceptionCondition? {
+        if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
+        if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
         if let spawner = exception.spawner {
-            guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return false }
+            guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return .spawner }
         }
         if let ancestor = exception.ancestor {
-            guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return false }
+            guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return .ancestor }
         }
-        return true
+        return nil
     }
 
     // MARK: Context
@@ -273,6 +283,7 @@ public final class RuleEvaluator {
             location: match.image.location)
         finding.context = context
         finding.suppression = match.suppression
+        finding.exceptionsNotApplied = match.exceptionsNotApplied
         return finding
     }
 
@@ -320,6 +331,7 @@ struct RuleMatch {
     var spawnerEvidence: MatchEvidence?
     var inference: SpawnerInference?
     var suppression: Suppression?
+    var exceptionsNotApplied: [ExceptionMiss] = []
     var collector: FindingCollector?
 
     var spawnerImage: ProcessImage? { spawnerIndex.flatMap { lineage[$0].image } }
