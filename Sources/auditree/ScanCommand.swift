@@ -77,6 +77,17 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .customLong("no-group"), help: "Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.")
     var noGroup = false
 
+    // Optional, so the help does not print the build machine's CPU count as the default.
+    @Option(help: ArgumentHelp(
+        "1: read, parse and analyse on one thread. 2 or more: read and parse on a second thread while the first analyses; "
+            + "the report is the same. Default: the online CPUs, at most 2 (the work has two stages).",
+        valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
     func configuration() throws -> ScanConfiguration {
         var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
         let now = Int64(time(nil)) * 1000
@@ -105,6 +116,7 @@ struct ScanCommand: ParsableCommand {
         if outputs.isEmpty ? format == .html : outputs.contains(where: { delivery.format(for: $0) == .html }) {
             configuration.collectExecs = true
         }
+        configuration.threads = threads ?? ScanConfiguration.defaultThreads
         return configuration
     }
 

@@ -188,7 +188,7 @@ _auditree_scan() {
     repeating_flags=()
     non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group -h --help)
     repeating_options=(--output --rules)
-    non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint)
+    non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --threads)
     __auditree_offer_flags_options -1
 
     # Offer option value completions
@@ -227,6 +227,9 @@ _auditree_scan() {
         return
         ;;
     '--rules')
+        return
+        ;;
+    '--threads')
         return
         ;;
     esac

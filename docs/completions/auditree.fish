@@ -23,7 +23,7 @@ function __auditree_parse_tokens -S
         __auditree_parse_subcommand 0 'h/help'
         switch $unparsed_tokens[1]
         case 'scan'
-            __auditree_parse_subcommand -r 1 'format=' 'fail-on=' 'strict' 'color=' 'output=+' 'baseline=' 'quiet' 'since=' 'until=' 'node=' 'pid=' 'checkpoint=' 'rules=+' 'no-default-rules' 'show-suppressed' 'no-group' 'h/help'
+            __auditree_parse_subcommand -r 1 'format=' 'fail-on=' 'strict' 'color=' 'output=+' 'baseline=' 'quiet' 'since=' 'until=' 'node=' 'pid=' 'checkpoint=' 'rules=+' 'no-default-rules' 'show-suppressed' 'no-group' 'threads=' 'h/help'
         case 'tree'
             __auditree_parse_subcommand -r 1 'pid=' 'finding=' 'h/help'
         case 'events'
@@ -122,6 +122,7 @@ complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_opti
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" no-default-rules' -l 'no-default-rules' -d 'Do not load the built-in rule pack.'
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" show-suppressed' -l 'show-suppressed' -d 'Also list the matches exceptions suppressed, each with its exception (they are always counted).'
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" no-group' -l 'no-group' -d 'Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.'
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" threads' -l 'threads' -d '1: read, parse and analyse on one thread. 2 or more: read and parse on a second thread while the first analyses; the report is the same. Default: the online CPUs, at most 2 (the work has two stages).' -rfka ''
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree tree" pid' -l 'pid' -d 'Only the subtree of the last process with this pid.' -rfka ''
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree tree" finding' -l 'finding' -d 'Only the subtree of the spawner of the Nth finding (as \'auditree scan\' numbers them, from 1).' -rfka ''

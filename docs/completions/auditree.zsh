@@ -93,6 +93,7 @@ _auditree_scan() {
         '--no-default-rules[Do not load the built-in rule pack.]'
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
         '--no-group[Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.]'
+        '--threads[1\: read, parse and analyse on one thread. 2 or more\: read and parse on a second thread while the first analyses; the report is the same. Default\: the online CPUs, at most 2 (the work has two stages).]:n:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0

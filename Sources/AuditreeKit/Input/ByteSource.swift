@@ -11,7 +11,8 @@ public protocol ByteSource: ~Copyable {
 }
 
 /// A readable file descriptor: a regular file, a FIFO or stdin.
-public struct FileByteSource: ByteSource {
+/// Sendable so that the scan's reading thread can be handed one opened (and positioned) by the caller.
+public struct FileByteSource: ByteSource, Sendable {
     public let path: String
     private let descriptor: Int32
     private let ownsDescriptor: Bool

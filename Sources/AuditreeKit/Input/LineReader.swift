@@ -45,6 +45,20 @@ public struct LineReader: ~Copyable {
         firstLine: Int = 0,
         _ body: (_ lineNumber: Int, _ bytes: Span<UInt8>, _ truncated: Bool) throws(E) -> Void
     ) throws(LineReaderError<E>) {
+        try forEachLine(of: &source, firstLine: firstLine) { (number: Int, _: Int, bytes: Span<UInt8>, truncated: Bool) throws(E) in
+            try body(number, bytes, truncated)
+        }
+    }
+
+    /// `forEachLine`, also telling where each line starts in the source (counted from the
+    /// source's first byte). That offset is `completeBytes` as it stands while the line is
+    /// delivered: a reader on another thread (the scan's pipeline) hands it on with the line,
+    /// so a scan that stops at this line can resume exactly there.
+    public mutating func forEachLine<Source: ByteSource & ~Copyable, E: Error>(
+        of source: inout Source,
+        firstLine: Int = 0,
+        _ body: (_ lineNumber: Int, _ offset: Int, _ bytes: Span<UInt8>, _ truncated: Bool) throws(E) -> Void
+    ) throws(LineReaderError<E>) {
         var lineNumber = firstLine
         var skipping = false  // inside the unread tail of an over-long line
         start = 0; end = 0; scanFrom = 0; dropped = 0; completeBytes = 0
@@ -87,7 +101,7 @@ public struct LineReader: ~Copyable {
     }
 
     private func deliverUnterminated<E: Error>(
-        _ lineNumber: inout Int, skipping: Bool, _ body: (Int, Span<UInt8>, Bool) throws(E) -> Void
+        _ lineNumber: inout Int, skipping: Bool, _ body: (Int, Int, Span<UInt8>, Bool) throws(E) -> Void
     ) throws(LineReaderError<E>) {
         guard !skipping && end > start && deliversUnterminatedLastLine else { return }
         lineNumber += 1
@@ -115,12 +129,14 @@ public struct LineReader: ~Copyable {
 
     private func deliver<E: Error>(
         _ lineNumber: Int, _ from: Int, _ to: Int, truncated: Bool,
-        _ body: (Int, Span<UInt8>, Bool) throws(E) -> Void
+        _ body: (Int, Int, Span<UInt8>, Bool) throws(E) -> Void
     ) throws(E) {
         let bytes = UnsafeBufferPointer<UInt8>(
             start: storage.baseAddress.map { ($0 + from).assumingMemoryBound(to: UInt8.self) },
             count: to - from)
-        try body(lineNumber, bytes.span, truncated)
+        // Every line starts just after the last newline read (or at the source's start), so
+        // its offset equals `completeBytes` here, including for a line cut before its newline.
+        try body(lineNumber, dropped + from, bytes.span, truncated)
     }
 }
 

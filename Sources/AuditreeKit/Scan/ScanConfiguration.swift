@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Everything one scan needs; the command line builds it, the library runs it.
 public struct ScanConfiguration: Sendable {
     /// Log files to read in this order; `-` is standard input.
@@ -32,8 +38,23 @@ public struct ScanConfiguration: Sendable {
     public var collectExecs = false
     /// Told every few megabytes how far the reading is (a progress bar on a terminal).
     public var progress: (@Sendable (ScanProgress) -> Void)?
+    /// 1: read, parse and assemble on the calling thread. 2 or more: a second thread reads and
+    /// parses while the calling thread assembles events (`ParsePipeline`); the report is the same.
+    /// The pipeline has two stages, so more than 2 is the same as 2 (see docs/performance.md).
+    public var threads = 1
+    /// Bytes of lines per parsed chunk handed from the reading thread to the calling one.
+    /// Big enough that handing over costs nothing next to parsing; tests make it tiny so
+    /// chunk boundaries fall between every pair of lines.
+    public var chunkSize = ParsePipeline.defaultChunkSize
+    /// Parsed chunks the reading thread may have waiting: bounds the pipeline's memory.
+    public var chunksInFlight = ParsePipeline.defaultChunksInFlight
 
     public static let defaultInput = "/var/log/audit/audit.log"
+
+    /// The command line's default for `threads`: the online CPUs, at most the pipeline's two stages.
+    public static var defaultThreads: Int {
+        min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), 2)
+    }
 
     public init(inputs: [String] = [ScanConfiguration.defaultInput], ruleSet: RuleSet? = nil, strict: Bool = false,
                 maxLineLength: Int = LineReader.defaultMaxLineLength, maxWarningsPerFile: Int = 20, descendantLimit: Int = 200) {

@@ -43,6 +43,8 @@ struct ScanState {
     var positions: [Checkpoint.FilePosition] = []
     var execs: ExecCollection?
     var bytesRead = 0
+    /// Records per kind, by `RecordKind.index`: an array add per line, not a dictionary update.
+    var kindCounts = [Int](repeating: 0, count: RecordKind.allCases.count)
     var totalBytes: Int?
     private var nextProgress = 1 << 24
 
@@ -95,7 +97,13 @@ struct ScanState {
             summary.inputErrors += 1
             return
         }
+        let pipelined = configuration.threads > 1
         if input != "-" && GzipByteSource.looksCompressed(FileByteSource.head(path: input, count: 2)) {
+            // The gzip stream is made on the reading thread, which then owns (and closes) the file.
+            if pipelined {
+                readLinesPipelined(from: file, gzip: true, name: name)
+                return
+            }
             do {
                 var source = try GzipByteSource(file: file)
                 readLines(from: &source, name: name)
@@ -111,7 +119,9 @@ struct ScanState {
             if let checkpoint = configuration.checkpoint, let known = FileIdentity.position(for: input, in: checkpoint), source.seek(to: known.offset) {
                 start = (known.offset, known.lines)
             }
-            let end = readLines(from: &source, name: name, firstLine: start.lines)
+            let end = pipelined
+                ? readLinesPipelined(from: source, gzip: false, name: name, firstLine: start.lines)
+                : readLines(from: &source, name: name, firstLine: start.lines)
             if let identity {
                 positions.append(Checkpoint.FilePosition(path: input, device: identity.device, inode: identity.inode, headLength: identity.head,
                                                          headHash: identity.hash, offset: start.offset + end.bytes, lines: end.lines))
@@ -127,79 +137,127 @@ struct ScanState {
         reader.deliversUnterminatedLastLine = !checkpointing
         var lastLine = firstLine
         var warnings = 0
-        // Read once here: a method or property of `self` used inside the closure made Swift copy
-        // the whole ScanState for every line (5 % of a scan).
-        let checkpoint = configuration.checkpoint, strict = configuration.strict
-        let maxLineLength = configuration.maxLineLength, progress = configuration.progress
-        let checkpointing = self.checkpointing, maxWarnings = configuration.maxWarningsPerFile
-        var kindCounts = [Int](repeating: 0, count: RecordKind.allCases.count)
-        defer {
-            for (index, kind) in RecordKind.allCases.enumerated() where kindCounts[index] > 0 {
-                summary.recordsByKind[kind, default: 0] += kindCounts[index]
-            }
-        }
         do throws(LineReaderError<StrictStop>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
-                bytesRead += bytes.count + 1
-                if bytesRead >= nextProgress, let progress {
-                    nextProgress = bytesRead + (1 << 24)
-                    progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
-                }
                 let outcome: Result<Record, Rejection>?
                 if truncated {
-                    outcome = .failure(Rejection(.lineTooLong(limit: maxLineLength), column: maxLineLength + 1))
+                    outcome = .failure(Rejection(.lineTooLong(limit: configuration.maxLineLength), column: configuration.maxLineLength + 1))
                 } else {
                     outcome = parser.parse(bytes, lineNumber: number)
                 }
-                switch outcome {
-                case nil: return
-                case .success(let record):
-                    summary.lines += 1
-                    summary.records += 1
-                    kindCounts[record.kind.index] += 1
-                    if Self.handledBefore(record, checkpoint: checkpoint) {
-                        summary.skippedByCheckpoint += 1
-                        return
-                    }
-                    if checkpointing && !record.isDaemon {
-                        let host = Checkpoint.hostKey(record.node)
-                        if lastEvents[host].map({ $0 < record.stamp }) ?? true { lastEvents[host] = record.stamp }
-                    }
-                    let tree = self.tree
-                    assembler.add(record, file: name) { tree.ingest($0) }
-                case .failure(let rejection):
-                    summary.lines += 1
-                    summary.rejected += 1
-                    summary.rejectedByReason[rejection.reason.kind, default: 0] += 1
-                    let level: Diagnostic.Level = strict ? .error : .warning
-                    let diagnostic = Diagnostic(level, file: name, line: number, column: rejection.column, message: rejection.reason.description)
-                    if strict {
-                        report(diagnostic)
-                        throw StrictStop()
-                    }
-                    warnings += 1
-                    if warnings <= maxWarnings { report(diagnostic) }
-                }
+                try take(number, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
             }
         } catch {
             switch error {
-            case .input(let failure):
-                // Say how far the file was read: the lines before the failure count.
-                let reach = lastLine > firstLine ? " (the input stops after line \(lastLine))" : ""
-                report(Diagnostic(.error, file: name, message: failure.description + reach))
-                summary.inputErrors += 1
-            case .body:
-                stoppedEarly = true
+            case .input(let failure): reportReadFailure(failure, name: name, firstLine: firstLine, lastLine: lastLine)
+            case .body: stoppedEarly = true
             }
         }
-        if warnings > configuration.maxWarningsPerFile {
-            report(Diagnostic(.note, file: name, message: "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"))
-        }
+        reportHiddenWarnings(warnings, name: name)
         return (reader.completeBytes, lastLine)
     }
 
+    /// `readLines` with the reading and parsing done on a second thread (`ParsePipeline`).
+    /// The lines come back in order and go through the same `take`, so the report, the
+    /// diagnostics, the checkpoint and the progress calls are those of `readLines`.
+    @discardableResult
+    mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
+        let settings = ParsePipeline.Settings(maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
+                                              chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight)
+        let pipeline = ParsePipeline(file: file, gzip: gzip, firstLine: firstLine, settings: settings)
+        // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
+        defer { pipeline.close() }
+        var lastLine = firstLine
+        var warnings = 0
+        var completeBytes = 0
+        reading: while var chunk = pipeline.next() {
+            for index in chunk.lines.indices {
+                let (number, offset, length) = (chunk.lines[index].number, chunk.lines[index].offset, chunk.lines[index].length)
+                lastLine = number
+                // Moved out, not copied: a copy would retain every string and array of the record
+                // once more (and release it with the chunk), on counts the other core wrote.
+                let outcome = chunk.lines[index].outcome.take()
+                do { try take(number, length: length, outcome: outcome, name: name, warnings: &warnings) } catch {
+                    stoppedEarly = true
+                    // As `LineReader.completeBytes` stands while this line is delivered.
+                    completeBytes = offset
+                    break reading
+                }
+            }
+            switch chunk.end {
+            case nil: continue reading
+            case .finished(let bytes): completeBytes = bytes
+            case .failed(let failure, let bytes):
+                completeBytes = bytes
+                reportReadFailure(failure, name: name, firstLine: firstLine, lastLine: lastLine)
+            case .cannotOpen(let failure):
+                report(Diagnostic(.error, file: name, message: failure.description))
+                summary.inputErrors += 1
+            }
+            break reading
+        }
+        reportHiddenWarnings(warnings, name: name)
+        return (completeBytes, lastLine)
+    }
+
+    /// Accounts for one delivered line and hands its record to the assembler: the per-line
+    /// work after parsing, shared by `readLines` and `readLinesPipelined`.
+    @inline(__always)
+    private mutating func take(_ number: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int) throws(StrictStop) {
+        bytesRead += length + 1
+        if bytesRead >= nextProgress, let progress = configuration.progress {
+            nextProgress = bytesRead + (1 << 24)
+            progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
+        }
+        switch outcome {
+        case nil: return
+        case .success(let record):
+            summary.lines += 1
+            summary.records += 1
+            kindCounts[record.kind.index] += 1
+            if Self.handledBefore(record, checkpoint: configuration.checkpoint) {
+                summary.skippedByCheckpoint += 1
+                return
+            }
+            if checkpointing && !record.isDaemon {
+                let host = Checkpoint.hostKey(record.node)
+                if lastEvents[host].map({ $0 < record.stamp }) ?? true { lastEvents[host] = record.stamp }
+            }
+            let tree = self.tree
+            assembler.add(record, file: name) { tree.ingest($0) }
+        case .failure(let rejection):
+            summary.lines += 1
+            summary.rejected += 1
+            summary.rejectedByReason[rejection.reason.kind, default: 0] += 1
+            let level: Diagnostic.Level = configuration.strict ? .error : .warning
+            let diagnostic = Diagnostic(level, file: name, line: number, column: rejection.column, message: rejection.reason.description)
+            if configuration.strict {
+                report(diagnostic)
+                throw StrictStop()
+            }
+            warnings += 1
+            if warnings <= configuration.maxWarningsPerFile { report(diagnostic) }
+        }
+    }
+
+    private mutating func reportReadFailure(_ failure: InputError, name: String, firstLine: Int, lastLine: Int) {
+        // Say how far the file was read: the lines before the failure count.
+        let reach = lastLine > firstLine ? " (the input stops after line \(lastLine))" : ""
+        report(Diagnostic(.error, file: name, message: failure.description + reach))
+        summary.inputErrors += 1
+    }
+
+    private mutating func reportHiddenWarnings(_ warnings: Int, name: String) {
+        if warnings > configuration.maxWarningsPerFile {
+            report(Diagnostic(.note, file: name, message: "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"))
+        }
+    }
+
     mutating func finish() -> ScanReport {
+        for (index, kind) in RecordKind.allCases.enumerated() where kindCounts[index] > 0 {
+            summary.recordsByKind[kind, default: 0] += kindCounts[index]
+        }
         let tree = self.tree
         assembler.flush { tree.ingest($0) }
         tree.finish()
