@@ -3,8 +3,10 @@
 #   bench/run.sh [SIZE ...]        e.g. bench/run.sh 200M 2G   (default 200M)
 # Builds release, generates each log once (bench/generate-log.py, cached in
 # $BENCH_DIR, default /tmp/auditree-bench), times every command with hyperfine
-# (file in page cache: one warm-up run), measures peak RSS with /usr/bin/time,
-# and prints a Markdown table for docs/performance.md. Run by hand, never in CI.
+# (file in page cache: one warm-up run; output through a pipe, because GNU grep
+# stops at the first match when its output is /dev/null), measures peak RSS
+# with /usr/bin/time, and prints a Markdown table for docs/performance.md.
+# Run by hand, never in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh hyperfine auditd time
@@ -21,12 +23,13 @@ for size in "${sizes[@]}"; do
     runs=5; [ "$bytes" -gt $((1 << 30)) ] && runs=2
     commands=(
         "$auditree scan --format json $log"
+        "$auditree scan --threads 1 --format json $log"
         "ausearch -m EXECVE --format raw -if $log"
         "ausearch -i -if $log"
         "aureport -x -if $log"
         "grep -c type=EXECVE $log"
     )
-    hyperfine --warmup 1 --runs "$runs" -N --ignore-failure --export-json "$bench_dir/$size.json" \
+    hyperfine --warmup 1 --runs "$runs" -N --output=pipe --ignore-failure --export-json "$bench_dir/$size.json" \
         "${commands[@]}" >&2
     : > "$bench_dir/$size.rss"
     for command in "${commands[@]}"; do
