@@ -6,7 +6,8 @@
 //     flush-by-window and flush-by-count paths run on short inputs;
 //  2. the whole pipeline as the CLI runs it: `Scanner.run` on the bytes written to a
 //     file in /dev/shm (the public entry point, so the target survives internal API
-//     changes), with the built-in rules; the report is rendered as text and JSON.
+//     changes), with the built-in rules; the report is rendered as text and JSON, and the
+//     two-thread pipeline (tiny chunks) must render the same JSON.
 //
 // Oracles besides "no crash, no ASan report":
 //  - every record ends up in exactly one event: the records of emitted events plus
@@ -93,5 +94,21 @@ private func scan(_ bytes: [UInt8]) {
     check(summary.events <= summary.records, "\(summary.events) events from \(summary.records) records")
     check(summary.execs <= summary.events, "\(summary.execs) execs from \(summary.events) events")
     _ = OutputFormat.text.render(report, color: true)
-    _ = OutputFormat.json.render(report)
+    let json = OutputFormat.json.render(report)
+    checkThreadedAgrees(with: json, diagnostics: report.diagnostics.count)
+}
+
+/// The two-thread pipeline, with a chunk boundary after every few lines, must report the
+/// same bytes as the single-threaded scan (the promise of `--threads`).
+private func checkThreadedAgrees(with json: String, diagnostics: Int) {
+    var configuration = ScanConfiguration(inputs: [scratch], ruleSet: ruleSet)
+    configuration.threads = 2
+    configuration.chunkSize = 200
+    configuration.chunksInFlight = 1
+    guard let threaded = try? Scanner.run(configuration) else {
+        check(false, "threaded scan threw where the single-threaded one did not")
+        return
+    }
+    check(threaded.diagnostics.count == diagnostics, "threaded scan: \(threaded.diagnostics.count) diagnostics, not \(diagnostics)")
+    check(OutputFormat.json.render(threaded) == json, "threaded scan rendered different JSON")
 }
