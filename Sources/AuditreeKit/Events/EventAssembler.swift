@@ -11,17 +11,25 @@ public struct EventAssembler {
     /// At most this many open events; beyond it the oldest is closed (a flood of never-closed stamps).
     public var maxOpenEvents: Int
 
+    /// The host by number (see `HostNumbers`): keys are hashed several times per event.
     private struct Key: Hashable {
-        var node: String?
+        var host: Int
         var stamp: EventStamp
         var isDaemon: Bool
     }
 
+    /// An open event with its key, so closing it does not number its host again.
+    private struct Slot {
+        var key: Key
+        var event: AuditEvent?
+    }
+
+    private var hosts = HostNumbers()
     private var open: [Key: Int] = [:]
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
     private var last: (key: Key, slot: Int)?
-    private var slots: [AuditEvent?] = []
+    private var slots: [Slot] = []
     private var head = 0
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
@@ -40,28 +48,28 @@ public struct EventAssembler {
     }
 
     public mutating func add(_ record: Record, file: String, emit: (AuditEvent) -> Void) {
-        let key = Key(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon)
+        let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         if record.kind == .eoe {
-            if let slot = open.removeValue(forKey: key), var event = slots[slot].take() {
+            if let slot = open.removeValue(forKey: key), var event = slots[slot].event.take() {
                 event.recordCount += 1
-                deliver(event, emit)
+                deliver(event, key: key, emit)
             } else {
                 eventCount += 1  // an EOE whose event already closed stands alone
             }
             return
         }
-        if let slot = openSlot(key), slots[slot]?.accepts(record) == true {
-            slots[slot]?.add(record, file: file)
+        if let slot = openSlot(key), slots[slot].event?.accepts(record) == true {
+            slots[slot].event?.add(record, file: file)
         } else {
-            if let slot = open.removeValue(forKey: key), let repeated = slots[slot].take() {
-                deliver(repeated, emit)
+            if let slot = open.removeValue(forKey: key), let repeated = slots[slot].event.take() {
+                deliver(repeated, key: key, emit)
             }
             var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                                    location: LogLocation(file: file, line: record.line))
             event.add(record, file: file)
             open[key] = slots.count
             last = (key, slots.count)
-            slots.append(event)
+            slots.append(Slot(key: key, event: event))
             eventCount += 1
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
@@ -69,7 +77,7 @@ public struct EventAssembler {
     }
 
     private mutating func openSlot(_ key: Key) -> Int? {
-        if let last, last.key == key, slots[last.slot] != nil { return last.slot }
+        if let last, last.key == key, slots[last.slot].event != nil { return last.slot }
         guard let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
@@ -85,7 +93,9 @@ public struct EventAssembler {
 
     private mutating func closeExpired(emit: (AuditEvent) -> Void) {
         while head < slots.count {
-            if let event = slots[head], !event.isDaemon, event.stamp.time >= highWater - window, open.count <= maxOpenEvents {
+            // Read through the key: binding the event would copy it (and retain all it holds).
+            let key = slots[head].key
+            if slots[head].event != nil, !key.isDaemon, key.stamp.time >= highWater - window, open.count <= maxOpenEvents {
                 break
             }
             closeHead(emit: emit)
@@ -101,20 +111,20 @@ public struct EventAssembler {
     private mutating func closeHead(emit: (AuditEvent) -> Void) {
         defer { head += 1 }
         // Moved out, not copied: an event holds several arrays.
-        guard let event = slots[head].take() else { return }
-        open[Key(node: event.node, stamp: event.stamp, isDaemon: event.isDaemon)] = nil
-        deliver(event, emit)
+        guard let event = slots[head].event.take() else { return }
+        let key = slots[head].key
+        open[key] = nil
+        deliver(event, key: key, emit)
     }
 
     /// auditd's own records count their stamps apart and are never repeats of kernel events.
     /// A stamp seen before is a repeat (dropped, counted) unless its records are of other kinds
     /// than those delivered under it: then it is the late rest of an event the window had
     /// closed, passed on as an event of its own.
-    private mutating func deliver(_ event: AuditEvent, _ emit: (AuditEvent) -> Void) {
+    private mutating func deliver(_ event: AuditEvent, key: Key, _ emit: (AuditEvent) -> Void) {
         guard !event.isDaemon else { return emit(event) }
-        let key = Key(node: event.node, stamp: event.stamp, isDaemon: false)
         let earlier = delivered[key] ?? deliveredBefore[key]
-        if seen.isRepeat(node: event.node, stamp: event.stamp), earlier.map({ $0 & event.kinds != 0 }) ?? true {
+        if seen.isRepeat(host: key.host, stamp: event.stamp), earlier.map({ $0 & event.kinds != 0 }) ?? true {
             duplicateEvents += 1
             return
         }
