@@ -64,12 +64,12 @@ public struct EventAssembler {
             if let slot = open.removeValue(forKey: key), let repeated = slots[slot].event.take() {
                 deliver(repeated, key: key, emit)
             }
-            var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                                   location: LogLocation(file: file, line: record.line))
-            event.add(record, file: file)
             open[key] = slots.count
             last = (key, slots.count)
-            slots.append(Slot(key: key, event: event))
+            // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
+            slots.append(Slot(key: key, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                                                          location: LogLocation(file: file, line: record.line))))
+            slots[slots.count - 1].event?.add(record, file: file)
             eventCount += 1
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
