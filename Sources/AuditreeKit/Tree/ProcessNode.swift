@@ -46,7 +46,12 @@ final class ProcessNode {
         return index >= 0 && index < images.count ? images[index] : nil
     }
 
-    var lastImage: ProcessImage? { images.last }
+    /// Whether the last image runs `exe` (false when there is none), read in place:
+    /// `images.last` would copy the image, retaining all it holds, on every record.
+    func lastImageRuns(_ exe: LogString?) -> Bool {
+        guard let index = images.indices.last else { return false }
+        return images[index].exe == exe
+    }
     var keptImages: [ProcessImage] { images }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.

@@ -144,7 +144,7 @@ public final class ProcessTree {
     @discardableResult
     private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
         let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
-        if node.lastImage.map({ $0.exe != syscall.exe }) ?? true {
+        if !node.lastImageRuns(syscall.exe) {
             let origin: ProcessImage.Origin = !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
             node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
         }
