@@ -23,7 +23,9 @@ public final class RuleEvaluator {
     private let listMatches: ListMatchCache
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
-    private let multicallNames: Set<[UInt8]>
+    /// Multicall binary names by length: a basename is compared in place with those of its
+    /// length, where a Set lookup needed it copied into an Array on every exec with arguments.
+    private let multicallNames: [[[UInt8]]]
 
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
@@ -35,7 +37,12 @@ public final class RuleEvaluator {
         self.listNumbers = ruleSet.rules.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
-        self.multicallNames = Set(ruleSet.multicall.map { Array($0.utf8) })
+        var multicallNames: [[[UInt8]]] = []
+        for name in Set(ruleSet.multicall.map { Array($0.utf8) }) {
+            while multicallNames.count <= name.count { multicallNames.append([]) }
+            multicallNames[name.count].append(name)
+        }
+        self.multicallNames = multicallNames
     }
 
     /// A list matched against the image, from the cache when the list allows.
@@ -53,7 +60,10 @@ public final class RuleEvaluator {
         if arguments.count > 1, let exe = image.exe?.bytes {
             var start = (exe.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
             if start < exe.count, exe[start] == UInt8(ascii: "-") { start += 1 }  // as NameMatcher.plainName
-            if multicallNames.contains(Array(exe[start...])) { names.argv1 = arguments[1] }
+            let length = exe.count - start
+            if length < multicallNames.count, multicallNames[length].contains(where: { exe[start...].elementsEqual($0) }) {
+                names.argv1 = arguments[1]
+            }
         }
         return names
     }
