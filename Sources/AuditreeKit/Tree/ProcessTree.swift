@@ -175,11 +175,13 @@ public final class ProcessTree {
     }
 
     private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
+        // One lookup of the pid for both questions.
+        let found = table(host).processes[pid]
         // The kernel caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = table(host).processes[pid], let known = existing.taskTitle, let title, known != title {
+        if let existing = found, let known = existing.taskTitle, let title, known != title {
             return newInstance(host: host, pid: pid, ppid: ppid, time: time)
         }
-        if let existing = table(host).processes[pid] {
+        if let existing = found {
             // A process whose fork was logged keeps its creator when re-parented
             // (its parent exited); a reused pid would have come with a new fork record.
             if existing.forkLinked, let ppid, existing.ppid != ppid {
