@@ -25,11 +25,18 @@ public struct EventAssembler {
         }
     }
 
-    /// An open event with its key, so closing it does not number its host again.
+    /// An event with its key, so closing it does not number its host again. A flag, not an
+    /// optional event, says whether it is still open: testing an optional this large made
+    /// the compiler copy the whole event aside on every record. A closed slot holds `closed`.
     private struct Slot {
         var key: Key
-        var event: AuditEvent?
+        var isOpen: Bool
+        var event: AuditEvent
     }
+
+    /// What a closed slot holds: nothing on the heap.
+    private static let closed = AuditEvent(node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false,
+                                           location: LogLocation(file: "", line: 0))
 
     private var hosts = HostNumbers()
     private var open: [Key: Int] = [:]
@@ -57,7 +64,8 @@ public struct EventAssembler {
     public mutating func add(_ record: Record, file: String, emit: (AuditEvent) -> Void) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         if record.kind == .eoe {
-            if let slot = open.removeValue(forKey: key), var event = slots[slot].event.take() {
+            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                var event = take(slot)
                 event.recordCount += 1
                 deliver(event, key: key, emit)
             } else {
@@ -65,18 +73,18 @@ public struct EventAssembler {
             }
             return
         }
-        if let slot = openSlot(key), slots[slot].event?.accepts(record) == true {
-            slots[slot].event?.add(record, file: file)
+        if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
+            slots[slot].event.add(record, file: file)
         } else {
-            if let slot = open.removeValue(forKey: key), let repeated = slots[slot].event.take() {
-                deliver(repeated, key: key, emit)
+            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                deliver(take(slot), key: key, emit)
             }
             open[key] = slots.count
             last = (key, slots.count)
             // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
-            slots.append(Slot(key: key, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                                                          location: LogLocation(file: file, line: record.line))))
-            slots[slots.count - 1].event?.add(record, file: file)
+            slots.append(Slot(key: key, isOpen: true, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                                                                        location: LogLocation(file: file, line: record.line))))
+            slots[slots.count - 1].event.add(record, file: file)
             eventCount += 1
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
@@ -84,7 +92,7 @@ public struct EventAssembler {
     }
 
     private mutating func openSlot(_ key: Key) -> Int? {
-        if let last, last.key == key, slots[last.slot].event != nil { return last.slot }
+        if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
         guard let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
@@ -102,7 +110,7 @@ public struct EventAssembler {
         while head < slots.count {
             // Read through the key: binding the event would copy it (and retain all it holds).
             let key = slots[head].key
-            if slots[head].event != nil, !key.isDaemon, key.stamp.time >= highWater - window, open.count <= maxOpenEvents {
+            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window, open.count <= maxOpenEvents {
                 break
             }
             closeHead(emit: emit)
@@ -118,10 +126,19 @@ public struct EventAssembler {
     private mutating func closeHead(emit: (AuditEvent) -> Void) {
         defer { head += 1 }
         // Moved out, not copied: an event holds several arrays.
-        guard let event = slots[head].event.take() else { return }
+        guard slots[head].isOpen else { return }
+        let event = take(head)
         let key = slots[head].key
         open[key] = nil
         deliver(event, key: key, emit)
+    }
+
+    /// Moves the event out of an open slot (an event holds several arrays: not copied) and closes the slot.
+    private mutating func take(_ slot: Int) -> AuditEvent {
+        var event = Self.closed
+        swap(&event, &slots[slot].event)
+        slots[slot].isOpen = false
+        return event
     }
 
     /// auditd's own records count their stamps apart and are never repeats of kernel events.
