@@ -11,17 +11,39 @@ public struct EventAssembler {
     /// At most this many open events; beyond it the oldest is closed (a flood of never-closed stamps).
     public var maxOpenEvents: Int
 
+    /// The host by number (see `HostNumbers`): keys are hashed several times per event.
     private struct Key: Hashable {
-        var node: String?
+        var host: Int
         var stamp: EventStamp
         var isDaemon: Bool
+
+        /// Two words instead of five fields (the small ones go through Hasher's byte tail):
+        /// keys are hashed several times per event. Equality still compares every field.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(stamp.serial)
+            hasher.combine(UInt64(bitPattern: stamp.time) << 17 ^ UInt64(bitPattern: Int64(host)) << 1 ^ (isDaemon ? 1 : 0))
+        }
     }
 
+    /// An event with its key, so closing it does not number its host again. A flag, not an
+    /// optional event, says whether it is still open: testing an optional this large made
+    /// the compiler copy the whole event aside on every record. A closed slot holds `closed`.
+    private struct Slot {
+        var key: Key
+        var isOpen: Bool
+        var event: AuditEvent
+    }
+
+    /// What a closed slot holds: nothing on the heap.
+    private static let closed = AuditEvent(node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false,
+                                           location: LogLocation(file: "", line: 0))
+
+    private var hosts = HostNumbers()
     private var open: [Key: Int] = [:]
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
     private var last: (key: Key, slot: Int)?
-    private var slots: [AuditEvent?] = []
+    private var slots: [Slot] = []
     private var head = 0
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
@@ -40,28 +62,29 @@ public struct EventAssembler {
     }
 
     public mutating func add(_ record: Record, file: String, emit: (AuditEvent) -> Void) {
-        let key = Key(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon)
+        let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         if record.kind == .eoe {
-            if let slot = open.removeValue(forKey: key), var event = slots[slot].take() {
+            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                var event = take(slot)
                 event.recordCount += 1
-                deliver(event, emit)
+                deliver(event, key: key, emit)
             } else {
                 eventCount += 1  // an EOE whose event already closed stands alone
             }
             return
         }
-        if let slot = openSlot(key), slots[slot]?.accepts(record) == true {
-            slots[slot]?.add(record, file: file)
+        if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
+            slots[slot].event.add(record, file: file)
         } else {
-            if let slot = open.removeValue(forKey: key), let repeated = slots[slot].take() {
-                deliver(repeated, emit)
+            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                deliver(take(slot), key: key, emit)
             }
-            var event = AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                                   location: LogLocation(file: file, line: record.line))
-            event.add(record, file: file)
             open[key] = slots.count
             last = (key, slots.count)
-            slots.append(event)
+            // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
+            slots.append(Slot(key: key, isOpen: true, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                                                                        location: LogLocation(file: file, line: record.line))))
+            slots[slots.count - 1].event.add(record, file: file)
             eventCount += 1
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
@@ -69,7 +92,7 @@ public struct EventAssembler {
     }
 
     private mutating func openSlot(_ key: Key) -> Int? {
-        if let last, last.key == key, slots[last.slot] != nil { return last.slot }
+        if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
         guard let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
@@ -85,7 +108,9 @@ public struct EventAssembler {
 
     private mutating func closeExpired(emit: (AuditEvent) -> Void) {
         while head < slots.count {
-            if let event = slots[head], !event.isDaemon, event.stamp.time >= highWater - window, open.count <= maxOpenEvents {
+            // Read through the key: binding the event would copy it (and retain all it holds).
+            let key = slots[head].key
+            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window, open.count <= maxOpenEvents {
                 break
             }
             closeHead(emit: emit)
@@ -101,20 +126,29 @@ public struct EventAssembler {
     private mutating func closeHead(emit: (AuditEvent) -> Void) {
         defer { head += 1 }
         // Moved out, not copied: an event holds several arrays.
-        guard let event = slots[head].take() else { return }
-        open[Key(node: event.node, stamp: event.stamp, isDaemon: event.isDaemon)] = nil
-        deliver(event, emit)
+        guard slots[head].isOpen else { return }
+        let event = take(head)
+        let key = slots[head].key
+        open[key] = nil
+        deliver(event, key: key, emit)
+    }
+
+    /// Moves the event out of an open slot (an event holds several arrays: not copied) and closes the slot.
+    private mutating func take(_ slot: Int) -> AuditEvent {
+        var event = Self.closed
+        swap(&event, &slots[slot].event)
+        slots[slot].isOpen = false
+        return event
     }
 
     /// auditd's own records count their stamps apart and are never repeats of kernel events.
     /// A stamp seen before is a repeat (dropped, counted) unless its records are of other kinds
     /// than those delivered under it: then it is the late rest of an event the window had
     /// closed, passed on as an event of its own.
-    private mutating func deliver(_ event: AuditEvent, _ emit: (AuditEvent) -> Void) {
+    private mutating func deliver(_ event: AuditEvent, key: Key, _ emit: (AuditEvent) -> Void) {
         guard !event.isDaemon else { return emit(event) }
-        let key = Key(node: event.node, stamp: event.stamp, isDaemon: false)
         let earlier = delivered[key] ?? deliveredBefore[key]
-        if seen.isRepeat(node: event.node, stamp: event.stamp), earlier.map({ $0 & event.kinds != 0 }) ?? true {
+        if seen.isRepeat(host: key.host, stamp: event.stamp), earlier.map({ $0 & event.kinds != 0 }) ?? true {
             duplicateEvents += 1
             return
         }

@@ -20,16 +20,23 @@ struct EventDeduplicator {
     /// Runs kept per host; beyond it the run seen longest ago is forgotten.
     static let maxRuns = 1024
 
-    private var runs: [String?: [Run]] = [:]
-    private var lastRun: [String?: Int] = [:]
+    /// Per host, by its number (see `HostNumbers`): an array index, not a hash per event.
+    private var runs: [[Run]] = []
+    private var lastRun: [Int?] = []
     /// Every run's first serial per host (a run may start where another one ends).
-    private var starts: [String?: Set<UInt64>] = [:]
+    private var starts: [Set<UInt64>] = []
 
-    /// Records `stamp` and answers whether it had been seen before.
-    mutating func isRepeat(node: String?, stamp: EventStamp) -> Bool {
-        // Taken out of the dictionary while working on it, so the array is mutated in place, not copied.
-        var list = runs.removeValue(forKey: node) ?? []
-        defer { runs[node] = list }
+    /// Records `stamp` of host number `node` and answers whether it had been seen before.
+    mutating func isRepeat(host node: Int, stamp: EventStamp) -> Bool {
+        while runs.count <= node {
+            runs.append([])
+            lastRun.append(nil)
+            starts.append([])
+        }
+        // Taken out of the table while working on it, so the array is mutated in place, not copied.
+        var list: [Run] = []
+        swap(&list, &runs[node])
+        defer { swap(&list, &runs[node]) }
         if let index = lastRun[node], index < list.count {
             let run = list[index]
             if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime {
@@ -37,7 +44,7 @@ struct EventDeduplicator {
                 list[index].lastTime = stamp.time
                 // A run that started later (events delivered out of order) may now follow on;
                 // the set of first serials answers that without walking the runs.
-                if list.count > 1, starts[node]?.contains(stamp.serial &+ 1) == true { mergeAdjacent(&list, node: node) }
+                if list.count > 1, starts[node].contains(stamp.serial &+ 1) { mergeAdjacent(&list, node: node) }
                 return false
             }
             if run.contains(stamp) { return true }
@@ -49,7 +56,7 @@ struct EventDeduplicator {
             lastRun[node] = index
         } else if let index = list.firstIndex(where: { stamp.serial &+ 1 == $0.firstSerial && stamp.time <= $0.firstTime }) {
             unmarkStart(list[index].firstSerial, node: node, in: list, except: index)
-            starts[node, default: []].insert(stamp.serial)
+            starts[node].insert(stamp.serial)
             list[index].firstSerial = stamp.serial
             list[index].firstTime = stamp.time
             lastRun[node] = index
@@ -59,7 +66,7 @@ struct EventDeduplicator {
                 unmarkStart(removed.firstSerial, node: node, in: list, except: nil)
             }
             list.append(Run(firstSerial: stamp.serial, lastSerial: stamp.serial, firstTime: stamp.time, lastTime: stamp.time))
-            starts[node, default: []].insert(stamp.serial)
+            starts[node].insert(stamp.serial)
             lastRun[node] = list.count - 1
         }
         mergeAdjacent(&list, node: node)
@@ -67,13 +74,13 @@ struct EventDeduplicator {
     }
 
     /// Forgets a first serial unless another run (not `except`) still starts there.
-    private mutating func unmarkStart(_ serial: UInt64, node: String?, in list: [Run], except: Int?) {
+    private mutating func unmarkStart(_ serial: UInt64, node: Int, in list: [Run], except: Int?) {
         if list.indices.contains(where: { $0 != except && list[$0].firstSerial == serial }) { return }
-        starts[node]?.remove(serial)
+        starts[node].remove(serial)
     }
 
     /// Joins the run just extended with a run that now follows it directly.
-    private mutating func mergeAdjacent(_ list: inout [Run], node: String?) {
+    private mutating func mergeAdjacent(_ list: inout [Run], node: Int) {
         guard let index = lastRun[node] else { return }
         let run = list[index]
         if let next = list.firstIndex(where: { $0.firstSerial == run.lastSerial &+ 1 && $0.firstTime >= run.lastTime }) {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One `key=value` token of a record, as byte ranges into its line.
 struct Field {
     var key: Range<Int>
@@ -184,6 +190,16 @@ enum Bytes {
             guard byte &- 0x30 < 10 || byte &- 0x41 < 6 else { return false }
         }
         return !range.isEmpty
+    }
+
+    /// Whether two byte strings are equal, in one `memcmp`: Array's `==` compares
+    /// byte by byte, and the tree compares whole command lines and PROCTITLEs per event.
+    static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        guard !lhs.isEmpty else { return true }
+        return lhs.withUnsafeBytes { left in
+            rhs.withUnsafeBytes { right in memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
     }
 
     static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {

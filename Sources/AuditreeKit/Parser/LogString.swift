@@ -15,7 +15,7 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
-    public static func == (lhs: LogString, rhs: LogString) -> Bool { lhs.bytes == rhs.bytes }
+    public static func == (lhs: LogString, rhs: LogString) -> Bool { Bytes.equal(lhs.bytes, rhs.bytes) }
     public init(_ string: String) { self.bytes = Array(string.utf8) }
     public init(stringLiteral value: String) { self.init(value) }
 

@@ -20,67 +20,70 @@ public final class RuleEvaluator {
     /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
-    /// The names an image answers to, as logged: the key of `listMatches`.
-    private struct ChildNames: Hashable {
-        var exe: LogString?
-        var comm: LogString?
-        var argv0: LogString?
-        /// Only for a multicall binary, whose applet may be argv[1].
-        var argv1: LogString?
-    }
-    /// List matches of the names seen before: most execs are of programs the log ran
-    /// many times, and matching builds Strings. Only lists without command-line patterns are
-    /// cached (those depend on the whole argv). Cleared when it grows past `cacheLimit`.
-    private var listMatches: [ChildNames: [String: MatchEvidence?]] = [:]
-    private let cacheableLists: Set<String>
-    private let multicallNames: Set<[UInt8]>
-    static let cacheLimit = 16_384
+    private let listMatches: ListMatchCache
+    /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
+    private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
+    /// Multicall binary names by length: a basename is compared in place with those of its
+    /// length, where a Set lookup needed it copied into an Array on every exec with arguments.
+    private let multicallNames: [[[UInt8]]]
 
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
-        self.cacheableLists = Set(ruleSet.lists.filter { $0.value.patterns.isEmpty }.keys)
-        self.multicallNames = Set(ruleSet.multicall.map { Array($0.utf8) })
+        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.filter { $0.value.patterns.isEmpty }.keys))
+        self.listMatches = cache
+        self.listNumbers = ruleSet.rules.map { rule in
+            (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
+        }
+        var multicallNames: [[[UInt8]]] = []
+        for name in Set(ruleSet.multicall.map { Array($0.utf8) }) {
+            while multicallNames.count <= name.count { multicallNames.append([]) }
+            multicallNames[name.count].append(name)
+        }
+        self.multicallNames = multicallNames
     }
 
     /// A list matched against the image, from the cache when the list allows.
-    private func cachedMatch(_ image: ProcessImage, list: String, names: ChildNames) -> MatchEvidence? {
-        guard cacheableLists.contains(list) else { return matcher.match(image, list: list) }
-        if let known = listMatches[names]?[list] { return known }
+    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry) -> MatchEvidence? {
+        guard let number else { return matcher.match(image, list: list) }
+        if let known = entry.matches[number] { return known }
         let evidence = matcher.match(image, list: list)
-        if listMatches.count >= Self.cacheLimit { listMatches.removeAll(keepingCapacity: true) }
-        listMatches[names, default: [:]][list] = .some(evidence)
+        entry.matches[number] = .some(evidence)
         return evidence
     }
 
-    private func childNames(_ image: ProcessImage) -> ChildNames {
+    private func childNames(_ image: ProcessImage) -> ListMatchCache.Names {
         let arguments = image.argv.arguments
-        var names = ChildNames(exe: image.exe, comm: image.comm, argv0: arguments.first, argv1: nil)
+        var names = ListMatchCache.Names(exe: image.exe, comm: image.comm, argv0: arguments.first, argv1: nil)
         if arguments.count > 1, let exe = image.exe?.bytes {
             var start = (exe.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
             if start < exe.count, exe[start] == UInt8(ascii: "-") { start += 1 }  // as NameMatcher.plainName
-            if multicallNames.contains(Array(exe[start...])) { names.argv1 = arguments[1] }
+            let length = exe.count - start
+            if length < multicallNames.count, multicallNames[length].contains(where: { exe[start...].elementsEqual($0) }) {
+                names.argv1 = arguments[1]
+            }
         }
         return names
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
-        var candidates: [(rule: Rule, child: MatchEvidence)] = []
-        let names = childNames(image)
+        var candidates: [(rule: Int, child: MatchEvidence)] = []
+        let entry = listMatches.entry(for: childNames(image))
         // Rules are read in place (a Rule is large; copying one retains all its fields).
         for index in rules.indices {
-            guard let child = cachedMatch(image, list: rules[index].childList, names: names),
+            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry),
                   matcher.satisfies(image, rules[index].childCondition) else { continue }
-            candidates.append((rules[index], child))
+            candidates.append((index, child))
         }
         guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: Int)] = []
-        for (rule, child) in candidates {
-            switch spawner(in: lineage, for: rule) {
+        for (ruleIndex, child) in candidates {
+            let rule = rules[ruleIndex]
+            switch spawner(in: lineage, for: rule, lists: listNumbers[ruleIndex]) {
             case .unknown(let index, let launchers):
                 unknown.append((rule, child, index, launchers))
             case .none:
@@ -127,20 +130,20 @@ public final class RuleEvaluator {
 
     /// The first lineage entry that is not a launcher, if it is a spawner of the rule; with relation
     /// `ancestor`, the nearest spawner up to generation `within`.
-    private func spawner(in lineage: [LineageEntry], for rule: Rule) -> SpawnerSearch {
+    private func spawner(in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)) -> SpawnerSearch {
         let searchAncestors = rule.relations.contains(.ancestor)
         var passedOthers = false
         var launchers = 0
         for (index, entry) in lineage.enumerated() {
             guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
-            let names = childNames(image)
-            if let skip = rule.skipList, cachedMatch(image, list: skip, names: names) != nil {
+            let cached = listMatches.entry(for: childNames(image))
+            if let skip = rule.skipList, cachedMatch(image, list: skip, number: numbers.skip, in: cached) != nil {
                 launchers += 1
                 continue
             }
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
-            if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, names: names),
+            if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
                matcher.satisfies(image, rule.spawnerCondition) {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }

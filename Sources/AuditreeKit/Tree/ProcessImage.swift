@@ -49,7 +49,9 @@ public struct ProcessImage: Sendable {
         self.location = location
     }
 
-    init(origin: Origin, event: AuditEvent, syscall: SyscallRecord) {
+    // Borrowed, not owned (an initializer's default): the caller would copy the whole event
+    // and its syscall record (retaining everything they hold) only for this to read a few fields.
+    init(origin: Origin, event: borrowing AuditEvent, syscall: borrowing SyscallRecord) {
         self.origin = origin
         exe = syscall.exe
         comm = syscall.comm

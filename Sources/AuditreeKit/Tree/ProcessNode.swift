@@ -46,7 +46,12 @@ final class ProcessNode {
         return index >= 0 && index < images.count ? images[index] : nil
     }
 
-    var lastImage: ProcessImage? { images.last }
+    /// Whether the last image runs `exe` (false when there is none), read in place:
+    /// `images.last` would copy the image, retaining all it holds, on every record.
+    func lastImageRuns(_ exe: LogString?) -> Bool {
+        guard let index = images.indices.last else { return false }
+        return images[index].exe == exe
+    }
     var keptImages: [ProcessImage] { images }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
@@ -54,9 +59,10 @@ final class ProcessNode {
         images.contains { $0.origin == .exec && $0.exe == image.exe && $0.argv == image.argv }
     }
 
-    /// Appends an image and returns its number.
+    /// Appends an image and returns its number. Consuming: the image is moved into the
+    /// history, where a borrowed one was copied (retaining all it holds) on every append.
     @discardableResult
-    func append(_ image: ProcessImage) -> Int {
+    func append(_ image: consuming ProcessImage) -> Int {
         images.append(image)
         if images.count > ProcessTree.maxImagesPerProcess {
             images.removeFirst()
@@ -64,7 +70,7 @@ final class ProcessNode {
         }
         let number = imageCount - 1
         if let collector, number >= collectorFromImage {
-            collector.add(self, image: image, depth: collectorDepth)
+            collector.add(self, image: images[images.count - 1], depth: collectorDepth)
         }
         return number
     }

@@ -144,7 +144,7 @@ public final class ProcessTree {
     @discardableResult
     private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
         let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
-        if node.lastImage.map({ $0.exe != syscall.exe }) ?? true {
+        if !node.lastImageRuns(syscall.exe) {
             let origin: ProcessImage.Origin = !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
             node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
         }
@@ -175,11 +175,13 @@ public final class ProcessTree {
     }
 
     private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
+        // One lookup of the pid for both questions.
+        let found = table(host).processes[pid]
         // The kernel caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = table(host).processes[pid], let known = existing.taskTitle, let title, known != title {
+        if let existing = found, let known = existing.taskTitle, let title, known != title {
             return newInstance(host: host, pid: pid, ppid: ppid, time: time)
         }
-        if let existing = table(host).processes[pid] {
+        if let existing = found {
             // A process whose fork was logged keeps its creator when re-parented
             // (its parent exited); a reused pid would have come with a new fork record.
             if existing.forkLinked, let ppid, existing.ppid != ppid {
