@@ -10,6 +10,12 @@ struct ClosedSetTests {
         #expect(Severity.allCases.firstIndex(of: severity) == severity.rank)
     }
 
+    @Test("a record kind's index is its position among all kinds", arguments: RecordKind.allCases)
+    func recordKindIndex(_ kind: RecordKind) {
+        // The scan's per-kind counts and the assembler's kind bits are both indexed this way.
+        #expect(RecordKind.allCases.firstIndex(of: kind) == kind.index)
+    }
+
     @Test("every output format renders a real report", arguments: OutputFormat.allCases)
     func formats(_ format: OutputFormat) throws {
         let report = try Fixtures.scan([Fixtures.recorded("raw-execve")])

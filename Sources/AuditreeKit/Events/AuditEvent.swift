@@ -35,16 +35,11 @@ public struct AuditEvent: Sendable {
         self.location = location
     }
 
+    /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     static func kindBit(_ record: Record) -> UInt64 {
-        switch record.kind {
-        case .syscall: 1 << 0
-        case .execve: 1 << 1
-        case .cwd: 1 << 2
-        case .path: 1 << 3
-        case .proctitle: 1 << 4
-        case .eoe: 1 << 5
-        case .other: 1 << (6 + UInt64(UInt32(bitPattern: record.typeNumber ?? 0) % 58))
-        }
+        let kinds = UInt64(RecordKind.allCases.count - 1)
+        guard record.kind == .other else { return 1 << UInt64(record.kind.index) }
+        return 1 << (kinds + UInt64(UInt32(bitPattern: record.typeNumber ?? 0)) % (64 - kinds))
     }
 
     /// Whether `record` can belong to this event. An event has one SYSCALL, CWD

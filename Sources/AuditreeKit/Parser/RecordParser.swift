@@ -20,6 +20,12 @@ public struct RecordParser {
 
     public init(detail: Detail = .full) { self.detail = detail }
 
+    /// The parse of a line as `LineReader` delivers it: one it cut at `limit` bytes is rejected
+    /// as too long without parsing its first part (the scan's one and two-thread paths both use this).
+    mutating func parse(_ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int) -> Result<Record, Rejection>? {
+        truncated ? .failure(Rejection(.lineTooLong(limit: limit), column: limit + 1)) : parse(line, lineNumber: lineNumber)
+    }
+
     /// The parse of one line: a record, a rejection, or nil for a blank line.
     public mutating func parse(_ line: Span<UInt8>, lineNumber: Int) -> Result<Record, Rejection>? {
         if isBlank(line) { return nil }
@@ -100,8 +106,7 @@ public struct RecordParser {
                 result.unicodeScalars.append(scalar)
                 position += length
             } else {
-                let digits = Array("0123456789abcdef".utf8)
-                result += String(decoding: [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
+                result += TextEscaper.hexEscape(byte)
                 position += 1
             }
         }

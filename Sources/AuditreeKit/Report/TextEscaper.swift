@@ -17,7 +17,7 @@ public enum TextEscaper {
                 index += 1
                 continue
             }
-            if let (scalar, length) = decodeScalar(bytes, at: index) {
+            if let (scalar, length) = LogString.decodeScalar(bytes, at: index) {
                 if isUnsafeScalar(scalar) {
                     output += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
@@ -56,10 +56,5 @@ public enum TextEscaper {
         case 0x80...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: true
         default: false
         }
-    }
-
-    /// Decodes one well-formed multi-byte UTF-8 sequence starting at `index`, or nil.
-    static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
-        LogString.decodeScalar(bytes, at: index)
     }
 }

@@ -109,14 +109,13 @@ public final class RuleEvaluator {
 
     private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
         var match = match
-        switch suppression(for: match) {
-        case .success(let suppression):
+        let (suppression, misses) = exceptionsChecked(for: match)
+        if let suppression {
             match.suppression = suppression
             suppressedMatches.append(match)
             return
-        case .failure(let misses):
-            match.exceptionsNotApplied = misses.list
         }
+        match.exceptionsNotApplied = misses
         match.collector = tree.startFinding(at: ready, descendantLimit: descendantLimit)
         matches.append(match)
     }
@@ -161,8 +160,8 @@ public final class RuleEvaluator {
 
     // MARK: Exceptions
 
-    /// The first exception that applies, else every exception checked with why it did not.
-    private func suppression(for match: RuleMatch) -> Result<Suppression, Misses> {
+    /// The first exception that applies, and the ones checked before it with why they did not.
+    private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
         var misses: [ExceptionMiss] = []
         let global = ruleSet.exceptions.filter { $0.rules?.contains(match.rule.id) ?? true }
         for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
@@ -170,14 +169,12 @@ public final class RuleEvaluator {
                 if let failed = firstFailing(exception, for: match) {
                     misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed))
                 } else {
-                    return .success(Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin))
+                    return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
                 }
             }
         }
-        return .failure(Misses(list: misses))
+        return (nil, misses)
     }
-
-    struct Misses: Error { var list: [ExceptionMiss] }
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
     private func firstFailing(_ exception: RuleException, for match: RuleMatch) -> ExceptionCondition? {

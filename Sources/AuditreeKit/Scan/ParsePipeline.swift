@@ -82,11 +82,9 @@ final class ParsePipeline: Sendable {
         var parser = RecordParser(detail: .scan)
         var lines: [ParsedChunk.ParsedLine] = []
         var bytes = 0
-        let limit = settings.maxLineLength
         do throws(LineReaderError<Cancelled>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, offset: Int, line: Span<UInt8>, truncated: Bool) throws(Cancelled) in
-                // The same outcome the single-threaded scan computes for this line.
-                let outcome = truncated ? .failure(Rejection(.lineTooLong(limit: limit), column: limit + 1)) : parser.parse(line, lineNumber: number)
+                let outcome = parser.parse(line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
                 lines.append(ParsedChunk.ParsedLine(number: number, offset: offset, length: line.count, outcome: outcome))
                 bytes += line.count + 1
                 if bytes >= settings.chunkSize {

@@ -17,7 +17,8 @@ public enum Scanner {
             state.summary.inputErrors += 1
             state.report(Diagnostic(.error, file: name, message: "no log file here: no file matches the pattern, or the directory holds none"))
         }
-        state.totalBytes = ScanState.plainSize(of: inputs.paths)
+        // Only a progress display needs the total, and finding it opens every input once more.
+        if configuration.progress != nil { state.totalBytes = ScanState.plainSize(of: inputs.paths) }
         for input in inputs.paths {
             state.read(input)
             if state.stoppedEarly { break }
@@ -140,12 +141,7 @@ struct ScanState {
         do throws(LineReaderError<StrictStop>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
-                let outcome: Result<Record, Rejection>?
-                if truncated {
-                    outcome = .failure(Rejection(.lineTooLong(limit: configuration.maxLineLength), column: configuration.maxLineLength + 1))
-                } else {
-                    outcome = parser.parse(bytes, lineNumber: number)
-                }
+                let outcome = parser.parse(bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
                 try take(number, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
             }
         } catch {
