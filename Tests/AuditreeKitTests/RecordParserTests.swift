@@ -106,6 +106,21 @@ struct RecordParserTests {
         #expect(call.pid == 5)
     }
 
+    @Test("every packed key literal is its name packed", arguments: PackedKey.all.map { $0.0 })
+    func packedKeys(_ name: String) throws {
+        let literal = try #require(PackedKey.all.first { $0.0 == name }).1
+        let bytes = Array(name.utf8)
+        let packed = bytes.span.withUnsafeBufferPointer { buffer in Bytes.pack(buffer.span, 0..<bytes.count) }
+        #expect(packed == literal, "\(name): 0x\(String(literal, radix: 16)) should be 0x\(String(packed, radix: 16))")
+    }
+
+    @Test("a value copied out of a line keeps its bytes exactly", arguments: [0, 1, 7, 16, 255])
+    func copy(_ length: Int) {
+        let line = (0..<(length + 20)).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        let copied = line.span.withUnsafeBufferPointer { Bytes.copy($0.span, 10..<(10 + length)) }
+        #expect(copied == Array(line[10..<(10 + length)]))
+    }
+
     @Test("SYSCALL fields, RAW and ENRICHED")
     func syscallFields() throws {
         let raw = #"type=SYSCALL msg=audit(1795432228.536:1111): arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=55d2 a2=55d3 a3=8 items=2 ppid=15827 pid=15828 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=9 comm="sh" exe="/usr/bin/dash" subj=unconfined key="auditree-exec""#

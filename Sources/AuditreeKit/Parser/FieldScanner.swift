@@ -31,6 +31,16 @@ struct FieldScanner {
 
     init(from position: Int) { self.position = position }
 
+    /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over
+    /// 0..<64: one shift and test per byte instead of a compare per stop byte.
+    private static let keyStops: UInt64 = 1 << 0x3D | 1 << 0x20 | 1 << 0x1D
+    private static let valueStops: UInt64 = 1 << 0x20 | 1 << 0x1D
+
+    @inline(__always)
+    private static func stops(_ byte: UInt8, _ mask: UInt64) -> Bool {
+        byte < 64 && (mask >> UInt64(byte)) & 1 != 0
+    }
+
     mutating func next(in line: Span<UInt8>) -> Field? {
         let count = line.count
         while position < count {
@@ -38,11 +48,8 @@ struct FieldScanner {
             if byte == Self.space { position += 1; continue }
             if byte == Self.groupSeparator { enriched = true; position += 1; continue }
             let keyStart = position
-            while position < count {
-                let b = line[position]
-                if b == Self.equals || b == Self.space || b == Self.groupSeparator { break }
-                position += 1
-            }
+            position += 1
+            while position < count, !Self.stops(line[position], Self.keyStops) { position += 1 }
             guard position < count, line[position] == Self.equals else { continue }
             let key = keyStart..<position
             position += 1
@@ -53,6 +60,7 @@ struct FieldScanner {
 
     private var lastQuote: UInt8 = 0
 
+    @inline(__always)
     private mutating func scanValue(in line: Span<UInt8>) -> Range<Int> {
         let count = line.count
         if position < count, line[position] == Self.doubleQuote || line[position] == Self.singleQuote {
@@ -67,11 +75,7 @@ struct FieldScanner {
         }
         lastQuote = 0
         let start = position
-        while position < count {
-            let b = line[position]
-            if b == Self.space || b == Self.groupSeparator { break }
-            position += 1
-        }
+        while position < count, !Self.stops(line[position], Self.valueStops) { position += 1 }
         return start..<position
     }
 }
@@ -114,18 +118,28 @@ enum Bytes {
         return true
     }
 
+    @inline(__always)
     static func hasPrefix(_ line: Span<UInt8>, at start: Int, _ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        guard start + count <= line.count else { return false }
-        return literal.withUTF8Buffer { buffer in
-            for j in 0..<count where line[start + j] != buffer[j] { return false }
-            return true
-        }
+        guard start >= 0, start + count <= line.count else { return false }
+        let bytes = literal.utf8Start
+        for j in 0..<count where line[start + j] != bytes[j] { return false }
+        return true
     }
 
     /// An unsigned decimal number without sign or leading zeros beyond a lone `0`; nil on anything else or overflow.
     static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 20 else { return nil }
+        // Up to 19 digits cannot overflow: no overflow checks per digit (pids, ids, stamps).
+        if range.count <= 19 {
+            var value: UInt64 = 0
+            for i in range {
+                let digit = line[i] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ UInt64(digit)
+            }
+            return value
+        }
         var value: UInt64 = 0
         for i in range {
             let digit = line[i] &- 0x30

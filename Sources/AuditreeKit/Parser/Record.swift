@@ -24,7 +24,9 @@ public struct Record: Sendable {
 
 /// The fields the engine keeps from the record types it reads.
 public enum RecordBody: Sendable {
-    case syscall(SyscallRecord)
+    // Boxed: a SYSCALL body is ~170 bytes, and every record is moved several times between
+    // the parser, the pipeline's chunks and the assembler; the box makes a move one word.
+    indirect case syscall(SyscallRecord)
     case execve(ExecveRecord)
     case cwd(LogString?)
     case path(PathRecord)

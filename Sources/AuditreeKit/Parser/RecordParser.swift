@@ -149,19 +149,22 @@ public struct RecordParser {
     /// moves past the terminator.
     private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (value: UInt64, digits: Int, leadingZero: Bool)? {
         let start = position
+        var end = start
         var value: UInt64 = 0
-        while position < line.count {
-            let digit = line[position] &- 0x30
+        // Wrapping: up to 19 digits cannot overflow; a longer run is read again, checked.
+        while end < line.count {
+            let digit = line[end] &- 0x30
             guard digit < 10 else { break }
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            position += 1
+            value = value &* 10 &+ UInt64(digit)
+            end += 1
         }
-        guard position > start, position < line.count, line[position] == terminator else { return nil }
-        let digits = position - start
-        position += 1
+        let digits = end - start
+        guard digits > 0, end < line.count, line[end] == terminator else { return nil }
+        if digits > 19 {
+            guard let exact = Bytes.decimal(line, start..<end) else { return nil }
+            value = exact
+        }
+        position = end + 1
         return (value, digits, digits > 1 && line[start] == 0x30)
     }
 
@@ -177,44 +180,44 @@ public struct RecordParser {
         while let field = scanner.next(in: line) {
             let key = Bytes.pack(line, field.key)
             if field.enriched {
-                if key == keys.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString; seenUIDName = true }
-                else if key == keys.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString; seenAUIDName = true }
+                if key == PackedKey.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString; seenUIDName = true }
+                else if key == PackedKey.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString; seenAUIDName = true }
                 // The rest of the ENRICHED part (GID, EUID, ...) is not used: stop reading.
                 if seenUIDName && seenAUIDName { break }
                 continue
             }
             switch key {
-            case keys.arch:
+            case PackedKey.arch:
                 guard let value = Bytes.hexNumber(line, field.value), value <= UInt64(UInt32.max) else { return bad("arch", field) }
                 record.arch = UInt32(value); seenArch = true
-            case keys.syscall:
+            case PackedKey.syscall:
                 guard let value = Bytes.decimal(line, field.value), value <= 1 << 20 else { return bad("syscall", field) }
                 record.number = Int(value); seenSyscall = true
-            case keys.success:
+            case PackedKey.success:
                 if Bytes.equals(line, field.value, keys.yes) { record.success = true }
                 else if Bytes.equals(line, field.value, keys.no) { record.success = false }
                 else { return bad("success", field) }
-            case keys.exit:
+            case PackedKey.exit:
                 guard let value = Bytes.signedDecimal(line, field.value) else { return bad("exit", field) }
                 record.exit = value
-            case keys.a0:
+            case PackedKey.a0:
                 guard let value = Bytes.hexNumber(line, field.value) else { return bad("a0", field) }
                 record.a0 = value
-            case keys.pid:
+            case PackedKey.pid:
                 guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("pid", field) }
                 record.pid = Int(value); seenPid = true
-            case keys.ppid:
+            case PackedKey.ppid:
                 guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("ppid", field) }
                 record.ppid = Int(value)
             // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
-            case keys.uid: record.uid = id(line, field)
-            case keys.euid: record.euid = id(line, field)
-            case keys.auid: record.auid = id(line, field)
-            case keys.ses: record.ses = id(line, field)
-            case keys.tty: record.tty = LogString(bytes: Bytes.copy(line, field.value))
-            case keys.comm: record.comm = Bytes.untrusted(line, field)
-            case keys.exe: record.exe = Bytes.untrusted(line, field)
-            case keys.key: record.key = Bytes.untrusted(line, field)
+            case PackedKey.uid: record.uid = id(line, field)
+            case PackedKey.euid: record.euid = id(line, field)
+            case PackedKey.auid: record.auid = id(line, field)
+            case PackedKey.ses: record.ses = id(line, field)
+            case PackedKey.tty: record.tty = LogString(bytes: Bytes.copy(line, field.value))
+            case PackedKey.comm: record.comm = Bytes.untrusted(line, field)
+            case PackedKey.exe: record.exe = Bytes.untrusted(line, field)
+            case PackedKey.key: record.key = Bytes.untrusted(line, field)
             default: break
             }
         }
@@ -236,7 +239,7 @@ public struct RecordParser {
         var record = ExecveRecord()
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
-            if Bytes.pack(line, field.key) == keys.argc {
+            if Bytes.pack(line, field.key) == PackedKey.argc {
                 guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else {
                     return .failure(Rejection(.malformedField("argc"), column: field.value.lowerBound + 1))
                 }
@@ -265,9 +268,9 @@ public struct RecordParser {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
             switch Bytes.pack(line, field.key) {
-            case keys.item: record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
-            case keys.name: record.name = Bytes.untrusted(line, field)
-            case keys.nametype: record.nametype = String(decoding: Bytes.copy(line, field.value), as: UTF8.self)
+            case PackedKey.item: record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
+            case PackedKey.name: record.name = Bytes.untrusted(line, field)
+            case PackedKey.nametype: record.nametype = String(decoding: Bytes.copy(line, field.value), as: UTF8.self)
             default: break
             }
         }
@@ -328,14 +331,29 @@ private struct ArgumentKey {
     }
 }
 
-/// Field keys packed once per parser, so matching a key is an integer compare.
+/// Field keys packed as `Bytes.pack` packs them (first byte lowest), written as literals so
+/// a `switch` over them compiles to constant compares; `RecordParserTests` checks each
+/// against `Bytes.pack` of its name.
+enum PackedKey {
+    static let arch: UInt64 = 0x6863_7261, syscall: UInt64 = 0x6C_6C61_6373_7973, success: UInt64 = 0x73_7365_6363_7573
+    static let exit: UInt64 = 0x7469_7865, a0: UInt64 = 0x3061, pid: UInt64 = 0x64_6970, ppid: UInt64 = 0x6469_7070
+    static let uid: UInt64 = 0x64_6975, euid: UInt64 = 0x6469_7565, auid: UInt64 = 0x6469_7561, ses: UInt64 = 0x73_6573
+    static let tty: UInt64 = 0x79_7474, comm: UInt64 = 0x6D6D_6F63, exe: UInt64 = 0x65_7865, key: UInt64 = 0x79_656B
+    static let enrichedUID: UInt64 = 0x44_4955, enrichedAUID: UInt64 = 0x4449_5541
+    static let argc: UInt64 = 0x6367_7261, item: UInt64 = 0x6D65_7469, name: UInt64 = 0x656D_616E
+    static let nametype: UInt64 = 0x6570_7974_656D_616E
+
+    /// Every key with its name, for the test.
+    static let all: [(String, UInt64)] = [
+        ("arch", arch), ("syscall", syscall), ("success", success), ("exit", exit), ("a0", a0), ("pid", pid),
+        ("ppid", ppid), ("uid", uid), ("euid", euid), ("auid", auid), ("ses", ses), ("tty", tty), ("comm", comm),
+        ("exe", exe), ("key", key), ("UID", enrichedUID), ("AUID", enrichedAUID), ("argc", argc), ("item", item),
+        ("name", name), ("nametype", nametype),
+    ]
+}
+
+/// Byte strings compared whole, made once per parser.
 private struct Keys {
-    let arch = Bytes.pack("arch"), syscall = Bytes.pack("syscall"), success = Bytes.pack("success")
-    let exit = Bytes.pack("exit"), a0 = Bytes.pack("a0"), pid = Bytes.pack("pid"), ppid = Bytes.pack("ppid")
-    let uid = Bytes.pack("uid"), euid = Bytes.pack("euid"), auid = Bytes.pack("auid"), ses = Bytes.pack("ses")
-    let tty = Bytes.pack("tty"), comm = Bytes.pack("comm"), exe = Bytes.pack("exe"), key = Bytes.pack("key")
-    let enrichedUID = Bytes.pack("UID"), enrichedAUID = Bytes.pack("AUID")
-    let argc = Bytes.pack("argc"), cwd = Array("cwd".utf8), proctitle = Array("proctitle".utf8)
-    let item = Bytes.pack("item"), name = Bytes.pack("name"), nametype = Bytes.pack("nametype")
+    let cwd = Array("cwd".utf8), proctitle = Array("proctitle".utf8)
     let yes = Array("yes".utf8), no = Array("no".utf8)
 }
