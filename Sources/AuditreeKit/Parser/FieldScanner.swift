@@ -41,6 +41,7 @@ struct FieldScanner {
         byte < 64 && (mask >> UInt64(byte)) & 1 != 0
     }
 
+    @inline(__always)
     mutating func next(in line: Span<UInt8>) -> Field? {
         let count = line.count
         while position < count {

@@ -24,9 +24,9 @@ public struct Record: Sendable {
 
 /// The fields the engine keeps from the record types it reads.
 public enum RecordBody: Sendable {
-    // Boxed: a SYSCALL body is ~170 bytes, and every record is moved several times between
-    // the parser, the pipeline's chunks and the assembler; the box makes a move one word.
-    indirect case syscall(SyscallRecord)
+    // Not `indirect`: a box would make moves one word, but it is allocated on the reading
+    // thread and freed on the main one, which cost the two-thread scan ~10 % (docs/performance.md).
+    case syscall(SyscallRecord)
     case execve(ExecveRecord)
     case cwd(LogString?)
     case path(PathRecord)
