@@ -190,30 +190,35 @@ struct RuleEngineTests {
         #expect(try scan(log, name: "pkg-own", rules: [noExceptions], defaults: false).findings.count == 4)
     }
 
+    /// cron (pid - 1) runs a perl job (pid), which runs a shell (pid + 1): the chain the exception tests judge.
+    static func cronJobShell(_ log: inout LogBuilder, pid: Int, user: String, key: String, host: String) {
+        log.exec(pid: pid - 1, ppid: 1, exe: "/usr/sbin/cron", ["/usr/sbin/cron", "-f"], node: host)
+        log.exec(pid: pid, ppid: pid - 1, exe: "/usr/bin/perl", ["perl", "/opt/job\(pid).pl"], user: user, node: host)
+        log.exec(pid: pid + 1, ppid: pid, exe: "/usr/bin/dash", ["sh", "-c", "echo job\(pid)"], user: user, key: key, node: host)
+    }
+
+    /// One rule, perl spawning sh or dash; a test appends its exceptions.
+    static let perlShellRule = """
+        version: 1
+        lists: {shells: [sh, dash], interpreters: [perl]}
+        rules:
+          - id: i
+            severity: high
+            child: {list: shells}
+            spawner: {list: interpreters}
+        """
+
     @Test("exceptions match the child command line, spawner exe, any ancestor, user, host and key; rule exceptions too")
     func exceptionFields() throws {
         var log = LogBuilder()
         let cases: [(Int, String, String, String)] = [  // pid, user, key, host
             (10, "root", "exec", "web1"), (20, "alice", "exec", "web1"), (30, "root", "cron-key", "web1"), (40, "root", "exec", "db1"),
         ]
-        for (pid, user, key, host) in cases {
-            log.exec(pid: pid - 1, ppid: 1, exe: "/usr/sbin/cron", ["/usr/sbin/cron", "-f"], node: host)
-            log.exec(pid: pid, ppid: pid - 1, exe: "/usr/bin/perl", ["perl", "/opt/job\(pid).pl"], user: user, node: host)
-            log.exec(pid: pid + 1, ppid: pid, exe: "/usr/bin/dash", ["sh", "-c", "echo job\(pid)"], user: user, key: key, node: host)
-        }
-        let base = """
-            version: 1
-            lists: {shells: [sh, dash], interpreters: [perl]}
-            rules:
-              - id: i
-                severity: high
-                child: {list: shells}
-                spawner: {list: interpreters}
-            """
+        for (pid, user, key, host) in cases { Self.cronJobShell(&log, pid: pid, user: user, key: key, host: host) }
         func suppressedBy(_ exception: String, rule: Bool = false) throws -> [String: Int] {
             let yaml = rule
-                ? base + "\n    exceptions:\n      - " + exception + "\n"
-                : base + "\nexceptions:\n  - " + exception + "\n"
+                ? Self.perlShellRule + "\n    exceptions:\n      - " + exception + "\n"
+                : Self.perlShellRule + "\nexceptions:\n  - " + exception + "\n"
             let path = try ruleFile("exc", yaml)
             return try scan(log, name: "exc", rules: [path], defaults: false).summary.suppressedByException
         }
@@ -232,17 +237,9 @@ struct RuleEngineTests {
     @Test("a finding names each exception that did not apply and the first of its conditions that failed")
     func exceptionsNotApplied() throws {
         var log = LogBuilder()
-        log.exec(pid: 9, ppid: 1, exe: "/usr/sbin/cron", ["/usr/sbin/cron", "-f"], node: "web1")
-        log.exec(pid: 10, ppid: 9, exe: "/usr/bin/perl", ["perl", "/opt/job.pl"], user: "root", node: "web1")
-        log.exec(pid: 11, ppid: 10, exe: "/usr/bin/dash", ["sh", "-c", "echo job"], user: "root", node: "web1")
-        let path = try ruleFile("miss", """
-            version: 1
-            lists: {shells: [sh, dash], interpreters: [perl]}
-            rules:
-              - id: i
-                severity: high
-                child: {list: shells}
-                spawner: {list: interpreters}
+        Self.cronJobShell(&log, pid: 10, user: "root", key: "exec", host: "web1")
+        let path = try ruleFile("miss", Self.perlShellRule + """
+
                 exceptions:
                   - {id: other-host, reason: r, host: db1, child: {user: root}}
             exceptions:

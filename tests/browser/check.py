@@ -343,13 +343,20 @@ def suppressed(driver, directory):
     check("suppressed: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
 
 
-def large(driver, directory):
-    path = os.path.join(directory, "large.html")
+def open_generated(driver, directory, name, label):
+    """Loads a report the run generated only on request; its number of findings, or None when absent."""
+    path = os.path.join(directory, name)
     if not os.path.exists(path):
-        return
-    print(f"     large report: {os.path.getsize(path) / 1e6:.1f} MB")
+        return None
+    print(f"     {label}: {os.path.getsize(path) / 1e6:.1f} MB")
     load(driver, path)
-    total = int(driver.find_element(By.ID, "summary-findings").text)
+    return int(driver.find_element(By.ID, "summary-findings").text)
+
+
+def large(driver, directory):
+    total = open_generated(driver, directory, "large.html", "large report")
+    if total is None:
+        return
     check(f"large: {total} findings, only 200 rendered at first", total >= 10000 and matching(driver) == total and cards(driver) == 200)
     check("large: no descendant trees built before expanding", js(driver, "return document.querySelectorAll('.body').length") == 0)
     js(driver, "document.getElementById('show-more').click()")
@@ -415,12 +422,9 @@ def tree_checks(driver, name):
 
 
 def million(driver, directory):
-    path = os.path.join(directory, "million.html")
-    if not os.path.exists(path):
+    total = open_generated(driver, directory, "million.html", "million-exec report")
+    if total is None:
         return
-    print(f"     million-exec report: {os.path.getsize(path) / 1e6:.1f} MB")
-    load(driver, path)
-    total = int(driver.find_element(By.ID, "summary-findings").text)
     check(f"million: {total} findings, 200 rendered", total >= 10000 and cards(driver) == 200)
     tree_checks(driver, "million")
     check("million: no console error", console_problems(driver) == [])

@@ -96,19 +96,6 @@ enum Bytes {
         return value
     }
 
-    static func pack(_ text: StaticString) -> UInt64 {
-        precondition(text.utf8CodeUnitCount <= 8)
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        text.withUTF8Buffer { buffer in
-            for byte in buffer {
-                value |= UInt64(byte) << shift
-                shift += 8
-            }
-        }
-        return value
-    }
-
     static func equals(_ line: Span<UInt8>, _ range: Range<Int>, _ literal: [UInt8]) -> Bool {
         guard range.count == literal.count else { return false }
         var j = 0
@@ -131,26 +118,20 @@ enum Bytes {
     /// An unsigned decimal number without sign or leading zeros beyond a lone `0`; nil on anything else or overflow.
     static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 20 else { return nil }
-        // Up to 19 digits cannot overflow: no overflow checks per digit (pids, ids, stamps).
-        if range.count <= 19 {
-            var value: UInt64 = 0
-            for i in range {
-                let digit = line[i] &- 0x30
-                guard digit < 10 else { return nil }
-                value = value &* 10 &+ UInt64(digit)
-            }
-            return value
-        }
+        // Up to 19 digits cannot overflow: only a 20th digit needs the checked step, so pids,
+        // ids and stamps are read without overflow checks.
         var value: UInt64 = 0
-        for i in range {
+        for i in range.lowerBound..<min(range.upperBound, range.lowerBound + 19) {
             let digit = line[i] &- 0x30
             guard digit < 10 else { return nil }
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
+            value = value &* 10 &+ UInt64(digit)
         }
-        return value
+        guard range.count == 20 else { return value }
+        let digit = line[range.upperBound - 1] &- 0x30
+        guard digit < 10 else { return nil }
+        let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+        return overflow1 || overflow2 ? nil : sum
     }
 
     static func signedDecimal(_ line: Span<UInt8>, _ range: Range<Int>) -> Int64? {

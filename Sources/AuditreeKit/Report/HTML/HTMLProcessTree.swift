@@ -41,38 +41,30 @@ struct HTMLProcessTree {
         var stamp: EventStamp
     }
 
+    /// The execs on the paths to the findings' shells, and the hosts in the order the block lists them.
+    private struct Paths {
+        var hosts: [String?] = []
+        var hostIndex: [String: Int] = [:]
+        /// Each finding's shell, by its process id.
+        var shellOf: [ShellKey: Int] = [:]
+        /// Rows embedded whatever the caps.
+        var pinned: Set<RowKey> = []
+
+        func index(of host: String?) -> Int { host.flatMap { hostIndex[$0] } ?? 0 }
+    }
+
+    /// What pass 2 embedded and left out, for the blocks after the rows.
+    private struct Rows {
+        var inLog: [Int]
+        var embedded: [Int]
+        var withRows: Set<Int> = []
+        var stubs: [(id: Int, parent: Int?, pid: Int, host: Int)] = []
+        var omitted: [Int: (parent: Int?, rows: Int)] = [:]
+    }
+
     func json(_ report: ScanReport) -> String {
         let lists = [report.findings, report.summary.suppressedFindings]
-        var wanted: Set<ShellKey> = []
-        for list in lists {
-            for finding in list {
-                if let stamp = finding.process.image?.stamp { wanted.insert(ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)) }
-            }
-        }
-
-        // Pass 1: hosts, and the rows on the path to each finding's shell.
-        var hostNames: Set<String> = []
-        var hasUnnamed = false
-        var shellOf: [ShellKey: Int] = [:]
-        var pinned: Set<RowKey> = []
-        for record in report.execs {
-            if let host = record.host { hostNames.insert(host) } else { hasUnnamed = true }
-            let key = ShellKey(host: record.host, pid: record.pid, stamp: record.image.stamp)
-            guard wanted.contains(key) else { continue }
-            shellOf[key] = record.processID
-            pinned.insert(RowKey(process: record.processID, stamp: record.image.stamp))
-            for entry in record.lineage {
-                if let image = entry.image { pinned.insert(RowKey(process: entry.processID, stamp: image.stamp)) }
-                if let host = entry.host { hostNames.insert(host) } else { hasUnnamed = true }
-            }
-        }
-        // Lineage entries of other rows share their record's host, so the list is complete.
-        let hosts: [String?] = (hasUnnamed ? [nil] : []) + hostNames.sorted().map { Optional($0) }
-        var hostIndex: [String: Int] = [:]
-        for (index, host) in hosts.enumerated() { if let host { hostIndex[host] = index } }
-        func index(of host: String?) -> Int { host.flatMap { hostIndex[$0] } ?? 0 }
-
-        // Pass 2: the rows, in log order, within the caps.
+        let paths = findingPaths(report, lists: lists)
         var json = JSONWriter(pretty: false)
         json.beginObject()
         json.beginArray("caps")
@@ -80,51 +72,103 @@ struct HTMLProcessTree {
         json.number(nil, inAll)
         json.number(nil, commandBytes)
         json.endArray()
-        var inLog = [Int](repeating: 0, count: hosts.count)
-        var embedded = [Int](repeating: 0, count: hosts.count)
-        var counted = [Int](repeating: 0, count: hosts.count)   // embedded within the caps (not pinned)
-        var countedInAll = 0
-        var withRows: Set<Int> = []
-        var stubs: [(id: Int, parent: Int?, pid: Int, host: Int)] = []
-        var stubbed: Set<Int> = []
-        var omitted: [Int: (parent: Int?, rows: Int)] = [:]
-        json.beginArray("execs")
+        let rows = writeRows(report.execs, paths, &json)
+        writeHosts(paths.hosts, rows, &json)
+        // A process with an exec embedded later is not a stub.
+        let shownStubs = rows.stubs.filter { !rows.withRows.contains($0.id) }
+        writeStubs(shownStubs, &json)
+        writeCut(rows, inTree: rows.withRows.union(shownStubs.map(\.id)), &json)
+        for (name, list) in zip(["findings", "suppressed"], lists) {
+            json.beginArray(name)
+            for finding in list {
+                if let stamp = finding.process.image?.stamp, let id = paths.shellOf[ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)] {
+                    json.number(nil, id)
+                } else {
+                    json.null(nil)
+                }
+            }
+            json.endArray()
+        }
+        json.endObject()
+        return json.output
+    }
+
+    /// Pass 1: the hosts, and the rows on the path to each finding's shell.
+    private func findingPaths(_ report: ScanReport, lists: [[Finding]]) -> Paths {
+        var wanted: Set<ShellKey> = []
+        for list in lists {
+            for finding in list {
+                if let stamp = finding.process.image?.stamp { wanted.insert(ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)) }
+            }
+        }
+        var paths = Paths()
+        var hostNames: Set<String> = []
+        var hasUnnamed = false
         for record in report.execs {
-            let host = index(of: record.host)
-            inLog[host] += 1
-            let isPinned = pinned.contains(RowKey(process: record.processID, stamp: record.image.stamp))
+            if let host = record.host { hostNames.insert(host) } else { hasUnnamed = true }
+            let key = ShellKey(host: record.host, pid: record.pid, stamp: record.image.stamp)
+            guard wanted.contains(key) else { continue }
+            paths.shellOf[key] = record.processID
+            paths.pinned.insert(RowKey(process: record.processID, stamp: record.image.stamp))
+            for entry in record.lineage {
+                if let image = entry.image { paths.pinned.insert(RowKey(process: entry.processID, stamp: image.stamp)) }
+                if let host = entry.host { hostNames.insert(host) } else { hasUnnamed = true }
+            }
+        }
+        // Lineage entries of other rows share their record's host, so the list is complete.
+        paths.hosts = (hasUnnamed ? [nil] : []) + hostNames.sorted().map { Optional($0) }
+        for (index, host) in paths.hosts.enumerated() { if let host { paths.hostIndex[host] = index } }
+        return paths
+    }
+
+    /// Pass 2: the rows, in log order, within the caps (the pinned ones always).
+    private func writeRows(_ execs: [ExecRecord], _ paths: Paths, _ json: inout JSONWriter) -> Rows {
+        var rows = Rows(inLog: [Int](repeating: 0, count: paths.hosts.count), embedded: [Int](repeating: 0, count: paths.hosts.count))
+        var counted = [Int](repeating: 0, count: paths.hosts.count)   // embedded within the caps (not pinned)
+        var countedInAll = 0
+        var stubbed: Set<Int> = []
+        json.beginArray("execs")
+        for record in execs {
+            let host = paths.index(of: record.host)
+            rows.inLog[host] += 1
+            let isPinned = paths.pinned.contains(RowKey(process: record.processID, stamp: record.image.stamp))
             guard isPinned || (counted[host] < perHost && countedInAll < inAll) else {
-                omitted[record.processID, default: (record.parentID, 0)].rows += 1
+                rows.omitted[record.processID, default: (record.parentID, 0)].rows += 1
                 continue
             }
             if !isPinned {
                 counted[host] += 1
                 countedInAll += 1
             }
-            embedded[host] += 1
-            withRows.insert(record.processID)
+            rows.embedded[host] += 1
+            rows.withRows.insert(record.processID)
             writeRow(record, host: host, &json)
             // Ancestors with no exec of their own still get a node, from the lineage (as `auditree tree` does).
             let parents = record.lineage.filter { $0.generation >= 1 && $0.relation != .replacedImage }
             for (position, entry) in parents.enumerated() where stubbed.insert(entry.processID).inserted {
                 let parent = position + 1 < parents.count ? parents[position + 1].processID : nil
-                stubs.append((entry.processID, parent, entry.pid, index(of: entry.host)))
+                rows.stubs.append((entry.processID, parent, entry.pid, paths.index(of: entry.host)))
             }
         }
         json.endArray()
+        return rows
+    }
+
+    private func writeHosts(_ hosts: [String?], _ rows: Rows, _ json: inout JSONWriter) {
         json.beginArray("hosts")
         for (position, host) in hosts.enumerated() {
             json.beginArray()
             if let host { json.string(nil, host) } else { json.null(nil) }
-            json.number(nil, inLog[position])
-            json.number(nil, embedded[position])
+            json.number(nil, rows.inLog[position])
+            json.number(nil, rows.embedded[position])
             json.endArray()
         }
         json.endArray()
-        // A process with an exec embedded later is not a stub.
-        let shownStubs = stubs.filter { !withRows.contains($0.id) }
+    }
+
+    private func writeStubs(_ stubs: [(id: Int, parent: Int?, pid: Int, host: Int)], _ json: inout JSONWriter) {
         json.beginArray("stubs")
-        for stub in shownStubs {
+        for stub in stubs {
             json.beginArray()
             json.number(nil, stub.id)
             if let parent = stub.parent { json.number(nil, parent) } else { json.null(nil) }
@@ -133,10 +177,12 @@ struct HTMLProcessTree {
             json.endArray()
         }
         json.endArray()
-        // What was cut is told on the nearest process the tree shows: its own execs, or its children.
-        let inTree = withRows.union(shownStubs.map(\.id))
+    }
+
+    /// What was cut is told on the nearest process the tree shows: its own execs, or its children.
+    private func writeCut(_ rows: Rows, inTree: Set<Int>, _ json: inout JSONWriter) {
         var cut: [Int: (execs: Int, children: Int)] = [:]
-        for (id, missing) in omitted {
+        for (id, missing) in rows.omitted {
             if inTree.contains(id) {
                 cut[id, default: (0, 0)].execs += missing.rows
             } else if let parent = missing.parent, inTree.contains(parent) {
@@ -152,19 +198,6 @@ struct HTMLProcessTree {
             json.endArray()
         }
         json.endArray()
-        for (name, list) in zip(["findings", "suppressed"], lists) {
-            json.beginArray(name)
-            for finding in list {
-                if let stamp = finding.process.image?.stamp, let id = shellOf[ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)] {
-                    json.number(nil, id)
-                } else {
-                    json.null(nil)
-                }
-            }
-            json.endArray()
-        }
-        json.endObject()
-        return json.output
     }
 
     private func writeRow(_ record: ExecRecord, host: Int, _ json: inout JSONWriter) {
