@@ -89,6 +89,15 @@ struct RecordParserTests {
         ValueCase(field: #"comm="""#, expected: []),
         // An unterminated quote (a cut line) runs to the end of the line.
         ValueCase(field: #"comm="unterminated tail"#, expected: Array("unterminated tail".utf8)),
+        // Around the 16 bytes a value keeps without a heap object, quoted and hex-decoded.
+        ValueCase(field: #"comm="0123456789abcde""#, expected: Array("0123456789abcde".utf8)),
+        ValueCase(field: #"comm="0123456789abcdef""#, expected: Array("0123456789abcdef".utf8)),
+        ValueCase(field: #"comm="0123456789abcdefg""#, expected: Array("0123456789abcdefg".utf8)),
+        ValueCase(field: "comm=" + String(repeating: "41", count: 16), expected: Array(repeating: 0x41, count: 16)),
+        ValueCase(field: "comm=" + String(repeating: "42", count: 17), expected: Array(repeating: 0x42, count: 17)),
+        // Bad digits anywhere, even in the last pair, leave the value as logged.
+        ValueCase(field: "comm=" + String(repeating: "41", count: 15) + "4G", expected: Array((String(repeating: "41", count: 15) + "4G").utf8)),
+        ValueCase(field: "comm=" + String(repeating: "41", count: 16) + "G1", expected: Array((String(repeating: "41", count: 16) + "G1").utf8)),
     ])
     func untrustedValues(_ example: ValueCase) throws {
         let line = "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=5 exe=\"/x\" \(example.field)"

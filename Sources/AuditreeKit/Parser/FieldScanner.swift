@@ -165,20 +165,6 @@ enum Bytes {
         return value
     }
 
-    /// Decodes an even-length run of hex digits; nil if it is not one.
-    static func hexDecoded(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8]? {
-        guard range.count % 2 == 0 else { return nil }
-        var result = [UInt8]()
-        result.reserveCapacity(range.count / 2)
-        var i = range.lowerBound
-        while i < range.upperBound {
-            guard let high = hexDigit(line[i]), let low = hexDigit(line[i + 1]) else { return nil }
-            result.append(high << 4 | low)
-            i += 2
-        }
-        return result
-    }
-
     /// Only `0-9A-F`, as the kernel writes hex.
     static func isUpperHex(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
         for i in range {
@@ -204,13 +190,33 @@ enum Bytes {
         return line.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
+    /// The bytes of `range` as a value, with no intermediate array.
+    static func logString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString {
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
+        return line.withUnsafeBytes { LogString(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// `hexDecoded` straight into a value; nil if the range is not an even run of hex digits.
+    static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
+        guard range.count % 2 == 0 else { return nil }
+        return LogString.building(count: range.count / 2) { output in
+            var i = range.lowerBound
+            for o in 0..<output.count {
+                guard let high = hexDigit(line[i]), let low = hexDigit(line[i + 1]) else { return false }
+                output[o] = high << 4 | low
+                i += 2
+            }
+            return true
+        }
+    }
+
     /// A value the kernel writes "untrusted": quoted when plain, hex when it holds
     /// spaces, quotes or control bytes, `(null)` when absent.
     static func untrusted(_ line: Span<UInt8>, _ field: Field) -> LogString? {
-        if field.quote != 0 { return LogString(bytes: copy(line, field.value)) }
+        if field.quote != 0 { return logString(line, field.value) }
         if equals(line, field.value, nullLiteral) { return nil }
-        if let decoded = hexDecoded(line, field.value), !field.value.isEmpty { return LogString(bytes: decoded) }
-        return LogString(bytes: copy(line, field.value))
+        if !field.value.isEmpty, let decoded = hexDecodedString(line, field.value) { return decoded }
+        return logString(line, field.value)
     }
 
     static let nullLiteral = Array("(null)".utf8)

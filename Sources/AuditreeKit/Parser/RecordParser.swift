@@ -214,7 +214,7 @@ public struct RecordParser {
             case PackedKey.euid: record.euid = id(line, field)
             case PackedKey.auid: record.auid = id(line, field)
             case PackedKey.ses: record.ses = id(line, field)
-            case PackedKey.tty: record.tty = LogString(bytes: Bytes.copy(line, field.value))
+            case PackedKey.tty: record.tty = Bytes.logString(line, field.value)
             case PackedKey.comm: record.comm = Bytes.untrusted(line, field)
             case PackedKey.exe: record.exe = Bytes.untrusted(line, field)
             case PackedKey.key: record.key = Bytes.untrusted(line, field)
@@ -270,7 +270,7 @@ public struct RecordParser {
             switch Bytes.pack(line, field.key) {
             case PackedKey.item: record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
             case PackedKey.name: record.name = Bytes.untrusted(line, field)
-            case PackedKey.nametype: record.nametype = String(decoding: Bytes.copy(line, field.value), as: UTF8.self)
+            case PackedKey.nametype: record.nametype = Bytes.logString(line, field.value).lossyString
             default: break
             }
         }
@@ -286,7 +286,7 @@ public struct RecordParser {
             if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
             // Unquoted means hex to the kernel; whether the digits really are hex is checked only
             // when the arguments are decoded (`Proctitle.arguments` falls back to the raw bytes).
-            return Proctitle(raw: LogString(bytes: Bytes.copy(line, field.value)), isHex: field.quote == 0)
+            return Proctitle(raw: Bytes.logString(line, field.value), isHex: field.quote == 0)
         }
         return nil
     }

@@ -57,15 +57,17 @@ public final class RuleEvaluator {
     private func childNames(_ image: ProcessImage) -> ListMatchCache.Names {
         let arguments = image.argv.arguments
         var names = ListMatchCache.Names(exe: image.exe, comm: image.comm, argv0: arguments.first, argv1: nil)
-        if arguments.count > 1, let exe = image.exe?.bytes {
+        if arguments.count > 1, let exe = image.exe, isMulticall(exe) { names.argv1 = arguments[1] }
+        return names
+    }
+
+    private func isMulticall(_ exe: LogString) -> Bool {
+        exe.withUnsafeBytes { exe in
             var start = (exe.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
             if start < exe.count, exe[start] == UInt8(ascii: "-") { start += 1 }  // as NameMatcher.plainName
             let length = exe.count - start
-            if length < multicallNames.count, multicallNames[length].contains(where: { exe[start...].elementsEqual($0) }) {
-                names.argv1 = arguments[1]
-            }
+            return length < multicallNames.count && multicallNames[length].contains(where: { exe[start...].elementsEqual($0) })
         }
-        return names
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
