@@ -51,24 +51,26 @@ public struct RecordParser {
         case .success(let value): stamp = value
         case .failure(let rejection): return .failure(rejection)
         }
-        var record = Record(kind: kind, typeNumber: typeNumber, node: node, stamp: stamp, isDaemon: isDaemon, line: lineNumber, body: .none)
+        // The body first, then the record built once: filling in a `var record` made the
+        // compiler copy the whole record (retaining every field) and destroy the original.
+        let body: RecordBody
         switch kind {
         case .syscall:
             switch parseSyscall(line, from: position) {
-            case .success(let body): record.body = .syscall(body)
+            case .success(let value): body = .syscall(value)
             case .failure(let rejection): return .failure(rejection)
             }
         case .execve:
             switch parseExecve(line, from: position) {
-            case .success(let body): record.body = .execve(body)
+            case .success(let value): body = .execve(value)
             case .failure(let rejection): return .failure(rejection)
             }
-        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
-        case .path: if detail == .full { record.body = .path(parsePath(line, from: position)) }
-        case .proctitle: record.body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
-        case .eoe, .other: break
+        case .cwd: body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
+        case .path: body = detail == .full ? .path(parsePath(line, from: position)) : .none
+        case .proctitle: body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
+        case .eoe, .other: body = .none
         }
-        return .success(record)
+        return .success(Record(kind: kind, typeNumber: typeNumber, node: node, stamp: stamp, isDaemon: isDaemon, line: lineNumber, body: body))
     }
 
     private func isBlank(_ line: Span<UInt8>) -> Bool {
@@ -244,19 +246,24 @@ public struct RecordParser {
                     return .failure(Rejection(.malformedField("argc"), column: field.value.lowerBound + 1))
                 }
                 record.argc = Int(value)
+                // argc comes first: one allocation instead of regrowing per argument (hostile counts capped).
+                record.arguments.reserveCapacity(min(Int(value), 64))
                 continue
             }
             guard let key = ArgumentKey(line, field.key) else { continue }
-            let bad = Rejection(.malformedField("a\(key.index)"), column: field.value.lowerBound + 1)
+            // Made only when needed: the name is interpolated.
+            func bad() -> Result<ExecveRecord, Rejection> {
+                .failure(Rejection(.malformedField("a\(key.index)"), column: field.value.lowerBound + 1))
+            }
             switch key.form {
             case .length:
-                guard let length = Bytes.decimal(line, field.value), length <= UInt64(Int32.max) else { return .failure(bad) }
+                guard let length = Bytes.decimal(line, field.value), length <= UInt64(Int32.max) else { return bad() }
                 record.splitLengths.append((key.index, Int(length)))
             case .whole, .chunk:
                 // The kernel hex-encodes in pairs of upper-case digits: an odd run of them is
                 // an argument cut or damaged, not text (`a1=-c` from `ausearch -i` stays text).
-                if field.quote == 0, field.value.count % 2 == 1, Bytes.isUpperHex(line, field.value) { return .failure(bad) }
-                guard let value = Bytes.untrusted(line, field) else { return .failure(bad) }
+                if field.quote == 0, field.value.count % 2 == 1, Bytes.isUpperHex(line, field.value) { return bad() }
+                guard let value = Bytes.untrusted(line, field) else { return bad() }
                 record.arguments.append(ExecveArgument(index: key.index, chunk: key.chunk, value: value))
             }
         }
