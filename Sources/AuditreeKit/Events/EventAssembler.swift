@@ -76,10 +76,10 @@ public struct EventAssembler {
         if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
             slots[slot].event.add(record, file: file)
         } else {
-            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+            // One hash for both: the new slot replaces a stamp's earlier event, which closes.
+            if let slot = open.updateValue(slots.count, forKey: key), slots[slot].isOpen {
                 deliver(take(slot), key: key, emit)
             }
-            open[key] = slots.count
             last = (key, slots.count)
             // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
             slots.append(Slot(key: key, isOpen: true, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
@@ -147,8 +147,11 @@ public struct EventAssembler {
     /// closed, passed on as an event of its own.
     private mutating func deliver(_ event: AuditEvent, key: Key, _ emit: (AuditEvent) -> Void) {
         guard !event.isDaemon else { return emit(event) }
-        let earlier = delivered[key] ?? deliveredBefore[key]
-        if seen.isRepeat(host: key.host, stamp: event.stamp), earlier.map({ $0 & event.kinds != 0 }) ?? true {
+        let isRepeat = seen.isRepeat(host: key.host, stamp: event.stamp)
+        // A stamp new to the deduplicator was never delivered, so there is nothing to look up,
+        // unless it has forgotten runs (then it may not know a stamp `delivered` still holds).
+        let earlier = isRepeat || seen.hasForgotten ? delivered[key] ?? deliveredBefore[key] : nil
+        if isRepeat, earlier.map({ $0 & event.kinds != 0 }) ?? true {
             duplicateEvents += 1
             return
         }

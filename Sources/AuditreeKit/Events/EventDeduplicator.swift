@@ -25,6 +25,8 @@ struct EventDeduplicator {
     private var lastRun: [Int?] = []
     /// Every run's first serial per host (a run may start where another one ends).
     private var starts: [Set<UInt64>] = []
+    /// Whether a run was ever dropped (`maxRuns`): until then, every stamp it says is new really is.
+    private(set) var hasForgotten = false
 
     /// Records `stamp` of host number `node` and answers whether it had been seen before.
     mutating func isRepeat(host node: Int, stamp: EventStamp) -> Bool {
@@ -63,6 +65,7 @@ struct EventDeduplicator {
         } else {
             if list.count >= Self.maxRuns, let oldest = list.indices.min(by: { list[$0].lastTime < list[$1].lastTime }) {
                 let removed = list.remove(at: oldest)
+                hasForgotten = true
                 unmarkStart(removed.firstSerial, node: node, in: list, except: nil)
             }
             list.append(Run(firstSerial: stamp.serial, lastSerial: stamp.serial, firstTime: stamp.time, lastTime: stamp.time))
