@@ -30,6 +30,7 @@ final class ParsePipeline: Sendable {
     }
 
     private let queue: ChunkQueue<ParsedChunk>
+    private let spares: SpareArrays<ParsedChunk.ParsedLine>
 
     /// Starts reading `file` (already positioned) on a new thread. `gzip`: decompress it while
     /// reading. `firstLine` is the number of lines before the file's current position.
@@ -37,9 +38,12 @@ final class ParsePipeline: Sendable {
     /// after `close()`; a gzip stream closes its file itself, on the reading thread.
     init(file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings) {
         let queue = ChunkQueue<ParsedChunk>(capacity: max(settings.chunksInFlight, 1))
+        // One per chunk that can be queued, plus the one being read and the one being taken.
+        let spares = SpareArrays<ParsedChunk.ParsedLine>(limit: max(settings.chunksInFlight, 1) + 2)
         self.queue = queue
+        self.spares = spares
         let thread = Thread {
-            Self.produce(file: file, gzip: gzip, firstLine: firstLine, settings: settings, into: queue)
+            Self.produce(file: file, gzip: gzip, firstLine: firstLine, settings: settings, into: queue, spares: spares)
             // Only now: `produce` has returned, so a gzip stream and its file are closed.
             queue.producerFinished()
         }
@@ -53,6 +57,9 @@ final class ParsePipeline: Sendable {
     /// once the reading thread has ended and every chunk was taken.
     func next() -> ParsedChunk? { queue.take() }
 
+    /// Hands a taken chunk's line array back for the reading thread to fill again.
+    func recycle(_ lines: consuming [ParsedChunk.ParsedLine]) { spares.give(consume lines) }
+
     /// Stops the reading thread if it is still running and waits until it has ended.
     /// Call it once the scan is done with the input, whether it read to the end or not.
     func close() { queue.cancelAndWait() }
@@ -60,22 +67,24 @@ final class ParsePipeline: Sendable {
     /// Thrown out of the line loop when the scan no longer wants chunks (`--strict` stopped it).
     private struct Cancelled: Error {}
 
-    private static func produce(file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>) {
+    private static func produce(file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>,
+                                spares: SpareArrays<ParsedChunk.ParsedLine>) {
         if gzip {
             var source: GzipByteSource
             do { source = try GzipByteSource(file: file) } catch {
                 _ = queue.put(ParsedChunk(lines: [], end: .cannotOpen(error)))
                 return
             }
-            produceLines(from: &source, firstLine: firstLine, settings: settings, into: queue)
+            produceLines(from: &source, firstLine: firstLine, settings: settings, into: queue, spares: spares)
         } else {
             var source = file
-            produceLines(from: &source, firstLine: firstLine, settings: settings, into: queue)
+            produceLines(from: &source, firstLine: firstLine, settings: settings, into: queue, spares: spares)
         }
     }
 
     private static func produceLines<Source: ByteSource & ~Copyable>(
-        from source: inout Source, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>
+        from source: inout Source, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>,
+        spares: SpareArrays<ParsedChunk.ParsedLine>
     ) {
         var reader = LineReader(maxLineLength: settings.maxLineLength)
         reader.deliversUnterminatedLastLine = settings.deliversUnterminatedLastLine
@@ -91,8 +100,7 @@ final class ParsePipeline: Sendable {
                     let count = lines.count
                     guard queue.put(ParsedChunk(lines: lines, end: nil)) else { throw Cancelled() }
                     // The next chunk is likely as long: no regrowing (and recopying) of the array.
-                    lines = []
-                    lines.reserveCapacity(count + count / 8)
+                    lines = spares.take(capacity: count + count / 8)
                     bytes = 0
                 }
             }
