@@ -196,7 +196,7 @@ enum Bytes {
         return line.withUnsafeBytes { LogString(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
-    /// `hexDecoded` straight into a value; nil if the range is not an even run of hex digits.
+    /// Decodes an even-length run of hex digits straight into a value; nil if it is not one.
     static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
         guard range.count % 2 == 0 else { return nil }
         return LogString.building(count: range.count / 2) { output in

@@ -50,6 +50,8 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     private init(storage: Storage) { self.storage = storage }
 
     private static func packed(_ source: UnsafeRawBufferPointer) -> Storage {
+        // copyMemory checks the size in debug builds only: two words on the stack.
+        precondition(source.count <= inlineCapacity)
         var words: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: source) }
         return .inline(words.0, words.1, count: UInt8(source.count))
