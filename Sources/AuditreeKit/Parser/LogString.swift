@@ -37,11 +37,7 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Builds a value of `count` bytes in place: `fill` writes them into a zeroed buffer of
     /// exactly `count` bytes and returns false to give up (then the result is nil).
     static func building(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Bool) -> LogString? {
-        if count <= inlineCapacity {
-            var words: (UInt64, UInt64) = (0, 0)
-            let filled = withUnsafeMutableBytes(of: &words) { fill(UnsafeMutableRawBufferPointer(rebasing: $0[..<count])) }
-            return filled ? LogString(storage: .inline(words.0, words.1, count: UInt8(count))) : nil
-        }
+        if count <= inlineCapacity { return inline(count: count, fill).map(LogString.init(storage:)) }
         var bytes = [UInt8](repeating: 0, count: count)
         let filled = bytes.withUnsafeMutableBytes { fill($0) }
         return filled ? LogString(storage: .heap(bytes)) : nil
@@ -50,11 +46,17 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     private init(storage: Storage) { self.storage = storage }
 
     private static func packed(_ source: UnsafeRawBufferPointer) -> Storage {
-        // copyMemory checks the size in debug builds only: two words on the stack.
-        precondition(source.count <= inlineCapacity)
+        inline(count: source.count) { $0.copyMemory(from: source); return true }!
+    }
+
+    /// The one place inline words are written: `fill` gets exactly `count` zeroed bytes of them.
+    @inline(__always)
+    private static func inline(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Bool) -> Storage? {
+        // Raw buffer bounds are checked in debug builds only: these are two words on the stack.
+        precondition(count >= 0 && count <= inlineCapacity)
         var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: source) }
-        return .inline(words.0, words.1, count: UInt8(source.count))
+        let filled = withUnsafeMutableBytes(of: &words) { fill(UnsafeMutableRawBufferPointer(rebasing: $0[..<count])) }
+        return filled ? .inline(words.0, words.1, count: UInt8(count)) : nil
     }
 
     /// Calls `body` with the bytes, without copying them.

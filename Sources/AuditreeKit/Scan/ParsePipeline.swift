@@ -57,8 +57,13 @@ final class ParsePipeline: Sendable {
     /// once the reading thread has ended and every chunk was taken.
     func next() -> ParsedChunk? { queue.take() }
 
-    /// Hands a taken chunk's line array back for the reading thread to fill again.
-    func recycle(_ lines: consuming [ParsedChunk.ParsedLine]) { spares.give(consume lines) }
+    /// Hands a taken chunk's line array back for the reading thread to fill again, leaving
+    /// `lines` empty. Moved out, so the array goes back uniquely referenced and keeps its buffer.
+    func recycle(_ lines: inout [ParsedChunk.ParsedLine]) {
+        var taken: [ParsedChunk.ParsedLine] = []
+        swap(&taken, &lines)
+        spares.give(consume taken)
+    }
 
     /// Stops the reading thread if it is still running and waits until it has ended.
     /// Call it once the scan is done with the input, whether it read to the end or not.

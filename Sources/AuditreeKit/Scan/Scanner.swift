@@ -181,10 +181,7 @@ struct ScanState {
                     break reading
                 }
             }
-            // Moved out, so the array goes back uniquely referenced and keeps its buffer.
-            var lines: [ParsedChunk.ParsedLine] = []
-            swap(&lines, &chunk.lines)
-            pipeline.recycle(consume lines)
+            pipeline.recycle(&chunk.lines)
             switch chunk.end {
             case nil: continue reading
             case .finished(let bytes): completeBytes = bytes

@@ -53,12 +53,15 @@ struct HTMLProcessTree {
         func index(of host: String?) -> Int { host.flatMap { hostIndex[$0] } ?? 0 }
     }
 
+    /// A process the tree shows without an exec of its own, from a row's lineage.
+    private typealias Stub = (id: Int, parent: Int?, pid: Int, host: Int)
+
     /// What pass 2 embedded and left out, for the blocks after the rows.
     private struct Rows {
         var inLog: [Int]
         var embedded: [Int]
         var withRows: Set<Int> = []
-        var stubs: [(id: Int, parent: Int?, pid: Int, host: Int)] = []
+        var stubs: [Stub] = []
         var omitted: [Int: (parent: Int?, rows: Int)] = [:]
     }
 
@@ -166,7 +169,7 @@ struct HTMLProcessTree {
         json.endArray()
     }
 
-    private func writeStubs(_ stubs: [(id: Int, parent: Int?, pid: Int, host: Int)], _ json: inout JSONWriter) {
+    private func writeStubs(_ stubs: [Stub], _ json: inout JSONWriter) {
         json.beginArray("stubs")
         for stub in stubs {
             json.beginArray()
