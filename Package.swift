@@ -31,7 +31,11 @@ let package = Package(
                 "CAudit", "CZlib", .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Rules/default-rules.yaml"), .copy("Report/HTML/Resources")]),
+            resources: [.copy("Rules/default-rules.yaml"), .copy("Report/HTML/Resources")],
+            // Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
+            // mostly on the assembling thread's class state; docs/performance.md). Debug, test,
+            // sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "auditree",
             dependencies: [
