@@ -41,7 +41,11 @@ let package = Package(
             dependencies: [
                 "AuditreeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            // jemalloc (Debian: libjemalloc-dev) in release builds: glibc's malloc made the
+            // two-thread scan about 14 % slower (docs/performance.md, "The allocator").
+            // Debug, test and sanitizer builds keep the system allocator.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux], configuration: .release))]),
         .testTarget(
             name: "AuditreeKitTests",
             dependencies: ["AuditreeKit", "CAudit", "CAuparse"]),
