@@ -12,6 +12,8 @@ public struct LogLocation: Hashable, Sendable, Comparable {
 }
 
 /// The records of one audit event: those sharing a node and a `msg=audit(...)` stamp.
+///
+/// Built with the memberwise initializer (an explicit one cost a copy of the whole event per event).
 public struct AuditEvent: Sendable {
     public var node: String?
     public var stamp: EventStamp
@@ -27,13 +29,6 @@ public struct AuditEvent: Sendable {
     /// One bit per kind of record the event holds (other types hashed onto the high bits):
     /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
     var kinds: UInt64 = 0
-
-    public init(node: String?, stamp: EventStamp, isDaemon: Bool, location: LogLocation) {
-        self.node = node
-        self.stamp = stamp
-        self.isDaemon = isDaemon
-        self.location = location
-    }
 
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     static func kindBit(_ record: Record) -> UInt64 {

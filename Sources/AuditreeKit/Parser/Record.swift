@@ -1,4 +1,7 @@
 /// One parsed line of an audit log.
+///
+/// No initializer is written out: with one, the compiler copied the whole record (retaining
+/// every field) and destroyed the original on every line; the memberwise one builds it in place.
 public struct Record: Sendable {
     public var kind: RecordKind
     /// The kernel type number (from the name through libaudit, or from `UNKNOWN[n]`); nil for names we do not resolve.
@@ -10,16 +13,6 @@ public struct Record: Sendable {
     public var isDaemon: Bool
     public var line: Int
     public var body: RecordBody
-
-    public init(kind: RecordKind, typeNumber: Int32?, node: String?, stamp: EventStamp, isDaemon: Bool, line: Int, body: RecordBody) {
-        self.kind = kind
-        self.typeNumber = typeNumber
-        self.node = node
-        self.stamp = stamp
-        self.isDaemon = isDaemon
-        self.line = line
-        self.body = body
-    }
 }
 
 /// The fields the engine keeps from the record types it reads.

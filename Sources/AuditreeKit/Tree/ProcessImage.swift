@@ -27,47 +27,21 @@ public struct ProcessImage: Sendable {
     public var node: String?
     public var stamp: EventStamp
     public var location: LogLocation
+}
 
-    init(origin: Origin, exe: LogString?, comm: LogString?, argv: ArgumentVector, cwd: LogString?, uid: UInt32?, euid: UInt32?,
-         auid: UInt32?, ses: UInt32?, tty: LogString?, key: LogString?, userName: String?, loginUserName: String?, node: String?,
-         stamp: EventStamp, location: LogLocation) {
-        self.origin = origin
-        self.exe = exe
-        self.comm = comm
-        self.argv = argv
-        self.cwd = cwd
-        self.uid = uid
-        self.euid = euid
-        self.auid = auid
-        self.ses = ses
-        self.tty = tty
-        self.key = key
-        self.userName = userName
-        self.loginUserName = loginUserName
-        self.node = node
-        self.stamp = stamp
-        self.location = location
-    }
-
+// In an extension, so the memberwise initializer is still made, and this one goes through it:
+// with the fields assigned one by one in an initializer written in the struct, the compiler
+// copied the whole image (retaining every field) and destroyed the original, per image.
+extension ProcessImage {
     // Borrowed, not owned (an initializer's default): the caller would copy the whole event
     // and its syscall record (retaining everything they hold) only for this to read a few fields.
     init(origin: Origin, event: borrowing AuditEvent, syscall: borrowing SyscallRecord) {
-        self.origin = origin
-        exe = syscall.exe
-        comm = syscall.comm
-        argv = origin == .exec ? Self.commandLine(of: event) : ArgumentVector(arguments: [], isComplete: false)
-        cwd = origin == .exec ? event.cwd : nil
-        uid = syscall.uid
-        euid = syscall.euid
-        auid = syscall.auid
-        ses = syscall.ses
-        tty = syscall.tty
-        key = syscall.key
-        userName = syscall.userName
-        loginUserName = syscall.loginUserName
-        node = event.node
-        stamp = event.stamp
-        location = event.location
+        let exec = origin == .exec
+        self.init(origin: origin, exe: syscall.exe, comm: syscall.comm,
+                  argv: exec ? Self.commandLine(of: event) : ArgumentVector(arguments: [], isComplete: false),
+                  cwd: exec ? event.cwd : nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses,
+                  tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
+                  node: event.node, stamp: event.stamp, location: event.location)
     }
 
     /// EXECVE arguments; PROCTITLE only when no EXECVE was logged (it is cached
