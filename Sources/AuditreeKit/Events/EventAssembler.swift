@@ -34,9 +34,11 @@ public struct EventAssembler {
         var event: AuditEvent
     }
 
-    /// What a closed slot holds: nothing on the heap.
-    private static let closed = AuditEvent(node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false,
-                                           location: LogLocation(file: "", line: 0))
+    /// What a closed slot holds: nothing on the heap. Made afresh each time: copying a stored
+    /// one went through the event's whole copy routine, once per event.
+    private static var closed: AuditEvent {
+        AuditEvent(node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false, location: LogLocation(file: "", line: 0))
+    }
 
     private var hosts = HostNumbers()
     private var open: [Key: Int] = [:]

@@ -56,7 +56,11 @@ final class ProcessNode {
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: ProcessImage) -> Bool {
-        images.contains { $0.origin == .exec && $0.exe == image.exe && $0.argv == image.argv }
+        // Read in place: `contains(where:)` copied each image out (retaining all it holds).
+        for index in images.indices where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
+            return true
+        }
+        return false
     }
 
     /// Appends an image and returns its number. Consuming: the image is moved into the
