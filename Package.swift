@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // jemalloc (Debian: libjemalloc-dev) in release builds: glibc's malloc made the
-            // two-thread scan about 14 % slower (docs/performance.md, "The allocator").
+            // two-thread scan about 9 % slower (docs/performance.md, "The allocator").
             // Debug, test and sanitizer builds keep the system allocator.
             linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux], configuration: .release))]),
         .testTarget(
