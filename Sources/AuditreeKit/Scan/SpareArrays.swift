@@ -3,10 +3,11 @@ import Foundation
 /// Emptied arrays handed back from the consuming thread to the producing one, for reuse.
 ///
 /// Each chunk's line array is about 100 KB. Made new per chunk, it was allocated on the
-/// reading thread and freed on the scan's thread, which in glibc takes the reading thread's
-/// arena lock against its next allocation; the memory also came back cold. Returning the
-/// emptied arrays keeps a few buffers going round instead. Neither side ever waits: the
-/// producer makes a new array when none is spare, and arrays beyond `limit` are dropped.
+/// reading thread and freed on the scan's thread (with glibc's malloc, against the reading
+/// thread's arena lock; release builds now link jemalloc, but debug builds do not), and its
+/// memory came back cold. Returning the emptied arrays keeps a few buffers going round
+/// instead. Neither side ever waits: the producer makes a new array when none is spare, and
+/// arrays beyond `limit` are dropped.
 ///
 /// All state is guarded by one `NSLock`, which is what makes the `@unchecked Sendable` sound.
 final class SpareArrays<Element: Sendable>: @unchecked Sendable {
