@@ -112,7 +112,8 @@ def list_hosts(input_uri, layout=DEFAULT_LAYOUT, warn=lambda text: print(text, f
         name = posixpath.basename(entry["name"].rstrip("/"))
         if name.startswith(".") or name.startswith("_"):
             continue  # hidden, and Spark's _SUCCESS / _temporary
-        if entry.get("type") != "directory":
+        folder_type = entry.get("type") == "directory" or (local and os.path.isdir(entry["name"]))  # symlinks too
+        if not folder_type:
             warn(f"auditree-fleet: {entry['name']}: not a host folder (layout {layout}), left out")
             continue
         host = HostTask(host=name, local=local)

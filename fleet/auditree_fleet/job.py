@@ -31,6 +31,7 @@ from auditree_fleet.worker import (WorkerConfig, scan_host, scan_partition,  # n
                                    task_from_json, task_to_json)
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_SHIPPED = set()
 
 
 def package_zip():
@@ -138,7 +139,9 @@ def run(spark, options, hosts, started):
     """Everything after the listing, given a session (tests call this with theirs)."""
     sc = spark.sparkContext
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    sc.addPyFile(package_zip())
+    if sc.applicationId not in _SHIPPED:  # once per application: Spark refuses a second file of the same name
+        sc.addPyFile(package_zip())
+        _SHIPPED.add(sc.applicationId)
     config = WorkerConfig(auditree=options.auditree, run_id=options.run_id, timeout=options.timeout,
                           extra=options.extra, state=options.state)
     if options.is_archive:

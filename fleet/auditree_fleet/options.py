@@ -16,15 +16,13 @@ class UsageError(Exception):
 
 
 def default_auditree():
-    """$AUDITREE, else this checkout's release or debug build, else `auditree` on PATH."""
+    """$AUDITREE, else this checkout's most recent build (release or debug), else `auditree` on PATH."""
     if os.environ.get("AUDITREE"):
         return os.environ["AUDITREE"]
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for build in ("release", "debug"):
-        path = os.path.join(repo, ".build", build, "auditree")
-        if os.access(path, os.X_OK):
-            return path
-    return "auditree"
+    builds = [os.path.join(repo, ".build", build, "auditree") for build in ("release", "debug")]
+    builds = [path for path in builds if os.access(path, os.X_OK)]
+    return max(builds, key=os.path.getmtime) if builds else "auditree"
 
 
 def parser(prog, description):

@@ -62,8 +62,10 @@ def spark():
     pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (scripts/test-fleet.sh installs fleet/requirements.txt)")
     from pyspark.sql import SparkSession
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local[2] talks only to itself
     session = (SparkSession.builder.master("local[2]").appName("auditree-fleet-tests")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "4")
                .config("spark.driver.memory", "1g")
                .getOrCreate())
