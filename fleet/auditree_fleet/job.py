@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import zipfile
 
 if __package__ in (None, ""):  # run as a file by spark-submit: make the package importable
@@ -121,6 +122,7 @@ def main(argv=None):
     options = opts.finish(p, ours, extra)
     from datetime import datetime, timezone
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clock = time.monotonic()
     try:
         hosts = list_hosts(options.input, options.layout, warn=output.warn)
         if not hosts:
@@ -130,13 +132,17 @@ def main(argv=None):
         output.warn(f"auditree-fleet: error: {error}")
         return output.EXIT_JOB_FAILED
 
+    listed = time.monotonic()
     from pyspark.sql import SparkSession
     spark = SparkSession.builder.appName("auditree-fleet").getOrCreate()
-    return run(spark, options, hosts, started)
+    timings = {"listing": round(listed - clock, 3), "session": round(time.monotonic() - listed, 3)}
+    return run(spark, options, hosts, started, timings)
 
 
-def run(spark, options, hosts, started):
+def run(spark, options, hosts, started, timings=None):
     """Everything after the listing, given a session (tests call this with theirs)."""
+    timings = dict(timings or {})
+    clock = time.monotonic()
     sc = spark.sparkContext
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     if sc.applicationId not in _SHIPPED:  # once per application: Spark refuses a second file of the same name
@@ -152,6 +158,8 @@ def run(spark, options, hosts, started):
 
     engine = getattr(options, "engine", "rdd")
     host_rows, findings, cached = (scan_with_pandas if engine == "pandas" else scan_with_rdd)(spark, plan, config)
+    timings["scan"] = round(time.monotonic() - clock, 3)
+    clock = time.monotonic()
     try:
         if hasattr(findings, "map"):  # an RDD of row dicts
             frame = spark.createDataFrame(findings, schema.spark_type(schema.FINDING), verifySchema=False)
@@ -173,7 +181,8 @@ def run(spark, options, hosts, started):
     finally:
         cached.unpersist()
     status = output.exit_status(host_rows)
-    output.write_run(options.output, options, host_rows, count, started, status, "spark-" + engine)
+    timings["write"] = round(time.monotonic() - clock, 3)
+    output.write_run(options.output, options, host_rows, count, started, status, "spark-" + engine, timings)
     output.warn(output.summary_line(host_rows, count))
     return status
 

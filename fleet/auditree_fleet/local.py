@@ -9,6 +9,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 
 from . import options as opts
@@ -48,6 +49,7 @@ def run(argv):
     if options.jobs < 1:
         p.error("-j must be at least 1")
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clock = time.monotonic()
     unpacked = None
     try:
         hosts = list_hosts(options.input, options.layout, warn=output.warn)
@@ -61,6 +63,8 @@ def run(argv):
     except (OSError, LayoutError) as error:
         output.warn(f"auditree-fleet: error: {error}")
         return output.EXIT_JOB_FAILED
+    timings = {"listing": round(time.monotonic() - clock, 3)}
+    clock = time.monotonic()
     try:
         config = WorkerConfig(auditree=binary, run_id=options.run_id, timeout=options.timeout,
                               extra=options.extra, state=options.state)
@@ -71,6 +75,8 @@ def run(argv):
         if unpacked:
             shutil.rmtree(unpacked, ignore_errors=True)
 
+    timings["scan"] = round(time.monotonic() - clock, 3)
+    clock = time.monotonic()
     host_rows = sorted((row for row, _ in results), key=lambda row: row["host"])
     findings = sorted((f for _, fs in results for f in fs),
                       key=lambda f: (f["auditree"]["fleet"]["host"], f["auditree"]["fleet"]["index"]))
@@ -82,6 +88,7 @@ def run(argv):
     if options.ndjson:
         output.write_lines(output.join(options.output, "hosts.ndjson"), (output.host_json(r) for r in host_rows))
     status = output.exit_status(host_rows)
-    output.write_run(options.output, options, host_rows, len(findings), started, status, "local")
+    timings["write"] = round(time.monotonic() - clock, 3)
+    output.write_run(options.output, options, host_rows, len(findings), started, status, "local", timings)
     output.warn(output.summary_line(host_rows, len(findings)))
     return status

@@ -90,13 +90,13 @@ def exit_status(host_rows):
     return EXIT_ALL_SCANNED if all(row["scanned"] for row in host_rows) else EXIT_NOT_ALL_SCANNED
 
 
-def write_run(uri, options, host_rows, findings, started, status, engine):
+def write_run(uri, options, host_rows, findings, started, status, engine, timings=None):
     document = {
         "run_id": options.run_id, "engine": engine, "input": options.input, "layout": options.layout,
         "state": options.state or None, "auditree": options.auditree, "auditree_options": options.extra,
         "timeout": options.timeout, "started": started, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hosts": len(host_rows), "hosts_by_status": dict(Counter(row["status"] for row in host_rows)),
-        "findings": findings, "exit_status": status,
+        "findings": findings, "exit_status": status, "seconds": timings or {},
     }
     write_lines(join(uri, "run.json"), [json.dumps(document, indent=2)])
 
