@@ -119,3 +119,19 @@ def test_spark_submit_command_line(auditree, archive, tmp_path):
     assert summary == ["auditree-fleet: 2 hosts (2 findings), 20 findings"]
     rows = checks.read_table(str(tmp_path / "out" / "findings"))
     assert sorted({r["host"]["name"] for r in rows}) == ["a", "b"] and len(rows) == 20
+
+
+def test_state_on_spark_commits_checkpoints_after_the_tables(job, spark, auditree, tmp_path):
+    root, state = tmp_path / "fleet", str(tmp_path / "state")
+    fleetdata.write(str(root / "a" / "audit.log"), fleetdata.with_node(fleetdata.recorded("raw-execve"), "a"))
+    fleetdata.write(str(root / "b" / "audit.log"), fleetdata.recorded("webshell-execve"))
+    runs = []
+    for night in (1, 2):
+        out = str(tmp_path / f"night{night}")
+        assert job.main(["--input", str(root), "--output", out, "--state", state, "--auditree", auditree]) == 0
+        runs.append((checks.read_table(os.path.join(out, "findings")), checks.read_table(os.path.join(out, "hosts"))))
+    (first, hosts1), (second, hosts2) = runs
+    assert len(first) == 14 + 3 and second == []
+    assert [h["checkpoint"] for h in hosts1] == ["saved", "saved"] and [h["status"] for h in hosts2] == ["clean", "clean"]
+    assert sorted(os.listdir(os.path.join(state, "checkpoints"))) == ["a.json", "b.json"]
+    assert os.listdir(os.path.join(state, "pending")) == []
