@@ -133,10 +133,16 @@ def main(argv=None):
         return output.EXIT_JOB_FAILED
 
     listed = time.monotonic()
-    from pyspark.sql import SparkSession
-    spark = SparkSession.builder.appName("auditree-fleet").getOrCreate()
-    timings = {"listing": round(listed - clock, 3), "session": round(time.monotonic() - listed, 3)}
-    return run(spark, options, hosts, started, timings)
+    try:
+        from pyspark.sql import SparkSession
+        spark = SparkSession.builder.appName("auditree-fleet").getOrCreate()
+        timings = {"listing": round(listed - clock, 3), "session": round(time.monotonic() - listed, 3)}
+        return run(spark, options, hosts, started, timings)
+    except Exception as error:  # Spark or a write failed: the job did not run, whatever the hosts did
+        import traceback
+        traceback.print_exc()
+        output.warn(f"auditree-fleet: error: the job failed: {error.__class__.__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        return output.EXIT_JOB_FAILED
 
 
 def run(spark, options, hosts, started, timings=None):
@@ -166,7 +172,7 @@ def run(spark, options, hosts, started, timings=None):
         else:
             frame = findings
         frame.write.mode("overwrite" if options.overwrite else "errorifexists").parquet(output.join(options.output, "findings"))
-        count = frame.count()
+        count = sum(row["findings"] or 0 for row in host_rows)  # what the tasks read; no second pass over the data
         if options.ndjson:
             ordered = frame.select("auditree.fleet.host", "auditree.fleet.index", "auditree.ndjson") \
                 .orderBy("host", "index").toLocalIterator()
