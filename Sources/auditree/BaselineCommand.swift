@@ -40,7 +40,7 @@ struct BaselineCommand: ParsableCommand {
         var strict = false
 
         func run() throws {
-            let configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+            let configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
             let report: ScanReport
             do {
                 report = try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

@@ -82,7 +82,7 @@ struct TreeCommand: ParsableCommand {
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
     static func run(files: [String]) throws -> ScanReport {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         configuration.collectExecs = true
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

@@ -89,7 +89,7 @@ struct ScanCommand: ParsableCommand {
     }
 
     func configuration() throws -> ScanConfiguration {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
         let now = Int64(time(nil)) * 1000
         func parse(_ text: String?, _ option: String) throws -> Int64? {
             guard let text else { return nil }
@@ -126,7 +126,7 @@ struct ScanCommand: ParsableCommand {
         let report: ScanReport
         do {
             report = try Scanner.run(configuration) { [quiet] diagnostic in
-                if !quiet || diagnostic.level == .error { Console.error(diagnostic.description + "\n") }
+                if !quiet || diagnostic.shownWhenQuiet { Console.error(diagnostic.description + "\n") }
             }
         } catch {
             Console.error(error.description + "\n")
