@@ -29,7 +29,7 @@ struct EventsCommand: ParsableCommand {
     }
 }
 
-enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+enum EventsFormat: String, CaseInsensitiveArgument, CaseIterable {
     case ndjson
 }
 

@@ -86,6 +86,7 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for path in outputs { try ReportDelivery.checkExtension(path) }
     }
 
     func configuration() throws -> ScanConfiguration {
@@ -156,5 +157,13 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
-extension Severity: ExpressibleByArgument {}
+/// Values are read in any case (`--format JSON`), as they are written in the help: lower case.
+protocol CaseInsensitiveArgument: ExpressibleByArgument, RawRepresentable where RawValue == String {}
+
+extension CaseInsensitiveArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension OutputFormat: CaseInsensitiveArgument {}
+extension Severity: CaseInsensitiveArgument {}
+extension ColorMode: CaseInsensitiveArgument {}

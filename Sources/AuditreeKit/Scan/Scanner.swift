@@ -15,7 +15,7 @@ public enum Scanner {
         let inputs = InputSet.expand(configuration.inputs)
         for name in inputs.missing {
             state.summary.inputErrors += 1
-            state.report(Diagnostic(.error, file: name, message: "no log file here: no file matches the pattern, or the directory holds none"))
+            state.report(Diagnostic(.error, file: name, message: inputs.reason(name)))
         }
         // Only a progress display needs the total, and finding it opens every input once more.
         if configuration.progress != nil { state.totalBytes = ScanState.plainSize(of: inputs.paths) }
