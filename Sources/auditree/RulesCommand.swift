@@ -44,7 +44,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.",
+            abstract: "Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.",
             discussion: """
                 Examples:
                   auditree rules check my-rules.yaml            # exit 0 valid, 2 invalid

@@ -450,7 +450,7 @@ struct MalformedInputTests {
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let observed = try ObservedScan.scan([empty.path])
         #expect(observed.status == 2)
-        #expect(observed.stderrLines == ["\(empty.path): error: no log file here: no file matches the pattern, or the directory holds none"])
+        #expect(observed.stderrLines == ["\(empty.path): error: no log file here: the directory holds no audit.log* file"])
         #expect(observed.count("input_errors") == 1)
         #expect(observed.count("lines") == 0)
     }
