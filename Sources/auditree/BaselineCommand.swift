@@ -42,9 +42,12 @@ struct BaselineCommand: ParsableCommand {
         // The rules of the scans the baseline is for: their exceptions and overrides decide which findings it holds.
         @OptionGroup var rules: RuleOptions
 
+        @OptionGroup var host: HostOptions
+
         func run() throws {
             var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
             rules.apply(to: &configuration)
+            try host.apply(to: &configuration)
             let report: ScanReport
             do {
                 report = try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }
