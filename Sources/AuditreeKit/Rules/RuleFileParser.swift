@@ -289,6 +289,7 @@ public struct RuleFileParser {
         let map = try mapping(node, path: path)
         var allowed: Set<String> = ["id", "reason", "enabled", "child", "spawner", "ancestor", "host"]
         if rule == nil { allowed.insert("rules") }
+        let warningsBefore = warnings.count
         try checkKeys(node, allowed: allowed, path: path)
         let line = node.mark?.line ?? 0
         let id = try optionalString(map, "id", path: path) ?? (rule.map { "\($0)#\(index + 1)" } ?? "\(file):\(line)")
@@ -315,6 +316,12 @@ public struct RuleFileParser {
         if let hostNode = map["host"] { result.host = Set(try stringOrStrings(hostNode, path: "\(path).host")) }
         if result.child == nil && result.spawner == nil && result.ancestor == nil && result.host == nil {
             throw error(node, path, "an exception needs at least one of 'child', 'spawner', 'ancestor', 'host'")
+        }
+        // A newer file's exception with a key this auditree cannot check would suppress more than
+        // it was written to: it is not applied at all (its matches are reported).
+        if warnings.count > warningsBefore {
+            warnings.append(error(node, path, "exception '\(id)' is not applied: it uses keys this auditree does not know"))
+            return nil
         }
         return result
     }
