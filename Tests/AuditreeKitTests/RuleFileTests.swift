@@ -242,7 +242,10 @@ struct RulesCommandTests {
         }
         #expect(show.text.contains("tomcat (java, argv =~ /org"))
         let unknown = try CLI.run(["rules", "show", "nope"])
-        #expect(unknown.status == 2 && unknown.stderr.contains("no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn"))
+        #expect(unknown.status == 2 && unknown.stderr == "auditree: error: no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn\n")
+        let typo = try CLI.run(["rules", "show", "ilegitimate_shell"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr == "auditree: error: no rule 'ilegitimate_shell'; did you mean 'illegitimate_shell'? known: illegitimate_shell, interpreter_shell_spawn\n")
         let own = try ruleFile("own", """
             version: 1
             lists: {s: [sh], p: [perl]}
