@@ -263,15 +263,16 @@ def _scan(task, config, started, work):
                input_errors=count("input_errors"), findings=len(findings), stderr_tail=stderr,
                rejected_by_reason={k: v for k, v in (summary.get("rejected_by_reason") or {}).items()
                                    if isinstance(v, int)} or None)
+    # auditree says "is this an audit log?" with exit 2; versions before it exited 0.
+    if row["lines"] and not row["records"] and (code in (0, 1) or code == 2 and "is this an audit log?" in stderr):
+        return _status_row(task, config, "not-audit", started,
+                           message=f"no audit record in {row['lines']} lines: is this an audit log?", **row), findings
     if code not in (0, 1):
         how = f"exit status {code}" if code >= 0 else f"killed by signal {-code}"
         last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
         return _status_row(task, config, "failed", started, message=f"auditree: {how}" + (f": {last}" if last else ""), **row), findings
     if task.bytes == 0 and not row["lines"]:
         return _status_row(task, config, "empty", started, message="the log files are empty", **row), findings
-    if row["lines"] and not row["records"]:
-        return _status_row(task, config, "not-audit", started,
-                           message=f"no audit record in {row['lines']} lines: is this an audit log?", **row), findings
 
     if checkpoint and os.path.exists(checkpoint):
         target = pending_checkpoint(config.state, config.run_id, task.host)
