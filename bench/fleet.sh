@@ -45,6 +45,7 @@ spark2() { rm -rf "$bench/o"; "$submit" --master 'local[2]' --conf spark.ui.enab
 noop() { "$submit" --master 'local[2]' --conf spark.ui.enabled=false "$bench/noop.py"; }
 
 startup=$(min noop)
+notes=()
 echo "| job | shell loop | xargs -P2 | local runner -j 2 | Spark local[2] (start-up / rest) |"
 echo "|---|---|---|---|---|"
 for fleet in fleet20 fleet8; do
@@ -52,6 +53,9 @@ for fleet in fleet20 fleet8; do
     hosts=$(ls -d "$input"/*/ | wc -l); bytes=$(du -sb "$input" | cut -f1)
     l=$(min loop "$input"); x=$(min xargs2 "$input"); j=$(min local2 "$input"); s=$(min spark2 "$input")
     rest=$(printf '%.1f' "$(echo "$s - $startup" | bc)")
+    phases=$("$python" -c "import json; s = json.load(open('$bench/o/run.json'))['seconds']; print(', '.join(f'{k} {v:.1f}' for k, v in s.items()))")
     echo "| $hosts hosts, $((bytes / 1000000)) MB | $l s | $x s | $j s | $s s ($startup / $rest) |"
+    notes+=("$hosts hosts: the Spark job's own phases (run.json, seconds): $phases")
 done
+printf '%s\n' "${notes[@]}"
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -130,3 +130,27 @@ def test_state_reports_each_finding_once_across_rotation(auditree, tmp_path):
     assert not set(night1) & set(night2)
     assert sorted(night1 + night2) == sorted(expected)
     assert night3 == [] and hosts3["n1"]["status"] == "clean"
+
+
+def test_remote_input_and_state_through_fsspec(auditree, tmp_path, capsys):
+    """A non-local file system (fsspec's in-memory one, shared by the runner's threads): each
+    host's files are fetched to a temporary folder, and findings name the URIs, not the copies."""
+    import fsspec
+    from auditree_fleet import local
+    memory = fsspec.filesystem("memory")
+    base = f"memory://fleet-{os.getpid()}-{tmp_path.name}"
+    memory.pipe(f"{base}/logs/m1/audit.log", fleetdata.with_node(fleetdata.recorded("webshell-execve"), "m1"))
+    memory.pipe(f"{base}/logs/m2/audit.log.1", fleetdata.recorded("raw-execve"))
+    memory.pipe(f"{base}/logs/m2/audit.log", b"")
+    args = ["--input", f"{base}/logs", "--state", f"{base}/state", "--auditree", auditree, "--ndjson"]
+    assert local.run(["-j", "2", "--output", str(tmp_path / "o1"), *args]) == 0
+    rows = checks.read_table(str(tmp_path / "o1" / "findings"))
+    assert sorted({r["host"]["name"] for r in rows}) == ["m1", "m2"] and len(rows) == 3 + 14
+    paths = {r["log"]["file"]["path"] for r in rows} | {r["auditree"]["location"]["file"] for r in rows}
+    assert all(p.startswith("memory://") and p.endswith(("/m1/audit.log", "/m2/audit.log.1")) for p in paths), paths
+    assert all(json.loads(r["auditree"]["ndjson"])["log"]["file"]["path"] == r["log"]["file"]["path"] for r in rows)
+    hosts = checks.read_table(str(tmp_path / "o1" / "hosts"))
+    assert [(h["host"], h["status"], h["checkpoint"]) for h in hosts] == [("m1", "findings", "saved"), ("m2", "findings", "saved")]
+    assert memory.exists(f"{base}/state/checkpoints/m1.json")
+    assert local.run(["--output", str(tmp_path / "o2"), *args]) == 0
+    assert checks.read_table(str(tmp_path / "o2" / "findings")) == []
