@@ -77,31 +77,40 @@ def _revive(kind, value):
     return value
 
 
-def scan_with_rdd(spark, plan, config):
+def scan_with_rdd(spark, plan, config, options):
+    """mapPartitions; the results are kept (memory, then disk) so the hosts are scanned once."""
     sc = spark.sparkContext
     from pyspark import StorageLevel
     results = sc.parallelize(plan, len(plan)).mapPartitions(functools.partial(scan_partition, config))
     results.persist(StorageLevel.MEMORY_AND_DISK)
     host_rows = results.filter(lambda pair: pair[0] == "host").map(lambda pair: pair[1]).collect()
     findings = results.filter(lambda pair: pair[0] == "finding").map(lambda pair: pair[1])
-    return host_rows, findings, results
+    return host_rows, findings, results.unpersist
 
 
-def scan_with_pandas(spark, plan, config):
-    """groupBy(host).applyInPandas: no RDD API, for shared or serverless Databricks compute."""
+def scan_with_pandas(spark, plan, config, options):
+    """groupBy(host).applyInPandas, for compute without RDD APIs (Databricks shared, serverless).
+    The results are written once to OUTPUT/_scan (serverless compute cannot cache) and read
+    back, so the hosts are scanned once."""
     from pyspark.sql import functions as F
     tasks = [(task.host, task_to_json(task)) for group in plan for task in group]
     frame = spark.createDataFrame(tasks, "host string, task string").repartition(len(plan), "host")
     scanned = frame.groupBy("host").applyInPandas(functools.partial(_pandas_scan, config),
                                                   "kind string, host string, payload string")
-    scanned = scanned.persist()
+    staging = output.join(options.output, "_scan")
+    scanned.write.mode("overwrite").parquet(staging)
+    scanned = spark.read.parquet(staging)
+
+    def cleanup():
+        fs, path, _ = output.filesystem(staging)
+        fs.rm(path, recursive=True)
     host_rows = [_revive(schema.HOST, json.loads(r.payload)) for r in scanned.where(F.col("kind") == "host").collect()]
     payloads = scanned.where(F.col("kind") == "finding").select("payload")
     findings = payloads.rdd.map(lambda r: _revive(schema.FINDING, json.loads(r.payload))) if _has_rdd(payloads) else None
     if findings is None:  # no RDD API at all: from_json does the same typing
         typed = payloads.select(F.from_json("payload", schema.spark_type(schema.FINDING)).alias("f")).select("f.*")
-        return host_rows, typed, scanned
-    return host_rows, findings, scanned
+        return host_rows, typed, cleanup
+    return host_rows, findings, cleanup
 
 
 def _has_rdd(frame):
@@ -149,21 +158,30 @@ def run(spark, options, hosts, started, timings=None):
     """Everything after the listing, given a session (tests call this with theirs)."""
     timings = dict(timings or {})
     clock = time.monotonic()
-    sc = spark.sparkContext
+    try:
+        sc = spark.sparkContext
+    except Exception:  # Spark Connect (Databricks shared and serverless compute): no SparkContext
+        sc = None
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    if sc.applicationId not in _SHIPPED:  # once per application: Spark refuses a second file of the same name
+    if sc is not None and sc.applicationId not in _SHIPPED:  # once: Spark refuses a second file of the same name
         sc.addPyFile(package_zip())
         _SHIPPED.add(sc.applicationId)
     config = WorkerConfig(auditree=options.auditree, run_id=options.run_id, timeout=options.timeout,
                           extra=options.extra, state=options.state)
     if options.is_archive:
+        if sc is None:
+            raise RuntimeError("--auditree: an archive needs SparkContext.addArchive, which Spark Connect lacks; "
+                               "give the path of an unpacked auditree every worker can read (a Volume)")
         sc.addArchive(options.auditree)
         config.archive = os.path.basename(options.auditree)
-    partitions = options.partitions if getattr(options, "partitions", 0) else 4 * sc.defaultParallelism
+    parallelism = sc.defaultParallelism if sc is not None else int(spark.conf.get("spark.default.parallelism", "8"))
+    partitions = options.partitions if getattr(options, "partitions", 0) else 4 * parallelism
     plan = plan_partitions(hosts, partitions)
 
     engine = getattr(options, "engine", "rdd")
-    host_rows, findings, cached = (scan_with_pandas if engine == "pandas" else scan_with_rdd)(spark, plan, config)
+    if sc is None and engine == "rdd":
+        raise RuntimeError("no RDD API here (Spark Connect): run with --engine pandas")
+    host_rows, findings, cleanup = (scan_with_pandas if engine == "pandas" else scan_with_rdd)(spark, plan, config, options)
     timings["scan"] = round(time.monotonic() - clock, 3)
     clock = time.monotonic()
     try:
@@ -185,7 +203,7 @@ def run(spark, options, hosts, started, timings=None):
         if options.ndjson:
             output.write_lines(output.join(options.output, "hosts.ndjson"), (output.host_json(r) for r in host_rows))
     finally:
-        cached.unpersist()
+        cleanup()
     status = output.exit_status(host_rows)
     timings["write"] = round(time.monotonic() - clock, 3)
     output.write_run(options.output, options, host_rows, count, started, status, "spark-" + engine, timings)

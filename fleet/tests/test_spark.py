@@ -96,6 +96,7 @@ def test_pandas_engine_gives_the_same_tables(spark, job, auditree, fleet, spark_
     got = sorted((drop(r) for r in checks.read_table(os.path.join(out, "findings"))), key=repr)
     assert len(got) == len(expected) > 0
     assert got == expected
+    assert not os.path.exists(os.path.join(out, "_scan")), "the staging folder is removed"
     hosts = {r["host"]: r["status"] for r in checks.read_table(os.path.join(out, "hosts"))}
     assert hosts == {"web-03": "findings", "no-node": "findings", "corrupt": "findings", "corrupt-gz": "failed",
                      "empty": "empty", "no-logs": "no-logs"}
