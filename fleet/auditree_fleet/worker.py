@@ -263,6 +263,10 @@ def _scan(task, config, started, work):
                input_errors=count("input_errors"), findings=len(findings), stderr_tail=stderr,
                rejected_by_reason={k: v for k, v in (summary.get("rejected_by_reason") or {}).items()
                                    if isinstance(v, int)} or None)
+    reported = count("findings")
+    if code in (0, 1) and reported is not None and reported != len(findings):  # never lose one silently
+        return _status_row(task, config, "failed", started,
+                           message=f"auditree reported {reported} findings, {len(findings)} read from its NDJSON", **row), findings
     # auditree says "is this an audit log?" with exit 2; versions before it exited 0.
     if row["lines"] and not row["records"] and (code in (0, 1) or code == 2 and "is this an audit log?" in stderr):
         return _status_row(task, config, "not-audit", started,
