@@ -42,48 +42,71 @@ struct TreeCommand: ParsableCommand {
             Without --pid or --finding the whole tree of every host is printed, roots first. \
             Values from the log are escaped; a parent the log never describes is shown as unknown.
 
+            Finding numbers are those 'auditree scan' shows ("finding #N"; "number" in JSON and NDJSON) \
+            for the same files and rules: every shell a rule matched, oldest first, counted before \
+            grouping and before --since, --until, --node or --pid narrow the report, so each \
+            occurrence of a grouped finding has its own number.
+
             Examples:
               auditree tree audit.log                  # everything
               auditree tree --pid 4242 audit.log       # the last process with pid 4242 and what it ran
-              auditree tree --finding 1 audit.log      # below the first finding's spawner
+              auditree tree --finding 1 audit.log      # the first finding: the chain above its shell and all below
             """)
 
     @Argument(help: "Audit log files, directories or patterns; '-' reads standard input.")
     var files: [String] = []
 
-    @Option(help: "Only the subtree of the last process with this pid.")
+    @Option(help: "Only the subtree of the last process with this pid (one that exec'd, or a forked process the tree shows above one).")
     var pid: Int?
 
-    @Option(help: "Only the subtree of the spawner of the Nth finding (as 'auditree scan' numbers them, from 1).")
+    @Option(help: "Only finding number N (as 'auditree scan' numbers them, from 1): every process above its shell, the shell, and all it ran.")
     var finding: Int?
 
+    @OptionGroup var rules: RuleOptions
+
+    func validate() throws {
+        if pid != nil && finding != nil { throw ValidationError("--pid and --finding cannot be combined: give one") }
+    }
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
+        let report = try ForensicScan.run(files: files, rules: rules)
+        let writer = ProcessTreeWriter()
         var root: Int?
+        var marks: [Int: ProcessTreeWriter.Mark] = [:]
         if let pid {
-            guard let last = report.execs.last(where: { $0.pid == pid }) else {
-                throw ValidationError("no exec of pid \(pid) in the log")
+            guard let process = writer.lastProcess(pid: pid, in: report.execs) else {
+                throw ValidationError("no process with pid \(pid) in the log's process tree")
             }
-            root = last.processID
+            root = process
         } else if let finding {
-            guard finding >= 1, finding <= report.findings.count else {
+            // The scan here does not group, so every occurrence is a finding with its own number.
+            guard let shell = report.findings.first(where: { $0.number == finding }) else {
                 throw ValidationError("--finding \(finding): the log has \(report.findings.count) finding(s)")
             }
-            let shell = report.findings[finding - 1]
-            // The spawner's process (it may never have exec'd: a forked worker): its subtree shows the shell.
-            let shellExec = report.execs.first { $0.pid == shell.process.pid && $0.image.stamp == shell.process.image?.stamp }
-            root = shellExec?.lineage.first(where: { $0.pid == shell.spawner.pid })?.processID ?? shellExec?.processID
+            guard let shellExec = report.execs.first(where: {
+                $0.pid == shell.process.pid && $0.host == shell.host && $0.image.stamp == shell.process.image?.stamp
+            }) else {
+                throw ValidationError("--finding \(finding): its shell (pid \(shell.process.pid)) is not in the log's process tree")
+            }
+            root = shellExec.processID
+            marks[shellExec.processID] = .init(stamp: shellExec.image.stamp, note: "finding #\(finding): \(shell.rule.id), the shell")
+            if let spawner = shellExec.lineage.first(where: { $0.pid == shell.spawner.pid && $0.generation >= 1 }) {
+                marks[spawner.processID] = .init(stamp: spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)")
+            } else if shell.spawnerRelation == .replacedImage {
+                marks[shellExec.processID]?.note += " (spawned by its own earlier image)"
+            }
         }
-        Console.out(ProcessTreeWriter().render(report.execs, root: root))
+        Console.out(writer.render(report.execs, root: root, withAncestors: finding != nil, marks: marks))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
 
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    static func run(files: [String]) throws -> ScanReport {
+    static func run(files: [String], rules: RuleOptions? = nil) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
         configuration.collectExecs = true
+        rules?.apply(to: &configuration)
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }
         } catch {
