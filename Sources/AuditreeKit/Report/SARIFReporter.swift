@@ -194,7 +194,8 @@ public struct SARIFReporter {
         json.number("occurrenceCount", occurrences.count)
         json.beginArray("relatedLocations")
         for (index, occurrence) in occurrences.enumerated() {
-            json.beginObject()
+            // One line each: a group can hold as many occurrences as the log has execs.
+            json.beginCompactObject()
             json.number("id", index + 1)
             json.beginObject("physicalLocation")
             json.beginObject("artifactLocation")
@@ -220,7 +221,7 @@ public struct SARIFReporter {
         json.endArray()
     }
 
-    /// "occurrence 2 of 6 (finding #13): event 1700000000.561:339 at 2023-11-14T22:13:20.561Z, shell pid 42, spawner pid 41".
+    /// "occurrence 2 of 6 (finding #13): event 1700000000.561:339 at 2023-11-14T22:13:20.561Z, shell pid 42, spawner pid 41"
     static func occurrenceMessage(_ occurrence: Occurrence, index: Int, of count: Int) -> String {
         "occurrence \(index + 1) of \(count)\(occurrence.number.map { " (finding #\($0))" } ?? ""): event \(occurrence.stamp) at \(occurrence.time), "
             + "shell pid \(occurrence.pid), spawner pid \(occurrence.spawnerPid)"
