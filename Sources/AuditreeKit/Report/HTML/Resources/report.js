@@ -306,8 +306,6 @@
     return section('Context indicators (' + f.context.length + ')', contextList(f.context));
   }
 
-  function stampText(time, event, file, line) { return time + '  (event ' + event + ')  ' + file + ':' + line; }
-
   // Every exec behind a grouped finding, OCC_PAGE rows at a time.
   function occurrencesPart(f) {
     var seen = f.seen || [];
