@@ -123,6 +123,23 @@ struct OccurrenceTests {
         #expect(fromHTML.sorted() == expected.sorted())
     }
 
+    @Test("suppressed matches (--show-suppressed) list every occurrence too, without finding numbers")
+    func suppressedOccurrences() throws {
+        let run = try CLI.run(["scan", "--show-suppressed", "--format", "json", Self.log("benign-busy")])
+        let document = try Self.json(run.stdout)
+        let suppressed = try #require(document["suppressed"] as? [[String: Any]])
+        let summary = try #require(document["summary"] as? [String: Any])
+        let seen = suppressed.flatMap { $0["seen"] as? [[String: Any]] ?? [] }
+        #expect(suppressed.count < seen.count, "some suppressed matches are grouped")
+        #expect(seen.count == summary["suppressed"] as? Int)
+        #expect(Set(seen.compactMap { $0["event"] as? String }).count == seen.count)
+        #expect(suppressed.allSatisfy { $0["number"] is NSNull && ($0["seen"] as? [[String: Any]])?.count == $0["occurrences"] as? Int })
+        #expect(seen.allSatisfy { $0["number"] is NSNull })
+        // The findings keep their own numbers, from 1.
+        let findings = try #require(document["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["number"] as? Int } == Array(1...findings.count).map { Optional($0) })
+    }
+
     @Test("text: the finding number, and for a group its count with the first and the last")
     func text() throws {
         let c = Self.cases[0]
