@@ -22,8 +22,10 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "Output format: ndjson.")
     var format: EventsFormat = .ndjson
 
+    @OptionGroup var host: HostOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
+        let report = try ForensicScan.run(files: files, host: host)
         Console.out(ExecEventsWriter().render(report.execs))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
@@ -64,12 +66,14 @@ struct TreeCommand: ParsableCommand {
 
     @OptionGroup var rules: RuleOptions
 
+    @OptionGroup var host: HostOptions
+
     func validate() throws {
         if pid != nil && finding != nil { throw ValidationError("--pid and --finding cannot be combined: give one") }
     }
 
     func run() throws {
-        let report = try ForensicScan.run(files: files, rules: rules)
+        let report = try ForensicScan.run(files: files, host: host, rules: rules)
         let writer = ProcessTreeWriter()
         var root: Int?
         var marks: [Int: ProcessTreeWriter.Mark] = [:]
@@ -103,8 +107,9 @@ struct TreeCommand: ParsableCommand {
 
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    static func run(files: [String], rules: RuleOptions? = nil) throws -> ScanReport {
+    static func run(files: [String], host: HostOptions, rules: RuleOptions? = nil) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        try host.apply(to: &configuration)
         configuration.collectExecs = true
         rules?.apply(to: &configuration)
         do {
