@@ -91,6 +91,7 @@ _auditree_scan() {
         '--checkpoint[Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.]:file:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
         '--no-group[Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.]'
         '--threads[1\: read, parse and analyse on one thread. 2 or more\: read and parse on a second thread while the first analyses; the report is the same. Default\: the online CPUs, at most 2 (the work has two stages).]:n:'
@@ -105,8 +106,11 @@ _auditree_tree() {
     local -i ret=1
     local -ar arg_specs=(
         '*:files:'
-        '--pid[Only the subtree of the last process with this pid.]:pid:'
-        '--finding[Only the subtree of the spawner of the Nth finding (as '\''auditree scan'\'' numbers them, from 1).]:finding:'
+        '--pid[Only the subtree of the last process with this pid (one that exec'\''d, or a forked process the tree shows above one).]:pid:'
+        '--finding[Only finding number N (as '\''auditree scan'\'' numbers them, from 1)\: every process above its shell, the shell, and all it ran.]:finding:'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -120,6 +124,7 @@ _auditree_events() {
     local -ar arg_specs=(
         '*:files:'
         '--format[Output format\: ndjson.]:format:{__auditree_complete "${___format[@]}"}'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -160,6 +165,7 @@ _auditree_baseline_create() {
         '*:files:'
         '--output[Write the baseline here (atomically) instead of standard output.]:file:'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
