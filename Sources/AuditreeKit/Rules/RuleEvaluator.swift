@@ -295,7 +295,8 @@ public final class RuleEvaluator {
         return finding
     }
 
-    /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first.
+    /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first;
+    /// the first keeps every folded one in `seen`.
     static func grouped(_ findings: [Finding]) -> [Finding] {
         struct Key: Hashable {
             var rule: String
@@ -311,10 +312,12 @@ public final class RuleEvaluator {
                           inferred: finding.inference != nil, argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
             guard let at = index[key] else {
                 index[key] = result.count
-                result.append(finding)
+                var first = finding
+                first.seen = finding.everyOccurrence
+                result.append(first)
                 continue
             }
-            result[at].seen += finding.seen
+            result[at].seen += finding.everyOccurrence
             if finding.rule.severity > result[at].rule.severity { result[at].rule.severity = finding.rule.severity }
             for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) { result[at].context.append(hit) }
         }
