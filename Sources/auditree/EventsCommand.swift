@@ -85,7 +85,9 @@ struct TreeCommand: ParsableCommand {
         } else if let finding {
             // The scan here does not group, so every occurrence is a finding with its own number.
             guard let shell = report.findings.first(where: { $0.number == finding }) else {
-                throw ValidationError("--finding \(finding): the log has \(report.findings.count) finding(s)")
+                let highest = report.findings.compactMap(\.number).max()
+                throw ValidationError("--finding \(finding): " + (highest.map { "the log's findings are numbered 1 to \($0) (each occurrence of a grouped finding has its own)" }
+                    ?? "the log has no findings"))
             }
             guard let shellExec = report.execs.first(where: {
                 $0.pid == shell.process.pid && $0.host == shell.host && $0.image.stamp == shell.process.image?.stamp

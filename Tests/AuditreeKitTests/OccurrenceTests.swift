@@ -252,8 +252,12 @@ struct OccurrenceTests {
     func treeFindingOutOfRange() throws {
         let run = try CLI.run(["tree", "--finding", "18", Self.log("enriched-fork")])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("--finding 18: the log has 17 finding(s)"))
+        #expect(run.stderr.contains("--finding 18: the log's findings are numbered 1 to 17 (each occurrence of a grouped finding has its own)"))
         #expect(try CLI.run(["tree", "--finding", "17", Self.log("enriched-fork")]).status == 0)
+        let zero = try CLI.run(["tree", "--finding", "0", Self.log("enriched-fork")])
+        #expect(zero.status == 2 && zero.stderr.contains("--finding 0: the log's findings are numbered 1 to 17"))
+        let none = try CLI.run(["tree", "--finding", "1", "fixtures/edge/empty.log"])
+        #expect(none.status == 2 && none.stderr.contains("--finding 1: the log has no findings"))
     }
 
     @Test("tree --pid accepts a process the full tree shows that never exec'd (a forked web server worker)",
