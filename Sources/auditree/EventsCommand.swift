@@ -77,6 +77,7 @@ struct TreeCommand: ParsableCommand {
         let writer = ProcessTreeWriter()
         var root: Int?
         var marks: [Int: ProcessTreeWriter.Mark] = [:]
+        var spawnerMark: (pid: Int, mark: ProcessTreeWriter.Mark)?
         if let pid {
             guard let process = writer.lastProcess(pid: pid, in: report.execs) else {
                 throw ValidationError("no process with pid \(pid) in the log's process tree")
@@ -96,13 +97,13 @@ struct TreeCommand: ParsableCommand {
             }
             root = shellExec.processID
             marks[shellExec.processID] = .init(stamp: shellExec.image.stamp, note: "finding #\(finding): \(shell.rule.id), the shell")
-            if let spawner = shellExec.lineage.first(where: { $0.pid == shell.spawner.pid && $0.generation >= 1 }) {
-                marks[spawner.processID] = .init(stamp: spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)")
-            } else if shell.spawnerRelation == .replacedImage {
+            if shell.spawnerRelation == .replacedImage {
                 marks[shellExec.processID]?.note += " (spawned by its own earlier image)"
+            } else {
+                spawnerMark = (shell.spawner.pid, .init(stamp: shell.spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)"))
             }
         }
-        Console.out(writer.render(report.execs, root: root, withAncestors: finding != nil, marks: marks))
+        Console.out(writer.render(report.execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }

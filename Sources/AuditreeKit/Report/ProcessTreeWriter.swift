@@ -20,14 +20,18 @@ public struct ProcessTreeWriter {
 
     /// `root`: only the subtree of this process (a `processID`), else the whole log.
     /// `withAncestors`: the chain of processes above `root` too, oldest first, one line each
-    /// without their other children. `marks`: notes by `processID`.
-    public func render(_ records: [ExecRecord], root: Int? = nil, withAncestors: Bool = false, marks: [Int: Mark] = [:]) -> String {
+    /// without their other children. `marks`: notes by `processID`; `ancestorMark`: a note on
+    /// the nearest process of that chain with this pid (a finding's spawner).
+    public func render(_ records: [ExecRecord], root: Int? = nil, withAncestors: Bool = false, marks: [Int: Mark] = [:],
+                       ancestorMark: (pid: Int, mark: Mark)? = nil) -> String {
         let forest = Forest(records)
         var chain: [Int] = []
+        var marks = marks
         let roots: [Int]
         if let root {
             roots = forest.info[root] == nil ? [] : [root]
             if withAncestors, !roots.isEmpty { chain = forest.ancestors(of: root) }
+            if let ancestorMark, let id = chain.last(where: { forest.info[$0]?.pid == ancestorMark.pid }) { marks[id] = ancestorMark.mark }
         } else {
             roots = forest.order.filter { forest.parentOf[$0] == nil }
         }
