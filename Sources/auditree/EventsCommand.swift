@@ -31,7 +31,7 @@ struct EventsCommand: ParsableCommand {
     }
 }
 
-enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+enum EventsFormat: String, CaseInsensitiveArgument, CaseIterable {
     case ndjson
 }
 
@@ -52,7 +52,7 @@ struct TreeCommand: ParsableCommand {
             Examples:
               auditree tree audit.log                  # everything
               auditree tree --pid 4242 audit.log       # the last process with pid 4242 and what it ran
-              auditree tree --finding 1 audit.log      # the first finding: the chain above its shell and all below
+              auditree tree --finding 1 audit.log      # finding #1, its ancestry and below
             """)
 
     @Argument(help: "Audit log files, directories or patterns; '-' reads standard input.")
@@ -111,7 +111,7 @@ struct TreeCommand: ParsableCommand {
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
     static func run(files: [String], host: HostOptions, rules: RuleOptions? = nil) throws -> ScanReport {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         try host.apply(to: &configuration)
         configuration.collectExecs = true
         rules?.apply(to: &configuration)

@@ -306,14 +306,17 @@ _auditree_baseline() {
 
 _auditree_baseline_create() {
     repeating_flags=()
-    non_repeating_flags=(--strict -h --help)
-    repeating_options=(--host)
+    non_repeating_flags=(--strict --no-default-rules -h --help)
+    repeating_options=(--rules --host)
     non_repeating_options=(--output)
     __auditree_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--output')
+        return
+        ;;
+    '--rules')
         return
         ;;
     '--host')
