@@ -81,14 +81,19 @@ FINDING = [
         ("ancestors", "int"),
         ("descendants", "int"),
         ("location", [("file", "string"), ("line", "long")]),
-        # Free-form or still changing objects, kept as their JSON text.
+        ("number", "int"),
+        # Every occurrence of a grouped finding (docs/json-output.md).
+        ("seen", ("array", [("number", "int"), ("event", "string"), ("time", "timestamp"), ("pid", "long"),
+                            ("spawner_pid", "long"), ("file", "string"), ("line", "long")])),
+        # A free-form object, kept as its JSON text.
         ("match", "json"),
-        ("seen", "json"),
         # Added by the fleet job: the host folder scanned, the run, and auditree's own line.
         ("fleet", [("host", "string"), ("run_id", "string"), ("index", "int")]),
         ("ndjson", "string"),
     ]),
 ]
+
+FINDING_AUDITREE = dict(FINDING)["auditree"]
 
 HOST = [
     ("host", "string"),
@@ -165,7 +170,7 @@ def finding_row(document, line, fleet_host, run_id, index):
     occurrences = document.get("auditree", {}).get("occurrences") if isinstance(document.get("auditree"), dict) else None
     if isinstance(occurrences, list):  # a list of occurrences instead of a count
         row["auditree"]["occurrences"] = len(occurrences)
-        row["auditree"]["seen"] = row["auditree"]["seen"] or convert(occurrences, "json")
+        row["auditree"]["seen"] = row["auditree"]["seen"] or convert(occurrences, dict(FINDING_AUDITREE)["seen"])
     row["auditree"]["fleet"] = {"host": fleet_host, "run_id": run_id, "index": index}
     row["auditree"]["ndjson"] = line
     return row
