@@ -103,16 +103,17 @@ def test_pandas_engine_gives_the_same_tables(spark, job, auditree, fleet, spark_
 
 
 def test_spark_submit_command_line(auditree, archive, tmp_path):
-    """The command docs/fleet.md gives, in its own JVM: spark-submit job.py, the archive via --auditree."""
+    """The command docs/fleet.md gives, in its own JVM: spark-submit --archives ... job.py."""
     pyspark = pytest.importorskip("pyspark")
     submit = os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit")
     root = tmp_path / "fleet"
     fleetdata.write(str(root / "a" / "audit.log"), fleetdata.with_node(fleetdata.recorded("webshell-execve"), "a"))
     fleetdata.write(str(root / "b" / "audit.log"), fleetdata.recorded("raw-fork"))
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
-    result = subprocess.run([submit, "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+    # The archive shipped by spark-submit --archives and unpacked as "at" in each executor's folder.
+    result = subprocess.run([submit, "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--archives", archive + "#at",
                              os.path.join(FLEET_DIR, "auditree_fleet", "job.py"),
-                             "--input", str(root), "--output", str(tmp_path / "out"), "--auditree", archive,
+                             "--input", str(root), "--output", str(tmp_path / "out"), "--auditree", "at/auditree-dev/bin/auditree",
                              "--", "--no-group"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     # spark-submit hands a Python driver's stderr on through its own stdout.
