@@ -207,7 +207,7 @@ def _scan(task, config, started, work):
 
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, cwd=work, start_new_session=True)
+                                   stderr=subprocess.PIPE, start_new_session=True)  # cwd kept: `-- --rules x.yaml` is relative to it
     except OSError as error:
         return _status_row(task, config, "failed", started, message=f"cannot run {command[0]}: {error.strerror}"), []
     tail = _TailReader(process.stderr)
