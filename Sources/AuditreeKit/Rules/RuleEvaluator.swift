@@ -32,7 +32,7 @@ public final class RuleEvaluator {
         self.rules = ruleSet.rules
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
-        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.filter { $0.value.patterns.isEmpty }.keys))
+        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
         self.listNumbers = ruleSet.rules.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
@@ -45,13 +45,27 @@ public final class RuleEvaluator {
         self.multicallNames = multicallNames
     }
 
-    /// A list matched against the image, from the cache when the list allows.
-    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry) -> MatchEvidence? {
-        guard let number else { return matcher.match(image, list: list) }
+    /// Whether a list's matches depend only on the names and the exe path of an image (no
+    /// command-line entries, also in the lists it includes), so they can be cached by those.
+    static func dependsOnNamesAndExe(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        return names.patterns.isEmpty && names.includes.allSatisfy { dependsOnNamesAndExe($0, in: ruleSet, depth: depth + 1) }
+    }
+
+    /// A list matched against the image, from the cache when the list allows. An entry made
+    /// from `exeNames` answers exe-only matches (see `NameMatcher.match(_:list:exeOnly:)`).
+    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry, exeOnly: Bool = false) -> MatchEvidence? {
+        guard let number else { return matcher.match(image, list: list, exeOnly: exeOnly) }
         if let known = entry.matches[number] { return known }
-        let evidence = matcher.match(image, list: list)
+        let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
         entry.matches[number] = .some(evidence)
         return evidence
+    }
+
+    /// The names an exe-only match reads: the exe alone when there is one (a multicall binary keeps its applet).
+    private func exeNames(_ image: ProcessImage) -> ListMatchCache.Names {
+        guard let exe = image.exe, !isMulticall(exe) else { return childNames(image) }
+        return ListMatchCache.Names(exe: exe, comm: nil, argv0: nil, argv1: nil)
     }
 
     private func childNames(_ image: ProcessImage) -> ListMatchCache.Names {
@@ -73,16 +87,17 @@ public final class RuleEvaluator {
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
-        let entry = listMatches.entry(for: childNames(image))
+        // The child is what its executed file is: a Python script named `sh` is not a shell.
+        let entry = listMatches.entry(for: exeNames(image))
         // Rules are read in place (a Rule is large; copying one retains all its fields).
         for index in rules.indices {
-            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry),
+            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exeOnly: true),
                   matcher.satisfies(image, rules[index].childCondition) else { continue }
             candidates.append((index, child))
         }
         guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
-        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: Int)] = []
+        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: [Int])] = []
         for (ruleIndex, child) in candidates {
             let rule = rules[ruleIndex]
             switch spawner(in: lineage, for: rule, lists: listNumbers[ruleIndex]) {
@@ -91,9 +106,11 @@ public final class RuleEvaluator {
             case .none:
                 continue
             case .found(let index, let evidence, let relation, let launchers):
-                record(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                                 spawnerIndex: index, relation: relation, launchersSkipped: launchers, childEvidence: child, spawnerEvidence: evidence),
-                       ready: ready, tree: tree)
+                var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                      spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
+                                      spawnerEvidence: evidence)
+                match.launcherIndices = launchers
+                record(match, ready: ready, tree: tree)
                 return
             }
         }
@@ -101,10 +118,11 @@ public final class RuleEvaluator {
         shellsWithUnknownParent += 1
         for (rule, child, index, launchers) in unknown where !rule.inference.isEmpty {
             guard let inference = infer(rule, image: image, pid: ready.process.pid) else { continue }
-            record(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                             spawnerIndex: index, relation: .parent, launchersSkipped: launchers, childEvidence: child, spawnerEvidence: nil,
-                             inference: inference),
-                   ready: ready, tree: tree)
+            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
+                                  spawnerEvidence: nil, inference: inference)
+            match.launcherIndices = launchers
+            record(match, ready: ready, tree: tree)
             return
         }
     }
@@ -123,9 +141,10 @@ public final class RuleEvaluator {
     }
 
     private enum SpawnerSearch {
-        case found(index: Int, evidence: MatchEvidence, relation: SpawnerRelation, launchers: Int)
+        /// `launchers`: the lineage indices of the launchers looked through, nearest first.
+        case found(index: Int, evidence: MatchEvidence, relation: SpawnerRelation, launchers: [Int])
         /// The search met a process the log never described (at `index` of the lineage, nil when there is none).
-        case unknown(index: Int?, launchers: Int)
+        case unknown(index: Int?, launchers: [Int])
         case none
     }
 
@@ -134,24 +153,29 @@ public final class RuleEvaluator {
     private func spawner(in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)) -> SpawnerSearch {
         let searchAncestors = rule.relations.contains(.ancestor)
         var passedOthers = false
-        var launchers = 0
+        var launchers: [Int] = []
         for (index, entry) in lineage.enumerated() {
             guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
             let cached = listMatches.entry(for: childNames(image))
-            if let skip = rule.skipList, cachedMatch(image, list: skip, number: numbers.skip, in: cached) != nil {
-                launchers += 1
+            // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
+            // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
+            let isChildKind = cachedMatch(image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
+                                          exeOnly: true) != nil
+            if let skip = rule.skipList, let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached),
+               !isChildKind || evidence.field == .exe {
+                launchers.append(index)
                 continue
             }
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
             if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
-               matcher.satisfies(image, rule.spawnerCondition) {
+               !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition) {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }
             guard searchAncestors else { return .none }
             if entry.generation > 0 { passedOthers = true }
         }
-        return lineage.isEmpty ? .unknown(index: nil, launchers: 0) : .none
+        return lineage.isEmpty ? .unknown(index: nil, launchers: []) : .none
     }
 
     /// Only launchers are looked through, so a spawner above the shell's own pid
@@ -275,6 +299,7 @@ public final class RuleEvaluator {
             spawner: spawner,
             spawnerRelation: match.relation,
             launchersSkipped: match.launchersSkipped,
+            launchers: match.launcherIndices.map { AncestorSnapshot(entry: match.lineage[$0]) },
             childMatch: match.childEvidence,
             spawnerEvidence: match.spawnerEvidence,
             inference: match.inference,
@@ -329,6 +354,8 @@ struct RuleMatch {
     var spawnerIndex: Int?
     var relation: SpawnerRelation
     var launchersSkipped: Int
+    /// The lineage indices of the launchers looked through, nearest first.
+    var launcherIndices: [Int] = []
     var childEvidence: MatchEvidence
     var spawnerEvidence: MatchEvidence?
     var inference: SpawnerInference?

@@ -98,40 +98,62 @@ public struct RuleFileParser {
             let map = try mapping(node, path: path)
             try checkKeys(map, allowed: ["add", "remove"], path: path)
             if let add = map["add"] {
-                let (names, patterns) = try entries(add, path: "\(path).add")
-                existing.names.formUnion(names)
-                existing.patterns += patterns
+                let added = try entries(add, path: "\(path).add", list: name)
+                existing.names.formUnion(added.names)
+                existing.patterns += added.patterns
+                existing.exePatterns += added.exePatterns
+                existing.includes += added.includes.filter { !existing.includes.contains($0) }
             }
             if let remove = map["remove"] {
                 let names = Set(try strings(remove, path: "\(path).remove"))
                 existing.names.subtract(names)
                 existing.patterns.removeAll { names.contains($0.label) || names.contains($0.name) }
+                existing.exePatterns.removeAll { names.contains($0.label) }
+                existing.includes.removeAll { names.contains($0) }
             }
             existing.origins.append(origin)
             set.lists[name] = existing
             return
         }
-        let (names, patterns) = try entries(node, path: path)
-        set.lists[name] = NameList(names: names, patterns: patterns, origins: [origin])
+        var parsed = try entries(node, path: path, list: name)
+        parsed.origins = [origin]
+        set.lists[name] = parsed
     }
 
-    private mutating func entries(_ node: Node, path: String) throws(RuleFileError) -> (Set<String>, [NamePattern]) {
-        var names: Set<String> = []
-        var patterns: [NamePattern] = []
+    /// A list's entries: names, `{name, argv}` command-line entries, `{exe_regex}` path entries and
+    /// `{list}` inclusions of another list (which must exist and must not include this one).
+    private mutating func entries(_ node: Node, path: String, list: String) throws(RuleFileError) -> NameList {
+        var result = NameList(names: [])
         for (index, item) in try sequence(node, path: path).enumerated() {
             let at = "\(path)[\(index)]"
             if case .mapping = item {
                 let map = try mapping(item, path: at)
+                if let includeNode = map["list"] {
+                    try checkKeys(map, allowed: ["list"], path: at)
+                    let included = try scalar(includeNode, path: "\(at).list")
+                    guard included != list, let other = set.lists[included] else {
+                        throw error(includeNode, "\(at).list", included == list ? "a list cannot include itself" : "no list named '\(included)'")
+                    }
+                    guard !other.includes.contains(list) else { throw error(includeNode, "\(at).list", "'\(included)' includes '\(list)'") }
+                    if !result.includes.contains(included) { result.includes.append(included) }
+                    continue
+                }
+                if let exeNode = map["exe_regex"] {
+                    try checkKeys(map, allowed: ["exe_regex", "label"], path: at)
+                    let exe = try pattern(exeNode, path: "\(at).exe_regex")
+                    result.exePatterns.append(ExePattern(label: try optionalString(map, "label", path: at) ?? exe.source, exe: exe))
+                    continue
+                }
                 try checkKeys(map, allowed: ["name", "argv", "label"], path: at)
                 let name = try requiredString(map, "name", in: item, path: at)
                 guard let argvNode = map["argv"] else { throw error(item, at, "missing 'argv' (an entry with only a name is written as a plain string)") }
                 let argv = try pattern(argvNode, path: "\(at).argv")
-                patterns.append(NamePattern(label: try optionalString(map, "label", path: at) ?? name, name: name, argv: argv))
+                result.patterns.append(NamePattern(label: try optionalString(map, "label", path: at) ?? name, name: name, argv: argv))
             } else {
-                names.insert(try scalar(item, path: at))
+                result.names.insert(try scalar(item, path: at))
             }
         }
-        return (names, patterns)
+        return result
     }
 
     private func nameOperation(_ node: Node, current: Set<String>, path: String) throws(RuleFileError) -> Set<String> {
