@@ -56,7 +56,8 @@ for tsv in sys.argv[1:]:
         expect, rule, spawner, shell, marker = col[:5]
         note = col[5] if len(col) > 5 else "-"
         category = col[6] if len(col) > 6 else "baseline"
-        row = rows.setdefault((category, kind), {"tp": 0, "tp_total": 0, "lk": 0, "lk_total": 0, "inferred": {}, "unknown": 0})
+        row = rows.setdefault((category, kind), {"tp": 0, "tp_total": 0, "lk": 0, "lk_total": 0, "inferred": {}, "unknown": 0,
+                                                 "ambiguous": 0, "ambiguous_flagged": 0})
         pat = token(marker)
         hits = [f for f in findings if has(f["process"], pat)]
         if expect == "finding":
@@ -77,8 +78,13 @@ for tsv in sys.argv[1:]:
         else:
             if note == "unknown-parent":
                 row["unknown"] += 1
-            row["lk_total"] += 1
             spawned = [f for f in findings if has(f["spawner"], pat)]
+            if note == "ambiguous":
+                # The log cannot tell this look-alike from a true case (docs/detection.md): shown, not scored.
+                row["ambiguous"] += 1
+                row["ambiguous_flagged"] += 1 if hits or spawned else 0
+                continue
+            row["lk_total"] += 1
             if hits or spawned:
                 row["lk"] += 1
                 misses.append(f"{name}: {marker}: look-alike flagged: " + "; ".join(f["rule"] for f in hits + spawned))
@@ -90,6 +96,8 @@ for (category, kind), r in sorted(rows.items()):
     tp = f'{r["tp"]}/{r["tp_total"]}' if r["tp_total"] else "-"
     lk = f'{r["lk"]}/{r["lk_total"]}' if r["lk_total"] else "-"
     extra = f'  ({r["unknown"]} shells with an unknown parent, not flagged by design)' if r["unknown"] else ""
+    if r["ambiguous"]:
+        extra += f'  ({r["ambiguous_flagged"]}/{r["ambiguous"]} look-alikes the log cannot tell from a true case flagged)'
     print(f"{category:<14} {kind:<12} {tp:>20} {lk:>20}  {inferred}{extra}")
     for k in total:
         total[k] += r[k]

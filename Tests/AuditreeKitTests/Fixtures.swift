@@ -11,7 +11,7 @@ enum Fixtures {
     static func edge(_ name: String) -> String { root.appendingPathComponent("fixtures/edge/\(name)").path }
 
     static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
-                                 "variants-enriched-fork", "variants-raw-execve"]
+                                 "variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh"]
 
     /// Scans files with the built-in rules.
     static func scan(_ paths: [String]) throws -> ScanReport {

@@ -81,6 +81,8 @@ public struct NameMatcher: Sendable {
         if let keys = condition.key, !(image.key.map { keys.contains($0.lossyString) } ?? false) { return false }
         if let regex = condition.keyRegex, !(image.key.map { regex.matches($0.lossyString) } ?? false) { return false }
         if let regex = condition.argvRegex, !regex.matches(Self.commandLine(image)) { return false }
+        // Learned roots are known only to a scan's evaluator (context indicators); elsewhere they never hold.
+        if condition.learnedRoot != nil { return false }
         return true
     }
 

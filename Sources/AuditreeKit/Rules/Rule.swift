@@ -112,12 +112,15 @@ public struct ProcessCondition: Sendable {
     public var keyRegex: TextPattern?
     /// Matched against the command line, arguments joined by single spaces.
     public var argvRegex: TextPattern?
+    /// The cwd, or the script a shell runs, is under a directory named on the command line of a
+    /// process of this list exec'd earlier on the same host (`--chdir`, `-t`, `--prefix`, `-f` ...).
+    public var learnedRoot: String?
 
     public init() {}
 
     public var isEmpty: Bool {
         list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil && user == nil
-            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil
+            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil && learnedRoot == nil
     }
 
     /// The fields given, as `key=value` text for `rules show` and reports.
@@ -136,6 +139,7 @@ public struct ProcessCondition: Sendable {
         if let key { parts.append("key=\(key.sorted().joined(separator: ","))") }
         if let keyRegex { parts.append("key_regex=/\(keyRegex.source)/") }
         if let argvRegex { parts.append("argv_regex=/\(argvRegex.source)/") }
+        if let learnedRoot { parts.append("learned_root=\(learnedRoot)") }
         return parts.joined(separator: " ")
     }
 }

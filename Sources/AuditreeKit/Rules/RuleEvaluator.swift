@@ -21,6 +21,10 @@ public final class RuleEvaluator {
     public private(set) var shellsWithUnknownParent = 0
 
     private let listMatches: ListMatchCache
+    /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
+    private let learnedRootLists: [String]
+    private var learnedRoots: [String?: [String: [String]]] = [:]
+    static let maxLearnedRoots = 256
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
     /// Multicall binary names by length: a basename is compared in place with those of its
@@ -34,6 +38,11 @@ public final class RuleEvaluator {
         self.descendantLimit = descendantLimit
         let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
+        var learned: [String] = []
+        for indicator in ruleSet.context {
+            for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
+        }
+        self.learnedRootLists = learned
         self.listNumbers = ruleSet.rules.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
@@ -85,6 +94,7 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
+        if !learnedRootLists.isEmpty, let image = ready.process.image(ready.imageNumber) { learnRoots(from: image) }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
         // The child is what its executed file is: a Python script named `sh` is not a shell.
@@ -184,6 +194,64 @@ public final class RuleEvaluator {
         entry.generation == 0 ? .replacedImage : .parent
     }
 
+    // MARK: Learned roots
+
+    /// Flags whose value names a directory of the server (its document root, prefix, working
+    /// directory), and flags whose value is a configuration file (its directory is learned).
+    static let rootFlags: Set<String> = ["-t", "-d", "--directory", "--chdir", "-p", "--prefix", "--root", "--docroot",
+                                         "--document-root", "--static-dir"]
+    static let configFlags: Set<String> = ["-f", "-c", "-C", "--config", "--conf", "--ini"]
+
+    /// Directories an exec'd server names on its command line: `-t DIR`, `--chdir=DIR`, `-f FILE` (its directory), ...
+    static func rootsNamed(by arguments: [String]) -> [String] {
+        var roots: [String] = []
+        var index = 1
+        while index < arguments.count {
+            var flag = arguments[index], value: String?
+            if let equals = flag.firstIndex(of: "="), flag.hasPrefix("--") {
+                value = String(flag[flag.index(after: equals)...])
+                flag = String(flag[..<equals])
+            } else if index + 1 < arguments.count {
+                value = arguments[index + 1]
+            }
+            if let value, value.hasPrefix("/"), value.count > 1 {
+                if rootFlags.contains(flag) {
+                    roots.append(value.hasSuffix("/") ? String(value.dropLast()) : value)
+                } else if configFlags.contains(flag), let slash = value.lastIndex(of: "/"), slash > value.startIndex {
+                    roots.append(String(value[..<slash]))
+                }
+            }
+            index += 1
+        }
+        return roots
+    }
+
+    private func learnRoots(from image: ProcessImage) {
+        guard image.origin == .exec else { return }
+        for list in learnedRootLists where matcher.match(image, list: list) != nil {
+            let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+            guard !roots.isEmpty else { continue }
+            var known = learnedRoots[image.node, default: [:]][list, default: []]
+            for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
+            learnedRoots[image.node, default: [:]][list] = known
+        }
+    }
+
+    /// A condition, with its `learned_root` part answered from what this scan learned.
+    private func holds(_ image: ProcessImage, _ condition: ProcessCondition) -> Bool {
+        guard let list = condition.learnedRoot else { return matcher.satisfies(image, condition) }
+        var rest = condition
+        rest.learnedRoot = nil
+        guard matcher.satisfies(image, rest) else { return false }
+        let roots = learnedRoots[image.node]?[list] ?? []
+        guard !roots.isEmpty else { return false }
+        var paths = [image.cwd?.lossyString].compactMap { $0 }
+        // A shell running a script file (a CGI): the script's path counts too.
+        let arguments = image.argv.arguments
+        if arguments.count > 1, arguments[1].lossyString.hasPrefix("/") { paths.append(arguments[1].lossyString) }
+        return paths.contains { NameMatcher.hasPathPrefix($0, roots) }
+    }
+
     // MARK: Exceptions
 
     /// The first exception that applies, and the ones checked before it with why they did not.
@@ -228,7 +296,7 @@ public final class RuleEvaluator {
             var hits: [ContextHit] = []
             for id in clause.all {
                 guard let indicator = available.first(where: { $0.id == id }),
-                      indicator.any.contains(where: { matcher.satisfies(image, $0) }) else { break }
+                      indicator.any.contains(where: { holds(image, $0) }) else { break }
                 hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell, pid: pid))
             }
             if hits.count == clause.all.count {
@@ -248,7 +316,7 @@ public final class RuleEvaluator {
                 targets.append((.spawner, match.lineage[index].pid, image))
             }
             if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
-            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { matcher.satisfies(target.2, $0) } }) {
+            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { holds(target.2, $0) } }) {
                 hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
             }
         }

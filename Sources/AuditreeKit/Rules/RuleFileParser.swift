@@ -14,7 +14,7 @@ public struct RuleFileParser {
     public static let supportedVersion = 1
 
     static let conditionKeys: Set<String> = [
-        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex",
+        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex", "learned_root",
     ]
 
     private let file: String
@@ -361,6 +361,11 @@ public struct RuleFileParser {
         if let node = map["key"] { result.key = Set(try stringOrStrings(node, path: "\(path).key")) }
         if let node = map["key_regex"] { result.keyRegex = try pattern(node, path: "\(path).key_regex") }
         if let node = map["argv_regex"] { result.argvRegex = try pattern(node, path: "\(path).argv_regex") }
+        if let node = map["learned_root"] {
+            let name = try scalar(node, path: "\(path).learned_root")
+            guard set.lists[name] != nil else { throw error(node, "\(path).learned_root", "no list named '\(name)'") }
+            result.learnedRoot = name
+        }
         return result
     }
 
