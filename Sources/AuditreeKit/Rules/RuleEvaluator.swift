@@ -166,6 +166,9 @@ public final class RuleEvaluator {
         var launchers: [Int] = []
         for (index, entry) in lineage.enumerated() {
             guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
+            // What a forked child ran before its own exec is its parent's program: that parent,
+            // next in the lineage, is the spawner (with its own pid), not this copy of it.
+            if entry.generation > 0, entry.relation == .replacedImage, image.origin == .inherited { continue }
             let cached = listMatches.entry(for: childNames(image))
             // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
             // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
