@@ -101,7 +101,8 @@ for (category, kind), r in sorted(rows.items()):
     print(f"{category:<14} {kind:<12} {tp:>20} {lk:>20}  {inferred}{extra}")
     for k in total:
         total[k] += r[k]
-print(f"{'all':<14} {'':<12} {total['tp']}/{total['tp_total']:<{19 - len(str(total['tp']))}} {total['lk']}/{total['lk_total']:<{19 - len(str(total['lk']))}}")
+all_tp, all_lk = f"{total['tp']}/{total['tp_total']}", f"{total['lk']}/{total['lk_total']}"
+print(f"{'all':<14} {'':<12} {all_tp:>20} {all_lk:>20}")
 if MISSES or misses:
     for m in misses:
         print("MISS " + m)
