@@ -31,7 +31,7 @@ struct EventsCommand: ParsableCommand {
     }
 }
 
-enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+enum EventsFormat: String, CaseInsensitiveArgument, CaseIterable {
     case ndjson
 }
 
@@ -86,7 +86,7 @@ struct TreeCommand: ParsableCommand {
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
     static func run(files: [String], host: HostOptions) throws -> ScanReport {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         try host.apply(to: &configuration)
         configuration.collectExecs = true
         do {
