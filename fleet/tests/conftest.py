@@ -38,6 +38,12 @@ def fleet(tmp_path_factory):
     return root, hosts
 
 
+def count_findings(auditree, *args):
+    """What auditree itself reports for these arguments (files and options)."""
+    result = subprocess.run([auditree, "scan", "--format", "json", *args], capture_output=True)
+    return json.loads(result.stdout)["summary"]["findings"]
+
+
 def run_reference(auditree, root, out, *options):
     subprocess.run([os.path.join(HERE, "reference.sh"), auditree, root, out, str(TIMEOUT), *options], check=True)
     status = dict(line.split() for line in open(os.path.join(out, "status")))

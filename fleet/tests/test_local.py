@@ -8,7 +8,7 @@ import pytest
 
 import checks
 import fleetdata
-from conftest import HERE, TIMEOUT, run_reference
+from conftest import HERE, TIMEOUT, count_findings, run_reference
 
 FLEET_DIR = os.path.dirname(HERE)
 
@@ -82,7 +82,7 @@ def test_a_release_archive_works_as_auditree(auditree, tmp_path):
     result = run_local("--input", str(root), "--output", str(tmp_path / "out"), "--auditree", str(archive))
     assert result.returncode == 0, result.stderr
     rows = checks.read_table(str(tmp_path / "out" / "findings"))
-    assert {r["host"]["name"] for r in rows} == {"h"} and len(rows) == 3
+    assert {r["host"]["name"] for r in rows} == {"h"} and len(rows) == count_findings(auditree, str(root / "h" / "audit.log")) > 0
 
 
 def test_auditree_options_pass_through_and_reserved_ones_are_refused(auditree, tmp_path):
@@ -91,7 +91,7 @@ def test_auditree_options_pass_through_and_reserved_ones_are_refused(auditree, t
     result = run_local("--input", str(root), "--output", str(tmp_path / "o1"), "--auditree", auditree, "--", "--fail-on", "critical")
     assert result.returncode == 0, result.stderr
     rows = checks.read_table(str(tmp_path / "o1" / "hosts"))
-    assert rows[0]["exit_status"] in (0, 1) and rows[0]["findings"] == 14
+    assert rows[0]["exit_status"] in (0, 1) and rows[0]["findings"] == count_findings(auditree, str(root / "h" / "audit.log")) > 0
     refused = run_local("--input", str(root), "--output", str(tmp_path / "o2"), "--", "--output", "x.json")
     assert refused.returncode == 2 and "--output after `--` is set by the fleet job" in refused.stderr
 
@@ -145,7 +145,9 @@ def test_remote_input_and_state_through_fsspec(auditree, tmp_path, capsys):
     args = ["--input", f"{base}/logs", "--state", f"{base}/state", "--auditree", auditree, "--ndjson"]
     assert local.run(["-j", "2", "--output", str(tmp_path / "o1"), *args]) == 0
     rows = checks.read_table(str(tmp_path / "o1" / "findings"))
-    assert sorted({r["host"]["name"] for r in rows}) == ["m1", "m2"] and len(rows) == 3 + 14
+    expected = count_findings(auditree, fleetdata.os.path.join(fleetdata.RECORDED, "webshell-execve.log")) + \
+        count_findings(auditree, fleetdata.os.path.join(fleetdata.RECORDED, "raw-execve.log"))
+    assert sorted({r["host"]["name"] for r in rows}) == ["m1", "m2"] and len(rows) == expected
     paths = {r["log"]["file"]["path"] for r in rows} | {r["auditree"]["location"]["file"] for r in rows}
     assert all(p.startswith("memory://") and p.endswith(("/m1/audit.log", "/m2/audit.log.1")) for p in paths), paths
     assert all(json.loads(r["auditree"]["ndjson"])["log"]["file"]["path"] == r["log"]["file"]["path"] for r in rows)
