@@ -14,7 +14,7 @@ mkdir -p "$bench"
 swift build -c release --product auditree >&2
 auditree=$repo/.build/release/auditree
 hash=$(sha256sum fleet/requirements.txt | cut -c1-12)
-venv=${AUDITREE_FLEET_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/auditree-fleet/venv-$hash}
+venv=${AUDITREE_FLEET_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/auditree-fleet/venv-$hash}
 [ -x "$venv/bin/python" ] || { echo "run scripts/test-fleet.sh first (it makes $venv)" >&2; exit 2; }
 python=$venv/bin/python
 submit=$("$python" -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit"))')

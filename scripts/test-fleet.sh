@@ -16,7 +16,7 @@ if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ]; then
 fi
 
 hash=$(sha256sum fleet/requirements.txt | cut -c1-12)
-venv=${AUDITREE_FLEET_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/auditree-fleet/venv-$hash}
+venv=${AUDITREE_FLEET_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/auditree-fleet/venv-$hash}
 if [ ! -x "$venv/bin/python" ] || [ ! -e "$venv/.installed" ]; then
     echo "installing fleet/requirements.txt into $venv"
     rm -rf "$venv"
