@@ -22,9 +22,16 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "Output format: ndjson.")
     var format: EventsFormat = .ndjson
 
+    @OptionGroup(title: "Filters (tested on each exec)") var filters: FilterOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
-        Console.out(ExecEventsWriter().render(report.execs))
+        let filter = try filters.filter()
+        let report = try ForensicScan.run(files: files, filter: filter)
+        let execs = filter.isEmpty ? report.execs : report.execs.filter(filter.accepts)
+        Console.out(ExecEventsWriter().render(execs))
+        if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
+        }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
@@ -57,8 +64,11 @@ struct TreeCommand: ParsableCommand {
     @Option(help: "Only the subtree of the spawner of the Nth finding (as 'auditree scan' numbers them, from 1).")
     var finding: Int?
 
+    @OptionGroup(title: "Filters (an exec that matches is shown with the execs of the processes above it)") var filters: FilterOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
+        let filter = try filters.filter()
+        let report = try ForensicScan.run(files: files, filter: filter)
         var root: Int?
         if let pid {
             guard let last = report.execs.last(where: { $0.pid == pid }) else {
@@ -74,16 +84,35 @@ struct TreeCommand: ParsableCommand {
             let shellExec = report.execs.first { $0.pid == shell.process.pid && $0.image.stamp == shell.process.image?.stamp }
             root = shellExec?.lineage.first(where: { $0.pid == shell.spawner.pid })?.processID ?? shellExec?.processID
         }
-        Console.out(ProcessTreeWriter().render(report.execs, root: root))
+        let execs = filter.isEmpty ? report.execs : Self.matchingWithAncestors(report.execs, filter)
+        Console.out(ProcessTreeWriter().render(execs, root: root))
+        if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
+        }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
 
-/// A scan that keeps every exec, for the forensic commands.
+extension TreeCommand {
+    /// The execs that match, and every exec of the processes above them, in log order: the
+    /// tree stays connected and each match keeps its ancestry.
+    static func matchingWithAncestors(_ execs: [ExecRecord], _ filter: FindingFilter) -> [ExecRecord] {
+        var ancestors: Set<Int> = []
+        var matching: Set<Int> = []
+        for (index, record) in execs.enumerated() where filter.accepts(record) {
+            matching.insert(index)
+            for entry in record.lineage where entry.generation >= 1 { ancestors.insert(entry.processID) }
+        }
+        return execs.enumerated().filter { matching.contains($0.offset) || ancestors.contains($0.element.processID) }.map(\.element)
+    }
+}
+
+/// A scan that keeps every exec, for the forensic commands; `filter` numbers findings as `scan` with it does.
 enum ForensicScan {
-    static func run(files: [String]) throws -> ScanReport {
+    static func run(files: [String], filter: FindingFilter = FindingFilter()) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
         configuration.collectExecs = true
+        configuration.filter = filter
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }
         } catch {

@@ -258,7 +258,8 @@ struct ScanState {
         let tree = self.tree
         assembler.flush { tree.ingest($0) }
         tree.finish()
-        let ungrouped = evaluator.findings().filter(configuration.filter.accepts)
+        let unfiltered = evaluator.findings()
+        let ungrouped = configuration.filter.isEmpty ? unfiltered : unfiltered.filter(configuration.filter.accepts)
         let findings = configuration.groupFindings ? RuleEvaluator.grouped(ungrouped) : ungrouped
         summary.groupedFindings = ungrouped.count - findings.count
         summary.inferredFindings = findings.filter { $0.inference != nil }.count
@@ -284,6 +285,9 @@ struct ScanState {
         }
         var result = ScanReport(summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next)
         result.execs = execs?.records ?? []
+        if !configuration.filter.isEmpty {
+            result.unfilteredFindings = configuration.groupFindings ? RuleEvaluator.grouped(unfiltered).count : unfiltered.count
+        }
         return result
     }
 
