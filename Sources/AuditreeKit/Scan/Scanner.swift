@@ -136,6 +136,8 @@ struct ScanState {
         var reader = LineReader(maxLineLength: configuration.maxLineLength)
         // A last line without newline may still be being written: a checkpointed run leaves it for the next.
         reader.deliversUnterminatedLastLine = !checkpointing
+        // Blank lines are counted, not delivered: no per-line cost on a log of newlines.
+        reader.skipsBlankLines = true
         var lastLine = firstLine
         var warnings = 0
         do throws(LineReaderError<StrictStop>) {
@@ -151,7 +153,7 @@ struct ScanState {
             }
         }
         reportHiddenWarnings(warnings, name: name)
-        return (reader.completeBytes, lastLine)
+        return (reader.completeBytes, stoppedEarly ? lastLine : max(lastLine, reader.linesReached))
     }
 
     /// `readLines` with the reading and parsing done on a second thread (`ParsePipeline`).
@@ -184,10 +186,13 @@ struct ScanState {
             pipeline.recycle(&chunk.lines)
             switch chunk.end {
             case nil: continue reading
-            case .finished(let bytes): completeBytes = bytes
+            case .finished(let bytes):
+                completeBytes = bytes
+                lastLine = max(lastLine, chunk.linesReached)
             case .failed(let failure, let bytes):
                 completeBytes = bytes
                 reportReadFailure(failure, name: name, firstLine: firstLine, lastLine: lastLine)
+                lastLine = max(lastLine, chunk.linesReached)
             case .cannotOpen(let failure):
                 report(Diagnostic(.error, file: name, message: failure.description))
                 summary.inputErrors += 1
