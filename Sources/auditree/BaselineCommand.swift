@@ -39,8 +39,11 @@ struct BaselineCommand: ParsableCommand {
         @Flag(help: "Stop with exit status 2 at the first line that cannot be parsed.")
         var strict = false
 
+        @OptionGroup var host: HostOptions
+
         func run() throws {
-            let configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+            var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+            try host.apply(to: &configuration)
             let report: ScanReport
             do {
                 report = try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

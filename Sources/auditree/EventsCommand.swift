@@ -22,11 +22,13 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "Output format: ndjson.")
     var format: EventsFormat = .ndjson
 
+    @OptionGroup var host: HostOptions
+
     @OptionGroup(title: "Filters (tested on each exec)") var filters: FilterOptions
 
     func run() throws {
         let filter = try filters.filter()
-        let report = try ForensicScan.run(files: files, filter: filter)
+        let report = try ForensicScan.run(files: files, host: host, filter: filter)
         let execs = filter.isEmpty ? report.execs : report.execs.filter(filter.accepts)
         Console.out(ExecEventsWriter().render(execs))
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
@@ -64,11 +66,13 @@ struct TreeCommand: ParsableCommand {
     @Option(help: "Only the subtree of the spawner of the Nth finding (as 'auditree scan' numbers them, from 1).")
     var finding: Int?
 
+    @OptionGroup var host: HostOptions
+
     @OptionGroup(title: "Filters (an exec that matches is shown with the execs of the processes above it)") var filters: FilterOptions
 
     func run() throws {
         let filter = try filters.filter()
-        let report = try ForensicScan.run(files: files, filter: filter)
+        let report = try ForensicScan.run(files: files, host: host, filter: filter)
         var root: Int?
         if let pid {
             guard let last = report.execs.last(where: { $0.pid == pid }) else {
@@ -109,8 +113,9 @@ extension TreeCommand {
 
 /// A scan that keeps every exec, for the forensic commands; `filter` numbers findings as `scan` with it does.
 enum ForensicScan {
-    static func run(files: [String], filter: FindingFilter = FindingFilter()) throws -> ScanReport {
+    static func run(files: [String], host: HostOptions, filter: FindingFilter = FindingFilter()) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        try host.apply(to: &configuration)
         configuration.collectExecs = true
         configuration.filter = filter
         do {

@@ -67,6 +67,8 @@ struct ScanCommand: ParsableCommand {
 
     @OptionGroup var rules: RuleOptions
 
+    @OptionGroup var host: HostOptions
+
     @Flag(name: .customLong("show-suppressed"), help: "Also list the matches exceptions suppressed, each with its exception (they are always counted).")
     var showSuppressed = false
 
@@ -99,6 +101,7 @@ struct ScanCommand: ParsableCommand {
             }
         }
         rules.apply(to: &configuration)
+        try host.apply(to: &configuration)
         configuration.showSuppressed = showSuppressed
         configuration.groupFindings = !noGroup
         // The HTML report embeds the whole process tree of each host (docs/html-report.md).

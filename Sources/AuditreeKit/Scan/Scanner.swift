@@ -44,6 +44,8 @@ struct ScanState {
     var positions: [Checkpoint.FilePosition] = []
     var execs: ExecCollection?
     var bytesRead = 0
+    /// The host given to records without node= in the input being read (`--host`).
+    var currentHost: String?
     /// Records per kind, by `RecordKind.index`: an array add per line, not a dictionary update.
     var kindCounts = [Int](repeating: 0, count: RecordKind.allCases.count)
     var totalBytes: Int?
@@ -92,6 +94,7 @@ struct ScanState {
     mutating func read(_ input: String) {
         let name = input == "-" ? "<stdin>" : input
         summary.files.append(name)
+        currentHost = configuration.hostByInput[input] ?? configuration.host
         let file: FileByteSource
         do { file = try FileByteSource(path: input) } catch {
             report(Diagnostic(.error, file: name, message: error.description))
@@ -214,7 +217,8 @@ struct ScanState {
         }
         switch outcome {
         case nil: return
-        case .success(let record):
+        case .success(var record):
+            if record.node == nil, let currentHost { record.node = currentHost }
             summary.lines += 1
             summary.records += 1
             kindCounts[record.kind.index] += 1
