@@ -76,6 +76,18 @@ struct RegexEngineTests {
         #expect(long <= short * 2 + pattern.instructionCount * 2, "\(short) -> \(long)")
     }
 
+    @Test("with no thread alive, positions no match can start at cost one step each", arguments: [
+        #"/dev/(tcp|udp)/"#, #"(^|[;&|( ])(nc|ncat|netcat|socat)( |$)"#, #"org\.apache\.catalina"#,
+    ])
+    func passesOverText(_ source: String) throws {
+        let pattern = try TextPattern(source)
+        let text = String(repeating: "x", count: 100_000) + " nc /dev/tcp/1.2.3.4/80 org.apache.catalina"
+        let (matched, steps) = pattern.matchWithSteps(text)
+        #expect(matched)
+        // About one step per scalar passed over, not a thread started at each position.
+        #expect(steps <= 100_000 + 50 * pattern.instructionCount * 2, "\(steps) steps")
+    }
+
     struct Unsupported: Sendable, CustomStringConvertible {
         var pattern: String
         var message: String

@@ -22,12 +22,15 @@ struct RegexProgram: Sendable {
     private(set) var sets: [ScalarSet] = []
     /// Every match starts at the text's start (`^...` without `(?m)`): no thread is started later.
     private(set) var anchoredAtStart = false
+    /// What a match's first scalar can be, for passing over positions where none can start.
+    private(set) var firstScalars: FirstScalars?
 
     init(_ source: String) throws(RegexSyntaxError) {
         let node = try RegexParser.parse(source)
         anchoredAtStart = Self.startsAnchored(node)
         try emit(node)
         append(.match)
+        firstScalars = Self.firstScalars(instructions)
         if instructions.count > Self.maxInstructions {
             throw RegexSyntaxError(message: "the pattern is too large (\(instructions.count) instructions, at most \(Self.maxInstructions)): use smaller repetition counts", offset: 0)
         }
@@ -125,14 +128,26 @@ struct RegexProgram: Sendable {
         var next: [Int] = []
         var index = scalars.startIndex
         var previous: Unicode.Scalar?
-        var context = Self.context(previous: nil, at: index, in: scalars)
         state.generation += 1
-        if add(0, to: &current, context, &state) { return (true, state.steps) }
-        while index < scalars.endIndex {
+        while true {
+            // No thread alive: positions whose scalar no match can start with are passed over
+            // (one check each, counted as a step), as a search for the first byte would.
+            if current.isEmpty, !anchoredAtStart, let firstScalars {
+                while index < scalars.endIndex, !firstScalars.accepts(scalars[index], self) {
+                    state.steps += 1
+                    previous = scalars[index]
+                    index = scalars.index(after: index)
+                }
+                state.generation += 1
+            }
+            // A match may start here (at the start only, when anchored there).
+            if !anchoredAtStart || previous == nil {
+                if add(0, to: &current, Self.context(previous: previous, at: index, in: scalars), &state) { return (true, state.steps) }
+            }
+            guard index < scalars.endIndex else { break }
             let scalar = scalars[index]
             let after = scalars.index(after: index)
-            previous = scalar
-            context = Self.context(previous: previous, at: after, in: scalars)
+            let context = Self.context(previous: scalar, at: after, in: scalars)
             state.generation += 1
             var position = 0
             while position < current.count {
@@ -146,13 +161,48 @@ struct RegexProgram: Sendable {
                 }
                 if accepted, add(pc + 1, to: &next, context, &state) { return (true, state.steps) }
             }
-            if !anchoredAtStart, add(0, to: &next, context, &state) { return (true, state.steps) }
             swap(&current, &next)
             next.removeAll(keepingCapacity: true)
+            previous = scalar
             index = after
             if current.isEmpty && anchoredAtStart { break }
         }
         return (false, state.steps)
+    }
+
+    /// The instructions that can consume a match's first scalar: those reachable from the
+    /// start without consuming, assertions taken as holding. Nil when the pattern can match
+    /// without consuming anything (`$`, `a*`): then no position may be passed over.
+    struct FirstScalars: Sendable {
+        var instructions: [Int]
+
+        func accepts(_ scalar: Unicode.Scalar, _ program: RegexProgram) -> Bool {
+            for pc in instructions {
+                switch program.instructions[pc] {
+                case .scalar(let expected): if expected == scalar { return true }
+                case .set(let set): if program.sets[set].contains(scalar) { return true }
+                default: break
+                }
+            }
+            return false
+        }
+    }
+
+    private static func firstScalars(_ instructions: [Instruction]) -> FirstScalars? {
+        var seen = Set<Int>()
+        var stack = [0]
+        var result: [Int] = []
+        while let pc = stack.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            switch instructions[pc] {
+            case .jump(let target): stack.append(target)
+            case .split(let first, let second): stack += [first, second]
+            case .assert: stack.append(pc + 1)
+            case .match: return nil
+            case .scalar, .set: result.append(pc)
+            }
+        }
+        return FirstScalars(instructions: result.sorted())
     }
 
     private struct RunState {
