@@ -142,7 +142,7 @@ struct FilterTests {
         #expect(filtered.stderr.contains("note: no exec matches the filters") == expected.isEmpty, "\(filtered.stderr)")
     }
 
-    @Test("tree shows the execs that match with the execs above them, and nothing else")
+    @Test("tree shows every exec that matches, with the execs above them, and leaves the rest out")
     func treeFilter() throws {
         let log = "fixtures/recorded/webshell-execve.log"
         let tree = try CLI.run(["tree", "--user", "www-data", log])
@@ -155,6 +155,18 @@ struct FilterTests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let pid = try #require((object["process"] as? [String: Any])?["pid"] as? Int)
             #expect(execLines.contains { $0.contains("pid \(pid) ") || $0.contains("pid \(pid)  ") }, "pid \(pid)")
+        }
+        // Any other exec shown is a process above a matching one, by the ancestry `events` gives.
+        var above: Set<Int> = []
+        for line in events {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let ancestry = (object["auditree"] as? [String: Any])?["ancestry"] as? [[String: Any]] ?? []
+            above.formUnion(ancestry.compactMap { $0["pid"] as? Int })
+        }
+        // (A process's later execs are 'then' lines under its first: their pid is that line's.)
+        for line in execLines where !line.contains("uid=33 ") {
+            guard let pid = line.firstMatch(of: /pid (\d+)/).map({ Int($0.1)! }) else { continue }
+            #expect(above.contains(pid), "\(line)")
         }
         let unfiltered = try CLI.run(["tree", log]).text.split(separator: "\n").filter { $0.contains("  uid=") }
         #expect(execLines.count < unfiltered.count)
