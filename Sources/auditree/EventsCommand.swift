@@ -11,6 +11,10 @@ struct EventsCommand: ParsableCommand {
             process.args, process.parent.pid, user.id, host.name, @timestamp); auditree's own are under \
             auditree.* (process ids that survive pid reuse, the ancestry nearest first, the log record).
 
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm) keep the execs that \
+            match; when they leave none of the execs there were, one line on standard error says \
+            so (docs/filters.md).
+
             Examples:
               auditree events --format ndjson /var/log/audit/ > execs.ndjson
               auditree events --format ndjson audit.log | jq 'select(.process.name == "sh")'
@@ -38,7 +42,7 @@ struct EventsCommand: ParsableCommand {
     }
 }
 
-enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+enum EventsFormat: String, CaseInsensitiveArgument, CaseIterable {
     case ndjson
 }
 
@@ -50,6 +54,10 @@ struct TreeCommand: ParsableCommand {
         discussion: """
             Without --pid or --finding the whole tree of every host is printed, roots first. \
             Values from the log are escaped; a parent the log never describes is shown as unknown.
+
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm) keep the execs that \
+            match, each with the execs of the processes above it; when they leave none, one line \
+            on standard error says so (docs/filters.md).
 
             Examples:
               auditree tree audit.log                  # everything
@@ -114,7 +122,7 @@ extension TreeCommand {
 /// A scan that keeps every exec, for the forensic commands; `filter` numbers findings as `scan` with it does.
 enum ForensicScan {
     static func run(files: [String], host: HostOptions, filter: FindingFilter = FindingFilter()) throws -> ScanReport {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         try host.apply(to: &configuration)
         configuration.collectExecs = true
         configuration.filter = filter

@@ -81,16 +81,21 @@ _auditree_scan() {
         '--fail-on[Exit 1 when a finding is at least this severe\: info, low, medium, high, critical.]:fail-on:{__auditree_complete "${___fail_on[@]}"}'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
         '--color[Color the text report\: auto (only on a terminal), always, never.]:color:{__auditree_complete "${___color[@]}"}'
-        '*--output[Write the report to this file instead of standard output, atomically; repeat for several reports. Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html), else --format.]:file:'
+        '*--output[Write the report to this file instead of standard output, atomically; repeat for several reports. Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html; any other is an error), --format for a name without one.]:file:'
         '--baseline[Accepted findings (from '\''auditree baseline create'\'')\: reported as baselined, not counted for --fail-on.]:file:'
         '--quiet[Print only findings and errors\: nothing at all when nothing is found (for cron).]'
-        '--since[Report findings from this time on\: ISO 8601 (UTC unless a zone is given), today, yesterday, or -2h/-30m/-7d.]:since:'
-        '--until[Report findings up to this time (same forms as --since).]:until:'
+        '--since[Only from this time on (inclusive)\: ISO 8601 (2026-11-23, 2026-11-23T10\:00, UTC unless a zone such as Z or +02\:00 is given); ausearch'\''s now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); MM/DD/YY or MM/DD/YYYY with an optional HH\:MM\[\:SS\] (local time, as ausearch reads them); or back from now\: -45s, -30m, -2h, -7d.]:time:'
+        '--until[Only up to this time (inclusive); same forms as --since, and '\''today'\'' means now (as ausearch -te today).]:time:'
+        '*'{--uid,--user}'[Only execs by this user (the uid)\: a number, or a name matched against an ENRICHED log'\''s UID= name and this host'\''s user database (as ausearch does). Repeat for any of several.]:uid|name:'
+        '*--key[Only execs with this audit key (auditctl -k). Repeat for any of several.]:key:'
+        '*--exe[Only execs of this executable\: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.]:path:'
+        '*--comm[Only execs with this comm (the kernel'\''s task name, at most 15 bytes). Repeat for any of several.]:name:'
         '--node[Report findings of this host only (the log'\''s node= name).]:node:'
         '--pid[Report findings whose shell, spawner, ancestry or descendants include this pid.]:pid:'
         '--checkpoint[Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.]:file:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
         '--no-group[Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.]'
         '--threads[1\: read, parse and analyse on one thread. 2 or more\: read and parse on a second thread while the first analyses; the report is the same. Default\: the online CPUs, at most 2 (the work has two stages).]:n:'
@@ -107,6 +112,13 @@ _auditree_tree() {
         '*:files:'
         '--pid[Only the subtree of the last process with this pid.]:pid:'
         '--finding[Only the subtree of the spawner of the Nth finding (as '\''auditree scan'\'' numbers them, from 1).]:finding:'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
+        '--since[Only from this time on (inclusive)\: ISO 8601 (2026-11-23, 2026-11-23T10\:00, UTC unless a zone such as Z or +02\:00 is given); ausearch'\''s now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); MM/DD/YY or MM/DD/YYYY with an optional HH\:MM\[\:SS\] (local time, as ausearch reads them); or back from now\: -45s, -30m, -2h, -7d.]:time:'
+        '--until[Only up to this time (inclusive); same forms as --since, and '\''today'\'' means now (as ausearch -te today).]:time:'
+        '*'{--uid,--user}'[Only execs by this user (the uid)\: a number, or a name matched against an ENRICHED log'\''s UID= name and this host'\''s user database (as ausearch does). Repeat for any of several.]:uid|name:'
+        '*--key[Only execs with this audit key (auditctl -k). Repeat for any of several.]:key:'
+        '*--exe[Only execs of this executable\: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.]:path:'
+        '*--comm[Only execs with this comm (the kernel'\''s task name, at most 15 bytes). Repeat for any of several.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -120,6 +132,13 @@ _auditree_events() {
     local -ar arg_specs=(
         '*:files:'
         '--format[Output format\: ndjson.]:format:{__auditree_complete "${___format[@]}"}'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
+        '--since[Only from this time on (inclusive)\: ISO 8601 (2026-11-23, 2026-11-23T10\:00, UTC unless a zone such as Z or +02\:00 is given); ausearch'\''s now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); MM/DD/YY or MM/DD/YYYY with an optional HH\:MM\[\:SS\] (local time, as ausearch reads them); or back from now\: -45s, -30m, -2h, -7d.]:time:'
+        '--until[Only up to this time (inclusive); same forms as --since, and '\''today'\'' means now (as ausearch -te today).]:time:'
+        '*'{--uid,--user}'[Only execs by this user (the uid)\: a number, or a name matched against an ENRICHED log'\''s UID= name and this host'\''s user database (as ausearch does). Repeat for any of several.]:uid|name:'
+        '*--key[Only execs with this audit key (auditctl -k). Repeat for any of several.]:key:'
+        '*--exe[Only execs of this executable\: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.]:path:'
+        '*--comm[Only execs with this comm (the kernel'\''s task name, at most 15 bytes). Repeat for any of several.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -160,6 +179,9 @@ _auditree_baseline_create() {
         '*:files:'
         '--output[Write the baseline here (atomically) instead of standard output.]:file:'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -178,7 +200,7 @@ _auditree_rules() {
     case "${state}" in
     command)
         local -ar subcommands=(
-            'check:Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.'
+            'check:Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.'
             'list:Print every active rule with its origin file, the lists, exceptions and context.'
             'show:Print one rule in full: conditions, lists, exceptions, context.'
         )
