@@ -252,8 +252,8 @@ _auditree_scan() {
 
 _auditree_tree() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=(--host --uid --user --key --exe --comm)
+    non_repeating_flags=(--no-default-rules -h --help)
+    repeating_options=(--rules --host --uid --user --key --exe --comm)
     non_repeating_options=(--pid --finding --since --until)
     __auditree_offer_flags_options -1
 
@@ -263,6 +263,9 @@ _auditree_tree() {
         return
         ;;
     '--finding')
+        return
+        ;;
+    '--rules')
         return
         ;;
     '--host')

@@ -110,8 +110,10 @@ _auditree_tree() {
     local -i ret=1
     local -ar arg_specs=(
         '*:files:'
-        '--pid[Only the subtree of the last process with this pid.]:pid:'
-        '--finding[Only the subtree of the spawner of the Nth finding (as '\''auditree scan'\'' numbers them, from 1).]:finding:'
+        '--pid[Only the subtree of the last process with this pid (one that exec'\''d, or a forked process the tree shows above one).]:pid:'
+        '--finding[Only finding number N (as '\''auditree scan'\'' numbers them, from 1)\: every process above its shell, the shell, and all it ran.]:finding:'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--since[Only from this time on (inclusive)\: ISO 8601 (2026-11-23, 2026-11-23T10\:00, UTC unless a zone such as Z or +02\:00 is given); ausearch'\''s now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); MM/DD/YY or MM/DD/YYYY with an optional HH\:MM\[\:SS\] (local time, as ausearch reads them); or back from now\: -45s, -30m, -2h, -7d.]:time:'
         '--until[Only up to this time (inclusive); same forms as --since, and '\''today'\'' means now (as ausearch -te today).]:time:'
