@@ -26,7 +26,7 @@ struct EventsCommand: ParsableCommand {
 
     func run() throws {
         let report = try ForensicScan.run(files: files, host: host)
-        Console.out(ExecEventsWriter().render(report.execs))
+        try Console.print(ExecEventsWriter().render(report.execs))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
@@ -78,7 +78,7 @@ struct TreeCommand: ParsableCommand {
             let shellExec = report.execs.first { $0.pid == shell.process.pid && $0.image.stamp == shell.process.image?.stamp }
             root = shellExec?.lineage.first(where: { $0.pid == shell.spawner.pid })?.processID ?? shellExec?.processID
         }
-        Console.out(ProcessTreeWriter().render(report.execs, root: root))
+        try Console.print(ProcessTreeWriter().render(report.execs, root: root))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
