@@ -66,8 +66,12 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Report findings whose shell, spawner, ancestry or descendants include this pid.")
     var pid: Int?
 
-    @Option(help: ArgumentHelp("Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.", valueName: "file"))
+    @Option(help: ArgumentHelp("Resume where the previous run with this checkpoint stopped reading (file positions), and save where this run stops "
+                               + "(atomically, only after the report was delivered). Locked for the run. For cron; see docs/operations.md.", valueName: "file"))
     var checkpoint: String?
+
+    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("With --checkpoint: wait this many seconds for another run that holds it, then exit 2.", valueName: "seconds"))
+    var lockTimeout: Double = 60
 
     @OptionGroup var rules: RuleOptions
 
@@ -88,6 +92,30 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard lockTimeout.isFinite, lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be 0 to 86400 seconds") }
+        if let checkpoint {
+            // A filtered run would move the checkpoint past the findings it does not report.
+            let filters = [("--since", since != nil), ("--until", until != nil), ("--node", node != nil), ("--pid", pid != nil)].filter(\.1).map(\.0)
+            if !filters.isEmpty {
+                throw ValidationError("--checkpoint cannot be combined with \(filters.joined(separator: ", ")): the checkpoint would move past the findings "
+                    + "the filter hides, and no later run would report them. Run the checkpointed scan unfiltered and filter its report instead.")
+            }
+            if files.contains("-") {
+                throw ValidationError("--checkpoint resumes by file position, and standard input has none: give the log files instead of '-'")
+            }
+            try Self.checkWritable(checkpoint)
+        }
+    }
+
+    /// The checkpoint's folder must exist and be writable, found before the scan, not after it.
+    static func checkWritable(_ checkpoint: String) throws {
+        let slash = checkpoint.lastIndex(of: "/")
+        let folder = slash.map { $0 == checkpoint.startIndex ? "/" : String(checkpoint[..<$0]) } ?? "."
+        var info = stat()
+        guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw ValidationError("--checkpoint \(checkpoint): the folder \(folder) does not exist; create it first (mkdir -p \(folder))")
+        }
+        guard access(folder, W_OK) == 0 else { throw ValidationError("--checkpoint \(checkpoint): the folder \(folder) is not writable") }
     }
 
     func configuration() throws -> ScanConfiguration {
@@ -107,7 +135,8 @@ struct ScanCommand: ParsableCommand {
             configuration.checkpointing = true
             do { configuration.checkpoint = try Checkpoint.load(path: checkpoint) } catch {
                 // Starting over would report everything again: refuse, and say how to start over.
-                throw ValidationError("\(checkpoint): cannot read the checkpoint (\(error)); remove it to start over")
+                Console.error("\(checkpoint): error: the checkpoint \(error); remove it to start over (the next run then reports every finding in the logs again)\n")
+                throw ExitCode(2)
             }
         }
         rules.apply(to: &configuration)
@@ -125,6 +154,15 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         let accepted = try delivery.loadBaseline()
+        // Held until this process exits: from before the checkpoint is read until after it is written.
+        var lock: CheckpointLock?
+        if let checkpoint {
+            do { lock = try CheckpointLock(checkpoint: checkpoint, timeout: lockTimeout) } catch {
+                Console.error(error.description + "\n")
+                throw ExitCode(2)
+            }
+        }
+        defer { withExtendedLifetime(lock) {} }
         let configuration = try configuration()
         let report: ScanReport
         do {

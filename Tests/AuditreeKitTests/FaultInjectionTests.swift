@@ -33,6 +33,18 @@ struct FaultInjectionTests {
             try handle.close()
         }
 
+        /// The last runs of a sequence: the first reads what is left, the second delivers the
+        /// events the first held back at its cut (they might still have been being written).
+        func drain(_ files: [String]? = nil, _ extra: [String] = []) throws -> [String] {
+            var found: [String] = []
+            for _ in 0..<2 {
+                let run = try scan(files, extra)
+                guard run.status == 0 || run.status == 1 else { throw FaultError("exit \(run.status): \(run.stderr)") }
+                found += try FaultInjectionTests.findings(run)
+            }
+            return found
+        }
+
         /// A checkpointed JSON scan of `files` (default: the growing log).
         func scan(_ files: [String]? = nil, _ extra: [String] = []) throws -> CLI.Run {
             try CLI.run(["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + extra + (files ?? [log.path]))
@@ -103,10 +115,8 @@ struct FaultInjectionTests {
         #expect(lost.stderr.contains("cannot write the report to standard output"))
         #expect(lost.stderr.split(separator: "\n").count == 1, "\(lost.stderr)")
         #expect(Self.contents(scratch.checkpoint) == saved, "the checkpoint moved past an undelivered report")
-        reported += try Self.findings(scratch.scan())
-        let expected = try Self.cleanFindings([Self.log])
-        #expect(reported.count == expected.count)
-        #expect(Set(reported).count == reported.count, "a finding was reported twice")
+        reported += try scratch.drain()
+        #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
     }
 
     @Test("a full disk under --output (file size limit) fails the run and keeps the checkpoint")
@@ -133,9 +143,8 @@ struct FaultInjectionTests {
         #expect(process.terminationStatus == 2, "\(message)")
         #expect(message.contains("cannot write the report"), "\(message)")
         #expect(Self.contents(scratch.checkpoint) == saved)
-        reported += try Self.findings(scratch.scan())
-        #expect(reported.count == (try Self.cleanFindings([Self.log])).count)
-        #expect(Set(reported).count == reported.count)
+        reported += try scratch.drain()
+        #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
     }
 }
 
