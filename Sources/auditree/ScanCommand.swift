@@ -103,19 +103,24 @@ struct ScanCommand: ParsableCommand {
             if files.contains("-") {
                 throw ValidationError("--checkpoint resumes by file position, and standard input has none: give the log files instead of '-'")
             }
-            try Self.checkWritable(checkpoint)
         }
     }
 
-    /// The checkpoint's folder must exist and be writable, found before the scan, not after it.
+    /// The checkpoint's folder must exist and be writable: found before the scan, not after it.
     static func checkWritable(_ checkpoint: String) throws {
         let slash = checkpoint.lastIndex(of: "/")
         let folder = slash.map { $0 == checkpoint.startIndex ? "/" : String(checkpoint[..<$0]) } ?? "."
         var info = stat()
-        guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-            throw ValidationError("--checkpoint \(checkpoint): the folder \(folder) does not exist; create it first (mkdir -p \(folder))")
+        var problem: String?
+        if stat(folder, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+            problem = "its folder \(folder) does not exist; create it first (mkdir -p \(folder))"
+        } else if access(folder, W_OK) != 0 {
+            problem = "its folder \(folder) is not writable"
         }
-        guard access(folder, W_OK) == 0 else { throw ValidationError("--checkpoint \(checkpoint): the folder \(folder) is not writable") }
+        if let problem {
+            Console.error("\(checkpoint): error: cannot keep the checkpoint here: \(problem); nothing was read\n")
+            throw ExitCode(2)
+        }
     }
 
     func configuration() throws -> ScanConfiguration {
@@ -135,7 +140,7 @@ struct ScanCommand: ParsableCommand {
             configuration.checkpointing = true
             do { configuration.checkpoint = try Checkpoint.load(path: checkpoint) } catch {
                 // Starting over would report everything again: refuse, and say how to start over.
-                Console.error("\(checkpoint): error: the checkpoint \(error); remove it to start over (the next run then reports every finding in the logs again)\n")
+                Console.error("\(checkpoint): error: the checkpoint \(error): remove it to start over (the next run then reports every finding in the logs again)\n")
                 throw ExitCode(2)
             }
         }
@@ -149,6 +154,7 @@ struct ScanCommand: ParsableCommand {
             configuration.collectExecs = true
         }
         configuration.threads = threads ?? ScanConfiguration.defaultThreads
+        if case .read(let byte)? = FaultPoint.current { configuration.faultKillAtByte = byte }
         return configuration
     }
 
@@ -157,6 +163,7 @@ struct ScanCommand: ParsableCommand {
         // Held until this process exits: from before the checkpoint is read until after it is written.
         var lock: CheckpointLock?
         if let checkpoint {
+            try Self.checkWritable(checkpoint)
             do { lock = try CheckpointLock(checkpoint: checkpoint, timeout: lockTimeout) } catch {
                 Console.error(error.description + "\n")
                 throw ExitCode(2)
@@ -174,6 +181,7 @@ struct ScanCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let status = delivery.deliver(report, baseline: accepted, failOn: failOn)
+        if case .delivered? = FaultPoint.current { raise(SIGKILL) }
         // Only after the report is out: a run killed before this point is simply done again.
         if let checkpoint, let next = report.checkpoint, status != 2 {
             do { try AtomicFile.write(String(decoding: try next.encoded(), as: UTF8.self), to: checkpoint) } catch {
@@ -199,3 +207,17 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
 
 extension OutputFormat: ExpressibleByArgument {}
 extension Severity: ExpressibleByArgument {}
+
+/// Where the fault-injection tests kill a run (`AUDITREE_FAULT_KILL`): `read:N` once N bytes of
+/// lines are read, `delivered` after the report is out and before the checkpoint is saved.
+enum FaultPoint {
+    case read(Int)
+    case delivered
+
+    static var current: FaultPoint? {
+        guard let value = getenv("AUDITREE_FAULT_KILL").map({ String(cString: $0) }) else { return nil }
+        if value == "delivered" { return .delivered }
+        if value.hasPrefix("read:"), let byte = Int(value.dropFirst(5)), byte >= 0 { return .read(byte) }
+        return nil
+    }
+}

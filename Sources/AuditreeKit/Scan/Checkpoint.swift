@@ -84,7 +84,9 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         switch error {
         case .keyNotFound(let key, let context): return "\(path(context, key)) is missing"
         case .valueNotFound(_, let context): return "\(path(context)) is null"
-        case .typeMismatch(let type, let context): return "\(path(context)) is not \(type == String.self ? "a string" : "a \(type)")"
+        case .typeMismatch(let type, let context):
+            let expected = type == String.self ? "a string" : type == Bool.self ? "true or false" : type is any BinaryInteger.Type ? "an integer" : "of the right type"
+            return "\(path(context)) is not \(expected)"
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)) is out of range or malformed"
         @unknown default: return "not a checkpoint"
@@ -133,10 +135,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .unreadable(let reason): "cannot be read: \(reason)"
-        case .malformed(let what): "is not a checkpoint auditree wrote: \(what)"
-        case .outOfRange(let path, let value, let range): "is damaged: \(path) is \(value), outside \(range)"
-        case .unsupportedVersion(let version): "is version \(version), not one this auditree reads (1, \(Checkpoint.currentVersion))"
+        case .unreadable(let reason): "cannot be read (\(reason))"
+        case .malformed(let what): "is not one auditree wrote (\(what))"
+        case .outOfRange(let path, let value, let range): "is damaged (\(path) is \(value), outside \(range))"
+        case .unsupportedVersion(let version): "is version \(version), which this auditree does not read (1, \(Checkpoint.currentVersion))"
         }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The library entry point: input -> records -> events -> process tree -> findings.
 public enum Scanner {
     /// Runs a scan; `diagnose` sees each diagnostic as it happens (for live stderr output).
@@ -68,6 +72,7 @@ struct ScanState {
     init(configuration: ScanConfiguration, ruleSet: RuleSet, diagnose: @escaping (Diagnostic) -> Void) {
         self.configuration = configuration
         self.diagnose = diagnose
+        if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
         if configuration.collectExecs {
             let collected = ExecCollection()
@@ -220,9 +225,12 @@ struct ScanState {
     @inline(__always)
     private mutating func take(_ number: Int, offset: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int) throws(StrictStop) {
         bytesRead += length + 1
-        if bytesRead >= nextProgress, let progress = configuration.progress {
-            nextProgress = bytesRead + (1 << 24)
-            progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
+        if bytesRead >= nextProgress {
+            if let kill = configuration.faultKillAtByte, bytesRead >= kill { raise(SIGKILL) }
+            if let progress = configuration.progress {
+                progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
+            }
+            nextProgress = min(bytesRead + (1 << 24), configuration.faultKillAtByte ?? .max)
         }
         switch outcome {
         case nil: return
