@@ -52,10 +52,18 @@ public struct EventAssembler {
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
     /// What was delivered under a stamp: the kinds of its records and a digest of each SYSCALL
-    /// record's numbers (nearly always one; an empty array costs no allocation).
+    /// record's numbers: the first in place, more (rare: a reboot or another host on the same
+    /// stamp) in an array, so the usual event allocates nothing here.
     private struct Delivered {
         var kinds: UInt64
-        var digests: [Int]
+        var digest: Int?
+        var more: [Int] = []
+
+        func holds(_ value: Int) -> Bool { digest == value || more.contains(value) }
+
+        mutating func add(_ value: Int) {
+            if digest == nil { digest = value } else if !holds(value) { more.append(value) }
+        }
     }
 
     /// Recently delivered events, in two generations so memory stays bounded.
@@ -199,7 +207,7 @@ public struct EventAssembler {
             if let earlier {
                 // Overlapping kinds: the same event again, unless its SYSCALL says another process
                 // (a reboot, another host); a SYSCALL where none was delivered is news, not a repeat.
-                if earlier.kinds & event.kinds != 0 && digest.map(earlier.digests.contains) ?? true {
+                if earlier.kinds & event.kinds != 0 && digest.map(earlier.holds) ?? true {
                     duplicateEvents += 1
                     return
                 }
@@ -209,9 +217,9 @@ public struct EventAssembler {
                 return
             }
         }
-        var value = earlier ?? Delivered(kinds: 0, digests: [])
+        var value = earlier ?? Delivered(kinds: 0)
         value.kinds |= event.kinds
-        if let digest, !value.digests.contains(digest) { value.digests.append(digest) }
+        if let digest { value.add(digest) }
         remember(key, value)
         emit(event)
     }
