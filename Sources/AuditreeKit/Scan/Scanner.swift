@@ -98,6 +98,9 @@ struct ScanState {
         /// What the previous run read of this content (0 for content new to the checkpoint):
         /// an event starting before it was held back once already.
         var previousEnd = 0
+        /// Whether a next run can find this input again (a regular file, not standard input or a
+        /// pipe): only then are its events open at the cut held back for it.
+        var resumable = false
     }
 
     mutating func read(_ input: String) {
@@ -113,9 +116,9 @@ struct ScanState {
         let pipelined = configuration.threads > 1
         let compressed = input != "-" && GzipByteSource.looksCompressed(FileByteSource.head(path: input, count: 2))
         let identity = checkpointing && input != "-" ? FileIdentity.of(path: input, compressed: compressed) : nil
-        var start = InputStart()
+        var start = InputStart(resumable: identity != nil)
         if let identity, let checkpoint = configuration.checkpoint, let known = FileIdentity.position(for: identity, in: checkpoint) {
-            start = InputStart(offset: known.offset, lines: known.lines, previousEnd: known.readThrough)
+            start = InputStart(offset: known.offset, lines: known.lines, previousEnd: known.readThrough, resumable: true)
         }
         inputIndex = inputStarts.count
         inputBase = start.offset
@@ -139,7 +142,11 @@ struct ScanState {
         } else {
             var source = file
             defer { source.close() }
-            if start.offset > 0, !source.seek(to: start.offset) { start = InputStart(); inputStarts[inputIndex] = start; inputBase = 0 }
+            if start.offset > 0, !source.seek(to: start.offset) {
+                start = InputStart(resumable: true)
+                inputStarts[inputIndex] = start
+                inputBase = 0
+            }
             end = pipelined
                 ? readLinesPipelined(from: source, gzip: false, name: name, firstLine: start.lines)
                 : readLines(from: &source, name: name, firstLine: start.lines)
@@ -278,7 +285,7 @@ struct ScanState {
         if checkpointing {
             // Events still open at the cut wait for the next run, unless they waited once already.
             let starts = inputStarts
-            held = assembler.cut(deliverNow: { $0.offset < starts[$0.input].previousEnd }) { tree.ingest($0) }
+            held = assembler.cut(deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd }) { tree.ingest($0) }
         } else {
             assembler.flush { tree.ingest($0) }
         }
