@@ -153,6 +153,10 @@ struct ScanCommand: ParsableCommand {
             return value
         }
         configuration.filter = FindingFilter(since: try parse(since, "--since"), until: try parse(until, "--until"), node: node, pid: pid)
+        // Whatever filters FindingFilter grows, a checkpoint must not move past what they hide (validate names the options).
+        if checkpoint != nil && !configuration.filter.isEmpty {
+            throw ValidationError("--checkpoint cannot be combined with a finding filter: the checkpoint would move past the findings the filter hides")
+        }
         // Only when a person watches stderr: never in pipes, cron or CI logs.
         configuration.progress = ProgressBar.forStderr(enabled: !quiet)
         if let checkpoint {
