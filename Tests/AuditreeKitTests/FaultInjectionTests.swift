@@ -147,6 +147,55 @@ struct FaultInjectionTests {
         #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
     }
 
+    @Test("a closed pipe with SIGPIPE at its default: the run dies of it and the checkpoint stays")
+    func closedPipeDefaultSIGPIPE() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let all = try Self.lines()
+        try scratch.append(all[0..<400])
+        var reported = try Self.findings(scratch.scan())
+        let saved = try #require(Self.contents(scratch.checkpoint))
+        try scratch.append(all[400...])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // sh restores the default disposition whatever the test runner's is.
+        process.arguments = ["-c", "trap - PIPE; exec \"$0\" \"$@\"", CLI.executable.path,
+                             "scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path]
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        process.standardOutput = pipe.fileHandleForWriting
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE)
+        #expect(Self.contents(scratch.checkpoint) == saved)
+        reported += try scratch.drain()
+        #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
+    }
+
+    @Test("a version 1 checkpoint (event-time resume point) is read on: nothing repeated, nothing lost")
+    func versionOneCheckpoint() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let all = try Self.lines()
+        try scratch.append(all[0..<500])
+        var reported = try scratch.drain()
+        // What version 1 wrote after the same runs: every event delivered, the offset at the end
+        // of the last complete line, no `end`, and a per-host last stamp.
+        let saved = try #require(Self.contents(scratch.checkpoint))
+        var document = try #require(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
+        var files = try #require(document["files"] as? [[String: Any]])
+        #expect(files.first?["offset"] as? Int == files.first?["end"] as? Int, "the drained run still holds events")
+        files[0]["end"] = nil
+        document["files"] = files
+        document["version"] = 1
+        document["lastEvents"] = ["": ["seconds": 1_795_432_236, "milliseconds": 0, "serial": 1200]]
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: scratch.checkpoint))
+        try scratch.append(all[500...])
+        reported += try scratch.drain()
+        #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
+    }
+
     // MARK: Logs that other clocks, reboots and hosts wrote
 
     /// The fixture's lines with every stamp moved by `seconds` (and `serials`), and every pid
