@@ -196,6 +196,24 @@ struct FaultInjectionTests {
         #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
     }
 
+    @Test("a small log growing run after run keeps one position in the checkpoint, not one per run")
+    func oneEntryPerFile() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let all = try Self.lines()
+        var reported: [String] = []
+        // Under 4 KiB at first: the head the position is known by grows with the file.
+        for range in [0..<3, 3..<6, 6..<10, 10..<40, 40..<all.count] {
+            try scratch.append(all[range])
+            reported += try Self.findings(scratch.scan())
+        }
+        reported += try scratch.drain()
+        #expect(reported.sorted() == (try Self.cleanFindings([Self.log])).sorted())
+        let saved = try #require(Self.contents(scratch.checkpoint))
+        let document = try #require(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
+        #expect((document["files"] as? [Any])?.count == 1)
+    }
+
     // MARK: Logs that other clocks, reboots and hosts wrote
 
     /// The fixture's lines with every stamp moved by `seconds` (and `serials`), and every pid

@@ -45,7 +45,8 @@ struct ScanState {
     var stoppedEarly = false
     /// Per input read (by its number in the scan), where it started and what the checkpoint knew of it.
     var inputStarts: [InputStart] = []
-    var positions: [(input: Int, position: Checkpoint.FilePosition)] = []
+    /// Where each input read is left, with its first bytes (to recognise older entries for the same content).
+    var positions: [(input: Int, position: Checkpoint.FilePosition, head: [UInt8])] = []
     var execs: ExecCollection?
     var bytesRead = 0
     /// The input being read (its number in `inputStarts`) and the offset its reading started at.
@@ -192,7 +193,7 @@ struct ScanState {
             let through = start.offset + end.bytes
             positions.append((inputIndex, Checkpoint.FilePosition(
                 path: input, device: identity.device, inode: identity.inode, headLength: identity.head.count, headHash: FileIdentity.hash(identity.head),
-                offset: through, lines: end.lines, end: max(through, start.previousEnd))))
+                offset: through, lines: end.lines, end: max(through, start.previousEnd)), identity.head))
         }
     }
 
@@ -360,11 +361,11 @@ struct ScanState {
 
     /// Each file read resumes at its oldest held event, or after its last complete line;
     /// positions of files not read this run are kept (bounded) for when they are given again.
-    static func resumePositions(_ positions: [(input: Int, position: Checkpoint.FilePosition)], held: [EventOrigin],
+    static func resumePositions(_ positions: [(input: Int, position: Checkpoint.FilePosition, head: [UInt8])], held: [EventOrigin],
                                 previous: Checkpoint?) -> [Checkpoint.FilePosition] {
         var oldest: [Int: EventOrigin] = [:]
         for origin in held where oldest[origin.input].map({ origin.offset < $0.offset }) ?? true { oldest[origin.input] = origin }
-        var result: [Checkpoint.FilePosition] = positions.map { input, position in
+        var result: [Checkpoint.FilePosition] = positions.map { input, position, _ in
             var position = position
             if let origin = oldest[input], origin.offset < position.offset {
                 position.offset = origin.offset
@@ -372,8 +373,9 @@ struct ScanState {
             }
             return position
         }
+        // An older entry for content read this run (the same file, shorter then) is replaced, not kept.
         for saved in previous?.files ?? [] where result.count < Checkpoint.maxFiles
-            && !result.contains(where: { $0.headHash == saved.headHash && $0.headLength == saved.headLength }) {
+            && !positions.contains(where: { saved.headLength <= $0.head.count && FileIdentity.hash($0.head.prefix(saved.headLength)) == saved.headHash }) {
             result.append(saved)
         }
         return result
