@@ -157,10 +157,11 @@ struct FaultInjectionTests {
         let saved = try #require(Self.contents(scratch.checkpoint))
         try scratch.append(all[400...])
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // sh restores the default disposition whatever the test runner's is.
-        process.arguments = ["-c", "trap - PIPE; exec \"$0\" \"$@\"", CLI.executable.path,
-                             "scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // The default disposition whatever the test runner's: a shell cannot undo an inherited
+        // SIG_IGN (POSIX), Python's signal module can.
+        process.arguments = ["python3", "-c", "import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+                             CLI.executable.path, "scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path]
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
         process.standardOutput = pipe.fileHandleForWriting
