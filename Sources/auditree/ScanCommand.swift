@@ -33,6 +33,11 @@ struct ScanCommand: ParsableCommand {
             under --strict, or a report that could not be written. An input error wins over \
             findings; the report is still written for what was read.
 
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm, --node, --pid) narrow \
+            what is reported; they are tested on each finding's shell, and the whole input is \
+            still read. Filters that leave none of the findings there were say so in one line on \
+            standard error (not with --quiet); the exit status is then 0 (docs/filters.md).
+
             Examples:
               auditree scan                                  # /var/log/audit/audit.log
               auditree scan fixtures/recorded/enriched-fork.log
@@ -72,11 +77,7 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print only findings and errors: nothing at all when nothing is found (for cron).")
     var quiet = false
 
-    @Option(help: "Report findings from this time on: ISO 8601 (UTC unless a zone is given), today, yesterday, or -2h/-30m/-7d.")
-    var since: String?
-
-    @Option(help: "Report findings up to this time (same forms as --since).")
-    var until: String?
+    @OptionGroup(title: "Filters (tested on each finding's shell)") var filters: FilterOptions
 
     @Option(help: "Report findings of this host only (the log's node= name).")
     var node: String?
@@ -114,9 +115,11 @@ struct ScanCommand: ParsableCommand {
         guard lockTimeout.isFinite, lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be 0 to 86400 seconds") }
         if let checkpoint {
             // A filtered run would move the checkpoint past the findings it does not report.
-            let filters = [("--since", since != nil), ("--until", until != nil), ("--node", node != nil), ("--pid", pid != nil)].filter(\.1).map(\.0)
-            if !filters.isEmpty {
-                throw ValidationError("--checkpoint cannot be combined with \(filters.joined(separator: ", ")): the checkpoint would move past the findings "
+            var given: [String] = []
+            for option in filters.given.map({ String($0.prefix { $0 != " " }) }) + (node == nil ? [] : ["--node"]) + (pid == nil ? [] : ["--pid"])
+            where !given.contains(option) { given.append(option) }
+            if !given.isEmpty {
+                throw ValidationError("--checkpoint cannot be combined with \(given.joined(separator: ", ")): the checkpoint would move past the findings "
                     + "the filter hides, and no later run would report them. Run the checkpointed scan unfiltered and filter its report instead.")
             }
             if files.contains("-") {
@@ -144,15 +147,9 @@ struct ScanCommand: ParsableCommand {
 
     func configuration() throws -> ScanConfiguration {
         var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
-        let now = Int64(time(nil)) * 1000
-        func parse(_ text: String?, _ option: String) throws -> Int64? {
-            guard let text else { return nil }
-            guard let value = FindingFilter.parseTime(text, now: now) else {
-                throw ValidationError("\(option): cannot read '\(text)' as a time (ISO 8601, today, yesterday, -2h)")
-            }
-            return value
-        }
-        configuration.filter = FindingFilter(since: try parse(since, "--since"), until: try parse(until, "--until"), node: node, pid: pid)
+        configuration.filter = try filters.filter()
+        configuration.filter.node = node
+        configuration.filter.pid = pid
         // Whatever filters FindingFilter grows, a checkpoint must not move past what they hide (validate names the options).
         if checkpoint != nil && !configuration.filter.isEmpty {
             throw ValidationError("--checkpoint cannot be combined with a finding filter: the checkpoint would move past the findings the filter hides")
@@ -204,6 +201,10 @@ struct ScanCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let status = delivery.deliver(report, baseline: accepted, failOn: failOn)
+        if !quiet, !configuration.filter.isEmpty, report.findings.isEmpty, report.unfilteredFindings > 0 {
+            let given = filters.given + (node.map { ["--node \($0)"] } ?? []) + (pid.map { ["--pid \($0)"] } ?? [])
+            FilterOptions.noteNothingMatched("finding", filters: given, before: report.unfilteredFindings)
+        }
         if case .delivered? = FaultPoint.current { raise(SIGKILL) }
         // Only after the report is out: a run killed before this point is simply done again.
         if let checkpoint, let next = report.checkpoint, status != 2 {

@@ -436,7 +436,8 @@ struct FaultInjectionTests {
     // MARK: Filtered runs
 
     @Test("a filtered run with --checkpoint is refused (exit 2) and leaves no checkpoint",
-          arguments: [["--node", "web1"], ["--since", "2020-01-01"], ["--until", "2030-01-01"], ["--pid", "1"]])
+          arguments: [["--node", "web1"], ["--since", "2020-01-01"], ["--until", "2030-01-01"], ["--pid", "1"],
+                      ["--uid", "0"], ["--key", "auditree-exec"], ["--exe", "sh"], ["--comm", "sh"]])
     func filteredRun(filter: [String]) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
