@@ -34,7 +34,7 @@ struct EventsCommand: ParsableCommand {
         let filter = try filters.filter()
         let report = try ForensicScan.run(files: files, host: host)
         let execs = filter.isEmpty ? report.execs : report.execs.filter(filter.accepts)
-        Console.out(ExecEventsWriter().render(execs))
+        try Console.print(ExecEventsWriter().render(execs))
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
         }
@@ -122,7 +122,7 @@ struct TreeCommand: ParsableCommand {
             }
         }
         let execs = filter.isEmpty ? report.execs : Self.matchingWithAncestors(report.execs, filter)
-        Console.out(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        try Console.print(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
         }
