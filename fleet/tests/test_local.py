@@ -119,17 +119,18 @@ def test_state_reports_each_finding_once_across_rotation(auditree, tmp_path):
     assert not os.listdir(os.path.join(state, "pending"))
     os.rename(root / "n1" / "audit.log", root / "n1" / "audit.log.1")   # logrotate
     fleetdata.write(str(root / "n1" / "audit.log"), second)
-    hosts2, night2 = night(2)
-    hosts3, night3 = night(3)
+    # auditree may hold events open at the end of a log for the next run: every finding
+    # comes exactly once, maybe a night later, and a night with nothing new reports nothing.
+    nights = [night1] + [night(n)[1] for n in (2, 3, 4)]
 
     whole = tmp_path / "whole"
     fleetdata.write(str(whole / "n1" / "audit.log"), data)
     _, full, _ = run_reference(auditree, str(whole), str(tmp_path / "ref"), "--no-group")
     expected = [(d["host"]["name"], d["event"]["id"], d["rule"]["id"]) for d in full["n1"]]
-    assert night1 and night2, "both halves hold findings"
-    assert not set(night1) & set(night2)
-    assert sorted(night1 + night2) == sorted(expected)
-    assert night3 == [] and hosts3["n1"]["status"] == "clean"
+    reported = [key for keys in nights for key in keys]
+    assert len(set(reported)) == len(reported), "a finding was reported twice"
+    assert sorted(reported) == sorted(expected) and expected
+    assert nights[-1] == []
 
 
 def test_remote_input_and_state_through_fsspec(auditree, tmp_path, capsys):
@@ -143,16 +144,19 @@ def test_remote_input_and_state_through_fsspec(auditree, tmp_path, capsys):
     memory.pipe(f"{base}/logs/m2/audit.log.1", fleetdata.recorded("raw-execve"))
     memory.pipe(f"{base}/logs/m2/audit.log", b"")
     args = ["--input", f"{base}/logs", "--state", f"{base}/state", "--auditree", auditree, "--ndjson"]
-    assert local.run(["-j", "2", "--output", str(tmp_path / "o1"), *args]) == 0
-    rows = checks.read_table(str(tmp_path / "o1" / "findings"))
+    rows = []
+    for n in (1, 2, 3):  # findings held at the end of a log by one run come in the next
+        assert local.run(["-j", "2", "--output", str(tmp_path / f"o{n}"), *args]) == 0
+        rows += checks.read_table(str(tmp_path / f"o{n}" / "findings"))
+    assert checks.read_table(str(tmp_path / "o3" / "findings")) == []
     expected = count_findings(auditree, fleetdata.os.path.join(fleetdata.RECORDED, "webshell-execve.log")) + \
         count_findings(auditree, fleetdata.os.path.join(fleetdata.RECORDED, "raw-execve.log"))
+    keys = [(r["host"]["name"], r["event"]["id"], r["rule"]["id"]) for r in rows]
+    assert len(set(keys)) == len(keys), "a finding was reported twice"
     assert sorted({r["host"]["name"] for r in rows}) == ["m1", "m2"] and len(rows) == expected
     paths = {r["log"]["file"]["path"] for r in rows} | {r["auditree"]["location"]["file"] for r in rows}
     assert all(p.startswith("memory://") and p.endswith(("/m1/audit.log", "/m2/audit.log.1")) for p in paths), paths
     assert all(json.loads(r["auditree"]["ndjson"])["log"]["file"]["path"] == r["log"]["file"]["path"] for r in rows)
     hosts = checks.read_table(str(tmp_path / "o1" / "hosts"))
-    assert [(h["host"], h["status"], h["checkpoint"]) for h in hosts] == [("m1", "findings", "saved"), ("m2", "findings", "saved")]
+    assert [(h["host"], h["checkpoint"]) for h in hosts] == [("m1", "saved"), ("m2", "saved")]
     assert memory.exists(f"{base}/state/checkpoints/m1.json")
-    assert local.run(["--output", str(tmp_path / "o2"), *args]) == 0
-    assert checks.read_table(str(tmp_path / "o2" / "findings")) == []
