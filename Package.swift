@@ -31,7 +31,14 @@ let package = Package(
                 "CAudit", "CZlib", .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Rules/default-rules.yaml"), .copy("Report/HTML/Resources")],
+            // Compiled into the binary (SwiftPM generates `PackageResources`), so an installed
+            // auditree needs no resource bundle beside it; the files stay editable here.
+            resources: [
+                .embedInCode("Rules/default-rules.yaml"),
+                .embedInCode("Report/HTML/Resources/report.mustache"),
+                .embedInCode("Report/HTML/Resources/report.css"),
+                .embedInCode("Report/HTML/Resources/report.js"),
+            ],
             // Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
             // mostly on the assembling thread's class state; docs/performance.md). Debug, test,
             // sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
