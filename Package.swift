@@ -43,6 +43,9 @@ let package = Package(
             // mostly on the assembling thread's class state; docs/performance.md). Debug, test,
             // sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // `auditree --version`: the VERSION file and the git commit, written before each build
+        // (scripts/build-info.sh).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(
             name: "auditree",
             dependencies: [
@@ -52,7 +55,8 @@ let package = Package(
             // jemalloc (Debian: libjemalloc-dev) in release builds: glibc's malloc made the
             // two-thread scan about 9 % slower (docs/performance.md, "The allocator").
             // Debug, test and sanitizer builds keep the system allocator.
-            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux], configuration: .release))]),
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux], configuration: .release))],
+            plugins: ["BuildInfo"]),
         .testTarget(
             name: "AuditreeKitTests",
             dependencies: ["AuditreeKit", "CAudit", "CAuparse"]),

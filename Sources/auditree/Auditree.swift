@@ -11,6 +11,7 @@ struct Auditree: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auditree",
         abstract: "Find shells spawned by language interpreters and web servers in recorded Linux audit logs.",
+        version: BuildInfo.versionLine,
         subcommands: [ScanCommand.self, TreeCommand.self, EventsCommand.self, BaselineCommand.self, RulesCommand.self],
         defaultSubcommand: ScanCommand.self)
 
