@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite: the Swift tests,
-# then the HTML report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips those).
+# Installs what is missing, builds, and runs the whole test suite: the Swift tests, the
+# install test (tests/install/install-test.sh: a release build installed into a temporary
+# prefix and run with the build folder and the Swift toolchain hidden; AUDITREE_SKIP_INSTALL=1
+# skips it), then the HTML report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips
+# those). With arguments (e.g. --filter NAME) only the Swift tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh binutils
 swift build --build-tests
 swift test --skip-build "$@"
+if [ "${AUDITREE_SKIP_INSTALL:-0}" != "1" ] && [ $# -eq 0 ]; then
+    tests/install/install-test.sh
+elif [ $# -eq 0 ]; then
+    echo "install test: skipped (AUDITREE_SKIP_INSTALL=1)"
+fi
 if [ "${AUDITREE_SKIP_BROWSER:-0}" != "1" ] && [ $# -eq 0 ]; then
     scripts/browser-test.sh /tmp/auditree-report.png
 fi
