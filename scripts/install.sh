@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs auditree: the release binary (self-contained: rule pack and report assets compiled
-# in, Swift runtime, libaudit, zlib and jemalloc linked in; needs only glibc, docs/install.md),
+# in, Swift runtime, libstdc++, libaudit, zlib and jemalloc linked in; needs only glibc, docs/install.md),
 # its man pages, shell completions, the recommended audit rules and the licence notes.
 #
 #   scripts/install.sh [--prefix DIR] [--destdir DIR]     (default prefix /usr/local)

@@ -41,6 +41,8 @@ ldd "$installed" > "$work/ldd.txt" 2>&1 || true
 allowed='^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|/lib64/ld-linux-x86-64\.so\.2)$'
 extra=$(awk '{print $1}' "$work/ldd.txt" | grep -Ev "$allowed" || true)
 check "ldd lists only glibc's libraries (extra: ${extra//$'\n'/ })" test -z "$extra"
+check "malloc and free are jemalloc's, in the binary and exported, so glibc's allocations use it too" \
+    test "$(nm -D --defined-only "$installed" | grep -cwE 'T (malloc|free)')" = 2
 newest_glibc=$(objdump -T "$installed" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
 documented=$(grep -o 'needs glibc [0-9.]* or later' docs/install.md | grep -o '[0-9][0-9.]*' | head -1 || true)
 check "newest glibc symbol $newest_glibc is the minimum docs/install.md states (glibc ${documented:-?})" \
