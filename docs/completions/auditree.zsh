@@ -41,6 +41,7 @@ _auditree() {
 
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -54,13 +55,14 @@ _auditree() {
             'events:Print every successful exec with its resolved ancestry, one JSON object per line.'
             'baseline:Manage baselines of accepted findings (see docs/ci-gate.md).'
             'rules:Check, list and show detection rules (built-in pack plus --rules files).'
+            'audit-rules:Print the auditctl rules that give auditree full process lineage (exec, fork, exit).'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        scan|tree|events|baseline|rules|help)
+        scan|tree|events|baseline|rules|audit-rules|help)
             "_auditree_${words[1]}" && ret=0
             ;;
         esac
@@ -94,6 +96,7 @@ _auditree_scan() {
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
         '--no-group[Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.]'
         '--threads[1\: read, parse and analyse on one thread. 2 or more\: read and parse on a second thread while the first analyses; the report is the same. Default\: the online CPUs, at most 2 (the work has two stages).]:n:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -107,6 +110,7 @@ _auditree_tree() {
         '*:files:'
         '--pid[Only the subtree of the last process with this pid.]:pid:'
         '--finding[Only the subtree of the spawner of the Nth finding (as '\''auditree scan'\'' numbers them, from 1).]:finding:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -120,6 +124,7 @@ _auditree_events() {
     local -ar arg_specs=(
         '*:files:'
         '--format[Output format\: ndjson.]:format:{__auditree_complete "${___format[@]}"}'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -130,6 +135,7 @@ _auditree_events() {
 _auditree_baseline() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -160,6 +166,7 @@ _auditree_baseline_create() {
         '*:files:'
         '--output[Write the baseline here (atomically) instead of standard output.]:file:'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -170,6 +177,7 @@ _auditree_baseline_create() {
 _auditree_rules() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -202,6 +210,7 @@ _auditree_rules_check() {
         '*:rule-files:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -214,6 +223,7 @@ _auditree_rules_list() {
     local -ar arg_specs=(
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -227,6 +237,20 @@ _auditree_rules_show() {
         ':id:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_auditree_audit-rules() {
+    local -i ret=1
+    local -ar ___machine=('x86_64' 'aarch64')
+    local -ar arg_specs=(
+        '--machine[The machine the rules are for (default\: the one auditree was built for).]:machine:{__auditree_complete "${___machine[@]}"}'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -238,6 +262,7 @@ _auditree_help() {
     local -i ret=1
     local -ar arg_specs=(
         '*:subcommands:'
+        '--version[Show the version.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
