@@ -39,8 +39,15 @@ struct BaselineCommand: ParsableCommand {
         @Flag(help: "Stop with exit status 2 at the first line that cannot be parsed.")
         var strict = false
 
+        // The rules of the scans the baseline is for: their exceptions and overrides decide which findings it holds.
+        @OptionGroup var rules: RuleOptions
+
+        @OptionGroup var host: HostOptions
+
         func run() throws {
-            let configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+            var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
+            rules.apply(to: &configuration)
+            try host.apply(to: &configuration)
             let report: ScanReport
             do {
                 report = try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

@@ -22,14 +22,16 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "Output format: ndjson.")
     var format: EventsFormat = .ndjson
 
+    @OptionGroup var host: HostOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
+        let report = try ForensicScan.run(files: files, host: host)
         Console.out(ExecEventsWriter().render(report.execs))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
 
-enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+enum EventsFormat: String, CaseInsensitiveArgument, CaseIterable {
     case ndjson
 }
 
@@ -57,8 +59,10 @@ struct TreeCommand: ParsableCommand {
     @Option(help: "Only the subtree of the spawner of the Nth finding (as 'auditree scan' numbers them, from 1).")
     var finding: Int?
 
+    @OptionGroup var host: HostOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
+        let report = try ForensicScan.run(files: files, host: host)
         var root: Int?
         if let pid {
             guard let last = report.execs.last(where: { $0.pid == pid }) else {
@@ -81,8 +85,9 @@ struct TreeCommand: ParsableCommand {
 
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    static func run(files: [String]) throws -> ScanReport {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+    static func run(files: [String], host: HostOptions) throws -> ScanReport {
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
+        try host.apply(to: &configuration)
         configuration.collectExecs = true
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

@@ -197,11 +197,13 @@ struct RuleEngineTests {
         log.exec(pid: pid + 1, ppid: pid, exe: "/usr/bin/dash", ["sh", "-c", "echo job\(pid)"], user: user, key: key, node: host)
     }
 
-    /// One rule, perl spawning sh or dash; a test appends its exceptions.
+    /// One rule, perl spawning sh or dash; a test appends its exceptions. Rule `other` exists
+    /// for exceptions limited to another rule (an unknown rule id is an error) and never fires.
     static let perlShellRule = """
         version: 1
         lists: {shells: [sh, dash], interpreters: [perl]}
         rules:
+          - {id: other, severity: low, child: {list: shells}, spawner: {list: interpreters, exe: /nonexistent/perl}}
           - id: i
             severity: high
             child: {list: shells}
@@ -251,13 +253,18 @@ struct RuleEngineTests {
         let report = try scan(log, name: "miss", rules: [path], defaults: false)
         let finding = try #require(report.findings.first)
         #expect(finding.exceptionsNotApplied == [
-            ExceptionMiss(exceptionID: "other-host", scope: "rule", failed: .host),
-            ExceptionMiss(exceptionID: "alice-only", scope: "global", failed: .child),
-            ExceptionMiss(exceptionID: "from-python", scope: "global", failed: .spawner),
+            ExceptionMiss(exceptionID: "other-host", scope: "rule", failed: .host,
+                          detail: ConditionMiss(key: "host", condition: "[db1]", value: "web1")),
+            ExceptionMiss(exceptionID: "alice-only", scope: "global", failed: .child,
+                          detail: ConditionMiss(key: "user", condition: "[alice]", value: "root")),
+            ExceptionMiss(exceptionID: "from-python", scope: "global", failed: .spawner,
+                          detail: ConditionMiss(key: "exe", condition: "[/usr/bin/python3]", value: "/usr/bin/perl")),
             ExceptionMiss(exceptionID: "under-sshd", scope: "global", failed: .ancestor),
         ])
         let text = TextReporter().render(report)
-        #expect(text.contains("checked  global exception 'alice-only' did not apply: the shell does not match its child conditions"))
+        #expect(text.contains("checked  global exception 'alice-only' did not apply: the shell does not match its child conditions: "
+            + "user [alice] does not hold for \"root\"\n"))
+        #expect(text.contains("checked  global exception 'under-sshd' did not apply: no ancestor matches its ancestor conditions\n"))
     }
 
     @Test("conditions on the child and the spawner: ids, user, cwd, key, argv, exe prefix")

@@ -130,6 +130,9 @@ public struct ExceptionMiss: Sendable, Equatable {
     public var scope: String
     /// The first condition that did not hold: `host`, `child`, `spawner` or `ancestor`.
     public var failed: ExceptionCondition
+    /// Which of its keys did not hold, and the value it was tested against (for a regex: the
+    /// string it was matched against); nil for `ancestor` (every ancestor was tried) and an inferred spawner.
+    public var detail: ConditionMiss? = nil
 }
 
 /// The parts of an exception, in the order they are checked.

@@ -125,6 +125,11 @@ public struct JSONReporter {
             json.string("exception", miss.exceptionID)
             json.string("scope", miss.scope)
             json.string("failed", miss.failed.rawValue)
+            if let detail = miss.detail {
+                json.string("key", detail.key)
+                json.string("condition", detail.condition)
+                if let value = detail.value { json.string("tested", value) } else { json.null("tested") }
+            }
             json.endObject()
         }
         json.endArray()

@@ -63,7 +63,8 @@ public struct TextReporter {
             lines.append("  context  \(hit.id): \(TextEscaper.escape(hit.description)) (\(hit.on.rawValue) pid \(hit.pid); \(raise))")
         }
         for miss in finding.exceptionsNotApplied {
-            lines.append("  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)")
+            lines.append("  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)"
+                + (miss.detail.map { ": \($0.explanation)" } ?? ""))
         }
         lines.append("  ancestry (nearest first)")
         for ancestor in finding.ancestry {

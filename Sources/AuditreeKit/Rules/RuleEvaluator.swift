@@ -169,7 +169,7 @@ public final class RuleEvaluator {
         for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
             for exception in exceptions {
                 if let failed = firstFailing(exception, for: match) {
-                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed))
+                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
                 } else {
                     return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
                 }
@@ -189,6 +189,17 @@ public final class RuleEvaluator {
             guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return .ancestor }
         }
         return nil
+    }
+
+    /// What the failing child or spawner condition was tested against (only there is one value to show).
+    private func detail(_ failed: ExceptionCondition, _ exception: RuleException, _ match: RuleMatch) -> ConditionMiss? {
+        switch failed {
+        case .child: exception.child.flatMap { matcher.unmet(match.image, $0) }
+        case .spawner:
+            match.spawnerImage.flatMap { image in exception.spawner.flatMap { matcher.unmet(image, $0) } }
+        case .host: ConditionMiss(key: "host", condition: "[" + (exception.host?.sorted().joined(separator: ", ") ?? "") + "]", value: match.image.node)
+        case .ancestor: nil
+        }
     }
 
     // MARK: Context
