@@ -240,8 +240,8 @@ _auditree_scan() {
 
 _auditree_tree() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=(--host)
+    non_repeating_flags=(--no-default-rules --version -h --help)
+    repeating_options=(--rules --host)
     non_repeating_options=(--pid --finding)
     __auditree_offer_flags_options -1
 
@@ -251,6 +251,9 @@ _auditree_tree() {
         return
         ;;
     '--finding')
+        return
+        ;;
+    '--rules')
         return
         ;;
     '--host')

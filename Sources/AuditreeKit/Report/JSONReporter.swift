@@ -67,6 +67,7 @@ public struct JSONReporter {
 
     private func writeFinding(_ finding: Finding, _ json: inout JSONWriter) {
         json.beginObject()
+        json.optionalNumber("number", finding.number)
         json.string("rule", finding.rule.id)
         json.string("rule_name", finding.rule.name)
         json.string("severity", finding.rule.severity.rawValue)
@@ -110,6 +111,7 @@ public struct JSONReporter {
         } else {
             json.null("last")
         }
+        json.occurrences("seen", finding.everyOccurrence)
         if let suppression = finding.suppression {
             json.beginObject("suppressed_by")
             json.string("exception", suppression.exceptionID)
