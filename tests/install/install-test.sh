@@ -95,6 +95,18 @@ if [ "$status" -eq 0 ]; then
     check "audit-rules prints the installed share/auditree/auditree.rules" cmp -s "$work/audit.rules" "$prefix/share/auditree/auditree.rules"
 fi
 
+# --version of a build from a source tarball: `git archive` writes the commit into
+# scripts/archive-commit.txt (export-subst); a copy with neither git nor that line says unknown.
+if head=$(git rev-parse --verify -q HEAD); then
+    mkdir -p "$work/archive" "$work/plain/scripts"
+    git archive HEAD VERSION scripts/build-info.sh scripts/archive-commit.txt | tar -x -C "$work/archive"
+    sh "$work/archive/scripts/build-info.sh" "$work/archive" "$work/archive/out"
+    check "a build from git archive names commit $head" grep -q "commit = \"$head\"" "$work/archive/out/BuildInfo.swift"
+    cp VERSION "$work/plain/" && cp scripts/build-info.sh scripts/archive-commit.txt "$work/plain/scripts/"
+    sh "$work/plain/scripts/build-info.sh" "$work/plain" "$work/plain/out"
+    check "a build with neither git nor an archive's commit says unknown" grep -q 'commit = "unknown"' "$work/plain/out/BuildInfo.swift"
+fi
+
 if [ ${#failures[@]} -eq 0 ]; then
     echo "install test: passed ($checks checks; $(du -h "$installed" | cut -f1) binary, needs glibc ${newest_glibc#GLIBC_})"
 else
