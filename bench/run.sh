@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh hyperfine auditd time
 bench_dir=${BENCH_DIR:-/tmp/auditree-bench}
 mkdir -p "$bench_dir"
-swift build -c release --product auditree >&2
+scripts/build-release.sh                       # the binary that gets installed
 auditree=$PWD/.build/release/auditree
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(200M)
 

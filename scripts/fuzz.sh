@@ -77,22 +77,24 @@ if grep -rqs '^import Mustache' "$library_root"; then
   extra_objects+=("$out/Mustache.o")
 fi
 
-# 2. The resources and the accessor SwiftPM would generate for them.
-rm -rf "$out/resources-$target" && mkdir -p "$out/resources-$target"
-cp "$library_root/Rules/default-rules.yaml" "$out/resources-$target/"
-[ -d "$library_root/Report/HTML/Resources" ] && cp -R "$library_root/Report/HTML/Resources" "$out/resources-$target/"
-cat > "$out/BundleModule-$target.swift" <<SWIFT
-import Foundation
-extension Foundation.Bundle {
-    static let module: Bundle = Bundle(path: "$out/resources-$target")!
-}
-SWIFT
+# 2. The resources SwiftPM compiles in (`.embedInCode`): the same `PackageResources` names,
+#    read from the snapshot's files when the fuzzer starts.
+resource() { printf '    static let %s: [UInt8] = Array(FileManager.default.contents(atPath: "%s")!)\n' "$1" "$2"; }
+{
+  echo 'import Foundation'
+  echo 'enum PackageResources {'
+  resource default_rules_yaml "$library_root/Rules/default-rules.yaml"
+  for asset in report.mustache report.css report.js; do
+    resource "${asset//./_}" "$library_root/Report/HTML/Resources/$asset"
+  done
+  echo '}'
+} > "$out/PackageResources-$target.swift"
 
 # 3. The target: library sources + fuzz sources as one module.
 mapfile -t library < <(find "$library_root" -name '*.swift' | sort)
 swiftc -parse-as-library -module-name AuditreeKit -O -g "${sanitize[@]}" -wmo -enable-bare-slash-regex \
   -I "$out/modules" -I Sources/CAudit -I Sources/CZlib -Xcc -I/usr/include -Xcc -DYAML_DECLARE_STATIC -I "$yams/Sources/CYaml/include" \
-  "${library[@]}" Fuzz/FuzzSupport.swift "$source_file" "$out/BundleModule-$target.swift" \
+  "${library[@]}" Fuzz/FuzzSupport.swift "$source_file" "$out/PackageResources-$target.swift" \
   "$out/Yams.o" "$out"/cyaml/*.o "${extra_objects[@]}" -laudit -lz -o "$out/fuzz-$target"
 
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the man pages (docs/man), shell completions (docs/completions) and docs/cli.md from the
-# command line's own definitions (swift-argument-parser), so they never drift from it.
+# command line's own definitions (swift-argument-parser), so they never drift from it, and
+# docs/auditree.rules from `auditree audit-rules`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,4 +14,6 @@ for shell in bash zsh fish; do
     .build/debug/auditree --generate-completion-script "$shell" > "docs/completions/auditree.$shell"
 done
 scripts/cli-doc.sh
-echo "man pages in docs/man (man -l docs/man/auditree.scan.1); completions in docs/completions; docs/cli.md" >&2
+# The audit rules the package ships (share/auditree/auditree.rules), for x86_64 like the package.
+.build/debug/auditree audit-rules --machine x86_64 > docs/auditree.rules
+echo "man pages in docs/man (man -l docs/man/auditree.scan.1); completions in docs/completions; docs/cli.md; docs/auditree.rules" >&2

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Builds auditree and scans a bundled real recording (fixtures/recorded/, made by
+# Builds auditree (the release binary scripts/install.sh installs) and scans a bundled real recording (fixtures/recorded/, made by
 # fixtures/record/record.sh with auditd). Extra arguments go to `auditree scan`,
 # e.g. `scripts/scan-example.sh --format json`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-swift build -c release --product auditree >&2
+scripts/build-release.sh
 status=0
 .build/release/auditree scan "$@" fixtures/recorded/enriched-fork.log || status=$?
 if [ "$status" -eq 1 ]; then

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite: the Swift tests, the
-# fleet/ tests (pytest, Spark local mode; AUDITREE_SKIP_FLEET=1 skips them), then the HTML
-# report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips those).
+# install test (tests/install/install-test.sh: a release build installed into a temporary
+# prefix and run with the build folder and the Swift toolchain hidden; AUDITREE_SKIP_INSTALL=1
+# skips it), the fleet/ tests (pytest, Spark local mode; AUDITREE_SKIP_FLEET=1 skips them),
+# then the HTML report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips those).
+# With arguments (e.g. --filter NAME) only the Swift tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh binutils
 swift build --build-tests
 swift test --skip-build "$@"
+if [ "${AUDITREE_SKIP_INSTALL:-0}" != "1" ] && [ $# -eq 0 ]; then
+    tests/install/install-test.sh
+elif [ $# -eq 0 ]; then
+    echo "install test: skipped (AUDITREE_SKIP_INSTALL=1)"
+fi
 # fleet/: the Spark job and the local runner (pytest; installs Java and PySpark if missing).
 if [ "${AUDITREE_SKIP_FLEET:-0}" != "1" ] && [ $# -eq 0 ]; then
     scripts/test-fleet.sh

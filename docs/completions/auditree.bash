@@ -163,7 +163,7 @@ _auditree() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __auditree_offer_flags_options 0
@@ -173,20 +173,20 @@ _auditree() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|tree|events|baseline|rules|help)
+    scan|tree|events|baseline|rules|audit-rules|help)
         # Offer subcommand argument completions
         "_auditree_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan tree events baseline rules help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan tree events baseline rules audit-rules help' -- "${cur}"))
         ;;
     esac
 }
 
 _auditree_scan() {
     repeating_flags=()
-    non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group -h --help)
+    non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group --version -h --help)
     repeating_options=(--output --uid --user --key --exe --comm --rules --host)
     non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --lock-timeout --threads)
     __auditree_offer_flags_options -1
@@ -255,7 +255,7 @@ _auditree_scan() {
 
 _auditree_tree() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules -h --help)
+    non_repeating_flags=(--no-default-rules --version -h --help)
     repeating_options=(--rules --host --uid --user --key --exe --comm)
     non_repeating_options=(--pid --finding --since --until)
     __auditree_offer_flags_options -1
@@ -297,7 +297,7 @@ _auditree_tree() {
 
 _auditree_events() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--host --uid --user --key --exe --comm)
     non_repeating_options=(--format --since --until)
     __auditree_offer_flags_options -1
@@ -334,7 +334,7 @@ _auditree_events() {
 
 _auditree_baseline() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __auditree_offer_flags_options 0
@@ -357,7 +357,7 @@ _auditree_baseline() {
 
 _auditree_baseline_create() {
     repeating_flags=()
-    non_repeating_flags=(--strict --no-default-rules -h --help)
+    non_repeating_flags=(--strict --no-default-rules --version -h --help)
     repeating_options=(--rules --host)
     non_repeating_options=(--output)
     __auditree_offer_flags_options -1
@@ -378,7 +378,7 @@ _auditree_baseline_create() {
 
 _auditree_rules() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __auditree_offer_flags_options 0
@@ -401,7 +401,7 @@ _auditree_rules() {
 
 _auditree_rules_check() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules -h --help)
+    non_repeating_flags=(--no-default-rules --version -h --help)
     repeating_options=(--rules)
     non_repeating_options=()
     __auditree_offer_flags_options -1
@@ -416,7 +416,7 @@ _auditree_rules_check() {
 
 _auditree_rules_list() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules -h --help)
+    non_repeating_flags=(--no-default-rules --version -h --help)
     repeating_options=(--rules)
     non_repeating_options=()
     __auditree_offer_flags_options 0
@@ -431,7 +431,7 @@ _auditree_rules_list() {
 
 _auditree_rules_show() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules -h --help)
+    non_repeating_flags=(--no-default-rules --version -h --help)
     repeating_options=(--rules)
     non_repeating_options=()
     __auditree_offer_flags_options 1
@@ -444,8 +444,28 @@ _auditree_rules_show() {
     esac
 }
 
+_auditree_audit-rules() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--machine)
+    __auditree_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--machine')
+        __auditree_add_completions -W 'x86_64'$'\n''aarch64'
+        return
+        ;;
+    esac
+}
+
 _auditree_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __auditree_offer_flags_options -1
 }
 
 complete -o filenames -F _auditree auditree

@@ -41,6 +41,7 @@ _auditree() {
 
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -54,13 +55,14 @@ _auditree() {
             'events:Print every successful exec with its resolved ancestry, one JSON object per line.'
             'baseline:Manage baselines of accepted findings (see docs/ci-gate.md).'
             'rules:Check, list and show detection rules (built-in pack plus --rules files).'
+            'audit-rules:Print the auditctl rules that give auditree full process lineage (exec, fork, exit).'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        scan|tree|events|baseline|rules|help)
+        scan|tree|events|baseline|rules|audit-rules|help)
             "_auditree_${words[1]}" && ret=0
             ;;
         esac
@@ -100,6 +102,7 @@ _auditree_scan() {
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
         '--no-group[Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.]'
         '--threads[1\: read, parse and analyse on one thread. 2 or more\: read and parse on a second thread while the first analyses; the report is the same. Default\: the online CPUs, at most 2 (the work has two stages).]:n:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -122,6 +125,7 @@ _auditree_tree() {
         '*--key[Only execs with this audit key (auditctl -k). Repeat for any of several.]:key:'
         '*--exe[Only execs of this executable\: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.]:path:'
         '*--comm[Only execs with this comm (the kernel'\''s task name, at most 15 bytes). Repeat for any of several.]:name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -142,6 +146,7 @@ _auditree_events() {
         '*--key[Only execs with this audit key (auditctl -k). Repeat for any of several.]:key:'
         '*--exe[Only execs of this executable\: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.]:path:'
         '*--comm[Only execs with this comm (the kernel'\''s task name, at most 15 bytes). Repeat for any of several.]:name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -152,6 +157,7 @@ _auditree_events() {
 _auditree_baseline() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -185,6 +191,7 @@ _auditree_baseline_create() {
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -195,6 +202,7 @@ _auditree_baseline_create() {
 _auditree_rules() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -227,6 +235,7 @@ _auditree_rules_check() {
         '*:rule-files:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -239,6 +248,7 @@ _auditree_rules_list() {
     local -ar arg_specs=(
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -252,6 +262,20 @@ _auditree_rules_show() {
         ':id:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_auditree_audit-rules() {
+    local -i ret=1
+    local -ar ___machine=('x86_64' 'aarch64')
+    local -ar arg_specs=(
+        '--machine[The machine the rules are for (default\: the one auditree was built for).]:machine:{__auditree_complete "${___machine[@]}"}'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -263,6 +287,7 @@ _auditree_help() {
     local -i ret=1
     local -ar arg_specs=(
         '*:subcommands:'
+        '--version[Show the version.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 

@@ -288,18 +288,17 @@ public struct RuleSet: Sendable {
 
     public static let builtInName = "<built-in>"
 
-    /// The pack shipped in the package's resources.
+    /// The pack compiled into the binary.
     public static func builtIn() throws(RuleFileError) -> RuleSet {
         try RuleFileParser.parse(builtInText(), file: builtInName).ruleSet
     }
 
+    /// The pack compiled into the binary (Rules/default-rules.yaml, embedded by SwiftPM).
     static func builtInText() throws(RuleFileError) -> String {
-        guard let url = Bundle.module.url(forResource: "default-rules", withExtension: "yaml") else {
-            throw RuleFileError(file: "default-rules.yaml", line: 0, column: 0, path: "", message: "built-in rule pack is missing from the package resources")
+        guard let text = String(validating: PackageResources.default_rules_yaml, as: UTF8.self) else {
+            throw RuleFileError(file: builtInName, line: 0, column: 0, path: "", message: "the built-in rule pack is not UTF-8")
         }
-        do { return try String(contentsOf: url, encoding: .utf8) } catch {
-            throw RuleFileError(file: url.path, line: 0, column: 0, path: "", message: "cannot read: \(error)")
-        }
+        return text
     }
 
     /// The built-in pack (unless `includeBuiltIn` is false), then each file in order.

@@ -174,26 +174,26 @@ public struct HTMLReporter {
     }
 }
 
-/// The template, stylesheet and script, loaded once from the package resources.
+/// The template, stylesheet and script, compiled into the binary (Report/HTML/Resources, embedded by SwiftPM).
 struct HTMLAssets: Sendable {
     let template: MustacheTemplate
     let style: String
     let script: String
 
     static let shared: HTMLAssets = {
-        do { return try HTMLAssets() } catch { fatalError("auditree: the HTML report resources are missing or invalid: \(error)") }
+        do { return try HTMLAssets() } catch { fatalError("auditree: the HTML report resources are invalid: \(error)") }
     }()
 
     init() throws {
-        func load(_ name: String, _ ext: String) throws -> String {
-            guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Resources") else {
-                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Resources/\(name).\(ext)"])
+        func load(_ bytes: [UInt8], _ name: String) throws -> String {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw CocoaError(.fileReadInapplicableStringEncoding, userInfo: [NSFilePathErrorKey: "Resources/\(name)"])
             }
-            return try String(contentsOf: url, encoding: .utf8)
+            return text
         }
-        template = try MustacheTemplate(string: try load("report", "mustache"))
+        template = try MustacheTemplate(string: try load(PackageResources.report_mustache, "report.mustache"))
         // The hash in the CSP covers the exact text between the tags, so trailing newlines are kept out of both.
-        style = try load("report", "css").trimmingCharacters(in: .whitespacesAndNewlines)
-        script = try load("report", "js").trimmingCharacters(in: .whitespacesAndNewlines)
+        style = try load(PackageResources.report_css, "report.css").trimmingCharacters(in: .whitespacesAndNewlines)
+        script = try load(PackageResources.report_js, "report.js").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
