@@ -19,7 +19,7 @@ struct AuditRulesCommand: ParsableCommand {
     var machine: AuditRules.Machine = .current
 
     func run() throws {
-        Console.out(AuditRules.text(for: machine))
+        try Console.print(AuditRules.text(for: machine))
     }
 }
 
