@@ -22,7 +22,7 @@ public struct NameMatcher: Sendable {
         if !names.exePatterns.isEmpty, let exe = image.exe {
             let path = exe.lossyString
             if let pattern = names.exePatterns.first(where: { $0.exe.matches(path) }) {
-                return MatchEvidence(field: .exe, value: path, list: list, entry: pattern.label)
+                return MatchEvidence(field: .exe, value: path, list: list, entry: pattern.label, byLocation: true)
             }
         }
         for included in names.includes {
@@ -194,6 +194,9 @@ public struct MatchEvidence: Sendable, Equatable {
     public var value: String
     public var list: String
     public var entry: String
+    /// Matched by where the executable lives (an `exe_regex` entry), not by a name: the
+    /// finding then shows the file's identity from the exec's PATH record.
+    public var byLocation = false
 }
 
 /// The condition of an exception that did not hold, and what it was tested against.

@@ -59,6 +59,17 @@ public final class RuleEvaluator {
         self.multicallNames = multicallNames
     }
 
+    /// Whether a rule judges a program by where it lives (its child or spawner list has `exe_regex`
+    /// entries): then the scan reads the exec's PATH item 0, the file's identity, for the evidence.
+    public var readsExecutableFiles: Bool {
+        rules.contains { Self.hasExePatterns($0.childList, in: ruleSet) || Self.hasExePatterns($0.spawnerList, in: ruleSet) }
+    }
+
+    static func hasExePatterns(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        return !names.exePatterns.isEmpty || names.includes.contains { hasExePatterns($0, in: ruleSet, depth: depth + 1) }
+    }
+
     /// Whether a list's matches depend only on the names and the exe path of an image (no
     /// command-line entries, also in the lists it includes), so they can be cached by those.
     static func dependsOnNamesAndExe(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {

@@ -72,6 +72,7 @@ struct ScanState {
         self.configuration = configuration
         self.diagnose = diagnose
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
+        parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
         if configuration.collectExecs {
             let collected = ExecCollection()
             execs = collected
@@ -199,7 +200,8 @@ struct ScanState {
     @discardableResult
     mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
         let settings = ParsePipeline.Settings(maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
-                                              chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight)
+                                              chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight,
+                                              detail: parser.detail)
         let pipeline = ParsePipeline(file: file, gzip: gzip, firstLine: firstLine, settings: settings)
         // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
         defer { pipeline.close() }
