@@ -120,6 +120,26 @@ struct VariantFixtureTests {
         #expect(parsed(other) == nil)
     }
 
+    @Test("web daemons with an unset auid (fixtures/record/record-webdaemon.sh): found with fork records, inferred without; a web user's cron job is quiet")
+    func webDaemons() throws {
+        let fork = try Fixtures.scan([Fixtures.recorded("webdaemon-enriched-fork")])
+        for marker in ["wd-daemon-cgi", "wd-daemonize-cgi"] {
+            let hit = try #require(fork.findings.first { argvContains($0.process.image, marker) }, "\(marker)")
+            // The daemonized lighttpd (forked, its parent exited) is still the server.
+            #expect(hit.rule.id == "illegitimate_shell" && hit.inference == nil && hit.spawner.image?.exe == "/usr/sbin/lighttpd", "\(marker)")
+        }
+        let raw = try Fixtures.scan([Fixtures.recorded("webdaemon-raw-execve")])
+        let daemon = try #require(raw.findings.first { argvContains($0.process.image, "wd-daemon-cgi") })
+        #expect(daemon.inference?.confidence == .low && daemon.inference?.evidence.map(\.id) == ["web_user", "daemon_session"])
+        #expect(daemon.process.image?.auid == 4_294_967_295 && daemon.process.image?.tty == "(none)")
+        let daemonized = try #require(raw.findings.first { argvContains($0.process.image, "wd-daemonize-cgi") })
+        // lighttpd -f DIR/lighttpd-8093.conf teaches DIR, the docroot is below it.
+        #expect(daemonized.inference?.confidence == .medium && daemonized.inference?.evidence.map(\.id) == ["web_user", "learned_web_root"])
+        for report in [fork, raw] {
+            #expect(!report.findings.contains { argvContains($0.process.image, "wd-cron") })
+        }
+    }
+
     @Test("fileless execs are execveat with an empty path")
     func execveatRecorded() throws {
         let text = try String(contentsOfFile: Fixtures.recorded("variants-raw-execve"), encoding: .isoLatin1)
