@@ -66,6 +66,80 @@ struct VariantFixtureTests {
         #expect(child.spawnerMatch.entry == "temp-dir" && child.spawner.image?.exe == "/var/tmp/auditree-v/svc")
     }
 
+    @Test("a match by location shows the file's identity from the exec's own PATH item 0 (inode, device, mode, nametype)",
+          arguments: ["variants-enriched-fork", "variants-raw-execve"])
+    func pathIdentity(name: String) throws {
+        let log = try String(contentsOfFile: Fixtures.recorded(name), encoding: .isoLatin1)
+        for (marker, spawnerSide) in [("v-tmp-kworker", false), ("v-memfd", false), ("v-deleted", false), ("v-vartmp-child", true)] {
+            let hit = try finding(marker, in: name)
+            let image = try #require(spawnerSide ? hit.spawner.image : hit.process.image)
+            let file = try #require(image.file, "\(marker): no PATH identity")
+            // The log's own PATH item 0 of that exec, read here independently of the parser.
+            let stamp = "msg=audit(\(image.stamp)): item=0 "
+            let line = try #require(log.split(separator: "\n").first { $0.contains("type=PATH ") && $0.contains(stamp) }, "\(marker)")
+            func field(_ key: String) -> String? {
+                line.split(separator: " ").first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
+            }
+            #expect(file.inode.map(String.init) == field("inode") && file.device == field("dev") && file.mode == field("mode"), "\(marker)")
+            #expect(file.nametype == field("nametype")?.split(separator: "\u{1D}").first.map(String.init), "\(marker)")
+            let text = TextReporter().renderFinding(hit)
+            #expect(text.contains("  file     \(spawnerSide ? "spawner" : "shell") inode \(file.inode ?? 0) dev "), "\(marker)")
+            if marker == "v-memfd" || marker == "v-deleted" {
+                #expect(file.name?.isEmpty == true && text.contains("(empty: an execveat on a file descriptor)"), "\(marker)")
+            }
+        }
+        // A match by name carries no file evidence in the report.
+        let byName = try finding("v-env", in: name)
+        #expect(!byName.childMatch.byLocation && !TextReporter().renderFinding(byName).contains("  file     "))
+    }
+
+    @Test("PATH records are read only when a rule judges programs by location")
+    func pathRecordsOnlyWhenNeeded() throws {
+        let rules = try ruleFile("by-name-only", """
+            version: 1
+            lists: {shells: [sh, dash, bash], interpreters: [python3]}
+            rules:
+              - {id: py_shell, name: py, description: py, severity: high, child: {list: shells}, spawner: {list: interpreters}}
+            """)
+        var configuration = ScanConfiguration(inputs: [try Fixtures.recorded("variants-enriched-fork")])
+        configuration.ruleFiles = [rules]
+        configuration.useDefaultRules = false
+        configuration.collectExecs = true
+        let report = try Scanner.run(configuration)
+        #expect(!report.findings.isEmpty && report.findings.allSatisfy { $0.process.image?.file == nil })
+        var parser = RecordParser(detail: .scanWithExecutable)
+        let path = #"type=PATH msg=audit(1.000:1): item=0 name="/tmp/x" inode=42 dev=fe:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL"#
+        let other = #"type=PATH msg=audit(1.000:1): item=1 name="/lib64/ld-linux-x86-64.so.2" inode=7 dev=fe:00 mode=0100755 nametype=NORMAL"#
+        func parsed(_ line: String) -> PathRecord? {
+            let bytes = Array(line.utf8)
+            guard case .success(let record)? = parser.parse(bytes.span, lineNumber: 1), case .path(let body) = record.body else { return nil }
+            return body
+        }
+        let first = try #require(parsed(path))
+        #expect(first.inode == 42 && first.device == "fe:00" && first.mode == "0100755" && first.nametype == "NORMAL" && first.name == "/tmp/x")
+        #expect(parsed(other) == nil)
+    }
+
+    @Test("web daemons with an unset auid (fixtures/record/record-webdaemon.sh): found with fork records, inferred without; a web user's cron job is quiet")
+    func webDaemons() throws {
+        let fork = try Fixtures.scan([Fixtures.recorded("webdaemon-enriched-fork")])
+        for marker in ["wd-daemon-cgi", "wd-daemonize-cgi"] {
+            let hit = try #require(fork.findings.first { argvContains($0.process.image, marker) }, "\(marker)")
+            // The daemonized lighttpd (forked, its parent exited) is still the server.
+            #expect(hit.rule.id == "illegitimate_shell" && hit.inference == nil && hit.spawner.image?.exe == "/usr/sbin/lighttpd", "\(marker)")
+        }
+        let raw = try Fixtures.scan([Fixtures.recorded("webdaemon-raw-execve")])
+        let daemon = try #require(raw.findings.first { argvContains($0.process.image, "wd-daemon-cgi") })
+        #expect(daemon.inference?.confidence == .low && daemon.inference?.evidence.map(\.id) == ["web_user", "daemon_session"])
+        #expect(daemon.process.image?.auid == 4_294_967_295 && daemon.process.image?.tty == "(none)")
+        let daemonized = try #require(raw.findings.first { argvContains($0.process.image, "wd-daemonize-cgi") })
+        // lighttpd -f DIR/lighttpd-8093.conf teaches DIR, the docroot is below it.
+        #expect(daemonized.inference?.confidence == .medium && daemonized.inference?.evidence.map(\.id) == ["web_user", "learned_web_root"])
+        for report in [fork, raw] {
+            #expect(!report.findings.contains { argvContains($0.process.image, "wd-cron") })
+        }
+    }
+
     @Test("fileless execs are execveat with an empty path")
     func execveatRecorded() throws {
         let text = try String(contentsOfFile: Fixtures.recorded("variants-raw-execve"), encoding: .isoLatin1)

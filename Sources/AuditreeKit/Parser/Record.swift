@@ -72,6 +72,11 @@ public struct PathRecord: Sendable {
     public var item: Int?
     public var name: LogString?
     public var nametype: String?
+    public var inode: UInt64?
+    /// `major:minor` in hex, as logged.
+    public var device: String?
+    /// The file's mode in octal, as logged (`0100755`: a regular file, rwxr-xr-x).
+    public var mode: String?
 }
 
 /// A PROCTITLE value, kept as logged. The kernel caches it per task at the

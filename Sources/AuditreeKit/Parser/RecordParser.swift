@@ -11,12 +11,16 @@ public struct RecordParser {
         case full
         /// Only what the scan uses: PATH bodies are skipped.
         case scan
+        /// The scan's fields and the executed file's identity: PATH item 0 only (inode, device,
+        /// mode, nametype), for rules that judge a program by where it lives. Other PATH records
+        /// cost one field read.
+        case scanWithExecutable
     }
 
     private var syscalls = SyscallCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
-    private let detail: Detail
+    let detail: Detail
 
     public init(detail: Detail = .full) { self.detail = detail }
 
@@ -66,7 +70,12 @@ public struct RecordParser {
             case .failure(let rejection): return .failure(rejection)
             }
         case .cwd: body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
-        case .path: body = detail == .full ? .path(parsePath(line, from: position)) : .none
+        case .path:
+            switch detail {
+            case .full: body = .path(parsePath(line, from: position))
+            case .scan: body = .none
+            case .scanWithExecutable: body = parseExecutablePath(line, from: position).map(RecordBody.path) ?? .none
+            }
         case .proctitle: body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
         case .eoe, .other: body = .none
         }
@@ -278,10 +287,21 @@ public struct RecordParser {
             case PackedKey.item: record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
             case PackedKey.name: record.name = Bytes.untrusted(line, field)
             case PackedKey.nametype: record.nametype = Bytes.logString(line, field.value).lossyString
+            case PackedKey.inode: record.inode = Bytes.decimal(line, field.value)
+            case PackedKey.dev: record.device = Bytes.logString(line, field.value).lossyString
+            case PackedKey.mode: record.mode = Bytes.logString(line, field.value).lossyString
             default: break
             }
         }
         return record
+    }
+
+    /// PATH item 0 (the file an exec ran), nil for any other item: the kernel writes `item` first.
+    private func parseExecutablePath(_ line: Span<UInt8>, from position: Int) -> PathRecord? {
+        var scanner = FieldScanner(from: position)
+        guard let first = scanner.next(in: line), !first.enriched, Bytes.pack(line, first.key) == PackedKey.item,
+              Bytes.decimal(line, first.value) == 0 else { return nil }
+        return parsePath(line, from: position)
     }
 
     /// PROCTITLE holds the command line with NUL between arguments (hex when it has any).
@@ -349,13 +369,14 @@ enum PackedKey {
     static let enrichedUID: UInt64 = 0x44_4955, enrichedAUID: UInt64 = 0x4449_5541
     static let argc: UInt64 = 0x6367_7261, item: UInt64 = 0x6D65_7469, name: UInt64 = 0x656D_616E
     static let nametype: UInt64 = 0x6570_7974_656D_616E
+    static let inode: UInt64 = 0x65_646F_6E69, dev: UInt64 = 0x76_6564, mode: UInt64 = 0x6564_6F6D
 
     /// Every key with its name, for the test.
     static let all: [(String, UInt64)] = [
         ("arch", arch), ("syscall", syscall), ("success", success), ("exit", exit), ("a0", a0), ("pid", pid),
         ("ppid", ppid), ("uid", uid), ("euid", euid), ("auid", auid), ("ses", ses), ("tty", tty), ("comm", comm),
         ("exe", exe), ("key", key), ("UID", enrichedUID), ("AUID", enrichedAUID), ("argc", argc), ("item", item),
-        ("name", name), ("nametype", nametype),
+        ("name", name), ("nametype", nametype), ("inode", inode), ("dev", dev), ("mode", mode),
     ]
 }
 

@@ -104,8 +104,12 @@ public struct JSONReporter {
         }
         json.endObject()
         json.beginObject("match")
-        writeEvidence("shell", finding.childMatch, &json)
-        if let evidence = finding.spawnerEvidence { writeEvidence("spawner", evidence, &json) } else { json.null("spawner") }
+        writeEvidence("shell", finding.childMatch, file: finding.process.image?.file, &json)
+        if let evidence = finding.spawnerEvidence {
+            writeEvidence("spawner", evidence, file: finding.spawner.image?.file, &json)
+        } else {
+            json.null("spawner")
+        }
         json.endObject()
         json.beginArray("context")
         for hit in finding.context { writeContext(hit, &json) }
@@ -180,12 +184,22 @@ public struct JSONReporter {
         json.endObject()
     }
 
-    private func writeEvidence(_ key: String, _ evidence: MatchEvidence, _ json: inout JSONWriter) {
+    private func writeEvidence(_ key: String, _ evidence: MatchEvidence, file: PathRecord?, _ json: inout JSONWriter) {
         json.beginObject(key)
         json.string("field", evidence.field.rawValue)
         json.string("value", evidence.value)
         json.string("list", evidence.list)
         json.string("entry", evidence.entry)
+        // A match by location: the executed file's identity, from the exec's PATH item 0.
+        if evidence.byLocation, let file {
+            json.beginObject("file")
+            writeText("name", file.name, &json)
+            json.optionalNumber("inode", file.inode)
+            if let device = file.device { json.string("dev", device) }
+            if let mode = file.mode { json.string("mode", mode) }
+            if let nametype = file.nametype { json.string("nametype", nametype) }
+            json.endObject()
+        }
         json.endObject()
     }
 

@@ -65,6 +65,12 @@ public struct TextReporter {
             lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
                 + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(TextEscaper.escape(evidence.value))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
         }
+        // Matched by location (a temp directory, memfd, a deleted file): the file's identity from the exec's PATH record.
+        for (role, evidence, image) in [("shell", Optional(finding.childMatch), finding.process.image),
+                                        ("spawner", finding.spawnerEvidence, finding.spawner.image)] {
+            guard let evidence, evidence.byLocation, let file = image?.file else { continue }
+            lines.append("  file     \(role) \(Self.fileText(file))")
+        }
         if finding.inference == nil, let shell = finding.process.image, let spawner = finding.spawner.image, let uid = shell.uid,
            let spawnerUID = spawner.uid, uid != spawnerUID {
             // sudo, su, runuser: the launcher chain ran the shell as another user.
@@ -128,6 +134,18 @@ public struct TextReporter {
         if let ses = image.ses { parts.append("ses=\(ses == UInt32.max ? "unset" : String(ses))") }
         if let tty = image.tty { parts.append("tty=\(tty)") }
         return parts.joined(separator: " ")
+    }
+
+    /// PATH item 0 of an exec, as `file` evidence: `inode 1234 dev fd:01 mode 0100755 nametype NORMAL name '/tmp/x'`.
+    static func fileText(_ file: PathRecord) -> String {
+        var parts: [String] = []
+        if let inode = file.inode { parts.append("inode \(inode)") }
+        if let device = file.device { parts.append("dev \(TextEscaper.escape(device))") }
+        if let mode = file.mode { parts.append("mode \(TextEscaper.escape(mode))") }
+        if let nametype = file.nametype { parts.append("nametype \(TextEscaper.escape(nametype))") }
+        parts.append("name " + (file.name.map { "'\(TextEscaper.escape($0.lossyString))'" } ?? "(none)"))
+        if file.name?.bytes.isEmpty ?? false { parts.append("(empty: an execveat on a file descriptor)") }
+        return parts.joined(separator: " ") + " (the exec's PATH record)"
     }
 
     func userShort(_ image: ProcessImage) -> String { "uid=\(idText(image.uid, image.userName))" }

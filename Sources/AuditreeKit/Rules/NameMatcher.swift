@@ -22,7 +22,7 @@ public struct NameMatcher: Sendable {
         if !names.exePatterns.isEmpty, let exe = image.exe {
             let path = exe.lossyString
             if let pattern = names.exePatterns.first(where: { $0.exe.matches(path) }) {
-                return MatchEvidence(field: .exe, value: path, list: list, entry: pattern.label)
+                return MatchEvidence(field: .exe, value: path, list: list, entry: pattern.label, byLocation: true)
             }
         }
         for included in names.includes {
@@ -75,6 +75,7 @@ public struct NameMatcher: Sendable {
         if let uids = condition.uid, !(image.uid.map(uids.contains) ?? false) { return false }
         if let euids = condition.euid, !(image.euid.map(euids.contains) ?? false) { return false }
         if let auids = condition.auid, !(image.auid.map(auids.contains) ?? false) { return false }
+        if let ttys = condition.tty, !(image.tty.map { ttys.contains($0.lossyString) } ?? false) { return false }
         if let users = condition.user, !(image.userName.map(users.contains) ?? false) { return false }
         if let prefixes = condition.cwdPrefix, !Self.hasPathPrefix(image.cwd?.lossyString, prefixes) { return false }
         if let regex = condition.cwdRegex, !(image.cwd.map { regex.matches($0.lossyString) } ?? false) { return false }
@@ -104,6 +105,9 @@ public struct NameMatcher: Sendable {
         if let uids = condition.uid, !(image.uid.map(uids.contains) ?? false) { return ConditionMiss(key: "uid", condition: ids(uids), value: image.uid.map { String($0) }) }
         if let euids = condition.euid, !(image.euid.map(euids.contains) ?? false) { return ConditionMiss(key: "euid", condition: ids(euids), value: image.euid.map { String($0) }) }
         if let auids = condition.auid, !(image.auid.map(auids.contains) ?? false) { return ConditionMiss(key: "auid", condition: ids(auids), value: image.auid.map { String($0) }) }
+        if let ttys = condition.tty, !(image.tty.map { ttys.contains($0.lossyString) } ?? false) {
+            return ConditionMiss(key: "tty", condition: listed(ttys), value: image.tty?.lossyString)
+        }
         if let users = condition.user, !(image.userName.map { users.contains($0) } ?? false) {
             return ConditionMiss(key: "user", condition: listed(users), value: image.userName.map { "\($0)" })
         }
@@ -190,6 +194,9 @@ public struct MatchEvidence: Sendable, Equatable {
     public var value: String
     public var list: String
     public var entry: String
+    /// Matched by where the executable lives (an `exe_regex` entry), not by a name: the
+    /// finding then shows the file's identity from the exec's PATH record.
+    public var byLocation = false
 }
 
 /// The condition of an exception that did not hold, and what it was tested against.

@@ -108,6 +108,8 @@ public struct ProcessCondition: Sendable {
     public var uid: Set<UInt32>?
     public var euid: Set<UInt32>?
     public var auid: Set<UInt32>?
+    /// The controlling terminal as logged (`(none)` for a process without one: a daemon, a cron job).
+    public var tty: Set<String>?
     /// User name for uid, as the ENRICHED log gives it.
     public var user: Set<String>?
     public var cwdPrefix: [String]?
@@ -123,7 +125,7 @@ public struct ProcessCondition: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil && user == nil
+        list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil && tty == nil && user == nil
             && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil && learnedRoot == nil
     }
 
@@ -137,6 +139,7 @@ public struct ProcessCondition: Sendable {
         if let uid { parts.append("uid=\(uid.sorted().map(String.init).joined(separator: ","))") }
         if let euid { parts.append("euid=\(euid.sorted().map(String.init).joined(separator: ","))") }
         if let auid { parts.append("auid=\(auid.sorted().map(String.init).joined(separator: ","))") }
+        if let tty { parts.append("tty=\(tty.sorted().joined(separator: ","))") }
         if let user { parts.append("user=\(user.sorted().joined(separator: ","))") }
         if let cwdPrefix { parts.append("cwd_prefix=\(cwdPrefix.joined(separator: ","))") }
         if let cwdRegex { parts.append("cwd_regex=/\(cwdRegex.source)/") }

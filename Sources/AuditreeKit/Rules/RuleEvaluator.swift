@@ -25,6 +25,11 @@ public final class RuleEvaluator {
     private let learnedRootLists: [String]
     private var learnedRoots: [String?: [String: [String]]] = [:]
     static let maxLearnedRoots = 256
+    /// Inferences made for a shell whose parent the log never describes, by that parent's process
+    /// in the tree (one pid between its creation and its reuse, on one host and boot): a later
+    /// shell of the same parent carries it, said so in its evidence.
+    private var inferredByParent: [Int: (rule: String, pid: Int, inference: SpawnerInference)] = [:]
+    static let maxInferredParents = 4096
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
     /// Multicall binary names by length: a basename is compared in place with those of its
@@ -52,6 +57,17 @@ public final class RuleEvaluator {
             multicallNames[name.count].append(name)
         }
         self.multicallNames = multicallNames
+    }
+
+    /// Whether a rule judges a program by where it lives (its child or spawner list has `exe_regex`
+    /// entries): then the scan reads the exec's PATH item 0, the file's identity, for the evidence.
+    public var readsExecutableFiles: Bool {
+        rules.contains { Self.hasExePatterns($0.childList, in: ruleSet) || Self.hasExePatterns($0.spawnerList, in: ruleSet) }
+    }
+
+    static func hasExePatterns(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        return !names.exePatterns.isEmpty || names.includes.contains { hasExePatterns($0, in: ruleSet, depth: depth + 1) }
     }
 
     /// Whether a list's matches depend only on the names and the exe path of an image (no
@@ -94,7 +110,14 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
-        if !learnedRootLists.isEmpty, let image = ready.process.image(ready.imageNumber) { learnRoots(from: image) }
+        let learning = learnedRootLists.isEmpty ? nil : ready.process.image(ready.imageNumber)
+        if let learning { learnRoots(from: learning) }
+        // A child's directory is learned after the child is judged, and only from a child that is
+        // no finding (a finding's context is read at its end: it would vouch for itself).
+        let findingsBefore = matches.count + suppressedMatches.count
+        defer {
+            if let learning, matches.count + suppressedMatches.count == findingsBefore { learnChildDirectory(of: ready, image: learning) }
+        }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
         // The child is what its executed file is: a Python script named `sh` is not a shell.
@@ -127,7 +150,14 @@ public final class RuleEvaluator {
         guard !unknown.isEmpty else { return }
         shellsWithUnknownParent += 1
         for (rule, child, index, launchers) in unknown where !rule.inference.isEmpty {
-            guard let inference = infer(rule, image: image, pid: ready.process.pid) else { continue }
+            let parent = index.map { lineage[$0].processID }
+            var inference = infer(rule, image: image, pid: ready.process.pid)
+            if inference == nil, let parent, let made = inferredByParent[parent], made.rule == rule.id {
+                inference = carried(made.inference, from: made.pid, parentPid: index.map { lineage[$0].pid } ?? 0)
+            } else if let inference, let parent, inferredByParent[parent] == nil, inferredByParent.count < Self.maxInferredParents {
+                inferredByParent[parent] = (rule.id, ready.process.pid, inference)
+            }
+            guard let inference else { continue }
             var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
                                   spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
                                   spawnerEvidence: nil, inference: inference)
@@ -238,6 +268,33 @@ public final class RuleEvaluator {
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
             learnedRoots[image.node, default: [:]][list] = known
         }
+    }
+
+    /// The working directory of an exec'd child of a process of a learning list (a CGI, a piped
+    /// logger, a worker's command): the server ran it there, so it is the server's directory.
+    /// `/` teaches nothing (every daemon's default).
+    private func learnChildDirectory(of ready: ProcessTree.ExecReady, image: ProcessImage) {
+        guard image.origin == .exec, ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
+              let cwd = image.cwd?.lossyString, cwd.hasPrefix("/"), cwd.count > 1,
+              let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
+              let spawner = parent.image(ready.process.node.parentImageCount - 1) else { return }
+        let root = cwd.hasSuffix("/") ? String(cwd.dropLast()) : cwd
+        for list in learnedRootLists where matcher.match(spawner, list: list) != nil {
+            var known = learnedRoots[image.node, default: [:]][list, default: []]
+            guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
+            known.append(root)
+            learnedRoots[image.node, default: [:]][list] = known
+        }
+    }
+
+    /// A sibling's inference, carried to a shell of the same unknown parent: never more than low.
+    private func carried(_ inference: SpawnerInference, from sibling: Int, parentPid: Int) -> SpawnerInference {
+        let basis = inference.evidence.map(\.id).joined(separator: ", ")
+        let hit = ContextHit(id: "sibling_inference",
+                             description: "the same unknown parent (pid \(parentPid)) spawned shell pid \(sibling) earlier, inferred as "
+                                 + "\(inference.list) (confidence \(inference.confidence.rawValue)) from \(basis)",
+                             raise: 0, on: .shell, pid: sibling)
+        return SpawnerInference(list: inference.list, confidence: .low, evidence: [hit])
     }
 
     /// A condition, with its `learned_root` part answered from what this scan learned.

@@ -15,7 +15,7 @@ public struct RuleFileParser {
     public static let supportedVersion = 1
 
     static let conditionKeys: Set<String> = [
-        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex", "learned_root",
+        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "tty", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex", "learned_root",
     ]
 
     private let file: String
@@ -401,6 +401,7 @@ public struct RuleFileParser {
         if let node = map["uid"] { result.uid = try ids(node, path: "\(path).uid") }
         if let node = map["euid"] { result.euid = try ids(node, path: "\(path).euid") }
         if let node = map["auid"] { result.auid = try ids(node, path: "\(path).auid") }
+        if let node = map["tty"] { result.tty = Set(try stringOrStrings(node, path: "\(path).tty")) }
         if let node = map["user"] { result.user = Set(try stringOrStrings(node, path: "\(path).user")) }
         if let node = map["cwd_prefix"] { result.cwdPrefix = try stringOrStrings(node, path: "\(path).cwd_prefix") }
         if let node = map["cwd_regex"] { result.cwdRegex = try pattern(node, path: "\(path).cwd_regex") }

@@ -27,6 +27,7 @@ final class ParsePipeline: Sendable {
         var deliversUnterminatedLastLine: Bool
         var chunkSize: Int
         var chunksInFlight: Int
+        var detail: RecordParser.Detail = .scan
     }
 
     private let queue: ChunkQueue<ParsedChunk>
@@ -94,7 +95,7 @@ final class ParsePipeline: Sendable {
         var reader = LineReader(maxLineLength: settings.maxLineLength)
         reader.deliversUnterminatedLastLine = settings.deliversUnterminatedLastLine
         reader.skipsBlankLines = true
-        var parser = RecordParser(detail: .scan)
+        var parser = RecordParser(detail: settings.detail)
         var lines: [ParsedChunk.ParsedLine] = []
         var bytes = 0
         do throws(LineReaderError<Cancelled>) {

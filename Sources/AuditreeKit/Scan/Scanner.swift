@@ -81,6 +81,7 @@ struct ScanState {
         self.diagnose = diagnose
         if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
+        parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
         if configuration.collectExecs {
             let collected = ExecCollection()
             execs = collected
@@ -229,7 +230,8 @@ struct ScanState {
     @discardableResult
     mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
         let settings = ParsePipeline.Settings(maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
-                                              chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight)
+                                              chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight,
+                                              detail: parser.detail)
         let pipeline = ParsePipeline(file: file, gzip: gzip, firstLine: firstLine, settings: settings)
         // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
         defer { pipeline.close() }

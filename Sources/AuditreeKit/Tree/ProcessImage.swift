@@ -27,6 +27,9 @@ public struct ProcessImage: Sendable {
     public var node: String?
     public var stamp: EventStamp
     public var location: LogLocation
+    /// The executed file as the exec's PATH item 0 showed it (inode, device, mode, nametype), when
+    /// the scan reads PATH records (a rule judges programs by where they live) and the log has it.
+    public var file: PathRecord? = nil
 }
 
 // In an extension, so the memberwise initializer is still made, and this one goes through it:
@@ -41,7 +44,8 @@ extension ProcessImage {
                   argv: exec ? Self.commandLine(of: event) : ArgumentVector(arguments: [], isComplete: false),
                   cwd: exec ? event.cwd : nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses,
                   tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
-                  node: event.node, stamp: event.stamp, location: event.location)
+                  node: event.node, stamp: event.stamp, location: event.location,
+                  file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil)
     }
 
     /// EXECVE arguments; PROCTITLE only when no EXECVE was logged (it is cached
