@@ -27,14 +27,18 @@ public final class RuleEvaluator {
     /// length, where a Set lookup needed it copied into an Array on every exec with arguments.
     private let multicallNames: [[[UInt8]]]
 
+    /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
+    private let sigmaRules: SigmaExecRules
+
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
-        self.rules = ruleSet.rules
+        self.rules = ruleSet.rules.filter { $0.sigma == nil }
+        self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
         let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.filter { $0.value.patterns.isEmpty }.keys))
         self.listMatches = cache
-        self.listNumbers = ruleSet.rules.map { rule in
+        self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
         var multicallNames: [[[UInt8]]] = []
@@ -71,6 +75,7 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
+        if !sigmaRules.isEmpty { evaluateSigma(ready) }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
         let entry = listMatches.entry(for: childNames(image))
@@ -106,6 +111,30 @@ public final class RuleEvaluator {
                              inference: inference),
                    ready: ready, tree: tree)
             return
+        }
+    }
+
+    /// Sigma rules see every exec, as Sysmon logs every process creation: one finding per rule
+    /// that matches. The parent is the ppid process as it was at the exec.
+    private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
+        guard let image = ready.process.image(ready.imageNumber) else { return }
+        let lineage = ready.process.lineage(of: ready.imageNumber)
+        let parentIndex = lineage.firstIndex { $0.generation == 1 }
+        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid,
+                                          parent: parentIndex.flatMap { lineage[$0].image })
+        for rule in sigmaRules.matching(fields) {
+            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                                  childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                                  spawnerEvidence: nil)
+            let (suppression, misses) = exceptionsChecked(for: match)
+            if let suppression {
+                match.suppression = suppression
+                suppressedMatches.append(match)
+                continue
+            }
+            match.exceptionsNotApplied = misses
+            matches.append(match)
         }
     }
 
