@@ -65,6 +65,9 @@ public struct FindingRule: Sendable {
     public var author: String
     public var references: [String]
 
+    /// A Sigma rule's finding: the spawner is the parent, not a list match.
+    public var isSigma: Bool { category.hasPrefix("sigma/") }
+
     init(_ rule: Rule) {
         author = rule.author
         references = rule.references
