@@ -48,6 +48,13 @@ public struct ExecEventsWriter {
             json.string("file", record.image.location.file)
             json.number("line", record.image.location.line)
             json.endObject()
+            // Sysmon for Linux's process_creation fields, as Sigma rules see this exec (docs/sigma.md).
+            json.beginObject("sigma")
+            let parent = record.lineage.first(where: { $0.generation == 1 })?.image
+            for (name, value) in SigmaProcessCreation(image: record.image, pid: record.pid, ppid: record.ppid, parent: parent).named {
+                if let value { json.string(name, value) } else { json.null(name) }
+            }
+            json.endObject()
             json.beginArray("ancestry")
             for entry in record.lineage {
                 json.beginObject()
