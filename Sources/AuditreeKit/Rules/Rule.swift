@@ -309,13 +309,19 @@ public struct RuleSet: Sendable {
             }
             result.ruleSet.sigmaSkipped = loaded.skipped
             result.ruleSet.files += sigma
-            if !loaded.skipped.isEmpty {
+            // auditd rules load (and are checked) but are not evaluated by this version.
+            let auditd = loaded.rules.filter { $0.target == .auditd }.count
+            let notRun = loaded.skipped.count + auditd
+            if notRun > 0 {
                 let errors = loaded.skipped.filter(\.isError).count
-                let detail = errors > 0 ? " (\(errors) of them invalid)" : ""
+                var details: [String] = []
+                if errors > 0 { details.append("\(errors) invalid") }
+                if auditd > 0 { details.append("\(auditd) service: auditd, not evaluated yet") }
                 result.warnings.append(RuleFileError(
                     file: sigma.joined(separator: ", "), line: 0, column: 0, path: RuleFileError.sigmaSummaryPath,
-                    message: "\(loaded.skipped.count) of \(loaded.files.count) Sigma rule file(s) are not run\(detail); "
-                        + "'auditree rules check --sigma PATH' lists each with the reason"))
+                    message: "\(notRun) of \(loaded.files.count) Sigma rule file(s) are not run"
+                        + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
+                        + "; 'auditree rules check --sigma PATH' lists each with the reason"))
             }
         }
         for file in files {

@@ -118,11 +118,12 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec.
     private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
+        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage)
+        let matched = sigmaRules.matching(fields)
+        guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
-        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid,
-                                          parent: parentIndex.flatMap { lineage[$0].image })
-        for rule in sigmaRules.matching(fields) {
+        for rule in matched {
             var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
                                   spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
                                   childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),

@@ -18,17 +18,19 @@ public enum SigmaValueMatcher: Sendable {
         }
     }
 
-    /// A literal every matching value contains (folded unless the pattern is cased), for the
-    /// rule index; nil when there is none (a regex, a network, null).
-    public var requiredLiteral: [UInt8]? {
-        guard case .pattern(let pattern) = self else { return nil }
-        return pattern.longestLiteral
+    /// A literal every matching value contains, folded to lower case (the index searches the
+    /// folded value, so a cased pattern's literal is folded too); nil when there is none (a
+    /// regex, a network, null).
+    func requiredLiteral(folded: Bool) -> [UInt8]? {
+        guard case .pattern(let pattern) = self, let literal = pattern.longestLiteral else { return nil }
+        return literal.map(SigmaPattern.fold)
     }
 }
 
 /// A Sigma string value: literal bytes with `*` (any run) and `?` (any one byte) wildcards,
 /// matched against the whole field value; case-insensitively (ASCII) unless `cased`.
-public struct SigmaPattern: Sendable, Equatable {
+/// A class: rules hold thousands of values, and evaluation reads them in place.
+public final class SigmaPattern: Sendable {
     /// The value split at `*`: the first part is anchored at the start, the last at the end.
     /// Each byte is a literal, or nil for `?`.
     let parts: [[UInt8?]]
@@ -37,10 +39,12 @@ public struct SigmaPattern: Sendable, Equatable {
     public let source: String
 
     public enum Shape: Sendable, Equatable { case exact, prefix, suffix, contains, general }
+    /// The literal bytes of a pattern without `?` whose shape is not general.
+    let literal: [UInt8]
     public let shape: Shape
 
     /// Parses Sigma escapes: `\*`, `\?` and `\\` are literals; any other backslash is itself.
-    public init(_ text: String, cased: Bool = false) {
+    public convenience init(_ text: String, cased: Bool = false) {
         var parts: [[UInt8?]] = [[]]
         let bytes = Array(text.utf8)
         var index = 0
@@ -76,6 +80,11 @@ public struct SigmaPattern: Sendable, Equatable {
         case 3 where literalInside && parts[0].isEmpty && parts[2].isEmpty: shape = .contains
         default: shape = .general
         }
+        switch shape {
+        case .exact, .prefix: literal = parts[0].map { $0 ?? 0 }
+        case .suffix, .contains: literal = parts[1].map { $0 ?? 0 }
+        case .general: literal = []
+        }
     }
 
     static func fold(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
@@ -106,10 +115,10 @@ public struct SigmaPattern: Sendable, Equatable {
     public func matches(_ value: SigmaFieldValue) -> Bool {
         let text = cased ? value.bytes : value.folded
         switch shape {
-        case .exact: return text.elementsEqual(parts[0].lazy.map { $0! })
-        case .prefix: return text.count >= parts[0].count && text.prefix(parts[0].count).elementsEqual(parts[0].lazy.map { $0! })
-        case .suffix: return text.count >= parts[1].count && text.suffix(parts[1].count).elementsEqual(parts[1].lazy.map { $0! })
-        case .contains: return Self.find(parts[1], in: text, from: 0) != nil
+        case .exact: return text == literal
+        case .prefix: return text.count >= literal.count && text.prefix(literal.count).elementsEqual(literal)
+        case .suffix: return text.count >= literal.count && text.suffix(literal.count).elementsEqual(literal)
+        case .contains: return Self.contains(literal, in: text)
         case .general: return matchesGeneral(text)
         }
     }
@@ -127,6 +136,27 @@ public struct SigmaPattern: Sendable, Equatable {
         }
         let last = parts[parts.count - 1]
         return text.count - position >= last.count && Self.equal(last, text, at: text.count - last.count)
+    }
+
+    /// Whether `needle` occurs in `text` (first byte scanned for, then compared).
+    static func contains(_ needle: [UInt8], in text: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard needle.count <= text.count else { return false }
+        return text.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { needle in
+                var index = 0
+                let last = haystack.count - needle.count
+                while index <= last {
+                    if haystack[index] == first {
+                        var offset = 1
+                        while offset < needle.count && haystack[index + offset] == needle[offset] { offset += 1 }
+                        if offset == needle.count { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
     }
 
     private static func equal(_ part: [UInt8?], _ text: [UInt8], at start: Int) -> Bool {
