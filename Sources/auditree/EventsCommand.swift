@@ -24,9 +24,11 @@ struct EventsCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    @OptionGroup var rules: RuleOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files, host: host)
-        Console.out(ExecEventsWriter().render(report.execs))
+        let report = try ForensicScan.run(files: files, host: host, rules: rules)
+        Console.out(ExecEventsWriter().render(report.execs, findings: report.findings))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
@@ -61,8 +63,10 @@ struct TreeCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    @OptionGroup var rules: RuleOptions
+
     func run() throws {
-        let report = try ForensicScan.run(files: files, host: host)
+        let report = try ForensicScan.run(files: files, host: host, rules: rules)
         var root: Int?
         if let pid {
             guard let last = report.execs.last(where: { $0.pid == pid }) else {
@@ -85,9 +89,10 @@ struct TreeCommand: ParsableCommand {
 
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    static func run(files: [String], host: HostOptions) throws -> ScanReport {
+    static func run(files: [String], host: HostOptions, rules: RuleOptions) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         try host.apply(to: &configuration)
+        rules.apply(to: &configuration)
         configuration.collectExecs = true
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }
