@@ -10,7 +10,8 @@ enum Fixtures {
     static func recorded(_ name: String) -> String { root.appendingPathComponent("fixtures/recorded/\(name).log").path }
     static func edge(_ name: String) -> String { root.appendingPathComponent("fixtures/edge/\(name)").path }
 
-    static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve"]
+    static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
+                                 "variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh"]
 
     /// Scans files with the built-in rules.
     static func scan(_ paths: [String]) throws -> ScanReport {

@@ -240,8 +240,8 @@ _auditree_scan() {
 
 _auditree_tree() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=(--host)
+    non_repeating_flags=(--no-default-rules -h --help)
+    repeating_options=(--rules --host)
     non_repeating_options=(--pid --finding)
     __auditree_offer_flags_options -1
 
@@ -251,6 +251,9 @@ _auditree_tree() {
         return
         ;;
     '--finding')
+        return
+        ;;
+    '--rules')
         return
         ;;
     '--host')

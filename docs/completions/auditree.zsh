@@ -106,8 +106,10 @@ _auditree_tree() {
     local -i ret=1
     local -ar arg_specs=(
         '*:files:'
-        '--pid[Only the subtree of the last process with this pid.]:pid:'
-        '--finding[Only the subtree of the spawner of the Nth finding (as '\''auditree scan'\'' numbers them, from 1).]:finding:'
+        '--pid[Only the subtree of the last process with this pid (one that exec'\''d, or a forked process the tree shows above one).]:pid:'
+        '--finding[Only finding number N (as '\''auditree scan'\'' numbers them, from 1)\: every process above its shell, the shell, and all it ran.]:finding:'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -67,6 +67,7 @@ public struct JSONReporter {
 
     private func writeFinding(_ finding: Finding, _ json: inout JSONWriter) {
         json.beginObject()
+        json.optionalNumber("number", finding.number)
         json.string("rule", finding.rule.id)
         json.string("rule_name", finding.rule.name)
         json.string("severity", finding.rule.severity.rawValue)
@@ -89,6 +90,16 @@ public struct JSONReporter {
         writeProcess(finding.spawner, &json)
         json.string("relation", finding.spawnerRelation.rawValue)
         json.number("launchers_skipped", finding.launchersSkipped)
+        if !finding.launchers.isEmpty {
+            // The launcher chain, nearest the shell first (sudo, env, timeout, ...).
+            json.beginArray("launchers")
+            for launcher in finding.launchers {
+                json.beginObject(nil)
+                writeProcess(launcher.process, &json)
+                json.endObject()
+            }
+            json.endArray()
+        }
         json.bool("inferred", finding.inference != nil)
         if let inference = finding.inference {
             json.string("list", inference.list)
@@ -116,6 +127,7 @@ public struct JSONReporter {
         } else {
             json.null("last")
         }
+        json.occurrences("seen", finding.everyOccurrence)
         if let suppression = finding.suppression {
             json.beginObject("suppressed_by")
             json.string("exception", suppression.exceptionID)

@@ -108,6 +108,7 @@ public struct NDJSONReporter {
 
         json.beginObject("auditree")
         json.number("version", 1)
+        json.optionalNumber("number", finding.number)
         json.string("severity", finding.rule.severity.rawValue)
         json.string("fingerprint", fingerprint)
         if hasBaseline {
@@ -134,6 +135,8 @@ public struct NDJSONReporter {
         json.beginObject("parent")
         writeExtra(finding.spawner, &json)
         json.endObject()
+        json.number("occurrences", finding.occurrences)
+        json.occurrences("seen", finding.everyOccurrence)
         json.number("ancestors", finding.ancestry.count)
         json.number("descendants", finding.descendants.count + finding.descendantsOmitted)
         json.beginObject("location")

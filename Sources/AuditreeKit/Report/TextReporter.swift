@@ -40,9 +40,14 @@ public struct TextReporter {
             lines.append("  SUPPRESSED by \(suppression.scope) exception '\(TextEscaper.escape(suppression.exceptionID))' (\(TextEscaper.escape(suppression.origin.description))): "
                 + TextEscaper.escape(suppression.reason))
         }
-        if finding.occurrences > 1, let last = finding.lastStamp {
-            lines.append("  repeated \(finding.occurrences) times (same rule, spawner and command line); last \(TimeFormat.iso8601(last))  event \(last)"
-                + (finding.lastLocation.map { "  at \(TextEscaper.escape($0.file)):\($0.line)" } ?? ""))
+        if let number = finding.number {
+            lines.append("  finding  #\(number)")
+        }
+        // The count and the first and last: every one is in the machine formats (json, ndjson, sarif, html).
+        if finding.occurrences > 1, let first = finding.seen.first, let last = finding.seen.last {
+            lines.append("  repeated \(finding.occurrences) times (same rule, spawner and command line): "
+                + "first\(first.number.map { " #\($0)" } ?? "") below; last\(last.number.map { " #\($0)" } ?? "")  \(last.time)  event \(last.stamp)"
+                + "  pid \(last.pid)  at \(TextEscaper.escape(last.location.file)):\(last.location.line)")
         }
         let image = finding.process.image
         if let image {
@@ -52,7 +57,9 @@ public struct TextReporter {
             lines.append("  shell    pid \(finding.process.pid)  \(exeText(image))  cwd \(image.cwd.map(\.description) ?? "?")")
             lines.append("           \(CommandLineText.render(image.argv))")
         }
-        let via = finding.launchersSkipped > 0 ? ", through \(finding.launchersSkipped) launcher(s)" : ""
+        let chain = finding.launchers.map { "\($0.process.image?.exe.map { TextEscaper.escape($0.basename.lossyString) } ?? "?") pid \($0.process.pid)" }
+        let via = finding.launchersSkipped > 0
+            ? ", through \(finding.launchersSkipped) launcher(s)" + (chain.isEmpty ? "" : ": " + chain.joined(separator: " <- ")) : ""
         if let inference = finding.inference {
             lines.append("  spawner  pid \(finding.spawner.pid)  unknown: the log never describes this process; "
                 + "INFERRED as \(inference.list) (confidence \(inference.confidence.rawValue)) from: "
@@ -63,6 +70,11 @@ public struct TextReporter {
             let evidence = finding.spawnerMatch
             lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
                 + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(TextEscaper.escape(evidence.value))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
+        }
+        if finding.inference == nil, let shell = finding.process.image, let spawner = finding.spawner.image, let uid = shell.uid,
+           let spawnerUID = spawner.uid, uid != spawnerUID {
+            // sudo, su, runuser: the launcher chain ran the shell as another user.
+            lines.append("  users    spawner \(userShort(spawner)) -> shell \(userShort(shell))")
         }
         for hit in finding.context {
             let raise = hit.raise > 0 ? "+\(hit.raise)" : "shown"
