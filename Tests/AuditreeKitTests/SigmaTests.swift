@@ -254,4 +254,25 @@ struct SigmaTests {
         let warned = try CLI.run(["scan", "--no-default-rules", "--sigma", bad.path, log])
         #expect(warned.stderr.contains("1 of 1 Sigma rule file(s) are not run"))
     }
+
+    @Test("SigmaHQ: the literal index never hides a match (indexed = every rule tried, on every recorded exec)",
+          .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    func indexAgreesWithBruteForce() throws {
+        let set = try SigmaRuleSet.load(paths: [Self.sigmaHQ!]).rules.filter { $0.target == .processCreation }
+        let indexed = SigmaExecRules(set.map { Rule(sigma: $0) })
+        // Regex-only and negation-only rules cannot be indexed; the rest are.
+        #expect(indexed.unindexedCount <= 12, "\(indexed.unindexedCount) rules tested on every exec")
+        var compared = 0
+        for name in Fixtures.recordedNames {
+            var configuration = ScanConfiguration(inputs: [Fixtures.recorded(name)])
+            configuration.collectExecs = true
+            for record in try Scanner.run(configuration).execs {
+                let fields = SigmaProcessCreation(image: record.image, pid: record.pid, ppid: record.ppid,
+                                                  parent: record.lineage.first { $0.generation == 1 }?.image)
+                #expect(indexed.matching(fields).map(\.id) == set.filter { fields.matches($0) }.map(\.id), "\(name) line \(record.image.location.line)")
+                compared += 1
+            }
+        }
+        #expect(compared > 1000)
+    }
 }

@@ -40,9 +40,13 @@ final class SigmaExecRules {
     private let unindexed: [Int]
     /// Distinct (field, folded literal) pairs, and the rules each one makes worth testing.
     private let literals: [(field: Int, bytes: [UInt8], rules: [Int])]
-    /// Per field, the literal numbers by their first two bytes (`byte0 << 8 | byte1`); one-byte
-    /// literals are in `short`.
-    private let byGram: [[Int: [Int]]]
+    /// The literals of two bytes or more by their first two bytes (`byte0 << 8 | byte1`): a
+    /// flat table of list heads (-1: none) and, per entry, its literal and the next entry. An
+    /// array load per byte of a value, where a dictionary hashed every byte pair.
+    private let gramHeads: [Int32]
+    private let gramEntries: [(literal: Int32, next: Int32)]
+    /// Fields some literal is on, and the one-byte literals.
+    private let indexedFields: [Int]
     private let short: [Int]
 
     init(_ rules: [Rule]) {
@@ -71,20 +75,28 @@ final class SigmaExecRules {
                 }
             }
         }
-        var byGram = [[Int: [Int]]](repeating: [:], count: SigmaProcessCreation.Field.allCases.count)
+        var heads = [Int32](repeating: -1, count: 1 << 16)
+        var entries: [(literal: Int32, next: Int32)] = []
         var short: [Int] = []
         for (number, literal) in literals.enumerated() {
             if literal.bytes.count < 2 { short.append(number); continue }
-            byGram[literal.field][Int(literal.bytes[0]) << 8 | Int(literal.bytes[1]), default: []].append(number)
+            let gram = Int(literal.bytes[0]) << 8 | Int(literal.bytes[1])
+            entries.append((Int32(number), heads[gram]))
+            heads[gram] = Int32(entries.count - 1)
         }
         self.compiled = compiled
         self.unindexed = unindexed
         self.literals = literals
-        self.byGram = byGram
+        self.gramHeads = heads
+        self.gramEntries = entries
+        self.indexedFields = Array(Set(literals.filter { $0.bytes.count >= 2 }.map(\.field))).sorted()
         self.short = short
     }
 
     var isEmpty: Bool { compiled.isEmpty }
+
+    /// How many rules are tested on every exec, for docs/performance.md and tests.
+    var unindexedCount: Int { unindexed.count }
 
     /// The rules whose detection holds for the exec, in load order.
     func matching(_ fields: SigmaProcessCreation) -> [Rule] {
@@ -101,13 +113,16 @@ final class SigmaExecRules {
             let literal = literals[number]
             if let value = fields.values[literal.field], SigmaPattern.contains(literal.bytes, in: value.folded) { found(number) }
         }
-        for field in byGram.indices where !byGram[field].isEmpty {
+        for field in indexedFields {
             guard let value = fields.values[field] else { continue }
             let text = value.folded
             guard text.count >= 2 else { continue }
             for position in 0..<(text.count - 1) {
-                guard let numbers = byGram[field][Int(text[position]) << 8 | Int(text[position + 1])] else { continue }
-                for number in numbers where !literals[number].rules.allSatisfy({ seen[$0] }) {
+                var entry = gramHeads[Int(text[position]) << 8 | Int(text[position + 1])]
+                while entry >= 0 {
+                    let number = Int(gramEntries[Int(entry)].literal)
+                    entry = gramEntries[Int(entry)].next
+                    guard literals[number].field == field, !literals[number].rules.allSatisfy({ seen[$0] }) else { continue }
                     let bytes = literals[number].bytes
                     if position + bytes.count <= text.count, text[position..<(position + bytes.count)].elementsEqual(bytes) { found(number) }
                 }
