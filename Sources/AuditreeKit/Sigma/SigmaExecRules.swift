@@ -161,9 +161,17 @@ final class SigmaExecRules {
     private static func compile(_ search: SigmaSearch) -> Search {
         switch search {
         case .maps(let maps):
-            return .maps(maps.map { tests in tests.map { (SigmaProcessCreation.Field(name: $0.field)?.rawValue ?? -1, $0.test) } })
+            // Cheap entries first: a map fails at its first entry that does not hold, so a regex
+            // (ICU's engine costs far more than a byte comparison) runs only when the rest held.
+            return .maps(maps.map { tests in
+                tests.map { (SigmaProcessCreation.Field(name: $0.field)?.rawValue ?? -1, $0.test) }.sorted { cost($0.test) < cost($1.test) }
+            })
         case .keywords(let test): return .keywords(test)
         }
+    }
+
+    private static func cost(_ test: SigmaValueTest) -> Int {
+        test.matchers.contains { if case .regex = $0 { return true } else { return false } } ? 1 : 0
     }
 
     private static func compile(_ condition: SigmaCondition, _ number: [String: Int]) -> Condition {
