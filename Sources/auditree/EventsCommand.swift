@@ -11,6 +11,10 @@ struct EventsCommand: ParsableCommand {
             process.args, process.parent.pid, user.id, host.name, @timestamp); auditree's own are under \
             auditree.* (process ids that survive pid reuse, the ancestry nearest first, the log record).
 
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm) keep the execs that \
+            match; when they leave none of the execs there were, one line on standard error says \
+            so (docs/filters.md).
+
             Examples:
               auditree events --format ndjson /var/log/audit/ > execs.ndjson
               auditree events --format ndjson audit.log | jq 'select(.process.name == "sh")'
@@ -26,9 +30,16 @@ struct EventsCommand: ParsableCommand {
 
     @OptionGroup var rules: RuleOptions
 
+    @OptionGroup(title: "Filters (tested on each exec)") var filters: FilterOptions
+
     func run() throws {
+        let filter = try filters.filter()
         let report = try ForensicScan.run(files: files, host: host, rules: rules)
-        Console.out(ExecEventsWriter().render(report.execs, findings: report.findings))
+        let execs = filter.isEmpty ? report.execs : report.execs.filter(filter.accepts)
+        try Console.print(ExecEventsWriter().render(execs, findings: report.findings))
+        if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
+        }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
@@ -51,6 +62,10 @@ struct TreeCommand: ParsableCommand {
             grouping and before --since, --until, --node or --pid narrow the report, so each \
             occurrence of a grouped finding has its own number.
 
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm) keep the execs that \
+            match, each with the execs of the processes above it; when they leave none, one line \
+            on standard error says so (docs/filters.md). They do not renumber findings.
+
             Examples:
               auditree tree audit.log                  # everything
               auditree tree --pid 4242 audit.log       # the last process with pid 4242 and what it ran
@@ -70,11 +85,14 @@ struct TreeCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    @OptionGroup(title: "Filters (an exec that matches is shown with the execs of the processes above it)") var filters: FilterOptions
+
     func validate() throws {
         if pid != nil && finding != nil { throw ValidationError("--pid and --finding cannot be combined: give one") }
     }
 
     func run() throws {
+        let filter = try filters.filter()
         let report = try ForensicScan.run(files: files, host: host, rules: rules)
         let writer = ProcessTreeWriter()
         var root: Int?
@@ -105,8 +123,26 @@ struct TreeCommand: ParsableCommand {
                 spawnerMark = (shell.spawner.pid, .init(stamp: shell.spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)"))
             }
         }
-        Console.out(writer.render(report.execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        let execs = filter.isEmpty ? report.execs : Self.matchingWithAncestors(report.execs, filter)
+        try Console.print(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
+        }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
+    }
+}
+
+extension TreeCommand {
+    /// The execs that match, and every exec of the processes above them, in log order: the
+    /// tree stays connected and each match keeps its ancestry.
+    static func matchingWithAncestors(_ execs: [ExecRecord], _ filter: FindingFilter) -> [ExecRecord] {
+        var ancestors: Set<Int> = []
+        var matching: Set<Int> = []
+        for (index, record) in execs.enumerated() where filter.accepts(record) {
+            matching.insert(index)
+            for entry in record.lineage where entry.generation >= 1 { ancestors.insert(entry.processID) }
+        }
+        return execs.enumerated().filter { matching.contains($0.offset) || ancestors.contains($0.element.processID) }.map(\.element)
     }
 }
 

@@ -71,10 +71,10 @@ struct RulesCommand: ParsableCommand {
         func run() throws {
             let set = try rules.load(extra: ruleFiles, quietSigma: true)
             let named = (ruleFiles + rules.files + rules.sigma).joined(separator: ", ")
-            Console.out("ok: \(named): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
+            try Console.print("ok: \(named): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
                 + "\(set.exceptions.count + set.rules.reduce(0) { $0 + $1.exceptions.count }) exception(s), \(set.context.count) context indicator(s)\n")
             guard !rules.sigma.isEmpty else { return }
-            Console.out(SigmaCheckReport.text(set))
+            try Console.print(SigmaCheckReport.text(set))
             if set.sigmaSkipped.contains(where: \.isError) { throw ExitCode(2) }
         }
     }
@@ -92,7 +92,7 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var rules: RuleOptions
 
         func run() throws {
-            Console.out(RuleSetDescription.list(try rules.load()))
+            try Console.print(RuleSetDescription.list(try rules.load()))
         }
     }
 
@@ -118,7 +118,7 @@ struct RulesCommand: ParsableCommand {
                 Console.error("auditree: error: no rule '\(TextEscaper.escape(id))';\(hint) known: \(ids.joined(separator: ", "))\n")
                 throw ExitCode(2)
             }
-            Console.out(RuleSetDescription.show(rule, in: set))
+            try Console.print(RuleSetDescription.show(rule, in: set))
         }
     }
 }

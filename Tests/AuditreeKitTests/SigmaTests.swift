@@ -122,7 +122,7 @@ struct SigmaTests {
         ("s:\n    Image: x\ncondition: s | count() > 3", "aggregation"),
         ("s:\n    Image: x\ncondition: 2 of s", "only '1 of' and 'all of'"),
         ("s:\n    Image: x\ncondition: t", "not a search of the rule"),
-        ("s:\n    Image|re: '('\ncondition: s", "does not compile"),
+        ("s:\n    Image|re: '('\ncondition: s", "regex"),
         ("s:\n    Image: x", "missing 'detection.condition'"),
     ] as [(String, String)])
     func refused(_ detection: String, _ reason: String) {

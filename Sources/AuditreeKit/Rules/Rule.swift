@@ -77,19 +77,23 @@ public struct NamePattern: Sendable, CustomStringConvertible {
     public var description: String { "\(label) (\(name), argv =~ /\(argv.source)/)" }
 }
 
-/// A regular expression from a rule file, matched anywhere in a string (ICU syntax).
-public struct TextPattern: @unchecked Sendable {
+/// A regular expression from a rule file, matched anywhere in a string: ICU syntax without
+/// the parts that need backtracking, run in time linear in the string (`RegexProgram`).
+public struct TextPattern: Sendable {
     public let source: String
-    private let regex: NSRegularExpression
+    let program: RegexProgram
 
-    public init(_ source: String) throws {
+    public init(_ source: String) throws(RegexSyntaxError) {
         self.source = source
-        regex = try NSRegularExpression(pattern: source)
+        program = try RegexProgram(source)
     }
 
-    public func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
+    public func matches(_ text: String) -> Bool { program.run(text).matched }
+
+    /// Whether it matches, and the engine's steps: at most (scalars + 1) x `instructionCount` x 2.
+    public func matchWithSteps(_ text: String) -> (matched: Bool, steps: Int) { program.run(text) }
+
+    public var instructionCount: Int { program.instructions.count }
 }
 
 /// Conditions on one process image; every field given must hold (a list field holds when any value does).

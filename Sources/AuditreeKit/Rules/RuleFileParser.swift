@@ -483,7 +483,7 @@ public struct RuleFileParser {
     private func pattern(_ node: Node, path: String) throws(RuleFileError) -> TextPattern {
         let source = try scalar(node, path: path)
         do { return try TextPattern(source) } catch {
-            throw self.error(node, path, "invalid regular expression '\(source)'")
+            throw self.error(node, path, "invalid regular expression '\(source)': \(error.description)")
         }
     }
 

@@ -158,10 +158,11 @@ public enum SigmaRuleParser {
             }
             guard let text = node.string else { throw .invalid("a value that is not text") }
             if set.contains("re") {
-                do {
+                do throws(RegexSyntaxError) {
                     matchers.append(.regex(try SigmaRegex(text, ignoreCase: set.contains("i"), multiline: set.contains("m"), dotAll: set.contains("s"))))
                 } catch {
-                    throw .invalid("regex '\(text)' does not compile")
+                    // Backreferences and lookaround cannot run in linear time: not run, with why.
+                    throw .unsupported("regex '\(text)': \(error.description)")
                 }
                 continue
             }

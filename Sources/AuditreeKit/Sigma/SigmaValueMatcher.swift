@@ -177,23 +177,20 @@ public final class SigmaPattern: Sendable {
 }
 
 /// A Sigma `|re` value, searched anywhere in the field. One small type, so that the engine
-/// behind it (ICU's today) can be swapped for a linear-time one in one place.
-public struct SigmaRegex: @unchecked Sendable {
+/// behind it is chosen in one place: the rule pack's linear-time engine (`TextPattern`, a
+/// Thompson NFA: no backtracking, so no rule or log can make a match take exponential time).
+/// The sub-modifiers `i`, `m`, `s` become the engine's inline flags.
+public struct SigmaRegex: Sendable {
     public let source: String
-    private let regex: NSRegularExpression
+    private let pattern: TextPattern
 
-    public init(_ source: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) throws {
+    public init(_ source: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) throws(RegexSyntaxError) {
         self.source = source
-        var options: NSRegularExpression.Options = []
-        if ignoreCase { options.insert(.caseInsensitive) }
-        if multiline { options.insert(.anchorsMatchLines) }
-        if dotAll { options.insert(.dotMatchesLineSeparators) }
-        regex = try NSRegularExpression(pattern: source, options: options)
+        let flags = (ignoreCase ? "i" : "") + (multiline ? "m" : "") + (dotAll ? "s" : "")
+        pattern = try TextPattern(flags.isEmpty ? source : "(?\(flags))" + source)
     }
 
-    public func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
+    public func matches(_ text: String) -> Bool { pattern.matches(text) }
 }
 
 /// A `|cidr` network, IPv4 or IPv6.
