@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh binutils
 swift build --build-tests
 swift test --skip-build "$@"
+if [ $# -eq 0 ]; then
+    # Sigma: auditree's process_creation findings equal pySigma's SQL on every recorded fixture.
+    tests/sigma/run.sh
+fi
 if [ "${AUDITREE_SKIP_INSTALL:-0}" != "1" ] && [ $# -eq 0 ]; then
     tests/install/install-test.sh
 elif [ $# -eq 0 ]; then

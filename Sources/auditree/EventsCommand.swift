@@ -28,13 +28,15 @@ struct EventsCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    @OptionGroup var rules: RuleOptions
+
     @OptionGroup(title: "Filters (tested on each exec)") var filters: FilterOptions
 
     func run() throws {
         let filter = try filters.filter()
-        let report = try ForensicScan.run(files: files, host: host)
+        let report = try ForensicScan.run(files: files, host: host, rules: rules)
         let execs = filter.isEmpty ? report.execs : report.execs.filter(filter.accepts)
-        try Console.print(ExecEventsWriter().render(execs))
+        try Console.print(ExecEventsWriter().render(execs, findings: report.findings))
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
         }

@@ -7,19 +7,25 @@ struct RuleOptions: ParsableArguments {
                                                            valueName: "file"))
     var files: [String] = []
 
+    @Option(name: .customLong("sigma"), help: ArgumentHelp("Add Sigma rules: a rule file, or a folder read recursively (repeatable; docs/sigma.md).",
+                                                           valueName: "path"))
+    var sigma: [String] = []
+
     @Flag(name: .customLong("no-default-rules"), help: "Do not load the built-in rule pack.")
     var noDefaultRules = false
 
     func apply(to configuration: inout ScanConfiguration) {
         configuration.ruleFiles = files
         configuration.useDefaultRules = !noDefaultRules
+        configuration.sigmaPaths = sigma
     }
 
     /// Loads the rules, printing warnings; a bad file prints its error and exits 2.
-    func load(extra: [String] = []) throws -> RuleSet {
+    /// `quietSigma` leaves out the warning that some Sigma rules are not run (when the caller lists them).
+    func load(extra: [String] = [], quietSigma: Bool = false) throws -> RuleSet {
         do {
-            let result = try RuleSet.load(files: files + extra, includeBuiltIn: !noDefaultRules)
-            for warning in result.warnings { Console.error(warning.warningDescription + "\n") }
+            let result = try RuleSet.load(files: files + extra, includeBuiltIn: !noDefaultRules, sigma: sigma)
+            for warning in result.warnings where !(quietSigma && warning.isSigmaSummary) { Console.error(warning.warningDescription + "\n") }
             return result.ruleSet
         } catch {
             Console.error(error.description + "\n")
@@ -52,14 +58,24 @@ struct RulesCommand: ParsableCommand {
                 """)
 
         @Argument(help: "Rule files, loaded in order on top of the built-in pack.")
-        var ruleFiles: [String]
+        var ruleFiles: [String] = []
 
         @OptionGroup var rules: RuleOptions
 
+        func validate() throws {
+            if ruleFiles.isEmpty && rules.sigma.isEmpty && rules.files.isEmpty {
+                throw ValidationError("name a rule file, or Sigma rules with --sigma PATH")
+            }
+        }
+
         func run() throws {
-            let set = try rules.load(extra: ruleFiles)
-            try Console.print("ok: \(ruleFiles.joined(separator: ", ")): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
+            let set = try rules.load(extra: ruleFiles, quietSigma: true)
+            let named = (ruleFiles + rules.files + rules.sigma).joined(separator: ", ")
+            try Console.print("ok: \(named): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
                 + "\(set.exceptions.count + set.rules.reduce(0) { $0 + $1.exceptions.count }) exception(s), \(set.context.count) context indicator(s)\n")
+            guard !rules.sigma.isEmpty else { return }
+            try Console.print(SigmaCheckReport.text(set))
+            if set.sigmaSkipped.contains(where: \.isError) { throw ExitCode(2) }
         }
     }
 

@@ -3,7 +3,10 @@
 public struct ExecEventsWriter {
     public init() {}
 
-    public func render(_ records: [ExecRecord]) -> String {
+    /// `findings` name, per exec, the rules that fired on it (`rules`: rule ids, Sigma ones included).
+    public func render(_ records: [ExecRecord], findings: [Finding] = []) -> String {
+        var rulesAt: [LogLocation: [String]] = [:]
+        for finding in findings { rulesAt[finding.location, default: []].append(finding.rule.id) }
         var out = ""
         for record in records {
             var json = JSONWriter(pretty: false)
@@ -48,6 +51,16 @@ public struct ExecEventsWriter {
             json.string("file", record.image.location.file)
             json.number("line", record.image.location.line)
             json.endObject()
+            // Sysmon for Linux's process_creation fields, as Sigma rules see this exec (docs/sigma.md).
+            json.beginObject("sigma")
+            let parent = record.lineage.first(where: { $0.generation == 1 })?.image
+            for (name, value) in SigmaProcessCreation(image: record.image, pid: record.pid, ppid: record.ppid, parent: parent).named {
+                if let value { json.string(name, value) } else { json.null(name) }
+            }
+            json.endObject()
+            json.beginArray("rules")
+            for id in rulesAt[record.image.location] ?? [] { json.string(nil, id) }
+            json.endArray()
             json.beginArray("ancestry")
             for entry in record.lineage {
                 json.beginObject()

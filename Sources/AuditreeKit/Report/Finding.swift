@@ -71,8 +71,16 @@ public struct FindingRule: Sendable {
     public var origin: RuleOrigin
     public var category: String
     public var mitre: [String]
+    /// The rule's author and references (Sigma rules): shown with every detection.
+    public var author: String
+    public var references: [String]
+
+    /// A Sigma rule's finding: the spawner is the parent, not a list match.
+    public var isSigma: Bool { category.hasPrefix("sigma/") }
 
     init(_ rule: Rule) {
+        author = rule.author
+        references = rule.references
         id = rule.id
         name = rule.name
         description = rule.description

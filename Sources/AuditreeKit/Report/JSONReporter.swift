@@ -76,6 +76,12 @@ public struct JSONReporter {
         json.beginArray("mitre")
         for technique in finding.rule.mitre { json.string(nil, technique) }
         json.endArray()
+        if !finding.rule.author.isEmpty {
+            json.string("author", finding.rule.author)
+            json.beginArray("references")
+            for reference in finding.rule.references { json.string(nil, reference) }
+            json.endArray()
+        }
         if let host = finding.host { json.string("host", host) } else { json.null("host") }
         json.beginObject("process")
         writeProcess(finding.process, &json)

@@ -74,7 +74,13 @@ public struct NDJSONReporter {
         json.string("name", finding.rule.name)
         json.string("description", finding.rule.description)
         json.string("category", finding.rule.category)
-        json.string("ruleset", "auditree")
+        json.string("ruleset", finding.rule.isSigma ? "sigma" : "auditree")
+        if !finding.rule.author.isEmpty {
+            json.beginArray("author")
+            json.string(nil, finding.rule.author)
+            json.endArray()
+            if let reference = finding.rule.references.first { json.string("reference", reference) }
+        }
         json.endObject()
         if !finding.rule.mitre.isEmpty {
             json.beginObject("threat")

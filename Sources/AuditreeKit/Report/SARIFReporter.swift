@@ -116,7 +116,8 @@ public struct SARIFReporter {
         json.string("text", rule.description)
         json.endObject()
         json.beginObject("help")
-        json.string("text", rule.description + (rule.mitre.isEmpty ? "" : " MITRE ATT&CK: " + rule.mitre.joined(separator: ", ") + "."))
+        json.string("text", rule.description + (rule.mitre.isEmpty ? "" : " MITRE ATT&CK: " + rule.mitre.joined(separator: ", ") + ".")
+            + (rule.author.isEmpty ? "" : " Author: \(rule.author).") + rule.references.map { " \($0)" }.joined())
         json.endObject()
         json.beginObject("defaultConfiguration")
         json.string("level", Self.level(rule.severity))
@@ -133,6 +134,12 @@ public struct SARIFReporter {
         json.beginArray("mitre")
         for technique in rule.mitre { json.string(nil, technique) }
         json.endArray()
+        if !rule.author.isEmpty {
+            json.string("author", rule.author)
+            json.beginArray("references")
+            for reference in rule.references { json.string(nil, reference) }
+            json.endArray()
+        }
         json.endObject()
         json.endObject()
     }
@@ -232,7 +239,8 @@ public struct SARIFReporter {
         let spawner = finding.spawner.image?.exe?.description ?? finding.spawner.image?.comm?.description ?? "?"
         let shell = finding.process.image?.exe?.description ?? "?"
         let command = finding.process.image.map { CommandLineText.render($0.argv) } ?? "?"
-        return "\(finding.rule.name): \(spawner) (pid \(finding.spawner.pid)) started \(shell) (pid \(finding.process.pid)): \(command)"
+        let author = finding.rule.author.isEmpty ? "" : " [Sigma rule by \(finding.rule.author)]"
+        return "\(finding.rule.name)\(author): \(spawner) (pid \(finding.spawner.pid)) started \(shell) (pid \(finding.process.pid)): \(command)"
     }
 
     /// A URI reference for a log path: relative paths stay relative (percent-encoded);

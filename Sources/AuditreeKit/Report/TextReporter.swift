@@ -32,6 +32,10 @@ public struct TextReporter {
         let severity = "[\(finding.rule.severity.rawValue.uppercased())]"
         lines.append("\(paint(severity, severityStyle(finding.rule.severity))) \(bold(finding.rule.id)): \(finding.rule.name)"
             + (finding.rule.severity != finding.rule.baseSeverity ? " (raised from \(finding.rule.baseSeverity.rawValue) by context)" : ""))
+        if !finding.rule.author.isEmpty {
+            // The DRL asks that every detection of a Sigma rule names its author.
+            lines.append("  author   \(TextEscaper.escapeRuleText(finding.rule.author))  (\(TextEscaper.escapeRuleText(finding.rule.origin.description)))")
+        }
         if let suppression = finding.suppression {
             lines.append("  SUPPRESSED by \(suppression.scope) exception '\(TextEscaper.escape(suppression.exceptionID))' (\(TextEscaper.escape(suppression.origin.description))): "
                 + TextEscaper.escape(suppression.reason))
@@ -60,6 +64,8 @@ public struct TextReporter {
             lines.append("  spawner  pid \(finding.spawner.pid)  unknown: the log never describes this process; "
                 + "INFERRED as \(inference.list) (confidence \(inference.confidence.rawValue)) from: "
                 + inference.evidence.map { "\($0.id) (\(TextEscaper.escape($0.description)))" }.joined(separator: ", "))
+        } else if finding.rule.isSigma {
+            lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "unknown: the log never describes this process")  (parent: Sigma's ParentImage)")
         } else {
             let evidence = finding.spawnerMatch
             lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "

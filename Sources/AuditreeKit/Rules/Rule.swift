@@ -229,6 +229,11 @@ public struct Rule: Sendable {
     /// The rule file this rule came from.
     public var origin: String
     public var line: Int
+    /// Who wrote the rule (Sigma's `author`; the DRL asks that each detection names them).
+    public var author: String = ""
+    public var references: [String] = []
+    /// For a Sigma rule: its detection, evaluated instead of the child/spawner lists.
+    public var sigma: SigmaRule? = nil
 
     public init(id: String, name: String, description: String = "", severity: Severity, category: String = "", mitre: [String] = [],
                 childList: String, childCondition: ProcessCondition = ProcessCondition(), spawnerList: String,
@@ -256,6 +261,16 @@ public struct Rule: Sendable {
     }
 
     public var place: RuleOrigin { RuleOrigin(file: origin, line: line) }
+
+    /// A Sigma rule as a rule of the set: its id, title, level, ATT&CK tags, author and references.
+    public init(sigma: SigmaRule) {
+        self.init(id: sigma.id, name: sigma.title, description: sigma.description, severity: sigma.severity,
+                  category: "sigma/" + sigma.target.rawValue, mitre: sigma.mitre, childList: "", spawnerList: "",
+                  origin: sigma.file, line: sigma.line)
+        author = sigma.author
+        references = sigma.references
+        self.sigma = sigma
+    }
 }
 
 /// A loaded rule pack: named lists and the rules that use them, with exceptions and context.
@@ -268,6 +283,8 @@ public struct RuleSet: Sendable {
     public var context: [ContextIndicator]
     /// The files loaded, in order (`<built-in>` for the pack).
     public var files: [String]
+    /// Sigma rule files read but not run, with why (`rules check --sigma` lists them).
+    public var sigmaSkipped: [SigmaSkipped] = []
 
     public init(lists: [String: NameList] = [:], multicall: Set<String> = [], rules: [Rule] = [], exceptions: [RuleException] = [],
                 context: [ContextIndicator] = [], files: [String] = []) {
@@ -306,9 +323,37 @@ public struct RuleSet: Sendable {
 
     /// The built-in pack (unless `includeBuiltIn` is false), then each file in order.
     /// Lists, rules, exceptions and context of a later file extend or replace earlier ones.
-    public static func load(files: [String], includeBuiltIn: Bool = true) throws(RuleFileError) -> RuleFileParser.Result {
+    /// Sigma rules (`sigma` paths) come after the pack and before the files, so that a file's
+    /// exceptions can name them and `{id, enabled: false}` can switch one off.
+    public static func load(files: [String], includeBuiltIn: Bool = true, sigma: [String] = []) throws(RuleFileError) -> RuleFileParser.Result {
         var result = RuleFileParser.Result(ruleSet: RuleSet(), warnings: [])
         if includeBuiltIn { result = try RuleFileParser.parse(builtInText(), file: builtInName) }
+        if !sigma.isEmpty {
+            let loaded = try SigmaRuleSet.load(paths: sigma)
+            let known = Set(result.ruleSet.allRules.map(\.id))
+            for rule in loaded.rules {
+                if known.contains(rule.id) {
+                    throw RuleFileError(file: rule.file, line: rule.line, column: 1, path: "id", message: "Sigma rule id '\(rule.id)' is also a rule of the pack")
+                }
+                result.ruleSet.allRules.append(Rule(sigma: rule))
+            }
+            result.ruleSet.sigmaSkipped = loaded.skipped
+            result.ruleSet.files += sigma
+            // auditd rules load (and are checked) but are not evaluated by this version.
+            let auditd = loaded.rules.filter { $0.target == .auditd }.count
+            let notRun = loaded.skipped.count + auditd
+            if notRun > 0 {
+                let errors = loaded.skipped.filter(\.isError).count
+                var details: [String] = []
+                if errors > 0 { details.append("\(errors) invalid") }
+                if auditd > 0 { details.append("\(auditd) service: auditd, not evaluated yet") }
+                result.warnings.append(RuleFileError(
+                    file: sigma.joined(separator: ", "), line: 0, column: 0, path: RuleFileError.sigmaSummaryPath,
+                    message: "\(notRun) of \(loaded.files.count) Sigma rule file(s) are not run"
+                        + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
+                        + "; 'auditree rules check --sigma PATH' lists each with the reason"))
+            }
+        }
         for file in files {
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
@@ -316,7 +361,9 @@ public struct RuleSet: Sendable {
                 throw RuleFileError(file: file, line: 0, column: 0, path: "", message: reason)
             }
             let next = try RuleFileParser.parse(text, file: file, base: result.ruleSet)
-            result = RuleFileParser.Result(ruleSet: next.ruleSet, warnings: result.warnings + next.warnings)
+            var ruleSet = next.ruleSet
+            ruleSet.sigmaSkipped = result.ruleSet.sigmaSkipped
+            result = RuleFileParser.Result(ruleSet: ruleSet, warnings: result.warnings + next.warnings)
         }
         return result
     }

@@ -36,9 +36,13 @@ public final class RuleEvaluator {
     /// length, where a Set lookup needed it copied into an Array on every exec with arguments.
     private let multicallNames: [[[UInt8]]]
 
+    /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
+    private let sigmaRules: SigmaExecRules
+
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
-        self.rules = ruleSet.rules
+        self.rules = ruleSet.rules.filter { $0.sigma == nil }
+        self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
         let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
@@ -48,7 +52,7 @@ public final class RuleEvaluator {
             for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
         }
         self.learnedRootLists = learned
-        self.listNumbers = ruleSet.rules.map { rule in
+        self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
         var multicallNames: [[[UInt8]]] = []
@@ -110,6 +114,7 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
+        if !sigmaRules.isEmpty { evaluateSigma(ready) }
         let learning = learnedRootLists.isEmpty ? nil : ready.process.image(ready.imageNumber)
         if let learning { learnRoots(from: learning) }
         // A child's directory is learned after the child is judged, and only from a child that is
@@ -164,6 +169,31 @@ public final class RuleEvaluator {
             match.launcherIndices = launchers
             record(match, ready: ready, tree: tree)
             return
+        }
+    }
+
+    /// Sigma rules see every exec, as Sysmon logs every process creation: one finding per rule
+    /// that matches. The parent is the ppid process as it was at the exec.
+    private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
+        guard let image = ready.process.image(ready.imageNumber) else { return }
+        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage)
+        let matched = sigmaRules.matching(fields)
+        guard !matched.isEmpty else { return }
+        let lineage = ready.process.lineage(of: ready.imageNumber)
+        let parentIndex = lineage.firstIndex { $0.generation == 1 }
+        for rule in matched {
+            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                                  childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                                  spawnerEvidence: nil)
+            let (suppression, misses) = exceptionsChecked(for: match)
+            if let suppression {
+                match.suppression = suppression
+                suppressedMatches.append(match)
+                continue
+            }
+            match.exceptionsNotApplied = misses
+            matches.append(match)
         }
     }
 

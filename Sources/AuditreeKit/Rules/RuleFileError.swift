@@ -37,3 +37,9 @@ extension RuleFileError {
         return "\(place): warning: \(at)\(message)"
     }
 }
+
+extension RuleFileError {
+    /// The key path of the one warning that says how many Sigma rules are not run.
+    public static let sigmaSummaryPath = "sigma"
+    public var isSigmaSummary: Bool { path == Self.sigmaSummaryPath && line == 0 }
+}

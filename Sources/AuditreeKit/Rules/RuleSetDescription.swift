@@ -6,6 +6,11 @@ public enum RuleSetDescription {
         let active = set.rules
         out += "Rules (\(active.count) active, in the order they are tried):\n"
         for rule in active {
+            if let sigma = rule.sigma {
+                out += "  \(rule.id)  [\(rule.severity.rawValue)]  Sigma \(sigma.target.rawValue): \(escape(sigma.title))  by \(escape(sigma.author))"
+                    + "  from \(escape(rule.place.description))\n"
+                continue
+            }
             out += "  \(rule.id)  [\(rule.severity.rawValue)]  \(rule.childList) spawned by \(rule.spawnerList)"
                 + "  (\(relationText(rule)))  from \(escape(rule.place.description))\n"
             for exception in rule.exceptions {
@@ -41,6 +46,7 @@ public enum RuleSetDescription {
 
     /// One rule in full, with the lists it uses as they are after every file was loaded.
     public static func show(_ rule: Rule, in set: RuleSet) -> String {
+        if let sigma = rule.sigma { return showSigma(rule, sigma, in: set) }
         var out = "id:          \(rule.id)\(rule.enabled ? "" : "  (DISABLED)")\n"
         out += "name:        \(escape(rule.name))\n"
         out += "origin:      \(escape(rule.place.description))\n"
@@ -82,6 +88,62 @@ public enum RuleSetDescription {
     static func relationText(_ rule: Rule) -> String {
         let relations = SpawnerRelation.allCases.filter(rule.relations.contains).map(\.rawValue).joined(separator: ", ")
         return rule.relations.contains(.ancestor) ? "\(relations) within \(rule.within) generation(s)" : relations
+    }
+
+    static func showSigma(_ rule: Rule, _ sigma: SigmaRule, in set: RuleSet) -> String {
+        var out = "id:          \(rule.id)\(rule.enabled ? "" : "  (DISABLED)")\n"
+        out += "name:        \(escape(rule.name))\n"
+        out += "origin:      \(escape(rule.place.description))  (Sigma, \(sigma.target.rawValue), status \(escape(sigma.status)))\n"
+        out += "author:      \(escape(sigma.author))\n"
+        out += "severity:    \(rule.severity.rawValue)  (level \(escape(sigma.level)))\n"
+        out += "mitre:       \(rule.mitre.joined(separator: ", "))\n"
+        out += "tags:        \(sigma.tags.map(escape).joined(separator: ", "))\n"
+        out += "description: \(escape(rule.description))\n"
+        for reference in sigma.references { out += "reference:   \(escape(reference))\n" }
+        out += "detection:\n"
+        for name in sigma.detection.searches.keys.sorted() {
+            out += "  \(escape(name)): \(searchText(sigma.detection.searches[name]!))\n"
+        }
+        out += "  condition: \(conditionText(sigma.detection.condition))\n"
+        let global = set.exceptions.filter { $0.rules?.contains(rule.id) ?? true }
+        out += "exceptions:\n"
+        if global.isEmpty { out += "  (none)\n" }
+        for exception in global {
+            out += "  \(escape(exception.id)) (global, \(escape(exception.origin.description))): when \(escape(conditionsText(exception)))\n"
+            out += "      reason: \(escape(exception.reason))\n"
+        }
+        return out
+    }
+
+    static func searchText(_ search: SigmaSearch) -> String {
+        func values(_ test: SigmaValueTest) -> String {
+            if let exists = test.exists { return "exists \(exists)" }
+            let shown = test.matchers.map { matcher -> String in
+                switch matcher {
+                case .null: "null"
+                case .pattern(let pattern): "'\(escape(pattern.source))'\(pattern.shape == .exact ? "" : " (\(pattern.shape))")\(pattern.cased ? " cased" : "")"
+                case .regex(let regex): "/\(escape(regex.source))/"
+                case .cidr(let network): "cidr \(escape(network.source))"
+                }
+            }
+            return (test.requireAll ? "all of " : "") + "[" + shown.joined(separator: ", ") + "]"
+        }
+        switch search {
+        case .keywords(let test): return "keywords " + values(test)
+        case .maps(let maps):
+            return maps.map { tests in "{" + tests.map { "\($0.field): \(values($0.test))" }.joined(separator: "; ") + "}" }.joined(separator: " or ")
+        }
+    }
+
+    static func conditionText(_ condition: SigmaCondition) -> String {
+        switch condition {
+        case .search(let name): escape(name)
+        case .and(let left, let right): "(\(conditionText(left)) and \(conditionText(right)))"
+        case .or(let left, let right): "(\(conditionText(left)) or \(conditionText(right)))"
+        case .not(let inner): "not \(conditionText(inner))"
+        case .oneOf(let names): "1 of [\(names.map(escape).joined(separator: ", "))]"
+        case .allOf(let names): "all of [\(names.map(escape).joined(separator: ", "))]"
+        }
     }
 
     static func conditionsText(_ exception: RuleException) -> String {

@@ -14,6 +14,8 @@ public struct ScanConfiguration: Sendable {
     public var ruleFiles: [String] = []
     /// Load the built-in pack first (`--no-default-rules` turns it off).
     public var useDefaultRules = true
+    /// Sigma rule files and folders (`--sigma`), loaded after the pack and before `ruleFiles`.
+    public var sigmaPaths: [String] = []
     /// List the matches exceptions suppressed (`--show-suppressed`); they are always counted.
     public var showSuppressed = false
     /// Fold identical findings (same rule, host, spawner exe and command line) into one with a count.

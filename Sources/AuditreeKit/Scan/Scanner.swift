@@ -10,7 +10,7 @@ public enum Scanner {
         var ruleWarnings: [RuleFileError] = []
         if let configured = configuration.ruleSet { ruleSet = configured } else {
             // A bad rule file throws here, before any input is read.
-            let loaded = try RuleSet.load(files: configuration.ruleFiles, includeBuiltIn: configuration.useDefaultRules)
+            let loaded = try RuleSet.load(files: configuration.ruleFiles, includeBuiltIn: configuration.useDefaultRules, sigma: configuration.sigmaPaths)
             ruleSet = loaded.ruleSet
             ruleWarnings = loaded.warnings
         }

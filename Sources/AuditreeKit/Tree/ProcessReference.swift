@@ -50,6 +50,14 @@ public struct ProcessReference {
         return Array(entries.prefix(Self.maxEntries))
     }
 
+    /// The parent's image as `lineage` gives it at generation 1 (what the parent ran when it
+    /// created this process), without building the rest of the lineage; nil when unknown.
+    public var parentImage: ProcessImage? {
+        guard let parent = node.parent else { return nil }
+        let current = node.parentImageCount > 0 ? node.parentImageCount : min(1, parent.imageCount)
+        return current == 0 ? Self.inheritedImage(of: parent) : parent.image(current - 1)
+    }
+
     /// Numbers of the images a process ran before `number`, newest first, that are still kept.
     private func earlier(_ node: ProcessNode, before number: Int) -> [Int] {
         let lowest = max(node.droppedImages, number - Self.maxEarlierImages)

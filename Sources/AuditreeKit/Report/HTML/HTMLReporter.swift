@@ -135,6 +135,12 @@ public struct HTMLReporter {
             json.beginArray("mitre")
             for technique in rule.mitre { json.string(nil, technique) }
             json.endArray()
+            if !rule.author.isEmpty {
+                json.string("author", rule.author)
+                json.beginArray("references")
+                for reference in rule.references { json.string(nil, reference) }
+                json.endArray()
+            }
             json.endObject()
         }
         json.endObject()

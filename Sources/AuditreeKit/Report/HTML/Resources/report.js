@@ -272,6 +272,8 @@
     var meta = [];
     if (rule.category) meta.push('category ' + rule.category);
     if (rule.mitre && rule.mitre.length) meta.push('MITRE ATT&CK ' + rule.mitre.join(', '));
+    if (rule.author) meta.push('Sigma rule by ' + rule.author);
+    if (rule.references && rule.references.length) meta.push('references ' + rule.references.join(' '));
     if (meta.length) box.appendChild(el('p', 'muted', meta.join(' \u00b7 ')));
     return box;
   }

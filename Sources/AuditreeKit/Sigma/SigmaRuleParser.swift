@@ -1,0 +1,226 @@
+import Foundation
+import Yams
+
+/// A Sigma rule file auditree does not run, and why.
+public struct SigmaSkipped: Sendable, Equatable {
+    public var file: String
+    public var id: String?
+    public var title: String?
+    public var reason: String
+    /// True when the file is not a valid Sigma rule at all (YAML or structure), not merely outside what auditree runs.
+    public var isError: Bool
+}
+
+/// Reads one Sigma rule file into a `SigmaRule`, or says why auditree cannot run it.
+///
+/// Anything outside the subset implemented is refused with a reason rather than guessed at,
+/// so a rule is either evaluated as its author meant or reported as not run.
+public enum SigmaRuleParser {
+    public enum Outcome: Sendable {
+        case rule(SigmaRule)
+        case skipped(SigmaSkipped)
+    }
+
+    /// Modifiers of a value, as written after `|`.
+    static let supportedModifiers: Set<String> = [
+        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cased", "exists", "windash", "base64", "base64offset", "cidr",
+    ]
+
+    /// Sysmon for Linux's process_creation fields that an exec in an audit log gives.
+    public static let processCreationFields: Set<String> = [
+        "Image", "CommandLine", "ParentImage", "ParentCommandLine", "User", "LogonId", "CurrentDirectory",
+        "ProcessId", "ParentProcessId",
+    ]
+
+    public static func parse(_ text: String, file: String) -> Outcome {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return skip(file, nil, nil, "empty file", error: true) }
+            root = node
+        } catch {
+            return skip(file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")", error: true)
+        }
+        guard let map = root.mapping else { return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true) }
+        let id = map["id"]?.string
+        let title = map["title"]?.string
+        if map["correlation"] != nil { return skip(file, id, title, "correlation rules are not supported", error: false) }
+        guard let id, !id.isEmpty else { return skip(file, nil, title, "missing 'id'", error: true) }
+        guard let title else { return skip(file, id, nil, "missing 'title'", error: true) }
+        guard let logsource = map["logsource"]?.mapping else { return skip(file, id, title, "missing 'logsource'", error: true) }
+        let category = logsource["category"]?.string
+        let service = logsource["service"]?.string
+        let product = logsource["product"]?.string
+        let target: SigmaRule.Target
+        if category == "process_creation", product == nil || product == "linux", service == nil {
+            target = .processCreation
+        } else if service == "auditd", category == nil {
+            target = .auditd
+        } else {
+            let source = [product.map { "product: \($0)" }, category.map { "category: \($0)" }, service.map { "service: \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            return skip(file, id, title, "logsource \(source): audit logs give only process_creation and auditd events", error: false)
+        }
+        guard let detectionMap = map["detection"]?.mapping else { return skip(file, id, title, "missing 'detection'", error: true) }
+        var searches: [String: SigmaSearch] = [:]
+        var conditionText: String?
+        for (keyNode, value) in detectionMap {
+            guard let key = keyNode.string else { continue }
+            if key == "condition" {
+                if let text = value.string { conditionText = text } else if let list = value.sequence, list.count == 1, let text = list.first?.string {
+                    conditionText = text
+                } else {
+                    return skip(file, id, title, "a list of several conditions is not supported", error: false)
+                }
+                continue
+            }
+            if key == "timeframe" { return skip(file, id, title, "'timeframe' (aggregation) is not supported", error: false) }
+            do throws(SigmaConditionParser.Failure) {
+                searches[key] = try search(value, target: target, name: key)
+            } catch {
+                return skip(file, id, title, "detection.\(key): \(error.description)", error: isInvalid(error))
+            }
+        }
+        guard let conditionText else { return skip(file, id, title, "missing 'detection.condition'", error: true) }
+        let condition: SigmaCondition
+        do throws(SigmaConditionParser.Failure) {
+            condition = try SigmaConditionParser.parse(conditionText, searches: Array(searches.keys))
+        } catch {
+            return skip(file, id, title, "detection.condition: \(error.description)", error: isInvalid(error))
+        }
+        let rule = SigmaRule(
+            id: id, title: title, description: map["description"]?.string ?? "", level: map["level"]?.string ?? "informational",
+            status: map["status"]?.string ?? "", author: map["author"]?.string ?? "",
+            references: map["references"]?.sequence?.compactMap(\.string) ?? [], tags: map["tags"]?.sequence?.compactMap(\.string) ?? [],
+            target: target, detection: SigmaDetection(searches: searches, condition: condition), file: file, line: root.mark?.line ?? 1)
+        return .rule(rule)
+    }
+
+    private static func isInvalid(_ failure: SigmaConditionParser.Failure) -> Bool {
+        if case .invalid = failure { return true }
+        return false
+    }
+
+    private static func skip(_ file: String, _ id: String?, _ title: String?, _ reason: String, error: Bool) -> Outcome {
+        .skipped(SigmaSkipped(file: file, id: id, title: title, reason: reason, isError: error))
+    }
+
+    private static func search(_ node: Node, target: SigmaRule.Target, name: String) throws(SigmaConditionParser.Failure) -> SigmaSearch {
+        if let map = node.mapping { return .maps([try fieldTests(map, target: target)]) }
+        guard let list = node.sequence else {
+            // A single keyword.
+            return .keywords(try valueTest([node], modifiers: ["contains"], field: nil))
+        }
+        if list.allSatisfy({ $0.mapping != nil }) {
+            var maps: [[SigmaFieldTest]] = []
+            for item in list { maps.append(try fieldTests(item.mapping!, target: target)) }
+            return .maps(maps)
+        }
+        guard list.allSatisfy({ $0.scalar != nil }) else { throw .unsupported("a list mixing maps and keywords") }
+        // Keywords are searched for anywhere in the event text, as pySigma's full-text search does.
+        return .keywords(try valueTest(Array(list), modifiers: ["contains"], field: nil))
+    }
+
+    private static func fieldTests(_ map: Node.Mapping, target: SigmaRule.Target) throws(SigmaConditionParser.Failure) -> [SigmaFieldTest] {
+        var tests: [SigmaFieldTest] = []
+        for (keyNode, value) in map {
+            guard let key = keyNode.string else { throw .invalid("a key that is not text") }
+            let pieces = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let field = pieces[0]
+            if field.isEmpty { throw .unsupported("a field-less entry inside a map") }
+            if target == .processCreation, !processCreationFields.contains(field) {
+                throw .unsupported("field '\(field)' is not one audit logs give for process_creation (fields: \(processCreationFields.sorted().joined(separator: ", ")))")
+            }
+            let values = value.sequence.map(Array.init) ?? [value]
+            tests.append(SigmaFieldTest(field: field, test: try valueTest(values, modifiers: Array(pieces.dropFirst()), field: field)))
+        }
+        return tests
+    }
+
+    /// Builds the matchers of one entry: value transformations (windash, base64, base64offset)
+    /// in the order written, then contains/startswith/endswith around each.
+    static func valueTest(_ values: [Node], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure) -> SigmaValueTest {
+        for modifier in modifiers where !supportedModifiers.contains(modifier) {
+            throw .unsupported("modifier '\(modifier)' is not supported")
+        }
+        let set = Set(modifiers)
+        let wrapping = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
+        if wrapping.count > 1, Set(wrapping).count > 1 { throw .unsupported("modifiers '\(wrapping.joined(separator: "|"))' together") }
+        if set.contains("exists") {
+            guard values.count == 1, let flag = values[0].bool else { throw .invalid("'exists' takes true or false") }
+            return SigmaValueTest(matchers: [], requireAll: false, exists: flag)
+        }
+        let cased = set.contains("cased")
+        var matchers: [SigmaValueMatcher] = []
+        for node in values {
+            if node.scalar == nil { throw .invalid("a value that is a list or map") }
+            if node.null != nil {
+                if modifiers.isEmpty { matchers.append(.null); continue }
+                throw .unsupported("a null value with modifiers")
+            }
+            guard let text = node.string else { throw .invalid("a value that is not text") }
+            if set.contains("re") {
+                do throws(RegexSyntaxError) {
+                    matchers.append(.regex(try SigmaRegex(text, ignoreCase: set.contains("i"), multiline: set.contains("m"), dotAll: set.contains("s"))))
+                } catch {
+                    // Backreferences and lookaround cannot run in linear time: not run, with why.
+                    throw .unsupported("regex '\(text)': \(error.description)")
+                }
+                continue
+            }
+            if set.contains("cidr") {
+                guard let network = SigmaNetwork(text) else { throw .invalid("'\(text)' is not a network") }
+                matchers.append(.cidr(network))
+                continue
+            }
+            var variants: [SigmaPattern] = [SigmaPattern(text, cased: cased)]
+            for modifier in modifiers {
+                switch modifier {
+                case "windash": variants = windash(text).map { SigmaPattern($0, cased: cased) }
+                case "base64": variants = [literal(Data(text.utf8).base64EncodedString(), cased: true)]
+                case "base64offset": variants = base64Offsets(Array(text.utf8)).map { literal($0, cased: true) }
+                default: break
+                }
+            }
+            let before = wrapping.first == "contains" || wrapping.first == "endswith"
+            let after = wrapping.first == "contains" || wrapping.first == "startswith"
+            for variant in variants {
+                matchers.append(.pattern(before || after ? variant.wrapped(before: before, after: after, source: text) : variant))
+            }
+        }
+        return SigmaValueTest(matchers: matchers, requireAll: set.contains("all"), exists: nil)
+    }
+
+    /// A value with no wildcards (an encoded one).
+    static func literal(_ text: String, cased: Bool) -> SigmaPattern {
+        SigmaPattern(parts: [Array(text.utf8).map { Optional($0) }], cased: cased, source: text)
+    }
+
+    /// Every spelling of the value with each dash or slash that starts a word (an option)
+    /// written as `-`, `/`, en dash, em dash or horizontal bar (as pySigma's windash).
+    static func windash(_ text: String) -> [String] {
+        let dashes = ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"]
+        var results = [""]
+        var previous: Character?
+        for character in text {
+            if (character == "-" || character == "/") && (previous == nil || previous!.isWhitespace) {
+                results = results.flatMap { prefix in dashes.map { prefix + $0 } }
+            } else {
+                results = results.map { $0 + String(character) }
+            }
+            previous = character
+            if results.count > 625 { break }
+        }
+        return results
+    }
+
+    /// The three base64 encodings of a value at byte offsets 0, 1 and 2 of a longer text,
+    /// cut to the characters that do not depend on the bytes around it (as pySigma's base64offset).
+    static func base64Offsets(_ bytes: [UInt8]) -> [String] {
+        let starts = [0, 2, 3]
+        let ends = [0, 3, 2]
+        return (0..<3).map { shift in
+            let encoded = Array(Data(Array(repeating: UInt8(ascii: " "), count: shift) + bytes).base64EncodedString().utf8)
+            let end = encoded.count - ends[(bytes.count + shift) % 3]
+            return String(decoding: encoded[min(starts[shift], end)..<end], as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The Sigma rules of `--sigma` paths: those auditree runs and those it does not, with why.
+public struct SigmaRuleSet: Sendable {
+    public var rules: [SigmaRule] = []
+    public var skipped: [SigmaSkipped] = []
+    /// Files read, in order.
+    public var files: [String] = []
+
+    public init() {}
+
+    /// Reads each path: a rule file, or a folder read recursively (its `.yml`/`.yaml` files, in
+    /// name order). A path that does not exist is an error; so is a rule id seen twice.
+    public static func load(paths: [String]) throws(RuleFileError) -> SigmaRuleSet {
+        var set = SigmaRuleSet()
+        var seen: [String: String] = [:]
+        for path in paths {
+            for file in try files(at: path) {
+                set.files.append(file)
+                let text: String
+                do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                    set.skipped.append(SigmaSkipped(file: file, id: nil, title: nil, reason: "cannot read as UTF-8 text", isError: true))
+                    continue
+                }
+                switch SigmaRuleParser.parse(text, file: file) {
+                case .rule(let rule):
+                    if let first = seen[rule.id] {
+                        set.skipped.append(SigmaSkipped(file: file, id: rule.id, title: rule.title, reason: "rule id already loaded from \(first)", isError: true))
+                        continue
+                    }
+                    seen[rule.id] = file
+                    set.rules.append(rule)
+                case .skipped(let skipped): set.skipped.append(skipped)
+                }
+            }
+        }
+        return set
+    }
+
+    static func files(at path: String) throws(RuleFileError) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot open: No such file or directory")
+        }
+        guard isDirectory.boolValue else { return [path] }
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot read the folder")
+        }
+        var found: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            guard relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") else { continue }
+            let full = (path as NSString).appendingPathComponent(relative)
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue { found.append(full) }
+        }
+        return found.sorted()
+    }
+}

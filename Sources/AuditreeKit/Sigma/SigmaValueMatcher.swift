@@ -1,0 +1,224 @@
+import Foundation
+
+/// One value of a Sigma map entry, after its modifiers: a wildcard pattern, a regex, a network,
+/// or null (the field is absent).
+public enum SigmaValueMatcher: Sendable {
+    case pattern(SigmaPattern)
+    case regex(SigmaRegex)
+    case cidr(SigmaNetwork)
+    /// `field: null`: the field is not there.
+    case null
+
+    public func matches(_ value: SigmaFieldValue?) -> Bool {
+        switch self {
+        case .null: return value == nil
+        case .pattern(let pattern): return value.map(pattern.matches) ?? false
+        case .regex(let regex): return value.map { regex.matches($0.string) } ?? false
+        case .cidr(let network): return value.map { network.contains($0.string) } ?? false
+        }
+    }
+
+    /// A literal every matching value contains, folded to lower case (the index searches the
+    /// folded value, so a cased pattern's literal is folded too); nil when there is none (a
+    /// regex, a network, null).
+    func requiredLiteral(folded: Bool) -> [UInt8]? {
+        guard case .pattern(let pattern) = self, let literal = pattern.longestLiteral else { return nil }
+        return literal.map(SigmaPattern.fold)
+    }
+}
+
+/// A Sigma string value: literal bytes with `*` (any run) and `?` (any one byte) wildcards,
+/// matched against the whole field value; case-insensitively (ASCII) unless `cased`.
+/// A class: rules hold thousands of values, and evaluation reads them in place.
+public final class SigmaPattern: Sendable {
+    /// The value split at `*`: the first part is anchored at the start, the last at the end.
+    /// Each byte is a literal, or nil for `?`.
+    let parts: [[UInt8?]]
+    public let cased: Bool
+    /// The value as written in the rule, for `rules show`.
+    public let source: String
+
+    public enum Shape: Sendable, Equatable { case exact, prefix, suffix, contains, general }
+    /// The literal bytes of a pattern without `?` whose shape is not general.
+    let literal: [UInt8]
+    public let shape: Shape
+
+    /// Parses Sigma escapes: `\*`, `\?` and `\\` are literals; any other backslash is itself.
+    public convenience init(_ text: String, cased: Bool = false) {
+        var parts: [[UInt8?]] = [[]]
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count, [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "\\")].contains(bytes[index + 1]) {
+                parts[parts.count - 1].append(cased ? bytes[index + 1] : Self.fold(bytes[index + 1]))
+                index += 2
+                continue
+            }
+            if byte == UInt8(ascii: "*") {
+                parts.append([])
+            } else if byte == UInt8(ascii: "?") {
+                parts[parts.count - 1].append(nil)
+            } else {
+                parts[parts.count - 1].append(cased ? byte : Self.fold(byte))
+            }
+            index += 1
+        }
+        self.init(parts: parts, cased: cased, source: text)
+    }
+
+    /// A pattern of literal bytes only (base64 values, windash variants are built as text first).
+    init(parts: [[UInt8?]], cased: Bool, source: String) {
+        self.parts = parts
+        self.cased = cased
+        self.source = source
+        let literalInside = parts.dropFirst().dropLast().allSatisfy(\.isEmpty) && parts.allSatisfy { !$0.contains(nil) }
+        switch parts.count {
+        case 1: shape = parts[0].contains(nil) ? .general : .exact
+        case 2 where literalInside && parts[1].isEmpty: shape = .prefix
+        case 2 where literalInside && parts[0].isEmpty: shape = .suffix
+        case 3 where literalInside && parts[0].isEmpty && parts[2].isEmpty: shape = .contains
+        default: shape = .general
+        }
+        switch shape {
+        case .exact, .prefix: literal = parts[0].map { $0 ?? 0 }
+        case .suffix, .contains: literal = parts[1].map { $0 ?? 0 }
+        case .general: literal = []
+        }
+    }
+
+    static func fold(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
+
+    /// The same pattern with `*` added before and/or after (contains, startswith, endswith).
+    func wrapped(before: Bool, after: Bool, source: String) -> SigmaPattern {
+        var parts = self.parts
+        if before { parts.insert([], at: 0) }
+        if after { parts.append([]) }
+        return SigmaPattern(parts: parts, cased: cased, source: source)
+    }
+
+    /// The longest run of literal bytes, which every matching value contains.
+    var longestLiteral: [UInt8]? {
+        var best: [UInt8] = []
+        for part in parts {
+            var run: [UInt8] = []
+            for byte in part + [nil] {
+                if let byte { run.append(byte) } else {
+                    if run.count > best.count { best = run }
+                    run = []
+                }
+            }
+        }
+        return best.isEmpty ? nil : best
+    }
+
+    public func matches(_ value: SigmaFieldValue) -> Bool {
+        let text = cased ? value.bytes : value.folded
+        switch shape {
+        case .exact: return text == literal
+        case .prefix: return text.count >= literal.count && text.prefix(literal.count).elementsEqual(literal)
+        case .suffix: return text.count >= literal.count && text.suffix(literal.count).elementsEqual(literal)
+        case .contains: return Self.contains(literal, in: text)
+        case .general: return matchesGeneral(text)
+        }
+    }
+
+    /// First part at the start, last part at the end, the middle ones leftmost in between:
+    /// leftmost placement never loses a match when every gap is a `*`.
+    private func matchesGeneral(_ text: [UInt8]) -> Bool {
+        let first = parts[0]
+        guard text.count >= first.count, Self.equal(first, text, at: 0) else { return false }
+        if parts.count == 1 { return text.count == first.count }
+        var position = first.count
+        for part in parts.dropFirst().dropLast() {
+            guard let found = Self.find(part, in: text, from: position) else { return false }
+            position = found + part.count
+        }
+        let last = parts[parts.count - 1]
+        return text.count - position >= last.count && Self.equal(last, text, at: text.count - last.count)
+    }
+
+    /// Whether `needle` occurs in `text` (first byte scanned for, then compared).
+    static func contains(_ needle: [UInt8], in text: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard needle.count <= text.count else { return false }
+        return text.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { needle in
+                var index = 0
+                let last = haystack.count - needle.count
+                while index <= last {
+                    if haystack[index] == first {
+                        var offset = 1
+                        while offset < needle.count && haystack[index + offset] == needle[offset] { offset += 1 }
+                        if offset == needle.count { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+
+    private static func equal(_ part: [UInt8?], _ text: [UInt8], at start: Int) -> Bool {
+        for (offset, byte) in part.enumerated() where byte != nil && text[start + offset] != byte! { return false }
+        return true
+    }
+
+    private static func find(_ part: [UInt8?], in text: [UInt8], from start: Int) -> Int? {
+        guard part.count <= text.count - start else { return nil }
+        if part.isEmpty { return start }
+        var index = start
+        while index + part.count <= text.count {
+            if equal(part, text, at: index) { return index }
+            index += 1
+        }
+        return nil
+    }
+}
+
+/// A Sigma `|re` value, searched anywhere in the field. One small type, so that the engine
+/// behind it is chosen in one place: the rule pack's linear-time engine (`TextPattern`, a
+/// Thompson NFA: no backtracking, so no rule or log can make a match take exponential time).
+/// The sub-modifiers `i`, `m`, `s` become the engine's inline flags.
+public struct SigmaRegex: Sendable {
+    public let source: String
+    private let pattern: TextPattern
+
+    public init(_ source: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) throws(RegexSyntaxError) {
+        self.source = source
+        let flags = (ignoreCase ? "i" : "") + (multiline ? "m" : "") + (dotAll ? "s" : "")
+        pattern = try TextPattern(flags.isEmpty ? source : "(?\(flags))" + source)
+    }
+
+    public func matches(_ text: String) -> Bool { pattern.matches(text) }
+}
+
+/// A `|cidr` network, IPv4 or IPv6.
+public struct SigmaNetwork: Sendable {
+    let address: [UInt8]
+    let prefixLength: Int
+    public let source: String
+
+    public init?(_ text: String) {
+        let pieces = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard pieces.count <= 2, let address = Self.parse(String(pieces[0])) else { return nil }
+        let length = pieces.count == 2 ? Int(pieces[1]) : address.count * 8
+        guard let length, length >= 0, length <= address.count * 8 else { return nil }
+        self.address = address
+        prefixLength = length
+        source = text
+    }
+
+    public func contains(_ text: String) -> Bool {
+        guard let other = Self.parse(text), other.count == address.count else { return false }
+        for bit in 0..<prefixLength where (other[bit / 8] >> (7 - bit % 8)) & 1 != (address[bit / 8] >> (7 - bit % 8)) & 1 { return false }
+        return true
+    }
+
+    static func parse(_ text: String) -> [UInt8]? {
+        var storage = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, text, &storage) == 1 { return Array(storage.prefix(4)) }
+        if inet_pton(AF_INET6, text, &storage) == 1 { return storage }
+        return nil
+    }
+}
