@@ -187,7 +187,7 @@ _auditree() {
 _auditree_scan() {
     repeating_flags=()
     non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group --version -h --help)
-    repeating_options=(--output --uid --user --key --exe --comm --rules --host)
+    repeating_options=(--output --uid --user --key --exe --comm --rules --sigma --host)
     non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --lock-timeout --threads)
     __auditree_offer_flags_options -1
 
@@ -244,6 +244,9 @@ _auditree_scan() {
     '--rules')
         return
         ;;
+    '--sigma')
+        return
+        ;;
     '--host')
         return
         ;;
@@ -256,7 +259,7 @@ _auditree_scan() {
 _auditree_tree() {
     repeating_flags=()
     non_repeating_flags=(--no-default-rules --version -h --help)
-    repeating_options=(--rules --host --uid --user --key --exe --comm)
+    repeating_options=(--rules --sigma --host --uid --user --key --exe --comm)
     non_repeating_options=(--pid --finding --since --until)
     __auditree_offer_flags_options -1
 
@@ -269,6 +272,9 @@ _auditree_tree() {
         return
         ;;
     '--rules')
+        return
+        ;;
+    '--sigma')
         return
         ;;
     '--host')
@@ -297,8 +303,8 @@ _auditree_tree() {
 
 _auditree_events() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=(--host --uid --user --key --exe --comm)
+    non_repeating_flags=(--no-default-rules --version -h --help)
+    repeating_options=(--host --rules --sigma --uid --user --key --exe --comm)
     non_repeating_options=(--format --since --until)
     __auditree_offer_flags_options -1
 
@@ -309,6 +315,12 @@ _auditree_events() {
         return
         ;;
     '--host')
+        return
+        ;;
+    '--rules')
+        return
+        ;;
+    '--sigma')
         return
         ;;
     '--since')
@@ -358,7 +370,7 @@ _auditree_baseline() {
 _auditree_baseline_create() {
     repeating_flags=()
     non_repeating_flags=(--strict --no-default-rules --version -h --help)
-    repeating_options=(--rules --host)
+    repeating_options=(--rules --sigma --host)
     non_repeating_options=(--output)
     __auditree_offer_flags_options -1
 
@@ -368,6 +380,9 @@ _auditree_baseline_create() {
         return
         ;;
     '--rules')
+        return
+        ;;
+    '--sigma')
         return
         ;;
     '--host')
@@ -402,7 +417,7 @@ _auditree_rules() {
 _auditree_rules_check() {
     repeating_flags=()
     non_repeating_flags=(--no-default-rules --version -h --help)
-    repeating_options=(--rules)
+    repeating_options=(--rules --sigma)
     non_repeating_options=()
     __auditree_offer_flags_options -1
 
@@ -411,13 +426,16 @@ _auditree_rules_check() {
     '--rules')
         return
         ;;
+    '--sigma')
+        return
+        ;;
     esac
 }
 
 _auditree_rules_list() {
     repeating_flags=()
     non_repeating_flags=(--no-default-rules --version -h --help)
-    repeating_options=(--rules)
+    repeating_options=(--rules --sigma)
     non_repeating_options=()
     __auditree_offer_flags_options 0
 
@@ -426,19 +444,25 @@ _auditree_rules_list() {
     '--rules')
         return
         ;;
+    '--sigma')
+        return
+        ;;
     esac
 }
 
 _auditree_rules_show() {
     repeating_flags=()
     non_repeating_flags=(--no-default-rules --version -h --help)
-    repeating_options=(--rules)
+    repeating_options=(--rules --sigma)
     non_repeating_options=()
     __auditree_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--rules')
+        return
+        ;;
+    '--sigma')
         return
         ;;
     esac

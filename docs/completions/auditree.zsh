@@ -97,6 +97,7 @@ _auditree_scan() {
         '--checkpoint[Resume where the previous run with this checkpoint stopped reading (file positions), and save where this run stops (atomically, only after the report was delivered). Locked for the run. For cron; see docs/operations.md.]:file:'
         '--lock-timeout[With --checkpoint\: wait this many seconds for another run that holds it, then exit 2.]:seconds:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
@@ -117,6 +118,7 @@ _auditree_tree() {
         '--pid[Only the subtree of the last process with this pid (one that exec'\''d, or a forked process the tree shows above one).]:pid:'
         '--finding[Only finding number N (as '\''auditree scan'\'' numbers them, from 1)\: every process above its shell, the shell, and all it ran.]:finding:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--since[Only from this time on (inclusive)\: ISO 8601 (2026-11-23, 2026-11-23T10\:00, UTC unless a zone such as Z or +02\:00 is given); ausearch'\''s now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); MM/DD/YY or MM/DD/YYYY with an optional HH\:MM\[\:SS\] (local time, as ausearch reads them); or back from now\: -45s, -30m, -2h, -7d.]:time:'
@@ -140,6 +142,9 @@ _auditree_events() {
         '*:files:'
         '--format[Output format\: ndjson.]:format:{__auditree_complete "${___format[@]}"}'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
         '--since[Only from this time on (inclusive)\: ISO 8601 (2026-11-23, 2026-11-23T10\:00, UTC unless a zone such as Z or +02\:00 is given); ausearch'\''s now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); MM/DD/YY or MM/DD/YYYY with an optional HH\:MM\[\:SS\] (local time, as ausearch reads them); or back from now\: -45s, -30m, -2h, -7d.]:time:'
         '--until[Only up to this time (inclusive); same forms as --since, and '\''today'\'' means now (as ausearch -te today).]:time:'
         '*'{--uid,--user}'[Only execs by this user (the uid)\: a number, or a name matched against an ENRICHED log'\''s UID= name and this host'\''s user database (as ausearch does). Repeat for any of several.]:uid|name:'
@@ -189,6 +194,7 @@ _auditree_baseline_create() {
         '--output[Write the baseline here (atomically) instead of standard output.]:file:'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--version[Show the version.]'
@@ -234,6 +240,7 @@ _auditree_rules_check() {
     local -ar arg_specs=(
         '*:rule-files:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -247,6 +254,7 @@ _auditree_rules_list() {
     local -i ret=1
     local -ar arg_specs=(
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -261,6 +269,7 @@ _auditree_rules_show() {
     local -ar arg_specs=(
         ':id:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '*--sigma[Add Sigma rules\: a rule file, or a folder read recursively (repeatable; docs/sigma.md).]:path:'
         '--no-default-rules[Do not load the built-in rule pack.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
