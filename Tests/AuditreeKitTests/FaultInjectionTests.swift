@@ -312,22 +312,25 @@ struct FaultInjectionTests {
         defer { scratch.remove() }
         try scratch.append(try Self.lines())
         let arguments = ["scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path]
-        var processes: [(Process, Pipe)] = []
-        for _ in 0..<3 {
+        // Each report goes to a file, not a pipe: whichever run takes the lock first must be able
+        // to write its whole report while the others wait, whatever order this test reads them in.
+        var processes: [(Process, URL)] = []
+        for index in 0..<3 {
             let process = Process()
             process.executableURL = CLI.executable
             process.arguments = arguments
-            let out = Pipe()
-            process.standardOutput = out
+            let report = scratch.directory.appendingPathComponent("report-\(index).json")
+            FileManager.default.createFile(atPath: report.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: report)
             process.standardError = FileHandle.nullDevice
             try process.run()
-            processes.append((process, out))
+            processes.append((process, report))
         }
         var reported: [String] = []
-        for (process, out) in processes {
-            let data = out.fileHandleForReading.readDataToEndOfFile()
+        for (process, report) in processes {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0 || process.terminationStatus == 1)
+            let data = try Data(contentsOf: report)
             reported += try Self.findings(CLI.Run(status: process.terminationStatus, stdout: data, stderr: ""))
         }
         reported += try scratch.drain()
