@@ -40,7 +40,9 @@ struct BaselineCommand: ParsableCommand {
         var strict = false
 
         func run() throws {
-            let configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+            let inputs = files.isEmpty ? [ScanConfiguration.defaultInput] : files
+            if let output, let collision = AtomicFile.collision(outputs: [output], inputs: inputs) { throw ValidationError(collision) }
+            let configuration = ScanConfiguration(inputs: inputs, strict: strict)
             let report: ScanReport
             do {
                 report = try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

@@ -121,6 +121,11 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before anything is read: replacing a log being scanned with its report destroys evidence.
+        if let collision = AtomicFile.collision(outputs: outputs + (checkpoint.map { [$0] } ?? []),
+                                                inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files) {
+            throw ValidationError(collision)
+        }
         let accepted = try delivery.loadBaseline()
         let configuration = try configuration()
         let report: ScanReport
