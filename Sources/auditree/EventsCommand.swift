@@ -23,8 +23,9 @@ struct EventsCommand: ParsableCommand {
     var format: EventsFormat = .ndjson
 
     func run() throws {
-        let report = try ForensicScan.run(files: files)
-        Console.out(ExecEventsWriter().render(report.execs))
+        // Each exec is written as soon as it is resolved, so memory stays flat however long the log.
+        let writer = ExecEventsWriter()
+        let report = try ForensicScan.run(files: files, streaming: { record in Console.out(writer.line(record)) })
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
@@ -72,7 +73,7 @@ struct TreeCommand: ParsableCommand {
             let shell = report.findings[finding - 1]
             // The spawner's process (it may never have exec'd: a forked worker): its subtree shows the shell.
             let shellExec = report.execs.first { $0.pid == shell.process.pid && $0.image.stamp == shell.process.image?.stamp }
-            root = shellExec?.lineage.first(where: { $0.pid == shell.spawner.pid })?.processID ?? shellExec?.processID
+            root = shellExec.flatMap { report.execs.chain(from: $0).first(where: { $0.pid == shell.spawner.pid })?.processID } ?? shellExec?.processID
         }
         Console.out(ProcessTreeWriter().render(report.execs, root: root))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
@@ -81,9 +82,10 @@ struct TreeCommand: ParsableCommand {
 
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    static func run(files: [String]) throws -> ScanReport {
+    /// `streaming`: told each exec instead of keeping them in the report.
+    static func run(files: [String], streaming: (@Sendable (ExecRecord) -> Void)? = nil) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
-        configuration.collectExecs = true
+        if let streaming { configuration.onExecRecord = streaming } else { configuration.collectExecs = true }
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }
         } catch {

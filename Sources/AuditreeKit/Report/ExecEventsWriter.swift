@@ -1,11 +1,18 @@
 /// `auditree events --format ndjson`: one JSON object per exec, with its resolved ancestry,
 /// in Elastic Common Schema names where they exist (auditree's own under `auditree.`).
-public struct ExecEventsWriter {
+public struct ExecEventsWriter: Sendable {
     public init() {}
 
     public func render(_ records: [ExecRecord]) -> String {
         var out = ""
-        for record in records {
+        for record in records { out += line(record) }
+        return out
+    }
+
+    /// One exec's line, newline included. Needs the record's whole lineage, as the scan hands it on
+    /// (`ScanConfiguration.onExecRecord`), not a kept record's compacted one.
+    public func line(_ record: ExecRecord) -> String {
+        do {
             var json = JSONWriter(pretty: false)
             json.beginObject()
             json.string("@timestamp", TimeFormat.iso8601(record.image.stamp))
@@ -64,8 +71,7 @@ public struct ExecEventsWriter {
             json.endArray()
             json.endObject()
             json.endObject()
-            out += json.output + "\n"
+            return json.output + "\n"
         }
-        return out
     }
 }

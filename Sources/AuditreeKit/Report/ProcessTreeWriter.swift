@@ -3,8 +3,20 @@
 /// Each process shows its pid, its execs in order (time, user, exe, command line);
 /// children are indented below the process that created them, in log order. A parent
 /// the log never describes is shown as `pid N (unknown)`.
+///
+/// Indentation stops growing at `maxIndentLevels`: a deeper process is printed at that
+/// indentation with its depth (`[depth 12000] pid ...`), so a chain of any depth costs a
+/// constant per line, not its depth (a 12,000-deep chain made 138 MiB of spaces otherwise).
 public struct ProcessTreeWriter {
+    public static let maxIndentLevels = 32
+
     public init() {}
+
+    /// Two spaces per level up to the cap; beyond it the cap and the depth, written out.
+    static func indent(_ depth: Int) -> String {
+        depth <= maxIndentLevels ? String(repeating: "  ", count: depth)
+            : String(repeating: "  ", count: maxIndentLevels) + "[depth \(depth)] "
+    }
 
     /// `root`: only the subtree of this process (a `processID`), else the whole log.
     public func render(_ records: [ExecRecord], root: Int? = nil) -> String {
@@ -44,7 +56,7 @@ public struct ProcessTreeWriter {
         var stack: [(Int, Int)] = roots.reversed().map { ($0, 0) }
         while let (id, depth) = stack.popLast() {
             guard visited.insert(id).inserted, let process = info[id] else { continue }
-            let indent = String(repeating: "  ", count: depth)
+            let indent = Self.indent(depth)
             let host = process.host.map { " [\(TextEscaper.escape($0))]" } ?? ""
             if let execs = execsOf[id] {
                 for (index, record) in execs.enumerated() {

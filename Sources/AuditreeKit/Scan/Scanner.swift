@@ -64,11 +64,16 @@ struct ScanState {
         self.configuration = configuration
         self.diagnose = diagnose
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
-        if configuration.collectExecs {
+        if let sink = configuration.onExecRecord {
+            tree.onExec = { [evaluator] tree, ready in
+                sink(ExecRecord(ready))
+                evaluator.evaluate(ready, in: tree)
+            }
+        } else if configuration.collectExecs {
             let collected = ExecCollection()
             execs = collected
             tree.onExec = { [evaluator] tree, ready in
-                collected.records.append(ExecRecord(ready))
+                collected.records.append(ExecRecord(ready).compacted())
                 evaluator.evaluate(ready, in: tree)
             }
         } else {
