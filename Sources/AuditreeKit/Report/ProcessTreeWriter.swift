@@ -20,7 +20,8 @@ public struct ProcessTreeWriter {
 
     /// `root`: only the subtree of this process (a `processID`), else the whole log.
     public func render(_ records: [ExecRecord], root: Int? = nil) -> String {
-        var execsOf: [Int: [ExecRecord]] = [:]
+        // Indices, not copies: a record is a few hundred bytes and a tree may have millions.
+        var execsOf: [Int: [Int]] = [:]
         var order: [Int] = []
         var info: [Int: (pid: Int, host: String?, parent: Int?)] = [:]
         var parentOf: [Int: Int] = [:]
@@ -30,12 +31,12 @@ public struct ProcessTreeWriter {
             parentOf[child] = parent
             childrenOf[parent, default: []].append(child)
         }
-        for record in records {
+        for (index, record) in records.enumerated() {
             if info[record.processID] == nil {
                 order.append(record.processID)
                 info[record.processID] = (record.pid, record.host, record.parentID)
             }
-            execsOf[record.processID, default: []].append(record)
+            execsOf[record.processID, default: []].append(index)
             // Ancestors that never exec'd in the log still get a line, from the lineage.
             var child = record.processID
             for entry in record.lineage where entry.generation >= 1 && entry.relation != .replacedImage {
@@ -51,7 +52,7 @@ public struct ProcessTreeWriter {
         if let root { roots = info[root] == nil ? [] : [root] } else {
             roots = order.filter { parentOf[$0] == nil }
         }
-        var lines: [String] = []
+        var text = ""
         var visited: Set<Int> = []
         var stack: [(Int, Int)] = roots.reversed().map { ($0, 0) }
         while let (id, depth) = stack.popLast() {
@@ -59,16 +60,17 @@ public struct ProcessTreeWriter {
             let indent = Self.indent(depth)
             let host = process.host.map { " [\(TextEscaper.escape($0))]" } ?? ""
             if let execs = execsOf[id] {
-                for (index, record) in execs.enumerated() {
+                for (index, recordIndex) in execs.enumerated() {
+                    let record = records[recordIndex]
                     let lead = index == 0 ? "pid \(process.pid)\(host)" : String(repeating: " ", count: "pid \(process.pid)".count) + " then"
-                    lines.append("\(indent)\(lead)  \(TimeFormat.iso8601(record.image.stamp))  uid=\(record.image.uid.map(String.init) ?? "?")  "
-                        + "\(record.image.exe?.description ?? "?")  \(CommandLineText.render(record.image.argv))")
+                    text += "\(indent)\(lead)  \(TimeFormat.iso8601(record.image.stamp))  uid=\(record.image.uid.map(String.init) ?? "?")  "
+                        + "\(record.image.exe?.description ?? "?")  \(CommandLineText.render(record.image.argv))\n"
                 }
             } else {
-                lines.append("\(indent)pid \(process.pid)\(host) (no exec in the log\(parentOf[id] == nil ? "; parent unknown" : ""))")
+                text += "\(indent)pid \(process.pid)\(host) (no exec in the log\(parentOf[id] == nil ? "; parent unknown" : ""))\n"
             }
             stack += (childrenOf[id] ?? []).reversed().map { ($0, depth + 1) }
         }
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+        return text
     }
 }
