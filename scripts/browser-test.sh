@@ -47,6 +47,14 @@ done
 # The default rules' exceptions suppress the package-manager shells of this recording.
 report html fixtures/recorded/benign-busy.log "$work/benign-busy.html" --show-suppressed
 report json fixtures/recorded/benign-busy.log "$work/benign-busy.json" --show-suppressed
+# The same recording with the package exceptions off: identical shells grouped (up to 6 times).
+report html fixtures/recorded/benign-busy.log "$work/grouped.html" --rules fixtures/rules/no-package-exceptions.yaml
+report json fixtures/recorded/benign-busy.log "$work/grouped.json" --rules fixtures/rules/no-package-exceptions.yaml
+# 150 replays on one host: each of the 17 findings grouped 150 times (more than one page of occurrences).
+python3 tests/browser/synthesize.py fixtures/recorded/enriched-fork.log 150 --same-host > "$work/repeated.log"
+report html "$work/repeated.log" "$work/repeated.html"
+report json "$work/repeated.log" "$work/repeated.json"
+rm -f "$work/repeated.log"
 if [ "${AUDITREE_SKIP_LARGE:-0}" != 1 ]; then
     # 589 replays of 17 findings = 10,013 findings, and a busy host of 25,000 execs (over the
     # tree's 20,000 per host) whose one finding is logged after the cap.

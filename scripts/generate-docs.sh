@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the man pages (docs/man) and shell completions (docs/completions) from the
+# Regenerates the man pages (docs/man), shell completions (docs/completions) and docs/cli.md from the
 # command line's own definitions (swift-argument-parser), so they never drift from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,5 @@ swift package --allow-writing-to-package-directory generate-manual --multi-page 
 for shell in bash zsh fish; do
     .build/debug/auditree --generate-completion-script "$shell" > "docs/completions/auditree.$shell"
 done
-echo "man pages in docs/man (man -l docs/man/auditree.scan.1); completions in docs/completions" >&2
+scripts/cli-doc.sh
+echo "man pages in docs/man (man -l docs/man/auditree.scan.1); completions in docs/completions; docs/cli.md" >&2

@@ -15,19 +15,37 @@ struct Auditree: ParsableCommand {
         defaultSubcommand: ScanCommand.self)
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), like input errors; see docs/cli.md.
+    /// Only errors in the arguments print the usage; an error met while running prints its one line.
     static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let exit as ExitCode {
-            Glibc.exit(exit.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success || error is CleanExit {
-                Self.exit(withError: error)
-            }
-            Console.error(fullMessage(for: error) + "\n")
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = SubcommandTypo.message(for: arguments, subcommands: configuration.subcommands) {
+            Console.error("auditree: error: \(message)\n")
             Glibc.exit(2)
         }
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            fail(error, withUsage: true)
+        }
+        do {
+            try command.run()
+        } catch {
+            fail(error, withUsage: false)
+        }
+    }
+
+    static func fail(_ error: Error, withUsage: Bool) -> Never {
+        if let exit = error as? ExitCode { Glibc.exit(exit.rawValue) }
+        if let failure = error as? CommandFailure {
+            Console.error(failure.description + "\n")
+            Glibc.exit(2)
+        }
+        let code = exitCode(for: error)
+        if code == .success || error is CleanExit {
+            Self.exit(withError: error)
+        }
+        Console.error((withUsage ? fullMessage(for: error) : "auditree: error: " + message(for: error)) + "\n")
+        Glibc.exit(2)
     }
 }

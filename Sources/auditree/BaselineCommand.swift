@@ -39,10 +39,17 @@ struct BaselineCommand: ParsableCommand {
         @Flag(help: "Stop with exit status 2 at the first line that cannot be parsed.")
         var strict = false
 
+        // The rules of the scans the baseline is for: their exceptions and overrides decide which findings it holds.
+        @OptionGroup var rules: RuleOptions
+
+        @OptionGroup var host: HostOptions
+
         func run() throws {
-            let inputs = files.isEmpty ? [ScanConfiguration.defaultInput] : files
-            if let output, let collision = AtomicFile.collision(outputs: [output], inputs: inputs) { throw ValidationError(collision) }
-            let configuration = ScanConfiguration(inputs: inputs, strict: strict)
+            let inputs = try DefaultInput.inputs(for: files)
+            if let output, let collision = AtomicFile.collision(outputs: [output], inputs: inputs) { throw CommandFailure(collision) }
+            var configuration = ScanConfiguration(inputs: inputs, strict: strict)
+            rules.apply(to: &configuration)
+            try host.apply(to: &configuration)
             let report: ScanReport
             do {
                 report = try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

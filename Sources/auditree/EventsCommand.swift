@@ -22,15 +22,17 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "Output format: ndjson.")
     var format: EventsFormat = .ndjson
 
+    @OptionGroup var host: HostOptions
+
     func run() throws {
         // Each exec is written as soon as it is resolved, so memory stays flat however long the log.
         let writer = ExecEventsWriter()
-        let report = try ForensicScan.run(files: files, streaming: { record in Console.out(writer.line(record)) })
+        let report = try ForensicScan.run(files: files, host: host, streaming: { record in Console.out(writer.line(record)) })
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
 
-enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+enum EventsFormat: String, CaseInsensitiveArgument, CaseIterable {
     case ndjson
 }
 
@@ -43,49 +45,79 @@ struct TreeCommand: ParsableCommand {
             Without --pid or --finding the whole tree of every host is printed, roots first. \
             Values from the log are escaped; a parent the log never describes is shown as unknown.
 
+            Finding numbers are those 'auditree scan' shows ("finding #N"; "number" in JSON and NDJSON) \
+            for the same files and rules: every shell a rule matched, oldest first, counted before \
+            grouping and before --since, --until, --node or --pid narrow the report, so each \
+            occurrence of a grouped finding has its own number.
+
             Examples:
               auditree tree audit.log                  # everything
               auditree tree --pid 4242 audit.log       # the last process with pid 4242 and what it ran
-              auditree tree --finding 1 audit.log      # below the first finding's spawner
+              auditree tree --finding 1 audit.log      # finding #1, its ancestry and below
             """)
 
     @Argument(help: "Audit log files, directories or patterns; '-' reads standard input.")
     var files: [String] = []
 
-    @Option(help: "Only the subtree of the last process with this pid.")
+    @Option(help: "Only the subtree of the last process with this pid (one that exec'd, or a forked process the tree shows above one).")
     var pid: Int?
 
-    @Option(help: "Only the subtree of the spawner of the Nth finding (as 'auditree scan' numbers them, from 1).")
+    @Option(help: "Only finding number N (as 'auditree scan' numbers them, from 1): every process above its shell, the shell, and all it ran.")
     var finding: Int?
 
+    @OptionGroup var rules: RuleOptions
+
+    @OptionGroup var host: HostOptions
+
+    func validate() throws {
+        if pid != nil && finding != nil { throw ValidationError("--pid and --finding cannot be combined: give one") }
+    }
+
     func run() throws {
-        let report = try ForensicScan.run(files: files)
+        let report = try ForensicScan.run(files: files, host: host, rules: rules)
+        let writer = ProcessTreeWriter()
         var root: Int?
+        var marks: [Int: ProcessTreeWriter.Mark] = [:]
+        var spawnerMark: (pid: Int, mark: ProcessTreeWriter.Mark)?
         if let pid {
-            guard let last = report.execs.last(where: { $0.pid == pid }) else {
-                throw ValidationError("no exec of pid \(pid) in the log")
+            guard let process = writer.lastProcess(pid: pid, in: report.execs) else {
+                throw ValidationError("no process with pid \(pid) in the log's process tree")
             }
-            root = last.processID
+            root = process
         } else if let finding {
-            guard finding >= 1, finding <= report.findings.count else {
-                throw ValidationError("--finding \(finding): the log has \(report.findings.count) finding(s)")
+            // The scan here does not group, so every occurrence is a finding with its own number.
+            guard let shell = report.findings.first(where: { $0.number == finding }) else {
+                let highest = report.findings.compactMap(\.number).max()
+                throw ValidationError("--finding \(finding): " + (highest.map { "the log's findings are numbered 1 to \($0) (each occurrence of a grouped finding has its own)" }
+                    ?? "the log has no findings"))
             }
-            let shell = report.findings[finding - 1]
-            // The spawner's process (it may never have exec'd: a forked worker): its subtree shows the shell.
-            let shellExec = report.execs.first { $0.pid == shell.process.pid && $0.image.stamp == shell.process.image?.stamp }
-            root = shellExec.flatMap { report.execs.chain(from: $0).first(where: { $0.pid == shell.spawner.pid })?.processID } ?? shellExec?.processID
+            guard let shellExec = report.execs.first(where: {
+                $0.pid == shell.process.pid && $0.host == shell.host && $0.image.stamp == shell.process.image?.stamp
+            }) else {
+                throw ValidationError("--finding \(finding): its shell (pid \(shell.process.pid)) is not in the log's process tree")
+            }
+            root = shellExec.processID
+            marks[shellExec.processID] = .init(stamp: shellExec.image.stamp, note: "finding #\(finding): \(shell.rule.id), the shell")
+            if shell.spawnerRelation == .replacedImage {
+                marks[shellExec.processID]?.note += " (spawned by its own earlier image)"
+            } else {
+                spawnerMark = (shell.spawner.pid, .init(stamp: shell.spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)"))
+            }
         }
-        Console.out(ProcessTreeWriter().render(report.execs, root: root))
+        Console.out(writer.render(report.execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
 
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    /// `streaming`: told each exec instead of keeping them in the report.
-    static func run(files: [String], streaming: (@Sendable (ExecRecord) -> Void)? = nil) throws -> ScanReport {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+    /// `streaming`: told each exec (with its whole lineage) instead of keeping them in the report.
+    static func run(files: [String], host: HostOptions, rules: RuleOptions? = nil,
+                    streaming: (@Sendable (ExecRecord) -> Void)? = nil) throws -> ScanReport {
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
+        try host.apply(to: &configuration)
         if let streaming { configuration.onExecRecord = streaming } else { configuration.collectExecs = true }
+        rules?.apply(to: &configuration)
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }
         } catch {

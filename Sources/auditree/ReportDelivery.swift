@@ -19,6 +19,16 @@ struct ReportDelivery {
         OutputFormat(fileName: path) ?? format
     }
 
+    /// A report file's extension must name a format (or be absent: then `--format` applies),
+    /// so `--output report.csv` is refused instead of silently written as text.
+    static func checkExtension(_ path: String) throws {
+        guard path != "-", OutputFormat(fileName: path) == nil else { return }
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = base.lastIndex(of: "."), dot != base.startIndex else { return }
+        throw ValidationError("--output \(path): unknown extension '\(base[dot...])': use .json, .ndjson, .jsonl, .sarif, "
+            + ".xml (JUnit), .txt or .html, or a name without an extension for --format")
+    }
+
     /// Loads the baseline, or exits 2 with the reason.
     func loadBaseline() throws -> Baseline? {
         guard let baselinePath else { return nil }

@@ -44,7 +44,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.",
+            abstract: "Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.",
             discussion: """
                 Examples:
                   auditree rules check my-rules.yaml            # exit 0 valid, 2 invalid
@@ -97,7 +97,9 @@ struct RulesCommand: ParsableCommand {
         func run() throws {
             let set = try rules.load()
             guard let rule = set.rule(id) else {
-                Console.error("auditree: no rule '\(id)'; known: \(set.allRules.map(\.id).joined(separator: ", "))\n")
+                let ids = set.allRules.map(\.id)
+                let hint = EditDistance.nearest(to: id, among: ids).map { " did you mean '\($0)'?" } ?? ""
+                Console.error("auditree: error: no rule '\(TextEscaper.escape(id))';\(hint) known: \(ids.joined(separator: ", "))\n")
                 throw ExitCode(2)
             }
             Console.out(RuleSetDescription.show(rule, in: set))

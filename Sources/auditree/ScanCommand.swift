@@ -14,7 +14,24 @@ struct ScanCommand: ParsableCommand {
             records and reports each shell whose parent, or whose own pid before a same-pid exec, \
             is a language interpreter or a web server.
 
-            Exit status: 0 no findings, 1 findings at or above --fail-on, 2 usage or input errors.
+            Inputs: files, directories (their audit.log* files) and glob patterns, read oldest \
+            first by their first record's time, whatever their names. Gzip (known by its first \
+            bytes, also on standard input) is decompressed while read. '-' reads standard input. \
+            With no file named, \(ScanConfiguration.defaultInput) is read, unless standard input \
+            is a pipe or a file: then auditree stops (exit 2) and asks for '-', because cron and \
+            ssh hand commands an empty pipe and a scan of nothing must not look clean.
+
+            Diagnostics go to standard error: 'file:line:col: warning: ...' for a line that is \
+            not a record, 'file: error: ...' for an input that cannot be read. A file with lines \
+            but not one audit record is an input error ('no audit records in N lines: is this an \
+            audit log?'); an empty file is not (a freshly rotated audit.log). Audit records \
+            without a single execve get a warning, even with --quiet: the audit rules do not log \
+            execs, so nothing could be found ('auditree audit-rules' prints rules that do).
+
+            Exit status: 0 no findings at or above --fail-on; 1 findings; 2 a usage error, an \
+            input that could not be read or is not an audit log, a bad rule file, a bad line \
+            under --strict, or a report that could not be written. An input error wins over \
+            findings; the report is still written for what was read.
 
             Examples:
               auditree scan                                  # /var/log/audit/audit.log
@@ -23,7 +40,7 @@ struct ScanCommand: ParsableCommand {
               ausearch --raw | auditree scan -               # standard input
             """)
 
-    @Argument(help: "Audit log files, read in order; '-' reads standard input. Default: \(ScanConfiguration.defaultInput).")
+    @Argument(help: "Audit log files, directories or patterns; '-' reads standard input. Default: \(ScanConfiguration.defaultInput).")
     var files: [String] = []
 
     @Option(help: "Report format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -40,7 +57,8 @@ struct ScanCommand: ParsableCommand {
 
     @Option(name: .customLong("output"), help: ArgumentHelp(
         "Write the report to this file instead of standard output, atomically; repeat for several reports. "
-            + "Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html), else --format.",
+            + "Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html; any other is an error), "
+            + "--format for a name without one.",
         valueName: "file"))
     var outputs: [String] = []
 
@@ -71,6 +89,8 @@ struct ScanCommand: ParsableCommand {
 
     @OptionGroup var rules: RuleOptions
 
+    @OptionGroup var host: HostOptions
+
     @Flag(name: .customLong("show-suppressed"), help: "Also list the matches exceptions suppressed, each with its exception (they are always counted).")
     var showSuppressed = false
 
@@ -86,10 +106,11 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for path in outputs { try ReportDelivery.checkExtension(path) }
     }
 
     func configuration() throws -> ScanConfiguration {
-        var configuration = ScanConfiguration(inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files, strict: strict)
+        var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
         let now = Int64(time(nil)) * 1000
         func parse(_ text: String?, _ option: String) throws -> Int64? {
             guard let text else { return nil }
@@ -109,6 +130,7 @@ struct ScanCommand: ParsableCommand {
             }
         }
         rules.apply(to: &configuration)
+        try host.apply(to: &configuration)
         configuration.showSuppressed = showSuppressed
         configuration.groupFindings = !noGroup
         // The HTML report embeds the whole process tree of each host (docs/html-report.md).
@@ -124,14 +146,14 @@ struct ScanCommand: ParsableCommand {
         // Before anything is read: replacing a log being scanned with its report destroys evidence.
         if let collision = AtomicFile.collision(outputs: outputs + (checkpoint.map { [$0] } ?? []),
                                                 inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files) {
-            throw ValidationError(collision)
+            throw CommandFailure(collision)
         }
         let accepted = try delivery.loadBaseline()
         let configuration = try configuration()
         let report: ScanReport
         do {
             report = try Scanner.run(configuration) { [quiet] diagnostic in
-                if !quiet || diagnostic.level == .error { Console.error(diagnostic.description + "\n") }
+                if !quiet || diagnostic.shownWhenQuiet { Console.error(diagnostic.description + "\n") }
             }
         } catch {
             Console.error(error.description + "\n")
@@ -161,5 +183,13 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
-extension Severity: ExpressibleByArgument {}
+/// Values are read in any case (`--format JSON`), as they are written in the help: lower case.
+protocol CaseInsensitiveArgument: ExpressibleByArgument, RawRepresentable where RawValue == String {}
+
+extension CaseInsensitiveArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension OutputFormat: CaseInsensitiveArgument {}
+extension Severity: CaseInsensitiveArgument {}
+extension ColorMode: CaseInsensitiveArgument {}

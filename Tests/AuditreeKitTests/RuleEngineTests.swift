@@ -197,11 +197,13 @@ struct RuleEngineTests {
         log.exec(pid: pid + 1, ppid: pid, exe: "/usr/bin/dash", ["sh", "-c", "echo job\(pid)"], user: user, key: key, node: host)
     }
 
-    /// One rule, perl spawning sh or dash; a test appends its exceptions.
+    /// One rule, perl spawning sh or dash; a test appends its exceptions. Rule `other` exists
+    /// for exceptions limited to another rule (an unknown rule id is an error) and never fires.
     static let perlShellRule = """
         version: 1
         lists: {shells: [sh, dash], interpreters: [perl]}
         rules:
+          - {id: other, severity: low, child: {list: shells}, spawner: {list: interpreters, exe: /nonexistent/perl}}
           - id: i
             severity: high
             child: {list: shells}
@@ -251,13 +253,18 @@ struct RuleEngineTests {
         let report = try scan(log, name: "miss", rules: [path], defaults: false)
         let finding = try #require(report.findings.first)
         #expect(finding.exceptionsNotApplied == [
-            ExceptionMiss(exceptionID: "other-host", scope: "rule", failed: .host),
-            ExceptionMiss(exceptionID: "alice-only", scope: "global", failed: .child),
-            ExceptionMiss(exceptionID: "from-python", scope: "global", failed: .spawner),
+            ExceptionMiss(exceptionID: "other-host", scope: "rule", failed: .host,
+                          detail: ConditionMiss(key: "host", condition: "[db1]", value: "web1")),
+            ExceptionMiss(exceptionID: "alice-only", scope: "global", failed: .child,
+                          detail: ConditionMiss(key: "user", condition: "[alice]", value: "root")),
+            ExceptionMiss(exceptionID: "from-python", scope: "global", failed: .spawner,
+                          detail: ConditionMiss(key: "exe", condition: "[/usr/bin/python3]", value: "/usr/bin/perl")),
             ExceptionMiss(exceptionID: "under-sshd", scope: "global", failed: .ancestor),
         ])
         let text = TextReporter().render(report)
-        #expect(text.contains("checked  global exception 'alice-only' did not apply: the shell does not match its child conditions"))
+        #expect(text.contains("checked  global exception 'alice-only' did not apply: the shell does not match its child conditions: "
+            + "user [alice] does not hold for \"root\"\n"))
+        #expect(text.contains("checked  global exception 'under-sshd' did not apply: no ancestor matches its ancestor conditions\n"))
     }
 
     @Test("conditions on the child and the spawner: ids, user, cwd, key, argv, exe prefix")
@@ -407,7 +414,7 @@ struct RuleEngineTests {
         #expect(text.contains("3 with an inferred spawner"))
     }
 
-    @Test("identical findings are grouped with a count and first/last time, unless --no-group")
+    @Test("identical findings are grouped with a count, each occurrence kept, unless --no-group")
     func grouping() throws {
         var log = LogBuilder()
         log.exec(pid: 10, ppid: 1, exe: "/usr/bin/python3.11", ["python3", "worker.py"])
@@ -418,15 +425,18 @@ struct RuleEngineTests {
         #expect(grouped.summary.groupedFindings == 2 && grouped.summary.findings == 2)
         let first = grouped.findings[0]
         #expect(first.process.pid == 11 && first.lastStamp?.seconds == 1_700_000_004 && first.lastLocation?.line == 10)
+        #expect(first.seen.map(\.pid) == [11, 12, 13] && first.seen.map(\.number) == [1, 2, 3] && first.seen.map(\.spawnerPid) == [10, 10, 10])
+        #expect(grouped.findings[1].number == 4 && grouped.findings[1].seen.map(\.pid) == [14])
         #expect(try scan(log, name: "group", group: false).findings.count == 4)
         let path = try log.write("group-cli")
         let text = try CLI.run(["scan", path])
-        #expect(text.text.contains("  repeated 3 times (same rule, spawner and command line); last 2023-11-14T22:13:24.000Z  event 1700000004.000:104"))
+        #expect(text.text.contains("  finding  #1\n  repeated 3 times (same rule, spawner and command line): first #1 below; last #3  2023-11-14T22:13:24.000Z  event 1700000004.000:104  pid 13  at \(path):10\n"))
         #expect(text.text.contains("auditree: 2 findings (2 critical), 2 repeats grouped;"))
         let ungrouped = try CLI.run(["scan", "--no-group", path])
         #expect(ungrouped.text.contains("auditree: 4 findings (4 critical);") && !ungrouped.text.contains("repeated"))
         let json = try CLI.run(["scan", "--format", "json", path])
         #expect(json.text.contains("\"occurrences\": 3,\n      \"last\": {\n        \"time\": \"2023-11-14T22:13:24.000Z\""))
+        #expect(json.text.contains("\"seen\": [\n        {\"number\": 1, \"event\": \"1700000002.000:102\", \"time\": \"2023-11-14T22:13:22.000Z\", \"pid\": 11, \"spawner_pid\": 10, \"file\": \"\(path)\", \"line\": 4},\n        {\"number\": 2,"))
     }
 }
 

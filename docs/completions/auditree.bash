@@ -187,7 +187,7 @@ _auditree() {
 _auditree_scan() {
     repeating_flags=()
     non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group -h --help)
-    repeating_options=(--output --rules)
+    repeating_options=(--output --rules --host)
     non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --threads)
     __auditree_offer_flags_options -1
 
@@ -229,6 +229,9 @@ _auditree_scan() {
     '--rules')
         return
         ;;
+    '--host')
+        return
+        ;;
     '--threads')
         return
         ;;
@@ -237,8 +240,8 @@ _auditree_scan() {
 
 _auditree_tree() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
+    non_repeating_flags=(--no-default-rules -h --help)
+    repeating_options=(--rules --host)
     non_repeating_options=(--pid --finding)
     __auditree_offer_flags_options -1
 
@@ -250,13 +253,19 @@ _auditree_tree() {
     '--finding')
         return
         ;;
+    '--rules')
+        return
+        ;;
+    '--host')
+        return
+        ;;
     esac
 }
 
 _auditree_events() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
-    repeating_options=()
+    repeating_options=(--host)
     non_repeating_options=(--format)
     __auditree_offer_flags_options -1
 
@@ -264,6 +273,9 @@ _auditree_events() {
     case "${prev}" in
     '--format')
         __auditree_add_completions -W 'ndjson'
+        return
+        ;;
+    '--host')
         return
         ;;
     esac
@@ -294,14 +306,20 @@ _auditree_baseline() {
 
 _auditree_baseline_create() {
     repeating_flags=()
-    non_repeating_flags=(--strict -h --help)
-    repeating_options=()
+    non_repeating_flags=(--strict --no-default-rules -h --help)
+    repeating_options=(--rules --host)
     non_repeating_options=(--output)
     __auditree_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--output')
+        return
+        ;;
+    '--rules')
+        return
+        ;;
+    '--host')
         return
         ;;
     esac

@@ -81,7 +81,7 @@ _auditree_scan() {
         '--fail-on[Exit 1 when a finding is at least this severe\: info, low, medium, high, critical.]:fail-on:{__auditree_complete "${___fail_on[@]}"}'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
         '--color[Color the text report\: auto (only on a terminal), always, never.]:color:{__auditree_complete "${___color[@]}"}'
-        '*--output[Write the report to this file instead of standard output, atomically; repeat for several reports. Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html), else --format.]:file:'
+        '*--output[Write the report to this file instead of standard output, atomically; repeat for several reports. Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html; any other is an error), --format for a name without one.]:file:'
         '--baseline[Accepted findings (from '\''auditree baseline create'\'')\: reported as baselined, not counted for --fail-on.]:file:'
         '--quiet[Print only findings and errors\: nothing at all when nothing is found (for cron).]'
         '--since[Report findings from this time on\: ISO 8601 (UTC unless a zone is given), today, yesterday, or -2h/-30m/-7d.]:since:'
@@ -91,6 +91,7 @@ _auditree_scan() {
         '--checkpoint[Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.]:file:'
         '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
         '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '--show-suppressed[Also list the matches exceptions suppressed, each with its exception (they are always counted).]'
         '--no-group[Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.]'
         '--threads[1\: read, parse and analyse on one thread. 2 or more\: read and parse on a second thread while the first analyses; the report is the same. Default\: the online CPUs, at most 2 (the work has two stages).]:n:'
@@ -105,8 +106,11 @@ _auditree_tree() {
     local -i ret=1
     local -ar arg_specs=(
         '*:files:'
-        '--pid[Only the subtree of the last process with this pid.]:pid:'
-        '--finding[Only the subtree of the spawner of the Nth finding (as '\''auditree scan'\'' numbers them, from 1).]:finding:'
+        '--pid[Only the subtree of the last process with this pid (one that exec'\''d, or a forked process the tree shows above one).]:pid:'
+        '--finding[Only finding number N (as '\''auditree scan'\'' numbers them, from 1)\: every process above its shell, the shell, and all it ran.]:finding:'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -120,6 +124,7 @@ _auditree_events() {
     local -ar arg_specs=(
         '*:files:'
         '--format[Output format\: ndjson.]:format:{__auditree_complete "${___format[@]}"}'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -160,6 +165,9 @@ _auditree_baseline_create() {
         '*:files:'
         '--output[Write the baseline here (atomically) instead of standard output.]:file:'
         '--strict[Stop with exit status 2 at the first line that cannot be parsed.]'
+        '*--rules[Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).]:file:'
+        '--no-default-rules[Do not load the built-in rule pack.]'
+        '*--host[Name the host of records without node= (read as if they carried node=NAME\: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.]:name:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -178,7 +186,7 @@ _auditree_rules() {
     case "${state}" in
     command)
         local -ar subcommands=(
-            'check:Validate rule files: errors name file:line:column and the key path (exit 2); unknown keys are warnings.'
+            'check:Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.'
             'list:Print every active rule with its origin file, the lists, exceptions and context.'
             'show:Print one rule in full: conditions, lists, exceptions, context.'
         )

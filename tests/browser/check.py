@@ -3,7 +3,9 @@
 
 usage: check.py --dir DIR --screenshot PNG
 DIR holds hostile-argv.html, enriched-fork.html, webshell-execve.html, benign-busy.html (made
-with --show-suppressed) and their .json twins, and optionally large.html and million.html.
+with --show-suppressed), grouped.html (benign-busy with the package exceptions off),
+repeated.html (150 replays on one host) and their .json twins, and optionally large.html and
+million.html.
 The screenshot of the process tree goes next to PNG as PNG-tree.png. Waits are on DOM conditions (WebDriverWait polls until a condition holds or a
 generous limit passes), never on fixed sleeps; nothing asserts how long anything took.
 Prints one line per check and a closing "N passed, N failed"; exits 1 on any failure.
@@ -343,6 +345,49 @@ def suppressed(driver, directory):
     check("suppressed: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
 
 
+def occurrence_rows(driver, card):
+    return js(driver, """return Array.from(document.querySelectorAll('#' + arguments[0] + ' table.occurrences tbody tr'))
+        .map(tr => [tr.getAttribute('data-event'), tr.firstChild.textContent])""", card)
+
+
+def grouped(driver, directory):
+    """Every occurrence of a grouped finding listed in its card, with finding numbers (benign-busy, package exceptions off)."""
+    expected = json.load(open(os.path.join(directory, "grouped.json")))
+    findings = expected["findings"]
+    load(driver, os.path.join(directory, "grouped.html"))
+    metas = js(driver, "return Array.from(document.querySelectorAll('#finding-list details.finding summary .s-meta')).map(m => m.textContent)")
+    check(f"grouped: each of the {len(findings)} findings shows its number",
+          len(metas) == len(findings) and all(m.startswith("#%d \u00b7 " % f["number"]) for m, f in zip(metas, findings)), str(metas[:3]))
+    groups = [i for i, f in enumerate(findings) if f["occurrences"] > 1]
+    check("grouped: the report has grouped findings", len(groups) > 0 and expected["summary"]["grouped_repeats"] > 0)
+    for i in groups:
+        f = findings[i]
+        card = open_card(driver, "#finding-list details.finding", i)
+        rows = occurrence_rows(driver, card)
+        want = [[o["event"], "#%d" % o["number"]] for o in f["seen"]]
+        check(f"grouped: finding #{f['number']} lists its {f['occurrences']} occurrences with their numbers", rows == want, str(rows))
+    single = next(i for i, f in enumerate(findings) if f["occurrences"] == 1)
+    card = open_card(driver, "#finding-list details.finding", single)
+    check("grouped: a finding seen once has no occurrence table", occurrence_rows(driver, card) == [])
+    check("grouped: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
+
+    expected = json.load(open(os.path.join(directory, "repeated.json")))
+    f = expected["findings"][0]
+    load(driver, os.path.join(directory, "repeated.html"))
+    card = open_card(driver, "#finding-list details.finding", 0)
+    first = occurrence_rows(driver, card)
+    check(f"repeated: {f['occurrences']} occurrences, the first 100 listed", f["occurrences"] > 100 and len(first) == 100, str(len(first)))
+    more = js(driver, "var b = document.querySelector('#' + arguments[0] + ' button.occ-more'); return [b.hidden, b.textContent]", card)
+    check("repeated: a button offers the rest", more == [False, "Show %d more (%d not shown yet)" % (min(100, f["occurrences"] - 100), f["occurrences"] - 100)], str(more))
+    js(driver, "document.querySelector('#' + arguments[0] + ' button.occ-more').click()", card)
+    rows = occurrence_rows(driver, card)
+    check("repeated: after it, every occurrence in log order",
+          rows == [[o["event"], "#%d" % o["number"]] for o in f["seen"]], str(len(rows)))
+    check("repeated: and the button is gone",
+          js(driver, "return document.querySelector('#' + arguments[0] + ' button.occ-more').hidden", card) is True)
+    check("repeated: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
+
+
 def open_generated(driver, directory, name, label):
     """Loads a report the run generated only on request; its number of findings, or None when absent."""
     path = os.path.join(directory, name)
@@ -439,6 +484,7 @@ def main():
     try:
         for step in (lambda: hostile(driver, options.dir), lambda: enriched(driver, options.dir, options.screenshot),
                      lambda: webshell(driver, options.dir), lambda: suppressed(driver, options.dir),
+                     lambda: grouped(driver, options.dir),
                      lambda: large(driver, options.dir), lambda: million(driver, options.dir)):
             try:
                 step()

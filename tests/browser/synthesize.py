@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Writes a large audit log to stdout by replaying a recorded fixture.
 
-usage: synthesize.py FIXTURE.log COPIES [--busy EXECS [--busy-hosts N]]
+usage: synthesize.py FIXTURE.log COPIES [--same-host] [--busy EXECS [--busy-hosts N]]
 
 Copy k gets its own host node=replay-k (so identical findings are not grouped: the
 host is part of a finding's identity), event stamps shifted by k * 600 s (serials by
 k * 1,000,000) and every pid the fixture mentions shifted by k * 100,000, so the copies
-stay separate process trees even if hosts were merged. Records the scan does not use (PATH,
+stay separate process trees even if hosts were merged. With --same-host every copy is
+node=replay: the copies' identical findings are then grouped, each finding COPIES times. Records the scan does not use (PATH,
 BPRM_FCAPS, SOCKADDR, CONFIG_CHANGE, daemon records) are dropped to keep it small.
 Generated at test time; never committed.
 
@@ -78,6 +79,7 @@ def main():
     parser.add_argument("copies", type=int)
     parser.add_argument("--busy", type=int, default=0)
     parser.add_argument("--busy-hosts", type=int, default=1)
+    parser.add_argument("--same-host", action="store_true")
     options = parser.parse_args()
     path, copies = options.fixture, options.copies
     lines = []
@@ -95,7 +97,7 @@ def main():
                 pids.add(int(m.group(2)))
     out = sys.stdout.buffer
     for k in range(copies):
-        node = b"node=replay-%d " % k
+        node = b"node=replay " if options.same_host else b"node=replay-%d " % k
         pid_shift = k * 100000
 
         def stamp(m):

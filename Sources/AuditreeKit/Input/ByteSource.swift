@@ -16,6 +16,8 @@ public struct FileByteSource: ByteSource, Sendable {
     public let path: String
     private let descriptor: Int32
     private let ownsDescriptor: Bool
+    /// Bytes `peek` read ahead from a stream; `read` hands them out first.
+    private var readAhead: [UInt8] = []
 
     /// Opens `path` for reading; `-` means standard input.
     public init(path: String) throws(InputError) {
@@ -47,6 +49,24 @@ public struct FileByteSource: ByteSource, Sendable {
         return read > 0 ? Array(bytes.prefix(read)) : []
     }
 
+    /// The first `count` bytes of a stream (standard input, a FIFO), fewer at its end, read
+    /// ahead and handed out again by `read`: a stream cannot be looked into without consuming it.
+    public mutating func peek(_ count: Int) throws(InputError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let read = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, count - filled) }
+            if read == 0 { break }
+            if read < 0 {
+                if errno == EINTR { continue }
+                throw .readFailed(path: path, reason: Self.errnoText())
+            }
+            filled += read
+        }
+        readAhead = Array(bytes.prefix(filled))
+        return readAhead
+    }
+
     /// Moves to `offset` bytes from the start (resuming a checkpointed file).
     public func seek(to offset: Int) -> Bool { lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) }
 
@@ -55,6 +75,12 @@ public struct FileByteSource: ByteSource, Sendable {
     }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        if !readAhead.isEmpty, buffer.count > 0 {
+            let count = min(buffer.count, readAhead.count)
+            readAhead.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            readAhead.removeFirst(count)
+            return count
+        }
         while true {
             let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }

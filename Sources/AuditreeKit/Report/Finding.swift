@@ -20,11 +20,19 @@ public struct Finding: Sendable, Comparable {
     /// The exceptions for this rule that were checked and did not apply, each with the first
     /// of its conditions that failed: why the finding was not suppressed.
     public var exceptionsNotApplied: [ExceptionMiss] = []
-    /// Identical findings folded into this one (same rule, host, spawner exe and command line), itself included.
-    public var occurrences = 1
+    /// Where this finding stands among the log's findings, from 1, oldest first, counted before
+    /// grouping and before `--since`/`--node`/`--pid` narrow the report: the number
+    /// `auditree tree --finding N` takes. Nil for a suppressed match.
+    public var number: Int?
+    /// Every exec behind this finding, oldest first, itself first: one until grouping folds
+    /// identical findings (same rule, host, spawner exe and command line) into it.
+    public var seen: [Occurrence] = []
+
+    /// How many findings are folded into this one, itself included.
+    public var occurrences: Int { max(1, seen.count) }
     /// The last of the folded findings, when there is more than one.
-    public var lastStamp: EventStamp?
-    public var lastLocation: LogLocation?
+    public var lastStamp: EventStamp? { seen.count > 1 ? seen.last?.stamp : nil }
+    public var lastLocation: LogLocation? { seen.count > 1 ? seen.last?.location : nil }
     /// Everything above the shell, nearest first (see `ProcessReference.lineage`).
     public var ancestry: [AncestorSnapshot]
     /// What the shell ran, depth first.
@@ -130,6 +138,9 @@ public struct ExceptionMiss: Sendable, Equatable {
     public var scope: String
     /// The first condition that did not hold: `host`, `child`, `spawner` or `ancestor`.
     public var failed: ExceptionCondition
+    /// Which of its keys did not hold, and the value it was tested against (for a regex: the
+    /// string it was matched against); nil for `ancestor` (every ancestor was tried) and an inferred spawner.
+    public var detail: ConditionMiss? = nil
 }
 
 /// The parts of an exception, in the order they are checked.

@@ -122,6 +122,7 @@ public struct JSONReporter {
 
     private func writeFinding(_ finding: Finding, _ long: LongValues, _ json: inout JSONWriter) {
         json.beginObject()
+        json.optionalNumber("number", finding.number)
         json.string("rule", finding.rule.id)
         json.string("rule_name", finding.rule.name)
         json.string("severity", finding.rule.severity.rawValue)
@@ -165,6 +166,7 @@ public struct JSONReporter {
         } else {
             json.null("last")
         }
+        json.occurrences("seen", finding.everyOccurrence)
         if let suppression = finding.suppression {
             json.beginObject("suppressed_by")
             json.string("exception", suppression.exceptionID)
@@ -180,6 +182,11 @@ public struct JSONReporter {
             json.string("exception", miss.exceptionID)
             json.string("scope", miss.scope)
             json.string("failed", miss.failed.rawValue)
+            if let detail = miss.detail {
+                json.string("key", detail.key)
+                json.string("condition", detail.condition)
+                if let value = detail.value { json.string("tested", value) } else { json.null("tested") }
+            }
             json.endObject()
         }
         json.endArray()

@@ -8,11 +8,20 @@ public struct JSONWriter {
     public private(set) var output = ""
     private var needsComma: [Bool] = [false]
     private let pretty: Bool
+    /// The depth of the outermost open compact object, if any: no line breaks inside it.
+    private var compactFrom: Int?
     private var depth: Int { needsComma.count - 1 }
+    private var breaksLines: Bool { pretty && compactFrom.map { depth < $0 } ?? true }
 
     public init(pretty: Bool = true) { self.pretty = pretty }
 
     public mutating func beginObject(_ key: String? = nil) { open(key, "{") }
+    /// An object written on one line even in a pretty document: for long lists of small
+    /// records (a finding's occurrences), where a line per field would multiply the size.
+    public mutating func beginCompactObject(_ key: String? = nil) {
+        open(key, "{")
+        if compactFrom == nil { compactFrom = depth }
+    }
     public mutating func endObject() { close("}") }
     public mutating func beginArray(_ key: String? = nil) { open(key, "[") }
     public mutating func endArray() { close("]") }
@@ -38,15 +47,17 @@ public struct JSONWriter {
     }
 
     private mutating func close(_ bracket: String) {
+        let breaks = breaksLines
+        if let from = compactFrom, depth == from { compactFrom = nil }
         let hadElements = needsComma.removeLast()
-        if pretty && hadElements { newline() }
+        if breaks && hadElements { newline() }
         output += bracket
     }
 
     private mutating func element(_ key: String?) {
-        if needsComma[depth] { output += "," }
+        if needsComma[depth] { output += pretty && !breaksLines ? ", " : "," }
         needsComma[depth] = true
-        if pretty && depth > 0 { newline() }
+        if breaksLines && depth > 0 { newline() }
         if let key { output += Self.quoted(Array(key.utf8)) + (pretty ? ": " : ":") }
     }
 

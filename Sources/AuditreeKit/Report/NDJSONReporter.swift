@@ -126,6 +126,7 @@ public struct NDJSONReporter {
 
         json.beginObject("auditree")
         json.number("version", 1)
+        json.optionalNumber("number", finding.number)
         json.string("severity", finding.rule.severity.rawValue)
         json.string("fingerprint", fingerprint)
         if hasBaseline {
@@ -152,6 +153,8 @@ public struct NDJSONReporter {
         json.beginObject("parent")
         writeExtra(finding.spawner, long, &json)
         json.endObject()
+        json.number("occurrences", finding.occurrences)
+        json.occurrences("seen", finding.everyOccurrence)
         json.number("ancestors", finding.ancestry.count)
         json.number("descendants", finding.descendants.count + finding.descendantsOmitted)
         json.beginObject("location")

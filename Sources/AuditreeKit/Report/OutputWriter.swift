@@ -234,10 +234,15 @@ public enum AtomicFile {
             guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
             return (status.st_dev, status.st_ino)
         }
-        let inputFiles = InputSet.expand(inputs).paths.filter { $0 != "-" }
         var seen: [String: String] = [:]
-        for input in inputFiles {
-            if let id = identity(input) { seen["\(id.0):\(id.1)"] = input }
+        for input in InputSet.expand(inputs).paths {
+            if input == "-" {
+                // Standard input redirected from a file (`< audit.log`) is that file.
+                var status = stat()
+                if fstat(STDIN_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG { seen["\(status.st_dev):\(status.st_ino)"] = "standard input" }
+            } else if let id = identity(input) {
+                seen["\(id.0):\(id.1)"] = input
+            }
         }
         var written: [String: String] = [:]
         for output in outputs where output != "-" && !inPlace(output) {

@@ -157,6 +157,7 @@ public struct SARIFReporter {
         json.endObject()
         json.endObject()
         json.endArray()
+        writeOccurrences(finding, base: base, &json)
         json.beginObject("partialFingerprints")
         json.string(Fingerprint.sarifKey, gate.fingerprints[index])
         json.endObject()
@@ -174,6 +175,7 @@ public struct SARIFReporter {
             }
         }
         json.beginObject("properties")
+        if let number = finding.number { json.number("number", number) }
         json.string("severity", finding.rule.severity.rawValue)
         if let host = finding.host { json.string("host", host) }
         json.string("event", finding.process.image?.stamp.description ?? "")
@@ -182,6 +184,47 @@ public struct SARIFReporter {
         json.number("spawnerPid", finding.spawner.pid)
         json.endObject()
         json.endObject()
+    }
+
+    /// `occurrenceCount` and one related location per exec behind the finding (each grouped
+    /// repeat, the finding's own first), numbered from 1 in log order.
+    private func writeOccurrences(_ finding: Finding, base: String, _ json: inout JSONWriter) {
+        let occurrences = finding.everyOccurrence
+        var uri = (file: finding.location.file, uri: Self.uri(finding.location.file, base: base))
+        json.number("occurrenceCount", occurrences.count)
+        json.beginArray("relatedLocations")
+        for (index, occurrence) in occurrences.enumerated() {
+            // One line each: a group can hold as many occurrences as the log has execs.
+            json.beginCompactObject()
+            json.number("id", index + 1)
+            json.beginObject("physicalLocation")
+            json.beginObject("artifactLocation")
+            if occurrence.location.file != uri.file { uri = (occurrence.location.file, Self.uri(occurrence.location.file, base: base)) }
+            json.string("uri", uri.uri)
+            json.endObject()
+            json.beginObject("region")
+            json.number("startLine", max(1, occurrence.location.line))
+            json.endObject()
+            json.endObject()
+            json.beginObject("message")
+            json.string("text", Self.occurrenceMessage(occurrence, index: index, of: occurrences.count))
+            json.endObject()
+            json.beginObject("properties")
+            if let number = occurrence.number { json.number("number", number) }
+            json.string("event", occurrence.stamp.description)
+            json.string("time", occurrence.time)
+            json.number("pid", occurrence.pid)
+            json.number("spawnerPid", occurrence.spawnerPid)
+            json.endObject()
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    /// "occurrence 2 of 6 (finding #13)": the event, time and pids are in the location's properties,
+    /// so an occurrence costs about as much as the log lines it came from.
+    static func occurrenceMessage(_ occurrence: Occurrence, index: Int, of count: Int) -> String {
+        "occurrence \(index + 1) of \(count)\(occurrence.number.map { " (finding #\($0))" } ?? "")"
     }
 
     /// "<rule name>: <spawner exe> (pid N) started <shell exe> (pid M): <escaped command line>".

@@ -34,6 +34,13 @@ public enum TextEscaper {
 
     public static func escape(_ string: String) -> String { escape(Array(string.utf8)) }
 
+    /// Text from a rule file (a regex, a list entry), escaped like log bytes except that a
+    /// backslash stays single: `org\.apache` reads as it was written. Control characters still
+    /// become escapes, so the text cannot move the cursor.
+    public static func escapeRuleText(_ string: String) -> String {
+        string.split(separator: "\\", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\\")
+    }
+
     private static func appendASCII(_ byte: UInt8, to output: inout String) {
         switch byte {
         case UInt8(ascii: "\\"): output += "\\\\"

@@ -44,9 +44,14 @@ public struct TextReporter {
             lines.append("  SUPPRESSED by \(suppression.scope) exception '\(TextEscaper.escape(suppression.exceptionID))' (\(TextEscaper.escape(suppression.origin.description))): "
                 + TextEscaper.escape(suppression.reason))
         }
-        if finding.occurrences > 1, let last = finding.lastStamp {
-            lines.append("  repeated \(finding.occurrences) times (same rule, spawner and command line); last \(TimeFormat.iso8601(last))  event \(last)"
-                + (finding.lastLocation.map { "  at \(TextEscaper.escape($0.file)):\($0.line)" } ?? ""))
+        if let number = finding.number {
+            lines.append("  finding  #\(number)")
+        }
+        // The count and the first and last: every one is in the machine formats (json, ndjson, sarif, html).
+        if finding.occurrences > 1, let first = finding.seen.first, let last = finding.seen.last {
+            lines.append("  repeated \(finding.occurrences) times (same rule, spawner and command line): "
+                + "first\(first.number.map { " #\($0)" } ?? "") below; last\(last.number.map { " #\($0)" } ?? "")  \(last.time)  event \(last.stamp)"
+                + "  pid \(last.pid)  at \(TextEscaper.escape(last.location.file)):\(last.location.line)")
         }
         let image = finding.process.image
         if let image {
@@ -71,7 +76,8 @@ public struct TextReporter {
             lines.append("  context  \(hit.id): \(TextEscaper.escape(hit.description)) (\(hit.on.rawValue) pid \(hit.pid); \(raise))")
         }
         for miss in finding.exceptionsNotApplied {
-            lines.append("  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)")
+            lines.append("  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)"
+                + (miss.detail.map { ": \($0.explanation)" } ?? ""))
         }
         lines.append("  ancestry (nearest first)")
         for ancestor in finding.ancestry {

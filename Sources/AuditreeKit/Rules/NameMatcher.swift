@@ -57,6 +57,46 @@ public struct NameMatcher: Sendable {
         return true
     }
 
+    /// The first condition given that does not hold, with the value from the log it was tested
+    /// against (for a regex: the string it was matched against); nil when all hold.
+    public func unmet(_ image: ProcessImage, _ condition: ProcessCondition) -> ConditionMiss? {
+        let names = identities(of: image).map(\.1).joined(separator: " ")
+        func listed(_ values: some Sequence<String>) -> String { "[" + values.sorted().joined(separator: ", ") + "]" }
+        func ids(_ values: Set<UInt32>) -> String { "[" + values.sorted().map(String.init).joined(separator: ", ") + "]" }
+        if let list = condition.list, match(image, list: list) == nil { return ConditionMiss(key: "list", condition: list, value: names) }
+        if let set = condition.names, !answers(image, to: set) { return ConditionMiss(key: "names", condition: listed(set), value: names) }
+        if let exe = condition.exe {
+            let path = image.exe?.lossyString, base = image.exe.map { $0.basename.lossyString } ?? ""
+            if path == nil || !exe.contains(where: { $0 == path || $0 == base }) { return ConditionMiss(key: "exe", condition: listed(exe), value: path) }
+        }
+        if let prefixes = condition.exePrefix, !Self.hasPathPrefix(image.exe?.lossyString, prefixes) {
+            return ConditionMiss(key: "exe_prefix", condition: listed(prefixes), value: image.exe?.lossyString)
+        }
+        if let uids = condition.uid, !(image.uid.map(uids.contains) ?? false) { return ConditionMiss(key: "uid", condition: ids(uids), value: image.uid.map { String($0) }) }
+        if let euids = condition.euid, !(image.euid.map(euids.contains) ?? false) { return ConditionMiss(key: "euid", condition: ids(euids), value: image.euid.map { String($0) }) }
+        if let auids = condition.auid, !(image.auid.map(auids.contains) ?? false) { return ConditionMiss(key: "auid", condition: ids(auids), value: image.auid.map { String($0) }) }
+        if let users = condition.user, !(image.userName.map { users.contains($0) } ?? false) {
+            return ConditionMiss(key: "user", condition: listed(users), value: image.userName.map { "\($0)" })
+        }
+        if let prefixes = condition.cwdPrefix, !Self.hasPathPrefix(image.cwd?.lossyString, prefixes) {
+            return ConditionMiss(key: "cwd_prefix", condition: listed(prefixes), value: image.cwd?.lossyString)
+        }
+        if let regex = condition.cwdRegex, !(image.cwd.map { regex.matches($0.lossyString) } ?? false) {
+            return ConditionMiss(key: "cwd_regex", condition: "/\(regex.source)/", value: image.cwd?.lossyString)
+        }
+        if let keys = condition.key, !(image.key.map { keys.contains($0.lossyString) } ?? false) {
+            return ConditionMiss(key: "key", condition: listed(keys), value: image.key?.lossyString)
+        }
+        if let regex = condition.keyRegex, !(image.key.map { regex.matches($0.lossyString) } ?? false) {
+            return ConditionMiss(key: "key_regex", condition: "/\(regex.source)/", value: image.key?.lossyString)
+        }
+        if let regex = condition.argvRegex {
+            let commandLine = Self.commandLine(image)
+            if !regex.matches(commandLine) { return ConditionMiss(key: "argv_regex", condition: "/\(regex.source)/", value: commandLine) }
+        }
+        return nil
+    }
+
     /// The arguments joined by single spaces, as argv regexes see them.
     public static func commandLine(_ image: ProcessImage) -> String {
         image.argv.arguments.map(\.lossyString).joined(separator: " ")
@@ -121,4 +161,31 @@ public struct MatchEvidence: Sendable, Equatable {
     public var value: String
     public var list: String
     public var entry: String
+}
+
+/// The condition of an exception that did not hold, and what it was tested against.
+public struct ConditionMiss: Sendable, Equatable {
+    /// The condition's key: `argv_regex`, `exe`, `list`, ...
+    public var key: String
+    /// The condition as written in the rule file: `/^sh -c id$/`, `[33, 48]`, a list's name.
+    public var condition: String
+    /// The value from the log (the command line for `argv_regex`, the names for `list`);
+    /// nil when the log does not give it. Unescaped and not cut: reports do both.
+    public var value: String?
+
+    /// The value as a report shows it: escaped, and cut at 200 bytes so a log cannot size the report.
+    public var shownValue: String {
+        guard let value else { return "nothing (the log does not give it)" }
+        let bytes = Array(value.utf8)
+        let limit = 200
+        if bytes.count <= limit { return "\"\(TextEscaper.escape(bytes))\"" }
+        return "\"\(TextEscaper.escape(Array(bytes.prefix(limit))))\"... (\(bytes.count) bytes)"
+    }
+
+    /// `argv_regex /^sh -c id$/ did not match "sh -c uname -a"`, for the text report. The
+    /// condition comes from the rule file and is shown as written (backslashes single).
+    public var explanation: String {
+        let verb = key.hasSuffix("_regex") ? "did not match" : "does not hold for"
+        return "\(key) \(TextEscaper.escapeRuleText(condition)) \(verb) \(shownValue)"
+    }
 }

@@ -169,7 +169,7 @@ public final class RuleEvaluator {
         for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
             for exception in exceptions {
                 if let failed = firstFailing(exception, for: match) {
-                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed))
+                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
                 } else {
                     return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
                 }
@@ -189,6 +189,17 @@ public final class RuleEvaluator {
             guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return .ancestor }
         }
         return nil
+    }
+
+    /// What the failing child or spawner condition was tested against (only there is one value to show).
+    private func detail(_ failed: ExceptionCondition, _ exception: RuleException, _ match: RuleMatch) -> ConditionMiss? {
+        switch failed {
+        case .child: exception.child.flatMap { matcher.unmet(match.image, $0) }
+        case .spawner:
+            match.spawnerImage.flatMap { image in exception.spawner.flatMap { matcher.unmet(image, $0) } }
+        case .host: ConditionMiss(key: "host", condition: "[" + (exception.host?.sorted().joined(separator: ", ") ?? "") + "]", value: match.image.node)
+        case .ancestor: nil
+        }
     }
 
     // MARK: Context
@@ -234,14 +245,20 @@ public final class RuleEvaluator {
     // MARK: Results
 
     /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
+    /// Each is numbered by its place in that order (`Finding.number`), before any grouping.
     public func findings(group: Bool = false) -> [Finding] {
-        let all = matches.map { finding($0) }.sorted()
+        var all = matches.map { finding($0) }.sorted()
+        for index in all.indices {
+            all[index].number = index + 1
+            all[index].seen = [Occurrence(all[index])]
+        }
         return group ? Self.grouped(all) : all
     }
 
-    /// Matches an exception suppressed, oldest first.
+    /// Matches an exception suppressed, oldest first; they have no finding number.
     public func suppressed(group: Bool = false) -> [Finding] {
-        let all = suppressedMatches.map { finding($0) }.sorted()
+        var all = suppressedMatches.map { finding($0) }.sorted()
+        for index in all.indices { all[index].seen = [Occurrence(all[index])] }
         return group ? Self.grouped(all) : all
     }
 
@@ -289,7 +306,8 @@ public final class RuleEvaluator {
         return finding
     }
 
-    /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first.
+    /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first;
+    /// the first keeps every folded one in `seen`.
     static func grouped(_ findings: [Finding]) -> [Finding] {
         struct Key: Hashable {
             var rule: String
@@ -305,12 +323,12 @@ public final class RuleEvaluator {
                           inferred: finding.inference != nil, argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
             guard let at = index[key] else {
                 index[key] = result.count
-                result.append(finding)
+                var first = finding
+                first.seen = finding.everyOccurrence
+                result.append(first)
                 continue
             }
-            result[at].occurrences += 1
-            result[at].lastStamp = finding.process.image?.stamp
-            result[at].lastLocation = finding.location
+            result[at].seen += finding.everyOccurrence
             if finding.rule.severity > result[at].rule.severity { result[at].rule.severity = finding.rule.severity }
             for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) { result[at].context.append(hit) }
         }

@@ -17,8 +17,11 @@ public struct RuleFileError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         let at = path.isEmpty ? "" : "\(path): "
-        return "\(file):\(line):\(column): error: \(at)\(message)"
+        return "\(place): error: \(at)\(message)"
     }
+
+    /// `file:line:column`, or the file alone for a problem with the whole file (it cannot be opened).
+    var place: String { line > 0 ? "\(file):\(line):\(column)" : file }
 }
 
 extension RuleFileError {
@@ -31,6 +34,6 @@ extension RuleFileError {
     /// `file:line:column: warning: path: message`.
     public var warningDescription: String {
         let at = path.isEmpty ? "" : "\(path): "
-        return "\(file):\(line):\(column): warning: \(at)\(message)"
+        return "\(place): warning: \(at)\(message)"
     }
 }

@@ -3,8 +3,9 @@ import Yams
 
 /// Reads a version 1 rule file (see docs/rules.md) from YAML, on top of the rules loaded before it.
 ///
-/// Errors name the file, line, column and key path; unknown keys are warnings,
-/// so a newer file still loads in an older auditree as far as it can.
+/// Errors name the file, line, column and key path. An unknown key, rule id or list name is an
+/// error; only in a file declaring a newer version are unknown keys warnings (it then loads
+/// in this older auditree as far as it can).
 public struct RuleFileParser {
     public struct Result: Sendable {
         public var ruleSet: RuleSet
@@ -19,6 +20,9 @@ public struct RuleFileParser {
 
     private let file: String
     private var warnings: [RuleFileError] = []
+    /// The file declares a newer version: unknown keys are warnings, not errors.
+    private var newerVersion = false
+    private var ruleReferences: [(id: String, node: Node, path: String)] = []
     private var set: RuleSet
 
     private init(file: String, base: RuleSet) {
@@ -50,11 +54,17 @@ public struct RuleFileParser {
 
     private mutating func document(_ root: Node) throws(RuleFileError) {
         let top = try mapping(root, path: "")
-        try checkKeys(top, allowed: ["version", "lists", "multicall", "context", "exceptions", "rules"], path: "")
         guard let versionNode = top["version"] else { throw error(root, "", "missing 'version' (this auditree reads version \(Self.supportedVersion))") }
-        guard let version = versionNode.int, version == Self.supportedVersion else {
+        guard case .scalar = versionNode, let version = versionNode.int, version >= 1 else {
             throw error(versionNode, "version", "unsupported version '\(versionNode.string ?? "?")': expected \(Self.supportedVersion)")
         }
+        if version > Self.supportedVersion {
+            // A file written for a newer auditree loads as far as this one understands it.
+            newerVersion = true
+            warnings.append(error(versionNode, "version", "the file is version \(version), newer than this auditree reads (\(Self.supportedVersion)): "
+                + "keys it does not know are ignored with a warning; upgrade auditree to apply them"))
+        }
+        try checkKeys(root, allowed: ["version", "lists", "multicall", "context", "exceptions", "rules"], path: "")
         if let listsNode = top["lists"] {
             for (name, value) in try orderedMapping(listsNode, path: "lists") {
                 try list(name, value, path: "lists.\(name)")
@@ -84,6 +94,34 @@ public struct RuleFileParser {
                 try rule(item, path: "rules[\(index)]", seen: &seen)
             }
         }
+        try checkRuleReferences()
+    }
+
+    /// Rule ids named by exceptions and context indicators, checked once the file's own rules
+    /// are loaded (a file may name a rule it defines further down).
+    private func checkRuleReferences() throws(RuleFileError) {
+        let known = Set(set.allRules.map(\.id))
+        for reference in ruleReferences where !known.contains(reference.id) {
+            let hint = EditDistance.nearest(to: reference.id, among: known).map { "; did you mean '\($0)'?" } ?? ""
+            throw error(reference.node, reference.path, "no rule '\(reference.id)'\(hint)")
+        }
+    }
+
+    /// Rule ids in `rules:`, `except_rules:` as read, with where they were written.
+    private mutating func ruleIDs(_ node: Node, path: String) throws(RuleFileError) -> Set<String> {
+        var result: Set<String> = []
+        for (index, item) in try sequence(node, path: path).enumerated() {
+            let id = try scalar(item, path: "\(path)[\(index)]")
+            ruleReferences.append((id, item, "\(path)[\(index)]"))
+            result.insert(id)
+        }
+        return result
+    }
+
+    /// `no list named 'x'`, with the nearest list's name when one is near.
+    private func noList(_ name: String, _ node: Node, _ path: String, _ advice: String = "") -> RuleFileError {
+        let hint = EditDistance.nearest(to: name, among: set.lists.keys).map { "; did you mean '\($0)'?" } ?? ""
+        return error(node, path, "no list named '\(name)'\(advice)\(hint)")
     }
 
     // MARK: Lists
@@ -93,10 +131,10 @@ public struct RuleFileParser {
         let origin = RuleOrigin(file: file, line: node.mark?.line ?? 0)
         if case .mapping = node {
             guard var existing = set.lists[name] else {
-                throw error(node, path, "no list named '\(name)' to change: give a sequence to define it")
+                throw noList(name, node, path, " to change: give a sequence to define it")
             }
             let map = try mapping(node, path: path)
-            try checkKeys(map, allowed: ["add", "remove"], path: path)
+            try checkKeys(node, allowed: ["add", "remove"], path: path)
             if let add = map["add"] {
                 let (names, patterns) = try entries(add, path: "\(path).add")
                 existing.names.formUnion(names)
@@ -122,7 +160,7 @@ public struct RuleFileParser {
             let at = "\(path)[\(index)]"
             if case .mapping = item {
                 let map = try mapping(item, path: at)
-                try checkKeys(map, allowed: ["name", "argv", "label"], path: at)
+                try checkKeys(item, allowed: ["name", "argv", "label"], path: at)
                 let name = try requiredString(map, "name", in: item, path: at)
                 guard let argvNode = map["argv"] else { throw error(item, at, "missing 'argv' (an entry with only a name is written as a plain string)") }
                 let argv = try pattern(argvNode, path: "\(at).argv")
@@ -134,8 +172,9 @@ public struct RuleFileParser {
         return (names, patterns)
     }
 
-    private func nameOperation(_ node: Node, current: Set<String>, path: String) throws(RuleFileError) -> Set<String> {
+    private mutating func nameOperation(_ node: Node, current: Set<String>, path: String) throws(RuleFileError) -> Set<String> {
         guard case .mapping = node else { return Set(try strings(node, path: path)) }
+        try checkKeys(node, allowed: ["add", "remove"], path: path)
         let map = try mapping(node, path: path)
         var result = current
         if let add = map["add"] { result.formUnion(try strings(add, path: "\(path).add")) }
@@ -147,7 +186,7 @@ public struct RuleFileParser {
 
     private mutating func rule(_ node: Node, path: String, seen: inout [String: Int]) throws(RuleFileError) {
         let map = try mapping(node, path: path)
-        try checkKeys(map, allowed: ["id", "enabled", "name", "description", "severity", "category", "mitre", "child", "spawner", "exceptions", "infer"],
+        try checkKeys(node, allowed: ["id", "enabled", "name", "description", "severity", "category", "mitre", "child", "spawner", "exceptions", "infer"],
                       path: path)
         let id = try requiredString(map, "id", in: node, path: path)
         let line = node.mark?.line ?? 0
@@ -167,14 +206,14 @@ public struct RuleFileParser {
         }
         guard let childNode = map["child"] else { throw error(node, path, "missing 'child'") }
         let child = try mapping(childNode, path: "\(path).child")
-        try checkKeys(child, allowed: Self.conditionKeys, path: "\(path).child")
+        try checkKeys(childNode, allowed: Self.conditionKeys, path: "\(path).child")
         var childCondition = try condition(child, path: "\(path).child")
         guard let childList = childCondition.list else { throw error(childNode, "\(path).child", "missing 'list'") }
         childCondition.list = nil
 
         guard let spawnerNode = map["spawner"] else { throw error(node, path, "missing 'spawner'") }
         let spawner = try mapping(spawnerNode, path: "\(path).spawner")
-        try checkKeys(spawner, allowed: Self.conditionKeys.union(["relation", "skip", "within"]), path: "\(path).spawner")
+        try checkKeys(spawnerNode, allowed: Self.conditionKeys.union(["relation", "skip", "within"]), path: "\(path).spawner")
         var spawnerCondition = try condition(spawner, path: "\(path).spawner")
         guard let spawnerList = spawnerCondition.list else { throw error(spawnerNode, "\(path).spawner", "missing 'list'") }
         spawnerCondition.list = nil
@@ -197,7 +236,7 @@ public struct RuleFileParser {
         var skip: String?
         if let skipNode = spawner["skip"] {
             let name = try scalar(skipNode, path: "\(path).spawner.skip")
-            guard set.lists[name] != nil else { throw error(skipNode, "\(path).spawner.skip", "no list named '\(name)'") }
+            guard set.lists[name] != nil else { throw noList(name, skipNode, "\(path).spawner.skip") }
             skip = name
         }
         var exceptions: [RuleException] = []
@@ -226,8 +265,9 @@ public struct RuleFileParser {
         if let existing { set.allRules[existing] = parsed } else { set.allRules.append(parsed) }
     }
 
-    private func inferenceClause(_ node: Node, path: String) throws(RuleFileError) -> InferenceClause {
+    private mutating func inferenceClause(_ node: Node, path: String) throws(RuleFileError) -> InferenceClause {
         let map = try mapping(node, path: path)
+        try checkKeys(node, allowed: ["all", "confidence"], path: path)
         guard let allNode = map["all"] else { throw error(node, path, "missing 'all'") }
         let ids = try strings(allNode, path: "\(path).all")
         guard !ids.isEmpty else { throw error(allNode, "\(path).all", "expected at least one context indicator") }
@@ -249,7 +289,8 @@ public struct RuleFileParser {
         let map = try mapping(node, path: path)
         var allowed: Set<String> = ["id", "reason", "enabled", "child", "spawner", "ancestor", "host"]
         if rule == nil { allowed.insert("rules") }
-        try checkKeys(map, allowed: allowed, path: path)
+        let warningsBefore = warnings.count
+        try checkKeys(node, allowed: allowed, path: path)
         let line = node.mark?.line ?? 0
         let id = try optionalString(map, "id", path: path) ?? (rule.map { "\($0)#\(index + 1)" } ?? "\(file):\(line)")
         if try optionalBool(map, "enabled", path: path) == false {
@@ -260,11 +301,11 @@ public struct RuleFileParser {
         let reason = try scalar(reasonNode, path: "\(path).reason")
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw error(reasonNode, "\(path).reason", "empty reason") }
         var result = RuleException(id: id, reason: reason, origin: RuleOrigin(file: file, line: line))
-        if let rulesNode = map["rules"] { result.rules = Set(try strings(rulesNode, path: "\(path).rules")) }
+        if let rulesNode = map["rules"] { result.rules = try ruleIDs(rulesNode, path: "\(path).rules") }
         for key in ["child", "spawner", "ancestor"] {
             guard let conditionNode = map[key] else { continue }
             let conditionMap = try mapping(conditionNode, path: "\(path).\(key)")
-            try checkKeys(conditionMap, allowed: Self.conditionKeys, path: "\(path).\(key)")
+            try checkKeys(conditionNode, allowed: Self.conditionKeys, path: "\(path).\(key)")
             let parsed = try condition(conditionMap, path: "\(path).\(key)")
             switch key {
             case "child": result.child = parsed
@@ -276,12 +317,18 @@ public struct RuleFileParser {
         if result.child == nil && result.spawner == nil && result.ancestor == nil && result.host == nil {
             throw error(node, path, "an exception needs at least one of 'child', 'spawner', 'ancestor', 'host'")
         }
+        // A newer file's exception with a key this auditree cannot check would suppress more than
+        // it was written to: it is not applied at all (its matches are reported).
+        if warnings.count > warningsBefore {
+            warnings.append(error(node, path, "exception '\(id)' is not applied: it uses keys this auditree does not know"))
+            return nil
+        }
         return result
     }
 
     private mutating func contextIndicator(_ node: Node, path: String) throws(RuleFileError) {
         let map = try mapping(node, path: path)
-        try checkKeys(map, allowed: ["id", "description", "raise", "on", "when", "any", "rules", "except_rules", "enabled"], path: path)
+        try checkKeys(node, allowed: ["id", "description", "raise", "on", "when", "any", "rules", "except_rules", "enabled"], path: path)
         let id = try requiredString(map, "id", in: node, path: path)
         if try optionalBool(map, "enabled", path: path) == false {
             set.context.removeAll { $0.id == id }
@@ -290,13 +337,13 @@ public struct RuleFileParser {
         var any: [ProcessCondition] = []
         if let whenNode = map["when"] {
             let conditionMap = try mapping(whenNode, path: "\(path).when")
-            try checkKeys(conditionMap, allowed: Self.conditionKeys, path: "\(path).when")
+            try checkKeys(whenNode, allowed: Self.conditionKeys, path: "\(path).when")
             any.append(try condition(conditionMap, path: "\(path).when"))
         }
         if let anyNode = map["any"] {
             for (index, item) in try sequence(anyNode, path: "\(path).any").enumerated() {
                 let conditionMap = try mapping(item, path: "\(path).any[\(index)]")
-                try checkKeys(conditionMap, allowed: Self.conditionKeys, path: "\(path).any[\(index)]")
+                try checkKeys(item, allowed: Self.conditionKeys, path: "\(path).any[\(index)]")
                 any.append(try condition(conditionMap, path: "\(path).any[\(index)]"))
             }
         }
@@ -314,9 +361,9 @@ public struct RuleFileParser {
         var indicator = ContextIndicator(
             id: id, description: try optionalString(map, "description", path: path) ?? id,
             raise: try map["raise"].map { node throws(RuleFileError) in try integer(node, path: "\(path).raise", range: 0...4) } ?? 1,
-            on: on, any: any, rules: try map["rules"].map { node throws(RuleFileError) in Set(try strings(node, path: "\(path).rules")) },
+            on: on, any: any, rules: try map["rules"].map { node throws(RuleFileError) in try ruleIDs(node, path: "\(path).rules") },
             origin: RuleOrigin(file: file, line: node.mark?.line ?? 0))
-        indicator.exceptRules = try map["except_rules"].map { node throws(RuleFileError) in Set(try strings(node, path: "\(path).except_rules")) }
+        indicator.exceptRules = try map["except_rules"].map { node throws(RuleFileError) in try ruleIDs(node, path: "\(path).except_rules") }
         if let existing = set.context.firstIndex(where: { $0.id == id }) { set.context[existing] = indicator } else { set.context.append(indicator) }
     }
 
@@ -324,7 +371,7 @@ public struct RuleFileParser {
         var result = ProcessCondition()
         if let node = map["list"] {
             let name = try scalar(node, path: "\(path).list")
-            guard set.lists[name] != nil else { throw error(node, "\(path).list", "no list named '\(name)'") }
+            guard set.lists[name] != nil else { throw noList(name, node, "\(path).list") }
             result.list = name
         }
         if let node = map["names"] { result.names = Set(try stringOrStrings(node, path: "\(path).names")) }
@@ -429,10 +476,21 @@ public struct RuleFileParser {
         return value
     }
 
-    private mutating func checkKeys(_ map: [String: Node], allowed: Set<String>, path: String) throws(RuleFileError) {
-        for key in map.keys.sorted() where !allowed.contains(key) {
+    /// An unknown key is an error (a typo would otherwise widen an exception or drop a condition),
+    /// located at the key itself and with the nearest allowed key; a warning only in a file of a
+    /// newer version, whose new keys this auditree cannot know.
+    private mutating func checkKeys(_ node: Node, allowed: Set<String>, path: String) throws(RuleFileError) {
+        guard case .mapping(let map) = node else { return }
+        for (keyNode, _) in map {
+            guard let key = keyNode.string, !allowed.contains(key) else { continue }
             let at = path.isEmpty ? key : "\(path).\(key)"
-            warnings.append(error(map[key]!, at, "unknown key '\(key)' (ignored)"))
+            if newerVersion {
+                warnings.append(error(keyNode, at, "unknown key '\(key)' (ignored)"))
+                continue
+            }
+            let hint = EditDistance.nearest(to: key, among: allowed).map { "did you mean '\($0)'?" }
+                ?? "expected one of \(allowed.sorted().joined(separator: ", "))"
+            throw error(keyNode, at, "unknown key '\(key)'; \(hint)")
         }
     }
 

@@ -93,5 +93,6 @@ public enum RuleSetDescription {
         return parts.joined(separator: " ")
     }
 
-    static func escape(_ text: String) -> String { TextEscaper.escape(text) }
+    /// Rule-file text (regexes above all) is shown as written: backslashes single, control characters escaped.
+    static func escape(_ text: String) -> String { TextEscaper.escapeRuleText(text) }
 }

@@ -10,6 +10,8 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var message: String
+    /// Printed even under `--quiet` (errors always are): a warning that the scan cannot see what it looks for.
+    public var shownWhenQuiet = false
 
     public init(_ level: Level, file: String, line: Int = 0, column: Int = 0, message: String) {
         self.level = level
@@ -17,6 +19,7 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         self.line = line
         self.column = column
         self.message = message
+        self.shownWhenQuiet = level == .error
     }
 
     public var description: String {

@@ -27,6 +27,12 @@ public struct ScanConfiguration: Sendable {
     public var maxWarningsPerFile: Int
     /// Descendants listed per finding.
     public var descendantLimit: Int
+    /// The host of records without `node=` (`--host NAME`): they are read as if they carried
+    /// `node=NAME`, so it names them in findings, fingerprints, event identity, `--node` and
+    /// host-scoped exceptions. nil keeps them host-less.
+    public var host: String?
+    /// The same per input (`--host FILE=NAME`), ahead of `host` for that input.
+    public var hostByInput: [String: String] = [:]
     /// Which findings to report (time range, host, pid); the whole input is still read.
     public var filter = FindingFilter()
     /// Resume after a previous run (`--checkpoint`): nil for a first run. Set `checkpointing`

@@ -15,7 +15,7 @@ public enum Scanner {
         let inputs = InputSet.expand(configuration.inputs)
         for name in inputs.missing {
             state.summary.inputErrors += 1
-            state.report(Diagnostic(.error, file: name, message: "no log file here: no file matches the pattern, or the directory holds none"))
+            state.report(Diagnostic(.error, file: name, message: inputs.reason(name)))
         }
         // Only a progress display needs the total, and finding it opens every input once more.
         if configuration.progress != nil { state.totalBytes = ScanState.plainSize(of: inputs.paths) }
@@ -44,9 +44,17 @@ struct ScanState {
     var positions: [Checkpoint.FilePosition] = []
     var execs: ExecCollection?
     var bytesRead = 0
+    /// The host given to records without node= in the input being read (`--host`).
+    var currentHost: String?
     /// Records per kind, by `RecordKind.index`: an array add per line, not a dictionary update.
     var kindCounts = [Int](repeating: 0, count: RecordKind.allCases.count)
     var totalBytes: Int?
+    /// Until a file's first record: its rejected-line warnings wait, so that a file without any
+    /// record (not an audit log) gets one error line instead of them.
+    var holdingWarnings = false
+    var heldWarnings: [Diagnostic] = []
+    /// auditd's own records (DAEMON_START, ...): not evidence that the kernel's rules log anything.
+    var daemonRecords = 0
     private var nextProgress = 1 << 24
 
     /// Total size when every input is a plain regular file (no stdin, FIFO or gzip), else nil.
@@ -94,17 +102,48 @@ struct ScanState {
         return record.stamp <= last.stamp
     }
 
+    /// Reads one input; a file with lines but not one audit record is an input error (the
+    /// wrong file: /etc/services, a binary, a JSON log), an empty file is not (just rotated).
     mutating func read(_ input: String) {
         let name = input == "-" ? "<stdin>" : input
+        let before = (lines: summary.lines, records: summary.records)
+        holdingWarnings = true
+        readFile(input, name: name)
+        holdingWarnings = false
+        let lines = summary.lines - before.lines
+        if summary.records > before.records || stoppedEarly {
+            releaseHeldWarnings()
+        } else if lines > 0 {
+            // One line for the wrong file, not a screen of "not an audit record".
+            heldWarnings = []
+            report(Diagnostic(.error, file: name, message: "no audit records in \(lines) line\(lines == 1 ? "" : "s"): is this an audit log?"))
+            summary.inputErrors += 1
+        }
+    }
+
+    private mutating func readFile(_ input: String, name: String) {
         summary.files.append(name)
-        let file: FileByteSource
+        currentHost = configuration.hostByInput[input] ?? configuration.host
+        var file: FileByteSource
         do { file = try FileByteSource(path: input) } catch {
             report(Diagnostic(.error, file: name, message: error.description))
             summary.inputErrors += 1
             return
         }
         let pipelined = configuration.threads > 1
-        if input != "-" && GzipByteSource.looksCompressed(FileByteSource.head(path: input, count: 2)) {
+        // A regular file is looked into in place; a stream (stdin, a FIFO) has its first bytes read ahead.
+        let head: [UInt8]
+        if input != "-" && InputSet.isRegularFile(input) {
+            head = FileByteSource.head(path: input, count: 2)
+        } else {
+            do { head = try file.peek(2) } catch {
+                report(Diagnostic(.error, file: name, message: error.description))
+                summary.inputErrors += 1
+                file.close()
+                return
+            }
+        }
+        if GzipByteSource.looksCompressed(head) {
             // The gzip stream is made on the reading thread, which then owns (and closes) the file.
             if pipelined {
                 readLinesPipelined(from: file, gzip: true, name: name)
@@ -214,10 +253,13 @@ struct ScanState {
         }
         switch outcome {
         case nil: return
-        case .success(let record):
+        case .success(var record):
+            if record.node == nil, let currentHost { record.node = currentHost }
             summary.lines += 1
             summary.records += 1
             kindCounts[record.kind.index] += 1
+            if record.isDaemon { daemonRecords += 1 }
+            if holdingWarnings { releaseHeldWarnings() }
             if Self.handledBefore(record, checkpoint: configuration.checkpoint) {
                 summary.skippedByCheckpoint += 1
                 return
@@ -239,7 +281,7 @@ struct ScanState {
                 throw StrictStop()
             }
             warnings += 1
-            if warnings <= configuration.maxWarningsPerFile { report(diagnostic) }
+            if warnings <= configuration.maxWarningsPerFile { reportOrHold(diagnostic) }
         }
     }
 
@@ -252,7 +294,7 @@ struct ScanState {
 
     private mutating func reportHiddenWarnings(_ warnings: Int, name: String) {
         if warnings > configuration.maxWarningsPerFile {
-            report(Diagnostic(.note, file: name, message: "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"))
+            reportOrHold(Diagnostic(.note, file: name, message: "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"))
         }
     }
 
@@ -275,6 +317,7 @@ struct ScanState {
         summary.duplicateEvents = assembler.duplicateEvents
         summary.shellsWithUnknownParent = evaluator.shellsWithUnknownParent
         summary.findings = findings.count
+        warnIfNoExecve()
         for finding in findings {
             summary.findingsBySeverity[finding.rule.severity, default: 0] += 1
             summary.findingsByRule[finding.rule.id, default: 0] += 1
@@ -290,6 +333,28 @@ struct ScanState {
         var result = ScanReport(summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next)
         result.execs = execs?.records ?? []
         return result
+    }
+
+    /// Kernel records but not one execve: the audit rules do not log execs, so no shell can
+    /// ever be found and a clean report would mean nothing. Said even under `--quiet`.
+    private mutating func warnIfNoExecve() {
+        let kernelRecords = summary.records - daemonRecords - summary.skippedByCheckpoint
+        guard kernelRecords > 0, summary.recordsByKind[.execve, default: 0] == 0, summary.execs == 0 else { return }
+        var warning = Diagnostic(.warning, file: "auditree", message: "\(kernelRecords) audit record\(kernelRecords == 1 ? "" : "s") but no execve: "
+            + "the audit rules do not log execve, so no shell can be found; 'auditree audit-rules' prints rules that do")
+        warning.shownWhenQuiet = true
+        report(warning)
+    }
+
+    private mutating func reportOrHold(_ diagnostic: Diagnostic) {
+        if holdingWarnings { heldWarnings.append(diagnostic) } else { report(diagnostic) }
+    }
+
+    private mutating func releaseHeldWarnings() {
+        holdingWarnings = false
+        let held = heldWarnings
+        heldWarnings = []
+        for diagnostic in held { report(diagnostic) }
     }
 
     mutating func report(_ diagnostic: Diagnostic) {

@@ -5,6 +5,7 @@
   'use strict';
   var PAGE = 200;          // findings rendered at first and per "show more"
   var ARG_CAP = 2000;      // characters of one argument shown before "show all"
+  var OCC_PAGE = 100;      // occurrences of a grouped finding listed at first and per "show more"
   var LINE_CAP = 300;      // characters of a one-line command (lists, headers)
   var BINS = 60;           // timeline bars
   var TREE_CAP = 500;      // children of one process built per expansion of the full tree
@@ -231,7 +232,7 @@
     (f.context || []).forEach(function (c) { var t = el('span', 'tag ctx', c.id); t.title = c.description; tags.appendChild(t); });
     if (isSuppressed && f.suppressed_by) tags.appendChild(el('span', 'tag supp', 'suppressed by ' + f.suppressed_by.exception));
     if (tags.firstChild) cmd.appendChild(tags);
-    cmd.appendChild(el('span', 's-meta', hostName(f) + ' \u00b7 pid ' + p.pid + ' \u00b7 ' + (p.known ? idText(p.uid, p.user) : '?')));
+    cmd.appendChild(el('span', 's-meta', (f.number === null || f.number === undefined ? '' : '#' + f.number + ' \u00b7 ') + hostName(f) + ' \u00b7 pid ' + p.pid + ' \u00b7 ' + (p.known ? idText(p.uid, p.user) : '?')));
     cmd.appendChild(text(shorten(commandLine(p), LINE_CAP)));
     summary.appendChild(cmd);
     details.appendChild(summary);
@@ -335,14 +336,37 @@
     return section('Context indicators (' + f.context.length + ')', contextList(f.context));
   }
 
-  function stampText(time, event, file, line) { return time + '  (event ' + event + ')  ' + file + ':' + line; }
-
+  // Every exec behind a grouped finding, OCC_PAGE rows at a time.
   function occurrencesPart(f) {
-    var dl = el('dl', 'facts occurrences');
-    var p = f.process;
-    factRow(dl, 'first', p.known ? stampText(p.time, p.event, f.location.file, f.location.line) : f.location.file + ':' + f.location.line);
-    if (f.last) factRow(dl, 'last', stampText(f.last.time, f.last.event, f.last.file, f.last.line));
-    return section('Seen ' + f.occurrences + ' times (identical findings grouped: same rule, host, spawner exe, command line)', dl);
+    var seen = f.seen || [];
+    var table = el('table', 'occurrences');
+    var head = el('tr');
+    ['#', 'time', 'event', 'shell pid', 'spawner pid', 'record'].forEach(function (h) { head.appendChild(el('th', null, h)); });
+    table.appendChild(el('thead', null, head));
+    var tbody = el('tbody');
+    table.appendChild(tbody);
+    var box = el('div');
+    box.appendChild(table);
+    var more = el('button', 'occ-more');
+    more.type = 'button';
+    var shown = 0;
+    function render() {
+      var end = Math.min(seen.length, shown + OCC_PAGE);
+      for (; shown < end; shown++) {
+        var o = seen[shown], tr = el('tr');
+        tr.setAttribute('data-event', o.event);
+        [o.number === null ? '\u2014' : '#' + o.number, o.time, o.event, String(o.pid), String(o.spawner_pid), o.file + ':' + o.line]
+          .forEach(function (v) { tr.appendChild(el('td', null, v)); });
+        tbody.appendChild(tr);
+      }
+      var left = seen.length - shown;
+      more.hidden = left <= 0;
+      more.textContent = 'Show ' + Math.min(OCC_PAGE, left) + ' more (' + left + ' not shown yet)';
+    }
+    more.addEventListener('click', render);
+    render();
+    box.appendChild(more);
+    return section('Seen ' + f.occurrences + ' times (identical findings grouped: same rule, host, spawner exe, command line); each one', box);
   }
 
   function suppression(s) {
