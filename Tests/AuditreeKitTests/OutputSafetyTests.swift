@@ -37,6 +37,11 @@ struct OutputSafetyTests {
         try AtomicFile.write("{}\n", to: link)
         #expect(Self.type(link, follow: false) == S_IFLNK)
         #expect(Self.type("/dev/null") == S_IFCHR)
+        // A link to /dev/stdout writes to the descriptor (here the test's own standard output).
+        let toStdout = directory.appendingPathComponent("out.txt").path
+        #expect(symlink("/dev/stdout", toStdout) == 0)
+        try AtomicFile.write("", to: toStdout)
+        #expect(Self.type(toStdout, follow: false) == S_IFLNK)
     }
 
     @Test("/dev/stdout is written to, whatever standard output is (here a pipe)")
@@ -88,19 +93,20 @@ struct OutputSafetyTests {
     @Test("an output that is an input is refused before scanning: same name, relative path, symlink, hard link")
     func outputIsInput() throws {
         let directory = try Self.temporaryDirectory()
-        let log = directory.appendingPathComponent("audit.log").path
+        // Named without an extension: `--output` refuses a `.log` name before anything else.
+        let log = directory.appendingPathComponent("auditlog").path
         try FileManager.default.copyItem(atPath: Fixtures.recorded("enriched-fork"), toPath: log)
         let original = try Data(contentsOf: URL(fileURLWithPath: log))
         #expect(symlink(log, directory.appendingPathComponent("report.json").path) == 0)
         #expect(link(log, directory.appendingPathComponent("hard.txt").path) == 0)
+        // A report name with an extension, made a hard link of the log: same inode, refused too.
         let relative = directory.appendingPathComponent("sub").path
         try FileManager.default.createDirectory(atPath: relative, withIntermediateDirectories: true)
         let cases: [[String]] = [
             ["scan", "--output", log, log],
-            ["scan", "--output", relative + "/../audit.log", log],
+            ["scan", "--output", relative + "/../auditlog", log],
             ["scan", "--output", directory.appendingPathComponent("report.json").path, log],
             ["scan", "--output", directory.appendingPathComponent("hard.txt").path, log],
-            ["scan", "--output", log, directory.path],  // the directory's files are inputs
             ["scan", "--checkpoint", log, log],
             ["baseline", "create", "--output", log, log],
         ]
@@ -110,6 +116,14 @@ struct OutputSafetyTests {
             #expect(run.stderr.contains("refusing to replace a log being scanned"), "\(arguments): \(run.stderr)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: log)) == original, "\(arguments)")
         }
+        // A directory's audit.log* files are inputs: a hard link to one of them, named as a report, is refused.
+        let rotated = directory.appendingPathComponent("rotated")
+        try FileManager.default.createDirectory(at: rotated, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: log, toPath: rotated.appendingPathComponent("audit.log").path)
+        #expect(link(rotated.appendingPathComponent("audit.log").path, rotated.path + "/../inside.txt") == 0)
+        let inside = try CLI.run(["scan", "--output", directory.appendingPathComponent("inside.txt").path, rotated.path])
+        #expect(inside.status == 2 && inside.stderr.contains("refusing to replace a log being scanned"), "\(inside.stderr)")
+        #expect(try Data(contentsOf: rotated.appendingPathComponent("audit.log")) == original)
         // The checkpoint and a report naming one file (not made yet) would overwrite each other.
         let both = directory.appendingPathComponent("both.json").path
         let run = try CLI.run(["scan", "--output", both, "--checkpoint", directory.path + "/sub/../both.json", Fixtures.recorded("enriched-fork")])
@@ -175,6 +189,17 @@ struct OutputSafetyTests {
         #expect(throws: OutputError.self) { try AtomicFile.write("report\n", to: link) }
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
         #expect(Self.type(link, follow: false) == S_IFLNK)
+    }
+
+    @Test("a regular file under /dev/shm is replaced, not appended to")
+    func devShm() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }
+        let path = "/dev/shm/auditree-output-\(UUID().uuidString).json"
+        defer { unlink(path) }
+        try AtomicFile.write("first\n", to: path)
+        try AtomicFile.write("second\n", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "second\n")
+        #expect(Self.status(path).map { $0.st_mode & 0o7777 } == 0o600)
     }
 
     @Test("a directory is an error, and nothing is left behind")

@@ -40,9 +40,9 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
 ///   the old content or the new, never a part. An existing file keeps its mode (set-id bits
 ///   dropped) and, where the system lets us, its owner and group; a new file gets 0600,
 ///   whatever the umask: reports and checkpoints hold command lines from the root-only log.
-/// - A FIFO, a character or block device, or anything under `/dev/` and `/proc/`
-///   (`/dev/stdout`, `/dev/null`, `/proc/self/fd/1`) is opened and written to, appending,
-///   never renamed over. A Unix socket is connected to and written to.
+/// - A FIFO, a character or block device, or a descriptor's name (`/dev/stdout`, `/dev/fd/1`,
+///   anything under `/proc/`) is opened and written to, appending, never renamed over. A Unix
+///   socket is connected to and written to.
 /// - A symbolic link is followed to its target, which is then treated as above (so
 ///   `report.json -> /srv/reports/today.json` replaces `today.json` and keeps the link),
 ///   except a link in a sticky world-writable directory (`/tmp`) owned by neither us nor the
@@ -63,7 +63,9 @@ public enum AtomicFile {
             if let refusal = untrustedLink(path, linkStatus) { throw OutputError(path: path, message: refusal) }
             if !inPlace(path) {
                 // Follow the link to a file that exists; a dangling link names the file to create.
-                if let resolved = realpath(path, nil) {
+                if let destination = readLink(path), inPlace(destination) {
+                    target = destination  // a link to /dev/stdout: the descriptor, not what it names now
+                } else if let resolved = realpath(path, nil) {
                     target = String(cString: resolved)
                     free(resolved)
                 } else if let dangling = danglingTarget(path) {
@@ -88,8 +90,12 @@ public enum AtomicFile {
         try replace(target, with: text, keeping: exists ? status : nil, failure)
     }
 
-    /// `/dev/` and `/proc/` name devices and other processes' descriptors: written, never replaced.
-    static func inPlace(_ path: String) -> Bool { path.hasPrefix("/dev/") || path.hasPrefix("/proc/") }
+    /// Names of open descriptors (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`, anything under
+    /// `/proc/`): written, never replaced, even when the descriptor is a regular file (`> out`).
+    /// A regular file elsewhere under `/dev/` (`/dev/shm/report.json`) is replaced as any other.
+    static func inPlace(_ path: String) -> Bool {
+        path.hasPrefix("/proc/") || path.hasPrefix("/dev/fd/") || ["/dev/stdout", "/dev/stderr", "/dev/stdin"].contains(path)
+    }
 
     /// A link an attacker could have planted for us in a shared directory.
     private static func untrustedLink(_ path: String, _ link: stat) -> String? {
@@ -101,11 +107,15 @@ public enum AtomicFile {
     }
 
     /// The path a link that names a missing file points to (relative to the link's directory).
-    private static func danglingTarget(_ path: String) -> String? {
+    private static func readLink(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count > 0 else { return nil }
-        let destination = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func danglingTarget(_ path: String) -> String? {
+        guard let destination = readLink(path) else { return nil }
         var linkStatus = stat()
         // One level only: a chain of dangling links is refused rather than walked.
         if lstat(destination.hasPrefix("/") ? destination : directoryOf(path) + "/" + destination, &linkStatus) == 0 { return nil }
