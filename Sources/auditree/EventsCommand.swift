@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import AuditreeKit
 
 /// `auditree events`: every reconstructed exec with its resolved ancestry, for other tools.
@@ -10,6 +11,10 @@ struct EventsCommand: ParsableCommand {
             Fields follow the Elastic Common Schema where it has a name (process.pid, process.executable, \
             process.args, process.parent.pid, user.id, host.name, @timestamp); auditree's own are under \
             auditree.* (process ids that survive pid reuse, the ancestry nearest first, the log record).
+
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm) keep the execs that \
+            match; when they leave none of the execs there were, one line on standard error says \
+            so (docs/filters.md).
 
             Examples:
               auditree events --format ndjson /var/log/audit/ > execs.ndjson
@@ -24,10 +29,21 @@ struct EventsCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    @OptionGroup(title: "Filters (tested on each exec)") var filters: FilterOptions
+
     func run() throws {
+        let filter = try filters.filter()
         // Each exec is written as soon as it is resolved, so memory stays flat however long the log.
         let writer = ExecEventsWriter()
-        let report = try ForensicScan.run(files: files, host: host, streaming: { record in Console.out(writer.line(record)) })
+        let written = ExecCount()
+        let report = try ForensicScan.run(files: files, host: host, streaming: { record in
+            guard filter.isEmpty || filter.accepts(record) else { return }
+            written.value.add(1, ordering: .relaxed)
+            Console.out(writer.line(record))
+        })
+        if !filter.isEmpty, written.value.load(ordering: .relaxed) == 0, report.summary.execs > 0 {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.summary.execs)
+        }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
 }
@@ -50,6 +66,10 @@ struct TreeCommand: ParsableCommand {
             grouping and before --since, --until, --node or --pid narrow the report, so each \
             occurrence of a grouped finding has its own number.
 
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm) keep the execs that \
+            match, each with the execs of the processes above it; when they leave none, one line \
+            on standard error says so (docs/filters.md). They do not renumber findings.
+
             Examples:
               auditree tree audit.log                  # everything
               auditree tree --pid 4242 audit.log       # the last process with pid 4242 and what it ran
@@ -69,11 +89,14 @@ struct TreeCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    @OptionGroup(title: "Filters (an exec that matches is shown with the execs of the processes above it)") var filters: FilterOptions
+
     func validate() throws {
         if pid != nil && finding != nil { throw ValidationError("--pid and --finding cannot be combined: give one") }
     }
 
     func run() throws {
+        let filter = try filters.filter()
         let report = try ForensicScan.run(files: files, host: host, rules: rules)
         let writer = ProcessTreeWriter()
         var root: Int?
@@ -104,9 +127,35 @@ struct TreeCommand: ParsableCommand {
                 spawnerMark = (shell.spawner.pid, .init(stamp: shell.spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)"))
             }
         }
-        Console.out(writer.render(report.execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        let execs = filter.isEmpty ? report.execs : Self.matchingWithAncestors(report.execs, filter)
+        Console.out(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
+        }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
+}
+
+extension TreeCommand {
+    /// The execs that match, and every exec of the processes above them, in log order: the
+    /// tree stays connected and each match keeps its ancestry.
+    static func matchingWithAncestors(_ execs: [ExecRecord], _ filter: FindingFilter) -> [ExecRecord] {
+        var ancestors: Set<Int> = []
+        var matching: Set<Int> = []
+        // Kept records' lineages end at the nearest exec'd ancestor: `chain` goes on through its record.
+        var byImage: [[ExecRecord].ImageKey: Int] = [:]
+        for (index, record) in execs.enumerated() { byImage[.init(process: record.processID, stamp: record.image.stamp)] = index }
+        for (index, record) in execs.enumerated() where filter.accepts(record) {
+            matching.insert(index)
+            for entry in execs.chain(from: record, byImage: byImage) where entry.generation >= 1 { ancestors.insert(entry.processID) }
+        }
+        return execs.enumerated().filter { matching.contains($0.offset) || ancestors.contains($0.element.processID) }.map(\.element)
+    }
+}
+
+/// The execs `events` wrote (the scan hands them on from the calling thread; atomic for Swift 6's checks).
+final class ExecCount: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 /// A scan that keeps every exec, for the forensic commands.

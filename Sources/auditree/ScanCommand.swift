@@ -33,6 +33,11 @@ struct ScanCommand: ParsableCommand {
             under --strict, or a report that could not be written. An input error wins over \
             findings; the report is still written for what was read.
 
+            Filters (--since, --until, --uid/--user, --key, --exe, --comm, --node, --pid) narrow \
+            what is reported; they are tested on each finding's shell, and the whole input is \
+            still read. Filters that leave none of the findings there were say so in one line on \
+            standard error (not with --quiet); the exit status is then 0 (docs/filters.md).
+
             Examples:
               auditree scan                                  # /var/log/audit/audit.log
               auditree scan fixtures/recorded/enriched-fork.log
@@ -72,11 +77,7 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print only findings and errors: nothing at all when nothing is found (for cron).")
     var quiet = false
 
-    @Option(help: "Report findings from this time on: ISO 8601 (UTC unless a zone is given), today, yesterday, or -2h/-30m/-7d.")
-    var since: String?
-
-    @Option(help: "Report findings up to this time (same forms as --since).")
-    var until: String?
+    @OptionGroup(title: "Filters (tested on each finding's shell)") var filters: FilterOptions
 
     @Option(help: "Report findings of this host only (the log's node= name).")
     var node: String?
@@ -111,15 +112,9 @@ struct ScanCommand: ParsableCommand {
 
     func configuration() throws -> ScanConfiguration {
         var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
-        let now = Int64(time(nil)) * 1000
-        func parse(_ text: String?, _ option: String) throws -> Int64? {
-            guard let text else { return nil }
-            guard let value = FindingFilter.parseTime(text, now: now) else {
-                throw ValidationError("\(option): cannot read '\(text)' as a time (ISO 8601, today, yesterday, -2h)")
-            }
-            return value
-        }
-        configuration.filter = FindingFilter(since: try parse(since, "--since"), until: try parse(until, "--until"), node: node, pid: pid)
+        configuration.filter = try filters.filter()
+        configuration.filter.node = node
+        configuration.filter.pid = pid
         // Only when a person watches stderr: never in pipes, cron or CI logs.
         configuration.progress = ProgressBar.forStderr(enabled: !quiet)
         if let checkpoint {
@@ -160,6 +155,10 @@ struct ScanCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let status = delivery.deliver(report, baseline: accepted, failOn: failOn)
+        if !quiet, !configuration.filter.isEmpty, report.findings.isEmpty, report.unfilteredFindings > 0 {
+            let given = filters.given + (node.map { ["--node \($0)"] } ?? []) + (pid.map { ["--pid \($0)"] } ?? [])
+            FilterOptions.noteNothingMatched("finding", filters: given, before: report.unfilteredFindings)
+        }
         // Only after the report is out: a run killed before this point is simply done again.
         if let checkpoint, let next = report.checkpoint, status != 2 {
             do { try AtomicFile.write(String(decoding: try next.encoded(), as: UTF8.self), to: checkpoint) } catch {

@@ -39,6 +39,41 @@ struct EscapingTests {
         #expect(CommandLineText.render(ArgumentVector(arguments: ["a"], isComplete: false)) == "a [command line incomplete in the log]")
     }
 
+    // Swift's String joins a quote and a following combining mark into one Character; quoting
+    // works on scalars, so every quote is closed and reopened, and a mark right after a quote
+    // the report writes is shown escaped (it would otherwise draw on the quote).
+    @Test("shell quoting with combining marks after quotes", arguments: [
+        ("it'\u{301}s", #"'it'\''\u{301}s'"#),
+        ("'\u{301}", #"''\''\u{301}'"#),
+        ("\u{301}x", #"'\u{301}x'"#),
+        ("a'\u{20DD}'b", #"'a'\''\u{20dd}'\''b'"#),
+        ("e\u{301}'", "'e\u{301}'\\'''"),
+        ("x'\u{200D}y", #"'x'\''\u{200d}y'"#),
+        ("''", #"''\'''\'''"#),
+        ("caf\u{E9} 'ok'", "'caf\u{E9} '\\''ok'\\'''"),
+    ])
+    func quotingCombiningMarks(_ argument: String, _ expected: String) {
+        let argv = ArgumentVector(arguments: [LogString(argument)], isComplete: true)
+        let rendered = CommandLineText.render(argv)
+        #expect(rendered == expected)
+        // Read back as a POSIX shell reads quotes, scalar by scalar, the rendering is one word
+        // whose quotes all close.
+        var inQuotes = false
+        var escaped = false
+        for scalar in rendered.unicodeScalars {
+            if escaped {
+                escaped = false
+            } else if scalar == "'" {
+                inQuotes.toggle()
+            } else if scalar == "\\" && !inQuotes {
+                escaped = true
+            } else {
+                #expect(inQuotes || scalar != " ", "\(rendered)")
+            }
+        }
+        #expect(!inQuotes && !escaped, "\(rendered)")
+    }
+
     @Test("times are UTC ISO 8601 with milliseconds")
     func time() {
         #expect(TimeFormat.iso8601(EventStamp(seconds: 1_700_000_000, milliseconds: 61, serial: 1)) == "2023-11-14T22:13:20.061Z")

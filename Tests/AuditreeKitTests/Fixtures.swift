@@ -10,7 +10,8 @@ enum Fixtures {
     static func recorded(_ name: String) -> String { root.appendingPathComponent("fixtures/recorded/\(name).log").path }
     static func edge(_ name: String) -> String { root.appendingPathComponent("fixtures/edge/\(name)").path }
 
-    static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve"]
+    static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
+                                 "variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh"]
 
     /// Scans files with the built-in rules.
     static func scan(_ paths: [String]) throws -> ScanReport {
@@ -61,13 +62,14 @@ enum CLI {
     }
 
     /// Runs auditree in the package root with `arguments`, feeding `stdin` if given.
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Run {
+    static func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = Fixtures.root
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -340,11 +340,11 @@ struct RuleEngineTests {
               - {id: illegitimate_shell, enabled: false}
             """)
         let set = try RuleSet.load(files: [override]).ruleSet
-        #expect(set.rules.map(\.id) == ["interpreter_shell_spawn"])
-        #expect(set.allRules.map(\.id) == ["illegitimate_shell", "interpreter_shell_spawn"])
+        #expect(set.rules.map(\.id) == ["interpreter_shell_spawn", "temp_location_exec", "temp_location_shell"])
+        #expect(set.allRules.map(\.id) == ["illegitimate_shell", "interpreter_shell_spawn", "temp_location_exec", "temp_location_shell"])
         #expect(set.rule("interpreter_shell_spawn")?.severity == .low && set.rule("interpreter_shell_spawn")?.origin == override)
         let reenable = try ruleFile("reenable", "version: 1\nrules:\n  - {id: illegitimate_shell, enabled: true}\n")
-        #expect(try RuleSet.load(files: [override, reenable]).ruleSet.rules.count == 2)
+        #expect(try RuleSet.load(files: [override, reenable]).ruleSet.rules.count == 4)
         let report = try Scanner.run(ScanConfiguration(inputs: [Fixtures.recorded("raw-execve")]).with { $0.ruleFiles = [override] })
         #expect(report.findings.allSatisfy { $0.rule.id == "interpreter_shell_spawn" && $0.rule.severity == .low })
         #expect(!report.findings.contains { argvContains($0.process.image, "tp-lighttpd-cgi") })

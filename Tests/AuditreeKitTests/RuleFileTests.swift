@@ -9,11 +9,11 @@ struct RuleFileTests {
         let pack = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>")
         #expect(pack.warnings.isEmpty, "\(pack.warnings)")
         // Web servers first: an interpreter acting as an application server is a web server.
-        #expect(pack.ruleSet.rules.map(\.id) == ["illegitimate_shell", "interpreter_shell_spawn"])
+        #expect(pack.ruleSet.rules.map(\.id) == ["illegitimate_shell", "interpreter_shell_spawn", "temp_location_exec", "temp_location_shell"])
         let web = pack.ruleSet.rules[0], interpreter = pack.ruleSet.rules[1]
-        #expect(web.inference.map(\.confidence) == [.medium, .medium, .medium, .low])
+        #expect(web.inference.map(\.confidence) == [.medium, .medium, .medium, .medium, .low])
         // Every exception of the pack is data with its reason.
-        #expect(pack.ruleSet.exceptions.map(\.id) == ["package_managers", "debconf", "config_management"])
+        #expect(pack.ruleSet.exceptions.map(\.id) == ["package_managers", "debconf", "config_management", "build_tools", "git_hooks"])
         #expect(pack.ruleSet.exceptions.allSatisfy { $0.reason.count > 40 })
         let managers = try #require(pack.ruleSet.lists["package_managers"]?.names)
         for name in ["dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "pip", "npm", "gem", "conda", "cargo", "uv", "poetry"] {
@@ -181,7 +181,7 @@ struct RulesCommandTests {
         let good = try ruleFile("check-good", "version: 1\nlists:\n  web_servers: {add: [granian]}\n")
         let ok = try CLI.run(["rules", "check", good])
         #expect(ok.status == 0)
-        #expect(ok.text == "ok: \(good): 2 active rule(s), 7 list(s), 3 exception(s), 8 context indicator(s)\n")
+        #expect(ok.text == "ok: \(good): 4 active rule(s), 10 list(s), 5 exception(s), 9 context indicator(s)\n")
         #expect(ok.stderr.isEmpty)
         let newer = try ruleFile("check-newer", "version: 2\nlists:\n  web_servers: {add: [granian]}\ncolour: blue\n")
         let warned = try CLI.run(["rules", "check", newer])
@@ -231,7 +231,7 @@ struct RulesCommandTests {
     func listAndShow() throws {
         let list = try CLI.run(["rules", "list"])
         #expect(list.status == 0)
-        #expect(list.text.hasPrefix("Files: <built-in>\n\nRules (2 active, in the order they are tried):\n  illegitimate_shell  [high]  shells spawned by web_servers"))
+        #expect(list.text.hasPrefix("Files: <built-in>\n\nRules (4 active, in the order they are tried):\n  illegitimate_shell  [high]  shells spawned by web_servers"))
         #expect(list.text.contains("  interpreter_shell_spawn  [critical]  shells spawned by interpreters  (parent, replaced_image)  from <built-in>:"))
         #expect(list.text.contains("  package_managers  (all rules; <built-in>:"))
         let show = try CLI.run(["rules", "show", "illegitimate_shell"])
@@ -242,10 +242,10 @@ struct RulesCommandTests {
         }
         #expect(show.text.contains("tomcat (java, argv =~ /org"))
         let unknown = try CLI.run(["rules", "show", "nope"])
-        #expect(unknown.status == 2 && unknown.stderr == "auditree: error: no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn\n")
+        #expect(unknown.status == 2 && unknown.stderr == "auditree: error: no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn, temp_location_exec, temp_location_shell\n")
         let typo = try CLI.run(["rules", "show", "ilegitimate_shell"])
         #expect(typo.status == 2)
-        #expect(typo.stderr == "auditree: error: no rule 'ilegitimate_shell'; did you mean 'illegitimate_shell'? known: illegitimate_shell, interpreter_shell_spawn\n")
+        #expect(typo.stderr == "auditree: error: no rule 'ilegitimate_shell'; did you mean 'illegitimate_shell'? known: illegitimate_shell, interpreter_shell_spawn, temp_location_exec, temp_location_shell\n")
         let own = try ruleFile("own", """
             version: 1
             lists: {s: [sh], p: [perl]}

@@ -187,7 +187,7 @@ _auditree() {
 _auditree_scan() {
     repeating_flags=()
     non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group -h --help)
-    repeating_options=(--output --rules --host)
+    repeating_options=(--output --uid --user --key --exe --comm --rules --host)
     non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --threads)
     __auditree_offer_flags_options -1
 
@@ -217,6 +217,18 @@ _auditree_scan() {
     '--until')
         return
         ;;
+    '--uid'|'--user')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--exe')
+        return
+        ;;
+    '--comm')
+        return
+        ;;
     '--node')
         return
         ;;
@@ -241,8 +253,8 @@ _auditree_scan() {
 _auditree_tree() {
     repeating_flags=()
     non_repeating_flags=(--no-default-rules -h --help)
-    repeating_options=(--rules --host)
-    non_repeating_options=(--pid --finding)
+    repeating_options=(--rules --host --uid --user --key --exe --comm)
+    non_repeating_options=(--pid --finding --since --until)
     __auditree_offer_flags_options -1
 
     # Offer option value completions
@@ -259,14 +271,32 @@ _auditree_tree() {
     '--host')
         return
         ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--uid'|'--user')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--exe')
+        return
+        ;;
+    '--comm')
+        return
+        ;;
     esac
 }
 
 _auditree_events() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
-    repeating_options=(--host)
-    non_repeating_options=(--format)
+    repeating_options=(--host --uid --user --key --exe --comm)
+    non_repeating_options=(--format --since --until)
     __auditree_offer_flags_options -1
 
     # Offer option value completions
@@ -276,6 +306,24 @@ _auditree_events() {
         return
         ;;
     '--host')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--uid'|'--user')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--exe')
+        return
+        ;;
+    '--comm')
         return
         ;;
     esac

@@ -24,8 +24,16 @@ public struct LineReader: ~Copyable {
     private var dropped = 0
     /// Source bytes up to and including the last newline read: where a later run can resume.
     public private(set) var completeBytes = 0
+    /// The number of the last line delivered or skipped as blank (`firstLine` before any),
+    /// once `forEachLine` has returned: the line count a later run resumes from.
+    public private(set) var linesReached = 0
     /// Whether a last line without a newline is delivered (false when it may still be being written).
     public var deliversUnterminatedLastLine = true
+    /// Whether complete blank lines (nothing but spaces, tabs and carriage returns, no longer than
+    /// the limit) are counted and skipped in bulk instead of delivered. The scan sets it: a blank
+    /// line is no record, and a gzip member inflating to gigabytes of newlines then costs about
+    /// what inflating it does, not a call per line (docs/hostile-input.md).
+    public var skipsBlankLines = false
 
     public init(maxLineLength: Int = LineReader.defaultMaxLineLength, readSize: Int = 1 << 20) {
         precondition(maxLineLength > 0 && readSize > 0)
@@ -60,10 +68,13 @@ public struct LineReader: ~Copyable {
         _ body: (_ lineNumber: Int, _ offset: Int, _ bytes: Span<UInt8>, _ truncated: Bool) throws(E) -> Void
     ) throws(LineReaderError<E>) {
         var lineNumber = firstLine
+        defer { linesReached = lineNumber }
         var skipping = false  // inside the unread tail of an over-long line
         start = 0; end = 0; scanFrom = 0; dropped = 0; completeBytes = 0
         while true {
-            while let newline = findNewline() {
+            while true {
+                if !skipping { skipBlankLines(&lineNumber) }
+                guard let newline = findNewline() else { break }
                 if skipping {
                     skipping = false
                 } else {
@@ -106,6 +117,42 @@ public struct LineReader: ~Copyable {
         guard !skipping && end > start && deliversUnterminatedLastLine else { return }
         lineNumber += 1
         do { try deliver(lineNumber, start, end, truncated: false, body) } catch { throw .body(error) }
+    }
+
+    /// Counts and steps over the complete blank lines at `start` when `skipsBlankLines` is set.
+    /// Runs of empty lines go eight bytes at a time. Stops at a byte that makes a line non-blank
+    /// (that line starts at the last newline passed), at a blank line longer than the limit (it
+    /// is delivered cut, as any over-long line), or at the end of what was read.
+    private mutating func skipBlankLines(_ lineNumber: inout Int) {
+        guard skipsBlankLines, start < end, let base = storage.baseAddress else { return }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var position = start
+        var lineStart = start
+        var skipped = 0
+        while position < end {
+            if position == lineStart && end - position >= 8
+                && (base + position).loadUnaligned(as: UInt64.self) == 0x0A0A_0A0A_0A0A_0A0A {
+                skipped += 8
+                position += 8
+                lineStart = position
+                continue
+            }
+            let byte = bytes[position]
+            if byte == 0x0A {
+                skipped += 1
+                position += 1
+                lineStart = position
+            } else if (byte == 0x20 || byte == 0x09 || byte == 0x0D) && position - lineStart < maxLineLength {
+                position += 1
+            } else {
+                break
+            }
+        }
+        guard skipped > 0 else { return }
+        lineNumber += skipped
+        start = lineStart
+        scanFrom = lineStart
+        completeBytes = dropped + lineStart
     }
 
     private mutating func findNewline() -> Int? {

@@ -16,16 +16,33 @@ public enum CommandLineText {
             }
         }
         if plain { return escaped }
-        return "'" + escaped.replacingAll("'", with: "'\\''") + "'"
-    }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self {
-            if character == target { result += replacement } else { result.append(character) }
+        // On Unicode scalars, not Characters: a quote followed by a combining mark (`'\u{301}`)
+        // is one Character in Swift, and a Character comparison would not see the quote.
+        var quoted = "'"
+        var afterQuote = true
+        for scalar in escaped.unicodeScalars {
+            if scalar == "'" {
+                quoted += "'\\''"
+                afterQuote = true
+                continue
+            }
+            // A mark right after a quote would draw on the quote: show it as an escape instead.
+            if afterQuote && isCombining(scalar) {
+                quoted += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                quoted.unicodeScalars.append(scalar)
+            }
+            afterQuote = false
         }
-        return result
+        return quoted + "'"
+    }
+
+    /// Marks and joiners that attach to the scalar before them.
+    static func isCombining(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return false }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return scalar.properties.isGraphemeExtend || scalar.value == 0x200D
+        }
     }
 }

@@ -8,6 +8,8 @@ public struct Finding: Sendable, Comparable {
     public var spawnerRelation: SpawnerRelation
     /// How many launchers (env, nice, ...) stood between the spawner and the shell.
     public var launchersSkipped: Int
+    /// The launchers looked through between the spawner and the shell, nearest first (sudo, env, ...).
+    public var launchers: [AncestorSnapshot] = []
     /// Which list entry matched which name of the shell, and of the spawner (nil when inferred).
     public var childMatch: MatchEvidence
     public var spawnerEvidence: MatchEvidence?

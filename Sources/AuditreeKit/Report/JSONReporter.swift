@@ -139,6 +139,16 @@ public struct JSONReporter {
         writeProcess(finding.spawner, long, &json)
         json.string("relation", finding.spawnerRelation.rawValue)
         json.number("launchers_skipped", finding.launchersSkipped)
+        if !finding.launchers.isEmpty {
+            // The launcher chain, nearest the shell first (sudo, env, timeout, ...).
+            json.beginArray("launchers")
+            for launcher in finding.launchers {
+                json.beginObject(nil)
+                writeProcess(launcher.process, long, &json)
+                json.endObject()
+            }
+            json.endArray()
+        }
         json.bool("inferred", finding.inference != nil)
         if let inference = finding.inference {
             json.string("list", inference.list)

@@ -61,7 +61,9 @@ public struct TextReporter {
             lines.append("  shell    pid \(finding.process.pid)  \(exeText(image))  cwd \(image.cwd.map(text) ?? "?")")
             lines.append("           \(command(image.argv))")
         }
-        let via = finding.launchersSkipped > 0 ? ", through \(finding.launchersSkipped) launcher(s)" : ""
+        let chain = finding.launchers.map { "\($0.process.image?.exe.map { TextEscaper.escape($0.basename.lossyString) } ?? "?") pid \($0.process.pid)" }
+        let via = finding.launchersSkipped > 0
+            ? ", through \(finding.launchersSkipped) launcher(s)" + (chain.isEmpty ? "" : ": " + chain.joined(separator: " <- ")) : ""
         if let inference = finding.inference {
             lines.append("  spawner  pid \(finding.spawner.pid)  unknown: the log never describes this process; "
                 + "INFERRED as \(inference.list) (confidence \(inference.confidence.rawValue)) from: "
@@ -70,6 +72,11 @@ public struct TextReporter {
             let evidence = finding.spawnerMatch
             lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
                 + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(text(LogString(bytes: Array(evidence.value.utf8))))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
+        }
+        if finding.inference == nil, let shell = finding.process.image, let spawner = finding.spawner.image, let uid = shell.uid,
+           let spawnerUID = spawner.uid, uid != spawnerUID {
+            // sudo, su, runuser: the launcher chain ran the shell as another user.
+            lines.append("  users    spawner \(userShort(spawner)) -> shell \(userShort(shell))")
         }
         for hit in finding.context {
             let raise = hit.raise > 0 ? "+\(hit.raise)" : "shown"

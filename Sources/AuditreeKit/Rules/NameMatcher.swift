@@ -6,9 +6,36 @@ public struct NameMatcher: Sendable {
 
     /// The first of the image's names found in `list`, in the order exe, applet, comm, argv0;
     /// then the list's command-line entries (`java` running Tomcat), in file order.
-    public func match(_ image: ProcessImage, list: String) -> MatchEvidence? {
-        guard let names = ruleSet.lists[list] else { return nil }
-        let identities = identities(of: image)
+    ///
+    /// With `exeOnly`, an image that has an exe answers only to it (and a multicall binary to its
+    /// applet): a process is what its executed file is, whatever its comm or argv[0] say.
+    /// A list's exe entries match the exe path; included lists are tried last, in order.
+    public func match(_ image: ProcessImage, list: String, exeOnly: Bool = false) -> MatchEvidence? {
+        match(image, list: list, exeOnly: exeOnly, depth: 0)
+    }
+
+    private func match(_ image: ProcessImage, list: String, exeOnly: Bool, depth: Int) -> MatchEvidence? {
+        guard let names = ruleSet.lists[list], depth < 8 else { return nil }
+        var identities = identities(of: image)
+        if exeOnly, image.exe != nil { identities.removeAll { $0.0 == .comm || $0.0 == .argv0 } }
+        if let found = nameMatch(image, names, list: list, identities: identities) { return found }
+        if !names.exePatterns.isEmpty, let exe = image.exe {
+            let path = exe.lossyString
+            if let pattern = names.exePatterns.first(where: { $0.exe.matches(path) }) {
+                return MatchEvidence(field: .exe, value: path, list: list, entry: pattern.label)
+            }
+        }
+        for included in names.includes {
+            if var found = match(image, list: included, exeOnly: exeOnly, depth: depth + 1) {
+                found.entry = "\(found.list): \(found.entry)"
+                found.list = list
+                return found
+            }
+        }
+        return nil
+    }
+
+    private func nameMatch(_ image: ProcessImage, _ names: NameList, list: String, identities: [(IdentityField, String)]) -> MatchEvidence? {
         for (field, value) in identities {
             if let entry = Self.entry(for: value, in: names.names) {
                 return MatchEvidence(field: field, value: value, list: list, entry: entry)
@@ -54,6 +81,8 @@ public struct NameMatcher: Sendable {
         if let keys = condition.key, !(image.key.map { keys.contains($0.lossyString) } ?? false) { return false }
         if let regex = condition.keyRegex, !(image.key.map { regex.matches($0.lossyString) } ?? false) { return false }
         if let regex = condition.argvRegex, !regex.matches(Self.commandLine(image)) { return false }
+        // Learned roots are known only to a scan's evaluator (context indicators); elsewhere they never hold.
+        if condition.learnedRoot != nil { return false }
         return true
     }
 

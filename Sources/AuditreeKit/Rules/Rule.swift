@@ -34,17 +34,37 @@ public struct RuleOrigin: Sendable, Equatable, CustomStringConvertible {
 public struct NameList: Sendable {
     public var names: Set<String>
     public var patterns: [NamePattern]
+    /// Entries that match the executed file's path (`/tmp/...`, `/memfd:...`), whatever its name.
+    public var exePatterns: [ExePattern] = []
+    /// Other lists whose entries this list also holds, as they are when matched (`{list: interpreters}`).
+    public var includes: [String] = []
     /// Files that defined or changed the list, in load order.
     public var origins: [RuleOrigin]
 
-    public init(names: Set<String>, patterns: [NamePattern] = [], origins: [RuleOrigin] = []) {
+    public init(names: Set<String>, patterns: [NamePattern] = [], exePatterns: [ExePattern] = [], includes: [String] = [],
+                origins: [RuleOrigin] = []) {
         self.names = names
         self.patterns = patterns
+        self.exePatterns = exePatterns
+        self.includes = includes
         self.origins = origins
     }
 
-    /// Entries as written, sorted: plain names, then patterns.
-    public var entryDescriptions: [String] { names.sorted() + patterns.map(\.description) }
+    /// Whether a match depends only on the names an image answers to (so it can be cached by name).
+    public var matchesByNameOnly: Bool { patterns.isEmpty && exePatterns.isEmpty && includes.isEmpty }
+
+    /// Entries as written, sorted: plain names, then patterns, exe patterns and included lists.
+    public var entryDescriptions: [String] {
+        names.sorted() + patterns.map(\.description) + exePatterns.map(\.description) + includes.map { "list \($0)" }
+    }
+}
+
+/// A list entry that matches the path of the executed file: `{exe_regex: '^/memfd:', label: memfd}`.
+public struct ExePattern: Sendable, CustomStringConvertible {
+    public var label: String
+    public var exe: TextPattern
+
+    public var description: String { "\(label) (exe =~ /\(exe.source)/)" }
 }
 
 /// A list entry that needs a process name and a command line: `{name: java, argv: 'org\.apache\.catalina'}`.
@@ -57,19 +77,23 @@ public struct NamePattern: Sendable, CustomStringConvertible {
     public var description: String { "\(label) (\(name), argv =~ /\(argv.source)/)" }
 }
 
-/// A regular expression from a rule file, matched anywhere in a string (ICU syntax).
-public struct TextPattern: @unchecked Sendable {
+/// A regular expression from a rule file, matched anywhere in a string: ICU syntax without
+/// the parts that need backtracking, run in time linear in the string (`RegexProgram`).
+public struct TextPattern: Sendable {
     public let source: String
-    private let regex: NSRegularExpression
+    let program: RegexProgram
 
-    public init(_ source: String) throws {
+    public init(_ source: String) throws(RegexSyntaxError) {
         self.source = source
-        regex = try NSRegularExpression(pattern: source)
+        program = try RegexProgram(source)
     }
 
-    public func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
+    public func matches(_ text: String) -> Bool { program.run(text).matched }
+
+    /// Whether it matches, and the engine's steps: at most (scalars + 1) x `instructionCount` x 2.
+    public func matchWithSteps(_ text: String) -> (matched: Bool, steps: Int) { program.run(text) }
+
+    public var instructionCount: Int { program.instructions.count }
 }
 
 /// Conditions on one process image; every field given must hold (a list field holds when any value does).
@@ -92,12 +116,15 @@ public struct ProcessCondition: Sendable {
     public var keyRegex: TextPattern?
     /// Matched against the command line, arguments joined by single spaces.
     public var argvRegex: TextPattern?
+    /// The cwd, or the script a shell runs, is under a directory named on the command line of a
+    /// process of this list exec'd earlier on the same host (`--chdir`, `-t`, `--prefix`, `-f` ...).
+    public var learnedRoot: String?
 
     public init() {}
 
     public var isEmpty: Bool {
         list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil && user == nil
-            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil
+            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil && learnedRoot == nil
     }
 
     /// The fields given, as `key=value` text for `rules show` and reports.
@@ -116,6 +143,7 @@ public struct ProcessCondition: Sendable {
         if let key { parts.append("key=\(key.sorted().joined(separator: ","))") }
         if let keyRegex { parts.append("key_regex=/\(keyRegex.source)/") }
         if let argvRegex { parts.append("argv_regex=/\(argvRegex.source)/") }
+        if let learnedRoot { parts.append("learned_root=\(learnedRoot)") }
         return parts.joined(separator: " ")
     }
 }

@@ -21,6 +21,10 @@ public final class RuleEvaluator {
     public private(set) var shellsWithUnknownParent = 0
 
     private let listMatches: ListMatchCache
+    /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
+    private let learnedRootLists: [String]
+    private var learnedRoots: [String?: [String: [String]]] = [:]
+    static let maxLearnedRoots = 256
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
     /// Multicall binary names by length: a basename is compared in place with those of its
@@ -32,8 +36,13 @@ public final class RuleEvaluator {
         self.rules = ruleSet.rules
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
-        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.filter { $0.value.patterns.isEmpty }.keys))
+        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
+        var learned: [String] = []
+        for indicator in ruleSet.context {
+            for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
+        }
+        self.learnedRootLists = learned
         self.listNumbers = ruleSet.rules.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
@@ -45,13 +54,27 @@ public final class RuleEvaluator {
         self.multicallNames = multicallNames
     }
 
-    /// A list matched against the image, from the cache when the list allows.
-    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry) -> MatchEvidence? {
-        guard let number else { return matcher.match(image, list: list) }
+    /// Whether a list's matches depend only on the names and the exe path of an image (no
+    /// command-line entries, also in the lists it includes), so they can be cached by those.
+    static func dependsOnNamesAndExe(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        return names.patterns.isEmpty && names.includes.allSatisfy { dependsOnNamesAndExe($0, in: ruleSet, depth: depth + 1) }
+    }
+
+    /// A list matched against the image, from the cache when the list allows. An entry made
+    /// from `exeNames` answers exe-only matches (see `NameMatcher.match(_:list:exeOnly:)`).
+    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry, exeOnly: Bool = false) -> MatchEvidence? {
+        guard let number else { return matcher.match(image, list: list, exeOnly: exeOnly) }
         if let known = entry.matches[number] { return known }
-        let evidence = matcher.match(image, list: list)
+        let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
         entry.matches[number] = .some(evidence)
         return evidence
+    }
+
+    /// The names an exe-only match reads: the exe alone when there is one (a multicall binary keeps its applet).
+    private func exeNames(_ image: ProcessImage) -> ListMatchCache.Names {
+        guard let exe = image.exe, !isMulticall(exe) else { return childNames(image) }
+        return ListMatchCache.Names(exe: exe, comm: nil, argv0: nil, argv1: nil)
     }
 
     private func childNames(_ image: ProcessImage) -> ListMatchCache.Names {
@@ -71,18 +94,20 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
+        if !learnedRootLists.isEmpty, let image = ready.process.image(ready.imageNumber) { learnRoots(from: image) }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
-        let entry = listMatches.entry(for: childNames(image))
+        // The child is what its executed file is: a Python script named `sh` is not a shell.
+        let entry = listMatches.entry(for: exeNames(image))
         // Rules are read in place (a Rule is large; copying one retains all its fields).
         for index in rules.indices {
-            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry),
+            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exeOnly: true),
                   matcher.satisfies(image, rules[index].childCondition) else { continue }
             candidates.append((index, child))
         }
         guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
-        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: Int)] = []
+        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: [Int])] = []
         for (ruleIndex, child) in candidates {
             let rule = rules[ruleIndex]
             switch spawner(in: lineage, for: rule, lists: listNumbers[ruleIndex]) {
@@ -91,9 +116,11 @@ public final class RuleEvaluator {
             case .none:
                 continue
             case .found(let index, let evidence, let relation, let launchers):
-                record(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                                 spawnerIndex: index, relation: relation, launchersSkipped: launchers, childEvidence: child, spawnerEvidence: evidence),
-                       ready: ready, tree: tree)
+                var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                      spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
+                                      spawnerEvidence: evidence)
+                match.launcherIndices = launchers
+                record(match, ready: ready, tree: tree)
                 return
             }
         }
@@ -101,10 +128,11 @@ public final class RuleEvaluator {
         shellsWithUnknownParent += 1
         for (rule, child, index, launchers) in unknown where !rule.inference.isEmpty {
             guard let inference = infer(rule, image: image, pid: ready.process.pid) else { continue }
-            record(RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                             spawnerIndex: index, relation: .parent, launchersSkipped: launchers, childEvidence: child, spawnerEvidence: nil,
-                             inference: inference),
-                   ready: ready, tree: tree)
+            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
+                                  spawnerEvidence: nil, inference: inference)
+            match.launcherIndices = launchers
+            record(match, ready: ready, tree: tree)
             return
         }
     }
@@ -123,9 +151,10 @@ public final class RuleEvaluator {
     }
 
     private enum SpawnerSearch {
-        case found(index: Int, evidence: MatchEvidence, relation: SpawnerRelation, launchers: Int)
+        /// `launchers`: the lineage indices of the launchers looked through, nearest first.
+        case found(index: Int, evidence: MatchEvidence, relation: SpawnerRelation, launchers: [Int])
         /// The search met a process the log never described (at `index` of the lineage, nil when there is none).
-        case unknown(index: Int?, launchers: Int)
+        case unknown(index: Int?, launchers: [Int])
         case none
     }
 
@@ -134,30 +163,96 @@ public final class RuleEvaluator {
     private func spawner(in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)) -> SpawnerSearch {
         let searchAncestors = rule.relations.contains(.ancestor)
         var passedOthers = false
-        var launchers = 0
+        var launchers: [Int] = []
         for (index, entry) in lineage.enumerated() {
             guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
+            // What a forked child ran before its own exec is its parent's program: that parent,
+            // next in the lineage, is the spawner (with its own pid), not this copy of it.
+            if entry.generation > 0, entry.relation == .replacedImage, image.origin == .inherited { continue }
             let cached = listMatches.entry(for: childNames(image))
-            if let skip = rule.skipList, cachedMatch(image, list: skip, number: numbers.skip, in: cached) != nil {
-                launchers += 1
+            // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
+            // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
+            let isChildKind = cachedMatch(image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
+                                          exeOnly: true) != nil
+            if let skip = rule.skipList, let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached),
+               !isChildKind || evidence.field == .exe {
+                launchers.append(index)
                 continue
             }
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
             if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
-               matcher.satisfies(image, rule.spawnerCondition) {
+               !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition) {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }
             guard searchAncestors else { return .none }
             if entry.generation > 0 { passedOthers = true }
         }
-        return lineage.isEmpty ? .unknown(index: nil, launchers: 0) : .none
+        return lineage.isEmpty ? .unknown(index: nil, launchers: []) : .none
     }
 
     /// Only launchers are looked through, so a spawner above the shell's own pid
     /// is its parent however many launchers stood between them.
     static func relation(of entry: LineageEntry) -> SpawnerRelation {
         entry.generation == 0 ? .replacedImage : .parent
+    }
+
+    // MARK: Learned roots
+
+    /// Flags whose value names a directory of the server (its document root, prefix, working
+    /// directory), and flags whose value is a configuration file (its directory is learned).
+    static let rootFlags: Set<String> = ["-t", "-d", "--directory", "--chdir", "-p", "--prefix", "--root", "--docroot",
+                                         "--document-root", "--static-dir"]
+    static let configFlags: Set<String> = ["-f", "-c", "-C", "--config", "--conf", "--ini"]
+
+    /// Directories an exec'd server names on its command line: `-t DIR`, `--chdir=DIR`, `-f FILE` (its directory), ...
+    static func rootsNamed(by arguments: [String]) -> [String] {
+        var roots: [String] = []
+        var index = 1
+        while index < arguments.count {
+            var flag = arguments[index], value: String?
+            if let equals = flag.firstIndex(of: "="), flag.hasPrefix("--") {
+                value = String(flag[flag.index(after: equals)...])
+                flag = String(flag[..<equals])
+            } else if index + 1 < arguments.count {
+                value = arguments[index + 1]
+            }
+            if let value, value.hasPrefix("/"), value.count > 1 {
+                if rootFlags.contains(flag) {
+                    roots.append(value.hasSuffix("/") ? String(value.dropLast()) : value)
+                } else if configFlags.contains(flag), let slash = value.lastIndex(of: "/"), slash > value.startIndex {
+                    roots.append(String(value[..<slash]))
+                }
+            }
+            index += 1
+        }
+        return roots
+    }
+
+    private func learnRoots(from image: ProcessImage) {
+        guard image.origin == .exec else { return }
+        for list in learnedRootLists where matcher.match(image, list: list) != nil {
+            let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+            guard !roots.isEmpty else { continue }
+            var known = learnedRoots[image.node, default: [:]][list, default: []]
+            for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
+            learnedRoots[image.node, default: [:]][list] = known
+        }
+    }
+
+    /// A condition, with its `learned_root` part answered from what this scan learned.
+    private func holds(_ image: ProcessImage, _ condition: ProcessCondition) -> Bool {
+        guard let list = condition.learnedRoot else { return matcher.satisfies(image, condition) }
+        var rest = condition
+        rest.learnedRoot = nil
+        guard matcher.satisfies(image, rest) else { return false }
+        let roots = learnedRoots[image.node]?[list] ?? []
+        guard !roots.isEmpty else { return false }
+        var paths = [image.cwd?.lossyString].compactMap { $0 }
+        // A shell running a script file (a CGI): the script's path counts too.
+        let arguments = image.argv.arguments
+        if arguments.count > 1, arguments[1].lossyString.hasPrefix("/") { paths.append(arguments[1].lossyString) }
+        return paths.contains { NameMatcher.hasPathPrefix($0, roots) }
     }
 
     // MARK: Exceptions
@@ -215,7 +310,7 @@ public final class RuleEvaluator {
             var hits: [ContextHit] = []
             for id in clause.all {
                 guard let indicator = available.first(where: { $0.id == id }),
-                      indicator.any.contains(where: { matcher.satisfies(image, $0) }) else { break }
+                      indicator.any.contains(where: { holds(image, $0) }) else { break }
                 hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell, pid: pid))
             }
             if hits.count == clause.all.count {
@@ -235,7 +330,7 @@ public final class RuleEvaluator {
                 targets.append((.spawner, match.lineage[index].pid, image))
             }
             if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
-            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { matcher.satisfies(target.2, $0) } }) {
+            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { holds(target.2, $0) } }) {
                 hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
             }
         }
@@ -292,6 +387,7 @@ public final class RuleEvaluator {
             spawner: spawner,
             spawnerRelation: match.relation,
             launchersSkipped: match.launchersSkipped,
+            launchers: match.launcherIndices.map { AncestorSnapshot(entry: match.lineage[$0]) },
             childMatch: match.childEvidence,
             spawnerEvidence: match.spawnerEvidence,
             inference: match.inference,
@@ -347,6 +443,8 @@ struct RuleMatch {
     var spawnerIndex: Int?
     var relation: SpawnerRelation
     var launchersSkipped: Int
+    /// The lineage indices of the launchers looked through, nearest first.
+    var launcherIndices: [Int] = []
     var childEvidence: MatchEvidence
     var spawnerEvidence: MatchEvidence?
     var inference: SpawnerInference?

@@ -15,7 +15,7 @@ public struct RuleFileParser {
     public static let supportedVersion = 1
 
     static let conditionKeys: Set<String> = [
-        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex",
+        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex", "learned_root",
     ]
 
     private let file: String
@@ -136,40 +136,61 @@ public struct RuleFileParser {
             let map = try mapping(node, path: path)
             try checkKeys(node, allowed: ["add", "remove"], path: path)
             if let add = map["add"] {
-                let (names, patterns) = try entries(add, path: "\(path).add")
-                existing.names.formUnion(names)
-                existing.patterns += patterns
+                let added = try entries(add, path: "\(path).add", list: name)
+                existing.names.formUnion(added.names)
+                existing.patterns += added.patterns
+                existing.exePatterns += added.exePatterns
+                existing.includes += added.includes.filter { !existing.includes.contains($0) }
             }
             if let remove = map["remove"] {
                 let names = Set(try strings(remove, path: "\(path).remove"))
                 existing.names.subtract(names)
                 existing.patterns.removeAll { names.contains($0.label) || names.contains($0.name) }
+                existing.exePatterns.removeAll { names.contains($0.label) }
+                existing.includes.removeAll { names.contains($0) }
             }
             existing.origins.append(origin)
             set.lists[name] = existing
             return
         }
-        let (names, patterns) = try entries(node, path: path)
-        set.lists[name] = NameList(names: names, patterns: patterns, origins: [origin])
+        var parsed = try entries(node, path: path, list: name)
+        parsed.origins = [origin]
+        set.lists[name] = parsed
     }
 
-    private mutating func entries(_ node: Node, path: String) throws(RuleFileError) -> (Set<String>, [NamePattern]) {
-        var names: Set<String> = []
-        var patterns: [NamePattern] = []
+    /// A list's entries: names, `{name, argv}` command-line entries, `{exe_regex}` path entries and
+    /// `{list}` inclusions of another list (which must exist and must not include this one).
+    private mutating func entries(_ node: Node, path: String, list: String) throws(RuleFileError) -> NameList {
+        var result = NameList(names: [])
         for (index, item) in try sequence(node, path: path).enumerated() {
             let at = "\(path)[\(index)]"
             if case .mapping = item {
                 let map = try mapping(item, path: at)
+                if let includeNode = map["list"] {
+                    try checkKeys(item, allowed: ["list"], path: at)
+                    let included = try scalar(includeNode, path: "\(at).list")
+                    guard included != list else { throw error(includeNode, "\(at).list", "a list cannot include itself") }
+                    guard let other = set.lists[included] else { throw noList(included, includeNode, "\(at).list") }
+                    guard !other.includes.contains(list) else { throw error(includeNode, "\(at).list", "'\(included)' includes '\(list)'") }
+                    if !result.includes.contains(included) { result.includes.append(included) }
+                    continue
+                }
+                if let exeNode = map["exe_regex"] {
+                    try checkKeys(item, allowed: ["exe_regex", "label"], path: at)
+                    let exe = try pattern(exeNode, path: "\(at).exe_regex")
+                    result.exePatterns.append(ExePattern(label: try optionalString(map, "label", path: at) ?? exe.source, exe: exe))
+                    continue
+                }
                 try checkKeys(item, allowed: ["name", "argv", "label"], path: at)
                 let name = try requiredString(map, "name", in: item, path: at)
                 guard let argvNode = map["argv"] else { throw error(item, at, "missing 'argv' (an entry with only a name is written as a plain string)") }
                 let argv = try pattern(argvNode, path: "\(at).argv")
-                patterns.append(NamePattern(label: try optionalString(map, "label", path: at) ?? name, name: name, argv: argv))
+                result.patterns.append(NamePattern(label: try optionalString(map, "label", path: at) ?? name, name: name, argv: argv))
             } else {
-                names.insert(try scalar(item, path: at))
+                result.names.insert(try scalar(item, path: at))
             }
         }
-        return (names, patterns)
+        return result
     }
 
     private mutating func nameOperation(_ node: Node, current: Set<String>, path: String) throws(RuleFileError) -> Set<String> {
@@ -386,6 +407,11 @@ public struct RuleFileParser {
         if let node = map["key"] { result.key = Set(try stringOrStrings(node, path: "\(path).key")) }
         if let node = map["key_regex"] { result.keyRegex = try pattern(node, path: "\(path).key_regex") }
         if let node = map["argv_regex"] { result.argvRegex = try pattern(node, path: "\(path).argv_regex") }
+        if let node = map["learned_root"] {
+            let name = try scalar(node, path: "\(path).learned_root")
+            guard set.lists[name] != nil else { throw noList(name, node, "\(path).learned_root") }
+            result.learnedRoot = name
+        }
         return result
     }
 
@@ -457,7 +483,7 @@ public struct RuleFileParser {
     private func pattern(_ node: Node, path: String) throws(RuleFileError) -> TextPattern {
         let source = try scalar(node, path: path)
         do { return try TextPattern(source) } catch {
-            throw self.error(node, path, "invalid regular expression '\(source)'")
+            throw self.error(node, path, "invalid regular expression '\(source)': \(error.description)")
         }
     }
 

@@ -21,7 +21,7 @@ public enum RuleSetDescription {
         for name in set.lists.keys.sorted() {
             let list = set.lists[name]!
             let origins = list.origins.map { escape($0.description) }.joined(separator: ", ")
-            out += "  \(name) (\(list.names.count + list.patterns.count)): \(list.entryDescriptions.map(escape).joined(separator: ", "))  [\(origins)]\n"
+            out += "  \(name) (\(list.entryDescriptions.count)): \(list.entryDescriptions.map(escape).joined(separator: ", "))  [\(origins)]\n"
         }
         if !set.multicall.isEmpty { out += "  multicall: \(set.multicall.sorted().map(escape).joined(separator: ", "))\n" }
         out += "\nGlobal exceptions (\(set.exceptions.count)):\n"

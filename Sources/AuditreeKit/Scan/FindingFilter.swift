@@ -1,9 +1,13 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Narrows which findings a scan reports. The whole log is still read, so
-/// parents and ancestry before `since` or on the way to a pid are known.
+/// Narrows which findings a scan reports, and which execs `tree` and `events` print. The whole
+/// log is still read, so parents and ancestry before `since` or on the way to a pid are known.
+///
+/// The ausearch-style fields (`users`, `keys`, `exes`, `comms`) and the time range are tested
+/// on the exec a finding reports (the shell), or on each exec for `tree` and `events`.
 public struct FindingFilter: Sendable, Equatable {
     /// Log time in milliseconds since the epoch (UTC), inclusive.
     public var since: Int64?
@@ -12,6 +16,14 @@ public struct FindingFilter: Sendable, Equatable {
     public var node: String?
     /// A pid that must be the shell, its spawner, or in its ancestry or descendants.
     public var pid: Int?
+    /// `--uid`/`--user`: one of these must hold for the exec's uid.
+    public var users: [UserSelector]?
+    /// `--key`: the exec's audit key (or one of its keys, when the rule gave several) is one of these.
+    public var keys: Set<String>?
+    /// `--exe`: the exec's executable is one of these paths, or has one of these basenames.
+    public var exes: [String]?
+    /// `--comm`: the exec's comm (the kernel's 15-byte task name) is one of these.
+    public var comms: Set<String>?
 
     public init(since: Int64? = nil, until: Int64? = nil, node: String? = nil, pid: Int? = nil) {
         self.since = since
@@ -23,40 +35,48 @@ public struct FindingFilter: Sendable, Equatable {
     public var isEmpty: Bool { self == FindingFilter() }
 
     public func accepts(_ finding: Finding) -> Bool {
-        let time = finding.process.image?.stamp.time ?? 0
-        if let since, time < since { return false }
-        if let until, time > until { return false }
         if let node, finding.host != node { return false }
         if let pid {
             let pids = [finding.process.pid, finding.spawner.pid] + finding.ancestry.map(\.process.pid) + finding.descendants.map(\.process.pid)
             if !pids.contains(pid) { return false }
         }
+        guard let image = finding.process.image else {
+            // No exec image (never the case for a reported shell): only the time 0 can be judged.
+            return since.map { $0 <= 0 } ?? true && users == nil && keys == nil && exes == nil && comms == nil
+        }
+        return accepts(image)
+    }
+
+    /// For `tree` and `events`: the exec's host, and its time and identity. (`pid` is theirs to use.)
+    public func accepts(_ record: ExecRecord) -> Bool {
+        if let node, record.host != node { return false }
+        return accepts(record.image)
+    }
+
+    /// The time range and the ausearch-style fields, on one exec.
+    public func accepts(_ image: ProcessImage) -> Bool {
+        let time = image.stamp.time
+        if let since, time < since { return false }
+        if let until, time > until { return false }
+        if let users, !users.contains(where: { $0.matches(uid: image.uid, name: image.userName) }) { return false }
+        if let keys {
+            // A rule with several keys logs them joined by 0x01.
+            guard let key = image.key, key.bytes.split(separator: 0x01).contains(where: { keys.contains(String(decoding: $0, as: UTF8.self)) })
+            else { return false }
+        }
+        if let exes {
+            guard let exe = image.exe else { return false }
+            let path = exe.lossyString, base = exe.basename.lossyString
+            if !exes.contains(where: { $0 == path || $0 == base }) { return false }
+        }
+        if let comms, !(image.comm.map { comms.contains($0.lossyString) } ?? false) { return false }
         return true
     }
 
-    /// Reads a time for `--since`/`--until`: ISO 8601 (`2026-11-23`, `2026-11-23T10:00`,
-    /// `2026-11-23T10:00:05Z`, `...+02:00`; UTC when no zone is given), `today` and
-    /// `yesterday` (UTC midnight), `now`, or an offset back from now: `-2h`, `-30m`, `-7d`, `-45s`.
+    /// Reads a time for `--since`/`--until` (see `TimeArgument`); nil when it cannot be used.
     /// Returns milliseconds since the epoch.
-    public static func parseTime(_ text: String, now: Int64) -> Int64? {
-        let day: Int64 = 86_400_000
-        switch text {
-        case "now": return now
-        case "today": return now - ((now % day) + day) % day
-        case "yesterday": return now - ((now % day) + day) % day - day
-        default: break
-        }
-        if text.hasPrefix("-"), let unit = text.last, let amount = Int64(text.dropFirst().dropLast()), amount >= 0 {
-            let scale: Int64? = switch unit {
-            case "s": 1000
-            case "m": 60_000
-            case "h": 3_600_000
-            case "d": day
-            default: nil
-            }
-            return scale.map { now - amount * $0 }
-        }
-        return parseISO8601(text)
+    public static func parseTime(_ text: String, now: Int64, timeZone: TimeZone = .current, end: Bool = false) -> Int64? {
+        try? TimeArgument.parse(text, now: now, timeZone: timeZone, end: end)
     }
 
     static func parseISO8601(_ text: String) -> Int64? {

@@ -93,6 +93,7 @@ final class ParsePipeline: Sendable {
     ) {
         var reader = LineReader(maxLineLength: settings.maxLineLength)
         reader.deliversUnterminatedLastLine = settings.deliversUnterminatedLastLine
+        reader.skipsBlankLines = true
         var parser = RecordParser(detail: .scan)
         var lines: [ParsedChunk.ParsedLine] = []
         var bytes = 0
@@ -109,11 +110,11 @@ final class ParsePipeline: Sendable {
                     bytes = 0
                 }
             }
-            _ = queue.put(ParsedChunk(lines: lines, end: .finished(completeBytes: reader.completeBytes)))
+            _ = queue.put(ParsedChunk(lines: lines, end: .finished(completeBytes: reader.completeBytes), linesReached: reader.linesReached))
         } catch {
             switch error {
             case .input(let failure):
-                _ = queue.put(ParsedChunk(lines: lines, end: .failed(failure, completeBytes: reader.completeBytes)))
+                _ = queue.put(ParsedChunk(lines: lines, end: .failed(failure, completeBytes: reader.completeBytes), linesReached: reader.linesReached))
             case .body:
                 return
             }

@@ -5,6 +5,8 @@ struct ParsedChunk: Sendable {
     var lines: [ParsedLine]
     /// Set on the input's last chunk only: how the reading ended.
     var end: End?
+    /// On the last chunk: the number of the last line read, blank lines skipped by the reader included.
+    var linesReached = 0
 
     /// One line as the reader delivered it.
     struct ParsedLine: Sendable {

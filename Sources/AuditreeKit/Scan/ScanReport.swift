@@ -9,6 +9,9 @@ public struct ScanReport: Sendable {
     public var checkpoint: Checkpoint?
     /// Every exec, in log order, when the configuration asked for them.
     public var execs: [ExecRecord] = []
+    /// With a filter: the findings (grouped as `findings` are) before it was applied, so a filter
+    /// that leaves nothing can say what it left out.
+    public var unfilteredFindings = 0
 
     /// The process exit status: 2 for input or usage errors, 1 for findings at
     /// or above `failOn`, 0 otherwise.

@@ -180,6 +180,8 @@ struct ScanState {
         var reader = LineReader(maxLineLength: configuration.maxLineLength)
         // A last line without newline may still be being written: a checkpointed run leaves it for the next.
         reader.deliversUnterminatedLastLine = !checkpointing
+        // Blank lines are counted, not delivered: no per-line cost on a log of newlines.
+        reader.skipsBlankLines = true
         var lastLine = firstLine
         var warnings = 0
         do throws(LineReaderError<StrictStop>) {
@@ -195,7 +197,7 @@ struct ScanState {
             }
         }
         reportHiddenWarnings(warnings, name: name)
-        return (reader.completeBytes, lastLine)
+        return (reader.completeBytes, stoppedEarly ? lastLine : max(lastLine, reader.linesReached))
     }
 
     /// `readLines` with the reading and parsing done on a second thread (`ParsePipeline`).
@@ -228,10 +230,13 @@ struct ScanState {
             pipeline.recycle(&chunk.lines)
             switch chunk.end {
             case nil: continue reading
-            case .finished(let bytes): completeBytes = bytes
+            case .finished(let bytes):
+                completeBytes = bytes
+                lastLine = max(lastLine, chunk.linesReached)
             case .failed(let failure, let bytes):
                 completeBytes = bytes
                 reportReadFailure(failure, name: name, firstLine: firstLine, lastLine: lastLine)
+                lastLine = max(lastLine, chunk.linesReached)
             case .cannotOpen(let failure):
                 report(Diagnostic(.error, file: name, message: failure.description))
                 summary.inputErrors += 1
@@ -305,7 +310,8 @@ struct ScanState {
         let tree = self.tree
         assembler.flush { tree.ingest($0) }
         tree.finish()
-        let ungrouped = evaluator.findings().filter(configuration.filter.accepts)
+        let unfiltered = evaluator.findings()
+        let ungrouped = configuration.filter.isEmpty ? unfiltered : unfiltered.filter(configuration.filter.accepts)
         let findings = configuration.groupFindings ? RuleEvaluator.grouped(ungrouped) : ungrouped
         summary.groupedFindings = ungrouped.count - findings.count
         summary.inferredFindings = findings.filter { $0.inference != nil }.count
@@ -332,6 +338,9 @@ struct ScanState {
         }
         var result = ScanReport(summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next)
         result.execs = execs?.records ?? []
+        if !configuration.filter.isEmpty {
+            result.unfilteredFindings = configuration.groupFindings ? RuleEvaluator.grouped(unfiltered).count : unfiltered.count
+        }
         return result
     }
 

@@ -21,6 +21,10 @@ final class ProcessNode {
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
     var forkLinked = false
+    /// Set by its exit_group record: a later exec of this pid is another process.
+    var exited = false
+    /// Log time of its last failed exec since its last successful one (a PATH search under way).
+    var lastFailedExec: Int64?
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
     var taskTitle: Proctitle?
     /// The finding this process belongs to as a descendant (or as the shell), if any.

@@ -46,6 +46,12 @@ public final class ProcessTree {
     /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts).
     private final class HostTable {
         var processes: [Int: ProcessNode] = [:]
+        /// Set by the first fork/clone record: this host's log audits process creation, so a
+        /// reused pid comes with a fork record of its own.
+        var forksAudited = false
+        /// How this host's kernel shows PROCTITLE after a same-pid exec: nil until the log shows
+        /// it, true when it shows the new command line, false when it keeps the task's first.
+        var freshTitles: Bool?
     }
     private var tables: [String?: HostTable] = [:]
     private var lastHost: (name: String?, table: HostTable)?
@@ -78,9 +84,13 @@ public final class ProcessTree {
             recordExec(event, syscall, time)
         } else if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
                   !isThreadClone(syscall) {
+            table(event.node).forksAudited = true
             recordFork(event, syscall, child: Int(child), time)
         } else {
-            observe(event, syscall, time)
+            let node = observe(event, syscall, time)
+            // A failed exec (PATH search) is the same task trying again; exit_group ends the process.
+            if syscall.syscall.isExec { node.lastFailedExec = time }
+            if syscall.syscall == .exitGroup { node.exited = true }
         }
         if time > highWater { highWater = time }
         releaseReady(upTo: highWater - evaluationDelay)
@@ -120,14 +130,14 @@ public final class ProcessTree {
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
-        if let existing = table(event.node).processes[syscall.pid], existing.hasExecuted(image) {
-            // A program and arguments this pid already ran: a new process that got a reused pid
-            // (a process re-exec'ing itself identically is rare, and would lose nothing here).
+        if let existing = table(event.node).processes[syscall.pid], isReused(existing, by: image, title: event.proctitle, time: time) {
             node = newInstance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
             node.taskTitle = event.proctitle
         } else {
-            node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
+            node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time)
         }
+        if node.taskTitle == nil || table(event.node).freshTitles == true { node.taskTitle = event.proctitle }
+        node.lastFailedExec = nil
         let number = node.append(image)
         node.lastSeen = time
         execCount += 1
@@ -186,9 +196,10 @@ public final class ProcessTree {
 
     private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
         // One lookup of the pid for both questions.
-        let found = table(host).processes[pid]
-        // The kernel caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = found, let known = existing.taskTitle, let title, known != title {
+        let hostTable = table(host)
+        let found = hostTable.processes[pid]
+        // A kernel that caches PROCTITLE per task: another value is another task, whatever the ppid says.
+        if let existing = found, hostTable.freshTitles != true, let known = existing.taskTitle, let title, known != title {
             return newInstance(host: host, pid: pid, ppid: ppid, time: time)
         }
         if let existing = found {
@@ -207,6 +218,45 @@ public final class ProcessTree {
             }
         }
         return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+    }
+
+    /// Whether a successful exec of the pid of `existing` starts a new process (a reused pid)
+    /// rather than replacing the image of the same one. Evidence, strongest first:
+    /// 1. the process exited (exit_group) since: a new process;
+    /// 2. an exec of an exe and argv this pid already ran: a new process (a host or a replayed
+    ///    log bringing the same command back under the same pid; re-exec'ing itself identically is rare);
+    /// 3. failed execs by this pid just before (a PATH search), or a fork-audited log that showed
+    ///    no new fork of the pid: the same task. This also tells how the kernel shows PROCTITLE;
+    /// 4. PROCTITLE: equal to the one the task showed, the same task; a title that is not the new
+    ///    command line is a cached one, so another value is another task; a title that is the new
+    ///    command line says nothing on a kernel that shows fresh titles, and is a new task's first
+    ///    title on one that caches them (the default until the log shows otherwise);
+    /// 5. otherwise the ppid decides (`matchingInstance`).
+    private func isReused(_ existing: ProcessNode, by image: ProcessImage, title: Proctitle?, time: Int64) -> Bool {
+        if existing.exited { return true }
+        if existing.hasExecuted(image) { return true }
+        let hostTable = table(image.node)
+        let showsNewCommand = title.map { Self.title($0, shows: image.argv) } ?? false
+        let failedJustBefore = existing.lastFailedExec.map { time - $0 <= 2_000 } ?? false
+        let noForkSince = hostTable.forksAudited && existing.forkLinked
+        if failedJustBefore || noForkSince {
+            if let title, let known = existing.taskTitle, known != title, existing.isKnown {
+                hostTable.freshTitles = showsNewCommand
+            }
+            return false
+        }
+        guard let title, let known = existing.taskTitle else { return false }
+        if known == title { return false }
+        if !showsNewCommand { return true }
+        return hostTable.freshTitles != true
+    }
+
+    /// Whether a PROCTITLE is (the start of) this command line: the kernel cuts it to 128 bytes.
+    static func title(_ title: Proctitle, shows argv: ArgumentVector) -> Bool {
+        var shown = Array(title.arguments.map(\.bytes).joined(separator: [0]))
+        while shown.last == 0 { shown.removeLast() }
+        let full = Array(argv.arguments.map(\.bytes).joined(separator: [0]))
+        return !shown.isEmpty && full.starts(with: shown)
     }
 
     private func newInstance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import AuditreeKit
+
+/// Issue 17's detection variants, on the recordings of fixtures/record/record-variants.sh
+/// (and their fresh-PROCTITLE derivations): the evidence each finding must explain.
+@Suite("Detection variants")
+struct VariantFixtureTests {
+    static let variants = ["variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh"]
+
+    func finding(_ marker: String, in name: String) throws -> Finding {
+        let report = try Fixtures.scan([Fixtures.recorded(name)])
+        return try #require(report.findings.first { argvContains($0.process.image, marker) }, "\(name): \(marker) not flagged")
+    }
+
+    @Test("sudo: the launcher chain is shown and the user changes from the spawner's to the shell's", arguments: variants)
+    func sudoChain(name: String) throws {
+        let sudo = try finding("v-sudo", in: name)
+        #expect(sudo.spawner.image?.exe?.basename == "python3.11")
+        #expect(sudo.launchers.map { $0.process.image?.exe?.basename.lossyString } == ["sudo"])
+        #expect(sudo.spawner.image?.uid == 0 && sudo.process.image?.uid == 65534)
+        let text = TextReporter().renderFinding(sudo)
+        #expect(text.contains("through 1 launcher(s): sudo pid"))
+        #expect(text.contains("users    spawner uid=0") && text.contains("-> shell uid=65534"))
+        #expect(sudo.spawner.pid != sudo.launchers.first?.process.pid)  // python itself, not its fork that became sudo
+    }
+
+    @Test("a chain of launchers (nice, timeout, env) is looked through and listed nearest first", arguments: ["variants-enriched-fork", "variants-raw-execve"])
+    func launcherChain(name: String) throws {
+        let chain = try finding("v-chain", in: name)
+        #expect(chain.launchers.map { $0.process.image?.exe?.basename.lossyString } == ["env", "timeout", "nice"])
+        #expect(chain.spawnerRelation == .parent)
+    }
+
+    @Test("find -exec and awk system() are looked through below an interpreter; awk below a shell is quiet")
+    func commandRunners() throws {
+        let report = try Fixtures.scan([Fixtures.recorded("variants-raw-execve")])
+        for marker in ["v-find-exec", "v-awk-system"] {
+            let hit = try #require(report.findings.first { argvContains($0.process.image, marker) })
+            #expect(hit.rule.id == "interpreter_shell_spawn" && hit.spawner.image?.exe?.basename == "python3.11", "\(marker)")
+        }
+        #expect(!report.findings.contains { argvContains($0.process.image, "lk-awk-under-shell") })
+    }
+
+    @Test("identity comes from the exe: a shell named like an interpreter is a shell, a python named sh is not a shell")
+    func identityFromExe() throws {
+        let report = try Fixtures.scan([Fixtures.recorded("variants-enriched-fork")])
+        let renamed = try #require(report.findings.first { argvContains($0.process.image, "v-argv0-kworker") })
+        #expect(renamed.childMatch.field == .exe && renamed.childMatch.value == "dash")
+        let symlink = try #require(report.findings.first { argvContains($0.process.image, "v-symlink-shell") })
+        #expect(symlink.process.image?.exe == "/usr/bin/bash")
+        for marker in ["lk-fakepy-argv0", "lk-script-python3", "lk-py-named-sh"] {
+            #expect(!report.findings.contains { argvContains($0.process.image, marker) || argvContains($0.spawner.image, marker) }, "\(marker)")
+        }
+    }
+
+    @Test("copied, renamed and fileless programs: their own rules, with the location as evidence", arguments: ["variants-enriched-fork", "variants-raw-execve"])
+    func tempLocations(name: String) throws {
+        let memfd = try finding("v-memfd", in: name)
+        #expect(memfd.rule.id == "temp_location_exec")
+        #expect(memfd.childMatch.entry == "memfd" && memfd.childMatch.value == "/memfd:kworker (deleted)")
+        #expect(try finding("v-deleted", in: name).childMatch.entry == "deleted-file")
+        #expect(try finding("v-tmp-kworker", in: name).childMatch.entry == "temp-dir")
+        let child = try finding("v-vartmp-child", in: name)
+        #expect(child.rule.id == "temp_location_shell")
+        #expect(child.spawnerMatch.entry == "temp-dir" && child.spawner.image?.exe == "/var/tmp/auditree-v/svc")
+    }
+
+    @Test("fileless execs are execveat with an empty path")
+    func execveatRecorded() throws {
+        let text = try String(contentsOfFile: Fixtures.recorded("variants-raw-execve"), encoding: .isoLatin1)
+        #expect(text.contains("syscall=322 success=yes"))
+    }
+
+    @Test("a Java thread's failed execs tell what its same-pid exec of bash replaced", arguments: ["variants-raw-execve", "variants-raw-execve-fresh"])
+    func failedExecIdentity(name: String) throws {
+        let java = try finding("v-java-http", in: name)
+        #expect(java.rule.id == "interpreter_shell_spawn")
+        #expect(java.spawnerRelation == .replacedImage)
+        #expect(java.spawner.image?.origin == .observed)
+        #expect(java.spawner.image?.comm == "http-nio-8085-e")
+    }
+
+    @Test("same-pid execs keep their spawner whether the kernel caches PROCTITLE or not", arguments: variants)
+    func samePidLineage(name: String) throws {
+        for marker in ["v-execv-late", "v-execvp-search"] {
+            let hit = try finding(marker, in: name)
+            #expect(hit.spawnerRelation == .replacedImage && hit.spawner.pid == hit.process.pid, "\(name): \(marker)")
+        }
+    }
+
+    @Test("pid reuse after an interpreter exited is a new process wherever the log can tell", arguments: ["variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh"])
+    func pidReuse(name: String) throws {
+        let report = try Fixtures.scan([Fixtures.recorded(name)])
+        #expect(!report.findings.contains { argvContains($0.process.image, "lk-pid-reuse") })
+    }
+
+    @Test("servers by data: php -S and php-cgi are web servers (illegitimate_shell wins over interpreter_shell_spawn)", arguments: ["variants-enriched-fork", "variants-raw-execve"])
+    func moreServers(name: String) throws {
+        let builtin = try finding("v-php-builtin", in: name)
+        #expect(builtin.rule.id == "illegitimate_shell" && builtin.spawnerMatch.entry == "php-builtin-server")
+        #expect(try finding("v-php-cgi", in: name).rule.id == "illegitimate_shell")
+        let tcl = try finding("v-tclsh", in: name)
+        #expect(tcl.spawnerMatch.value == "tclsh8.6" && tcl.spawnerMatch.entry == "tclsh")
+        #expect(try finding("v-perl-versioned", in: name).spawnerMatch.entry == "perl")
+    }
+
+    @Test("execve-only: a gunicorn worker's shell is inferred from the web user and the --chdir root learned from the master")
+    func learnedRoot() throws {
+        let gunicorn = try finding("v-gunicorn", in: "variants-raw-execve")
+        let inference = try #require(gunicorn.inference)
+        #expect(inference.confidence == .medium)
+        #expect(inference.evidence.map(\.id) == ["web_user", "learned_web_root"])
+        // With fork records the worker links to its master: a certain parent, not an inference.
+        #expect(try finding("v-gunicorn", in: "variants-enriched-fork").inference == nil)
+    }
+
+    @Test("look-alikes are suppressed by their exceptions, counted and listed")
+    func lookAlikeExceptions() throws {
+        let report = try Fixtures.scan([Fixtures.recorded("variants-enriched-fork")])
+        let byException = report.summary.suppressedByException
+        #expect((byException["build_tools"] ?? 0) >= 1)
+        #expect((byException["git_hooks"] ?? 0) >= 1)
+        #expect((byException["package_managers"] ?? 0) >= 3)  // npm run, pip build, dpkg maintainer script
+    }
+
+    @Test("list entries: exe_regex and included lists; an include must name another list")
+    func listEntries() throws {
+        let set = try RuleFileParser.parse("""
+            version: 1
+            lists:
+              a: [python]
+              b: [{list: a}, {exe_regex: '^/opt/x/', label: opt-x}]
+            """, file: "t.yaml").ruleSet
+        #expect(set.lists["b"]?.includes == ["a"] && set.lists["b"]?.exePatterns.map(\.label) == ["opt-x"])
+        #expect(throws: RuleFileError.self) { try RuleFileParser.parse("version: 1\nlists:\n  a: [{list: a}]\n", file: "t.yaml") }
+        #expect(throws: RuleFileError.self) { try RuleFileParser.parse("version: 1\nlists:\n  a: [{list: nope}]\n", file: "t.yaml") }
+        #expect(RuleEvaluator.rootsNamed(by: ["php", "-S", "127.0.0.1:80", "-t", "/srv/app/"]) == ["/srv/app"])
+        #expect(RuleEvaluator.rootsNamed(by: ["nginx", "-c", "/etc/nginx/nginx.conf", "-p", "/var/lib/nginx"]) == ["/etc/nginx", "/var/lib/nginx"])
+        #expect(RuleEvaluator.rootsNamed(by: ["gunicorn", "--chdir=/srv/app", "-w", "2"]) == ["/srv/app"])
+    }
+}
