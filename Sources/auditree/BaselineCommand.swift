@@ -72,7 +72,7 @@ struct BaselineCommand: ParsableCommand {
                 }
                 Console.error("auditree: wrote \(baseline.entries.count) baseline entr\(baseline.entries.count == 1 ? "y" : "ies") for \(report.findings.count) finding(s) to \(output)\n")
             } else {
-                Console.out(text)
+                try Console.print(text)
             }
         }
     }

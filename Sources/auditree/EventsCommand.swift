@@ -37,10 +37,21 @@ struct EventsCommand: ParsableCommand {
         let writer = ExecEventsWriter()
         let written = ExecCount()
         let report = try ForensicScan.run(files: files, host: host, streaming: { record in
-            guard filter.isEmpty || filter.accepts(record) else { return }
-            written.value.add(1, ordering: .relaxed)
-            Console.out(writer.line(record))
+            guard filter.isEmpty || filter.accepts(record), !written.failed.load(ordering: .relaxed) else { return }
+            do {
+                try Console.out(writer.line(record))
+                written.value.add(1, ordering: .relaxed)
+            } catch {
+                // Lost output fails the run (exit 2), said once.
+                Console.error("\(error)\n")
+                written.failed.store(true, ordering: .relaxed)
+            }
         })
+        if written.failed.load(ordering: .relaxed) { throw ExitCode(2) }
+        do { try Console.flushOut() } catch {
+            Console.error(error.description + "\n")
+            throw ExitCode(2)
+        }
         if !filter.isEmpty, written.value.load(ordering: .relaxed) == 0, report.summary.execs > 0 {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.summary.execs)
         }
@@ -128,7 +139,7 @@ struct TreeCommand: ParsableCommand {
             }
         }
         let execs = filter.isEmpty ? report.execs : Self.matchingWithAncestors(report.execs, filter)
-        Console.out(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        try Console.print(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
         }
@@ -156,6 +167,8 @@ extension TreeCommand {
 /// The execs `events` wrote (the scan hands them on from the calling thread; atomic for Swift 6's checks).
 final class ExecCount: Sendable {
     let value = Atomic<Int>(0)
+    /// A write to standard output failed: nothing more is written.
+    let failed = Atomic<Bool>(false)
 }
 
 /// A scan that keeps every exec, for the forensic commands.

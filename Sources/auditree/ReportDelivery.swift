@@ -44,14 +44,13 @@ struct ReportDelivery {
         for note in gate.staleNotes { Console.error(note + "\n") }
         var status = gate.exitCode(failOn: failOn)
         if outputs.isEmpty {
-            Console.out(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
-            return status
+            return Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) ? status : 2
         }
         var rendered: [OutputFormat: String] = [:]
         for path in outputs {
             let format = format(for: path)
             if path == "-" {
-                Console.out(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
+                if !Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) { status = 2 }
                 continue
             }
             let text = rendered[format] ?? format.render(gate, color: color == .always, quiet: quiet)
@@ -62,5 +61,26 @@ struct ReportDelivery {
             }
         }
         return status
+    }
+}
+
+
+extension Console {
+    /// Writes a report to standard output and flushes it; on failure says so in one line and
+    /// returns false (the run then exits 2 and its checkpoint is not advanced).
+    static func deliver(_ text: String) -> Bool {
+        do {
+            try out(text)
+            try flushOut()
+            return true
+        } catch {
+            Console.error(error.description + "\n")
+            return false
+        }
+    }
+
+    /// `deliver` for the commands that only print: exit 2 when the output is lost.
+    static func print(_ text: String) throws(ExitCode) {
+        if !deliver(text) { throw ExitCode(2) }
     }
 }

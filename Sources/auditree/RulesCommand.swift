@@ -58,7 +58,7 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let set = try rules.load(extra: ruleFiles)
-            Console.out("ok: \(ruleFiles.joined(separator: ", ")): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
+            try Console.print("ok: \(ruleFiles.joined(separator: ", ")): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
                 + "\(set.exceptions.count + set.rules.reduce(0) { $0 + $1.exceptions.count }) exception(s), \(set.context.count) context indicator(s)\n")
         }
     }
@@ -76,7 +76,7 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var rules: RuleOptions
 
         func run() throws {
-            Console.out(RuleSetDescription.list(try rules.load()))
+            try Console.print(RuleSetDescription.list(try rules.load()))
         }
     }
 
@@ -102,7 +102,7 @@ struct RulesCommand: ParsableCommand {
                 Console.error("auditree: error: no rule '\(TextEscaper.escape(id))';\(hint) known: \(ids.joined(separator: ", "))\n")
                 throw ExitCode(2)
             }
-            Console.out(RuleSetDescription.show(rule, in: set))
+            try Console.print(RuleSetDescription.show(rule, in: set))
         }
     }
 }

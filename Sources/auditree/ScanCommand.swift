@@ -85,8 +85,12 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Report findings whose shell, spawner, ancestry or descendants include this pid.")
     var pid: Int?
 
-    @Option(help: ArgumentHelp("Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.", valueName: "file"))
+    @Option(help: ArgumentHelp("Resume where the previous run with this checkpoint stopped reading (file positions), and save where this run stops "
+                               + "(atomically, only after the report was delivered). Locked for the run. For cron; see docs/operations.md.", valueName: "file"))
     var checkpoint: String?
+
+    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("With --checkpoint: wait this many seconds for another run that holds it, then exit 2.", valueName: "seconds"))
+    var lockTimeout: Double = 60
 
     @OptionGroup var rules: RuleOptions
 
@@ -108,6 +112,37 @@ struct ScanCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         for path in outputs { try ReportDelivery.checkExtension(path) }
+        guard lockTimeout.isFinite, lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be 0 to 86400 seconds") }
+        if let checkpoint {
+            // A filtered run would move the checkpoint past the findings it does not report.
+            var given: [String] = []
+            for option in filters.given.map({ String($0.prefix { $0 != " " }) }) + (node == nil ? [] : ["--node"]) + (pid == nil ? [] : ["--pid"])
+            where !given.contains(option) { given.append(option) }
+            if !given.isEmpty {
+                throw ValidationError("--checkpoint cannot be combined with \(given.joined(separator: ", ")): the checkpoint would move past the findings "
+                    + "the filter hides, and no later run would report them. Run the checkpointed scan unfiltered and filter its report instead.")
+            }
+            if files.contains("-") {
+                throw ValidationError("--checkpoint resumes by file position, and standard input has none: give the log files instead of '-'")
+            }
+        }
+    }
+
+    /// The checkpoint's folder must exist and be writable: found before the scan, not after it.
+    static func checkWritable(_ checkpoint: String) throws {
+        let slash = checkpoint.lastIndex(of: "/")
+        let folder = slash.map { $0 == checkpoint.startIndex ? "/" : String(checkpoint[..<$0]) } ?? "."
+        var info = stat()
+        var problem: String?
+        if stat(folder, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+            problem = "its folder \(folder) does not exist; create it first (mkdir -p \(folder))"
+        } else if access(folder, W_OK) != 0 {
+            problem = "its folder \(folder) is not writable"
+        }
+        if let problem {
+            Console.error("\(checkpoint): error: cannot keep the checkpoint here: \(problem); nothing was read\n")
+            throw ExitCode(2)
+        }
     }
 
     func configuration() throws -> ScanConfiguration {
@@ -115,13 +150,18 @@ struct ScanCommand: ParsableCommand {
         configuration.filter = try filters.filter()
         configuration.filter.node = node
         configuration.filter.pid = pid
+        // Whatever filters FindingFilter grows, a checkpoint must not move past what they hide (validate names the options).
+        if checkpoint != nil && !configuration.filter.isEmpty {
+            throw ValidationError("--checkpoint cannot be combined with a finding filter: the checkpoint would move past the findings the filter hides")
+        }
         // Only when a person watches stderr: never in pipes, cron or CI logs.
         configuration.progress = ProgressBar.forStderr(enabled: !quiet)
         if let checkpoint {
             configuration.checkpointing = true
             do { configuration.checkpoint = try Checkpoint.load(path: checkpoint) } catch {
                 // Starting over would report everything again: refuse, and say how to start over.
-                throw ValidationError("\(checkpoint): cannot read the checkpoint (\(error)); remove it to start over")
+                Console.error("\(checkpoint): error: the checkpoint \(error): remove it to start over (the next run then reports every finding in the logs again)\n")
+                throw ExitCode(2)
             }
         }
         rules.apply(to: &configuration)
@@ -134,6 +174,7 @@ struct ScanCommand: ParsableCommand {
             configuration.collectExecs = true
         }
         configuration.threads = threads ?? ScanConfiguration.defaultThreads
+        if case .read(let byte)? = FaultPoint.current { configuration.faultKillAtByte = byte }
         return configuration
     }
 
@@ -144,6 +185,16 @@ struct ScanCommand: ParsableCommand {
             throw CommandFailure(collision)
         }
         let accepted = try delivery.loadBaseline()
+        // Held until this process exits: from before the checkpoint is read until after it is written.
+        var lock: CheckpointLock?
+        if let checkpoint {
+            try Self.checkWritable(checkpoint)
+            do { lock = try CheckpointLock(checkpoint: checkpoint, timeout: lockTimeout) } catch {
+                Console.error(error.description + "\n")
+                throw ExitCode(2)
+            }
+        }
+        defer { withExtendedLifetime(lock) {} }
         let configuration = try configuration()
         let report: ScanReport
         do {
@@ -159,6 +210,7 @@ struct ScanCommand: ParsableCommand {
             let given = filters.given + (node.map { ["--node \($0)"] } ?? []) + (pid.map { ["--pid \($0)"] } ?? [])
             FilterOptions.noteNothingMatched("finding", filters: given, before: report.unfilteredFindings)
         }
+        if case .delivered? = FaultPoint.current { raise(SIGKILL) }
         // Only after the report is out: a run killed before this point is simply done again.
         if let checkpoint, let next = report.checkpoint, status != 2 {
             do { try AtomicFile.write(String(decoding: try next.encoded(), as: UTF8.self), to: checkpoint) } catch {
@@ -192,3 +244,17 @@ extension CaseInsensitiveArgument {
 extension OutputFormat: CaseInsensitiveArgument {}
 extension Severity: CaseInsensitiveArgument {}
 extension ColorMode: CaseInsensitiveArgument {}
+
+/// Where the fault-injection tests kill a run (`AUDITREE_FAULT_KILL`): `read:N` once N bytes of
+/// lines are read, `delivered` after the report is out and before the checkpoint is saved.
+enum FaultPoint {
+    case read(Int)
+    case delivered
+
+    static var current: FaultPoint? {
+        guard let value = getenv("AUDITREE_FAULT_KILL").map({ String(cString: $0) }) else { return nil }
+        if value == "delivered" { return .delivered }
+        if value.hasPrefix("read:"), let byte = Int(value.dropFirst(5)), byte >= 0 { return .read(byte) }
+        return nil
+    }
+}

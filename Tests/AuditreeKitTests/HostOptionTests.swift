@@ -16,7 +16,7 @@ struct HostOptionTests {
             var shifted = String(line)
             let isClone = line.hasPrefix("type=SYSCALL") && [" syscall=56 ", " syscall=57 ", " syscall=58 ", " syscall=435 "].contains { line.contains($0) }
             for field in [" pid=", " ppid="] + (isClone ? [" exit="] : []) {
-                shifted = shift(field, in: shifted)
+                shifted = shift(field, in: shifted, by: 100_000)
             }
             lines.append(shifted)
         }
@@ -25,11 +25,11 @@ struct HostOptionTests {
         return path
     }
 
-    static func shift(_ field: String, in line: String) -> String {
+    static func shift(_ field: String, in line: String, by delta: Int) -> String {
         guard let range = line.range(of: field) else { return line }
         let digits = line[range.upperBound...].prefix { $0.isNumber }
         guard let value = Int(digits) else { return line }
-        return line.replacingCharacters(in: range.upperBound..<line.index(range.upperBound, offsetBy: digits.count), with: String(value + 100_000))
+        return line.replacingCharacters(in: range.upperBound..<line.index(range.upperBound, offsetBy: digits.count), with: String(value + delta))
     }
 
     static func findings(_ run: CLI.Run) throws -> [[String: Any]] {

@@ -145,7 +145,11 @@ struct PipelineEquivalenceTests {
         try Data(first).write(to: URL(fileURLWithPath: path))
         var start = ScanMode.checkpointing.configuration([path])
         let checkpoint = try #require(try Scanner.run(start).checkpoint)
-        #expect(checkpoint.files.first?.lines == lines.count / 2)
+        // Read through the last complete line; resumed at the first record of the oldest event still open.
+        let half = try #require(checkpoint.files.first)
+        #expect(half.end == lines[0..<(lines.count / 2)].reduce(0) { $0 + $1.count + 1 })
+        #expect(half.lines <= lines.count / 2)
+        #expect(half.offset == lines[0..<half.lines].reduce(0) { $0 + $1.count + 1 })
         try Data(whole).write(to: URL(fileURLWithPath: path))
         start.checkpoint = checkpoint
         let single = try ScanObservation.of(start)
@@ -155,7 +159,9 @@ struct PipelineEquivalenceTests {
             #expect(try ScanObservation.of(resumed) == single, "\(shape)")
         }
         // The resumed run numbers lines as in the file, not from where it started.
-        #expect(single.checkpoint?.files.first?.lines == lines.count - 1)
+        let end = try #require(single.checkpoint?.files.first)
+        #expect(end.end == whole.count)
+        #expect(end.lines > half.lines && end.offset == lines[0..<end.lines].reduce(0) { $0 + $1.count + 1 })
     }
 
     @Test("auditree scan --threads 1 and --threads 2 print the same, from a file and from standard input")

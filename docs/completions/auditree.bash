@@ -188,7 +188,7 @@ _auditree_scan() {
     repeating_flags=()
     non_repeating_flags=(--strict --quiet --no-default-rules --show-suppressed --no-group -h --help)
     repeating_options=(--output --uid --user --key --exe --comm --rules --host)
-    non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --threads)
+    non_repeating_options=(--format --fail-on --color --baseline --since --until --node --pid --checkpoint --lock-timeout --threads)
     __auditree_offer_flags_options -1
 
     # Offer option value completions
@@ -236,6 +236,9 @@ _auditree_scan() {
         return
         ;;
     '--checkpoint')
+        return
+        ;;
+    '--lock-timeout')
         return
         ;;
     '--rules')

@@ -23,7 +23,7 @@ function __auditree_parse_tokens -S
         __auditree_parse_subcommand 0 'h/help'
         switch $unparsed_tokens[1]
         case 'scan'
-            __auditree_parse_subcommand -r 1 'format=' 'fail-on=' 'strict' 'color=' 'output=+' 'baseline=' 'quiet' 'since=' 'until=' 'uid=+' 'key=+' 'exe=+' 'comm=+' 'node=' 'pid=' 'checkpoint=' 'rules=+' 'no-default-rules' 'host=+' 'show-suppressed' 'no-group' 'threads=' 'h/help'
+            __auditree_parse_subcommand -r 1 'format=' 'fail-on=' 'strict' 'color=' 'output=+' 'baseline=' 'quiet' 'since=' 'until=' 'uid=+' 'key=+' 'exe=+' 'comm=+' 'node=' 'pid=' 'checkpoint=' 'lock-timeout=' 'rules=+' 'no-default-rules' 'host=+' 'show-suppressed' 'no-group' 'threads=' 'h/help'
         case 'tree'
             __auditree_parse_subcommand -r 1 'pid=' 'finding=' 'rules=+' 'no-default-rules' 'host=+' 'since=' 'until=' 'uid=+' 'key=+' 'exe=+' 'comm=+' 'h/help'
         case 'events'
@@ -121,7 +121,8 @@ complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_opti
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan"' -l 'comm' -d 'Only execs with this comm (the kernel\'s task name, at most 15 bytes). Repeat for any of several.' -rfka ''
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" node' -l 'node' -d 'Report findings of this host only (the log\'s node= name).' -rfka ''
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" pid' -l 'pid' -d 'Report findings whose shell, spawner, ancestry or descendants include this pid.' -rfka ''
-complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" checkpoint' -l 'checkpoint' -d 'Resume after the last event the previous run with this checkpoint completed, and save where this run ends (written atomically, after the report). For cron.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" checkpoint' -l 'checkpoint' -d 'Resume where the previous run with this checkpoint stopped reading (file positions), and save where this run stops (atomically, only after the report was delivered). Locked for the run. For cron; see docs/operations.md.' -rfka ''
+complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" lock-timeout' -l 'lock-timeout' -d 'With --checkpoint: wait this many seconds for another run that holds it, then exit 2.' -rfka ''
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan"' -l 'rules' -d 'Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).' -rfka ''
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan" no-default-rules' -l 'no-default-rules' -d 'Do not load the built-in rule pack.'
 complete -c 'auditree' -n '__auditree_should_offer_completions_for_flags_or_options "auditree scan"' -l 'host' -d 'Name the host of records without node= (read as if they carried node=NAME: findings, fingerprints, event identity, --node, host exceptions). FILE=NAME names it for one input only; repeatable.' -rfka ''

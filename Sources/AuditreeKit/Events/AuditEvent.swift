@@ -66,6 +66,21 @@ public struct AuditEvent: Sendable {
         }
     }
 
+    /// A digest of the SYSCALL record's numbers (pid, parent, syscall, return value, and a0, a
+    /// user-space address that ASLR makes differ), nil without one: equal for an event read
+    /// twice, different for another process's event under the same stamp (a reboot whose clock
+    /// lands on a stamp already logged, another host's log without node=).
+    var syscallDigest: Int? {
+        guard let syscall else { return nil }
+        var hasher = Hasher()
+        hasher.combine(syscall.pid)
+        hasher.combine(syscall.ppid)
+        hasher.combine(syscall.number)
+        hasher.combine(syscall.exit)
+        hasher.combine(syscall.a0)
+        return hasher.finalize()
+    }
+
     /// The command line from the EXECVE records, joining split arguments.
     public var arguments: ArgumentVector { ArgumentVector(execve) }
 }

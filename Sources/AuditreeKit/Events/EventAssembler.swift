@@ -32,6 +32,8 @@ public struct EventAssembler {
         var key: Key
         var isOpen: Bool
         var event: AuditEvent
+        /// Where the event's first record is: a checkpointed run that stops while the event is open resumes there.
+        var origin: EventOrigin
     }
 
     /// What a closed slot holds: nothing on the heap. Made afresh each time: copying a stored
@@ -49,9 +51,26 @@ public struct EventAssembler {
     private var head = 0
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
-    /// The kinds of records of recently delivered events, in two generations so memory stays bounded.
-    private var delivered: [Key: UInt64] = [:]
-    private var deliveredBefore: [Key: UInt64] = [:]
+    /// What was delivered under a stamp: the kinds of its records and a digest of each SYSCALL
+    /// record's numbers: the first in place, more (rare: a reboot or another host on the same
+    /// stamp) in an array, so the usual event allocates nothing here.
+    private struct Delivered {
+        var kinds: UInt64
+        var digest: Int?
+        var more: [Int] = []
+
+        func holds(_ value: Int) -> Bool { digest == value || more.contains(value) }
+
+        mutating func add(_ value: Int) {
+            if digest == nil { digest = value } else if !holds(value) { more.append(value) }
+        }
+    }
+
+    /// Recently delivered events, in two generations so memory stays bounded.
+    private var delivered: [Key: Delivered] = [:]
+    private var deliveredBefore: [Key: Delivered] = [:]
+    /// Whether a generation was dropped: until then, a stamp missing from `delivered` was never delivered.
+    private var deliveredForgotten = false
     static let deliveredGeneration = 32_768
     public private(set) var eventCount = 0
     /// Events whose (node, stamp) had been read before (a file read twice,
@@ -63,7 +82,7 @@ public struct EventAssembler {
         self.maxOpenEvents = maxOpenEvents
     }
 
-    public mutating func add(_ record: Record, file: String, emit: (AuditEvent) -> Void) {
+    public mutating func add(_ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         if record.kind == .eoe {
             if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
@@ -85,7 +104,8 @@ public struct EventAssembler {
             last = (key, slots.count)
             // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
             slots.append(Slot(key: key, isOpen: true, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                                                                        location: LogLocation(file: file, line: record.line))))
+                                                                        location: LogLocation(file: file, line: record.line)),
+                              origin: origin))
             slots[slots.count - 1].event.add(record, file: file)
             eventCount += 1
         }
@@ -108,11 +128,37 @@ public struct EventAssembler {
         last = nil
     }
 
+    /// The end of a checkpointed run: open events are delivered, oldest first, while `deliverNow`
+    /// accepts their origin; that one and every later open event stay undelivered, and their
+    /// origins are returned so the next run reads them again, whole. Events leave in the order
+    /// they were opened, so what is held back is the tail of the log from the first held event on.
+    public mutating func cut(deliverNow: (EventOrigin) -> Bool, emit: (AuditEvent) -> Void) -> [EventOrigin] {
+        var held: [EventOrigin] = []
+        while head < slots.count {
+            if slots[head].isOpen {
+                if !held.isEmpty || !deliverNow(slots[head].origin) {
+                    held.append(slots[head].origin)
+                    head += 1
+                    continue
+                }
+            }
+            closeHead(emit: emit)
+        }
+        slots.removeAll(keepingCapacity: true)
+        open.removeAll(keepingCapacity: true)
+        head = 0
+        last = nil
+        return held
+    }
+
     private mutating func closeExpired(emit: (AuditEvent) -> Void) {
         while head < slots.count {
             // Read through the key: binding the event would copy it (and retain all it holds).
             let key = slots[head].key
-            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window, open.count <= maxOpenEvents {
+            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window || head == slots.count - 1, open.count <= maxOpenEvents {
+                // The newest event stays open even when the log's clock is far past it (records
+                // stamped by a clock that ran ahead, then stepped back): its next records are
+                // mostly the very next lines, and closing it at once would split every event.
                 break
             }
             closeHead(emit: emit)
@@ -144,28 +190,61 @@ public struct EventAssembler {
     }
 
     /// auditd's own records count their stamps apart and are never repeats of kernel events.
-    /// A stamp seen before is a repeat (dropped, counted) unless its records are of other kinds
-    /// than those delivered under it: then it is the late rest of an event the window had
-    /// closed, passed on as an event of its own.
+    /// An event is a repeat (dropped, counted) when an event with the same host and stamp and the
+    /// same content was delivered (a file read twice, overlapping rotations). The same stamp with
+    /// other content is another event: a reboot whose clock lands on a stamp already logged, or
+    /// a second host's log without node=. A stamp whose records are of other kinds than those
+    /// delivered under it is the late rest of an event the window had closed, passed on as an
+    /// event of its own. The deduplicator's runs answer for stamps `delivered` has forgotten.
     private mutating func deliver(_ event: AuditEvent, key: Key, _ emit: (AuditEvent) -> Void) {
         guard !event.isDaemon else { return emit(event) }
         let isRepeat = seen.isRepeat(host: key.host, stamp: event.stamp)
         // A stamp new to the deduplicator was never delivered, so there is nothing to look up,
         // unless it has forgotten runs (then it may not know a stamp `delivered` still holds).
         let earlier = isRepeat || seen.hasForgotten ? delivered[key] ?? deliveredBefore[key] : nil
-        if isRepeat, earlier.map({ $0 & event.kinds != 0 }) ?? true {
-            duplicateEvents += 1
-            return
+        let digest = event.syscallDigest
+        if isRepeat {
+            if let earlier {
+                // Overlapping kinds: the same event again, unless its SYSCALL says another process
+                // (a reboot, another host); a SYSCALL where none was delivered is news, not a repeat.
+                if earlier.kinds & event.kinds != 0 && digest.map(earlier.holds) ?? true {
+                    duplicateEvents += 1
+                    return
+                }
+            } else if deliveredForgotten {
+                // Inside a run of stamps already read, too long ago to compare contents.
+                duplicateEvents += 1
+                return
+            }
         }
-        remember(key, kinds: (earlier ?? 0) | event.kinds)
+        var value = earlier ?? Delivered(kinds: 0)
+        value.kinds |= event.kinds
+        if let digest { value.add(digest) }
+        remember(key, value)
         emit(event)
     }
 
-    private mutating func remember(_ key: Key, kinds: UInt64) {
+    private mutating func remember(_ key: Key, _ value: Delivered) {
         if delivered.count >= Self.deliveredGeneration {
+            if !deliveredBefore.isEmpty { deliveredForgotten = true }
             deliveredBefore = delivered
             delivered.removeAll(keepingCapacity: true)
         }
-        delivered[key] = kinds
+        delivered[key] = value
+    }
+}
+
+
+/// Where an event's first record sits: the input's number in the scan, the line's byte offset
+/// and its line number (what a checkpoint needs to read the event again).
+public struct EventOrigin: Sendable, Equatable {
+    public var input: Int
+    public var offset: Int
+    public var line: Int
+
+    public init(input: Int = 0, offset: Int = 0, line: Int = 0) {
+        self.input = input
+        self.offset = offset
+        self.line = line
     }
 }

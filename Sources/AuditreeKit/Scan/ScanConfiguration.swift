@@ -59,6 +59,10 @@ public struct ScanConfiguration: Sendable {
     /// Parsed chunks the reading thread may have waiting: bounds the pipeline's memory.
     public var chunksInFlight = ParsePipeline.defaultChunksInFlight
 
+    /// Fault injection for the test suite (`AUDITREE_FAULT_KILL=read:N`): the scan kills its own
+    /// process with SIGKILL once it has read N bytes of lines. nil (always, outside tests): never.
+    public var faultKillAtByte: Int?
+
     public static let defaultInput = "/var/log/audit/audit.log"
 
     /// The command line's default for `threads`: the online CPUs, at most the pipeline's two stages.

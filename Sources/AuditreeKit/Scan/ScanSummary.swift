@@ -11,8 +11,6 @@ public struct ScanSummary: Sendable, Equatable {
     public var execs = 0
     /// Events seen a second time (same node and stamp) and ignored.
     public var duplicateEvents = 0
-    /// Records at or before the checkpoint's last event, read again (a rotated copy) and skipped.
-    public var skippedByCheckpoint = 0
     /// Shells whose spawner the log never described (see docs/process-tree.md).
     public var shellsWithUnknownParent = 0
     public var findings = 0

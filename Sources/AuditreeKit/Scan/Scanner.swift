@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The library entry point: input -> records -> events -> process tree -> findings.
 public enum Scanner {
     /// Runs a scan; `diagnose` sees each diagnostic as it happens (for live stderr output).
@@ -39,11 +43,15 @@ struct ScanState {
     let tree = ProcessTree()
     let evaluator: RuleEvaluator
     var stoppedEarly = false
-    /// Per host, the last stamp handed on: the resume point of the next run.
-    var lastEvents: [String: EventStamp] = [:]
-    var positions: [Checkpoint.FilePosition] = []
+    /// Per input read (by its number in the scan), where it started and what the checkpoint knew of it.
+    var inputStarts: [InputStart] = []
+    /// Where each input read is left, with its first bytes (to recognise older entries for the same content).
+    var positions: [(input: Int, position: Checkpoint.FilePosition, head: [UInt8])] = []
     var execs: ExecCollection?
     var bytesRead = 0
+    /// The input being read (its number in `inputStarts`) and the offset its reading started at.
+    var inputIndex = 0
+    var inputBase = 0
     /// The host given to records without node= in the input being read (`--host`).
     var currentHost: String?
     /// Records per kind, by `RecordKind.index`: an array add per line, not a dictionary update.
@@ -62,8 +70,8 @@ struct ScanState {
         var total = 0
         for path in paths {
             guard path != "-", InputSet.isRegularFile(path), !GzipByteSource.looksCompressed(FileByteSource.head(path: path, count: 2)),
-                  let identity = FileIdentity.of(path: path, headLength: 0) else { return nil }
-            total += identity.size
+                  let identity = FileIdentity.of(path: path), let size = identity.size else { return nil }
+            total += size
         }
         return total
     }
@@ -71,6 +79,7 @@ struct ScanState {
     init(configuration: ScanConfiguration, ruleSet: RuleSet, diagnose: @escaping (Diagnostic) -> Void) {
         self.configuration = configuration
         self.diagnose = diagnose
+        if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
         if let sink = configuration.onExecRecord {
             tree.onExec = { [evaluator] tree, ready in
@@ -89,17 +98,21 @@ struct ScanState {
         }
         if let checkpoint = configuration.checkpoint {
             tree.restore(checkpoint.processes)
-            lastEvents = checkpoint.lastEvents.mapValues(\.stamp)
         }
     }
 
     var checkpointing: Bool { configuration.checkpointing || configuration.checkpoint != nil }
 
-    /// Whether a record was already handled by an earlier checkpointed run.
-    static func handledBefore(_ record: Record, checkpoint: Checkpoint?) -> Bool {
-        guard !record.isDaemon, let checkpoint,
-              let last = checkpoint.lastEvents[Checkpoint.hostKey(record.node)] else { return false }
-        return record.stamp <= last.stamp
+    /// Where one input started reading, and how far the previous run had read it.
+    struct InputStart {
+        var offset = 0
+        var lines = 0
+        /// What the previous run read of this content (0 for content new to the checkpoint):
+        /// an event starting before it was held back once already.
+        var previousEnd = 0
+        /// Whether a next run can find this input again (a regular file, not standard input or a
+        /// pipe): only then are its events open at the cut held back for it.
+        var resumable = false
     }
 
     /// Reads one input; a file with lines but not one audit record is an input error (the
@@ -133,7 +146,8 @@ struct ScanState {
         let pipelined = configuration.threads > 1
         // A regular file is looked into in place; a stream (stdin, a FIFO) has its first bytes read ahead.
         let head: [UInt8]
-        if input != "-" && InputSet.isRegularFile(input) {
+        let regular = input != "-" && InputSet.isRegularFile(input)
+        if regular {
             head = FileByteSource.head(path: input, count: 2)
         } else {
             do { head = try file.peek(2) } catch {
@@ -143,34 +157,48 @@ struct ScanState {
                 return
             }
         }
-        if GzipByteSource.looksCompressed(head) {
-            // The gzip stream is made on the reading thread, which then owns (and closes) the file.
-            if pipelined {
-                readLinesPipelined(from: file, gzip: true, name: name)
-                return
-            }
-            do {
-                var source = try GzipByteSource(file: file)
-                readLines(from: &source, name: name)
-            } catch {
-                report(Diagnostic(.error, file: name, message: error.description))
-                summary.inputErrors += 1
+        let compressed = GzipByteSource.looksCompressed(head)
+        let identity = checkpointing && regular ? FileIdentity.of(path: input, compressed: compressed) : nil
+        var start = InputStart(resumable: identity != nil)
+        if let identity, let checkpoint = configuration.checkpoint, let known = FileIdentity.position(for: identity, in: checkpoint) {
+            start = InputStart(offset: known.offset, lines: known.lines, previousEnd: known.readThrough, resumable: true)
+        }
+        inputIndex = inputStarts.count
+        inputBase = start.offset
+        inputStarts.append(start)
+        let end: (bytes: Int, lines: Int)
+        if compressed {
+            // The gzip stream is made on the reading thread, which then owns (and closes) the file;
+            // a resumed gzip copy skips what was read on the calling thread.
+            if pipelined && start.offset == 0 {
+                end = readLinesPipelined(from: file, gzip: true, name: name)
+            } else {
+                do {
+                    var source = SkippingByteSource(base: try GzipByteSource(file: file), skip: start.offset)
+                    end = readLines(from: &source, name: name, firstLine: start.lines)
+                } catch {
+                    report(Diagnostic(.error, file: name, message: error.description))
+                    summary.inputErrors += 1
+                    return
+                }
             }
         } else {
             var source = file
             defer { source.close() }
-            let identity = checkpointing ? FileIdentity.of(path: input) : nil
-            var start = (offset: 0, lines: 0)
-            if let checkpoint = configuration.checkpoint, let known = FileIdentity.position(for: input, in: checkpoint), source.seek(to: known.offset) {
-                start = (known.offset, known.lines)
+            if start.offset > 0, !source.seek(to: start.offset) {
+                start = InputStart(resumable: true)
+                inputStarts[inputIndex] = start
+                inputBase = 0
             }
-            let end = pipelined
+            end = pipelined
                 ? readLinesPipelined(from: source, gzip: false, name: name, firstLine: start.lines)
                 : readLines(from: &source, name: name, firstLine: start.lines)
-            if let identity {
-                positions.append(Checkpoint.FilePosition(path: input, device: identity.device, inode: identity.inode, headLength: identity.head,
-                                                         headHash: identity.hash, offset: start.offset + end.bytes, lines: end.lines))
-            }
+        }
+        if let identity {
+            let through = start.offset + end.bytes
+            positions.append((inputIndex, Checkpoint.FilePosition(
+                path: input, device: identity.device, inode: identity.inode, headLength: identity.head.count, headHash: FileIdentity.hash(identity.head),
+                offset: through, lines: end.lines, end: max(through, start.previousEnd)), identity.head))
         }
     }
 
@@ -185,10 +213,10 @@ struct ScanState {
         var lastLine = firstLine
         var warnings = 0
         do throws(LineReaderError<StrictStop>) {
-            try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
+            try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, offset: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
                 let outcome = parser.parse(bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
-                try take(number, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
+                try take(number, offset: offset, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
             }
         } catch {
             switch error {
@@ -220,7 +248,7 @@ struct ScanState {
                 // Moved out, not copied: a copy would retain every string and array of the record
                 // once more (and release it with the chunk), on counts the other core wrote.
                 let outcome = chunk.lines[index].outcome.take()
-                do { try take(number, length: length, outcome: outcome, name: name, warnings: &warnings) } catch {
+                do { try take(number, offset: offset, length: length, outcome: outcome, name: name, warnings: &warnings) } catch {
                     stoppedEarly = true
                     // As `LineReader.completeBytes` stands while this line is delivered.
                     completeBytes = offset
@@ -250,11 +278,14 @@ struct ScanState {
     /// Accounts for one delivered line and hands its record to the assembler: the per-line
     /// work after parsing, shared by `readLines` and `readLinesPipelined`.
     @inline(__always)
-    private mutating func take(_ number: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int) throws(StrictStop) {
+    private mutating func take(_ number: Int, offset: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int) throws(StrictStop) {
         bytesRead += length + 1
-        if bytesRead >= nextProgress, let progress = configuration.progress {
-            nextProgress = bytesRead + (1 << 24)
-            progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
+        if bytesRead >= nextProgress {
+            if let kill = configuration.faultKillAtByte, bytesRead >= kill { raise(SIGKILL) }
+            if let progress = configuration.progress {
+                progress(ScanProgress(bytesRead: bytesRead, totalBytes: totalBytes, finished: false))
+            }
+            nextProgress = min(bytesRead + (1 << 24), configuration.faultKillAtByte ?? .max)
         }
         switch outcome {
         case nil: return
@@ -265,16 +296,8 @@ struct ScanState {
             kindCounts[record.kind.index] += 1
             if record.isDaemon { daemonRecords += 1 }
             if holdingWarnings { releaseHeldWarnings() }
-            if Self.handledBefore(record, checkpoint: configuration.checkpoint) {
-                summary.skippedByCheckpoint += 1
-                return
-            }
-            if checkpointing && !record.isDaemon {
-                let host = Checkpoint.hostKey(record.node)
-                if lastEvents[host].map({ $0 < record.stamp }) ?? true { lastEvents[host] = record.stamp }
-            }
             let tree = self.tree
-            assembler.add(record, file: name) { tree.ingest($0) }
+            assembler.add(record, file: name, origin: EventOrigin(input: inputIndex, offset: inputBase + offset, line: number)) { tree.ingest($0) }
         case .failure(let rejection):
             summary.lines += 1
             summary.rejected += 1
@@ -308,7 +331,14 @@ struct ScanState {
             summary.recordsByKind[kind, default: 0] += kindCounts[index]
         }
         let tree = self.tree
-        assembler.flush { tree.ingest($0) }
+        var held: [EventOrigin] = []
+        if checkpointing {
+            // Events still open at the cut wait for the next run, unless they waited once already.
+            let starts = inputStarts
+            held = assembler.cut(deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd }) { tree.ingest($0) }
+        } else {
+            assembler.flush { tree.ingest($0) }
+        }
         tree.finish()
         let unfiltered = evaluator.findings()
         let ungrouped = configuration.filter.isEmpty ? unfiltered : unfiltered.filter(configuration.filter.accepts)
@@ -331,8 +361,7 @@ struct ScanState {
         var next: Checkpoint?
         if checkpointing {
             var checkpoint = Checkpoint()
-            checkpoint.files = positions
-            checkpoint.lastEvents = lastEvents.mapValues(Checkpoint.SavedStamp.init)
+            checkpoint.files = Self.resumePositions(positions, held: held, previous: configuration.checkpoint)
             checkpoint.processes = tree.savedState()
             next = checkpoint
         }
@@ -344,10 +373,32 @@ struct ScanState {
         return result
     }
 
+    /// Each file read resumes at its oldest held event, or after its last complete line;
+    /// positions of files not read this run are kept (bounded) for when they are given again.
+    static func resumePositions(_ positions: [(input: Int, position: Checkpoint.FilePosition, head: [UInt8])], held: [EventOrigin],
+                                previous: Checkpoint?) -> [Checkpoint.FilePosition] {
+        var oldest: [Int: EventOrigin] = [:]
+        for origin in held where oldest[origin.input].map({ origin.offset < $0.offset }) ?? true { oldest[origin.input] = origin }
+        var result: [Checkpoint.FilePosition] = positions.map { input, position, _ in
+            var position = position
+            if let origin = oldest[input], origin.offset < position.offset {
+                position.offset = origin.offset
+                position.lines = max(origin.line - 1, 0)
+            }
+            return position
+        }
+        // An older entry for content read this run (the same file, shorter then) is replaced, not kept.
+        for saved in previous?.files ?? [] where result.count < Checkpoint.maxFiles
+            && !positions.contains(where: { saved.headLength <= $0.head.count && FileIdentity.hash($0.head.prefix(saved.headLength)) == saved.headHash }) {
+            result.append(saved)
+        }
+        return result
+    }
+
     /// Kernel records but not one execve: the audit rules do not log execs, so no shell can
     /// ever be found and a clean report would mean nothing. Said even under `--quiet`.
     private mutating func warnIfNoExecve() {
-        let kernelRecords = summary.records - daemonRecords - summary.skippedByCheckpoint
+        let kernelRecords = summary.records - daemonRecords
         guard kernelRecords > 0, summary.recordsByKind[.execve, default: 0] == 0, summary.execs == 0 else { return }
         var warning = Diagnostic(.warning, file: "auditree", message: "\(kernelRecords) audit record\(kernelRecords == 1 ? "" : "s") but no execve: "
             + "the audit rules do not log execve, so no shell can be found; 'auditree audit-rules' prints rules that do")

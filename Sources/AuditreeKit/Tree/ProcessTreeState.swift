@@ -87,10 +87,19 @@ public struct SavedImage: Codable, Sendable, Equatable {
 }
 
 extension ProcessTree {
-    /// The processes a next run may need: the `limit` seen last on each host, with their ancestors.
-    public func savedState(limit: Int = 4096) -> [SavedProcess] {
+    /// Hosts a checkpoint keeps: those seen most recently (by the newest log time of their processes).
+    /// A host that stopped sending logs ages out as others come, so the checkpoint stays bounded.
+    public static let maxSavedHosts = 64
+
+    /// The processes a next run may need: the `limit` seen last on each of the `hosts` hosts seen
+    /// last, with their ancestors.
+    public func savedState(limit: Int = 4096, hosts: Int = ProcessTree.maxSavedHosts) -> [SavedProcess] {
         var chosen: [Int: ProcessNode] = [:]
-        for (_, table) in tablesForSaving() {
+        let tables = tablesForSaving().filter { !$0.1.isEmpty }
+            .map { (newest: $0.1.values.lazy.map(\.lastSeen).max() ?? .min, name: $0.0, table: $0.1) }
+            .sorted { ($0.newest, $0.name ?? "") > ($1.newest, $1.name ?? "") }
+            .prefix(hosts)
+        for (_, _, table) in tables {
             let recent = table.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }.prefix(limit)
             for node in recent {
                 var cursor: ProcessNode? = node
