@@ -45,7 +45,9 @@ struct BaselineCommand: ParsableCommand {
         @OptionGroup var host: HostOptions
 
         func run() throws {
-            var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files), strict: strict)
+            let inputs = try DefaultInput.inputs(for: files)
+            if let output, let collision = AtomicFile.collision(outputs: [output], inputs: inputs) { throw CommandFailure(collision) }
+            var configuration = ScanConfiguration(inputs: inputs, strict: strict)
             rules.apply(to: &configuration)
             try host.apply(to: &configuration)
             let report: ScanReport

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import AuditreeKit
 
 /// `auditree events`: every reconstructed exec with its resolved ancestry, for other tools.
@@ -34,11 +35,27 @@ struct EventsCommand: ParsableCommand {
 
     func run() throws {
         let filter = try filters.filter()
-        let report = try ForensicScan.run(files: files, host: host, rules: rules)
-        let execs = filter.isEmpty ? report.execs : report.execs.filter(filter.accepts)
-        try Console.print(ExecEventsWriter().render(execs, findings: report.findings))
-        if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
-            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
+        // Each exec is written as soon as it is resolved, so memory stays flat however long the log.
+        let writer = ExecEventsWriter()
+        let written = ExecCount()
+        let report = try ForensicScan.run(files: files, host: host, rules: rules, streaming: { record in
+            guard filter.isEmpty || filter.accepts(record), !written.failed.load(ordering: .relaxed) else { return }
+            do {
+                try Console.out(writer.line(record))
+                written.value.add(1, ordering: .relaxed)
+            } catch {
+                // Lost output fails the run (exit 2), said once.
+                Console.error("\(error)\n")
+                written.failed.store(true, ordering: .relaxed)
+            }
+        })
+        if written.failed.load(ordering: .relaxed) { throw ExitCode(2) }
+        do { try Console.flushOut() } catch {
+            Console.error(error.description + "\n")
+            throw ExitCode(2)
+        }
+        if !filter.isEmpty, written.value.load(ordering: .relaxed) == 0, report.summary.execs > 0 {
+            FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.summary.execs)
         }
         throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
     }
@@ -138,20 +155,32 @@ extension TreeCommand {
     static func matchingWithAncestors(_ execs: [ExecRecord], _ filter: FindingFilter) -> [ExecRecord] {
         var ancestors: Set<Int> = []
         var matching: Set<Int> = []
+        // Kept records' lineages end at the nearest exec'd ancestor: `chain` goes on through its record.
+        var byImage: [[ExecRecord].ImageKey: Int] = [:]
+        for (index, record) in execs.enumerated() { byImage[.init(process: record.processID, stamp: record.image.stamp)] = index }
         for (index, record) in execs.enumerated() where filter.accepts(record) {
             matching.insert(index)
-            for entry in record.lineage where entry.generation >= 1 { ancestors.insert(entry.processID) }
+            for entry in execs.chain(from: record, byImage: byImage) where entry.generation >= 1 { ancestors.insert(entry.processID) }
         }
         return execs.enumerated().filter { matching.contains($0.offset) || ancestors.contains($0.element.processID) }.map(\.element)
     }
 }
 
+/// The execs `events` wrote (the scan hands them on from the calling thread; atomic for Swift 6's checks).
+final class ExecCount: Sendable {
+    let value = Atomic<Int>(0)
+    /// A write to standard output failed: nothing more is written.
+    let failed = Atomic<Bool>(false)
+}
+
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
-    static func run(files: [String], host: HostOptions, rules: RuleOptions? = nil) throws -> ScanReport {
+    /// `streaming`: told each exec (with its whole lineage) instead of keeping them in the report.
+    static func run(files: [String], host: HostOptions, rules: RuleOptions? = nil,
+                    streaming: (@Sendable (ExecRecord) -> Void)? = nil) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         try host.apply(to: &configuration)
-        configuration.collectExecs = true
+        if let streaming { configuration.onExecRecord = streaming } else { configuration.collectExecs = true }
         rules?.apply(to: &configuration)
         do {
             return try Scanner.run(configuration) { diagnostic in Console.error(diagnostic.description + "\n") }

@@ -179,6 +179,11 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before anything is read: replacing a log being scanned with its report destroys evidence.
+        if let collision = AtomicFile.collision(outputs: outputs + (checkpoint.map { [$0] } ?? []),
+                                                inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files) {
+            throw CommandFailure(collision)
+        }
         let accepted = try delivery.loadBaseline()
         // Held until this process exits: from before the checkpoint is read until after it is written.
         var lock: CheckpointLock?

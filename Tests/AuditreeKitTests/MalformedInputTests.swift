@@ -71,6 +71,7 @@ struct ObservedScan {
     var stderrLines: [String]
     var summary: [String: Any]
     var findings: [[String: Any]]
+    var longValues: [[String: Any]]
 
     init(status: Int32, stdout: Data, stderr: String) throws {
         self.status = status
@@ -78,6 +79,7 @@ struct ObservedScan {
         let object = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], "stdout is not a JSON object")
         summary = try #require(object["summary"] as? [String: Any])
         findings = object["findings"] as? [[String: Any]] ?? []
+        longValues = object["long_values"] as? [[String: Any]] ?? []
     }
 
     func count(_ key: String) -> Int? { (summary[key] as? NSNumber)?.intValue }
@@ -90,7 +92,12 @@ struct ObservedScan {
     func value(_ key: String) -> String? {
         switch key {
         case "exit": return String(status)
-        case "argv_count": return (firstShell?["argv"] as? [Any]).map { String($0.count) }
+        case "argv_count":
+            // A long command line is a preview in place and whole in long_values (json-output.md).
+            if let ref = firstShell?["argv_ref"] as? Int, ref < longValues.count {
+                return (longValues[ref]["argv"] as? [Any]).map { String($0.count) }
+            }
+            return (firstShell?["argv"] as? [Any]).map { String($0.count) }
         case "argv_complete": return (firstShell?["argv_complete"] as? Bool).map { String($0) }
         default:
             if key.hasPrefix("rejected.") { return rejected(String(key.dropFirst("rejected.".count))).map(String.init) }

@@ -83,7 +83,9 @@ struct OccurrenceTests {
         #expect(fromJSON.sorted() == expected.sorted())
 
         // NDJSON: auditree.seen on each line.
+        // A long value's own line (formats.md) is not a finding.
         let lines = try Data(contentsOf: URL(fileURLWithPath: outputs[1])).split(separator: 0x0A)
+            .filter { !String(decoding: $0, as: UTF8.self).contains("\"dataset\":\"auditree.long_value\"") }
         #expect(lines.count == findings.count)
         var fromNDJSON: [String] = []
         for line in lines {

@@ -244,6 +244,10 @@ def _scan(task, config, started, work):
             for index, raw in enumerate(ndjson):
                 line = raw.rstrip(b"\n").decode("utf-8", "replace")
                 document = json.loads(line)
+                # Only alerts are findings; a long value (event.kind "state") is written once on a
+                # line of its own and the finding keeps its preview and *_ref (docs/formats.md).
+                if (document.get("event") or {}).get("kind") != "alert":
+                    continue
                 if names:
                     document = _rename_paths(document, names)
                 unnamed = not (isinstance(document.get("host"), dict) and document["host"].get("name"))

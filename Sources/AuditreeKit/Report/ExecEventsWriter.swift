@@ -1,6 +1,6 @@
 /// `auditree events --format ndjson`: one JSON object per exec, with its resolved ancestry,
 /// in Elastic Common Schema names where they exist (auditree's own under `auditree.`).
-public struct ExecEventsWriter {
+public struct ExecEventsWriter: Sendable {
     public init() {}
 
     /// `findings` name, per exec, the rules that fired on it (`rules`: rule ids, Sigma ones included).
@@ -8,7 +8,14 @@ public struct ExecEventsWriter {
         var rulesAt: [LogLocation: [String]] = [:]
         for finding in findings { rulesAt[finding.location, default: []].append(finding.rule.id) }
         var out = ""
-        for record in records {
+        for record in records { out += line(record, rules: rulesAt[record.image.location] ?? []) }
+        return out
+    }
+
+    /// One exec's line, newline included. Needs the record's whole lineage, as the scan hands it on
+    /// (`ScanConfiguration.onExecRecord`), not a kept record's compacted one.
+    public func line(_ record: ExecRecord, rules: [String] = []) -> String {
+        do {
             var json = JSONWriter(pretty: false)
             json.beginObject()
             json.string("@timestamp", TimeFormat.iso8601(record.image.stamp))
@@ -59,7 +66,7 @@ public struct ExecEventsWriter {
             }
             json.endObject()
             json.beginArray("rules")
-            for id in rulesAt[record.image.location] ?? [] { json.string(nil, id) }
+            for id in record.firedRules + rules { json.string(nil, id) }
             json.endArray()
             json.beginArray("ancestry")
             for entry in record.lineage {
@@ -77,8 +84,7 @@ public struct ExecEventsWriter {
             json.endArray()
             json.endObject()
             json.endObject()
-            out += json.output + "\n"
+            return json.output + "\n"
         }
-        return out
     }
 }

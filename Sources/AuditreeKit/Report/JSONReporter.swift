@@ -5,15 +5,16 @@ public struct JSONReporter {
     public init() {}
 
     public func render(_ report: ScanReport) -> String {
+        let long = LongValues()
         var json = JSONWriter()
         json.beginObject()
         json.number("version", Self.schemaVersion)
         writeSummary(report.summary, &json)
         json.beginArray("findings")
-        for finding in report.findings { writeFinding(finding, &json) }
+        for finding in report.findings { writeFinding(finding, long, &json) }
         json.endArray()
         json.beginArray("suppressed")
-        for finding in report.summary.suppressedFindings { writeFinding(finding, &json) }
+        for finding in report.summary.suppressedFindings { writeFinding(finding, long, &json) }
         json.endArray()
         json.beginArray("diagnostics")
         for diagnostic in report.diagnostics {
@@ -26,8 +27,62 @@ public struct JSONReporter {
             json.endObject()
         }
         json.endArray()
+        Self.writeLongValues(long, &json)
         json.endObject()
         return json.output + "\n"
+    }
+
+    /// `long_values`: each long value once, in full (docs/json-output.md, "Long values").
+    static func writeLongValues(_ long: LongValues, _ json: inout JSONWriter) {
+        json.beginArray("long_values")
+        for entry in long.entries {
+            json.beginObject()
+            writeLongValue(entry, &json)
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    /// One entry's fields: `kind`, `bytes`, and `value` (+ `value_hex`) or `argv` (+ `argv_hex`, `argv_complete`).
+    static func writeLongValue(_ entry: LongValues.Entry, _ json: inout JSONWriter) {
+        switch entry {
+        case .string(let value):
+            json.string("kind", "string")
+            json.number("bytes", value.count)
+            json.string("value", value)
+            if !value.isValidUTF8 { json.string("value_hex", JSONWriter.hex(value.bytes)) }
+        case .argv(let argv):
+            json.string("kind", "argv")
+            json.number("bytes", entry.byteCount)
+            writeArguments(argv.arguments, &json)
+            json.bool("argv_complete", argv.isComplete)
+        }
+    }
+
+    /// `argv`, and `argv_hex` when an argument is not valid UTF-8.
+    static func writeArguments(_ arguments: [LogString], _ json: inout JSONWriter) {
+        json.beginArray("argv")
+        for argument in arguments { json.string(nil, argument) }
+        json.endArray()
+        if arguments.contains(where: { !$0.isValidUTF8 }) {
+            json.beginArray("argv_hex")
+            for argument in arguments {
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
+            }
+            json.endArray()
+        }
+    }
+
+    /// A value from the log: in full, with `KEY_hex` when it is not valid UTF-8; a long one as
+    /// its preview and `KEY_ref`, the number of its `long_values` entry.
+    static func writeText(_ key: String, _ value: LogString?, _ long: LongValues, _ json: inout JSONWriter) {
+        if let value, LongValues.isLong(value) {
+            json.string(key, LongValues.preview(value))
+            json.number("\(key)_ref", long.number(value).number)
+            return
+        }
+        json.optionalString(key, value)
+        if let value, !value.isValidUTF8 { json.string("\(key)_hex", JSONWriter.hex(value.bytes)) }
     }
 
     private func writeSummary(_ summary: ScanSummary, _ json: inout JSONWriter) {
@@ -65,7 +120,7 @@ public struct JSONReporter {
         json.endObject()
     }
 
-    private func writeFinding(_ finding: Finding, _ json: inout JSONWriter) {
+    private func writeFinding(_ finding: Finding, _ long: LongValues, _ json: inout JSONWriter) {
         json.beginObject()
         json.optionalNumber("number", finding.number)
         json.string("rule", finding.rule.id)
@@ -84,10 +139,10 @@ public struct JSONReporter {
         }
         if let host = finding.host { json.string("host", host) } else { json.null("host") }
         json.beginObject("process")
-        writeProcess(finding.process, &json)
+        writeProcess(finding.process, long, &json)
         json.endObject()
         json.beginObject("spawner")
-        writeProcess(finding.spawner, &json)
+        writeProcess(finding.spawner, long, &json)
         json.string("relation", finding.spawnerRelation.rawValue)
         json.number("launchers_skipped", finding.launchersSkipped)
         if !finding.launchers.isEmpty {
@@ -95,7 +150,7 @@ public struct JSONReporter {
             json.beginArray("launchers")
             for launcher in finding.launchers {
                 json.beginObject(nil)
-                writeProcess(launcher.process, &json)
+                writeProcess(launcher.process, long, &json)
                 json.endObject()
             }
             json.endArray()
@@ -110,9 +165,9 @@ public struct JSONReporter {
         }
         json.endObject()
         json.beginObject("match")
-        writeEvidence("shell", finding.childMatch, file: finding.process.image?.file, &json)
+        writeEvidence("shell", finding.childMatch, file: finding.process.image?.file, long, &json)
         if let evidence = finding.spawnerEvidence {
-            writeEvidence("spawner", evidence, file: finding.spawner.image?.file, &json)
+            writeEvidence("spawner", evidence, file: finding.spawner.image?.file, long, &json)
         } else {
             json.null("spawner")
         }
@@ -158,7 +213,7 @@ public struct JSONReporter {
         json.beginArray("ancestry")
         for ancestor in finding.ancestry {
             json.beginObject()
-            writeProcess(ancestor.process, &json)
+            writeProcess(ancestor.process, long, &json)
             json.string("relation", ancestor.relation.rawValue)
             json.number("generation", ancestor.generation)
             json.endObject()
@@ -167,7 +222,7 @@ public struct JSONReporter {
         json.beginArray("descendants")
         for descendant in finding.descendants {
             json.beginObject()
-            writeProcess(descendant.process, &json)
+            writeProcess(descendant.process, long, &json)
             json.number("depth", descendant.depth)
             json.endObject()
         }
@@ -190,16 +245,16 @@ public struct JSONReporter {
         json.endObject()
     }
 
-    private func writeEvidence(_ key: String, _ evidence: MatchEvidence, file: PathRecord?, _ json: inout JSONWriter) {
+    private func writeEvidence(_ key: String, _ evidence: MatchEvidence, file: PathRecord?, _ long: LongValues, _ json: inout JSONWriter) {
         json.beginObject(key)
         json.string("field", evidence.field.rawValue)
-        json.string("value", evidence.value)
+        Self.writeText("value", LogString(bytes: Array(evidence.value.utf8)), long, &json)
         json.string("list", evidence.list)
         json.string("entry", evidence.entry)
         // A match by location: the executed file's identity, from the exec's PATH item 0.
         if evidence.byLocation, let file {
             json.beginObject("file")
-            writeText("name", file.name, &json)
+            Self.writeText("name", file.name, long, &json)
             json.optionalNumber("inode", file.inode)
             if let device = file.device { json.string("dev", device) }
             if let mode = file.mode { json.string("mode", mode) }
@@ -210,7 +265,7 @@ public struct JSONReporter {
     }
 
     /// Process fields; values that are not valid UTF-8 get a `*_hex` companion with their exact bytes.
-    private func writeProcess(_ process: ProcessSnapshot, _ json: inout JSONWriter) {
+    private func writeProcess(_ process: ProcessSnapshot, _ long: LongValues, _ json: inout JSONWriter) {
         json.number("pid", process.pid)
         json.optionalNumber("ppid", process.ppid)
         guard let image = process.image else {
@@ -219,17 +274,13 @@ public struct JSONReporter {
         }
         json.bool("known", true)
         json.string("origin", image.origin.rawValue)
-        writeText("exe", image.exe, &json)
-        writeText("comm", image.comm, &json)
-        json.beginArray("argv")
-        for argument in image.argv.arguments { json.string(nil, argument) }
-        json.endArray()
-        if image.argv.arguments.contains(where: { !$0.isValidUTF8 }) {
-            json.beginArray("argv_hex")
-            for argument in image.argv.arguments {
-                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
-            }
-            json.endArray()
+        Self.writeText("exe", image.exe, long, &json)
+        Self.writeText("comm", image.comm, long, &json)
+        if LongValues.isLong(image.argv) {
+            Self.writeArguments(LongValues.preview(image.argv).arguments, &json)
+            json.number("argv_ref", long.number(image.argv).number)
+        } else {
+            Self.writeArguments(image.argv.arguments, &json)
         }
         json.bool("argv_complete", image.argv.isComplete)
         json.optionalNumber("uid", image.uid)
@@ -237,19 +288,14 @@ public struct JSONReporter {
         json.optionalNumber("auid", image.auid)
         if let name = image.userName { json.string("user", name) } else { json.null("user") }
         json.optionalNumber("ses", image.ses)
-        writeText("tty", image.tty, &json)
-        writeText("cwd", image.cwd, &json)
-        writeText("key", image.key, &json)
+        Self.writeText("tty", image.tty, long, &json)
+        Self.writeText("cwd", image.cwd, long, &json)
+        Self.writeText("key", image.key, long, &json)
         json.string("time", TimeFormat.iso8601(image.stamp))
         json.string("event", image.stamp.description)
         json.beginObject("record")
         json.string("file", image.location.file)
         json.number("line", image.location.line)
         json.endObject()
-    }
-
-    private func writeText(_ key: String, _ value: LogString?, _ json: inout JSONWriter) {
-        json.optionalString(key, value)
-        if let value, !value.isValidUTF8 { json.string("\(key)_hex", JSONWriter.hex(value.bytes)) }
     }
 }

@@ -8,11 +8,35 @@ public struct NDJSONReporter {
 
     public func render(_ gate: GateResult) -> String {
         var out = ""
+        let long = LongValues()
         for (index, finding) in gate.report.findings.enumerated() {
-            out += line(finding, fingerprint: gate.fingerprints[index], accepted: gate.accepted[index], hasBaseline: gate.baseline != nil)
+            let known = long.entries.count
+            let text = line(finding, fingerprint: gate.fingerprints[index], accepted: gate.accepted[index], hasBaseline: gate.baseline != nil, long: long)
+            // Each long value once, on a line of its own just before the first finding that refers to it.
+            for number in known..<long.entries.count { out += Self.longValueLine(long.entries[number], number: number) + "\n" }
+            out += text
             out += "\n"
         }
         return out
+    }
+
+    /// `{"event": {"kind": "state", "dataset": "auditree.long_value"}, "auditree": {"long_value": {...}}}`.
+    static func longValueLine(_ entry: LongValues.Entry, number: Int) -> String {
+        var json = JSONWriter(pretty: false)
+        json.beginObject()
+        json.beginObject("event")
+        json.string("kind", "state")
+        json.string("dataset", "auditree.long_value")
+        json.endObject()
+        json.beginObject("auditree")
+        json.number("version", 1)
+        json.beginObject("long_value")
+        json.number("ref", number)
+        JSONReporter.writeLongValue(entry, &json)
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        return json.output
     }
 
     /// ECS `event.severity` is a number: Elastic's risk scores for its severities.
@@ -26,7 +50,7 @@ public struct NDJSONReporter {
         }
     }
 
-    func line(_ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool) -> String {
+    func line(_ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool, long: LongValues = LongValues()) -> String {
         var json = JSONWriter(pretty: false)
         let shell = finding.process.image
         let time = shell.map { TimeFormat.iso8601($0.stamp) }
@@ -52,9 +76,9 @@ public struct NDJSONReporter {
         json.endObject()
 
         json.beginObject("process")
-        writeProcess(finding.process, &json)
+        writeProcess(finding.process, long, &json)
         json.beginObject("parent")
-        writeProcess(finding.spawner, &json)
+        writeProcess(finding.spawner, long, &json)
         json.endObject()
         json.endObject()
 
@@ -124,16 +148,16 @@ public struct NDJSONReporter {
         for (key, evidence) in [("shell", finding.childMatch), ("spawner", finding.spawnerMatch)] {
             json.beginObject(key)
             json.string("field", evidence.field.rawValue)
-            json.string("value", evidence.value)
+            JSONReporter.writeText("value", LogString(bytes: Array(evidence.value.utf8)), long, &json)
             json.string("list", evidence.list)
             json.endObject()
         }
         json.endObject()
         json.beginObject("process")
-        writeExtra(finding.process, &json)
+        writeExtra(finding.process, long, &json)
         json.endObject()
         json.beginObject("parent")
-        writeExtra(finding.spawner, &json)
+        writeExtra(finding.spawner, long, &json)
         json.endObject()
         json.number("occurrences", finding.occurrences)
         json.occurrences("seen", finding.everyOccurrence)
@@ -158,28 +182,31 @@ public struct NDJSONReporter {
         return result
     }
 
-    private func writeProcess(_ process: ProcessSnapshot, _ json: inout JSONWriter) {
+    /// ECS fields; a long value is its preview here, in full on its `long_value` line
+    /// (the `*_ref` numbers are under `auditree.process` / `auditree.parent`).
+    private func writeProcess(_ process: ProcessSnapshot, _ long: LongValues, _ json: inout JSONWriter) {
         json.number("pid", process.pid)
         guard let image = process.image else { return }
         if let exe = image.exe {
-            json.string("executable", exe)
-            json.string("name", exe.basename)
+            json.string("executable", LongValues.preview(exe))
+            json.string("name", LongValues.preview(exe.basename))
         } else if let comm = image.comm {
-            json.string("name", comm)
+            json.string("name", LongValues.preview(comm))
         }
         if image.origin == .exec {
+            let argv = LongValues.isLong(image.argv) ? LongValues.preview(image.argv) : image.argv
             json.beginArray("args")
-            for argument in image.argv.arguments { json.string(nil, argument) }
+            for argument in argv.arguments { json.string(nil, argument) }
             json.endArray()
             json.number("args_count", image.argv.arguments.count)
-            json.string("command_line", CommandLineText.render(image.argv))
+            json.string("command_line", CommandLineText.render(argv))
         }
-        if let cwd = image.cwd { json.string("working_directory", cwd) }
+        if let cwd = image.cwd { json.string("working_directory", LongValues.preview(cwd)) }
         json.string("start", TimeFormat.iso8601(image.stamp))
     }
 
     /// Non-ECS process data: audit ids, and exact bytes of values that are not valid UTF-8.
-    private func writeExtra(_ process: ProcessSnapshot, _ json: inout JSONWriter) {
+    private func writeExtra(_ process: ProcessSnapshot, _ long: LongValues, _ json: inout JSONWriter) {
         json.optionalNumber("ppid", process.ppid)
         guard let image = process.image else {
             json.bool("known", false)
@@ -187,16 +214,24 @@ public struct NDJSONReporter {
         }
         json.bool("known", true)
         json.string("origin", image.origin.rawValue)
-        if let comm = image.comm { json.string("comm", comm) }
+        if let comm = image.comm { JSONReporter.writeText("comm", comm, long, &json) }
         json.optionalNumber("auid", image.auid)
         json.optionalNumber("euid", image.euid)
         json.optionalNumber("ses", image.ses)
         json.bool("argv_complete", image.argv.isComplete)
         json.string("event", image.stamp.description)
-        if let exe = image.exe, !exe.isValidUTF8 { json.string("executable_hex", JSONWriter.hex(exe.bytes)) }
-        if image.argv.arguments.contains(where: { !$0.isValidUTF8 }) {
+        if let exe = image.exe, LongValues.isLong(exe) {
+            json.number("executable_ref", long.number(exe).number)
+        } else if let exe = image.exe, !exe.isValidUTF8 {
+            json.string("executable_hex", JSONWriter.hex(exe.bytes))
+        }
+        if let cwd = image.cwd, LongValues.isLong(cwd) { json.number("working_directory_ref", long.number(cwd).number) }
+        let longArgv = image.origin == .exec && LongValues.isLong(image.argv)
+        if longArgv { json.number("args_ref", long.number(image.argv).number) }
+        let shown = longArgv ? LongValues.preview(image.argv).arguments : image.argv.arguments
+        if image.origin == .exec, shown.contains(where: { !$0.isValidUTF8 }) {
             json.beginArray("args_hex")
-            for argument in image.argv.arguments {
+            for argument in shown {
                 if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
             }
             json.endArray()

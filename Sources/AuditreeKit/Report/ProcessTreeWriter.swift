@@ -3,8 +3,20 @@
 /// Each process shows its pid, its execs in order (time, user, exe, command line);
 /// children are indented below the process that created them, in log order. A parent
 /// the log never describes is shown as `pid N (unknown)`.
+///
+/// Indentation stops growing at `maxIndentLevels`: a deeper process is printed at that
+/// indentation with its depth (`[depth 12000] pid ...`), so a chain of any depth costs a
+/// constant per line, not its depth (a 12,000-deep chain made 138 MiB of spaces otherwise).
 public struct ProcessTreeWriter {
+    public static let maxIndentLevels = 32
+
     public init() {}
+
+    /// Two spaces per level up to the cap; beyond it the cap and the depth, written out.
+    static func indent(_ depth: Int) -> String {
+        depth <= maxIndentLevels ? String(repeating: "  ", count: depth)
+            : String(repeating: "  ", count: maxIndentLevels) + "[depth \(depth)] "
+    }
 
     /// A note after one line of the tree (ours, never from the log): on the exec with `stamp`, or
     /// on the process's first line when the stamp is nil or the process never exec'd.
@@ -110,7 +122,7 @@ public struct ProcessTreeWriter {
         /// The lines of one process: each exec, or a line saying it never exec'd.
         func describe(_ id: Int, depth: Int, mark: Mark?, into lines: inout [String]) {
             guard let process = info[id] else { return }
-            let indent = String(repeating: "  ", count: depth)
+            let indent = ProcessTreeWriter.indent(depth)
             let host = process.host.map { " [\(TextEscaper.escape($0))]" } ?? ""
             if let execs = execsOf[id] {
                 let markedIndex = mark.map { mark in execs.firstIndex { $0.image.stamp == mark.stamp } ?? 0 }

@@ -4,6 +4,8 @@ public struct TextReporter {
     public var color: Bool
     /// Whether to end with the summary line (off for --quiet).
     public var summary: Bool
+    /// Long values already printed in full: later places print a preview (docs/formats.md, "Long values").
+    var long = LongValues()
 
     public init(color: Bool = false, summary: Bool = true) {
         self.color = color
@@ -11,6 +13,12 @@ public struct TextReporter {
     }
 
     public func render(_ report: ScanReport) -> String {
+        var fresh = self
+        fresh.long = LongValues()
+        return fresh.renderReport(report)
+    }
+
+    private func renderReport(_ report: ScanReport) -> String {
         var out = ""
         for finding in report.findings {
             out += renderFinding(finding)
@@ -54,8 +62,8 @@ public struct TextReporter {
             lines.append("  time     \(TimeFormat.iso8601(image.stamp))  event \(image.stamp)")
             lines.append("  host     \(finding.host.map(TextEscaper.escape) ?? "-")")
             lines.append("  user     \(userText(image))")
-            lines.append("  shell    pid \(finding.process.pid)  \(exeText(image))  cwd \(image.cwd.map(\.description) ?? "?")")
-            lines.append("           \(CommandLineText.render(image.argv))")
+            lines.append("  shell    pid \(finding.process.pid)  \(exeText(image))  cwd \(image.cwd.map(text) ?? "?")")
+            lines.append("           \(command(image.argv))")
         }
         let chain = finding.launchers.map { "\($0.process.image?.exe.map { TextEscaper.escape($0.basename.lossyString) } ?? "?") pid \($0.process.pid)" }
         let via = finding.launchersSkipped > 0
@@ -69,7 +77,7 @@ public struct TextReporter {
         } else {
             let evidence = finding.spawnerMatch
             lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
-                + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(TextEscaper.escape(evidence.value))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
+                + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(text(LogString(bytes: Array(evidence.value.utf8))))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
         }
         // Matched by location (a temp directory, memfd, a deleted file): the file's identity from the exec's PATH record.
         for (role, evidence, image) in [("shell", Optional(finding.childMatch), finding.process.image),
@@ -114,11 +122,28 @@ public struct TextReporter {
         }
         let command: String
         switch image.origin {
-        case .exec: command = CommandLineText.render(image.argv)
-        case .observed: command = "(no exec logged; seen as \(image.comm.map(\.description) ?? "?"))"
-        case .inherited: command = "(forked, no exec logged; runs its parent's program as \(image.comm.map(\.description) ?? "?"))"
+        case .exec: command = self.command(image.argv)
+        case .observed: command = "(no exec logged; seen as \(image.comm.map(text) ?? "?"))"
+        case .inherited: command = "(forked, no exec logged; runs its parent's program as \(image.comm.map(text) ?? "?"))"
         }
-        return "pid \(process.pid)  \(TimeFormat.iso8601(image.stamp))  \(userShort(image))  \(image.exe.map(\.description) ?? "?")  \(command)\(suffix)"
+        return "pid \(process.pid)  \(TimeFormat.iso8601(image.stamp))  \(userShort(image))  \(image.exe.map(text) ?? "?")  \(command)\(suffix)"
+    }
+
+    /// A value from the log, escaped; a long one in full where it first appears, as a preview after.
+    func text(_ value: LogString) -> String {
+        guard LongValues.isLong(value) else { return value.description }
+        let (number, first) = long.number(value)
+        return first ? "\(value) [long value #\(number), \(value.count) bytes]"
+            : "\(LongValues.preview(value)) [long value #\(number), \(value.count) bytes, in full above]"
+    }
+
+    /// A command line, quoted and escaped; a long one in full where it first appears, as a preview after.
+    func command(_ argv: ArgumentVector) -> String {
+        guard LongValues.isLong(argv) else { return CommandLineText.render(argv) }
+        let (number, first) = long.number(argv)
+        let size = "\(argv.arguments.count) arguments, \(LongValues.size(of: argv)) bytes"
+        return first ? "\(CommandLineText.render(argv)) [long command line #\(number), \(size)]"
+            : "\(CommandLineText.render(LongValues.preview(argv))) ... [long command line #\(number), \(size), in full above]"
     }
 
     func relationText(_ ancestor: AncestorSnapshot) -> String {
@@ -130,7 +155,7 @@ public struct TextReporter {
     }
 
     func exeText(_ image: ProcessImage) -> String {
-        "\(image.exe.map(\.description) ?? "?") (comm \(image.comm.map(\.description) ?? "?"))"
+        "\(image.exe.map(text) ?? "?") (comm \(image.comm.map(text) ?? "?"))"
     }
 
     func userText(_ image: ProcessImage) -> String {

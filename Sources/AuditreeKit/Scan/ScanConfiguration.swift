@@ -41,9 +41,13 @@ public struct ScanConfiguration: Sendable {
     /// to get a new checkpoint in the report even without one to resume from.
     public var checkpoint: Checkpoint?
     public var checkpointing = false
-    /// Keep every exec with its lineage in the report (`auditree events`, `auditree tree`):
-    /// memory then grows with the log, unlike a scan.
+    /// Keep every exec in the report (`auditree tree`, the HTML report), each with its lineage
+    /// up to its nearest exec'd ancestor (`ExecRecord.compacted`): memory then grows with the
+    /// number of execs, unlike a scan.
     public var collectExecs = false
+    /// Told every exec with its whole lineage as soon as the rules have seen it, instead of
+    /// keeping it (`auditree events` streams them): memory then stays flat.
+    public var onExecRecord: (@Sendable (ExecRecord) -> Void)?
     /// Told every few megabytes how far the reading is (a progress bar on a terminal).
     public var progress: (@Sendable (ScanProgress) -> Void)?
     /// 1: read, parse and assemble on the calling thread. 2 or more: a second thread reads and

@@ -82,11 +82,20 @@ struct ScanState {
         if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
         evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
         parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
-        if configuration.collectExecs {
+        if let sink = configuration.onExecRecord {
+            // Judged first, so the record names the rules that fired on this exec (`events`).
+            tree.onExec = { [evaluator] tree, ready in
+                let before = evaluator.matches.count
+                evaluator.evaluate(ready, in: tree)
+                var record = ExecRecord(ready)
+                record.firedRules = evaluator.matches[before...].map(\.rule.id)
+                sink(record)
+            }
+        } else if configuration.collectExecs {
             let collected = ExecCollection()
             execs = collected
             tree.onExec = { [evaluator] tree, ready in
-                collected.records.append(ExecRecord(ready))
+                collected.records.append(ExecRecord(ready).compacted())
                 evaluator.evaluate(ready, in: tree)
             }
         } else {

@@ -32,6 +32,10 @@ final class ProcessNode {
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
     var collectorFromImage = 0
     var collectorDepth = 0
+    /// Scratch for `ProcessTree.pruneAncestors`: the pass that last reached this node, and how
+    /// many generations above it that pass still needed.
+    var reachPass = 0
+    var reachLeft = 0
 
     init(id: Int, host: String?, pid: Int, ppid: Int?, time: Int64) {
         self.id = id
@@ -99,6 +103,10 @@ final class ProcessNode {
         if newParent.lastSeen < time { newParent.lastSeen = time }
         inheritCollector()
     }
+
+    /// Drops the link to the parent: nothing that can still be asked about needs it
+    /// (`ProcessTree.pruneAncestors`), and it would keep every generation above alive.
+    func forgetParent() { parent = nil }
 
     /// Joins the parent's finding when created while the parent belonged to it.
     func inheritCollector() {

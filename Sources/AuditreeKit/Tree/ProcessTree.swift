@@ -12,10 +12,20 @@
 ///
 /// Memory stays bounded by the live processes: nodes hold parents, not
 /// children; each keeps its last few images; the pid table forgets the
-/// processes seen longest ago beyond `maxProcessesPerHost`.
+/// processes seen longest ago beyond `maxProcessesPerHost`, and then the links
+/// above `lineageReach` generations of every process still in a table, waiting
+/// for the rules or claimable by a finding are cut, so exited generations of a
+/// fork chain are freed (`pruneAncestors`).
 public final class ProcessTree {
     static let maxDepth = 128
     static let maxImagesPerProcess = 16
+    /// Generations above a process that anything may still read: a lineage lists at most
+    /// `ProcessReference.maxEntries` entries (one generation or more each), and the last one's
+    /// inherited image reads one generation further.
+    static let lineageReach = ProcessReference.maxEntries + 2
+    /// Nodes with a parent link that `pruneAncestors` cut, over the scan (for tests).
+    public private(set) var prunedLinks = 0
+    private var prunePass = 0
 
     /// A successful exec that is ready for the rules.
     public struct ExecReady {
@@ -287,6 +297,47 @@ public final class ProcessTree {
         kept.reserveCapacity(keep)
         for node in byAge.prefix(keep) { kept[node.pid] = node }
         table.processes = kept
+        pruneAncestors()
+    }
+
+    /// Cuts the parent links nothing can follow any more. A process can still be asked
+    /// about when it is in a pid table (a record can name it), waits for the rules, or was
+    /// created in the last `evaluationDelay` (a finding may claim it); the rules and reports
+    /// read at most `lineageReach` generations above it. Every such process marks that many
+    /// generations above itself; a marked node whose parent nobody marked loses the link, and
+    /// the generations above are freed once nothing else holds them.
+    private func pruneAncestors() {
+        prunePass += 1
+        let pass = prunePass
+        var reachable: [ProcessNode] = []
+        for table in tables.values { reachable += table.processes.values }
+        for item in pending[pendingHead...] { reachable.append(item.node) }
+        reachable += recent[recentHead...]
+        // Older first: a parent is then marked before its children, whose walks stop at once.
+        reachable.sort { $0.id < $1.id }
+        var marked: [ProcessNode] = []
+        for node in reachable {
+            var cursor: ProcessNode? = node
+            var left = Self.lineageReach
+            while let current = cursor {
+                if current.reachPass == pass {
+                    if current.reachLeft >= left { break }
+                } else {
+                    current.reachPass = pass
+                    marked.append(current)
+                }
+                current.reachLeft = left
+                guard left > 0 else { break }
+                left -= 1
+                cursor = current.parent
+            }
+        }
+        for node in marked {
+            if let parent = node.parent, parent.reachPass != pass {
+                node.forgetParent()
+                prunedLinks += 1
+            }
+        }
     }
 
     /// clone(2) with CLONE_THREAD makes a thread, not a process. clone3 keeps its

@@ -67,7 +67,10 @@ struct HTMLProcessTree {
 
     func json(_ report: ScanReport) -> String {
         let lists = [report.findings, report.summary.suppressedFindings]
-        let paths = findingPaths(report, lists: lists)
+        // Kept records' lineages end at their nearest exec'd ancestor; `chain` goes on through its record.
+        var byImage: [[ExecRecord].ImageKey: Int] = [:]
+        for (index, record) in report.execs.enumerated() { byImage[.init(process: record.processID, stamp: record.image.stamp)] = index }
+        let paths = findingPaths(report, lists: lists, byImage: byImage)
         var json = JSONWriter(pretty: false)
         json.beginObject()
         json.beginArray("caps")
@@ -75,7 +78,7 @@ struct HTMLProcessTree {
         json.number(nil, inAll)
         json.number(nil, commandBytes)
         json.endArray()
-        let rows = writeRows(report.execs, paths, &json)
+        let rows = writeRows(report.execs, paths, byImage: byImage, &json)
         writeHosts(paths.hosts, rows, &json)
         // A process with an exec embedded later is not a stub.
         let shownStubs = rows.stubs.filter { !rows.withRows.contains($0.id) }
@@ -97,7 +100,7 @@ struct HTMLProcessTree {
     }
 
     /// Pass 1: the hosts, and the rows on the path to each finding's shell.
-    private func findingPaths(_ report: ScanReport, lists: [[Finding]]) -> Paths {
+    private func findingPaths(_ report: ScanReport, lists: [[Finding]], byImage: [[ExecRecord].ImageKey: Int]) -> Paths {
         var wanted: Set<ShellKey> = []
         for list in lists {
             for finding in list {
@@ -113,7 +116,7 @@ struct HTMLProcessTree {
             guard wanted.contains(key) else { continue }
             paths.shellOf[key] = record.processID
             paths.pinned.insert(RowKey(process: record.processID, stamp: record.image.stamp))
-            for entry in record.lineage {
+            for entry in report.execs.chain(from: record, byImage: byImage) {
                 if let image = entry.image { paths.pinned.insert(RowKey(process: entry.processID, stamp: image.stamp)) }
                 if let host = entry.host { hostNames.insert(host) } else { hasUnnamed = true }
             }
@@ -125,7 +128,7 @@ struct HTMLProcessTree {
     }
 
     /// Pass 2: the rows, in log order, within the caps (the pinned ones always).
-    private func writeRows(_ execs: [ExecRecord], _ paths: Paths, _ json: inout JSONWriter) -> Rows {
+    private func writeRows(_ execs: [ExecRecord], _ paths: Paths, byImage: [[ExecRecord].ImageKey: Int], _ json: inout JSONWriter) -> Rows {
         var rows = Rows(inLog: [Int](repeating: 0, count: paths.hosts.count), embedded: [Int](repeating: 0, count: paths.hosts.count))
         var counted = [Int](repeating: 0, count: paths.hosts.count)   // embedded within the caps (not pinned)
         var countedInAll = 0
@@ -147,7 +150,7 @@ struct HTMLProcessTree {
             rows.withRows.insert(record.processID)
             writeRow(record, host: host, &json)
             // Ancestors with no exec of their own still get a node, from the lineage (as `auditree tree` does).
-            let parents = record.lineage.filter { $0.generation >= 1 && $0.relation != .replacedImage }
+            let parents = execs.chain(from: record, byImage: byImage).filter { $0.generation >= 1 && $0.relation != .replacedImage }
             for (position, entry) in parents.enumerated() where stubbed.insert(entry.processID).inserted {
                 let parent = position + 1 < parents.count ? parents[position + 1].processID : nil
                 rows.stubs.append((entry.processID, parent, entry.pid, paths.index(of: entry.host)))

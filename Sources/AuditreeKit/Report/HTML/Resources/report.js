@@ -12,8 +12,38 @@
   var SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
   var FIELD_NAMES = { exe: 'executable name (exe)', comm: 'command name (comm)', argv0: 'argv[0]', applet: 'multicall applet (argv)' };
 
+  // A long value is written once, in data.long_values; each place holds a preview and its
+  // number (KEY_ref, docs/json-output.md). Put the whole value back in each place: JavaScript
+  // strings and arrays are shared, so the page holds each value once too.
+  function resolveLongValues(d) {
+    var table = d.long_values || [];
+    function text(o, key) {
+      var entry = o ? table[o[key + '_ref']] : undefined;
+      if (!entry || entry.kind !== 'string') return;
+      o[key] = entry.value;
+      if (entry.value_hex !== undefined) o[key + '_hex'] = entry.value_hex;
+    }
+    function processFields(p) {
+      if (!p) return;
+      ['exe', 'comm', 'cwd', 'tty', 'key'].forEach(function (key) { text(p, key); });
+      var entry = table[p.argv_ref];
+      if (entry && entry.kind === 'argv') {
+        p.argv = entry.argv;
+        if (entry.argv_hex !== undefined) p.argv_hex = entry.argv_hex;
+      }
+    }
+    (d.findings || []).concat(d.suppressed || []).forEach(function (f) {
+      processFields(f.process);
+      processFields(f.spawner);
+      (f.ancestry || []).forEach(processFields);
+      (f.descendants || []).forEach(processFields);
+      if (f.match) { text(f.match.shell, 'value'); text(f.match.spawner, 'value'); }
+    });
+  }
+
   var data = JSON.parse(document.getElementById('auditree-data').textContent);
   var rules = JSON.parse(document.getElementById('auditree-rules').textContent);
+  resolveLongValues(data);
   var findings = data.findings;
   var suppressed = data.suppressed || [];
   var execsElement = document.getElementById('auditree-execs');

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import AuditreeKit
+
+/// An attacker's log must not size the report: each long value is written in full once
+/// (docs/formats.md, "Long values"), so every format stays below `k` times the log.
+@Suite("report size is bounded by the log's size")
+struct ReportBoundTests {
+    /// The bound the amplification case is held to, in every format.
+    static let k = 2.0
+
+    /// The recorded python3 exec (`python3 -c ...`, raw-fork.log lines 170-175) with its
+    /// `a2` replaced by one argument of `argumentBytes` bytes, split as the kernel splits it
+    /// (`a2_len=`, `a2[i]=` hex chunks on records of their own), followed by `shells`
+    /// recorded `sh -c` execs (lines 179-184), each a child of that python3 with its own pid,
+    /// serial and command line (so none are grouped).
+    static func amplificationLog(argumentBytes: Int, shells: Int) throws -> String {
+        let recorded = try String(contentsOfFile: Fixtures.recorded("raw-fork"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let python = Array(recorded[169...174])
+        let shell = Array(recorded[178...183])
+        #expect(python[0].contains("comm=\"python3\"") && python[2].hasPrefix("type=EXECVE"), "the template moved")
+        #expect(shell[0].contains("comm=\"sh\"") && shell[2].hasPrefix("type=EXECVE"), "the template moved")
+        var lines: [String] = []
+        // The kernel writes at most ~7.5 KiB of hex per chunk.
+        let chunk = String(repeating: "41", count: 3_750)
+        let stamp = "audit(1795432246.652:1321)"
+        for line in python {
+            guard line.hasPrefix("type=EXECVE") else { lines.append(line); continue }
+            let head = line.components(separatedBy: " a2=")[0]
+            lines.append("\(head) a2_len=\(argumentBytes) a2[0]=\(chunk)")
+            for index in 1..<(argumentBytes / 3_750) { lines.append("type=EXECVE msg=\(stamp):  a2[\(index)]=\(chunk)") }
+        }
+        for number in 0..<shells {
+            let serial = 1323 + number
+            let seconds = 1795432247 + number / 1000
+            let milliseconds = String(format: "%03d", number % 1000)
+            let command = Array("echo tp-\(number)".utf8).map { String(format: "%02X", $0) }.joined()
+            for line in shell {
+                var line = line.replacingOccurrences(of: "audit(1795432246.668:1323)", with: "audit(\(seconds).\(milliseconds):\(serial))")
+                line = line.replacingOccurrences(of: " pid=16122 ", with: " pid=\(30000 + number) ")
+                line = line.replacingOccurrences(of: "a2=6563686F2074702D707974686F6E", with: "a2=\(command)")
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // 256 KiB and 16 shells: on the code before this bound the JSON was 15 x the log. (Rule
+    // evaluation reads the spawner's command line once per shell, so the 1 MiB x 160 case of
+    // docs/hostile-input.md takes minutes in a debug build; it is measured there, release.)
+    @Test("a 256 KiB interpreter command line that starts 16 shells: every format below k x the log")
+    func amplification() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-bound-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("amplify.log").path
+        let log = try Self.amplificationLog(argumentBytes: 262_500, shells: 16)
+        try log.write(toFile: path, atomically: false, encoding: .utf8)
+        var configuration = ScanConfiguration(inputs: [path])
+        configuration.collectExecs = true  // as for an HTML report
+        let report = try Scanner.run(configuration)
+        try #require(report.findings.count == 16, "every shell is a finding of its own")
+        #expect(report.findings.allSatisfy { $0.spawner.image?.argv.arguments.last?.count == 262_500 })
+        let logBytes = Double(log.utf8.count)
+        for format in OutputFormat.allCases {
+            let bytes = Double(format.render(report).utf8.count)
+            #expect(bytes <= Self.k * logBytes, "\(format): \(Int(bytes)) bytes from a \(Int(logBytes))-byte log (\(bytes / logBytes) x)")
+        }
+        // The value is still there whole, once: in the JSON table, and in the text where it first appears.
+        let json = try JSONSerialization.jsonObject(with: Data(OutputFormat.json.render(report).utf8)) as? [String: Any]
+        let table = try #require(json?["long_values"] as? [[String: Any]])
+        #expect(table.count == 1)
+        #expect((table.first?["argv"] as? [String])?.last?.utf8.count == 262_500)
+        let findings = try #require(json?["findings"] as? [[String: Any]])
+        #expect(findings.allSatisfy { (($0["spawner"] as? [String: Any])?["argv_ref"] as? Int) == 0 })
+        let text = OutputFormat.text.render(report)
+        #expect(text.components(separatedBy: String(repeating: "A", count: 262_500)).count == 2)
+        #expect(text.contains("[long command line #0, 3 arguments, 262512 bytes, in full above]"))
+    }
+
+    @Test("long values: previews cut before a UTF-8 character, one entry per distinct value")
+    func longValues() {
+        let accented = LogString(bytes: Array(String(repeating: "é", count: 200).utf8))
+        let preview = LongValues.preview(accented)
+        #expect(preview.isValidUTF8)
+        #expect(preview.count <= LongValues.previewBytes + 3)
+        let table = LongValues()
+        #expect(table.number(accented) == (0, true))
+        #expect(table.number(LogString(bytes: accented.bytes)) == (0, false))
+        let argv = ArgumentVector(arguments: (0..<100).map { LogString("argument-\($0)") }, isComplete: true)
+        #expect(LongValues.isLong(argv))
+        #expect(table.number(argv) == (1, true))
+        #expect(LongValues.preview(argv).arguments.count == LongValues.previewArguments)
+        #expect(!LongValues.isLong(LogString("short")))
+    }
+}
