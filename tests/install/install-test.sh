@@ -49,13 +49,14 @@ check "newest glibc symbol $newest_glibc is the minimum docs/install.md states (
     test "$newest_glibc" = "GLIBC_$documented"
 
 # Where the toolchain's runtime libraries live, and the toolchain's own root (/opt/swift).
-runtime=$(dirname "$(find "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift/linux" -maxdepth 1 -name libswiftCore.so | head -1)")
+runtime=$(dirname "$(find "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift/linux" -maxdepth 1 -name libswiftCore.so -print -quit)")
 toolchain=${runtime%/usr/lib/swift/linux}
 hide_dirs=("$repo" "$runtime")
 case "$toolchain" in ""|/|/usr) ;; *) hide_dirs+=("$toolchain") ;; esac
 hide_files=()
 for library in libaudit.so.1 libcap-ng.so.0 libz.so.1 libjemalloc.so.2; do
-    path=$(ldconfig -p | awk -v name="$library" '$1 == name && /x86-64/ {print $NF; exit}')
+    # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, and pipefail stop the test.
+    path=$(ldconfig -p | awk -v name="$library" '$1 == name && /x86-64/ && !found {print $NF; found = 1}')
     [ -n "$path" ] && hide_files+=("$(readlink -f "$path")")
 done
 cp "fixtures/recorded/$fixture.log" "fixtures/recorded/$fixture.expected.tsv" "$work/"
