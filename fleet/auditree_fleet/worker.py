@@ -241,7 +241,7 @@ def _scan(task, config, started, work):
     findings = []
     try:
         with open(findings_path, "rb") as ndjson:
-            for index, raw in enumerate(ndjson):
+            for raw in ndjson:
                 line = raw.rstrip(b"\n").decode("utf-8", "replace")
                 document = json.loads(line)
                 # Only alerts are findings; a long value (event.kind "state") is written once on a
@@ -255,7 +255,7 @@ def _scan(task, config, started, work):
                     document["host"] = {"name": task.host}
                 if names or unnamed:
                     line = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-                findings.append(schema.finding_row(document, line, task.host, config.run_id, index))
+                findings.append(schema.finding_row(document, line, task.host, config.run_id, len(findings)))
     except (OSError, ValueError):
         pass
 
