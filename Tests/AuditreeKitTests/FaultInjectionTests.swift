@@ -90,6 +90,17 @@ struct FaultInjectionTests {
 
     static func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 
+    /// Where each delivery-failure test starts: a checkpointed run over the log's first 400
+    /// lines, then the rest appended. Returns that run's findings and the checkpoint it saved.
+    static func checkpointedRunThenGrow(_ scratch: Scratch) throws -> (reported: [String], saved: Data) {
+        let all = try lines()
+        try scratch.append(all[0..<400])
+        let reported = try findings(scratch.scan())
+        let saved = try #require(contents(scratch.checkpoint))
+        try scratch.append(all[400...])
+        return (reported, saved)
+    }
+
     // MARK: Reports that cannot be delivered
 
     @Test("a report lost on stdout (/dev/full, a closed pipe with SIGPIPE ignored) fails the run and keeps the checkpoint",
@@ -97,11 +108,7 @@ struct FaultInjectionTests {
     func undeliveredStdout(target: String) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let all = try Self.lines()
-        try scratch.append(all[0..<400])
-        var reported = try Self.findings(scratch.scan())
-        let saved = try #require(Self.contents(scratch.checkpoint))
-        try scratch.append(all[400...])
+        var (reported, saved) = try Self.checkpointedRunThenGrow(scratch)
         let stdout: FileHandle
         if target == "closed-pipe" {
             let pipe = Pipe()
@@ -123,11 +130,7 @@ struct FaultInjectionTests {
     func undeliveredOutputFile() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let all = try Self.lines()
-        try scratch.append(all[0..<400])
-        var reported = try Self.findings(scratch.scan())
-        let saved = try #require(Self.contents(scratch.checkpoint))
-        try scratch.append(all[400...])
+        var (reported, saved) = try Self.checkpointedRunThenGrow(scratch)
         let report = scratch.directory.appendingPathComponent("report.json").path
         // RLIMIT_FSIZE of 1 block with SIGXFSZ ignored: writes past 512 bytes fail with EFBIG, as on a full disk.
         let process = Process()
@@ -151,11 +154,7 @@ struct FaultInjectionTests {
     func closedPipeDefaultSIGPIPE() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let all = try Self.lines()
-        try scratch.append(all[0..<400])
-        var reported = try Self.findings(scratch.scan())
-        let saved = try #require(Self.contents(scratch.checkpoint))
-        try scratch.append(all[400...])
+        var (reported, saved) = try Self.checkpointedRunThenGrow(scratch)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // The default disposition whatever the test runner's: a shell cannot undo an inherited
