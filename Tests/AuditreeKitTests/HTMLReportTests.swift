@@ -6,7 +6,6 @@ import Testing
 /// What the page does once a browser runs it is checked by scripts/browser-test.sh.
 @Suite("HTML report", .serialized)
 struct HTMLReportTests {
-    static let update = ProcessInfo.processInfo.environment["AUDITREE_UPDATE_GOLDEN"] == "1"
     static let dataOpen = "<script type=\"application/json\" id=\"auditree-data\">"
 
     static func page(_ fixture: String) throws -> String {
@@ -40,9 +39,7 @@ struct HTMLReportTests {
     func golden(_ fixture: String) throws {
         let run = try CLI.run(["scan", "--format", "html", "fixtures/recorded/\(fixture).log"])
         let golden = Fixtures.root.appendingPathComponent("fixtures/golden/\(fixture).html")
-        if Self.update { try run.stdout.write(to: golden) }
-        let expected = try Data(contentsOf: golden)
-        #expect(run.stdout == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff")
+        try GoldenFile.check(run.stdout, against: golden)
     }
 
     @Test("the same input gives the same bytes, in process and from the CLI")
