@@ -50,7 +50,7 @@ public struct JSONReporter {
             json.string("kind", "string")
             json.number("bytes", value.count)
             json.string("value", value)
-            if !value.isValidUTF8 { json.string("value_hex", JSONWriter.hex(value.bytes)) }
+            if !value.isValidUTF8 { json.string("value_hex", Hex.encode(value.bytes)) }
         case .argv(let argv):
             json.string("kind", "argv")
             json.number("bytes", entry.byteCount)
@@ -67,7 +67,7 @@ public struct JSONReporter {
         if arguments.contains(where: { !$0.isValidUTF8 }) {
             json.beginArray("argv_hex")
             for argument in arguments {
-                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, Hex.encode(argument.bytes)) }
             }
             json.endArray()
         }
@@ -82,7 +82,7 @@ public struct JSONReporter {
             return
         }
         json.optionalString(key, value)
-        if let value, !value.isValidUTF8 { json.string("\(key)_hex", JSONWriter.hex(value.bytes)) }
+        if let value, !value.isValidUTF8 { json.string("\(key)_hex", Hex.encode(value.bytes)) }
     }
 
     private func writeSummary(_ summary: ScanSummary, _ json: inout JSONWriter) {
