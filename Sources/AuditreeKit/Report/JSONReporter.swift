@@ -4,7 +4,12 @@ public struct JSONReporter {
 
     public init() {}
 
-    public func render(_ report: ScanReport) -> String {
+    public func render(_ report: ScanReport) -> String { render(report, baseline: nil) }
+
+    /// With a baseline, the report gains a top-level `baseline` object, after the others.
+    public func render(_ gate: GateResult) -> String { render(gate.report, baseline: gate.baseline == nil ? nil : gate) }
+
+    private func render(_ report: ScanReport, baseline gate: GateResult?) -> String {
         let long = LongValues()
         var json = JSONWriter()
         json.beginObject()
@@ -28,6 +33,7 @@ public struct JSONReporter {
         }
         json.endArray()
         Self.writeLongValues(long, &json)
+        if let gate { BaselineJSON.write(gate, &json) }
         json.endObject()
         return json.output + "\n"
     }
