@@ -68,11 +68,8 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         return checkpoint
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
-    }
+    /// One line of JSON, written as the reports are (`JSONWriter`); keys in declaration order.
+    public func encoded() throws -> Data { Data(try JSONWriter.encoded(self).utf8) }
 
     /// One line for a decoding failure: the key path and what was wrong, not Swift's dump.
     static func describe(_ error: DecodingError) -> String {
