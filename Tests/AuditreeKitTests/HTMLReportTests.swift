@@ -128,7 +128,7 @@ struct HTMLReportTests {
 
     @Test("SHA-256 matches the FIPS 180-4 test vectors")
     func sha256() {
-        func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
+        func hex(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes) }
         #expect(hex(SHA256.digest(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(hex(SHA256.digest([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))

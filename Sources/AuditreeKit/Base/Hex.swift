@@ -36,7 +36,7 @@ package enum Hex {
     }
 
     /// Lower-case hex of the bytes.
-    package static func encode(_ bytes: [UInt8]) -> String {
+    package static func lowercase(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)

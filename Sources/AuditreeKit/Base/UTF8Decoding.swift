@@ -2,7 +2,7 @@
 /// one sequence at a time and treat every other byte themselves.
 package enum UTF8Decoding {
     /// Decodes one well-formed multi-byte UTF-8 sequence starting at `index`, or nil.
-    package static func scalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
+    package static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
         let lead = bytes[index]
         let length: Int
         let minimum: UInt32

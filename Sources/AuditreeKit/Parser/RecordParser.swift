@@ -113,7 +113,7 @@ public struct RecordParser {
             } else if byte < 0x80 {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
                 position += 1
-            } else if let (scalar, length) = UTF8Decoding.scalar(bytes, at: position) {
+            } else if let (scalar, length) = UTF8Decoding.decodeScalar(bytes, at: position) {
                 result.unicodeScalars.append(scalar)
                 position += length
             } else {

@@ -22,7 +22,7 @@ public enum Fingerprint {
         field(finding.spawner.image?.exe?.bytes ?? [])
         field(finding.process.image?.exe?.bytes ?? [])
         for argument in finding.process.image?.argv.arguments ?? [] { field(normalize(argument.bytes)) }
-        return Hex.encode(Array(SHA256.digest(message).prefix(16)))
+        return Hex.lowercase(Array(SHA256.digest(message).prefix(16)))
     }
 
     /// The normalised command line, shown as `CommandLineText` would (for baselines and docs).

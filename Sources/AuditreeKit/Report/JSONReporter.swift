@@ -56,7 +56,7 @@ public struct JSONReporter {
             json.string("kind", "string")
             json.number("bytes", value.count)
             json.string("value", value)
-            if !value.isValidUTF8 { json.string("value_hex", Hex.encode(value.bytes)) }
+            if !value.isValidUTF8 { json.string("value_hex", Hex.lowercase(value.bytes)) }
         case .argv(let argv):
             json.string("kind", "argv")
             json.number("bytes", entry.byteCount)
@@ -73,7 +73,7 @@ public struct JSONReporter {
         if arguments.contains(where: { !$0.isValidUTF8 }) {
             json.beginArray("argv_hex")
             for argument in arguments {
-                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, Hex.encode(argument.bytes)) }
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, Hex.lowercase(argument.bytes)) }
             }
             json.endArray()
         }
@@ -88,7 +88,7 @@ public struct JSONReporter {
             return
         }
         json.optionalString(key, value)
-        if let value, !value.isValidUTF8 { json.string("\(key)_hex", Hex.encode(value.bytes)) }
+        if let value, !value.isValidUTF8 { json.string("\(key)_hex", Hex.lowercase(value.bytes)) }
     }
 
     private func writeSummary(_ summary: ScanSummary, _ json: inout JSONWriter) {

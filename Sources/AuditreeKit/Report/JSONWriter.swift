@@ -84,7 +84,7 @@ public struct JSONWriter {
                 default: result.unicodeScalars.append(Unicode.Scalar(byte))
                 }
                 index += 1
-            } else if let (scalar, length) = UTF8Decoding.scalar(bytes, at: index) {
+            } else if let (scalar, length) = UTF8Decoding.decodeScalar(bytes, at: index) {
                 if scalar.value == 0x2028 || scalar.value == 0x2029 {
                     result += "\\u" + String(scalar.value, radix: 16)
                 } else {

@@ -17,7 +17,7 @@ public enum TextEscaper {
                 index += 1
                 continue
             }
-            if let (scalar, length) = UTF8Decoding.scalar(bytes, at: index) {
+            if let (scalar, length) = UTF8Decoding.decodeScalar(bytes, at: index) {
                 if isUnsafeScalar(scalar) {
                     output += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {

@@ -69,7 +69,7 @@ public struct SavedImage: Codable, Sendable, Equatable {
             stamp: EventStamp(seconds: seconds, milliseconds: milliseconds, serial: serial), location: LogLocation(file: file, line: line))
     }
 
-    static func hex(_ value: LogString) -> String { Hex.encode(value.bytes) }
+    static func hex(_ value: LogString) -> String { Hex.lowercase(value.bytes) }
 
     static func bytes(_ hex: String) -> LogString? { Hex.decode(Array(hex.utf8)).map { LogString(bytes: $0) } }
 }
