@@ -17,7 +17,7 @@ public enum TextEscaper {
                 index += 1
                 continue
             }
-            if let (scalar, length) = LogString.decodeScalar(bytes, at: index) {
+            if let (scalar, length) = UTF8Decoding.decodeScalar(bytes, at: index) {
                 if isUnsafeScalar(scalar) {
                     output += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
@@ -52,7 +52,7 @@ public enum TextEscaper {
         }
     }
 
-    static func hexEscape(_ byte: UInt8) -> String {
+    package static func hexEscape(_ byte: UInt8) -> String {
         let digits = Array("0123456789abcdef".utf8)
         return String(decoding: [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
     }

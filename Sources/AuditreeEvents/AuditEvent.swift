@@ -1,3 +1,5 @@
+import AuditreeParser
+
 /// Where a record sits in the input, for reports and diagnostics.
 public struct LogLocation: Hashable, Sendable, Comparable {
     public var file: String

@@ -1,3 +1,5 @@
+import AuditreeParser
+
 /// Groups records into events by (node, stamp), never by adjacency.
 ///
 /// auditd's files have no EOE records and may interleave the records of

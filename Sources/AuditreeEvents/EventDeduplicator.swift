@@ -1,3 +1,5 @@
+import AuditreeParser
+
 /// Remembers which events were already read, in memory that does not grow with the log.
 ///
 /// The kernel numbers the events it logs with consecutive serials, so the

@@ -1,3 +1,4 @@
+import AuditreeBase
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,7 +33,9 @@ public enum InputSet {
         }
     }
 
-    public static func expand(_ names: [String]) -> Expansion {
+    /// `firstRecordTime` reads a file's first record (the parser's, which this stage comes before):
+    /// `InputSet.expand(_:)` in AuditreeParser passes it.
+    public static func expand(_ names: [String], firstRecordTime: (String) -> Int64?) -> Expansion {
         var result = Expansion()
         for name in names {
             if name == "-" {
@@ -53,53 +56,17 @@ public enum InputSet {
                 result.paths.append(name)  // opening it reports what is wrong, if anything
             }
         }
-        result.paths = orderedByFirstRecord(result.paths)
+        result.paths = orderedByFirstRecord(result.paths, firstRecordTime: firstRecordTime)
         return result
     }
 
     /// Stable: files whose first record cannot be read keep their place after the dated ones.
     /// Only regular files are looked into: reading a FIFO or a device would consume it.
-    static func orderedByFirstRecord(_ paths: [String]) -> [String] {
+    package static func orderedByFirstRecord(_ paths: [String], firstRecordTime: (String) -> Int64?) -> [String] {
         let keyed = paths.enumerated().map { index, path in
             (path: path, time: path == "-" || !isRegularFile(path) ? Int64.min : (firstRecordTime(path) ?? Int64.max), index: index)
         }
         return keyed.sorted { ($0.time, $0.index) < ($1.time, $1.index) }.map(\.path)
-    }
-
-    /// The stamp time of the first record in the file's first 64 KiB (gzip read through).
-    public static func firstRecordTime(_ path: String) -> Int64? {
-        guard let file = try? FileByteSource(path: path) else { return nil }
-        let compressed = GzipByteSource.looksCompressed(FileByteSource.head(path: path, count: 2))
-        if compressed {
-            guard var source = try? GzipByteSource(file: file) else { return nil }
-            return firstTime(&source)
-        }
-        var source = file
-        defer { source.close() }
-        return firstTime(&source)
-    }
-
-    private enum Stop: Error {
-        case found(Int64)
-        case gaveUp
-    }
-
-    private static func firstTime<Source: ByteSource & ~Copyable>(_ source: inout Source) -> Int64? {
-        var reader = LineReader(maxLineLength: 1 << 16, readSize: 1 << 14)
-        var parser = RecordParser(detail: .scan)
-        var seen = 0
-        do {
-            try reader.forEachLine(of: &source) { (number: Int, line: Span<UInt8>, _: Bool) throws(Stop) in
-                if case .success(let record) = parser.parse(line, lineNumber: number), !record.isDaemon {
-                    throw .found(record.stamp.time)
-                }
-                seen += line.count + 1
-                if seen > 1 << 16 { throw .gaveUp }
-            }
-        } catch {
-            if case .body(.found(let time)) = error { return time }
-        }
-        return nil
     }
 
     private static func isDirectory(_ path: String) -> Bool {
@@ -107,7 +74,7 @@ public enum InputSet {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func isRegularFile(_ path: String) -> Bool {
+    package static func isRegularFile(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }

@@ -1,15 +1,15 @@
 /// A source whose first `skip` bytes are read and dropped: a resumed gzip copy starts where
 /// the file it is a copy of was left (a compressed stream cannot seek).
-struct SkippingByteSource<Base: ByteSource & ~Copyable>: ByteSource, ~Copyable {
+package struct SkippingByteSource<Base: ByteSource & ~Copyable>: ByteSource, ~Copyable {
     private var base: Base
     private var remaining: Int
 
-    init(base: consuming Base, skip: Int) {
+    package init(base: consuming Base, skip: Int) {
         self.base = base
         remaining = max(skip, 0)
     }
 
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+    package mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while remaining > 0 {
             let count = try base.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.prefix(min(buffer.count, remaining))))
             if count == 0 { return 0 }

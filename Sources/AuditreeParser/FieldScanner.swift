@@ -82,7 +82,7 @@ struct FieldScanner {
 }
 
 /// Small byte-level readers shared by the parser.
-enum Bytes {
+package enum Bytes {
     /// Packs a key of up to 8 bytes into an integer so keys compare in one instruction.
     @inline(__always)
     static func pack(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64 {
@@ -146,7 +146,7 @@ enum Bytes {
     }
 
     @inline(__always)
-    static func hexDigit(_ byte: UInt8) -> UInt8? {
+    package static func hexDigit(_ byte: UInt8) -> UInt8? {
         switch byte {
         case 0x30...0x39: byte - 0x30
         case 0x41...0x46: byte - 0x41 + 10

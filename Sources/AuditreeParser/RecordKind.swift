@@ -5,7 +5,7 @@ public enum RecordKind: CaseIterable, Sendable {
     case syscall, execve, cwd, path, proctitle, eoe, other
 
     /// Position in `allCases`, for counting in an array instead of a dictionary.
-    var index: Int {
+    package var index: Int {
         switch self {
         case .syscall: 0
         case .execve: 1

@@ -1,3 +1,5 @@
+import AuditreeBase
+
 /// Turns one line of an audit log into a `Record`, reading bytes in place.
 ///
 /// Grammar: `[node=NAME ]type=TYPE msg=audit(SECONDS.MILLIS:SERIAL):[ fields]`
@@ -20,13 +22,13 @@ public struct RecordParser {
     private var syscalls = SyscallCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
-    let detail: Detail
+    package let detail: Detail
 
     public init(detail: Detail = .full) { self.detail = detail }
 
     /// The parse of a line as `LineReader` delivers it: one it cut at `limit` bytes is rejected
     /// as too long without parsing its first part (the scan's one and two-thread paths both use this).
-    mutating func parse(_ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int) -> Result<Record, Rejection>? {
+    package mutating func parse(_ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int) -> Result<Record, Rejection>? {
         truncated ? .failure(Rejection(.lineTooLong(limit: limit), column: limit + 1)) : parse(line, lineNumber: lineNumber)
     }
 
@@ -113,7 +115,7 @@ public struct RecordParser {
             } else if byte < 0x80 {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
                 position += 1
-            } else if let (scalar, length) = LogString.decodeScalar(bytes, at: position) {
+            } else if let (scalar, length) = UTF8Decoding.decodeScalar(bytes, at: position) {
                 result.unicodeScalars.append(scalar)
                 position += length
             } else {

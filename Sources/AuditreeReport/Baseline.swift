@@ -1,3 +1,5 @@
+import AuditreeBase
+import AuditreeScan
 import Foundation
 
 /// Accepted findings, identified by `Fingerprint`: a versioned JSON file that

@@ -1,3 +1,7 @@
+import AuditreeBase
+import AuditreeParser
+import AuditreeEvents
+
 /// Shows a command line on one line, each argument quoted as a shell would need
 /// and escaped with `TextEscaper`, so hostile arguments stay visible and inert.
 public enum CommandLineText {

@@ -1,3 +1,7 @@
+import AuditreeEvents
+import AuditreeTree
+import AuditreeRules
+
 /// `auditree events --format ndjson`: one JSON object per exec, with its resolved ancestry,
 /// in Elastic Common Schema names where they exist (auditree's own under `auditree.`).
 public struct ExecEventsWriter: Sendable {

@@ -1,3 +1,7 @@
+import AuditreeParser
+import AuditreeEvents
+import AuditreeRules
+
 /// A finding's stable identity across scans, for baselines and SARIF `partialFingerprints`.
 ///
 /// It is the first 128 bits (32 hex digits) of SHA-256 over, NUL-separated:

@@ -1,3 +1,5 @@
+import AuditreeBase
+
 /// Renders a `GateResult` in any format. Without a baseline the text, JSON and HTML
 /// reports are exactly `render(_ report:)`; with one, text marks each finding and
 /// extends the summary, and JSON gains a top-level `baseline` object (docs/formats.md).

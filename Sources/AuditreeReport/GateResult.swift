@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeRules
+import AuditreeScan
 /// A scan report as a CI gate sees it: the rules that ran, each finding's fingerprint,
 /// and, with a baseline, which findings are accepted and which entries went stale.
 public struct GateResult: Sendable {

@@ -1,3 +1,7 @@
+import AuditreeParser
+import AuditreeRules
+import AuditreeScan
+
 /// The machine-readable report: one JSON document, schema in docs/json-output.md.
 public struct JSONReporter {
     public static let schemaVersion = 1

@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeParser
+
 /// Writes JSON with a fixed key order and layout, so the same input gives the same bytes.
 ///
 /// Strings from the log may hold any bytes: valid UTF-8 is written as is (control
@@ -84,7 +87,7 @@ public struct JSONWriter {
                 default: result.unicodeScalars.append(Unicode.Scalar(byte))
                 }
                 index += 1
-            } else if let (scalar, length) = LogString.decodeScalar(bytes, at: index) {
+            } else if let (scalar, length) = UTF8Decoding.decodeScalar(bytes, at: index) {
                 if scalar.value == 0x2028 || scalar.value == 0x2029 {
                     result += "\\u" + String(scalar.value, radix: 16)
                 } else {
@@ -100,14 +103,5 @@ public struct JSONWriter {
     }
 
     /// Lower-case hex of the bytes, for the `*_hex` companions of values that are not valid UTF-8.
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func hex(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes) }
 }

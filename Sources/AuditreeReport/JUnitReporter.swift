@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeScan
+
 /// JUnit XML (the Ant schema CI systems read): one `<testsuite>`, a passing test
 /// case for each rule without findings, a test case per finding with a `<failure>`
 /// (the schema allows one failure per test case), `<skipped>` for baselined

@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeEvents
+
 /// Long values a report writes in full once, so its size follows the log's, not the
 /// number of places a value appears in (docs/formats.md, "Long values").
 ///

@@ -1,3 +1,7 @@
+import AuditreeParser
+import AuditreeRules
+import AuditreeScan
+
 /// One JSON object per finding per line, with Elastic Common Schema field names
 /// (nested objects: `process.parent.pid` is `{"process": {"parent": {"pid": ...}}}`);
 /// what ECS has no field for is under `auditree`. Fields in docs/formats.md.

@@ -1,3 +1,5 @@
+import AuditreeScan
+
 /// The report formats `auditree scan` can write.
 public enum OutputFormat: String, CaseIterable, Sendable {
     case text, json, html, ndjson, sarif, junit

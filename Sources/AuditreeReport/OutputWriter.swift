@@ -1,3 +1,4 @@
+import AuditreeInput
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeParser
+import AuditreeTree
 /// `auditree tree`: the reconstructed process tree as indented text, every value escaped.
 ///
 /// Each process shows its pid, its execs in order (time, user, exe, command line);

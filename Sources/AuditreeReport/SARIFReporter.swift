@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeRules
+import AuditreeScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

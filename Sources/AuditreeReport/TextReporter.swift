@@ -1,3 +1,10 @@
+import AuditreeBase
+import AuditreeParser
+import AuditreeEvents
+import AuditreeTree
+import AuditreeRules
+import AuditreeScan
+
 /// The report for people: each finding with its story, then a summary line.
 /// Every value from the log goes through `TextEscaper`; color only when asked (a terminal).
 public struct TextReporter {

@@ -1,3 +1,4 @@
+import AuditreeParser
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,5 @@
+import AuditreeBase
+
 /// Writes XML 1.0 that is well-formed for any input.
 ///
 /// Values from the log go through `TextEscaper` first (control bytes become `\x1b`,

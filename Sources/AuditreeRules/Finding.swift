@@ -1,3 +1,7 @@
+import AuditreeParser
+import AuditreeEvents
+import AuditreeTree
+
 /// A shell spawned by an interpreter or a web server, with its whole story.
 public struct Finding: Sendable, Comparable {
     public var rule: FindingRule
@@ -78,7 +82,7 @@ public struct FindingRule: Sendable {
     /// A Sigma rule's finding: the spawner is the parent, not a list match.
     public var isSigma: Bool { category.hasPrefix("sigma/") }
 
-    init(_ rule: Rule) {
+    package init(_ rule: Rule) {
         author = rule.author
         references = rule.references
         id = rule.id

@@ -1,3 +1,5 @@
+import AuditreeParser
+
 /// Remembers which lists the names of an image matched: most execs are of programs
 /// the log ran many times, and matching builds Strings.
 ///

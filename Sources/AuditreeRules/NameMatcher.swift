@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeParser
+import AuditreeTree
 /// Matches a process image's names against the named lists of a rule set.
 public struct NameMatcher: Sendable {
     public let ruleSet: RuleSet

@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeEvents
+
 /// One shell exec behind a finding: grouping folds identical findings into one for people,
 /// and each folded exec stays listed, so machine output can name every one.
 ///
@@ -29,32 +32,9 @@ extension Occurrence {
         self.init(number: finding.number, stamp: finding.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0),
                   pid: finding.process.pid, spawnerPid: finding.spawner.pid, location: finding.location)
     }
-
-    /// The shell's exec time, ISO 8601 UTC.
-    public var time: String { TimeFormat.iso8601(stamp) }
 }
 
 extension Finding {
     /// `seen`, or the finding's own exec for a finding built without it.
     public var everyOccurrence: [Occurrence] { seen.isEmpty ? [Occurrence(self)] : seen }
-}
-
-extension JSONWriter {
-    /// `[{"number", "event", "time", "pid", "spawner_pid", "file", "line"}, ...]`, one line each
-    /// (docs/json-output.md); the JSON, NDJSON and HTML reports share it.
-    mutating func occurrences(_ key: String, _ occurrences: [Occurrence]) {
-        beginArray(key)
-        for occurrence in occurrences {
-            beginCompactObject()
-            optionalNumber("number", occurrence.number)
-            string("event", occurrence.stamp.description)
-            string("time", occurrence.time)
-            number("pid", occurrence.pid)
-            number("spawner_pid", occurrence.spawnerPid)
-            string("file", occurrence.location.file)
-            number("line", occurrence.location.line)
-            endObject()
-        }
-        endArray()
-    }
 }

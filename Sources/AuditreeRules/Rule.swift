@@ -1,3 +1,4 @@
+import AuditreeTree
 import Foundation
 
 /// Which of a process's three identities a name was read from.
@@ -10,16 +11,6 @@ public enum IdentityField: String, CaseIterable, Sendable {
     case argv0
     /// The applet a multicall binary (busybox) was asked to be.
     case applet
-}
-
-/// How a spawner candidate relates to the shell.
-public enum SpawnerRelation: String, CaseIterable, Sendable {
-    /// The process that created the shell (through any launchers).
-    case parent
-    /// What the shell's own pid ran before a same-pid exec.
-    case replacedImage = "replaced_image"
-    /// An earlier generation than the parent.
-    case ancestor
 }
 
 /// Where a line of a rule file came from, for `rules list/show` and suppression reports.

@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeTree
+
 /// Applies a rule set to each exec as the tree releases it, and remembers the findings.
 ///
 /// A shell is a finding when the first process above it that is not a
@@ -15,7 +18,7 @@ public final class RuleEvaluator {
     private let rules: [Rule]
     private let matcher: NameMatcher
     private let descendantLimit: Int
-    private(set) var matches: [RuleMatch] = []
+    package private(set) var matches: [RuleMatch] = []
     private(set) var suppressedMatches: [RuleMatch] = []
     /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
@@ -206,7 +209,7 @@ public final class RuleEvaluator {
             return
         }
         match.exceptionsNotApplied = misses
-        match.collector = tree.startFinding(at: ready, descendantLimit: descendantLimit)
+        match.collector = tree.observeDescendants(of: ready, limit: descendantLimit)
         matches.append(match)
     }
 
@@ -491,7 +494,7 @@ public final class RuleEvaluator {
 
     /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first;
     /// the first keeps every folded one in `seen`.
-    static func grouped(_ findings: [Finding]) -> [Finding] {
+    package static func grouped(_ findings: [Finding]) -> [Finding] {
         struct Key: Hashable {
             var rule: String
             var host: String?
@@ -520,8 +523,8 @@ public final class RuleEvaluator {
 }
 
 /// A rule match kept until the end of the scan, when its descendants are known.
-struct RuleMatch {
-    var rule: Rule
+package struct RuleMatch {
+    package var rule: Rule
     var pid: Int
     var ppid: Int?
     var image: ProcessImage
@@ -537,7 +540,7 @@ struct RuleMatch {
     var inference: SpawnerInference?
     var suppression: Suppression?
     var exceptionsNotApplied: [ExceptionMiss] = []
-    var collector: FindingCollector?
+    var collector: DescendantCollector?
 
     var spawnerImage: ProcessImage? { spawnerIndex.flatMap { lineage[$0].image } }
 }

@@ -1,3 +1,5 @@
+import AuditreeBase
+
 /// A problem in a rule file, located by file, line, column and the path of the key.
 public struct RuleFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String

@@ -1,3 +1,4 @@
+import AuditreeTree
 import Foundation
 import Yams
 

@@ -1,3 +1,6 @@
+import AuditreeBase
+import AuditreeTree
+
 /// Text for `auditree rules list` and `auditree rules show`: what is active and where it came from.
 public enum RuleSetDescription {
     /// Every active rule with its origin, then disabled rules, the lists, global exceptions and context.

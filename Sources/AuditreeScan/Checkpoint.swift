@@ -1,3 +1,5 @@
+import AuditreeInput
+import AuditreeTree
 import Foundation
 
 /// What a scan leaves for the next one (`--checkpoint FILE`), so a nightly run starts where

@@ -1,3 +1,5 @@
+import AuditreeTree
+import AuditreeRules
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+import AuditreeInput
+import AuditreeParser
 import Foundation
 
 /// Reads and parses one input on its own thread while the scan's thread assembles events.

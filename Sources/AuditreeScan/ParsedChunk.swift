@@ -1,3 +1,6 @@
+import AuditreeInput
+import AuditreeParser
+
 /// Consecutive lines of one input, read and parsed on the pipeline's reading thread and
 /// handed to the scan in order. Everything the scan needs to account for a line exactly
 /// as the single-threaded path does is here, so both paths share the per-line code.

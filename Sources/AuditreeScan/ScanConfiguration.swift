@@ -1,3 +1,6 @@
+import AuditreeInput
+import AuditreeTree
+import AuditreeRules
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

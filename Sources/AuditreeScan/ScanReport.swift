@@ -1,3 +1,7 @@
+import AuditreeBase
+import AuditreeTree
+import AuditreeRules
+
 /// The outcome of a scan: what was read, what was found, and what went wrong.
 public struct ScanReport: Sendable {
     public var summary: ScanSummary

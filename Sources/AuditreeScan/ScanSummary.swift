@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeRules
+
 /// Counts that account for every line read: `lines == records + rejected`.
 public struct ScanSummary: Sendable, Equatable {
     public var files: [String] = []

@@ -1,3 +1,9 @@
+import AuditreeBase
+import AuditreeInput
+import AuditreeParser
+import AuditreeEvents
+import AuditreeTree
+import AuditreeRules
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,9 +1,9 @@
-/// Gathers what a finding's shell ran, as the log goes on.
-final class FindingCollector {
+/// Gathers what an observed process (a finding's shell) ran, as the log goes on.
+package final class DescendantCollector {
     let shellID: Int
     let limit: Int
     private(set) var entries: [DescendantEntry] = []
-    private(set) var omitted = 0
+    package private(set) var omitted = 0
     /// Parent process id of each process seen under the shell, to print them as a tree.
     private var parents: [Int: Int] = [:]
 
@@ -26,7 +26,7 @@ final class FindingCollector {
     }
 
     /// The entries depth first: each process's execs, then its children's, in log order.
-    func treeOrder() -> [DescendantEntry] {
+    package func treeOrder() -> [DescendantEntry] {
         var byProcess: [Int: [DescendantEntry]] = [:]
         var childrenOf: [Int: [Int]] = [:]
         var order: [Int] = []

@@ -1,3 +1,5 @@
+import AuditreeParser
+
 /// One successful exec as the tree resolved it, for `auditree events` and `auditree tree`.
 public struct ExecRecord: Sendable {
     /// The process instance (unique per scan), and the one that created it.
@@ -14,7 +16,7 @@ public struct ExecRecord: Sendable {
     /// The ids of the rules that fired on this exec, when the scan hands records on as it goes.
     public var firedRules: [String] = []
 
-    init(_ ready: ProcessTree.ExecReady) {
+    package init(_ ready: ProcessTree.ExecReady) {
         let node = ready.process.node
         processID = node.id
         parentID = node.parent?.id
@@ -27,7 +29,7 @@ public struct ExecRecord: Sendable {
 
     /// The lineage up to and including the nearest ancestor (not an earlier image of the same
     /// process) whose image is an exec: everything above it is in that exec's record.
-    func compacted() -> ExecRecord {
+    package func compacted() -> ExecRecord {
         var copy = self
         if let end = lineage.firstIndex(where: { $0.generation >= 1 && $0.relation != .replacedImage && $0.image?.origin == .exec }) {
             copy.lineage = Array(lineage[...end])

@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeEvents
+
 /// What a process was running during one stretch of its life: from an exec, or
 /// as seen in a record it made before any exec of it was logged.
 public struct ProcessImage: Sendable {

@@ -1,19 +1,21 @@
+import AuditreeParser
+
 /// One process instance (a pid between its creation and its reuse), with its recent exec history.
 ///
 /// Only the last `ProcessTree.maxImagesPerProcess` images are kept; images are
 /// addressed by absolute number (0 = the first the log showed), so a dropped
 /// image is simply no longer available. Nodes hold their parent, never their
 /// children: a process nobody refers to any more is freed.
-final class ProcessNode {
+package final class ProcessNode {
     /// Creation order across the whole scan; stable, so output is deterministic.
     let id: Int
     let host: String?
     let pid: Int
     var ppid: Int?
-    private(set) var parent: ProcessNode?
+    package private(set) var parent: ProcessNode?
     /// How many images the parent had when this process was linked to it: the
     /// parent's image number `parentImageCount - 1` is the one that created us.
-    private(set) var parentImageCount = 0
+    package private(set) var parentImageCount = 0
     private(set) var images: [ProcessImage] = []
     /// Absolute number of `images[0]`.
     private(set) var droppedImages = 0
@@ -28,7 +30,7 @@ final class ProcessNode {
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
     var taskTitle: Proctitle?
     /// The finding this process belongs to as a descendant (or as the shell), if any.
-    var collector: FindingCollector?
+    var collector: DescendantCollector?
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
     var collectorFromImage = 0
     var collectorDepth = 0
@@ -49,7 +51,7 @@ final class ProcessNode {
     var isKnown: Bool { imageCount > 0 }
     var imageCount: Int { droppedImages + images.count }
 
-    func image(_ number: Int) -> ProcessImage? {
+    package func image(_ number: Int) -> ProcessImage? {
         let index = number - droppedImages
         return index >= 0 && index < images.count ? images[index] : nil
     }

@@ -1,6 +1,6 @@
 /// A process of the reconstructed tree, as the rules see it during evaluation.
 public struct ProcessReference {
-    let node: ProcessNode
+    package let node: ProcessNode
 
     init(_ node: ProcessNode) { self.node = node }
 

@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeEvents
+
 /// Rebuilds processes from audit events, in log order.
 ///
 /// Every SYSCALL record teaches something: an exec adds an image to its pid's
@@ -17,7 +20,7 @@
 /// for the rules or claimable by a finding are cut, so exited generations of a
 /// fork chain are freed (`pruneAncestors`).
 public final class ProcessTree {
-    static let maxDepth = 128
+    package static let maxDepth = 128
     static let maxImagesPerProcess = 16
     /// Generations above a process that anything may still read: a lineage lists at most
     /// `ProcessReference.maxEntries` entries (one generation or more each), and the last one's
@@ -109,11 +112,11 @@ public final class ProcessTree {
         return node
     }
 
-    /// Makes an exec the shell of a finding: it and everything created below it
-    /// from now on, and in the delay already passed, is collected as its story.
-    func startFinding(at ready: ExecReady, descendantLimit: Int) -> FindingCollector {
+    /// Starts observing an exec's descendants: it and everything created below it from now
+    /// on, and in the delay already passed, is collected (the rules use it for a finding's story).
+    package func observeDescendants(of ready: ExecReady, limit descendantLimit: Int) -> DescendantCollector {
         let shell = ready.process.node
-        let collector = FindingCollector(shellID: shell.id, limit: descendantLimit)
+        let collector = DescendantCollector(shellID: shell.id, limit: descendantLimit)
         shell.collector = collector
         shell.collectorFromImage = ready.imageNumber + 1
         shell.collectorDepth = 0

@@ -1,3 +1,7 @@
+import AuditreeBase
+import AuditreeParser
+import AuditreeEvents
+
 /// A process as a checkpoint keeps it: enough to be a parent and an ancestor in the next run.
 public struct SavedProcess: Codable, Sendable, Equatable {
     public var id: Int
@@ -69,7 +73,7 @@ public struct SavedImage: Codable, Sendable, Equatable {
             stamp: EventStamp(seconds: seconds, milliseconds: milliseconds, serial: serial), location: LogLocation(file: file, line: line))
     }
 
-    static func hex(_ value: LogString) -> String { JSONWriter.hex(value.bytes) }
+    static func hex(_ value: LogString) -> String { Hex.lowercase(value.bytes) }
 
     static func bytes(_ hex: String) -> LogString? {
         let digits = Array(hex.utf8)
@@ -134,7 +138,7 @@ extension ProcessTree {
             for image in process.images { node.append(image.image(node: process.host)) }
             if process.insideFinding {
                 // Its finding was reported by an earlier run; what follows below it belongs to that finding.
-                node.collector = FindingCollector(shellID: -1, limit: 0)
+                node.collector = DescendantCollector(shellID: -1, limit: 0)
                 node.collectorFromImage = 0
             }
             nodes[process.id] = node

@@ -1,3 +1,8 @@
+import AuditreeParser
+import AuditreeTree
+import AuditreeRules
+import AuditreeScan
+
 /// The scan's execs as the HTML report's full process tree of each host (docs/html-report.md).
 ///
 /// A log of a million execs would make a page of over 100 MB that no browser opens

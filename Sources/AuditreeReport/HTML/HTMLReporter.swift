@@ -1,3 +1,7 @@
+import AuditreeBase
+import AuditreeParser
+import AuditreeRules
+import AuditreeScan
 import Foundation
 import Mustache
 

@@ -1,3 +1,5 @@
+import AuditreeBase
+
 /// `rules check --sigma`: what runs, and each rule file that does not with its reason.
 public enum SigmaCheckReport {
     public static func text(_ set: RuleSet) -> String {

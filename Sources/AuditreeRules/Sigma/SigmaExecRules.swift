@@ -1,3 +1,5 @@
+import AuditreeParser
+
 /// The Sigma process_creation rules of a set, compiled for one test per exec: field names
 /// resolved to indices, searches numbered, and the rules' literals indexed so that an exec is
 /// tested only against rules that can match it.

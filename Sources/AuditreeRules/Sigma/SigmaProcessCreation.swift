@@ -1,3 +1,6 @@
+import AuditreeParser
+import AuditreeTree
+
 /// The process_creation fields of one exec, with Sysmon for Linux's meanings, and the
 /// evaluation of Sigma rules on them.
 public struct SigmaProcessCreation: Sendable {
