@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Checks that a change to the code leaves every output byte-identical: builds the release binary
-# of an older commit (default: the merge base with main) and of the working tree, runs both on
+# of an older commit (default: the merge base with main) and of a newer one (default: HEAD; commit
+# your work first), each from `git archive` in its own folder, runs both on
 # every fixture log (fixtures/recorded, fixtures/malformed, fixtures/edge) in every report format
 # (scan --format text, json, ndjson, sarif, junit, html) and with `tree` and `events`, and
 # compares stdout, stderr and the exit status. With OUTPUT_IDENTICAL_SIZE (e.g. 50M or 200M) it
 # also compares them on a log made by bench/generate-log.py of that size.
-#   scripts/output-identical.sh [OLD_COMMIT]
+#   scripts/output-identical.sh [OLD_COMMIT [NEW_COMMIT]]
 # Prints one line per difference and a summary; exits 1 when anything differs. Everything it
 # builds and writes goes under .build/output-identical/ (the old commit is extracted with
 # `git archive`, so no worktree is added).
@@ -13,20 +14,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 old=$(git rev-parse --verify "${1:-$(git merge-base HEAD main)}^{commit}")
+new=$(git rev-parse --verify "${2:-HEAD}^{commit}")
 work=$root/.build/output-identical
 mkdir -p "$work"
 
-old_tree=$work/src-${old:0:12}
-if [ ! -x "$old_tree/.build/release/auditree" ]; then
-    rm -rf "$old_tree" && mkdir -p "$old_tree"
-    git archive "$old" | tar -x -C "$old_tree"
-    echo "building $old (old) ..." >&2
-    "$old_tree/scripts/build-release.sh"
-fi
-echo "building the working tree (new) ..." >&2
-scripts/build-release.sh
-old_bin=$old_tree/.build/release/auditree
-new_bin=$root/.build/release/auditree
+# built COMMIT: the release binary of COMMIT, built once in its own extracted tree.
+built() {
+    local tree=$work/src-${1:0:12}
+    if [ ! -x "$tree/.build/release/auditree" ]; then
+        rm -rf "$tree" && mkdir -p "$tree"
+        git archive "$1" | tar -x -C "$tree"
+        echo "building $1 ..." >&2
+        "$tree/scripts/build-release.sh" > "$tree.build-log" 2>&1 || { tail -20 "$tree.build-log" >&2; exit 2; }
+    fi
+    echo "$tree/.build/release/auditree"
+}
+old_bin=$(built "$old")
+new_bin=$(built "$new")
 
 runs=0
 diffs=0
@@ -69,5 +73,5 @@ if [ -n "${OUTPUT_IDENTICAL_SIZE:-}" ]; then
     logs=$((logs + 1))
     check_log "$big"
 fi
-echo "output-identical: $old vs working tree ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- || echo ', modified')): $logs logs, $runs runs, $diffs differ"
+echo "output-identical: $old vs $new: $logs logs, $runs runs, $diffs differ"
 [ "$diffs" -eq 0 ]
