@@ -114,9 +114,14 @@ let package = Package(
                 .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release)),
             ],
             plugins: ["BuildInfo"]),
+        // What the test targets share: the package root and the one way to run the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "AuditreeKitTests",
-            dependencies: ["AuditreeKit", "CAudit", "CAuparse"],
+            dependencies: [
+                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
+                "AuditreeScan", "AuditreeReport", "TestSupport", "CAudit", "CAuparse",
+            ],
             linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),
     ],
     swiftLanguageModes: [.v6]
