@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeBase
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeReport
+import TestSupport
 
 @Suite("Fingerprints and baselines", .serialized)
 struct BaselineTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
+@testable import AuditreeReport
 
 /// `Encodable` values written through `JSONWriter` (the checkpoint file): JSON that
 /// `JSONDecoder` reads back to the same value, in the writer's layout and escaping.

@@ -1,0 +1,103 @@
+import AuditreeBase
+
+/// One parsed line of an audit log.
+///
+/// No initializer is written out: with one, the compiler copied the whole record (retaining
+/// every field) and destroyed the original on every line; the memberwise one builds it in place.
+public struct Record: Sendable {
+    public var kind: RecordKind
+    /// The kernel type number (from the name through libaudit, or from `UNKNOWN[n]`); nil for names we do not resolve.
+    public var typeNumber: Int32?
+    /// The `node=` prefix, when the log has one.
+    public var node: String?
+    public var stamp: EventStamp
+    /// Records of auditd itself (`DAEMON_*`) number their stamps with their own counter.
+    public var isDaemon: Bool
+    public var line: Int
+    public var body: RecordBody
+}
+
+/// The fields the engine keeps from the record types it reads.
+public enum RecordBody: Sendable {
+    // Not `indirect`: a box would make moves one word, but it is allocated on the reading
+    // thread and freed on the main one, which cost the two-thread scan ~10 % (docs/performance.md).
+    case syscall(SyscallRecord)
+    case execve(ExecveRecord)
+    case cwd(LogString?)
+    case path(PathRecord)
+    case proctitle(Proctitle)
+    case none
+}
+
+public struct SyscallRecord: Sendable {
+    public var arch: UInt32 = 0
+    public var number: Int = -1
+    public var syscall: SyscallKind = .other
+    public var success: Bool?
+    public var exit: Int64?
+    public var a0: UInt64?
+    public var pid: Int = -1
+    public var ppid: Int?
+    public var uid: UInt32?
+    public var euid: UInt32?
+    public var auid: UInt32?
+    public var ses: UInt32?
+    public var tty: LogString?
+    public var comm: LogString?
+    public var exe: LogString?
+    public var key: LogString?
+    /// ENRICHED logs name the users as they were on the recording host.
+    public var userName: String?
+    public var loginUserName: String?
+
+    public init() {}
+}
+
+/// One EXECVE record; a long command line spans several of them.
+public struct ExecveRecord: Sendable {
+    public var argc: Int?
+    public var arguments: [ExecveArgument] = []
+    /// `aN_len=` declarations of split arguments: index and total length.
+    public var splitLengths: [(index: Int, length: Int)] = []
+
+    public init() {}
+}
+
+/// `aN=value` (chunk nil) or one piece `aN[chunk]=value` of a split argument.
+public struct ExecveArgument: Sendable {
+    public var index: Int
+    public var chunk: Int?
+    public var value: LogString
+}
+
+public struct PathRecord: Sendable {
+    public var item: Int?
+    public var name: LogString?
+    public var nametype: String?
+    public var inode: UInt64?
+    /// `major:minor` in hex, as logged.
+    public var device: String?
+    /// The file's mode in octal, as logged (`0100755`: a regular file, rwxr-xr-x).
+    public var mode: String?
+}
+
+/// A PROCTITLE value, kept as logged. The kernel caches it per task at the
+/// task's first audited event, so equal values mean the same task (see
+/// docs/process-tree.md); the arguments are only decoded when needed.
+public struct Proctitle: Sendable, Equatable {
+    /// The value as it stands in the log: hex digits, or the text inside quotes.
+    public let raw: LogString
+    /// Written unquoted, so hex when its digits decode (else shown as logged).
+    public let isHex: Bool
+
+    public init(raw: LogString, isHex: Bool) {
+        self.raw = raw
+        self.isHex = isHex
+    }
+
+    /// The command line, split at NUL bytes.
+    public var arguments: [LogString] {
+        let bytes = isHex ? (Hex.decode(raw.bytes) ?? raw.bytes) : raw.bytes
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
+    }
+}
