@@ -94,6 +94,13 @@ public struct TextPattern: Sendable {
     public func matchWithSteps(_ text: String) -> (matched: Bool, steps: Int) { program.run(text) }
 
     public var instructionCount: Int { program.instructions.count }
+
+    /// Literals one of which (ASCII letters folded to lower case) every match contains; nil when
+    /// the pattern gives none.
+    var literals: RegexLiterals? { program.literals }
+
+    /// The fewest scalars a match consumes.
+    var minimumLength: Int { program.minimumLength }
 }
 
 /// Conditions on one process image; every field given must hold (a list field holds when any value does).
