@@ -346,14 +346,11 @@ public struct RuleSet: Sendable {
             }
             result.ruleSet.sigmaSkipped = loaded.skipped
             result.ruleSet.files += sigma
-            // auditd rules load (and are checked) but are not evaluated by this version.
-            let auditd = loaded.rules.filter { $0.target == .auditd }.count
-            let notRun = loaded.skipped.count + auditd
+            let notRun = loaded.skipped.count
             if notRun > 0 {
                 let errors = loaded.skipped.filter(\.isError).count
                 var details: [String] = []
                 if errors > 0 { details.append("\(errors) invalid") }
-                if auditd > 0 { details.append("\(auditd) service: auditd, not evaluated yet") }
                 result.warnings.append(RuleFileError(
                     file: sigma.joined(separator: ", "), line: 0, column: 0, path: RuleFileError.sigmaSummaryPath,
                     message: "\(notRun) of \(loaded.files.count) Sigma rule file(s) are not run"

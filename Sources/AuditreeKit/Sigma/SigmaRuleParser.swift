@@ -89,6 +89,9 @@ public enum SigmaRuleParser {
         } catch {
             return skip(file, id, title, "detection.condition: \(error.description)", error: isInvalid(error))
         }
+        if target == .auditd, let reason = SigmaAuditdRules.refusal(SigmaDetection(searches: searches, condition: condition)) {
+            return skip(file, id, title, "detection.condition: \(reason)", error: false)
+        }
         let rule = SigmaRule(
             id: id, title: title, description: map["description"]?.string ?? "", level: map["level"]?.string ?? "informational",
             status: map["status"]?.string ?? "", author: map["author"]?.string ?? "",
