@@ -142,11 +142,11 @@ struct RegexLiterals: Sendable, Equatable {
         return result
     }
 
-    /// The non-ASCII scalars with a single-scalar case mapping to this ASCII letter (either
-    /// case); RegexEngineTests checks the table against every Unicode scalar.
+    /// The non-ASCII scalars that match this ASCII letter under `(?i)` (`ScalarSet.contains`:
+    /// KELVIN SIGN through `k`, LONG S through `S`); RegexEngineTests checks the table against
+    /// every Unicode scalar.
     static func caseMates(of byte: UInt8) -> [Unicode.Scalar] {
         switch fold(byte) {
-        case UInt8(ascii: "i"): ["\u{0131}"]
         case UInt8(ascii: "k"): ["\u{212A}"]
         case UInt8(ascii: "s"): ["\u{017F}"]
         default: []
