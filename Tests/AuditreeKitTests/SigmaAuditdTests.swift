@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeRules
+@testable import AuditreeScan
+import TestSupport
 
 /// Sigma `service: auditd` rules: each record's fields as the rules see them (decoded as
 /// `ausearch -i` shows them), evaluation per event over its records, findings like any other,
