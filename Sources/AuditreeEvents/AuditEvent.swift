@@ -28,6 +28,8 @@ public struct AuditEvent: Sendable {
     public var paths: [PathRecord] = []
     public var proctitle: Proctitle?
     public var recordCount = 0
+    /// What record-level rules (Sigma `service: auditd`) found in the event's records, per record.
+    public var ruleHits: [RecordRuleHits] = []
     /// One bit per kind of record the event holds (other types hashed onto the high bits):
     /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
     var kinds: UInt64 = 0
@@ -54,6 +56,7 @@ public struct AuditEvent: Sendable {
     mutating func add(_ record: Record, file: String) {
         recordCount += 1
         kinds |= Self.kindBit(record)
+        if let hits = record.ruleHits { ruleHits.append(hits) }
         switch record.body {
         case .syscall(let body):
             if syscall == nil {

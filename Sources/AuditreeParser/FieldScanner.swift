@@ -6,13 +6,13 @@ import Musl
 #endif
 
 /// One `key=value` token of a record, as byte ranges into its line.
-struct Field {
-    var key: Range<Int>
-    var value: Range<Int>
+package struct Field {
+    package var key: Range<Int>
+    package var value: Range<Int>
     /// The quote byte around the value (`"` or `'`), or 0 when unquoted.
-    var quote: UInt8
+    package var quote: UInt8
     /// Whether the token comes after the ENRICHED separator (0x1d).
-    var enriched: Bool
+    package var enriched: Bool
 }
 
 /// Splits the field part of a record into `key=value` tokens without copying.
@@ -20,17 +20,17 @@ struct Field {
 /// Values are either quoted (`"..."`, `'...'`, no escapes inside, which is how
 /// the kernel writes them) or run up to the next space or 0x1d. Tokens without
 /// `=` (AVC's `{ read }`) are skipped.
-struct FieldScanner {
-    static let space: UInt8 = 0x20
+package struct FieldScanner {
+    package static let space: UInt8 = 0x20
     static let groupSeparator: UInt8 = 0x1D
     static let equals = UInt8(ascii: "=")
     static let doubleQuote = UInt8(ascii: "\"")
     static let singleQuote = UInt8(ascii: "'")
 
-    var position: Int
+    package var position: Int
     var enriched = false
 
-    init(from position: Int) { self.position = position }
+    package init(from position: Int) { self.position = position }
 
     /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over
     /// 0..<64: one shift and test per byte instead of a compare per stop byte.
@@ -43,7 +43,7 @@ struct FieldScanner {
     }
 
     @inline(__always)
-    mutating func next(in line: Span<UInt8>) -> Field? {
+    package mutating func next(in line: Span<UInt8>) -> Field? {
         let count = line.count
         while position < count {
             let byte = line[position]
@@ -108,7 +108,7 @@ package enum Bytes {
     }
 
     @inline(__always)
-    static func hasPrefix(_ line: Span<UInt8>, at start: Int, _ literal: StaticString) -> Bool {
+    package static func hasPrefix(_ line: Span<UInt8>, at start: Int, _ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard start >= 0, start + count <= line.count else { return false }
         let bytes = literal.utf8Start
@@ -117,7 +117,7 @@ package enum Bytes {
     }
 
     /// An unsigned decimal number without sign or leading zeros beyond a lone `0`; nil on anything else or overflow.
-    static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
+    package static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 20 else { return nil }
         // Up to 19 digits cannot overflow: only a 20th digit needs the checked step, so pids,
         // ids and stamps are read without overflow checks.
@@ -146,7 +146,7 @@ package enum Bytes {
         return Int64(value)
     }
 
-    static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
+    package static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 16 else { return nil }
         var value: UInt64 = 0
         for i in range {
@@ -157,7 +157,7 @@ package enum Bytes {
     }
 
     /// Only `0-9A-F`, as the kernel writes hex.
-    static func isUpperHex(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+    package static func isUpperHex(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
         for i in range {
             let byte = line[i]
             guard byte &- 0x30 < 10 || byte &- 0x41 < 6 else { return false }
@@ -175,7 +175,7 @@ package enum Bytes {
         }
     }
 
-    static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
+    package static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
         precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
         // One bulk copy instead of an append per byte.
         return line.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
@@ -188,7 +188,7 @@ package enum Bytes {
     }
 
     /// Decodes an even-length run of hex digits straight into a value; nil if it is not one.
-    static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
+    package static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
         guard range.count % 2 == 0 else { return nil }
         return LogString.building(count: range.count / 2) { output in Hex.decode(line.extracting(range), into: output) }
     }

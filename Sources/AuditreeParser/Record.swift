@@ -15,6 +15,24 @@ public struct Record: Sendable {
     public var isDaemon: Bool
     public var line: Int
     public var body: RecordBody
+    /// The record-level rules (Sigma `service: auditd`) some search of which holds for this
+    /// record: set by the scan, not the parser, and only when such rules are loaded.
+    public var ruleHits: RecordRuleHits? = nil
+}
+
+/// The record-level rules some search of which holds for a record (their numbers in the scan's
+/// list of them, with the searches as a bit mask each), and the record's `pid=`. A class: one
+/// word in every record, allocated only for a record that a search held for.
+public final class RecordRuleHits: Sendable {
+    public let rules: [Int32]
+    public let searches: [UInt64]
+    public let pid: Int?
+
+    public init(rules: [Int32], searches: [UInt64], pid: Int?) {
+        self.rules = rules
+        self.searches = searches
+        self.pid = pid
+    }
 }
 
 /// The fields the engine keeps from the record types it reads.

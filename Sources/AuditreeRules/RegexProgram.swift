@@ -24,10 +24,16 @@ struct RegexProgram: Sendable {
     private(set) var anchoredAtStart = false
     /// What a match's first scalar can be, for passing over positions where none can start.
     private(set) var firstScalars: FirstScalars?
+    /// Literals one of which every match contains: a text without any is not run at all.
+    private(set) var literals: RegexLiterals?
+    /// The fewest scalars a match consumes: a text of fewer bytes cannot match (`(.){200,}`).
+    private(set) var minimumLength = 0
 
     init(_ source: String) throws(RegexSyntaxError) {
         let node = try RegexParser.parse(source)
         anchoredAtStart = Self.startsAnchored(node)
+        literals = RegexLiterals.of(node)
+        minimumLength = Self.minimumLength(node)
         try emit(node)
         append(.match)
         firstScalars = Self.firstScalars(instructions)
@@ -106,6 +112,17 @@ struct RegexProgram: Sendable {
         return !set.ignoresCase || ScalarSet.otherCases(of: scalar).isEmpty ? scalar : nil
     }
 
+    /// The fewest scalars any match of the node consumes (capped, so huge repetitions cannot overflow).
+    private static func minimumLength(_ node: RegexNode) -> Int {
+        switch node {
+        case .empty, .assertion: 0
+        case .scalar: 1
+        case .concatenation(let items): min(items.reduce(0) { $0 + minimumLength($1) }, 1 << 30)
+        case .alternation(let branches): branches.map(minimumLength).min() ?? 0
+        case .repetition(let inner, let min, _): Swift.min(min * minimumLength(inner), 1 << 30)
+        }
+    }
+
     /// Whether every match must start at the text's start.
     private static func startsAnchored(_ node: RegexNode) -> Bool {
         switch node {
@@ -120,8 +137,13 @@ struct RegexProgram: Sendable {
     // MARK: Running
 
     /// Whether the pattern matches anywhere in `text`, and the steps taken (instructions
-    /// visited plus scalars tried), which tests bound.
+    /// visited plus scalars tried), which tests bound. A text shorter than any match, or without
+    /// any of the pattern's literals, is answered without the NFA (one pass over its bytes at
+    /// most, not counted as steps); an anchored pattern skips the literal pass (its threads die
+    /// at the first scalars that do not fit).
     func run(_ text: String) -> (matched: Bool, steps: Int) {
+        if text.utf8.count < minimumLength { return (false, 0) }
+        if !anchoredAtStart, let literals, !literals.occurs(in: text) { return (false, 0) }
         let scalars = text.unicodeScalars
         var state = RunState(count: instructions.count)
         var current: [Int] = []

@@ -84,7 +84,9 @@ struct ScalarSet: Sendable {
     var ranges: [ClosedRange<UInt32>] = []
     var classes: [(ScalarClass, negated: Bool)] = []
     var negated = false
-    /// `(?i)`: a scalar is in the set when it, its lower-case or its upper-case form is (ICU's simple case folding).
+    /// `(?i)`: a scalar is in the set when it or one of its case forms is, or a case form of
+    /// those (ICU's case-insensitive match closes over simple case mappings: U+212A KELVIN SIGN
+    /// matches `K` through `k`, U+017F LONG S matches `s` through `S`).
     var ignoresCase = false
 
     static func single(_ scalar: Unicode.Scalar, ignoresCase: Bool) -> ScalarSet {
@@ -94,7 +96,9 @@ struct ScalarSet: Sendable {
     func contains(_ scalar: Unicode.Scalar) -> Bool {
         var found = containsExactly(scalar)
         if !found && ignoresCase {
-            found = Self.otherCases(of: scalar).contains(where: containsExactly)
+            found = Self.otherCases(of: scalar).contains { other in
+                containsExactly(other) || Self.otherCases(of: other).contains(where: containsExactly)
+            }
         }
         return found != negated
     }
@@ -114,6 +118,9 @@ struct ScalarSet: Sendable {
             if value >= 0x61 && value <= 0x7A { return [Unicode.Scalar(value - 0x20)!] }
             return []
         }
+        // U+0131 DOTLESS I upper-cases to `I`, but ICU's case folding leaves it alone (only the
+        // Turkic rules fold it): it matches neither `i` nor `I`.
+        if value == 0x131 { return [] }
         let properties = scalar.properties
         var result: [Unicode.Scalar] = []
         for mapping in [properties.lowercaseMapping, properties.uppercaseMapping, properties.titlecaseMapping] {

@@ -85,6 +85,13 @@ public struct TextPattern: Sendable {
     public func matchWithSteps(_ text: String) -> (matched: Bool, steps: Int) { program.run(text) }
 
     public var instructionCount: Int { program.instructions.count }
+
+    /// Literals one of which (ASCII letters folded to lower case) every match contains; nil when
+    /// the pattern gives none.
+    var literals: RegexLiterals? { program.literals }
+
+    /// The fewest scalars a match consumes.
+    var minimumLength: Int { program.minimumLength }
 }
 
 /// Conditions on one process image; every field given must hold (a list field holds when any value does).
@@ -330,14 +337,11 @@ public struct RuleSet: Sendable {
             }
             result.ruleSet.sigmaSkipped = loaded.skipped
             result.ruleSet.files += sigma
-            // auditd rules load (and are checked) but are not evaluated by this version.
-            let auditd = loaded.rules.filter { $0.target == .auditd }.count
-            let notRun = loaded.skipped.count + auditd
+            let notRun = loaded.skipped.count
             if notRun > 0 {
                 let errors = loaded.skipped.filter(\.isError).count
                 var details: [String] = []
                 if errors > 0 { details.append("\(errors) invalid") }
-                if auditd > 0 { details.append("\(auditd) service: auditd, not evaluated yet") }
                 result.warnings.append(RuleFileError(
                     file: sigma.joined(separator: ", "), line: 0, column: 0, path: RuleFileError.sigmaSummaryPath,
                     message: "\(notRun) of \(loaded.files.count) Sigma rule file(s) are not run"

@@ -1,3 +1,4 @@
+import AuditreeEvents
 import AuditreeParser
 import AuditreeTree
 
@@ -41,11 +42,14 @@ public final class RuleEvaluator {
 
     /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
     private let sigmaRules: SigmaExecRules
+    /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
+    public let recordRules: SigmaAuditdRules?
 
     public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules.filter { $0.sigma == nil }
         self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
+        self.recordRules = SigmaAuditdRules(ruleSet.rules)
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
         let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
@@ -187,6 +191,52 @@ public final class RuleEvaluator {
         for rule in matched {
             var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
                                   spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                                  childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                                  spawnerEvidence: nil)
+            let (suppression, misses) = exceptionsChecked(for: match)
+            if let suppression {
+                match.suppression = suppression
+                suppressedMatches.append(match)
+                continue
+            }
+            match.exceptionsNotApplied = misses
+            matches.append(match)
+        }
+    }
+
+    /// Record-level Sigma rules: one finding per rule whose condition holds for the event, over
+    /// the searches its records made hold. The process is the one that made the event (the
+    /// SYSCALL record's pid, else a record's `pid=`) as the tree knows it after the event, with
+    /// its ancestry; a process the log never described is shown with what the event says of it.
+    public func evaluateRecordRules(_ event: AuditEvent, in tree: ProcessTree) {
+        guard let recordRules else { return }
+        var masks: [Int32: UInt64] = [:]
+        var order: [Int32] = []
+        for hits in event.ruleHits {
+            for (rule, mask) in zip(hits.rules, hits.searches) {
+                if masks[rule] == nil { order.append(rule) }
+                masks[rule, default: 0] |= mask
+            }
+        }
+        let pid = event.syscall?.pid ?? event.ruleHits.lazy.compactMap(\.pid).first ?? 0
+        for number in order.sorted() where recordRules.holds(rule: Int(number), searches: masks[number]!) {
+            let rule = recordRules.rules[Int(number)]
+            var image: ProcessImage
+            var lineage: [LineageEntry] = []
+            let process = tree.process(host: event.node, pid: pid)
+            if let process, process.node.imageCount > 0, let current = process.image(process.node.imageCount - 1) {
+                image = current
+                lineage = process.lineage(of: process.node.imageCount - 1)
+            } else if let syscall = event.syscall {
+                image = ProcessImage(origin: .observed, event: event, syscall: syscall)
+            } else {
+                image = ProcessImage(describedOnlyBy: event)
+            }
+            // The finding is the event: its time and place, whatever the process ran since.
+            image.stamp = event.stamp
+            image.location = event.location
+            var match = RuleMatch(rule: rule, pid: pid, ppid: event.syscall?.ppid ?? process?.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: lineage.firstIndex { $0.generation == 1 }, relation: .parent, launchersSkipped: 0,
                                   childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
                                   spawnerEvidence: nil)
             let (suppression, misses) = exceptionsChecked(for: match)

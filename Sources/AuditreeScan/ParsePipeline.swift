@@ -1,5 +1,6 @@
 import AuditreeInput
 import AuditreeParser
+import AuditreeRules
 import Foundation
 
 /// Reads and parses one input on its own thread while the scan's thread assembles events.
@@ -30,6 +31,8 @@ final class ParsePipeline: Sendable {
         var chunkSize: Int
         var chunksInFlight: Int
         var detail: RecordParser.Detail = .scan
+        /// Record-level rules (Sigma `service: auditd`) to test each record with, on this thread.
+        var recordRules: SigmaAuditdRules? = nil
     }
 
     private let queue: ChunkQueue<ParsedChunk>
@@ -72,6 +75,13 @@ final class ParsePipeline: Sendable {
     /// Call it once the scan is done with the input, whether it read to the end or not.
     func close() { queue.cancelAndWait() }
 
+    /// Sets on a parsed record the record-level rules that hold for its line (both scan paths).
+    static func markRuleHits(_ outcome: inout Result<Record, Rejection>?, line: Span<UInt8>, rules: SigmaAuditdRules) {
+        guard case .success(var record)? = outcome, let hits = rules.matching(line) else { return }
+        record.ruleHits = hits
+        outcome = .success(record)
+    }
+
     /// Thrown out of the line loop when the scan no longer wants chunks (`--strict` stopped it).
     private struct Cancelled: Error {}
 
@@ -102,7 +112,8 @@ final class ParsePipeline: Sendable {
         var bytes = 0
         do throws(LineReaderError<Cancelled>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, offset: Int, line: Span<UInt8>, truncated: Bool) throws(Cancelled) in
-                let outcome = parser.parse(line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
+                var outcome = parser.parse(line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
+                if let rules = settings.recordRules { markRuleHits(&outcome, line: line, rules: rules) }
                 lines.append(ParsedChunk.ParsedLine(number: number, offset: offset, length: line.count, outcome: outcome))
                 bytes += line.count + 1
                 if bytes >= settings.chunkSize {

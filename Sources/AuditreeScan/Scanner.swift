@@ -114,6 +114,17 @@ struct ScanState {
 
     var checkpointing: Bool { configuration.checkpointing || configuration.checkpoint != nil }
 
+    /// Hands a complete event to the tree, then to the record-level rules that held for its records.
+    var deliver: (AuditEvent) -> Void {
+        let tree = self.tree
+        guard evaluator.recordRules != nil else { return { tree.ingest($0) } }
+        let evaluator = self.evaluator
+        return { event in
+            tree.ingest(event)
+            if !event.ruleHits.isEmpty { evaluator.evaluateRecordRules(event, in: tree) }
+        }
+    }
+
     /// Where one input started reading, and how far the previous run had read it.
     struct InputStart {
         var offset = 0
@@ -226,7 +237,8 @@ struct ScanState {
         do throws(LineReaderError<StrictStop>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, offset: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
-                let outcome = parser.parse(bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
+                var outcome = parser.parse(bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
+                if let rules = evaluator.recordRules { ParsePipeline.markRuleHits(&outcome, line: bytes, rules: rules) }
                 try take(number, offset: offset, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
             }
         } catch {
@@ -246,7 +258,7 @@ struct ScanState {
     mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
         let settings = ParsePipeline.Settings(maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
                                               chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight,
-                                              detail: parser.detail)
+                                              detail: parser.detail, recordRules: evaluator.recordRules)
         let pipeline = ParsePipeline(file: file, gzip: gzip, firstLine: firstLine, settings: settings)
         // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
         defer { pipeline.close() }
@@ -308,8 +320,14 @@ struct ScanState {
             kindCounts[record.kind.index] += 1
             if record.isDaemon { daemonRecords += 1 }
             if holdingWarnings { releaseHeldWarnings() }
-            let tree = self.tree
-            assembler.add(record, file: name, origin: EventOrigin(input: inputIndex, offset: inputBase + offset, line: number)) { tree.ingest($0) }
+            let origin = EventOrigin(input: inputIndex, offset: inputBase + offset, line: number)
+            if evaluator.recordRules == nil {
+                let tree = self.tree
+                assembler.add(record, file: name, origin: origin) { tree.ingest($0) }
+            } else {
+                let deliver = self.deliver
+                assembler.add(record, file: name, origin: origin, emit: deliver)
+            }
         case .failure(let rejection):
             summary.lines += 1
             summary.rejected += 1
@@ -343,13 +361,14 @@ struct ScanState {
             summary.recordsByKind[kind, default: 0] += kindCounts[index]
         }
         let tree = self.tree
+        let deliver = self.deliver
         var held: [EventOrigin] = []
         if checkpointing {
             // Events still open at the cut wait for the next run, unless they waited once already.
             let starts = inputStarts
-            held = assembler.cut(deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd }) { tree.ingest($0) }
+            held = assembler.cut(deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd }, emit: deliver)
         } else {
-            assembler.flush { tree.ingest($0) }
+            assembler.flush(emit: deliver)
         }
         tree.finish()
         let unfiltered = evaluator.findings()

@@ -41,7 +41,7 @@ public struct ProcessImage: Sendable {
 extension ProcessImage {
     // Borrowed, not owned (an initializer's default): the caller would copy the whole event
     // and its syscall record (retaining everything they hold) only for this to read a few fields.
-    init(origin: Origin, event: borrowing AuditEvent, syscall: borrowing SyscallRecord) {
+    package init(origin: Origin, event: borrowing AuditEvent, syscall: borrowing SyscallRecord) {
         let exec = origin == .exec
         self.init(origin: origin, exe: syscall.exe, comm: syscall.comm,
                   argv: exec ? Self.commandLine(of: event) : ArgumentVector(arguments: [], isComplete: false),
@@ -57,5 +57,15 @@ extension ProcessImage {
         if !event.execve.isEmpty { return event.arguments }
         if let title = event.proctitle?.arguments, !title.isEmpty { return ArgumentVector(arguments: title, isComplete: false) }
         return ArgumentVector(arguments: [], isComplete: false)
+    }
+}
+
+extension ProcessImage {
+    /// What an event without a SYSCALL record (a user-space message such as SERVICE_STOP) tells of
+    /// the process that made it, when the tree never saw that process: where and when, nothing more.
+    package init(describedOnlyBy event: borrowing AuditEvent) {
+        self.init(origin: .observed, exe: nil, comm: nil, argv: ArgumentVector(arguments: [], isComplete: false), cwd: nil, uid: nil,
+                  euid: nil, auid: nil, ses: nil, tty: nil, key: nil, userName: nil, loginUserName: nil, node: event.node,
+                  stamp: event.stamp, location: event.location)
     }
 }

@@ -49,7 +49,7 @@ package final class ProcessNode {
     }
 
     var isKnown: Bool { imageCount > 0 }
-    var imageCount: Int { droppedImages + images.count }
+    package var imageCount: Int { droppedImages + images.count }
 
     package func image(_ number: Int) -> ProcessImage? {
         let index = number - droppedImages

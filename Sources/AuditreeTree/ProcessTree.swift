@@ -99,6 +99,12 @@ public final class ProcessTree {
         releaseReady(upTo: highWater - evaluationDelay)
     }
 
+    /// The process `pid` on `host` is as the tree knows it now (after the event just ingested),
+    /// nil when the log never described it.
+    package func process(host: String?, pid: Int) -> ProcessReference? {
+        tables[host]?.processes[pid].map(ProcessReference.init)
+    }
+
     /// Hands every exec still waiting to the rules (end of input).
     public func finish() { releaseReady(upTo: .max) }
 

@@ -15,6 +15,8 @@ struct RegexEngineTests {
         "nginx-key", "webshell", "mywebthing", "/usr/lib/cgi-bin/x", "cgi-bin", "/srv/cgi-binx", "line one\nline two",
         "ends with newline\n", "ends with crlf\r\n", "café crème", "CAFÉ", "ǅ title", "tab\there", "αβγ δ", "x_y z", "123 456",
         "aaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaa!", "ab{2}", "a.b", "a\\b", "[x]", "e\u{301}", "\u{1F600} emoji",
+        "pnscan -W 'de ad be ef' 10.0.0.0/8 22", "pnscan -w \"de ad\" 1.2.3.4", "x -R 0a0b0c ", "curl -d x", "curl -D x", "ls -t a",
+        "\u{212A}ILL", "kill", "KILL", "\u{017F}ecret", "\u{0131}d", "\u{0131}D", "\u{0130}D", "TMP", "a - W",
     ]
 
     static let patterns = [
@@ -30,6 +32,9 @@ struct RegexEngineTests {
         #"\Asome"#, "(?:ab|a)(?:c|b{2})", #"a\.b"#, #"a\\b"#, #"\[x\]"#, "[]x]", "[x-]", "[-x]", #"[\]]"#, #"[\d.]+"#,
         "e\u{301}", "^.$", ".", "(a|b)*c?", "(?i:WEB)-exec", "(?i)web(?-i)-EXEC", "a*?", "a+?!", "(a*)*b", "(?#comment)sh",
         #"\Qa.b\E"#, "😀", #"\x{1F600}"#,
+        // Patterns with required literals (the prefilter in front of the NFA), cased and not.
+        #"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, #"\s-[FTd]\s"#, "-D", "(?i)kill", "(?i)KILL", "(?i)secret",
+        "(?i)[s]ecret", "(?i)id", "(?i)ID", "(?i)[h-k]ill", "(?i)tmp|kill", "ki(?i)ll", "(ab|cd)ef", "x(a|b)?y", "(?:\\.[0-9]){2}",
     ]
 
     @Test("answers as ICU (NSRegularExpression) does on the syntax it supports", arguments: patterns)
@@ -74,6 +79,55 @@ struct RegexEngineTests {
         let short = pattern.matchWithSteps(String(repeating: "a", count: 10_000) + "!").steps
         let long = pattern.matchWithSteps(String(repeating: "a", count: 20_000) + "!").steps
         #expect(long <= short * 2 + pattern.instructionCount * 2, "\(short) -> \(long)")
+    }
+
+    struct Literals: Sendable, CustomStringConvertible {
+        var pattern: String
+        var literals: [String]?
+        var description: String { pattern }
+    }
+
+    /// What the prefilter takes from a pattern: one of these (ASCII letters folded) is in every match.
+    static let literalCases = [
+        Literals(pattern: #"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, literals: ["-r", "-w"]),
+        Literals(pattern: #"\s-[FTd]\s"#, literals: ["-d", "-f", "-t"]),
+        Literals(pattern: #"(?:\s-[^-\s]{0,20}i|\s--inode\s)"#, literals: ["-", "--inode"]),
+        Literals(pattern: #"https://[0-9]{1,3}\.[0-9]{1,3}"#, literals: ["https://"]),
+        Literals(pattern: #"org\.apache\.catalina"#, literals: ["org.apache.catalina"]),
+        Literals(pattern: "(nc|ncat|netcat) -e", literals: ["nc -e", "ncat -e", "netcat -e"]),
+        Literals(pattern: "(?i)kb", literals: ["kb", "\u{212A}b"]),
+        Literals(pattern: "(?i)ps", literals: ["ps", "p\u{017F}"]),
+        Literals(pattern: "a(b|c)?d", literals: ["abd", "acd", "ad"]),
+        Literals(pattern: #"\d+"#, literals: nil),
+        Literals(pattern: "^$", literals: nil),
+        Literals(pattern: "x?", literals: nil),
+        Literals(pattern: "(a|.)b", literals: ["b"]),
+        Literals(pattern: "(?:ab){2}", literals: ["abab"]),
+    ]
+
+    @Test("required literals: joined across a concatenation, one per alternative, none from an optional part", arguments: literalCases)
+    func requiredLiterals(_ input: Literals) throws {
+        let pattern = try TextPattern(input.pattern)
+        #expect(pattern.literals.map { Set($0.alternatives.map { String(decoding: $0, as: UTF8.self) }) } == input.literals.map(Set.init))
+    }
+
+    @Test("the non-ASCII scalars that match an ASCII letter under (?i) are in the prefilter's table")
+    func caseMatesTable() {
+        for value in UInt32(0x80)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            // What `ScalarSet.contains` reaches: the case forms, and theirs.
+            let reached = ScalarSet.otherCases(of: scalar).flatMap { [$0] + ScalarSet.otherCases(of: $0) }
+            for other in reached where other.isASCII {
+                #expect(RegexLiterals.caseMates(of: UInt8(other.value)).contains(scalar), "U+\(String(value, radix: 16)) -> \(other)")
+            }
+        }
+    }
+
+    @Test("a text without the required literals is answered without running the NFA")
+    func prefilterSkipsNFA() throws {
+        let pattern = try TextPattern(#"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#)
+        #expect(pattern.matchWithSteps(String(repeating: "pnscan 10.0.0.0/8 ", count: 100)) == (false, 0))
+        #expect(pattern.matchWithSteps("pnscan -W 'de ad' 10.0.0.0/8").matched)
     }
 
     @Test("with no thread alive, positions no match can start at cost one step each", arguments: [

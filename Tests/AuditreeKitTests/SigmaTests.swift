@@ -225,6 +225,27 @@ struct SigmaTests {
         #expect(!report.findings.isEmpty)  // the plain ones (file deletion, curl) do fire there
     }
 
+    @Test("SigmaHQ: the Java-children rule fires on the recorded Java child shells, with java as ParentImage",
+          .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    func sigmaHQJavaChild() throws {
+        let rule = Self.sigmaHQ! + "/rules/linux/process_creation/proc_creation_lnx_susp_java_children.yml"
+        let expected = ["enriched-execve": "/bin/bash -c echo tp-java", "raw-execve": "/bin/bash -c echo tp-java",
+                        "enriched-fork": "/bin/bash -c echo tp-java", "raw-fork": "/bin/bash -c echo tp-java",
+                        "variants-enriched-fork": "bash -c echo v-java-http"]
+        for (name, commandLine) in expected {
+            let report = try Self.scan(Fixtures.recorded(name), sigma: [rule])
+            #expect(report.findings.map { $0.process.image.map { NameMatcher.commandLine($0) } } == [commandLine], "\(name)")
+            #expect(report.findings.first?.spawner.image?.exe?.lossyString == "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "\(name)")
+        }
+        // The same Java server on a log that audits execve only: the server started before the
+        // recording and makes no audited call, so its image is unknown ('-') and the rule cannot
+        // hold. Its child's failed exec shows java, but a process's image before its first exec
+        // in the log is its own (a login shell's `exec vim`), not its parent's.
+        for name in ["variants-raw-execve", "benign-busy", "webshell-execve"] {
+            #expect(try Self.scan(Fixtures.recorded(name), sigma: [rule]).findings.isEmpty, "\(name)")
+        }
+    }
+
     @Test("CLI: rules check --sigma lists what is not run; exceptions and --fail-on apply to Sigma findings")
     func commandLine() throws {
         let log = "fixtures/sigma/java-child-shell.log"

@@ -10,4 +10,4 @@ venv="${AUDITREE_SIGMA_VENV:-.build/sigma-venv}"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/sigma/requirements.txt
 auditree="${AUDITREE_BIN:-.build/debug/auditree}"
-"$venv/bin/python" tests/sigma/differential.py "$auditree" "$sigma" fixtures/recorded/*.log
+"$venv/bin/python" tests/sigma/differential.py "$auditree" "$sigma" fixtures/recorded/*.log fixtures/sigma-auditd/auditd-records.log

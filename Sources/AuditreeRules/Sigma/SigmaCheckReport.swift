@@ -9,9 +9,6 @@ public enum SigmaCheckReport {
         var out = "Sigma: \(sigma.count + skipped.count) rule file(s): \(sigma.count) loaded"
         out += " (" + SigmaRule.Target.allCases.map { "\(byTarget[$0]?.count ?? 0) \($0.rawValue)" }.joined(separator: ", ") + ")"
         out += ", \(skipped.count) not run\n"
-        if let auditd = byTarget[.auditd], !auditd.isEmpty {
-            out += "  note: the \(auditd.count) auditd rule(s) load and are checked, but scan does not evaluate them yet (docs/sigma.md)\n"
-        }
         let reasons = Dictionary(grouping: skipped, by: { summaryReason($0.reason) })
         for reason in reasons.keys.sorted(by: { reasons[$0]!.count > reasons[$1]!.count || (reasons[$0]!.count == reasons[$1]!.count && $0 < $1) }) {
             out += "  \(reasons[reason]!.count) x \(TextEscaper.escapeRuleText(reason))\n"

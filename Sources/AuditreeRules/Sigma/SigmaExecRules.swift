@@ -6,8 +6,9 @@ import AuditreeParser
 ///
 /// A rule's literals are a necessary condition derived from its condition: for `a and b`, the
 /// literals of either; for `a or b`, those of both; `not` gives none (the rule is always tested).
-/// A value matches only if its longest literal run occurs in the field, so a rule none of whose
-/// literals occurs in its field cannot match, and is not tested.
+/// A value matches only if its longest literal run occurs in the field, and a regex only if one
+/// of its required literals does (`RegexLiterals`), so a rule none of whose literals occurs in
+/// its field cannot match, and is not tested.
 final class SigmaExecRules {
     private final class Compiled {
         let rule: Rule
@@ -164,7 +165,7 @@ final class SigmaExecRules {
         switch search {
         case .maps(let maps):
             // Cheap entries first: a map fails at its first entry that does not hold, so a regex
-            // (ICU's engine costs far more than a byte comparison) runs only when the rest held.
+            // (an NFA walk costs far more than a byte comparison) runs only when the rest held.
             return .maps(maps.map { tests in
                 tests.map { (SigmaProcessCreation.Field(name: $0.field)?.rawValue ?? -1, $0.test) }.sorted { cost($0.test) < cost($1.test) }
             })
@@ -188,7 +189,7 @@ final class SigmaExecRules {
     }
 
     /// (field, literal) pairs one of which occurs in every exec the condition holds for; nil when
-    /// there is no such set (a `not`, a regex, a keyword search, an `exists`).
+    /// there is no such set (a `not`, a regex without literals, a keyword search, an `exists`).
     private static func required(_ condition: Condition, _ searches: [Search]) -> [(Int, [UInt8])]? {
         switch condition {
         case .search(let number): return required(searches[number])
@@ -220,12 +221,14 @@ final class SigmaExecRules {
             // One entry of the map that needs a literal in every case is enough for the map.
             let options = tests.compactMap { entry -> [(Int, [UInt8])]? in
                 guard entry.field >= 0, entry.test.exists == nil, !entry.test.matchers.isEmpty else { return nil }
-                let literals = entry.test.matchers.map { $0.requiredLiteral(folded: true) }
+                let literals = entry.test.matchers.map(\.requiredLiterals)
                 if entry.test.requireAll {
-                    return literals.compactMap { $0 }.max { $0.count < $1.count }.map { [(entry.field, $0)] }
+                    // Every value must match: the one whose shortest literal is longest is enough.
+                    return literals.compactMap { $0 }.max { ($0.map(\.count).min() ?? 0) < ($1.map(\.count).min() ?? 0) }
+                        .map { $0.map { (entry.field, $0) } }
                 }
                 guard literals.allSatisfy({ $0 != nil }) else { return nil }
-                return literals.map { (entry.field, $0!) }
+                return literals.flatMap { $0!.map { (entry.field, $0) } }
             }
             guard let best = options.min(by: { $0.count < $1.count }) else { return nil }
             all += best

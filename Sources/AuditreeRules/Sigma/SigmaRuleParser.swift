@@ -35,7 +35,10 @@ public enum SigmaRuleParser {
     public static func parse(_ text: String, file: String) -> Outcome {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { return skip(file, nil, nil, "empty file", error: true) }
+            // The basic resolver: every scalar is text (what a Sigma value is), so Yams does not try
+            // its bool, int, float, null and timestamp regexes on each one, which was half of
+            // reading a rule file. `exists: true` and `null` are read from the plain scalar.
+            guard let node = try Yams.compose(yaml: text, .basic) else { return skip(file, nil, nil, "empty file", error: true) }
             root = node
         } catch {
             return skip(file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")", error: true)
@@ -85,6 +88,9 @@ public enum SigmaRuleParser {
             condition = try SigmaConditionParser.parse(conditionText, searches: Array(searches.keys))
         } catch {
             return skip(file, id, title, "detection.condition: \(error.description)", error: isInvalid(error))
+        }
+        if target == .auditd, let reason = SigmaAuditdRules.refusal(SigmaDetection(searches: searches, condition: condition)) {
+            return skip(file, id, title, "detection.condition: \(reason)", error: false)
         }
         let rule = SigmaRule(
             id: id, title: title, description: map["description"]?.string ?? "", level: map["level"]?.string ?? "informational",
@@ -145,7 +151,7 @@ public enum SigmaRuleParser {
         let wrapping = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
         if wrapping.count > 1, Set(wrapping).count > 1 { throw .unsupported("modifiers '\(wrapping.joined(separator: "|"))' together") }
         if set.contains("exists") {
-            guard values.count == 1, let flag = values[0].bool else { throw .invalid("'exists' takes true or false") }
+            guard values.count == 1, let flag = plainBool(values[0]) else { throw .invalid("'exists' takes true or false") }
             return SigmaValueTest(matchers: [], requireAll: false, exists: flag)
         }
         let cased = set.contains("cased")
@@ -187,6 +193,16 @@ public enum SigmaRuleParser {
             }
         }
         return SigmaValueTest(matchers: matchers, requireAll: set.contains("all"), exists: nil)
+    }
+
+    /// YAML 1.1's booleans, from an unquoted scalar only (as Yams' default resolver reads them).
+    static func plainBool(_ node: Node) -> Bool? {
+        guard let scalar = node.scalar, scalar.style == .plain else { return nil }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: return nil
+        }
     }
 
     /// A value with no wildcards (an encoded one).

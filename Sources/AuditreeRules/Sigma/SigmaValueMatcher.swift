@@ -13,17 +13,20 @@ public enum SigmaValueMatcher: Sendable {
         switch self {
         case .null: return value == nil
         case .pattern(let pattern): return value.map(pattern.matches) ?? false
-        case .regex(let regex): return value.map { regex.matches($0.string) } ?? false
+        case .regex(let regex): return value.map(regex.matches) ?? false
         case .cidr(let network): return value.map { network.contains($0.string) } ?? false
         }
     }
 
-    /// A literal every matching value contains, folded to lower case (the index searches the
-    /// folded value, so a cased pattern's literal is folded too); nil when there is none (a
-    /// regex, a network, null).
-    func requiredLiteral(folded: Bool) -> [UInt8]? {
-        guard case .pattern(let pattern) = self, let literal = pattern.longestLiteral else { return nil }
-        return literal.map(SigmaPattern.fold)
+    /// Literals one of which every matching value contains, folded to lower case (the index
+    /// searches the folded value, so a cased pattern's literal is folded too): a pattern's longest
+    /// literal run, a regex's required literals; nil when there are none (a network, null).
+    var requiredLiterals: [[UInt8]]? {
+        switch self {
+        case .pattern(let pattern): pattern.longestLiteral.map { [$0.map(SigmaPattern.fold)] }
+        case .regex(let regex): regex.literals?.alternatives
+        case .cidr, .null: nil
+        }
     }
 }
 
@@ -191,6 +194,16 @@ public struct SigmaRegex: Sendable {
     }
 
     public func matches(_ text: String) -> Bool { pattern.matches(text) }
+
+    /// A value too short for a match, or whose folded bytes hold none of the regex's literals
+    /// (most values), is answered without making a String of it.
+    public func matches(_ value: SigmaFieldValue) -> Bool {
+        if value.bytes.count < pattern.minimumLength { return false }
+        if let literals = pattern.literals, !value.folded.withUnsafeBufferPointer({ literals.occurs(in: $0) }) { return false }
+        return pattern.matches(value.string)
+    }
+
+    var literals: RegexLiterals? { pattern.literals }
 }
 
 /// A `|cidr` network, IPv4 or IPv6.

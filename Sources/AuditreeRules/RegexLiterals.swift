@@ -1,0 +1,183 @@
+/// Byte strings one of which occurs in every text a regex matches, compared with ASCII letters
+/// folded to lower case: a necessary condition, checked with one pass over the text's bytes
+/// before the NFA runs, and used by the Sigma literal index to skip rules whose regex cannot
+/// match an exec.
+///
+/// Derived from the parsed pattern (`RegexNode`): a concatenation's adjacent literal pieces are
+/// joined (`-(W|R)` needs `-w` or `-r`), an alternation needs one of its branches' literals, a
+/// repetition at least once its body's. Anything that can match more than a few strings (`.`,
+/// `\s`, a large class, an optional part) ends a literal. A pattern that gives no literal of at
+/// least one byte (`\d+`, `^`, `a?`) has none, and is always run.
+struct RegexLiterals: Sendable, Equatable {
+    /// Folded, non-empty, distinct.
+    let alternatives: [[UInt8]]
+    /// Per folded byte: whether some alternative starts with it.
+    private let firstBytes: [Bool]
+
+    init?(_ alternatives: [[UInt8]]) {
+        guard !alternatives.isEmpty, alternatives.allSatisfy({ !$0.isEmpty }) else { return nil }
+        self.alternatives = Array(Set(alternatives.map { $0.map(Self.fold) })).sorted { $0.lexicographicallyPrecedes($1) }
+        var firstBytes = [Bool](repeating: false, count: 256)
+        for alternative in self.alternatives { firstBytes[Int(alternative[0])] = true }
+        self.firstBytes = firstBytes
+    }
+
+    static func == (left: RegexLiterals, right: RegexLiterals) -> Bool { left.alternatives == right.alternatives }
+
+    @inline(__always) static func fold(_ byte: UInt8) -> UInt8 { byte &- 65 < 26 ? byte | 0x20 : byte }
+
+    /// The literals of a parsed pattern; nil when it has none.
+    static func of(_ node: RegexNode) -> RegexLiterals? {
+        let info = analyze(node)
+        return best(info.required, literals(info.exact)).flatMap(RegexLiterals.init)
+    }
+
+    /// Whether one of the literals occurs in the bytes (ASCII letters folded).
+    func occurs(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = Self.fold(bytes[index])
+            if firstBytes[Int(byte)] {
+                for alternative in alternatives where alternative[0] == byte && alternative.count <= count - index {
+                    var offset = 1
+                    while offset < alternative.count && Self.fold(bytes[index + offset]) == alternative[offset] { offset += 1 }
+                    if offset == alternative.count { return true }
+                }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    func occurs(in text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { occurs(in: $0) }
+    }
+
+    // MARK: Analysis
+
+    /// At most this many strings in an exact set or a literal list, and this many bytes each.
+    static let maxStrings = 32
+    static let maxLength = 24
+
+    private struct Info {
+        /// Every string the node can match is one of these (folded); nil when unknown or too many.
+        var exact: Set<[UInt8]>?
+        /// One of these occurs in every match; nil when none is known.
+        var required: [[UInt8]]?
+    }
+
+    private static func analyze(_ node: RegexNode) -> Info {
+        switch node {
+        case .empty, .assertion:
+            return Info(exact: [[]], required: nil)
+        case .scalar(let set):
+            return Info(exact: strings(of: set), required: nil)
+        case .concatenation(let items):
+            var required: [[UInt8]]?
+            var current: Set<[UInt8]>? = [[]]
+            var allExact = true
+            for item in items {
+                let info = analyze(item)
+                required = best(required, info.required)
+                if let exact = info.exact, let joined = current.flatMap({ product($0, exact) }) {
+                    current = joined
+                } else {
+                    allExact = false
+                    required = best(required, literals(current))
+                    current = info.exact ?? [[]]
+                }
+            }
+            required = best(required, literals(current))
+            return Info(exact: allExact ? current : nil, required: required)
+        case .alternation(let branches):
+            let infos = branches.map(analyze)
+            var exact: Set<[UInt8]>? = []
+            for info in infos {
+                guard let branch = info.exact, let union = exact?.union(branch), union.count <= maxStrings else { exact = nil; break }
+                exact = union
+            }
+            var required: [[UInt8]]? = []
+            for info in infos {
+                guard let branch = best(info.required, literals(info.exact)), required!.count + branch.count <= maxStrings else { required = nil; break }
+                required! += branch
+            }
+            return Info(exact: exact, required: required)
+        case .repetition(let inner, let min, let max):
+            let info = analyze(inner)
+            var exact: Set<[UInt8]>?
+            if max == 0 {
+                exact = [[]]
+            } else if min == 1, max == 1 {
+                exact = info.exact
+            } else if min == 0, max == 1, let inner = info.exact, inner.count < maxStrings {
+                exact = inner.union([[]])
+            } else if let inner = info.exact, let max, min == max {
+                exact = [[]]
+                for _ in 0..<min { exact = exact.flatMap { product($0, inner) } }
+            }
+            return Info(exact: exact, required: min >= 1 ? best(info.required, literals(info.exact)) : nil)
+        }
+    }
+
+    /// The strings one scalar of the set can be, as UTF-8; nil for a class or a large set.
+    private static func strings(of set: ScalarSet) -> Set<[UInt8]>? {
+        guard !set.negated, set.classes.isEmpty else { return nil }
+        var result: Set<[UInt8]> = []
+        for range in set.ranges {
+            guard range.count <= maxStrings else { return nil }
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                if set.ignoresCase {
+                    // A text scalar matches when it or one of its case forms is in the set: for an
+                    // ASCII letter, the other case and the non-ASCII scalars whose case form it is.
+                    guard scalar.isASCII else { return nil }
+                    for other in caseMates(of: UInt8(value)) { result.insert(Array(String(other).utf8).map(fold)) }
+                }
+                result.insert(Array(String(scalar).utf8).map(fold))
+                guard result.count <= maxStrings else { return nil }
+            }
+        }
+        return result
+    }
+
+    /// The non-ASCII scalars that match this ASCII letter under `(?i)` (`ScalarSet.contains`:
+    /// KELVIN SIGN through `k`, LONG S through `S`); RegexEngineTests checks the table against
+    /// every Unicode scalar.
+    static func caseMates(of byte: UInt8) -> [Unicode.Scalar] {
+        switch fold(byte) {
+        case UInt8(ascii: "k"): ["\u{212A}"]
+        case UInt8(ascii: "s"): ["\u{017F}"]
+        default: []
+        }
+    }
+
+    private static func product(_ left: Set<[UInt8]>, _ right: Set<[UInt8]>) -> Set<[UInt8]>? {
+        guard left.count * right.count <= maxStrings else { return nil }
+        var result: Set<[UInt8]> = []
+        for a in left {
+            for b in right {
+                guard a.count + b.count <= maxLength else { return nil }
+                result.insert(a + b)
+            }
+        }
+        return result
+    }
+
+    /// An exact set as required literals: only when it cannot match the empty string.
+    private static func literals(_ exact: Set<[UInt8]>?) -> [[UInt8]]? {
+        guard let exact, !exact.isEmpty, !exact.contains([]) else { return nil }
+        return Array(exact)
+    }
+
+    /// The more selective of two literal lists: the longer shortest literal (up to 4 bytes,
+    /// beyond which both are rare enough), then the fewer literals.
+    private static func best(_ a: [[UInt8]]?, _ b: [[UInt8]]?) -> [[UInt8]]? {
+        guard let a, !a.isEmpty else { return b }
+        guard let b, !b.isEmpty else { return a }
+        let lengthA = min(a.map(\.count).min()!, 4), lengthB = min(b.map(\.count).min()!, 4)
+        if lengthA != lengthB { return lengthA > lengthB ? a : b }
+        return a.count <= b.count ? a : b
+    }
+}
