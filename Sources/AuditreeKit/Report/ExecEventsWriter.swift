@@ -114,9 +114,12 @@ public final class ExecEventsWriter: Sendable {
             let fields = SigmaProcessCreation(image: record.image, pid: record.pid, ppid: record.ppid, parent: parent)
             for field in SigmaProcessCreation.Field.allCases {
                 guard let value = fields[field] else { json.null(field.name); continue }
-                guard value.bytes.count > LongValues.stringLimit else { json.string(field.name, value.string); continue }
+                guard let entry = Self.longSigmaValue(field, value, record.image, parent) else { json.string(field.name, value.string); continue }
                 json.string(field.name, LongValues.preview(LogString(bytes: value.bytes)))
-                json.number("\(field.name)_ref", Self.sigmaReference(field, value, record.image, parent, long))
+                switch entry {
+                case .argv(let argv): json.number("\(field.name)_ref", long.number(argv).number)
+                case .string(let string): json.number("\(field.name)_ref", long.number(string).number)
+                }
             }
             json.endObject()
             json.beginArray("rules")
@@ -152,22 +155,19 @@ public final class ExecEventsWriter: Sendable {
         refs.append(("\(key)_ref", long.number(value).number))
     }
 
-    /// The long value a long Sigma field shows: the command line or the path it was made from,
-    /// so it shares the entry of `process.args`, `process.executable`, ...
-    private static func sigmaReference(_ field: SigmaProcessCreation.Field, _ value: SigmaFieldValue, _ image: ProcessImage,
-                                       _ parent: ProcessImage?, _ long: LongValues) -> Int {
-        let source: LongValues.Entry? = switch field {
-        case .commandLine: LongValues.isLong(image.argv) ? .argv(image.argv) : nil
-        case .parentCommandLine: parent.flatMap { LongValues.isLong($0.argv) ? .argv($0.argv) : nil }
-        case .image: image.exe.map { .string($0) }
-        case .parentImage: parent?.exe.map { .string($0) }
-        case .currentDirectory: image.cwd.map { .string($0) }
-        case .user, .logonId, .processId, .parentProcessId: nil
-        }
-        switch source {
-        case .argv(let argv): return long.number(argv).number
-        case .string(let string) where LongValues.isLong(string): return long.number(string).number
-        default: return long.number(LogString(bytes: value.bytes)).number
+    /// The long value a Sigma field shows, nil when it is short: a command line is long as
+    /// `process.args` is, and shares its entry; a path as `process.executable` and
+    /// `process.working_directory` are.
+    private static func longSigmaValue(_ field: SigmaProcessCreation.Field, _ value: SigmaFieldValue, _ image: ProcessImage,
+                                       _ parent: ProcessImage?) -> LongValues.Entry? {
+        func string(_ text: LogString?) -> LongValues.Entry? { text.flatMap { LongValues.isLong($0) ? .string($0) : nil } }
+        switch field {
+        case .commandLine: return LongValues.isLong(image.argv) ? .argv(image.argv) : nil
+        case .parentCommandLine: return parent.flatMap { LongValues.isLong($0.argv) ? .argv($0.argv) : nil }
+        case .image: return string(image.exe)
+        case .parentImage: return string(parent?.exe)
+        case .currentDirectory: return string(image.cwd)
+        case .user, .logonId, .processId, .parentProcessId: return string(LogString(bytes: value.bytes))
         }
     }
 }
