@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+import AuditreeParser
+import AuditreeEvents
+import AuditreeScan
+import AuditreeReport
+import TestSupport
 
 /// `auditree events` writes each long value once, as the scan reports do (docs/formats.md,
 /// "Long values"): a parent's long command line or path is not repeated in every child's line.
