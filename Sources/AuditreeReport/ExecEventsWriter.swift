@@ -1,4 +1,5 @@
 import AuditreeEvents
+import AuditreeParser
 import AuditreeTree
 import AuditreeRules
 import Synchronization
