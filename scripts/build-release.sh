@@ -11,6 +11,8 @@
 #     archive's malloc private, so glibc's own allocations would reach jemalloc's free (a
 #     crash); an object's malloc is exported and glibc binds to it. Its C++ operators
 #     (jemalloc_cpp) stay out: libstdc++ has its own, which call malloc;
+#   - jemalloc's options (scripts/jemalloc-malloc-conf.c: freed pages returned at once) as a
+#     second object, whose `malloc_conf` replaces the archive's weak one;
 #   - the rule pack and report assets compiled in (.embedInCode).
 # Every script that builds release (scan-example, install, package, bench/run.sh) builds it
 # this way, so they share one build.
@@ -34,5 +36,8 @@ if [ ! -f "$jemalloc/jemalloc.o" ] || [ "$jemalloc_archive" -nt "$jemalloc/jemal
     (cd "$jemalloc/members" && ar x "$jemalloc_archive")
     ld -r $(ls "$jemalloc"/members/*.o | grep -v '/jemalloc_cpp\.') -o "$jemalloc/jemalloc.o"
 fi
+if [ ! -f "$jemalloc/malloc-conf.o" ] || [ scripts/jemalloc-malloc-conf.c -nt "$jemalloc/malloc-conf.o" ]; then
+    "$clang" -c -O2 -fPIC scripts/jemalloc-malloc-conf.c -o "$jemalloc/malloc-conf.o"
+fi
 swift build -c release --static-swift-stdlib -Xlinker -L"$PWD/.build/static-libstdc++" -Xlinker "$PWD/$jemalloc/jemalloc.o" \
-    --product auditree "$@" >&2
+    -Xlinker "$PWD/$jemalloc/malloc-conf.o" --product auditree "$@" >&2

@@ -216,7 +216,7 @@ public struct JSONReporter {
             if let detail = miss.detail {
                 json.string("key", detail.key)
                 json.string("condition", detail.condition)
-                if let value = detail.value { json.string("tested", value) } else { json.null("tested") }
+                Self.writeText("tested", detail.value.map { LogString(bytes: Array($0.utf8)) }, long, &json)
             }
             json.endObject()
         }

@@ -38,12 +38,47 @@ public final class LongValues {
         }
     }
 
-    /// In the order first met; an entry's number is its index.
+    /// In the order first met; an entry's number is `firstNumber` plus its index.
     public private(set) var entries: [Entry] = []
+    /// The number of `entries[0]`: 0 unless a streaming writer dropped what it wrote (`dropEntries`).
+    public private(set) var firstNumber = 0
     private var stringNumbers: [LogString: Int] = [:]
     private var argvNumbers: [[LogString]: Int] = [:]
+    /// For a streaming writer: how many bytes of values the table remembers before it starts over.
+    private let heldLimit: Int?
+    private var heldBytes = 0
 
-    public init() {}
+    /// A report's table: every long value, kept until the report is written.
+    public init() { heldLimit = nil }
+
+    /// A streaming writer's table (`auditree events`): it remembers at most about `limit` bytes
+    /// of values, then forgets them all and goes on numbering, so memory stays flat whatever the
+    /// log; a value met again after that is entered again under a new number. Output stays
+    /// bounded by the log: between two entries of one value come `limit` bytes of other long
+    /// values, each from the log.
+    public init(holding limit: Int) { heldLimit = limit }
+
+    /// Forgets the entries (not which values have numbers): a streaming writer has written them.
+    public func dropEntries() {
+        firstNumber += entries.count
+        entries.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes room for a value of `bytes` bytes in a streaming table.
+    private func hold(_ bytes: Int) {
+        guard let heldLimit else { return }
+        if heldBytes + bytes > heldLimit {
+            stringNumbers.removeAll()
+            argvNumbers.removeAll()
+            heldBytes = 0
+        }
+        heldBytes += bytes
+    }
+
+    private func enter(_ entry: Entry) -> Int {
+        entries.append(entry)
+        return firstNumber + entries.count - 1
+    }
 
     public static func isLong(_ value: LogString) -> Bool { value.count > stringLimit }
 
@@ -56,9 +91,10 @@ public final class LongValues {
     /// The number of a long value, and whether this call entered it (its first appearance).
     public func number(_ value: LogString) -> (number: Int, first: Bool) {
         if let known = stringNumbers[value] { return (known, false) }
-        entries.append(.string(value))
-        stringNumbers[value] = entries.count - 1
-        return (entries.count - 1, true)
+        hold(value.count)
+        let number = enter(.string(value))
+        stringNumbers[value] = number
+        return (number, true)
     }
 
     /// Command lines are one entry (whole, completeness included): a long one is usually many
@@ -66,9 +102,10 @@ public final class LongValues {
     public func number(_ argv: ArgumentVector) -> (number: Int, first: Bool) {
         // Equal arguments with different completeness are rare; they share the entry of the first.
         if let known = argvNumbers[argv.arguments] { return (known, false) }
-        entries.append(.argv(argv))
-        argvNumbers[argv.arguments] = entries.count - 1
-        return (entries.count - 1, true)
+        hold(Self.size(of: argv))
+        let number = enter(.argv(argv))
+        argvNumbers[argv.arguments] = number
+        return (number, true)
     }
 
     /// The first `previewBytes` bytes (never cutting a UTF-8 character) and `…`.

@@ -4,6 +4,8 @@ import AuditreeTree
 /// Matches a process image's names against the named lists of a rule set.
 public struct NameMatcher: Sendable {
     public let ruleSet: RuleSet
+    /// Shared by the copies of this matcher: a long command line is matched once per regex.
+    public let commandLines = CommandLineMatches()
 
     public init(_ ruleSet: RuleSet) { self.ruleSet = ruleSet }
 
@@ -53,8 +55,7 @@ public struct NameMatcher: Sendable {
             guard let index = identities.indices.first(where: {
                 identities[$0].1 == pattern.name || (!stripped[$0].isEmpty && stripped[$0] == pattern.name)
             }) else { continue }
-            if commandLine == nil { commandLine = Self.commandLine(image) }
-            guard pattern.argv.matches(commandLine!) else { continue }
+            guard commandLines.matches(pattern.argv, image, joined: &commandLine) else { continue }
             return MatchEvidence(field: identities[index].0, value: identities[index].1, list: list, entry: pattern.label)
         }
         return nil
@@ -84,7 +85,7 @@ public struct NameMatcher: Sendable {
         if let regex = condition.cwdRegex, !(image.cwd.map { regex.matches($0.lossyString) } ?? false) { return false }
         if let keys = condition.key, !(image.key.map { keys.contains($0.lossyString) } ?? false) { return false }
         if let regex = condition.keyRegex, !(image.key.map { regex.matches($0.lossyString) } ?? false) { return false }
-        if let regex = condition.argvRegex, !regex.matches(Self.commandLine(image)) { return false }
+        if let regex = condition.argvRegex, !commandLines.matches(regex, image) { return false }
         // Learned roots are known only to a scan's evaluator (context indicators); elsewhere they never hold.
         if condition.learnedRoot != nil { return false }
         return true
@@ -126,17 +127,14 @@ public struct NameMatcher: Sendable {
         if let regex = condition.keyRegex, !(image.key.map { regex.matches($0.lossyString) } ?? false) {
             return ConditionMiss(key: "key_regex", condition: "/\(regex.source)/", value: image.key?.lossyString)
         }
-        if let regex = condition.argvRegex {
-            let commandLine = Self.commandLine(image)
-            if !regex.matches(commandLine) { return ConditionMiss(key: "argv_regex", condition: "/\(regex.source)/", value: commandLine) }
+        if let regex = condition.argvRegex, !commandLines.matches(regex, image) {
+            return ConditionMiss(key: "argv_regex", condition: "/\(regex.source)/", value: CommandLineMatches.shownCommandLine(image))
         }
         return nil
     }
 
     /// The arguments joined by single spaces, as argv regexes see them.
-    public static func commandLine(_ image: ProcessImage) -> String {
-        image.argv.arguments.map(\.lossyString).joined(separator: " ")
-    }
+    public static func commandLine(_ image: ProcessImage) -> String { CommandLineMatches.commandLine(image) }
 
     /// `path` is one of the prefixes or below one (`/var/www` holds `/var/www/html`, not `/var/wwwx`).
     static func hasPathPrefix(_ path: String?, _ prefixes: [String]) -> Bool {
@@ -208,8 +206,8 @@ public struct ConditionMiss: Sendable, Equatable {
     public var key: String
     /// The condition as written in the rule file: `/^sh -c id$/`, `[33, 48]`, a list's name.
     public var condition: String
-    /// The value from the log (the command line for `argv_regex`, the names for `list`);
-    /// nil when the log does not give it. Unescaped and not cut: reports do both.
+    /// The value from the log (the command line for `argv_regex`, cut after 4 KiB; the names
+    /// for `list`); nil when the log does not give it. Unescaped: reports escape it and shorten it.
     public var value: String?
 
     /// The value as a report shows it: escaped, and cut at 200 bytes so a log cannot size the report.

@@ -506,6 +506,9 @@ public final class RuleEvaluator {
 
     public var suppressedCount: Int { suppressedMatches.count }
 
+    /// The bytes of command lines the rules' regexes have run over (`CommandLineMatches`).
+    var commandLineBytesMatched: Int { matcher.commandLines.bytesMatched }
+
     func finding(_ match: RuleMatch) -> Finding {
         let descendants = match.collector?.treeOrder() ?? []
         let context = context(for: match, descendants: descendants)

@@ -3,6 +3,7 @@ import Testing
 @testable import AuditreeParser
 @testable import AuditreeEvents
 @testable import AuditreeScan
+@testable import AuditreeRules
 @testable import AuditreeReport
 
 /// An attacker's log must not size the report: each long value is written in full once
@@ -49,21 +50,28 @@ struct ReportBoundTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    // 256 KiB and 16 shells: on the code before this bound the JSON was 15 x the log. (Rule
-    // evaluation reads the spawner's command line once per shell, so the 1 MiB x 160 case of
-    // docs/hostile-input.md takes minutes in a debug build; it is measured there, release.)
-    @Test("a 256 KiB interpreter command line that starts 16 shells: every format below k x the log")
+    /// A scan of `path` with the built-in rules, as an HTML report's (every exec kept), and the
+    /// bytes of command lines the rules' regexes ran over.
+    static func scan(_ path: String) throws -> (report: ScanReport, bytesMatched: Int) {
+        var configuration = ScanConfiguration(inputs: [path])
+        configuration.collectExecs = true  // as for an HTML report
+        var state = ScanState(configuration: configuration, ruleSet: try RuleSet.load(files: []).ruleSet, diagnose: { _ in })
+        state.read(path)
+        let report = state.finish()
+        return (report, state.evaluator.commandLineBytesMatched)
+    }
+
+    @Test("a 1 MiB interpreter command line that starts 120 shells: every format below k x the log")
     func amplification() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-bound-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path
-        let log = try Self.amplificationLog(argumentBytes: 262_500, shells: 16)
+        let log = try Self.amplificationLog(argumentBytes: 1_050_000, shells: 120)
         try log.write(toFile: path, atomically: false, encoding: .utf8)
-        var configuration = ScanConfiguration(inputs: [path])
-        configuration.collectExecs = true  // as for an HTML report
-        let report = try Scanner.run(configuration)
-        try #require(report.findings.count == 16, "every shell is a finding of its own")
-        #expect(report.findings.allSatisfy { $0.spawner.image?.argv.arguments.last?.count == 262_500 })
+        let report = try Self.scan(path).report
+        try #require(report.findings.count == 120, "every shell is a finding of its own")
+        #expect(report.findings.allSatisfy { $0.spawner.image?.argv.arguments.last?.count == 1_050_000 })
         let logBytes = Double(log.utf8.count)
         for format in OutputFormat.allCases {
             let bytes = Double(format.render(report).utf8.count)
@@ -73,12 +81,66 @@ struct ReportBoundTests {
         let json = try JSONSerialization.jsonObject(with: Data(OutputFormat.json.render(report).utf8)) as? [String: Any]
         let table = try #require(json?["long_values"] as? [[String: Any]])
         #expect(table.count == 1)
-        #expect((table.first?["argv"] as? [String])?.last?.utf8.count == 262_500)
+        #expect((table.first?["argv"] as? [String])?.last?.utf8.count == 1_050_000)
         let findings = try #require(json?["findings"] as? [[String: Any]])
         #expect(findings.allSatisfy { (($0["spawner"] as? [String: Any])?["argv_ref"] as? Int) == 0 })
         let text = OutputFormat.text.render(report)
-        #expect(text.components(separatedBy: String(repeating: "A", count: 262_500)).count == 2)
-        #expect(text.contains("[long command line #0, 3 arguments, 262512 bytes, in full above]"))
+        #expect(text.components(separatedBy: String(repeating: "A", count: 1_050_000)).count == 2)
+        #expect(text.contains("[long command line #0, 3 arguments, 1050012 bytes, in full above]"))
+    }
+
+    /// Rules look at the spawner's command line once per shell below it (lists with command-line
+    /// entries, exception and context regexes): the work must not be shells x its length.
+    @Test("rule evaluation reads a long spawner command line once per regex, not once per shell")
+    func spawnerCommandLineCost() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-cost-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var matched: [Int: Int] = [:]
+        for shells in [30, 120] {
+            let path = directory.appendingPathComponent("amplify-\(shells).log").path
+            try Self.amplificationLog(argumentBytes: 1_050_000, shells: shells).write(toFile: path, atomically: false, encoding: .utf8)
+            let (report, bytes) = try Self.scan(path)
+            try #require(report.findings.count == shells)
+            matched[shells] = bytes
+        }
+        let few = try #require(matched[30]), many = try #require(matched[120])
+        // The regexes do read it (an exception's ancestor regex and the interpreter lists' entries):
+        // once each, whatever the number of shells.
+        #expect(few >= 1_050_000, "the spawner's command line was never matched: the test no longer measures anything")
+        // 90 more shells may each cost their own short command lines, never the spawner's 1 MiB again.
+        #expect(many - few <= 90 * CommandLineMatches.cachedAbove, "30 shells: \(few) bytes matched, 120 shells: \(many)")
+    }
+
+    /// An exception on the spawner's command line that does not apply is reported with what it
+    /// was tested against: neither the findings held nor the report may be shells x the command line.
+    @Test("an exception's regex tested against a 1 MiB spawner command line: reports stay below k x the log")
+    func exceptionTestedValue() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-tested-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("amplify.log").path
+        let log = try Self.amplificationLog(argumentBytes: 1_050_000, shells: 30)
+        try log.write(toFile: path, atomically: false, encoding: .utf8)
+        let rules = directory.appendingPathComponent("rules.yaml").path
+        try """
+            version: 1
+            exceptions:
+              - id: job_runner
+                reason: the job runner's own scripts
+                spawner: {argv_regex: 'run-job\\.py'}
+            """.write(toFile: rules, atomically: false, encoding: .utf8)
+        var configuration = ScanConfiguration(inputs: [path])
+        configuration.ruleFiles = [rules]
+        let report = try Scanner.run(configuration)
+        try #require(report.findings.count == 30)
+        let misses = report.findings.compactMap { $0.exceptionsNotApplied.first { $0.exceptionID == "job_runner" }?.detail?.value }
+        #expect(misses.count == 30, "the exception was checked on every finding")
+        #expect(misses.allSatisfy { $0.utf8.count <= CommandLineMatches.cachedAbove + 3 && $0.hasSuffix("…") })
+        for format in OutputFormat.allCases {
+            let bytes = Double(format.render(report).utf8.count)
+            #expect(bytes <= Self.k * Double(log.utf8.count), "\(format): \(Int(bytes)) bytes from \(log.utf8.count)")
+        }
     }
 
     @Test("long values: previews cut before a UTF-8 character, one entry per distinct value")

@@ -43,6 +43,11 @@ extra=$(awk '{print $1}' "$work/ldd.txt" | grep -Ev "$allowed" || true)
 check "ldd lists only glibc's libraries (extra: ${extra//$'\n'/ })" test -z "$extra"
 check "malloc and free are jemalloc's, in the binary and exported, so glibc's allocations use it too" \
     test "$(nm -D --defined-only "$installed" | grep -cwE 'T (malloc|free)')" = 2
+# jemalloc's options are compiled in (scripts/jemalloc-malloc-conf.c): its statistics at exit
+# list the options in effect, and MALLOC_CONF adds stats_print without replacing the others.
+MALLOC_CONF=stats_print:true "$installed" --version > /dev/null 2> "$work/malloc-stats.txt" || true
+check "jemalloc returns freed pages at once (dirty_decay_ms and muzzy_decay_ms 0, from the binary's malloc_conf)" \
+    test "$(grep -cE 'opt\.(dirty|muzzy)_decay_ms: 0( |$)' "$work/malloc-stats.txt")" = 2
 newest_glibc=$(objdump -T "$installed" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
 documented=$(grep -o 'needs glibc [0-9.]* or later' docs/install.md | grep -o '[0-9][0-9.]*' | head -1 || true)
 check "newest glibc symbol $newest_glibc is the minimum docs/install.md states (glibc ${documented:-?})" \

@@ -67,12 +67,20 @@ def load_events(auditree, fixture):
     db.create_function("REGEXP", 2, regexp)
     columns = ", ".join(f'"{field}" TEXT COLLATE NOCASE' for field in FIELDS)
     db.execute(f'CREATE TABLE logs (event TEXT, {columns})')
+    # A long value is written once, on a long_value line before the first exec that refers to it;
+    # exec lines hold a preview and FIELD_ref (docs/formats.md, "Long values"): put it back whole.
+    long_values = {}
     for line in out.stdout.decode("utf-8").splitlines():
         event = json.loads(line)
+        if event["event"].get("dataset") == "auditree.long_value":
+            value = event["auditree"]["long_value"]
+            long_values[value["ref"]] = " ".join(value["argv"]) if value["kind"] == "argv" else value["value"]
+            continue
         record = event["auditree"]["record"]
         sigma = event["auditree"]["sigma"]
         key = f'{record["file"]}:{record["line"]}'
-        db.execute(f'INSERT INTO logs VALUES (?, {", ".join("?" for _ in FIELDS)})', [key] + [sigma.get(f) for f in FIELDS])
+        values = [long_values[sigma[f"{f}_ref"]] if f"{f}_ref" in sigma else sigma.get(f) for f in FIELDS]
+        db.execute(f'INSERT INTO logs VALUES (?, {", ".join("?" for _ in FIELDS)})', [key] + values)
     return db
 
 
