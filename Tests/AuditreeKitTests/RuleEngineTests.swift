@@ -475,9 +475,9 @@ struct RuleEngineTests {
         let quiet = ["/usr/bin/rotatelogs -l /var/log/lighttpd/access.%Y%m%d 86400", "/usr/bin/logger -t web -p local0.info",
                      "exec /usr/sbin/cronolog /var/log/www/%Y/access.log"]
         let loud = ["/usr/bin/rotatelogs /var/log/x 86400; id", "/usr/bin/logger $(id)", "/tmp/logger -t web", "/usr/bin/logger -t web | sh",
-                    "/usr/bin/logger -t web\nid"]
+                    "/usr/bin/logger -t web\nid", "/usr/bin/logger -t w\\eb"]
         for (offset, command) in (quiet + loud).enumerated() {
-            log.exec(pid: 981 + offset, ppid: 980, exe: "/usr/bin/dash", ["/bin/sh", "-c", command.replacingOccurrences(of: "\\n", with: "\n")], uid: 0, cwd: "/")
+            log.exec(pid: 981 + offset, ppid: 980, exe: "/usr/bin/dash", ["/bin/sh", "-c", command], uid: 0, cwd: "/")
         }
         // A daemon's piped logger with an unknown parent (the server forked before it spawned it): inferred, then suppressed.
         log.exec(pid: 991, ppid: 990, exe: "/usr/bin/dash", ["/bin/sh", "-c", "/usr/bin/rotatelogs /var/log/lighttpd/access.%Y 86400"],
