@@ -1,4 +1,5 @@
 import AuditreeBase
+import AuditreeParser
 import AuditreeRules
 import AuditreeScan
 #if canImport(Glibc)
