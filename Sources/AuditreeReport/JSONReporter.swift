@@ -262,16 +262,19 @@ public struct JSONReporter {
         Self.writeText("value", LogString(bytes: Array(evidence.value.utf8)), long, &json)
         json.string("list", evidence.list)
         json.string("entry", evidence.entry)
-        // A match by location: the executed file's identity, from the exec's PATH item 0.
-        if evidence.byLocation, let file {
-            json.beginObject("file")
-            Self.writeText("name", file.name, long, &json)
-            json.optionalNumber("inode", file.inode)
-            if let device = file.device { json.string("dev", device) }
-            if let mode = file.mode { json.string("mode", mode) }
-            if let nametype = file.nametype { json.string("nametype", nametype) }
-            json.endObject()
-        }
+        if evidence.byLocation, let file { Self.writeFile(file, long, &json) }
+        json.endObject()
+    }
+
+    /// A match by location: the executed file's identity, from the exec's PATH item 0
+    /// (`file` of the JSON and NDJSON evidence).
+    static func writeFile(_ file: PathRecord, _ long: LongValues, _ json: inout JSONWriter) {
+        json.beginObject("file")
+        writeText("name", file.name, long, &json)
+        json.optionalNumber("inode", file.inode)
+        if let device = file.device { json.string("dev", device) }
+        if let mode = file.mode { json.string("mode", mode) }
+        if let nametype = file.nametype { json.string("nametype", nametype) }
         json.endObject()
     }
 

@@ -150,11 +150,13 @@ public struct NDJSONReporter {
         json.string("relation", finding.spawnerRelation.rawValue)
         json.number("launchers_skipped", finding.launchersSkipped)
         json.beginObject("match")
-        for (key, evidence) in [("shell", finding.childMatch), ("spawner", finding.spawnerMatch)] {
+        for (key, evidence, image) in [("shell", finding.childMatch, finding.process.image), ("spawner", finding.spawnerMatch, finding.spawner.image)] {
             json.beginObject(key)
             json.string("field", evidence.field.rawValue)
             JSONReporter.writeText("value", LogString(bytes: Array(evidence.value.utf8)), long, &json)
             json.string("list", evidence.list)
+            json.string("entry", evidence.entry)
+            if evidence.byLocation, let file = image?.file { JSONReporter.writeFile(file, long, &json) }
             json.endObject()
         }
         json.endObject()

@@ -1,4 +1,5 @@
 import AuditreeBase
+import AuditreeParser
 import AuditreeRules
 import AuditreeScan
 #if canImport(Glibc)
@@ -182,7 +183,33 @@ public struct SARIFReporter {
         if let image = finding.process.image { json.string("time", TimeFormat.iso8601(image.stamp)) }
         json.number("pid", finding.process.pid)
         json.number("spawnerPid", finding.spawner.pid)
+        json.beginObject("match")
+        Self.writeEvidence("shell", finding.childMatch, file: finding.process.image?.file, &json)
+        if let evidence = finding.spawnerEvidence { Self.writeEvidence("spawner", evidence, file: finding.spawner.image?.file, &json) }
         json.endObject()
+        json.endObject()
+        json.endObject()
+    }
+
+    /// The list evidence as in the JSON report; for a match by location the executed file's
+    /// identity from the exec's PATH item 0. SARIF has no long-value lines: a name is whole
+    /// (the kernel bounds it by PATH_MAX), with its exact bytes in `nameHex` when not UTF-8.
+    static func writeEvidence(_ key: String, _ evidence: MatchEvidence, file: PathRecord?, _ json: inout JSONWriter) {
+        json.beginObject(key)
+        json.string("field", evidence.field.rawValue)
+        json.string("value", evidence.value)
+        json.string("list", evidence.list)
+        json.string("entry", evidence.entry)
+        if evidence.byLocation, let file {
+            json.beginObject("file")
+            json.optionalString("name", file.name)
+            if let name = file.name, !name.isValidUTF8 { json.string("nameHex", JSONWriter.hex(name.bytes)) }
+            json.optionalNumber("inode", file.inode)
+            if let device = file.device { json.string("dev", device) }
+            if let mode = file.mode { json.string("mode", mode) }
+            if let nametype = file.nametype { json.string("nametype", nametype) }
+            json.endObject()
+        }
         json.endObject()
     }
 

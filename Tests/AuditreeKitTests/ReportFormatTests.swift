@@ -91,6 +91,21 @@ struct ReportFormatTests {
         try GoldenFile.check(run.stdout, against: golden)
     }
 
+    @Test("golden files of the PATH-record evidence (matches by location only)", arguments: ["ndjson", "sarif"])
+    func locationGolden(_ format: String) throws {
+        let run = try CLI.run(["scan", "--format", format, "--rules", "fixtures/rules/location-rules-only.yaml",
+                               "fixtures/recorded/variants-raw-execve.log"])
+        #expect(run.status == 1)
+        let golden = Fixtures.root.appendingPathComponent("fixtures/golden/variants-locations.\(format)")
+        if GoldenReportTests.update { try run.stdout.write(to: golden) }
+        let expected = try Data(contentsOf: golden)
+        #expect(run.stdout == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff")
+        // Every finding there is a match by location and shows the file: inode, device, mode and nametype.
+        let text = String(decoding: run.stdout, as: UTF8.self)
+        #expect(text.components(separatedBy: "\"nametype\"").count - 1 >= 6)
+        #expect(text.components(separatedBy: "\"inode\"").count == text.components(separatedBy: "\"nametype\"").count)
+    }
+
     @Test("same input, same bytes", arguments: ["ndjson", "sarif", "junit"])
     func deterministic(_ format: String) throws {
         let arguments = ["scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log"]
@@ -138,7 +153,7 @@ struct ReportFormatTests {
     }
 
     @Test("SARIF validates against the 2.1.0 schema", .enabled(if: Validators.sarifAvailable, Validators.sarifSkip),
-          arguments: ["enriched-fork", "hostile-argv", "raw-execve"])
+          arguments: ["enriched-fork", "hostile-argv", "raw-execve", "variants-raw-execve", "webpipe-raw-execve"])
     func sarifSchema(_ fixture: String) throws {
         let run = try CLI.run(["scan", "--format", "sarif", "fixtures/recorded/\(fixture).log"])
         let result = try Validators.validateSARIF(run.stdout)

@@ -472,6 +472,26 @@ struct RuleEngineTests {
         #expect(found["sh -c id # elsewhere"] == nil)
     }
 
+    @Test("a web server's piped log run through /bin/sh -c is suppressed (piped_logger); a shell that does more is not")
+    func pipedLogger() throws {
+        var log = LogBuilder()
+        log.exec(pid: 980, ppid: 1, exe: "/usr/sbin/lighttpd", ["lighttpd", "-f", "/etc/lighttpd/lighttpd.conf"], uid: 0, cwd: "/")
+        let quiet = ["/usr/bin/rotatelogs -l /var/log/lighttpd/access.%Y%m%d 86400", "/usr/bin/logger -t web -p local0.info",
+                     "exec /usr/sbin/cronolog /var/log/www/%Y/access.log"]
+        let loud = ["/usr/bin/rotatelogs /var/log/x 86400; id", "/usr/bin/logger $(id)", "/tmp/logger -t web", "/usr/bin/logger -t web | sh",
+                    "/usr/bin/logger -t web\nid", "/usr/bin/logger -t w\\eb"]
+        for (offset, command) in (quiet + loud).enumerated() {
+            log.exec(pid: 981 + offset, ppid: 980, exe: "/usr/bin/dash", ["/bin/sh", "-c", command], uid: 0, cwd: "/")
+        }
+        // A daemon's piped logger with an unknown parent (the server forked before it spawned it): inferred, then suppressed.
+        log.exec(pid: 991, ppid: 990, exe: "/usr/bin/dash", ["/bin/sh", "-c", "/usr/bin/rotatelogs /var/log/lighttpd/access.%Y 86400"],
+                 uid: 33, user: "www-data", auid: 4_294_967_295, cwd: "/")
+        let report = try scan(log, name: "piped-logger", showSuppressed: true)
+        #expect(report.summary.suppressedByException == ["piped_logger": quiet.count + 1])
+        #expect(report.findings.count == loud.count)
+        #expect(report.findings.allSatisfy { $0.rule.id == "illegitimate_shell" && !commandLine($0).contains("cronolog") })
+    }
+
     @Test("identical findings are grouped with a count, each occurrence kept, unless --no-group")
     func grouping() throws {
         var log = LogBuilder()

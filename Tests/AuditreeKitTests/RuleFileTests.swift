@@ -15,7 +15,7 @@ struct RuleFileTests {
         let web = pack.ruleSet.rules[0], interpreter = pack.ruleSet.rules[1]
         #expect(web.inference.map(\.confidence) == [.medium, .medium, .medium, .medium, .low, .low])
         // Every exception of the pack is data with its reason.
-        #expect(pack.ruleSet.exceptions.map(\.id) == ["package_managers", "debconf", "config_management", "build_tools", "web_user_session", "git_hooks"])
+        #expect(pack.ruleSet.exceptions.map(\.id) == ["package_managers", "debconf", "config_management", "build_tools", "web_user_session", "git_hooks", "piped_logger"])
         #expect(pack.ruleSet.exceptions.allSatisfy { $0.reason.count > 40 })
         let managers = try #require(pack.ruleSet.lists["package_managers"]?.names)
         for name in ["dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "pip", "npm", "gem", "conda", "cargo", "uv", "poetry"] {
@@ -183,7 +183,7 @@ struct RulesCommandTests {
         let good = try ruleFile("check-good", "version: 1\nlists:\n  web_servers: {add: [granian]}\n")
         let ok = try CLI.run(["rules", "check", good])
         #expect(ok.status == 0)
-        #expect(ok.text == "ok: \(good): 4 active rule(s), 10 list(s), 6 exception(s), 10 context indicator(s)\n")
+        #expect(ok.text == "ok: \(good): 4 active rule(s), 10 list(s), 7 exception(s), 10 context indicator(s)\n")
         #expect(ok.stderr.isEmpty)
         let newer = try ruleFile("check-newer", "version: 2\nlists:\n  web_servers: {add: [granian]}\ncolour: blue\n")
         let warned = try CLI.run(["rules", "check", newer])

@@ -143,6 +143,60 @@ struct VariantFixtureTests {
         }
     }
 
+    @Test("a daemonizing apache2 with piped logs (fixtures/record/record-webpipe.sh): its worker's CGI and web shell are the server's; its piped loggers are quiet")
+    func webPipes() throws {
+        var configuration = ScanConfiguration(inputs: [Fixtures.recorded("webpipe-enriched-fork")])
+        configuration.showSuppressed = true
+        let fork = try Scanner.run(configuration)
+        let cgi = try #require(fork.findings.first { argvContains($0.process.image, "wp-cgi") })
+        let php = try #require(fork.findings.first { argvContains($0.process.image, "wp-php-chdir") })
+        for hit in [cgi, php] {
+            // The worker was forked by the daemon child, which the exec'd apache2 forked before it exited.
+            #expect(hit.rule.id == "illegitimate_shell" && hit.inference == nil && hit.spawner.image?.exe == "/usr/sbin/apache2")
+            #expect(hit.spawner.image?.origin != .exec)
+        }
+        #expect(cgi.spawner.pid == php.spawner.pid)
+        // Three piped logs through /bin/sh -c: apache2's error log from the exec'd process and again from its
+        // daemon child, lighttpd's access log. Each a web server's shell, each suppressed and listed.
+        #expect(fork.findings.count == 2)
+        #expect(fork.summary.suppressedByException == ["piped_logger": 3])
+        let logShells = fork.summary.suppressedFindings.map { $0.process.image.map(NameMatcher.commandLine) ?? "" }
+        #expect(logShells.count == 3 && logShells.allSatisfy { $0.hasPrefix("/bin/sh -c /usr/bin/rotatelogs ") })
+
+        let raw = try Fixtures.scan([Fixtures.recorded("webpipe-raw-execve")])
+        let rawCGI = try #require(raw.findings.first { argvContains($0.process.image, "wp-cgi") })
+        let rawPHP = try #require(raw.findings.first { argvContains($0.process.image, "wp-php-chdir") })
+        #expect(raw.findings.count == 2)
+        // Only the exec'd apache2's piped error log has a parent this log describes: suppressed. Its daemon
+        // child's and lighttpd's (root; www-data with a session) have unknown parents and nothing to infer from.
+        #expect(raw.summary.suppressedByException == ["piped_logger": 1])
+        // The CGI: its worker never exec'd. No default web root holds and no server's command line names
+        // its directory (apache2 names only -f ROOT/conf/httpd.conf): the root is the working directory of the
+        // rotatelogs the exec'd apache2 started before it daemonized.
+        let cwd = try #require(rawCGI.process.image?.cwd?.lossyString)
+        #expect(cwd == "/tmp/auditree-rec/ap/scripts")
+        let inference = try #require(rawCGI.inference)
+        #expect(inference.confidence == .medium && inference.evidence.map(\.id) == ["web_user", "learned_web_root"])
+        #expect(!rawCGI.context.contains { $0.id == "web_root_cwd" })
+        let text = try String(contentsOfFile: Fixtures.recorded("webpipe-raw-execve"), encoding: .isoLatin1)
+        #expect(text.contains("a0=\"/usr/bin/rotatelogs\" a1=\"/tmp/auditree-rec/ap/logs/lk-ap-accesslog"))
+        #expect(text.contains("cwd=\"/tmp/auditree-rec/ap\""))
+        let serverRoots = RuleEvaluator.rootsNamed(by: ["apache2", "-k", "start", "-f", "/tmp/auditree-rec/ap/conf/httpd.conf"])
+        #expect(serverRoots == ["/tmp/auditree-rec/ap/conf"] && !NameMatcher.hasPathPrefix(cwd, serverRoots))
+        // The web shell moved to /tmp: the web user alone infers nothing, so it carries the CGI's inference, low.
+        #expect(rawPHP.process.image?.cwd == "/tmp")
+        #expect(rawPHP.process.ppid == rawCGI.process.ppid)
+        let carried = try #require(rawPHP.inference)
+        #expect(carried.confidence == .low && carried.evidence.map(\.id) == ["sibling_inference"])
+        #expect(carried.evidence.first?.pid == rawCGI.process.pid)
+        #expect(carried.evidence.first?.description.contains("(confidence medium) from web_user, learned_web_root") == true)
+        for report in [fork, raw] {
+            for marker in ["lk-ap-errlog", "lk-ap-accesslog", "lk-lt-accesslog"] {
+                #expect(!report.findings.contains { argvContains($0.process.image, marker) }, "\(marker)")
+            }
+        }
+    }
+
     @Test("fileless execs are execveat with an empty path")
     func execveatRecorded() throws {
         let text = try String(contentsOfFile: Fixtures.recorded("variants-raw-execve"), encoding: .isoLatin1)
