@@ -159,6 +159,9 @@ struct NameMatcherTests {
     @Test("version suffixes are removed", arguments: [
         ("python3.11", "python"), ("php-fpm8.2", "php-fpm"), ("perl5.36.0", "perl"), ("ruby3.1", "ruby"),
         ("ksh93", "ksh"), ("lua5.4", "lua"), ("node", "node"), ("apache2", "apache"), ("python2", "python"),
+        ("tool-1.2_", "tool-1.2"), ("x_-9", "x"), ("3.11", ""), ("", ""), ("gcc-12", "gcc"),
+        // Not ASCII: Unicode numbers count too (Character.isNumber), as they always did.
+        ("tool²", "tool"), ("café2", "café"), ("工具٣", "工具"), ("python3.11é", "python3.11é"),
     ])
     func versions(_ name: String, _ plain: String) {
         #expect(NameMatcher.withoutVersion(name) == plain)

@@ -174,6 +174,24 @@ public struct NameMatcher: Sendable {
 
     /// `python3.11` -> `python`, `php-fpm8.2` -> `php-fpm`, `perl5.36.0` -> `perl`, `ksh93` -> `ksh`.
     static func withoutVersion(_ name: String) -> String {
+        // An ASCII name (nearly every one) is stripped on its bytes: each byte is a Character
+        // and only 0-9 among them are numbers. Character by character, this cost more than the
+        // rest of matching a name (Unicode properties and grapheme breaks per call).
+        let utf8 = name.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            var end = utf8.endIndex
+            while end > utf8.startIndex {
+                let last = utf8[utf8.index(before: end)]
+                guard (last >= UInt8(ascii: "0") && last <= UInt8(ascii: "9")) || last == UInt8(ascii: ".") else { break }
+                end = utf8.index(before: end)
+            }
+            while end > utf8.startIndex {
+                let last = utf8[utf8.index(before: end)]
+                guard last == UInt8(ascii: "-") || last == UInt8(ascii: "_") else { break }
+                end = utf8.index(before: end)
+            }
+            return end == utf8.endIndex ? name : String(name[..<end])
+        }
         var scalars = Substring(name)
         while let last = scalars.last, last.isNumber || last == "." { scalars.removeLast() }
         while let last = scalars.last, last == "-" || last == "_" { scalars.removeLast() }
