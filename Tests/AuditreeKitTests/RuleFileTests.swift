@@ -167,6 +167,40 @@ struct NameMatcherTests {
         #expect(NameMatcher.withoutVersion(name) == plain)
     }
 
+    /// `canMatch` lets the learning lists skip most execs: it may say yes where `match` finds
+    /// nothing (a pattern's command line differs), never no where `match` finds something.
+    @Test("canMatch is false only where match is nil, on every exec of the recorded fixtures", arguments: Fixtures.recordedNames)
+    func canMatchNeverHidesAMatch(_ fixture: String) throws {
+        let ruleSet = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>").ruleSet
+        let matcher = NameMatcher(ruleSet)
+        var images: [ProcessImage] = []
+        let tree = ProcessTree()
+        tree.onExec = { _, ready in
+            if let image = ready.process.image(ready.imageNumber) { images.append(image) }
+            if let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
+               let spawner = parent.image(ready.process.node.parentImageCount - 1) { images.append(spawner) }
+        }
+        var assembler = EventAssembler()
+        for result in Fixtures.parseLines(Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded(fixture))))) {
+            guard case .success(let record) = result else { continue }
+            assembler.add(record, file: fixture) { tree.ingest($0) }
+        }
+        assembler.flush { tree.ingest($0) }
+        tree.finish()
+        #expect(images.count > 10)
+        var matched = 0, ruledOut = 0
+        for image in images {
+            for list in ruleSet.lists.keys.sorted() {
+                let found = matcher.match(image, list: list) != nil
+                let possible = matcher.canMatch(image, list: list)
+                #expect(!found || possible, "\(list): \(image.exe?.lossyString ?? "-") \(image.argv.arguments.map(\.lossyString))")
+                if found { matched += 1 }
+                if !possible { ruledOut += 1 }
+            }
+        }
+        #expect(matched > 0 && ruledOut > matched, "\(matched) matched, \(ruledOut) ruled out")
+    }
+
     @Test("names are matched as written or without version; a login shell's dash is ignored")
     func entries() {
         let names: Set<String> = ["bash", "apache2", "python"]
