@@ -95,9 +95,11 @@ public struct Proctitle: Sendable, Equatable {
 
     /// The command line, split at NUL bytes.
     public var arguments: [LogString] {
-        let bytes = isHex ? (Self.decodeHex(raw.bytes) ?? raw.bytes) : raw.bytes
-        return bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
+        bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
     }
+
+    /// The command line as one run of bytes, NUL between the arguments (as the kernel wrote it).
+    public var bytes: [UInt8] { isHex ? (Self.decodeHex(raw.bytes) ?? raw.bytes) : raw.bytes }
 
     private static func decodeHex(_ digits: [UInt8]) -> [UInt8]? {
         guard digits.count % 2 == 0 else { return nil }
