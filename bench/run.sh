@@ -5,8 +5,9 @@
 # Shapes: exec-light (ENRICHED, about one clone per exec), fork-heavy (ENRICHED, execve +
 # clone + exit_group), raw-execve (RAW, execve only); densities: sparse (100 records per
 # second of log time) and dense (5000). One Markdown table per shape and density: mean time,
-# MB/s, time / auditree, peak RSS, and the load average before and after (the machine is
-# shared: timings vary with the load, callgrind counts do not: bench/callgrind.sh).
+# MB/s, time / auditree, CPU time, peak RSS, and the load average before and after (on a
+# shared machine wall times vary with the load, CPU times less, callgrind counts not at all:
+# bench/callgrind.sh).
 #
 # Peers (each runs on the same file, in page cache; one warm-up run first):
 #   auditree scan --format json            release build (scripts/build-release.sh), and --threads 1
@@ -26,7 +27,8 @@
 # in a separate run under /usr/bin/time. Logs are cached in $BENCH_DIR (default
 # /tmp/auditree-bench). Knobs: BENCH_SHAPES, BENCH_DENSITIES (subsets), BENCH_PEERS (subset
 # of: auditree auditree-t1 ausearch-raw ausearch-i laurel msticpy grep), BENCH_RUNS (default
-# 5, 2 for logs over 1 GiB), BENCH_SLOW_TIMEOUT (seconds for msticpy, default 1800).
+# 5, 2 for logs over 1 GiB), BENCH_WARMUP (warm-up runs, default 1), BENCH_SLOW_TIMEOUT
+# (seconds for msticpy, default 1800), BENCH_AUDITREE (a binary to time instead of building this checkout's).
 # Run by hand, never in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +44,12 @@ slow_timeout=${BENCH_SLOW_TIMEOUT:-1800}
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(200M)
 wants() { local p; for p in "${peers[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
-scripts/build-release.sh                       # the binary that gets installed
-auditree=$repo/.build/release/auditree
+if [ -n "${BENCH_AUDITREE:-}" ]; then            # a binary built before (e.g. of another commit)
+    auditree=$(readlink -f "$BENCH_AUDITREE")
+else
+    scripts/build-release.sh                   # the binary that gets installed
+    auditree=$repo/.build/release/auditree
+fi
 
 # laurel: unpacked from its Debian package, so that installing it does not enable its auditd
 # plugin (/etc/audit/plugins.d/laurel.conf, active = yes) on a machine whose audit is not ours.
@@ -105,7 +111,7 @@ for size in "${sizes[@]}"; do
     key=$shape-$density-$size
     load_before=$(loadavg)
     named=(); for name in "${names[@]}"; do named+=(--command-name "$name"); done
-    hyperfine --warmup 1 --runs "$runs" --output=pipe --ignore-failure --export-json "$bench_dir/$key.json" \
+    hyperfine --warmup "${BENCH_WARMUP:-1}" --runs "$runs" --output=pipe --ignore-failure --export-json "$bench_dir/$key.json" \
         "${named[@]}" "${commands[@]}" >&2
     : > "$bench_dir/$key.rss"
     for command in "${commands[@]}"; do
@@ -116,42 +122,43 @@ for size in "${sizes[@]}"; do
     if wants msticpy; then
         if [ -n "$msticpy_missing" ]; then missing+=("msticpy|$msticpy_missing"); else
             status=0
-            /usr/bin/time -f "%e %M" -o "$bench_dir/msticpy.time" timeout "$slow_timeout" \
+            /usr/bin/time -f "%e %M %U %S" -o "$bench_dir/$key.msticpy.time" timeout "$slow_timeout" \
                 "$msticpy_python" bench/peers/msticpy-tree.py "$log" > "$bench_dir/msticpy.out" 2>&1 || status=$?
-            if [ "$status" -eq 0 ]; then slow="$(tail -1 "$bench_dir/msticpy.time")"
+            if [ "$status" -eq 0 ]; then slow="$(tail -1 "$bench_dir/$key.msticpy.time")"
             elif [ "$status" -eq 124 ]; then missing+=("msticpy (read_from_file + build_process_tree)|over ${slow_timeout} s (timeout), not finished")
             else missing+=("msticpy (read_from_file + build_process_tree)|failed (status $status): $(tail -1 "$bench_dir/msticpy.out" | cut -c1-120)"); fi
         fi
     fi
     # what auditree reported, so a table never shows a scan that found nothing
-    found=$("$auditree" scan --format json "$log" 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(f.get("occurrences", 1) for f in r.get("findings", [])))' || echo "?")
+    # (auditree exits 1 when it reports findings)
+    found=$({ "$auditree" scan --format json "$log" 2>/dev/null || true; } | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(f.get("occurrences", 1) for f in r.get("findings", [])))' || echo "?")
     load_after=$(loadavg)
     python3 - "$bench_dir/$key.json" "$bench_dir/$key.rss" "$bytes" "$shape" "$density" "$size" "$lines" "$attacks" "$found" \
-        "$load_before" "$load_after" "$runs" "$slow" "${missing[@]}" <<'PY'
+        "$load_before" "$load_after" "$runs" "$slow" "${BENCH_WARMUP:-1}" "${missing[@]}" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
 rss = [int(x) for x in open(sys.argv[2]).read().split()]
 size, shape, density, label, lines, attacks, found = int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8], sys.argv[9]
-load_before, load_after, runs, slow, missing = sys.argv[10], sys.argv[11], sys.argv[12], sys.argv[13], sys.argv[14:]
+load_before, load_after, runs, slow, warmup, missing = sys.argv[10], sys.argv[11], sys.argv[12], sys.argv[13], sys.argv[14], sys.argv[15:]
 ours = next((r["mean"] for r in results if r["command"].startswith("auditree scan --format")), None)
 print(f"\n### {shape}, {density}, {label}: {size:,} bytes, {lines} lines\n")
 print(f"Load average (1, 5, 15 min) {load_before} before, {load_after} after, on 2 cores; "
-      f"mean of {runs} runs after one warm-up. auditree reported {found} occurrences of the {attacks} inserted attacks.\n")
-print("| command | mean time | MB/s | time / auditree | peak RSS |")
-print("|---|---|---|---|---|")
-def row(name, mean, spread, kb):
+      f"mean of {runs} runs after {warmup} warm-up. auditree reported {found} occurrences of the {attacks} inserted attacks.\n")
+print("| command | mean time | MB/s | time / auditree | CPU (user + sys) | peak RSS |")
+print("|---|---|---|---|---|---|")
+def row(name, mean, spread, cpu, kb):
     ratio = f"{mean / ours:.2f}×" if ours else "-"
-    print(f"| `{name}` | {mean:.3f} s{spread} | {size / 1e6 / mean:,.0f} | {ratio} | {kb / 1024:,.0f} MiB |")
+    print(f"| `{name}` | {mean:.3f} s{spread} | {size / 1e6 / mean:,.0f} | {ratio} | {cpu:.2f} s | {kb / 1024:,.0f} MiB |")
 for result, kb in zip(results, rss):
     spread = f" ± {result['stddev']:.3f}" if result.get("stddev") else ""
     failed = any(code != 0 for code in result.get("exit_codes", [])) and not result["command"].startswith("auditree")
-    row(result["command"] + (" (exit status not 0)" if failed else ""), result["mean"], spread, kb)
+    row(result["command"] + (" (exit status not 0)" if failed else ""), result["mean"], spread, result["user"] + result["system"], kb)
 if slow:
-    seconds, kb = slow.split()
-    row("msticpy (read_from_file + build_process_tree)", float(seconds), " (1 run)", int(kb))
+    seconds, kb, user, system = slow.split()
+    row("msticpy (read_from_file + build_process_tree)", float(seconds), " (1 run)", float(user) + float(system), int(kb))
 for entry in missing:
     name, why = entry.split("|", 1)
-    print(f"| `{name}` | {why} | | | |")
+    print(f"| `{name}` | {why} | | | | |")
 PY
     done
   done
