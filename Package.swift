@@ -1,6 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
+// mostly on the assembling thread's class state; docs/performance.md). Debug, test,
+// sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
+let stageSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "auditree",
     products: [
@@ -27,32 +32,70 @@ let package = Package(
         .systemLibrary(
             name: "CAuparse", pkgConfig: "auparse",
             providers: [.apt(["libauparse-dev"])]),
+        // One target per pipeline stage (docs/architecture.md): each imports only the stages
+        // before it, Tests/ArchitectureTests checks the import lines against that graph.
+        .target(name: "AuditreeBase", swiftSettings: stageSettings),
+        .target(
+            name: "AuditreeInput",
+            dependencies: ["AuditreeBase", "CZlib"],
+            swiftSettings: stageSettings,
+            // Release builds link zlib statically, so the installed binary needs only glibc
+            // (docs/install.md); the others link it shared.
+            linkerSettings: [
+                .linkedLibrary("z", .when(configuration: .debug)),
+                .unsafeFlags(["-Xlinker", "-l:libz.a"], .when(platforms: [.linux], configuration: .release)),
+            ]),
+        .target(
+            name: "AuditreeParser",
+            dependencies: ["AuditreeBase", "AuditreeInput", "CAudit"],
+            swiftSettings: stageSettings,
+            // Release builds link libaudit (with its libcap-ng) statically; the others shared.
+            linkerSettings: [
+                .linkedLibrary("audit", .when(configuration: .debug)),
+                .unsafeFlags(
+                    ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a"],
+                    .when(platforms: [.linux], configuration: .release)),
+            ]),
+        .target(
+            name: "AuditreeEvents",
+            dependencies: ["AuditreeBase", "AuditreeParser"],
+            swiftSettings: stageSettings),
+        .target(
+            name: "AuditreeTree",
+            dependencies: ["AuditreeBase", "AuditreeParser", "AuditreeEvents"],
+            swiftSettings: stageSettings),
+        .target(
+            name: "AuditreeRules",
+            dependencies: [
+                "AuditreeBase", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            // Compiled into the binary (SwiftPM generates `PackageResources`), so an installed
+            // auditree needs no resource bundle beside it; the file stays editable here.
+            resources: [.embedInCode("default-rules.yaml")],
+            swiftSettings: stageSettings),
+        .target(
+            name: "AuditreeScan",
+            dependencies: ["AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules"],
+            swiftSettings: stageSettings),
+        .target(
+            name: "AuditreeReport",
+            dependencies: [
+                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
+                "AuditreeScan", .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [
+                .embedInCode("HTML/Resources/report.mustache"),
+                .embedInCode("HTML/Resources/report.css"),
+                .embedInCode("HTML/Resources/report.js"),
+            ],
+            swiftSettings: stageSettings),
+        // The library product: re-exports every stage, so `import AuditreeKit` is the whole API.
         .target(
             name: "AuditreeKit",
             dependencies: [
-                "CAudit", "CZlib", .product(name: "Yams", package: "Yams"),
-                .product(name: "Mustache", package: "swift-mustache"),
-            ],
-            // Compiled into the binary (SwiftPM generates `PackageResources`), so an installed
-            // auditree needs no resource bundle beside it; the files stay editable here.
-            resources: [
-                .embedInCode("Rules/default-rules.yaml"),
-                .embedInCode("Report/HTML/Resources/report.mustache"),
-                .embedInCode("Report/HTML/Resources/report.css"),
-                .embedInCode("Report/HTML/Resources/report.js"),
-            ],
-            // Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
-            // mostly on the assembling thread's class state; docs/performance.md). Debug, test,
-            // sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))],
-            // Release builds link libaudit (with its libcap-ng) and zlib statically, so the
-            // installed binary needs only glibc (docs/install.md); the others link them shared.
-            linkerSettings: [
-                .linkedLibrary("audit", .when(configuration: .debug)),
-                .linkedLibrary("z", .when(configuration: .debug)),
-                .unsafeFlags(
-                    ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a", "-Xlinker", "-l:libz.a"],
-                    .when(platforms: [.linux], configuration: .release)),
+                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
+                "AuditreeScan", "AuditreeReport",
             ]),
         // `auditree --version`: the VERSION file and the git commit, written before each build
         // (scripts/build-info.sh).
@@ -71,9 +114,14 @@ let package = Package(
                 .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release)),
             ],
             plugins: ["BuildInfo"]),
+        // What the test targets share: the package root and the one way to run the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "AuditreeKitTests",
-            dependencies: ["AuditreeKit", "CAudit", "CAuparse"],
+            dependencies: [
+                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
+                "AuditreeScan", "AuditreeReport", "TestSupport", "CAudit", "CAuparse",
+            ],
             linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),
     ],
     swiftLanguageModes: [.v6]
