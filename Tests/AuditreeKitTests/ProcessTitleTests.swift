@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeTree
 
 /// `ProcessTree.title(_:shows:)`: whether a PROCTITLE is (the start of) an exec's command line,
 /// which tells a kernel that caches titles per task from one that shows fresh ones.

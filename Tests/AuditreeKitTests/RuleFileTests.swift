@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeTree
 @testable import AuditreeRules
 @testable import AuditreeScan
 import TestSupport
