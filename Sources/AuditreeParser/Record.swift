@@ -115,7 +115,9 @@ public struct Proctitle: Sendable, Equatable {
 
     /// The command line, split at NUL bytes.
     public var arguments: [LogString] {
-        let bytes = isHex ? (Hex.decode(raw.bytes) ?? raw.bytes) : raw.bytes
-        return bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
+        bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
     }
+
+    /// The command line as one run of bytes, NUL between the arguments (as the kernel wrote it).
+    public var bytes: [UInt8] { isHex ? (Hex.decode(raw.bytes) ?? raw.bytes) : raw.bytes }
 }

@@ -203,7 +203,7 @@ public struct SARIFReporter {
         if evidence.byLocation, let file {
             json.beginObject("file")
             json.optionalString("name", file.name)
-            if let name = file.name, !name.isValidUTF8 { json.string("nameHex", JSONWriter.hex(name.bytes)) }
+            if let name = file.name, !name.isValidUTF8 { json.string("nameHex", Hex.lowercase(name.bytes)) }
             json.optionalNumber("inode", file.inode)
             if let device = file.device { json.string("dev", device) }
             if let mode = file.mode { json.string("mode", mode) }

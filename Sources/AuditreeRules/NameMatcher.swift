@@ -40,6 +40,29 @@ public struct NameMatcher: Sendable {
         return nil
     }
 
+    /// False only when `match(image, list:)` is nil whatever the command line: no name of the
+    /// image is an entry of the list (or of a list it includes) or the name of one of its
+    /// command-line patterns, and no exe pattern matches. Reads only what `ListMatchCache.Names`
+    /// holds, so it can be cached by them where `match` cannot (command-line patterns).
+    public func canMatch(_ image: ProcessImage, list: String) -> Bool {
+        canMatch(identities(of: image), exe: image.exe, list: list, depth: 0)
+    }
+
+    private func canMatch(_ identities: [(IdentityField, String)], exe: LogString?, list: String, depth: Int) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        for (_, value) in identities {
+            if Self.entry(for: value, in: names.names) != nil { return true }
+            guard !names.patterns.isEmpty else { continue }
+            let stripped = Self.withoutVersion(value)
+            if names.patterns.contains(where: { $0.name == value || (!stripped.isEmpty && stripped == $0.name) }) { return true }
+        }
+        if !names.exePatterns.isEmpty, let exe {
+            let path = exe.lossyString
+            if names.exePatterns.contains(where: { $0.exe.matches(path) }) { return true }
+        }
+        return names.includes.contains { canMatch(identities, exe: exe, list: $0, depth: depth + 1) }
+    }
+
     private func nameMatch(_ image: ProcessImage, _ names: NameList, list: String, identities: [(IdentityField, String)]) -> MatchEvidence? {
         for (field, value) in identities {
             if let entry = Self.entry(for: value, in: names.names) {
@@ -175,6 +198,24 @@ public struct NameMatcher: Sendable {
 
     /// `python3.11` -> `python`, `php-fpm8.2` -> `php-fpm`, `perl5.36.0` -> `perl`, `ksh93` -> `ksh`.
     static func withoutVersion(_ name: String) -> String {
+        // An ASCII name (nearly every one) is stripped on its bytes: each byte is a Character
+        // and only 0-9 among them are numbers. Character by character, this cost more than the
+        // rest of matching a name (Unicode properties and grapheme breaks per call).
+        let utf8 = name.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            var end = utf8.endIndex
+            while end > utf8.startIndex {
+                let last = utf8[utf8.index(before: end)]
+                guard (last >= UInt8(ascii: "0") && last <= UInt8(ascii: "9")) || last == UInt8(ascii: ".") else { break }
+                end = utf8.index(before: end)
+            }
+            while end > utf8.startIndex {
+                let last = utf8[utf8.index(before: end)]
+                guard last == UInt8(ascii: "-") || last == UInt8(ascii: "_") else { break }
+                end = utf8.index(before: end)
+            }
+            return end == utf8.endIndex ? name : String(name[..<end])
+        }
         var scalars = Substring(name)
         while let last = scalars.last, last.isNumber || last == "." { scalars.removeLast() }
         while let last = scalars.last, last == "-" || last == "_" { scalars.removeLast() }

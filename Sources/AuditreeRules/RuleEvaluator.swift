@@ -342,9 +342,19 @@ public final class RuleEvaluator {
         return roots
     }
 
+    /// Which learning lists the image's names can match at all (cached by its names).
+    private func learnable(_ image: ProcessImage) -> [Bool] {
+        let entry = listMatches.entry(for: childNames(image))
+        if let known = entry.canLearn { return known }
+        let lists = learnedRootLists.map { matcher.canMatch(image, list: $0) }
+        entry.canLearn = lists
+        return lists
+    }
+
     private func learnRoots(from image: ProcessImage) {
         guard image.origin == .exec else { return }
-        for list in learnedRootLists where matcher.match(image, list: list) != nil {
+        let learnable = learnable(image)
+        for (number, list) in learnedRootLists.enumerated() where learnable[number] && matcher.match(image, list: list) != nil {
             let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
             guard !roots.isEmpty else { continue }
             var known = learnedRoots[image.node, default: [:]][list, default: []]
@@ -362,7 +372,8 @@ public final class RuleEvaluator {
               let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
               let spawner = parent.image(ready.process.node.parentImageCount - 1) else { return }
         let root = cwd.hasSuffix("/") ? String(cwd.dropLast()) : cwd
-        for list in learnedRootLists where matcher.match(spawner, list: list) != nil {
+        let learnable = learnable(spawner)
+        for (number, list) in learnedRootLists.enumerated() where learnable[number] && matcher.match(spawner, list: list) != nil {
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
             known.append(root)

@@ -245,27 +245,37 @@ public final class ProcessTree {
         if existing.exited { return true }
         if existing.hasExecuted(image) { return true }
         let hostTable = table(image.node)
-        let showsNewCommand = title.map { Self.title($0, shows: image.argv) } ?? false
         let failedJustBefore = existing.lastFailedExec.map { time - $0 <= 2_000 } ?? false
         let noForkSince = hostTable.forksAudited && existing.forkLinked
+        // Whether the title shows the new command line is asked only where a title differs
+        // from the task's: most execs of a known task show the same one.
         if failedJustBefore || noForkSince {
             if let title, let known = existing.taskTitle, known != title, existing.isKnown {
-                hostTable.freshTitles = showsNewCommand
+                hostTable.freshTitles = Self.title(title, shows: image.argv)
             }
             return false
         }
         guard let title, let known = existing.taskTitle else { return false }
         if known == title { return false }
-        if !showsNewCommand { return true }
+        if !Self.title(title, shows: image.argv) { return true }
         return hostTable.freshTitles != true
     }
 
     /// Whether a PROCTITLE is (the start of) this command line: the kernel cuts it to 128 bytes.
     static func title(_ title: Proctitle, shows argv: ArgumentVector) -> Bool {
-        var shown = Array(title.arguments.map(\.bytes).joined(separator: [0]))
+        var shown = title.bytes
         while shown.last == 0 { shown.removeLast() }
-        let full = Array(argv.arguments.map(\.bytes).joined(separator: [0]))
-        return !shown.isEmpty && full.starts(with: shown)
+        guard !shown.isEmpty else { return false }
+        // The command line joined with NUL, only as far as the title reaches (a NUL after the
+        // last argument cannot match: the title's trailing NULs are gone).
+        var full: [UInt8] = []
+        full.reserveCapacity(shown.count + 1)
+        for argument in argv.arguments {
+            if full.count >= shown.count { break }
+            full.append(contentsOf: argument.bytes)
+            full.append(0)
+        }
+        return full.starts(with: shown)
     }
 
     private func newInstance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {

@@ -97,9 +97,7 @@ struct ReportFormatTests {
                                "fixtures/recorded/variants-raw-execve.log"])
         #expect(run.status == 1)
         let golden = Fixtures.root.appendingPathComponent("fixtures/golden/variants-locations.\(format)")
-        if GoldenReportTests.update { try run.stdout.write(to: golden) }
-        let expected = try Data(contentsOf: golden)
-        #expect(run.stdout == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff")
+        try GoldenFile.check(run.stdout, against: golden)
         // Every finding there is a match by location and shows the file: inode, device, mode and nametype.
         let text = String(decoding: run.stdout, as: UTF8.self)
         #expect(text.components(separatedBy: "\"nametype\"").count - 1 >= 6)

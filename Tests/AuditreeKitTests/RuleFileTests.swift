@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeTree
 @testable import AuditreeRules
 @testable import AuditreeScan
 import TestSupport
@@ -161,9 +164,46 @@ struct NameMatcherTests {
     @Test("version suffixes are removed", arguments: [
         ("python3.11", "python"), ("php-fpm8.2", "php-fpm"), ("perl5.36.0", "perl"), ("ruby3.1", "ruby"),
         ("ksh93", "ksh"), ("lua5.4", "lua"), ("node", "node"), ("apache2", "apache"), ("python2", "python"),
+        ("tool-1.2_", "tool-1.2"), ("x_-9", "x"), ("3.11", ""), ("", ""), ("gcc-12", "gcc"),
+        // Not ASCII: Unicode numbers count too (Character.isNumber), as they always did.
+        ("tool²", "tool"), ("café2", "café"), ("工具٣", "工具"), ("python3.11é", "python3.11é"),
     ])
     func versions(_ name: String, _ plain: String) {
         #expect(NameMatcher.withoutVersion(name) == plain)
+    }
+
+    /// `canMatch` lets the learning lists skip most execs: it may say yes where `match` finds
+    /// nothing (a pattern's command line differs), never no where `match` finds something.
+    @Test("canMatch is false only where match is nil, on every exec of the recorded fixtures", arguments: Fixtures.recordedNames)
+    func canMatchNeverHidesAMatch(_ fixture: String) throws {
+        let ruleSet = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>").ruleSet
+        let matcher = NameMatcher(ruleSet)
+        var images: [ProcessImage] = []
+        let tree = ProcessTree()
+        tree.onExec = { _, ready in
+            if let image = ready.process.image(ready.imageNumber) { images.append(image) }
+            if let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
+               let spawner = parent.image(ready.process.node.parentImageCount - 1) { images.append(spawner) }
+        }
+        var assembler = EventAssembler()
+        for result in Fixtures.parseLines(Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded(fixture))))) {
+            guard case .success(let record) = result else { continue }
+            assembler.add(record, file: fixture) { tree.ingest($0) }
+        }
+        assembler.flush { tree.ingest($0) }
+        tree.finish()
+        #expect(images.count > 10)
+        var matched = 0, ruledOut = 0
+        for image in images {
+            for list in ruleSet.lists.keys.sorted() {
+                let found = matcher.match(image, list: list) != nil
+                let possible = matcher.canMatch(image, list: list)
+                #expect(!found || possible, "\(list): \(image.exe?.lossyString ?? "-") \(image.argv.arguments.map(\.lossyString))")
+                if found { matched += 1 }
+                if !possible { ruledOut += 1 }
+            }
+        }
+        #expect(matched > 0 && ruledOut > matched, "\(matched) matched, \(ruledOut) ruled out")
     }
 
     @Test("names are matched as written or without version; a login shell's dash is ignored")
