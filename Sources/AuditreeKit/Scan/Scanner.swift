@@ -341,7 +341,9 @@ struct ScanState {
         if checkpointing {
             // Events still open at the cut wait for the next run, unless they waited once already.
             let starts = inputStarts
-            held = assembler.cut(deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd }) { tree.ingest($0) }
+            held = assembler.cut(
+                deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd },
+                emit: { tree.ingest($0) })
         } else {
             assembler.flush { tree.ingest($0) }
         }
