@@ -41,10 +41,6 @@ let package = Package(
                 .embedInCode("Report/HTML/Resources/report.css"),
                 .embedInCode("Report/HTML/Resources/report.js"),
             ],
-            // Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
-            // mostly on the assembling thread's class state; docs/performance.md). Debug, test,
-            // sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))],
             // Release builds link libaudit (with its libcap-ng) and zlib statically, so the
             // installed binary needs only glibc (docs/install.md); the others link them shared.
             linkerSettings: [
