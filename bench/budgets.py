@@ -234,7 +234,7 @@ def write_budgets(path, rows, margin):
 
 
 def format_value(value):
-    return "%d" % round(value) if abs(value) >= 100000 else "%.2f" % value
+    return "%d" % round(value) if abs(value) >= 100000 or float(value).is_integer() else "%.2f" % value
 
 
 def slack(metric):
