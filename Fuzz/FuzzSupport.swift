@@ -1,5 +1,5 @@
 // Shared helpers for the libFuzzer targets in Fuzz/. Compiled into the same module as
-// Sources/AuditreeKit (see scripts/fuzz.sh), so internal API is reachable.
+// the stage targets (Sources/Auditree*/, see scripts/fuzz.sh), so internal API is reachable.
 #if canImport(Glibc)
 import Glibc
 #endif

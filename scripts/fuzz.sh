@@ -8,7 +8,8 @@
 # SwiftPM cannot build a libFuzzer executable from a library target, so this compiles
 # the library sources directly with swiftc -sanitize=fuzzer,address: CYaml (clang),
 # Yams and (when the library imports it) Mustache from SwiftPM's checkouts, then
-# Sources/AuditreeKit + Fuzz/*.swift as one module (internal API reachable), linked
+# the stage targets' sources (Sources/Auditree*/, their `import Auditree...` lines dropped) +
+# Fuzz/*.swift as one module (internal and package API reachable), linked
 # against libaudit. Everything goes to .build-fuzz/ (git-ignored): the binary, the
 # growing corpus, crash artifacts.
 # Sources: by default the library as committed at HEAD (a snapshot, so edits in
@@ -42,16 +43,19 @@ yams=$checkouts/Yams
 if [ ! -d "$yams/Sources/Yams" ]; then swift package resolve; fi
 mkdir -p "$out/cyaml" "$out/modules" "$out/corpus-$target" "$out/artifacts-$target" "$out/seeds-recorded"
 
-# 0. The library sources to fuzz.
+# 0. The library sources to fuzz: a copy of the stage targets, compiled as one module, so the
+#    lines importing one stage from another go.
+rm -rf "$out/src-$target" && mkdir -p "$out/src-$target"
 if [ "${FUZZ_TREE:-head}" = worktree ]; then
-  library_root=$root/Sources/AuditreeKit
+  cp -R Sources "$out/src-$target/"
   echo "fuzzing the working tree"
 else
-  rm -rf "$out/src-$target" && mkdir -p "$out/src-$target"
-  git archive HEAD Sources/AuditreeKit | tar -x -C "$out/src-$target"
-  library_root=$out/src-$target/Sources/AuditreeKit
+  git archive HEAD Sources | tar -x -C "$out/src-$target"
   echo "fuzzing HEAD $(git rev-parse --short HEAD)"
 fi
+library_root=$out/src-$target/Sources
+rm -rf "$library_root/AuditreeKit" "$library_root/auditree"
+find "$library_root" -name '*.swift' -exec sed -i '/^import Auditree/d' {} +
 sanitize=(-sanitize=fuzzer,address)
 clang=$(dirname "$(command -v swiftc)")/clang
 
@@ -83,15 +87,15 @@ resource() { printf '    static let %s: [UInt8] = Array(FileManager.default.cont
 {
   echo 'import Foundation'
   echo 'enum PackageResources {'
-  resource default_rules_yaml "$library_root/Rules/default-rules.yaml"
+  resource default_rules_yaml "$library_root/AuditreeRules/default-rules.yaml"
   for asset in report.mustache report.css report.js; do
-    resource "${asset//./_}" "$library_root/Report/HTML/Resources/$asset"
+    resource "${asset//./_}" "$library_root/AuditreeReport/HTML/Resources/$asset"
   done
   echo '}'
 } > "$out/PackageResources-$target.swift"
 
 # 3. The target: library sources + fuzz sources as one module.
-mapfile -t library < <(find "$library_root" -name '*.swift' | sort)
+mapfile -t library < <(find "$library_root"/Auditree* -name '*.swift' | sort)
 swiftc -parse-as-library -module-name AuditreeKit -O -g "${sanitize[@]}" -wmo -enable-bare-slash-regex \
   -I "$out/modules" -I Sources/CAudit -I Sources/CZlib -Xcc -I/usr/include -Xcc -DYAML_DECLARE_STATIC -I "$yams/Sources/CYaml/include" \
   "${library[@]}" Fuzz/FuzzSupport.swift "$source_file" "$out/PackageResources-$target.swift" \

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite: the Swift tests, the
+# Installs what is missing, checks the import graph (scripts/check-imports.py), builds, and runs
+# the whole test suite: the Swift tests, the
 # install test (tests/install/install-test.sh: a release build installed into a temporary
 # prefix and run with the build folder and the Swift toolchain hidden; AUDITREE_SKIP_INSTALL=1
 # skips it), the fleet/ tests (pytest, Spark local mode; AUDITREE_SKIP_FLEET=1 skips them),
@@ -10,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh binutils
+# The module graph (docs/architecture.md): no target imports a stage after it or a library it does not wrap.
+scripts/check-imports.py
 swift build --build-tests
 swift test --skip-build "$@"
 if [ $# -eq 0 ]; then

@@ -1,7 +1,8 @@
 import CAudit
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
+import TestSupport
 
 @Suite("Audit rules (auditree audit-rules)")
 struct AuditRulesTests {

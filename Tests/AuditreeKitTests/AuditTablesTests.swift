@@ -1,7 +1,7 @@
 import CAudit
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
 
 @Suite("libaudit tables")
 struct AuditTablesTests {

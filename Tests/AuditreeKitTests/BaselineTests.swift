@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeReport
+import TestSupport
 
 @Suite("Fingerprints and baselines", .serialized)
 struct BaselineTests {

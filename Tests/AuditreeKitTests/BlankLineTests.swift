@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeInput
+@testable import AuditreeScan
 
 /// Blank lines cost what reading them does, not a call each: a gzip member inflating to
 /// gigabytes of newlines (docs/hostile-input.md) is counted in bulk by `LineReader`.

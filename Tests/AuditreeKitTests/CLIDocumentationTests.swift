@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// docs/cli.md is the help of every command as the built binary prints it (scripts/cli-doc.sh).
 @Suite("docs/cli.md")

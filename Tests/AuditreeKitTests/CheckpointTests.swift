@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
+import TestSupport
 
 /// Nightly runs with --checkpoint: each finding reported by exactly one run, across growth,
 /// rotation, compression and kill -9 at any moment.

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
 
 /// The hand-over between the pipeline's reading thread and the scan's thread. Every check
 /// is on order and counts, never on time: the threads may run in any interleaving.

@@ -1,5 +1,9 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeBase
+@testable import AuditreeParser
+@testable import AuditreeTree
+@testable import AuditreeRules
+@testable import AuditreeReport
 
 /// Walks every case of the closed sets so a new case cannot go unhandled.
 @Suite("Closed sets")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+import TestSupport
 
 /// The executable as a user runs it: exit codes, stdin, formats, determinism.
 @Suite("auditree scan", .serialized)

@@ -1,5 +1,6 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeEvents
 
 /// Our parser over the public corpus in `../shared/corpus/public` (see its INDEX.md).
 /// The corpus is never copied into the repository: without it these tests skip.

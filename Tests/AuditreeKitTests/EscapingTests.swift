@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeBase
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeReport
 
 @Suite("Escaping")
 struct EscapingTests {

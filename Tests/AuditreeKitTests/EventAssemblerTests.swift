@@ -1,5 +1,6 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeEvents
 
 /// Repeats and late rests of events, record by record, where the deduplicator's memory runs out.
 @Suite("Event assembler")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeTree
+import TestSupport
 
 /// Issue 15's fault-injection suite: each fault an operator meets (a report that cannot be
 /// delivered, clock steps, reboots, hosts without node=, overlapping runs, hostile
@@ -75,17 +76,8 @@ struct FaultInjectionTests {
     /// Runs the binary with its standard output on `stdout` (a path, or a pipe whose reader is
     /// gone) and SIGPIPE ignored, as under systemd.
     static func runIgnoringSIGPIPE(_ arguments: [String], stdout: FileHandle) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "trap '' PIPE; exec \"$0\" \"$@\"", CLI.executable.path] + arguments
-        process.standardOutput = stdout
-        let err = Pipe()
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try CLI.run(arguments, stdout: stdout, shell: "trap '' PIPE;")
+        return (run.status, run.stderr)
     }
 
     static func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
@@ -133,17 +125,10 @@ struct FaultInjectionTests {
         var (reported, saved) = try Self.checkpointedRunThenGrow(scratch)
         let report = scratch.directory.appendingPathComponent("report.json").path
         // RLIMIT_FSIZE of 1 block with SIGXFSZ ignored: writes past 512 bytes fail with EFBIG, as on a full disk.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 1; exec \"$0\" \"$@\"", CLI.executable.path,
-                             "scan", "--no-group", "--checkpoint", scratch.checkpoint, "--output", report, scratch.log.path]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2, "\(message)")
+        let run = try CLI.run(["scan", "--no-group", "--checkpoint", scratch.checkpoint, "--output", report, scratch.log.path],
+                              stdout: FileHandle.nullDevice, shell: "trap '' XFSZ; ulimit -f 1;")
+        let message = run.stderr
+        #expect(run.status == 2 && run.signal == nil, "\(message)")
         #expect(message.contains("cannot write the report"), "\(message)")
         #expect(Self.contents(scratch.checkpoint) == saved)
         reported += try scratch.drain()
@@ -494,28 +479,16 @@ struct FaultInjectionTests {
 
     /// One checkpointed run of the built binary, killed at `fault` when given (`AUDITREE_FAULT_KILL`).
     static func checkpointedRun(_ files: [String], checkpoint: String, fault: String?) throws -> (killed: Bool, findings: [String]) {
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + files
-        var environment = ProcessInfo.processInfo.environment
-        environment["AUDITREE_FAULT_KILL"] = fault
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errors = ReadAll(err.fileHandleForReading)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.wait(), as: UTF8.self)
-        if process.terminationReason == .uncaughtSignal {
-            guard process.terminationStatus == SIGKILL else { throw FaultError("died of signal \(process.terminationStatus): \(stderr)") }
+        let run = try CLI.run(["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + files,
+                              environment: fault.map { ["AUDITREE_FAULT_KILL": $0] } ?? [:])
+        let stderr = run.stderr
+        if let signal = run.signal {
+            guard signal == SIGKILL else { throw FaultError("died of signal \(signal): \(stderr)") }
             // Killed: whatever it printed was never a delivered report.
             return (true, [])
         }
-        guard process.terminationStatus == 0 || process.terminationStatus == 1 else { throw FaultError("exit \(process.terminationStatus): \(stderr)") }
-        return (false, try findings(CLI.Run(status: process.terminationStatus, stdout: data, stderr: stderr)))
+        guard run.status == 0 || run.status == 1 else { throw FaultError("exit \(run.status): \(stderr)") }
+        return (false, try findings(run))
     }
 
     @Test("kill -9 at 200+ seeded points over a growing, rotating, gzipped log: every finding exactly once")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
+import TestSupport
 
 /// ausearch-style filters on `scan`, `tree` and `events`, and the times `--since`/`--until` read.
 @Suite("Filters", .serialized)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+import TestSupport
 
 @Suite("auditree tree and events", .serialized)
 struct ForensicCommandTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
+@testable import AuditreeReport
+import TestSupport
 
 /// The HTML report (docs/html-report.md): golden files, determinism and escaping on the raw page.
 /// What the page does once a browser runs it is checked by scripts/browser-test.sh.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeRules
+import TestSupport
 
 /// The warning of a scan that read kernel records but no execve (docs/cli.md).
 enum NoExecve {
@@ -160,7 +161,7 @@ struct CommandLineDetailTests {
         let scratch = try ScratchDirectory()
         let path = scratch.path("tre")
         try Data(RecordedSample.base).write(to: URL(fileURLWithPath: path))
-        let run = try CLIInDirectory.run(["tre"], in: scratch.url)
+        let run = try CLI.run(["tre"], in: scratch.url)
         #expect(run.status == 1)
     }
 
@@ -254,28 +255,6 @@ struct CommandLineDetailTests {
         #expect(miss.explanation.hasPrefix("argv_regex ^a\\.b$ did not match \"sh -c \\x1b[31mred\\nxxx"))
         #expect(miss.explanation.hasSuffix("\"... (315 bytes)"))
         #expect(!miss.explanation.contains("\u{1B}") && !miss.explanation.contains("\n"))
-    }
-}
-
-/// The executable run in another working directory.
-enum CLIInDirectory {
-    static func run(_ arguments: [String], in directory: URL) throws -> CLI.Run {
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errData = ReadAll(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Run(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData.wait(), as: UTF8.self))
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+import TestSupport
 
 /// `--host NAME` for logs without node= (auditd's default `name_format = none`), issue 16 item 6.
 @Suite("--host names logs without node=", .serialized)

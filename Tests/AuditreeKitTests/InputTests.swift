@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
+import TestSupport
 
 /// Directories, globs, rotated sets, gzip and the finding filters, on real recordings.
 @Suite("Inputs", .serialized)

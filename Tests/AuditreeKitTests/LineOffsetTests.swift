@@ -1,5 +1,5 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeInput
 
 /// The offsets `LineReader` hands on with each line: the pipelined scan keeps the offset of
 /// the line a `--strict` scan stopped at as the checkpoint's resume point, so it must be

@@ -1,5 +1,5 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
 
 /// `LogString ==` compares with one `memcmp` (`Bytes.equal`), so it is checked against
 /// Array's own `==` on the cases a length-and-pointer comparison could get wrong.

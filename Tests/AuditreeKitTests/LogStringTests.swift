@@ -1,5 +1,5 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
 
 /// `LogString` keeps up to 16 bytes in the value and longer ones on the heap. Everything it
 /// answers must be what the bytes as an array answer, on both sides of that boundary.

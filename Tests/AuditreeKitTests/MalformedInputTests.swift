@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeInput
+@testable import AuditreeParser
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -124,25 +126,11 @@ enum BoundedCLI {
     }
 
     static func scan(_ arguments: [String], dataLimitMiB: Int) throws -> ObservedScan {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let limit = underSanitizer ? "" : "ulimit -d \(dataLimitMiB * 1024) && "
-        process.arguments = ["-c", limit + "exec \"$0\" \"$@\"", CLI.executable.path, "scan", "--format", "json"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errData = ReadAll(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errData.wait(), as: UTF8.self)
-        try #require(process.terminationReason == .exit, "auditree died (signal \(process.terminationStatus)) under a \(dataLimitMiB) MiB data limit: \(stderr)")
-        return try ObservedScan(status: process.terminationStatus, stdout: outData, stderr: stderr)
+        let run = try CLI.run(["scan", "--format", "json"] + arguments, environment: ["SWIFT_BACKTRACE": "enable=no"],
+                              shell: underSanitizer ? nil : "ulimit -d \(dataLimitMiB * 1024) &&")
+        let stderr = run.stderr
+        try #require(run.signal == nil, "auditree died (signal \(run.status)) under a \(dataLimitMiB) MiB data limit: \(stderr)")
+        return try ObservedScan(status: run.status, stdout: run.stdout, stderr: stderr)
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeReport
+import TestSupport
 
 /// Grouping is presentation: every exec behind a grouped finding reaches every machine format,
 /// and the finding numbers the reports show are the ones `auditree tree --finding N` takes.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeReport
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,10 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeInput
+@testable import AuditreeScan
+@testable import AuditreeReport
+import TestSupport
 
 // `threads: 2` (a reading and parsing thread, the scan's thread assembling) must give the
 // report `threads: 1` gives, byte for byte in every format, with the same diagnostics in the

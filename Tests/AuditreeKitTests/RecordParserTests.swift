@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeInput
+@testable import AuditreeParser
+@testable import AuditreeEvents
 
 /// Exact edge cases of the record grammar, one line each.
 @Suite("Record parser")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeTree
 
 /// One line of a `<fixture>.expected.tsv`, written by fixtures/record/record.sh from its scenario table.
 struct Expectation: Sendable, CustomStringConvertible {

@@ -1,7 +1,7 @@
 import CAuparse
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
 
 /// Differential test: every record libauparse (audit-userspace's own parser)
 /// returns is compared, field by field, with what our `RecordParser` made of

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeRules
 
 /// Rule regexes run on `RegexProgram` (a Thompson NFA): the same answers as ICU on the
 /// syntax rule files use, a bounded number of steps on any pattern, and a load error

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeScan
+@testable import AuditreeReport
 
 /// An attacker's log must not size the report: each long value is written in full once
 /// (docs/formats.md, "Long values"), so every format stays below `k` times the log.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeReport
+import TestSupport
 
 /// External validators: the schemas in ../shared/schemas, Python's jsonschema, xmllint.
 enum Validators {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeRules
+@testable import AuditreeScan
+@testable import AuditreeReport
+import TestSupport
 
 /// Builds small ENRICHED audit logs of execs (one second apart), so each engine feature is tested on exact data.
 struct LogBuilder {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeRules
+@testable import AuditreeScan
+import TestSupport
 
 @Suite("Rule files")
 struct RuleFileTests {

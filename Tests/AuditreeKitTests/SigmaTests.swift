@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeEvents
+@testable import AuditreeTree
+@testable import AuditreeRules
+@testable import AuditreeScan
+import TestSupport
 
 /// Sigma rules: the language subset (modifiers, wildcards, conditions), what is refused and
 /// why, and process_creation rules over the rebuilt tree on recorded and hand-written logs.

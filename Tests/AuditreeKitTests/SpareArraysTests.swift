@@ -1,5 +1,5 @@
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeScan
 
 /// The pipeline's returned line arrays: handed back empty with their buffers, never more than the limit.
 @Suite("Spare arrays")

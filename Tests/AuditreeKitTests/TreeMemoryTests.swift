@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeEvents
+@testable import AuditreeTree
+@testable import AuditreeScan
+@testable import AuditreeReport
 
 /// Memory follows the live processes, not the log: exited generations of a fork chain are
 /// freed, and `tree` on a deep chain prints a constant per process.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+@testable import AuditreeParser
+@testable import AuditreeRules
+@testable import AuditreeScan
+@testable import AuditreeReport
 
 /// Issue 17's detection variants, on the recordings of fixtures/record/record-variants.sh
 /// (and their fresh-PROCTITLE derivations): the evidence each finding must explain.

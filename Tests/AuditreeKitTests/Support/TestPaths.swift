@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import AuditreeKit
+import TestSupport
+@testable import AuditreeInput
+@testable import AuditreeParser
 
 /// Where the tests find their input files.
 ///
@@ -10,21 +12,8 @@ import Testing
 /// tests that need it are enabled with `TestPaths.corpusAvailable` and skip,
 /// with a message, when it is absent.
 enum TestPaths {
-    /// The directory holding `Package.swift`: walks up from this file
-    /// (`Tests/AuditreeKitTests/Support/TestPaths.swift`).
-    static let packageRoot: URL = {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/" {
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-                return directory
-            }
-            directory.deleteLastPathComponent()
-        }
-        // Fallback: the known layout, four components up from this file.
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }()
+    /// The directory holding `Package.swift`.
+    static let packageRoot: URL = PackageRoot.url
 
     /// `fixtures/recorded`: real auditd recordings kept in the repository.
     static let recordedFixtures: URL = packageRoot.appendingPathComponent("fixtures/recorded")

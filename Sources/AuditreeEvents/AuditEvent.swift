@@ -1,0 +1,167 @@
+import AuditreeParser
+
+/// Where a record sits in the input, for reports and diagnostics.
+public struct LogLocation: Hashable, Sendable, Comparable {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public static func < (lhs: LogLocation, rhs: LogLocation) -> Bool { (lhs.file, lhs.line) < (rhs.file, rhs.line) }
+}
+
+/// The records of one audit event: those sharing a node and a `msg=audit(...)` stamp.
+///
+/// Built with the memberwise initializer: an explicit one copies the whole event (docs/performance.md).
+public struct AuditEvent: Sendable {
+    public var node: String?
+    public var stamp: EventStamp
+    public var isDaemon: Bool
+    public var syscall: SyscallRecord?
+    /// Location of the SYSCALL record, or of the first record when there is none.
+    public var location: LogLocation
+    public var execve: [ExecveRecord] = []
+    public var cwd: LogString?
+    public var paths: [PathRecord] = []
+    public var proctitle: Proctitle?
+    public var recordCount = 0
+    /// One bit per kind of record the event holds (other types hashed onto the high bits):
+    /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
+    var kinds: UInt64 = 0
+
+    /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
+    static func kindBit(_ record: Record) -> UInt64 {
+        let kinds = UInt64(RecordKind.allCases.count - 1)
+        guard record.kind == .other else { return 1 << UInt64(record.kind.index) }
+        return 1 << (kinds + UInt64(UInt32(bitPattern: record.typeNumber ?? 0)) % (64 - kinds))
+    }
+
+    /// Whether `record` can belong to this event. An event has one SYSCALL, CWD
+    /// and PROCTITLE; a second one is a repeat of the stamp (a file read twice,
+    /// overlapping rotations) and starts a new event.
+    func accepts(_ record: Record) -> Bool {
+        switch record.body {
+        case .syscall: syscall == nil
+        case .cwd: cwd == nil
+        case .proctitle: proctitle == nil
+        case .execve, .path, .none: true
+        }
+    }
+
+    mutating func add(_ record: Record, file: String) {
+        recordCount += 1
+        kinds |= Self.kindBit(record)
+        switch record.body {
+        case .syscall(let body):
+            if syscall == nil {
+                syscall = body
+                location = LogLocation(file: file, line: record.line)
+            }
+        case .execve(let body): execve.append(body)
+        case .cwd(let value): if cwd == nil { cwd = value }
+        case .path(let body): paths.append(body)
+        case .proctitle(let value): if proctitle == nil { proctitle = value }
+        case .none: break
+        }
+    }
+
+    /// A digest of the SYSCALL record's numbers (pid, parent, syscall, return value, and a0, a
+    /// user-space address that ASLR makes differ), nil without one: equal for an event read
+    /// twice, different for another process's event under the same stamp (a reboot whose clock
+    /// lands on a stamp already logged, another host's log without node=).
+    var syscallDigest: Int? {
+        guard let syscall else { return nil }
+        var hasher = Hasher()
+        hasher.combine(syscall.pid)
+        hasher.combine(syscall.ppid)
+        hasher.combine(syscall.number)
+        hasher.combine(syscall.exit)
+        hasher.combine(syscall.a0)
+        return hasher.finalize()
+    }
+
+    /// The command line from the EXECVE records, joining split arguments.
+    public var arguments: ArgumentVector { ArgumentVector(execve) }
+}
+
+/// A command line rebuilt from EXECVE records.
+public struct ArgumentVector: Sendable, Equatable {
+    public var arguments: [LogString]
+    /// False when `argc` disagrees with the arguments logged, one is missing, or a split argument lost a piece.
+    public var isComplete: Bool
+
+    public init(arguments: [LogString], isComplete: Bool) {
+        self.arguments = arguments
+        self.isComplete = isComplete
+    }
+
+    /// The common case without dictionaries: one EXECVE record whose arguments are whole and
+    /// logged in index order a0, a1, ...; nil for anything else.
+    private static func inOrder(_ records: [ExecveRecord]) -> ArgumentVector? {
+        guard records.count == 1, records[0].splitLengths.isEmpty else { return nil }
+        let record = records[0]
+        var result: [LogString] = []
+        result.reserveCapacity(record.arguments.count)
+        for (position, argument) in record.arguments.enumerated() {
+            guard argument.chunk == nil, argument.index == position else { return nil }
+            result.append(argument.value)
+        }
+        return ArgumentVector(arguments: result, isComplete: record.argc == result.count)
+    }
+
+    /// Missing argument indices filled with empty arguments at most; beyond, the gaps are dropped.
+    static let maxGaps = 64
+
+    init(_ records: [ExecveRecord]) {
+        if let simple = Self.inOrder(records) {
+            self = simple
+            return
+        }
+        var whole: [Int: LogString] = [:]
+        var chunks: [Int: [(chunk: Int, value: LogString)]] = [:]
+        var declaredLengths: [Int: Int] = [:]
+        var argc: Int?
+        for record in records {
+            if let count = record.argc, argc == nil { argc = count }
+            for argument in record.arguments {
+                if let chunk = argument.chunk {
+                    chunks[argument.index, default: []].append((chunk, argument.value))
+                } else if whole[argument.index] == nil {
+                    whole[argument.index] = argument.value
+                }
+            }
+            for (index, length) in record.splitLengths { declaredLengths[index] = length }
+        }
+        let logged = Set(whole.keys).union(chunks.keys).sorted()
+        let length = (logged.last ?? -1) + 1
+        // Keep every logged argument whatever argc says (an argc that disagrees only makes the
+        // vector incomplete). Gaps are kept as empty arguments so positions stay right, unless
+        // a hostile index (a1048576) would make a huge vector: then only the logged ones, in order.
+        let gaps = length - logged.count
+        let indices: [Int] = gaps <= Self.maxGaps ? Array(0..<length) : logged
+        var complete = argc == length && gaps == 0
+        var result: [LogString] = []
+        result.reserveCapacity(indices.count)
+        for index in indices {
+            if let value = whole[index] {
+                result.append(value)
+            } else if let pieces = chunks[index] {
+                let sorted = pieces.sorted { $0.chunk < $1.chunk }
+                var bytes: [UInt8] = []
+                for (position, piece) in sorted.enumerated() {
+                    if piece.chunk != position { complete = false }
+                    bytes += piece.value.bytes
+                }
+                // The declared length counts the logged (hex when encoded) form.
+                if let declared = declaredLengths[index], declared != bytes.count, declared != bytes.count * 2 { complete = false }
+                result.append(LogString(bytes: bytes))
+            } else {
+                result.append(LogString(bytes: []))
+            }
+        }
+        self.init(arguments: result, isComplete: complete)
+    }
+}

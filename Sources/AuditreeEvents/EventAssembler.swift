@@ -1,0 +1,252 @@
+import AuditreeParser
+
+/// Groups records into events by (node, stamp), never by adjacency.
+///
+/// auditd's files have no EOE records and may interleave the records of
+/// several events, so an event stays open until the log's own clock (the
+/// highest stamp seen so far) has moved `window` past it, or an EOE closes
+/// it. Run speed never matters: the same input closes the same events at the
+/// same points. Events leave in the order they were opened.
+public struct EventAssembler {
+    /// How far (in log milliseconds) the log may run ahead before an open event is closed.
+    public var window: Int64
+    /// At most this many open events; beyond it the oldest is closed (a flood of never-closed stamps).
+    public var maxOpenEvents: Int
+
+    /// The host by number (see `HostNumbers`): keys are hashed several times per event.
+    private struct Key: Hashable {
+        var host: Int
+        var stamp: EventStamp
+        var isDaemon: Bool
+
+        /// Two words instead of five fields (the small ones go through Hasher's byte tail):
+        /// keys are hashed several times per event. Equality still compares every field.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(stamp.serial)
+            hasher.combine(UInt64(bitPattern: stamp.time) << 17 ^ UInt64(bitPattern: Int64(host)) << 1 ^ (isDaemon ? 1 : 0))
+        }
+    }
+
+    /// An event with its key, so closing it does not number its host again. A flag, not an
+    /// optional event, says whether it is still open: testing an optional this large made
+    /// the compiler copy the whole event aside on every record. A closed slot holds `closed`.
+    private struct Slot {
+        var key: Key
+        var isOpen: Bool
+        var event: AuditEvent
+        /// Where the event's first record is: a checkpointed run that stops while the event is open resumes there.
+        var origin: EventOrigin
+    }
+
+    /// What a closed slot holds: nothing on the heap. Made afresh each time: copying a stored
+    /// one went through the event's whole copy routine, once per event.
+    private static var closed: AuditEvent {
+        AuditEvent(node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false, location: LogLocation(file: "", line: 0))
+    }
+
+    private var hosts = HostNumbers()
+    private var open: [Key: Int] = [:]
+    /// The event the previous record went to: an event's records are mostly adjacent, and
+    /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
+    private var last: (key: Key, slot: Int)?
+    private var slots: [Slot] = []
+    private var head = 0
+    private var highWater = Int64.min
+    private var seen = EventDeduplicator()
+    /// What was delivered under a stamp: the kinds of its records and a digest of each SYSCALL
+    /// record's numbers: the first in place, more (rare: a reboot or another host on the same
+    /// stamp) in an array, so the usual event allocates nothing here.
+    private struct Delivered {
+        var kinds: UInt64
+        var digest: Int?
+        var more: [Int] = []
+
+        func holds(_ value: Int) -> Bool { digest == value || more.contains(value) }
+
+        mutating func add(_ value: Int) {
+            if digest == nil { digest = value } else if !holds(value) { more.append(value) }
+        }
+    }
+
+    /// Recently delivered events, in two generations so memory stays bounded.
+    private var delivered: [Key: Delivered] = [:]
+    private var deliveredBefore: [Key: Delivered] = [:]
+    /// Whether a generation was dropped: until then, a stamp missing from `delivered` was never delivered.
+    private var deliveredForgotten = false
+    static let deliveredGeneration = 32_768
+    public private(set) var eventCount = 0
+    /// Events whose (node, stamp) had been read before (a file read twice,
+    /// overlapping rotations): counted, not passed on.
+    public private(set) var duplicateEvents = 0
+
+    public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000) {
+        self.window = window
+        self.maxOpenEvents = maxOpenEvents
+    }
+
+    public mutating func add(_ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void) {
+        let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
+        if record.kind == .eoe {
+            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                var event = take(slot)
+                event.recordCount += 1
+                deliver(event, key: key, emit)
+            } else {
+                eventCount += 1  // an EOE whose event already closed stands alone
+            }
+            return
+        }
+        if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
+            slots[slot].event.add(record, file: file)
+        } else {
+            // One hash for both: the new slot replaces a stamp's earlier event, which closes.
+            if let slot = open.updateValue(slots.count, forKey: key), slots[slot].isOpen {
+                deliver(take(slot), key: key, emit)
+            }
+            last = (key, slots.count)
+            // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
+            slots.append(Slot(key: key, isOpen: true, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                                                                        location: LogLocation(file: file, line: record.line)),
+                              origin: origin))
+            slots[slots.count - 1].event.add(record, file: file)
+            eventCount += 1
+        }
+        if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
+        closeExpired(emit: emit)
+    }
+
+    private mutating func openSlot(_ key: Key) -> Int? {
+        if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
+        guard let slot = open[key] else { return nil }
+        last = (key, slot)
+        return slot
+    }
+
+    /// Closes every open event, oldest first (end of input).
+    public mutating func flush(emit: (AuditEvent) -> Void) {
+        while head < slots.count { closeHead(emit: emit) }
+        slots.removeAll(keepingCapacity: true)
+        head = 0
+        last = nil
+    }
+
+    /// The end of a checkpointed run: open events are delivered, oldest first, while `deliverNow`
+    /// accepts their origin; that one and every later open event stay undelivered, and their
+    /// origins are returned so the next run reads them again, whole. Events leave in the order
+    /// they were opened, so what is held back is the tail of the log from the first held event on.
+    public mutating func cut(deliverNow: (EventOrigin) -> Bool, emit: (AuditEvent) -> Void) -> [EventOrigin] {
+        var held: [EventOrigin] = []
+        while head < slots.count {
+            if slots[head].isOpen {
+                if !held.isEmpty || !deliverNow(slots[head].origin) {
+                    held.append(slots[head].origin)
+                    head += 1
+                    continue
+                }
+            }
+            closeHead(emit: emit)
+        }
+        slots.removeAll(keepingCapacity: true)
+        open.removeAll(keepingCapacity: true)
+        head = 0
+        last = nil
+        return held
+    }
+
+    private mutating func closeExpired(emit: (AuditEvent) -> Void) {
+        while head < slots.count {
+            // Read through the key: binding the event would copy it (and retain all it holds).
+            let key = slots[head].key
+            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window || head == slots.count - 1, open.count <= maxOpenEvents {
+                // The newest event stays open even when the log's clock is far past it (records
+                // stamped by a clock that ran ahead, then stepped back): its next records are
+                // mostly the very next lines, and closing it at once would split every event.
+                break
+            }
+            closeHead(emit: emit)
+        }
+        if head > 4096 && head * 2 > slots.count {
+            slots.removeFirst(head)
+            for (key, slot) in open { open[key] = slot - head }
+            last = nil
+            head = 0
+        }
+    }
+
+    private mutating func closeHead(emit: (AuditEvent) -> Void) {
+        defer { head += 1 }
+        // Moved out, not copied: an event holds several arrays.
+        guard slots[head].isOpen else { return }
+        let event = take(head)
+        let key = slots[head].key
+        open[key] = nil
+        deliver(event, key: key, emit)
+    }
+
+    /// Moves the event out of an open slot (an event holds several arrays: not copied) and closes the slot.
+    private mutating func take(_ slot: Int) -> AuditEvent {
+        var event = Self.closed
+        swap(&event, &slots[slot].event)
+        slots[slot].isOpen = false
+        return event
+    }
+
+    /// auditd's own records count their stamps apart and are never repeats of kernel events.
+    /// An event is a repeat (dropped, counted) when an event with the same host and stamp and the
+    /// same content was delivered (a file read twice, overlapping rotations). The same stamp with
+    /// other content is another event: a reboot whose clock lands on a stamp already logged, or
+    /// a second host's log without node=. A stamp whose records are of other kinds than those
+    /// delivered under it is the late rest of an event the window had closed, passed on as an
+    /// event of its own. The deduplicator's runs answer for stamps `delivered` has forgotten.
+    private mutating func deliver(_ event: AuditEvent, key: Key, _ emit: (AuditEvent) -> Void) {
+        guard !event.isDaemon else { return emit(event) }
+        let isRepeat = seen.isRepeat(host: key.host, stamp: event.stamp)
+        // A stamp new to the deduplicator was never delivered, so there is nothing to look up,
+        // unless it has forgotten runs (then it may not know a stamp `delivered` still holds).
+        let earlier = isRepeat || seen.hasForgotten ? delivered[key] ?? deliveredBefore[key] : nil
+        let digest = event.syscallDigest
+        if isRepeat {
+            if let earlier {
+                // Overlapping kinds: the same event again, unless its SYSCALL says another process
+                // (a reboot, another host); a SYSCALL where none was delivered is news, not a repeat.
+                if earlier.kinds & event.kinds != 0 && digest.map(earlier.holds) ?? true {
+                    duplicateEvents += 1
+                    return
+                }
+            } else if deliveredForgotten {
+                // Inside a run of stamps already read, too long ago to compare contents.
+                duplicateEvents += 1
+                return
+            }
+        }
+        var value = earlier ?? Delivered(kinds: 0)
+        value.kinds |= event.kinds
+        if let digest { value.add(digest) }
+        remember(key, value)
+        emit(event)
+    }
+
+    private mutating func remember(_ key: Key, _ value: Delivered) {
+        if delivered.count >= Self.deliveredGeneration {
+            if !deliveredBefore.isEmpty { deliveredForgotten = true }
+            deliveredBefore = delivered
+            delivered.removeAll(keepingCapacity: true)
+        }
+        delivered[key] = value
+    }
+}
+
+
+/// Where an event's first record sits: the input's number in the scan, the line's byte offset
+/// and its line number (what a checkpoint needs to read the event again).
+public struct EventOrigin: Sendable, Equatable {
+    public var input: Int
+    public var offset: Int
+    public var line: Int
+
+    public init(input: Int = 0, offset: Int = 0, line: Int = 0) {
+        self.input = input
+        self.offset = offset
+        self.line = line
+    }
+}

@@ -1,0 +1,223 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One `key=value` token of a record, as byte ranges into its line.
+struct Field {
+    var key: Range<Int>
+    var value: Range<Int>
+    /// The quote byte around the value (`"` or `'`), or 0 when unquoted.
+    var quote: UInt8
+    /// Whether the token comes after the ENRICHED separator (0x1d).
+    var enriched: Bool
+}
+
+/// Splits the field part of a record into `key=value` tokens without copying.
+///
+/// Values are either quoted (`"..."`, `'...'`, no escapes inside, which is how
+/// the kernel writes them) or run up to the next space or 0x1d. Tokens without
+/// `=` (AVC's `{ read }`) are skipped.
+struct FieldScanner {
+    static let space: UInt8 = 0x20
+    static let groupSeparator: UInt8 = 0x1D
+    static let equals = UInt8(ascii: "=")
+    static let doubleQuote = UInt8(ascii: "\"")
+    static let singleQuote = UInt8(ascii: "'")
+
+    var position: Int
+    var enriched = false
+
+    init(from position: Int) { self.position = position }
+
+    /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over
+    /// 0..<64: one shift and test per byte instead of a compare per stop byte.
+    private static let keyStops: UInt64 = 1 << 0x3D | 1 << 0x20 | 1 << 0x1D
+    private static let valueStops: UInt64 = 1 << 0x20 | 1 << 0x1D
+
+    @inline(__always)
+    private static func stops(_ byte: UInt8, _ mask: UInt64) -> Bool {
+        byte < 64 && (mask >> UInt64(byte)) & 1 != 0
+    }
+
+    @inline(__always)
+    mutating func next(in line: Span<UInt8>) -> Field? {
+        let count = line.count
+        while position < count {
+            let byte = line[position]
+            if byte == Self.space { position += 1; continue }
+            if byte == Self.groupSeparator { enriched = true; position += 1; continue }
+            let keyStart = position
+            position += 1
+            while position < count, !Self.stops(line[position], Self.keyStops) { position += 1 }
+            guard position < count, line[position] == Self.equals else { continue }
+            let key = keyStart..<position
+            position += 1
+            return Field(key: key, value: scanValue(in: line), quote: lastQuote, enriched: enriched)
+        }
+        return nil
+    }
+
+    private var lastQuote: UInt8 = 0
+
+    @inline(__always)
+    private mutating func scanValue(in line: Span<UInt8>) -> Range<Int> {
+        let count = line.count
+        if position < count, line[position] == Self.doubleQuote || line[position] == Self.singleQuote {
+            let quote = line[position]
+            lastQuote = quote
+            let start = position + 1
+            position = start
+            while position < count, line[position] != quote { position += 1 }
+            let value = start..<position
+            if position < count { position += 1 }  // closing quote; an unterminated value runs to the end
+            return value
+        }
+        lastQuote = 0
+        let start = position
+        while position < count, !Self.stops(line[position], Self.valueStops) { position += 1 }
+        return start..<position
+    }
+}
+
+/// Small byte-level readers shared by the parser.
+package enum Bytes {
+    /// Packs a key of up to 8 bytes into an integer so keys compare in one instruction.
+    @inline(__always)
+    static func pack(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64 {
+        guard range.count <= 8 else { return 0 }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for i in range {
+            value |= UInt64(line[i]) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    static func equals(_ line: Span<UInt8>, _ range: Range<Int>, _ literal: [UInt8]) -> Bool {
+        guard range.count == literal.count else { return false }
+        var j = 0
+        for i in range {
+            if line[i] != literal[j] { return false }
+            j += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func hasPrefix(_ line: Span<UInt8>, at start: Int, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard start >= 0, start + count <= line.count else { return false }
+        let bytes = literal.utf8Start
+        for j in 0..<count where line[start + j] != bytes[j] { return false }
+        return true
+    }
+
+    /// An unsigned decimal number without sign or leading zeros beyond a lone `0`; nil on anything else or overflow.
+    static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 20 else { return nil }
+        // Up to 19 digits cannot overflow: only a 20th digit needs the checked step, so pids,
+        // ids and stamps are read without overflow checks.
+        var value: UInt64 = 0
+        for i in range.lowerBound..<min(range.upperBound, range.lowerBound + 19) {
+            let digit = line[i] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value &* 10 &+ UInt64(digit)
+        }
+        guard range.count == 20 else { return value }
+        let digit = line[range.upperBound - 1] &- 0x30
+        guard digit < 10 else { return nil }
+        let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+        return overflow1 || overflow2 ? nil : sum
+    }
+
+    static func signedDecimal(_ line: Span<UInt8>, _ range: Range<Int>) -> Int64? {
+        guard !range.isEmpty else { return nil }
+        if line[range.lowerBound] == UInt8(ascii: "-") {
+            guard let magnitude = decimal(line, (range.lowerBound + 1)..<range.upperBound),
+                  magnitude <= UInt64(Int64.max) else { return nil }
+            return -Int64(magnitude)
+        }
+        guard let value = decimal(line, range), value <= UInt64(Int64.max) else { return nil }
+        return Int64(value)
+    }
+
+    @inline(__always)
+    package static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+
+    static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for i in range {
+            guard let digit = hexDigit(line[i]) else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+
+    /// Only `0-9A-F`, as the kernel writes hex.
+    static func isUpperHex(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        for i in range {
+            let byte = line[i]
+            guard byte &- 0x30 < 10 || byte &- 0x41 < 6 else { return false }
+        }
+        return !range.isEmpty
+    }
+
+    /// Whether two byte strings are equal, in one `memcmp`: Array's `==` compares
+    /// byte by byte, and the tree compares whole command lines and PROCTITLEs per event.
+    static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        guard !lhs.isEmpty else { return true }
+        return lhs.withUnsafeBytes { left in
+            rhs.withUnsafeBytes { right in memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
+    }
+
+    static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
+        // One bulk copy instead of an append per byte.
+        return line.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// The bytes of `range` as a value, with no intermediate array.
+    static func logString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString {
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
+        return line.withUnsafeBytes { LogString(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// Decodes an even-length run of hex digits straight into a value; nil if it is not one.
+    static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
+        guard range.count % 2 == 0 else { return nil }
+        return LogString.building(count: range.count / 2) { output in
+            var i = range.lowerBound
+            for o in 0..<output.count {
+                guard let high = hexDigit(line[i]), let low = hexDigit(line[i + 1]) else { return false }
+                output[o] = high << 4 | low
+                i += 2
+            }
+            return true
+        }
+    }
+
+    /// A value the kernel writes "untrusted": quoted when plain, hex when it holds
+    /// spaces, quotes or control bytes, `(null)` when absent.
+    static func untrusted(_ line: Span<UInt8>, _ field: Field) -> LogString? {
+        if field.quote != 0 { return logString(line, field.value) }
+        if equals(line, field.value, nullLiteral) { return nil }
+        if !field.value.isEmpty, let decoded = hexDecodedString(line, field.value) { return decoded }
+        return logString(line, field.value)
+    }
+
+    static let nullLiteral = Array("(null)".utf8)
+}

@@ -1,0 +1,101 @@
+import AuditreeBase
+
+/// Renders a `GateResult` in any format. Without a baseline the text, JSON and HTML
+/// reports are exactly `render(_ report:)`; with one, text marks each finding and
+/// extends the summary, and JSON gains a top-level `baseline` object (docs/formats.md).
+extension OutputFormat {
+    public func render(_ gate: GateResult, color: Bool = false, quiet: Bool = false) -> String {
+        switch self {
+        case .ndjson: return NDJSONReporter().render(gate)
+        case .sarif: return SARIFReporter().render(gate)
+        case .junit: return JUnitReporter().render(gate)
+        case .text:
+            guard gate.baseline != nil else { return render(gate.report, color: color, quiet: quiet) }
+            return BaselineText(color: color, quiet: quiet).render(gate)
+        case .json:
+            guard gate.baseline != nil else { return render(gate.report, color: color, quiet: quiet) }
+            return BaselineJSON.render(gate)
+        case .html:
+            return render(gate.report, color: color, quiet: quiet)
+        }
+    }
+}
+
+/// The text report with each finding marked `new` or `baselined` and a baseline summary line.
+struct BaselineText {
+    var color: Bool
+    var quiet: Bool
+
+    func render(_ gate: GateResult) -> String {
+        let reporter = TextReporter(color: color)
+        var out = ""
+        for (index, finding) in gate.report.findings.enumerated() {
+            let accepted = gate.accepted[index]
+            if quiet && accepted != nil { continue }
+            var lines = reporter.renderFinding(finding).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let mark: String
+            if let accepted {
+                mark = "  baseline accepted (not counted for --fail-on)" + (accepted.reason.map { ": " + TextEscaper.escape($0) } ?? "")
+            } else {
+                mark = "  baseline NEW"
+            }
+            lines.insert(mark + "; fingerprint \(gate.fingerprints[index])", at: min(1, lines.count))
+            out += lines.joined(separator: "\n") + "\n"
+        }
+        if !quiet {
+            out += reporter.summaryLine(gate.report.summary) + "\n"
+            out += summaryLine(gate) + "\n"
+        }
+        return out
+    }
+
+    func summaryLine(_ gate: GateResult) -> String {
+        "auditree: baseline \(TextEscaper.escape(gate.baselineFile ?? "")): \(gate.baselinedCount) finding(s) baselined, "
+            + "\(gate.newCount) new; \(gate.stale.count) stale entr\(gate.stale.count == 1 ? "y" : "ies") (in the baseline, not seen in this scan)"
+    }
+}
+
+/// The JSON report plus a top-level `baseline` object, added after `diagnostics`
+/// (the rest of the document is byte for byte `JSONReporter`'s).
+enum BaselineJSON {
+    static func render(_ gate: GateResult) -> String {
+        let base = JSONReporter().render(gate.report)
+        var json = JSONWriter()
+        json.beginObject()
+        json.beginObject("baseline")
+        json.string("file", gate.baselineFile ?? "")
+        json.number("version", Baseline.formatVersion)
+        json.number("entries", gate.baseline?.entries.count ?? 0)
+        json.number("baselined", gate.baselinedCount)
+        json.number("new", gate.newCount)
+        json.beginArray("findings")
+        for index in gate.report.findings.indices {
+            json.beginObject()
+            json.number("index", index)
+            json.string("fingerprint", gate.fingerprints[index])
+            json.string("status", gate.isBaselined(index) ? "baselined" : "new")
+            if let reason = gate.accepted[index]?.reason { json.string("reason", reason) } else { json.null("reason") }
+            json.endObject()
+        }
+        json.endArray()
+        json.beginArray("stale")
+        for entry in gate.stale {
+            json.beginObject()
+            json.string("fingerprint", entry.fingerprint)
+            json.string("rule", entry.rule)
+            if let host = entry.host { json.string("host", host) } else { json.null("host") }
+            json.string("pattern", entry.pattern)
+            json.string("example", entry.example)
+            json.string("first_seen", entry.firstSeen)
+            if let reason = entry.reason { json.string("reason", reason) } else { json.null("reason") }
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        json.endObject()
+        // `{\n  "baseline": ...\n}`: keep the inner lines, already indented one level.
+        let inner = json.output.dropFirst(2).dropLast(2)
+        guard base.hasSuffix("\n}\n") else { return base }
+        return String(base.dropLast(3)) + ",\n" + inner + "\n}\n"
+    }
+}

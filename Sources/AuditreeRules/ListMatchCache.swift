@@ -1,0 +1,48 @@
+import AuditreeParser
+
+/// Remembers which lists the names of an image matched: most execs are of programs
+/// the log ran many times, and matching builds Strings.
+///
+/// Only lists without command-line patterns are cached (those depend on the whole
+/// argv). The cached lists are numbered when the rules are loaded, so an exec costs
+/// one hash of its names for all the rules, and no list name is hashed per exec.
+/// Cleared when it grows past `limit`.
+final class ListMatchCache {
+    /// The names an image answers to, as logged.
+    struct Names: Hashable {
+        var exe: LogString?
+        var comm: LogString?
+        var argv0: LogString?
+        /// Only for a multicall binary, whose applet may be argv[1].
+        var argv1: LogString?
+    }
+
+    /// The matches of one set of names, by list number (nil: not matched yet).
+    /// A class, so the rules of one exec share it without looking the names up again.
+    final class Entry {
+        var matches: [MatchEvidence??]
+
+        init(lists: Int) { matches = Array(repeating: nil, count: lists) }
+    }
+
+    static let limit = 16_384
+    private let numbers: [String: Int]
+    private var entries: [Names: Entry] = [:]
+
+    init(cacheableLists: Set<String>) {
+        var numbers: [String: Int] = [:]
+        for (number, list) in cacheableLists.sorted().enumerated() { numbers[list] = number }
+        self.numbers = numbers
+    }
+
+    /// The number of a cached list; nil for a list that is matched every time.
+    func number(of list: String) -> Int? { numbers[list] }
+
+    func entry(for names: Names) -> Entry {
+        if let known = entries[names] { return known }
+        if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+        let entry = Entry(lists: numbers.count)
+        entries[names] = entry
+        return entry
+    }
+}

@@ -1,0 +1,546 @@
+import AuditreeParser
+import AuditreeTree
+
+/// Applies a rule set to each exec as the tree releases it, and remembers the findings.
+///
+/// A shell is a finding when the first process above it that is not a
+/// launcher is a spawner of the rule's list, related as the rule allows (with
+/// relation `ancestor`, the nearest spawner within `within` generations). Only
+/// the first shell below a spawner is a finding: anything below a finding's
+/// shell (other shells included) is that finding's story, not a new finding.
+///
+/// A match an exception covers is kept as suppressed (counted, listed on
+/// request) and claims nothing below it: a shell under it is judged on its own.
+/// When the process above a shell is unknown, a rule with `infer` clauses may
+/// report an inferred spawner from the shell's context.
+public final class RuleEvaluator {
+    public let ruleSet: RuleSet
+    private let rules: [Rule]
+    private let matcher: NameMatcher
+    private let descendantLimit: Int
+    package private(set) var matches: [RuleMatch] = []
+    private(set) var suppressedMatches: [RuleMatch] = []
+    /// Shells no rule could judge with certainty because the log never described the process above them.
+    public private(set) var shellsWithUnknownParent = 0
+
+    private let listMatches: ListMatchCache
+    /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
+    private let learnedRootLists: [String]
+    private var learnedRoots: [String?: [String: [String]]] = [:]
+    static let maxLearnedRoots = 256
+    /// Inferences made for a shell whose parent the log never describes, by that parent's process
+    /// in the tree (one pid between its creation and its reuse, on one host and boot): a later
+    /// shell of the same parent carries it, said so in its evidence.
+    private var inferredByParent: [Int: (rule: String, pid: Int, inference: SpawnerInference)] = [:]
+    static let maxInferredParents = 4096
+    /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
+    private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
+    /// Multicall binary names by length: a basename is compared in place with those of its
+    /// length, where a Set lookup needs it copied into an Array on every exec with arguments.
+    private let multicallNames: [[[UInt8]]]
+
+    /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
+    private let sigmaRules: SigmaExecRules
+
+    public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
+        self.ruleSet = ruleSet
+        self.rules = ruleSet.rules.filter { $0.sigma == nil }
+        self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
+        self.matcher = NameMatcher(ruleSet)
+        self.descendantLimit = descendantLimit
+        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
+        self.listMatches = cache
+        var learned: [String] = []
+        for indicator in ruleSet.context {
+            for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
+        }
+        self.learnedRootLists = learned
+        self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
+            (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
+        }
+        var multicallNames: [[[UInt8]]] = []
+        for name in Set(ruleSet.multicall.map { Array($0.utf8) }) {
+            while multicallNames.count <= name.count { multicallNames.append([]) }
+            multicallNames[name.count].append(name)
+        }
+        self.multicallNames = multicallNames
+    }
+
+    /// Whether a rule judges a program by where it lives (its child or spawner list has `exe_regex`
+    /// entries): then the scan reads the exec's PATH item 0, the file's identity, for the evidence.
+    public var readsExecutableFiles: Bool {
+        rules.contains { Self.hasExePatterns($0.childList, in: ruleSet) || Self.hasExePatterns($0.spawnerList, in: ruleSet) }
+    }
+
+    static func hasExePatterns(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        return !names.exePatterns.isEmpty || names.includes.contains { hasExePatterns($0, in: ruleSet, depth: depth + 1) }
+    }
+
+    /// Whether a list's matches depend only on the names and the exe path of an image (no
+    /// command-line entries, also in the lists it includes), so they can be cached by those.
+    static func dependsOnNamesAndExe(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
+        guard let names = ruleSet.lists[list], depth < 8 else { return false }
+        return names.patterns.isEmpty && names.includes.allSatisfy { dependsOnNamesAndExe($0, in: ruleSet, depth: depth + 1) }
+    }
+
+    /// A list matched against the image, from the cache when the list allows. An entry made
+    /// from `exeNames` answers exe-only matches (see `NameMatcher.match(_:list:exeOnly:)`).
+    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry, exeOnly: Bool = false) -> MatchEvidence? {
+        guard let number else { return matcher.match(image, list: list, exeOnly: exeOnly) }
+        if let known = entry.matches[number] { return known }
+        let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
+        entry.matches[number] = .some(evidence)
+        return evidence
+    }
+
+    /// The names an exe-only match reads: the exe alone when there is one (a multicall binary keeps its applet).
+    private func exeNames(_ image: ProcessImage) -> ListMatchCache.Names {
+        guard let exe = image.exe, !isMulticall(exe) else { return childNames(image) }
+        return ListMatchCache.Names(exe: exe, comm: nil, argv0: nil, argv1: nil)
+    }
+
+    private func childNames(_ image: ProcessImage) -> ListMatchCache.Names {
+        let arguments = image.argv.arguments
+        var names = ListMatchCache.Names(exe: image.exe, comm: image.comm, argv0: arguments.first, argv1: nil)
+        if arguments.count > 1, let exe = image.exe, isMulticall(exe) { names.argv1 = arguments[1] }
+        return names
+    }
+
+    private func isMulticall(_ exe: LogString) -> Bool {
+        exe.withUnsafeBytes { exe in
+            var start = (exe.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+            if start < exe.count, exe[start] == UInt8(ascii: "-") { start += 1 }  // as NameMatcher.plainName
+            let length = exe.count - start
+            return length < multicallNames.count && multicallNames[length].contains(where: { exe[start...].elementsEqual($0) })
+        }
+    }
+
+    public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
+        if !sigmaRules.isEmpty { evaluateSigma(ready) }
+        let learning = learnedRootLists.isEmpty ? nil : ready.process.image(ready.imageNumber)
+        if let learning { learnRoots(from: learning) }
+        // A child's directory is learned after the child is judged, and only from a child that is
+        // no finding (a finding's context is read at its end: it would vouch for itself).
+        let findingsBefore = matches.count + suppressedMatches.count
+        defer {
+            if let learning, matches.count + suppressedMatches.count == findingsBefore { learnChildDirectory(of: ready, image: learning) }
+        }
+        guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
+        var candidates: [(rule: Int, child: MatchEvidence)] = []
+        // The child is what its executed file is: a Python script named `sh` is not a shell.
+        let entry = listMatches.entry(for: exeNames(image))
+        // Rules are read in place (a Rule is large; copying one retains all its fields).
+        for index in rules.indices {
+            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exeOnly: true),
+                  matcher.satisfies(image, rules[index].childCondition) else { continue }
+            candidates.append((index, child))
+        }
+        guard !candidates.isEmpty else { return }
+        let lineage = ready.process.lineage(of: ready.imageNumber)
+        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: [Int])] = []
+        for (ruleIndex, child) in candidates {
+            let rule = rules[ruleIndex]
+            switch spawner(in: lineage, for: rule, lists: listNumbers[ruleIndex]) {
+            case .unknown(let index, let launchers):
+                unknown.append((rule, child, index, launchers))
+            case .none:
+                continue
+            case .found(let index, let evidence, let relation, let launchers):
+                var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                      spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
+                                      spawnerEvidence: evidence)
+                match.launcherIndices = launchers
+                record(match, ready: ready, tree: tree)
+                return
+            }
+        }
+        guard !unknown.isEmpty else { return }
+        shellsWithUnknownParent += 1
+        for (rule, child, index, launchers) in unknown where !rule.inference.isEmpty {
+            let parent = index.map { lineage[$0].processID }
+            var inference = infer(rule, image: image, pid: ready.process.pid)
+            if inference == nil, let parent, let made = inferredByParent[parent], made.rule == rule.id {
+                inference = carried(made.inference, from: made.pid, parentPid: index.map { lineage[$0].pid } ?? 0)
+            } else if let inference, let parent, inferredByParent[parent] == nil, inferredByParent.count < Self.maxInferredParents {
+                inferredByParent[parent] = (rule.id, ready.process.pid, inference)
+            }
+            guard let inference else { continue }
+            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
+                                  spawnerEvidence: nil, inference: inference)
+            match.launcherIndices = launchers
+            record(match, ready: ready, tree: tree)
+            return
+        }
+    }
+
+    /// Sigma rules see every exec, as Sysmon logs every process creation: one finding per rule
+    /// that matches. The parent is the ppid process as it was at the exec.
+    private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
+        guard let image = ready.process.image(ready.imageNumber) else { return }
+        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage)
+        let matched = sigmaRules.matching(fields)
+        guard !matched.isEmpty else { return }
+        let lineage = ready.process.lineage(of: ready.imageNumber)
+        let parentIndex = lineage.firstIndex { $0.generation == 1 }
+        for rule in matched {
+            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                                  spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                                  childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                                  spawnerEvidence: nil)
+            let (suppression, misses) = exceptionsChecked(for: match)
+            if let suppression {
+                match.suppression = suppression
+                suppressedMatches.append(match)
+                continue
+            }
+            match.exceptionsNotApplied = misses
+            matches.append(match)
+        }
+    }
+
+    private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
+        var match = match
+        let (suppression, misses) = exceptionsChecked(for: match)
+        if let suppression {
+            match.suppression = suppression
+            suppressedMatches.append(match)
+            return
+        }
+        match.exceptionsNotApplied = misses
+        match.collector = tree.observeDescendants(of: ready, limit: descendantLimit)
+        matches.append(match)
+    }
+
+    private enum SpawnerSearch {
+        /// `launchers`: the lineage indices of the launchers looked through, nearest first.
+        case found(index: Int, evidence: MatchEvidence, relation: SpawnerRelation, launchers: [Int])
+        /// The search met a process the log never described (at `index` of the lineage, nil when there is none).
+        case unknown(index: Int?, launchers: [Int])
+        case none
+    }
+
+    /// The first lineage entry that is not a launcher, if it is a spawner of the rule; with relation
+    /// `ancestor`, the nearest spawner up to generation `within`.
+    private func spawner(in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)) -> SpawnerSearch {
+        let searchAncestors = rule.relations.contains(.ancestor)
+        var passedOthers = false
+        var launchers: [Int] = []
+        for (index, entry) in lineage.enumerated() {
+            guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
+            // What a forked child ran before its own exec is its parent's program: that parent,
+            // next in the lineage, is the spawner (with its own pid), not this copy of it.
+            if entry.generation > 0, entry.relation == .replacedImage, image.origin == .inherited { continue }
+            let cached = listMatches.entry(for: childNames(image))
+            // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
+            // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
+            let isChildKind = cachedMatch(image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
+                                          exeOnly: true) != nil
+            if let skip = rule.skipList, let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached),
+               !isChildKind || evidence.field == .exe {
+                launchers.append(index)
+                continue
+            }
+            if passedOthers && entry.generation > rule.within { return .none }
+            let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
+            if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
+               !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition) {
+                return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
+            }
+            guard searchAncestors else { return .none }
+            if entry.generation > 0 { passedOthers = true }
+        }
+        return lineage.isEmpty ? .unknown(index: nil, launchers: []) : .none
+    }
+
+    /// Only launchers are looked through, so a spawner above the shell's own pid
+    /// is its parent however many launchers stood between them.
+    static func relation(of entry: LineageEntry) -> SpawnerRelation {
+        entry.generation == 0 ? .replacedImage : .parent
+    }
+
+    // MARK: Learned roots
+
+    /// Flags whose value names a directory of the server (its document root, prefix, working
+    /// directory), and flags whose value is a configuration file (its directory is learned).
+    static let rootFlags: Set<String> = ["-t", "-d", "--directory", "--chdir", "-p", "--prefix", "--root", "--docroot",
+                                         "--document-root", "--static-dir"]
+    static let configFlags: Set<String> = ["-f", "-c", "-C", "--config", "--conf", "--ini"]
+
+    /// Directories an exec'd server names on its command line: `-t DIR`, `--chdir=DIR`, `-f FILE` (its directory), ...
+    static func rootsNamed(by arguments: [String]) -> [String] {
+        var roots: [String] = []
+        var index = 1
+        while index < arguments.count {
+            var flag = arguments[index], value: String?
+            if let equals = flag.firstIndex(of: "="), flag.hasPrefix("--") {
+                value = String(flag[flag.index(after: equals)...])
+                flag = String(flag[..<equals])
+            } else if index + 1 < arguments.count {
+                value = arguments[index + 1]
+            }
+            if let value, value.hasPrefix("/"), value.count > 1 {
+                if rootFlags.contains(flag) {
+                    roots.append(value.hasSuffix("/") ? String(value.dropLast()) : value)
+                } else if configFlags.contains(flag), let slash = value.lastIndex(of: "/"), slash > value.startIndex {
+                    roots.append(String(value[..<slash]))
+                }
+            }
+            index += 1
+        }
+        return roots
+    }
+
+    private func learnRoots(from image: ProcessImage) {
+        guard image.origin == .exec else { return }
+        for list in learnedRootLists where matcher.match(image, list: list) != nil {
+            let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+            guard !roots.isEmpty else { continue }
+            var known = learnedRoots[image.node, default: [:]][list, default: []]
+            for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
+            learnedRoots[image.node, default: [:]][list] = known
+        }
+    }
+
+    /// The working directory of an exec'd child of a process of a learning list (a CGI, a piped
+    /// logger, a worker's command): the server ran it there, so it is the server's directory.
+    /// `/` teaches nothing (every daemon's default).
+    private func learnChildDirectory(of ready: ProcessTree.ExecReady, image: ProcessImage) {
+        guard image.origin == .exec, ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
+              let cwd = image.cwd?.lossyString, cwd.hasPrefix("/"), cwd.count > 1,
+              let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
+              let spawner = parent.image(ready.process.node.parentImageCount - 1) else { return }
+        let root = cwd.hasSuffix("/") ? String(cwd.dropLast()) : cwd
+        for list in learnedRootLists where matcher.match(spawner, list: list) != nil {
+            var known = learnedRoots[image.node, default: [:]][list, default: []]
+            guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
+            known.append(root)
+            learnedRoots[image.node, default: [:]][list] = known
+        }
+    }
+
+    /// A sibling's inference, carried to a shell of the same unknown parent: never more than low.
+    private func carried(_ inference: SpawnerInference, from sibling: Int, parentPid: Int) -> SpawnerInference {
+        let basis = inference.evidence.map(\.id).joined(separator: ", ")
+        let hit = ContextHit(id: "sibling_inference",
+                             description: "the same unknown parent (pid \(parentPid)) spawned shell pid \(sibling) earlier, inferred as "
+                                 + "\(inference.list) (confidence \(inference.confidence.rawValue)) from \(basis)",
+                             raise: 0, on: .shell, pid: sibling)
+        return SpawnerInference(list: inference.list, confidence: .low, evidence: [hit])
+    }
+
+    /// A condition, with its `learned_root` part answered from what this scan learned.
+    private func holds(_ image: ProcessImage, _ condition: ProcessCondition) -> Bool {
+        guard let list = condition.learnedRoot else { return matcher.satisfies(image, condition) }
+        var rest = condition
+        rest.learnedRoot = nil
+        guard matcher.satisfies(image, rest) else { return false }
+        let roots = learnedRoots[image.node]?[list] ?? []
+        guard !roots.isEmpty else { return false }
+        var paths = [image.cwd?.lossyString].compactMap { $0 }
+        // A shell running a script file (a CGI): the script's path counts too.
+        let arguments = image.argv.arguments
+        if arguments.count > 1, arguments[1].lossyString.hasPrefix("/") { paths.append(arguments[1].lossyString) }
+        return paths.contains { NameMatcher.hasPathPrefix($0, roots) }
+    }
+
+    // MARK: Exceptions
+
+    /// The first exception that applies, and the ones checked before it with why they did not.
+    private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
+        var misses: [ExceptionMiss] = []
+        let global = ruleSet.exceptions.filter { $0.rules?.contains(match.rule.id) ?? true }
+        for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
+            for exception in exceptions {
+                if let failed = firstFailing(exception, for: match) {
+                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
+                } else {
+                    return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
+                }
+            }
+        }
+        return (nil, misses)
+    }
+
+    /// The first condition of the exception that does not hold for the match, nil when it applies.
+    private func firstFailing(_ exception: RuleException, for match: RuleMatch) -> ExceptionCondition? {
+        if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
+        if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
+        if let spawner = exception.spawner {
+            guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return .spawner }
+        }
+        if let ancestor = exception.ancestor {
+            guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return .ancestor }
+        }
+        return nil
+    }
+
+    /// What the failing child or spawner condition was tested against (only there is one value to show).
+    private func detail(_ failed: ExceptionCondition, _ exception: RuleException, _ match: RuleMatch) -> ConditionMiss? {
+        switch failed {
+        case .child: exception.child.flatMap { matcher.unmet(match.image, $0) }
+        case .spawner:
+            match.spawnerImage.flatMap { image in exception.spawner.flatMap { matcher.unmet(image, $0) } }
+        case .host: ConditionMiss(key: "host", condition: "[" + (exception.host?.sorted().joined(separator: ", ") ?? "") + "]", value: match.image.node)
+        case .ancestor: nil
+        }
+    }
+
+    // MARK: Context
+
+    private func indicators(for rule: Rule) -> [ContextIndicator] {
+        ruleSet.context.filter { ($0.rules?.contains(rule.id) ?? true) && !($0.exceptRules?.contains(rule.id) ?? false) }
+    }
+
+    private func infer(_ rule: Rule, image: ProcessImage, pid: Int) -> SpawnerInference? {
+        // Inference may name any indicator, also one that does not raise this rule's severity.
+        let available = ruleSet.context
+        for clause in rule.inference {
+            var hits: [ContextHit] = []
+            for id in clause.all {
+                guard let indicator = available.first(where: { $0.id == id }),
+                      indicator.any.contains(where: { holds(image, $0) }) else { break }
+                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell, pid: pid))
+            }
+            if hits.count == clause.all.count {
+                return SpawnerInference(list: rule.spawnerList, confidence: clause.confidence, evidence: hits)
+            }
+        }
+        return nil
+    }
+
+    /// The context indicators present on the shell, the spawner or what ran below the shell.
+    func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
+        var hits: [ContextHit] = []
+        for indicator in indicators(for: match.rule) {
+            var targets: [(ContextTarget, Int, ProcessImage)] = []
+            if indicator.on.contains(.shell) { targets.append((.shell, match.pid, match.image)) }
+            if indicator.on.contains(.spawner), match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
+                targets.append((.spawner, match.lineage[index].pid, image))
+            }
+            if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
+            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { holds(target.2, $0) } }) {
+                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
+            }
+        }
+        return hits
+    }
+
+    // MARK: Results
+
+    /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
+    /// Each is numbered by its place in that order (`Finding.number`), before any grouping.
+    public func findings(group: Bool = false) -> [Finding] {
+        var all = matches.map { finding($0) }.sorted()
+        for index in all.indices {
+            all[index].number = index + 1
+            all[index].seen = [Occurrence(all[index])]
+        }
+        return group ? Self.grouped(all) : all
+    }
+
+    /// Matches an exception suppressed, oldest first; they have no finding number.
+    public func suppressed(group: Bool = false) -> [Finding] {
+        var all = suppressedMatches.map { finding($0) }.sorted()
+        for index in all.indices { all[index].seen = [Occurrence(all[index])] }
+        return group ? Self.grouped(all) : all
+    }
+
+    /// Suppressed matches per exception id.
+    public var suppressedByException: [String: Int] {
+        var counts: [String: Int] = [:]
+        for match in suppressedMatches { counts[match.suppression?.exceptionID ?? "", default: 0] += 1 }
+        return counts
+    }
+
+    public var suppressedCount: Int { suppressedMatches.count }
+
+    func finding(_ match: RuleMatch) -> Finding {
+        let descendants = match.collector?.treeOrder() ?? []
+        let context = context(for: match, descendants: descendants)
+        let evidenceIDs = Set(match.inference?.evidence.map(\.id) ?? [])
+        // For an inferred spawner, the indicators that stood in for it do not also raise the severity.
+        let raise = context.filter { !evidenceIDs.contains($0.id) }.reduce(0) { $0 + $1.raise }
+        var rule = FindingRule(match.rule)
+        rule.severity = Severity.allCases[min(Severity.critical.rank, match.rule.severity.rank + raise)]
+        let spawner: ProcessSnapshot
+        if let index = match.spawnerIndex {
+            let entry = match.lineage[index]
+            spawner = ProcessSnapshot(pid: entry.pid, ppid: entry.ppid, image: entry.image)
+        } else {
+            spawner = ProcessSnapshot(pid: match.ppid ?? 0, ppid: nil, image: nil)
+        }
+        var finding = Finding(
+            rule: rule,
+            process: ProcessSnapshot(pid: match.pid, ppid: match.ppid, image: match.image),
+            spawner: spawner,
+            spawnerRelation: match.relation,
+            launchersSkipped: match.launchersSkipped,
+            launchers: match.launcherIndices.map { AncestorSnapshot(entry: match.lineage[$0]) },
+            childMatch: match.childEvidence,
+            spawnerEvidence: match.spawnerEvidence,
+            inference: match.inference,
+            ancestry: match.lineage.map { AncestorSnapshot(entry: $0) },
+            descendants: descendants.map { DescendantSnapshot(entry: $0) },
+            descendantsOmitted: match.collector?.omitted ?? 0,
+            host: match.image.node,
+            location: match.image.location)
+        finding.context = context
+        finding.suppression = match.suppression
+        finding.exceptionsNotApplied = match.exceptionsNotApplied
+        return finding
+    }
+
+    /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first;
+    /// the first keeps every folded one in `seen`.
+    package static func grouped(_ findings: [Finding]) -> [Finding] {
+        struct Key: Hashable {
+            var rule: String
+            var host: String?
+            var spawnerExe: [UInt8]?
+            var inferred: Bool
+            var argv: [[UInt8]]
+        }
+        var result: [Finding] = []
+        var index: [Key: Int] = [:]
+        for finding in findings {
+            let key = Key(rule: finding.rule.id, host: finding.host, spawnerExe: finding.spawner.image?.exe.map { Array($0.bytes) },
+                          inferred: finding.inference != nil, argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
+            guard let at = index[key] else {
+                index[key] = result.count
+                var first = finding
+                first.seen = finding.everyOccurrence
+                result.append(first)
+                continue
+            }
+            result[at].seen += finding.everyOccurrence
+            if finding.rule.severity > result[at].rule.severity { result[at].rule.severity = finding.rule.severity }
+            for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) { result[at].context.append(hit) }
+        }
+        return result
+    }
+}
+
+/// A rule match kept until the end of the scan, when its descendants are known.
+package struct RuleMatch {
+    package var rule: Rule
+    var pid: Int
+    var ppid: Int?
+    var image: ProcessImage
+    var lineage: [LineageEntry]
+    /// The spawner's place in the lineage; for an inferred spawner, the unknown entry (nil when there is none).
+    var spawnerIndex: Int?
+    var relation: SpawnerRelation
+    var launchersSkipped: Int
+    /// The lineage indices of the launchers looked through, nearest first.
+    var launcherIndices: [Int] = []
+    var childEvidence: MatchEvidence
+    var spawnerEvidence: MatchEvidence?
+    var inference: SpawnerInference?
+    var suppression: Suppression?
+    var exceptionsNotApplied: [ExceptionMiss] = []
+    var collector: DescendantCollector?
+
+    var spawnerImage: ProcessImage? { spawnerIndex.flatMap { lineage[$0].image } }
+}

@@ -1,0 +1,86 @@
+import AuditreeParser
+import AuditreeTree
+
+/// The process_creation fields of one exec, with Sysmon for Linux's meanings, and the
+/// evaluation of Sigma rules on them.
+public struct SigmaProcessCreation: Sendable {
+    /// The fields in a fixed order, so a rule's field names are resolved once, at load.
+    public enum Field: Int, CaseIterable, Sendable {
+        case image, commandLine, parentImage, parentCommandLine, user, logonId, currentDirectory, processId, parentProcessId
+
+        public var name: String {
+            switch self {
+            case .image: "Image"
+            case .commandLine: "CommandLine"
+            case .parentImage: "ParentImage"
+            case .parentCommandLine: "ParentCommandLine"
+            case .user: "User"
+            case .logonId: "LogonId"
+            case .currentDirectory: "CurrentDirectory"
+            case .processId: "ProcessId"
+            case .parentProcessId: "ParentProcessId"
+            }
+        }
+
+        public init?(name: String) {
+            guard let field = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            self = field
+        }
+    }
+
+    /// By `Field.rawValue`; nil when the log does not give the value.
+    public var values: [SigmaFieldValue?]
+
+    /// Sysmon for Linux's value for an unknown parent.
+    public static let unknown = "-"
+
+    /// `parent` is the image of the process whose pid is the exec's ppid, as it was at the
+    /// exec (nil when the log never described it).
+    public init(image: ProcessImage, pid: Int, ppid: Int?, parent: ProcessImage?) {
+        values = Array(repeating: nil, count: Field.allCases.count)
+        values[Field.image.rawValue] = image.exe.map { SigmaFieldValue(bytes: $0.bytes) }
+        values[Field.commandLine.rawValue] = SigmaFieldValue(bytes: Self.commandLine(image))
+        values[Field.parentImage.rawValue] = SigmaFieldValue(bytes: parent?.exe?.bytes ?? Array(Self.unknown.utf8))
+        values[Field.parentCommandLine.rawValue] = SigmaFieldValue(bytes: parent.map(Self.commandLine) ?? Array(Self.unknown.utf8))
+        values[Field.user.rawValue] = (image.userName ?? image.uid.map { String($0) }).map(SigmaFieldValue.init)
+        values[Field.logonId.rawValue] = image.uid.map { SigmaFieldValue(String($0)) }
+        values[Field.currentDirectory.rawValue] = image.cwd.map { SigmaFieldValue(bytes: $0.bytes) }
+        values[Field.processId.rawValue] = SigmaFieldValue(String(pid))
+        values[Field.parentProcessId.rawValue] = ppid.map { SigmaFieldValue(String($0)) }
+    }
+
+    public subscript(field: Field) -> SigmaFieldValue? { values[field.rawValue] }
+
+    /// The arguments joined by single spaces (Sysmon's CommandLine).
+    static func commandLine(_ image: ProcessImage) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for (index, argument) in image.argv.arguments.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: " ")) }
+            argument.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    /// The values by name, for the events export and tests.
+    public var named: [(String, String?)] { Field.allCases.map { ($0.name, values[$0.rawValue]?.string) } }
+
+    /// Whether the rule's condition holds for these values.
+    public func matches(_ rule: SigmaRule) -> Bool {
+        rule.detection.condition.evaluate { name in
+            guard let search = rule.detection.searches[name] else { return false }
+            return holds(search)
+        }
+    }
+
+    func holds(_ search: SigmaSearch) -> Bool {
+        switch search {
+        case .maps(let maps):
+            return maps.contains { tests in
+                tests.allSatisfy { test in test.test.matches(Field(name: test.field).flatMap { values[$0.rawValue] }) }
+            }
+        case .keywords(let test):
+            // Sysmon's full text: every field's value.
+            return values.contains { $0 != nil && test.matches($0) }
+        }
+    }
+}

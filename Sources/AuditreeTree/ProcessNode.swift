@@ -1,0 +1,124 @@
+import AuditreeParser
+
+/// One process instance (a pid between its creation and its reuse), with its recent exec history.
+///
+/// Only the last `ProcessTree.maxImagesPerProcess` images are kept; images are
+/// addressed by absolute number (0 = the first the log showed), so a dropped
+/// image is simply no longer available. Nodes hold their parent, never their
+/// children: a process nobody refers to any more is freed.
+package final class ProcessNode {
+    /// Creation order across the whole scan; stable, so output is deterministic.
+    let id: Int
+    let host: String?
+    let pid: Int
+    var ppid: Int?
+    package private(set) var parent: ProcessNode?
+    /// How many images the parent had when this process was linked to it: the
+    /// parent's image number `parentImageCount - 1` is the one that created us.
+    package private(set) var parentImageCount = 0
+    private(set) var images: [ProcessImage] = []
+    /// Absolute number of `images[0]`.
+    private(set) var droppedImages = 0
+    let firstSeen: Int64
+    var lastSeen: Int64
+    /// Set once a fork/clone record names this process as its child.
+    var forkLinked = false
+    /// Set by its exit_group record: a later exec of this pid is another process.
+    var exited = false
+    /// Log time of its last failed exec since its last successful one (a PATH search under way).
+    var lastFailedExec: Int64?
+    /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
+    var taskTitle: Proctitle?
+    /// The finding this process belongs to as a descendant (or as the shell), if any.
+    var collector: DescendantCollector?
+    /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
+    var collectorFromImage = 0
+    var collectorDepth = 0
+    /// Scratch for `ProcessTree.pruneAncestors`: the pass that last reached this node, and how
+    /// many generations above it that pass still needed.
+    var reachPass = 0
+    var reachLeft = 0
+
+    init(id: Int, host: String?, pid: Int, ppid: Int?, time: Int64) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.ppid = ppid
+        self.firstSeen = time
+        self.lastSeen = time
+    }
+
+    var isKnown: Bool { imageCount > 0 }
+    var imageCount: Int { droppedImages + images.count }
+
+    package func image(_ number: Int) -> ProcessImage? {
+        let index = number - droppedImages
+        return index >= 0 && index < images.count ? images[index] : nil
+    }
+
+    /// Whether the last image runs `exe` (false when there is none), read in place:
+    /// `images.last` would copy the image, retaining all it holds, on every record.
+    func lastImageRuns(_ exe: LogString?) -> Bool {
+        guard let index = images.indices.last else { return false }
+        return images[index].exe == exe
+    }
+    var keptImages: [ProcessImage] { images }
+
+    /// Whether one of the kept images is an exec of the same exe with the same arguments.
+    func hasExecuted(_ image: ProcessImage) -> Bool {
+        // Read in place: `contains(where:)` copies each image out (retaining all it holds).
+        for index in images.indices where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
+            return true
+        }
+        return false
+    }
+
+    /// Appends an image and returns its number. Consuming: the image is moved into the
+    /// history, where a borrowed one would be copied (retaining all it holds) on every append.
+    @discardableResult
+    func append(_ image: consuming ProcessImage) -> Int {
+        images.append(image)
+        if images.count > ProcessTree.maxImagesPerProcess {
+            images.removeFirst()
+            droppedImages += 1
+        }
+        let number = imageCount - 1
+        if let collector, number >= collectorFromImage {
+            collector.add(self, image: images[images.count - 1], depth: collectorDepth)
+        }
+        return number
+    }
+
+    /// Links to `parent` unless that would make a cycle (possible only in a forged log).
+    /// A child created under a finding's shell joins that finding.
+    func link(to newParent: ProcessNode, time: Int64) {
+        guard newParent !== parent else { return }
+        var cursor: ProcessNode? = newParent
+        var steps = 0
+        while let node = cursor, steps < ProcessTree.maxDepth {
+            if node === self { return }
+            cursor = node.parent
+            steps += 1
+        }
+        parent = newParent
+        parentImageCount = newParent.imageCount
+        if newParent.lastSeen < time { newParent.lastSeen = time }
+        inheritCollector()
+    }
+
+    /// Drops the link to the parent: nothing that can still be asked about needs it
+    /// (`ProcessTree.pruneAncestors`), and it would keep every generation above alive.
+    func forgetParent() { parent = nil }
+
+    /// Joins the parent's finding when created while the parent belonged to it.
+    func inheritCollector() {
+        guard collector == nil, let parent, let inherited = parent.collector,
+              parentImageCount >= parent.collectorFromImage
+        else { return }
+        collector = inherited
+        collectorFromImage = 0
+        collectorDepth = parent.collectorDepth + 1
+        inherited.linked(self)
+        for image in images { inherited.add(self, image: image, depth: collectorDepth) }
+    }
+}

@@ -1,0 +1,373 @@
+import AuditreeParser
+import AuditreeEvents
+
+/// Rebuilds processes from audit events, in log order.
+///
+/// Every SYSCALL record teaches something: an exec adds an image to its pid's
+/// history, a fork/clone links a child to its creator (even if the child is
+/// later re-parented), and any other record makes its process known. Parents
+/// are resolved when the child appears, so a pid reused later never rewrites
+/// history. A pid seen only as someone's ppid becomes an unknown placeholder.
+///
+/// Execs are handed to `onExec` only once the log has moved `evaluationDelay`
+/// past them, so that records written after the child's exec (the parent's
+/// vfork/clone return, a worker's first own record) are known by then.
+///
+/// Memory stays bounded by the live processes: nodes hold parents, not
+/// children; each keeps its last few images; the pid table forgets the
+/// processes seen longest ago beyond `maxProcessesPerHost`, and then the links
+/// above `lineageReach` generations of every process still in a table, waiting
+/// for the rules or claimable by a finding are cut, so exited generations of a
+/// fork chain are freed (`pruneAncestors`).
+public final class ProcessTree {
+    package static let maxDepth = 128
+    static let maxImagesPerProcess = 16
+    /// Generations above a process that anything may still read: a lineage lists at most
+    /// `ProcessReference.maxEntries` entries (one generation or more each), and the last one's
+    /// inherited image reads one generation further.
+    static let lineageReach = ProcessReference.maxEntries + 2
+    /// Nodes with a parent link that `pruneAncestors` cut, over the scan (for tests).
+    public private(set) var prunedLinks = 0
+    private var prunePass = 0
+
+    /// A successful exec that is ready for the rules.
+    public struct ExecReady {
+        public let process: ProcessReference
+        public let imageNumber: Int
+        /// The exec happened below a finding's shell: it is that finding's story.
+        public var isInsideFinding: Bool {
+            guard let collector = process.node.collector else { return false }
+            return imageNumber >= process.node.collectorFromImage || collector.shellID != process.id
+        }
+    }
+
+    public var evaluationDelay: Int64
+    public var maxProcessesPerHost: Int
+    public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
+    public private(set) var execCount = 0
+
+    /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts).
+    private final class HostTable {
+        var processes: [Int: ProcessNode] = [:]
+        /// Set by the first fork/clone record: this host's log audits process creation, so a
+        /// reused pid comes with a fork record of its own.
+        var forksAudited = false
+        /// How this host's kernel shows PROCTITLE after a same-pid exec: nil until the log shows
+        /// it, true when it shows the new command line, false when it keeps the task's first.
+        var freshTitles: Bool?
+    }
+    private var tables: [String?: HostTable] = [:]
+    private var lastHost: (name: String?, table: HostTable)?
+
+    private func table(_ host: String?) -> HostTable {
+        if let last = lastHost, last.name == host { return last.table }
+        let table = tables[host] ?? HostTable()
+        tables[host] = table
+        lastHost = (host, table)
+        return table
+    }
+    private var pending: [(node: ProcessNode, image: Int, time: Int64)] = []
+    private var pendingHead = 0
+    /// Processes created in the last `evaluationDelay`, oldest first, for a new finding to claim.
+    private var recent: [ProcessNode] = []
+    private var recentHead = 0
+    private var highWater = Int64.min
+    private var nextID = 0
+
+    public init(evaluationDelay: Int64 = 5_000, maxProcessesPerHost: Int = 65_536) {
+        self.evaluationDelay = evaluationDelay
+        self.maxProcessesPerHost = maxProcessesPerHost
+    }
+
+    public func ingest(_ event: AuditEvent) {
+        guard let syscall = event.syscall, !event.isDaemon else { return }
+        let time = event.stamp.time
+        let succeeded = syscall.success ?? true
+        if syscall.syscall.isExec && succeeded {
+            recordExec(event, syscall, time)
+        } else if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
+                  !isThreadClone(syscall) {
+            table(event.node).forksAudited = true
+            recordFork(event, syscall, child: Int(child), time)
+        } else {
+            let node = observe(event, syscall, time)
+            // A failed exec (PATH search) is the same task trying again; exit_group ends the process.
+            if syscall.syscall.isExec { node.lastFailedExec = time }
+            if syscall.syscall == .exitGroup { node.exited = true }
+        }
+        if time > highWater { highWater = time }
+        releaseReady(upTo: highWater - evaluationDelay)
+    }
+
+    /// Hands every exec still waiting to the rules (end of input).
+    public func finish() { releaseReady(upTo: .max) }
+
+    /// The pid tables, for a checkpoint.
+    func tablesForSaving() -> [(String?, [Int: ProcessNode])] { tables.map { ($0.key, $0.value.processes) } }
+
+    /// A process restored from a checkpoint, entered in its host's table.
+    func adopt(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
+        let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
+        insert(node)
+        return node
+    }
+
+    /// Starts observing an exec's descendants: it and everything created below it from now
+    /// on, and in the delay already passed, is collected (the rules use it for a finding's story).
+    package func observeDescendants(of ready: ExecReady, limit descendantLimit: Int) -> DescendantCollector {
+        let shell = ready.process.node
+        let collector = DescendantCollector(shellID: shell.id, limit: descendantLimit)
+        shell.collector = collector
+        shell.collectorFromImage = ready.imageNumber + 1
+        shell.collectorDepth = 0
+        for number in (ready.imageNumber + 1)..<max(ready.imageNumber + 1, shell.imageCount) {
+            if let image = shell.image(number) { collector.add(shell, image: image, depth: 0) }
+        }
+        // Recent processes are in creation order, so parents are claimed before their children.
+        for node in recent[recentHead...] where node !== shell { node.inheritCollector() }
+        return collector
+    }
+
+    // MARK: Learning from records
+
+    private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
+        let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
+        let node: ProcessNode
+        if let existing = table(event.node).processes[syscall.pid], isReused(existing, by: image, title: event.proctitle, time: time) {
+            node = newInstance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
+            node.taskTitle = event.proctitle
+        } else {
+            node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time)
+        }
+        if node.taskTitle == nil || table(event.node).freshTitles == true { node.taskTitle = event.proctitle }
+        node.lastFailedExec = nil
+        let number = node.append(image)
+        node.lastSeen = time
+        execCount += 1
+        pending.append((node, number, time))
+    }
+
+    private func recordFork(_ event: AuditEvent, _ syscall: SyscallRecord, child pid: Int, _ time: Int64) {
+        let parent = observe(event, syscall, time)
+        // With vfork/posix_spawn the child's exec is often logged before the parent's fork returns.
+        if let existing = table(event.node).processes[pid], !existing.forkLinked, existing.firstSeen >= time - evaluationDelay,
+           existing.ppid == nil || existing.ppid == parent.pid {
+            existing.forkLinked = true
+            existing.ppid = parent.pid
+            existing.link(to: parent, time: time)
+            return
+        }
+        let child = makeNode(host: event.node, pid: pid, ppid: parent.pid, time: time)
+        child.forkLinked = true
+        child.link(to: parent, time: time)
+        insert(child)
+    }
+
+    /// Makes the process of a record known and returns it.
+    @discardableResult
+    private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
+        let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
+        if !node.lastImageRuns(syscall.exe) {
+            let origin: ProcessImage.Origin = !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
+            node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
+        }
+        node.lastSeen = time
+        return node
+    }
+
+    /// A forked child runs its parent's image until it execs; a record it makes
+    /// meanwhile shows that image, which must not pass for a same-pid exec of
+    /// the parent's program.
+    private func runsParentImage(_ node: ProcessNode, exe: LogString?) -> Bool {
+        guard let parent = node.parent, node.parentImageCount > 0,
+              let image = parent.image(node.parentImageCount - 1) else { return false }
+        return image.exe == exe
+    }
+
+    /// The live process with this pid, or a new one when the pid was reused.
+    ///
+    /// A different cached PROCTITLE is a different task. Otherwise same pid and
+    /// same ppid is the same process (a same-pid exec keeps its parent); a
+    /// different ppid means the pid was reused, unless the process's fork was
+    /// logged (then it was re-parented). A placeholder (a pid known only as a
+    /// ppid) is adopted by the first record of that pid.
+    private func instance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
+        let node = matchingInstance(host: host, pid: pid, ppid: ppid, title: title, time: time)
+        if node.taskTitle == nil { node.taskTitle = title }
+        return node
+    }
+
+    private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
+        // One lookup of the pid for both questions.
+        let hostTable = table(host)
+        let found = hostTable.processes[pid]
+        // A kernel that caches PROCTITLE per task: another value is another task, whatever the ppid says.
+        if let existing = found, hostTable.freshTitles != true, let known = existing.taskTitle, let title, known != title {
+            return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+        }
+        if let existing = found {
+            // A process whose fork was logged keeps its creator when re-parented
+            // (its parent exited); a reused pid would have come with a new fork record.
+            if existing.forkLinked, let ppid, existing.ppid != ppid {
+                existing.ppid = ppid
+                return existing
+            }
+            if existing.ppid == nil || ppid == nil || existing.ppid == ppid {
+                if existing.ppid == nil, let ppid {
+                    existing.ppid = ppid
+                    if existing.parent == nil { existing.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
+                }
+                return existing
+            }
+        }
+        return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+    }
+
+    /// Whether a successful exec of the pid of `existing` starts a new process (a reused pid)
+    /// rather than replacing the image of the same one. Evidence, strongest first:
+    /// 1. the process exited (exit_group) since: a new process;
+    /// 2. an exec of an exe and argv this pid already ran: a new process (a host or a replayed
+    ///    log bringing the same command back under the same pid; re-exec'ing itself identically is rare);
+    /// 3. failed execs by this pid just before (a PATH search), or a fork-audited log that showed
+    ///    no new fork of the pid: the same task. This also tells how the kernel shows PROCTITLE;
+    /// 4. PROCTITLE: equal to the one the task showed, the same task; a title that is not the new
+    ///    command line is a cached one, so another value is another task; a title that is the new
+    ///    command line says nothing on a kernel that shows fresh titles, and is a new task's first
+    ///    title on one that caches them (the default until the log shows otherwise);
+    /// 5. otherwise the ppid decides (`matchingInstance`).
+    private func isReused(_ existing: ProcessNode, by image: ProcessImage, title: Proctitle?, time: Int64) -> Bool {
+        if existing.exited { return true }
+        if existing.hasExecuted(image) { return true }
+        let hostTable = table(image.node)
+        let showsNewCommand = title.map { Self.title($0, shows: image.argv) } ?? false
+        let failedJustBefore = existing.lastFailedExec.map { time - $0 <= 2_000 } ?? false
+        let noForkSince = hostTable.forksAudited && existing.forkLinked
+        if failedJustBefore || noForkSince {
+            if let title, let known = existing.taskTitle, known != title, existing.isKnown {
+                hostTable.freshTitles = showsNewCommand
+            }
+            return false
+        }
+        guard let title, let known = existing.taskTitle else { return false }
+        if known == title { return false }
+        if !showsNewCommand { return true }
+        return hostTable.freshTitles != true
+    }
+
+    /// Whether a PROCTITLE is (the start of) this command line: the kernel cuts it to 128 bytes.
+    static func title(_ title: Proctitle, shows argv: ArgumentVector) -> Bool {
+        var shown = Array(title.arguments.map(\.bytes).joined(separator: [0]))
+        while shown.last == 0 { shown.removeLast() }
+        let full = Array(argv.arguments.map(\.bytes).joined(separator: [0]))
+        return !shown.isEmpty && full.starts(with: shown)
+    }
+
+    private func newInstance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
+        let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
+        if let ppid { node.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
+        insert(node)
+        return node
+    }
+
+    /// The process a ppid names right now, or a placeholder for a pid the log never described.
+    private func parentNode(host: String?, pid: Int, time: Int64) -> ProcessNode {
+        if let existing = table(host).processes[pid] { return existing }
+        let placeholder = makeNode(host: host, pid: pid, ppid: nil, time: time)
+        insert(placeholder)
+        return placeholder
+    }
+
+    private func makeNode(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
+        defer { nextID += 1 }
+        let node = ProcessNode(id: nextID, host: host, pid: pid, ppid: ppid, time: time)
+        recent.append(node)
+        return node
+    }
+
+    private func insert(_ node: ProcessNode) {
+        let hostTable = table(node.host)
+        hostTable.processes[node.pid] = node
+        if hostTable.processes.count > maxProcessesPerHost { forgetOldest(hostTable) }
+    }
+
+    /// Drops the quarter of a host's table seen longest ago. Processes still
+    /// referred to (as parents of live ones, or by findings) stay in memory;
+    /// only the pid table forgets them.
+    private func forgetOldest(_ table: HostTable) {
+        let keep = maxProcessesPerHost * 3 / 4
+        let byAge = table.processes.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+        var kept: [Int: ProcessNode] = [:]
+        kept.reserveCapacity(keep)
+        for node in byAge.prefix(keep) { kept[node.pid] = node }
+        table.processes = kept
+        pruneAncestors()
+    }
+
+    /// Cuts the parent links nothing can follow any more. A process can still be asked
+    /// about when it is in a pid table (a record can name it), waits for the rules, or was
+    /// created in the last `evaluationDelay` (a finding may claim it); the rules and reports
+    /// read at most `lineageReach` generations above it. Every such process marks that many
+    /// generations above itself; a marked node whose parent nobody marked loses the link, and
+    /// the generations above are freed once nothing else holds them.
+    private func pruneAncestors() {
+        prunePass += 1
+        let pass = prunePass
+        var reachable: [ProcessNode] = []
+        for table in tables.values { reachable += table.processes.values }
+        for item in pending[pendingHead...] { reachable.append(item.node) }
+        reachable += recent[recentHead...]
+        // Older first: a parent is then marked before its children, whose walks stop at once.
+        reachable.sort { $0.id < $1.id }
+        var marked: [ProcessNode] = []
+        for node in reachable {
+            var cursor: ProcessNode? = node
+            var left = Self.lineageReach
+            while let current = cursor {
+                if current.reachPass == pass {
+                    if current.reachLeft >= left { break }
+                } else {
+                    current.reachPass = pass
+                    marked.append(current)
+                }
+                current.reachLeft = left
+                guard left > 0 else { break }
+                left -= 1
+                cursor = current.parent
+            }
+        }
+        for node in marked {
+            if let parent = node.parent, parent.reachPass != pass {
+                node.forgetParent()
+                prunedLinks += 1
+            }
+        }
+    }
+
+    /// clone(2) with CLONE_THREAD makes a thread, not a process. clone3 keeps its
+    /// flags in memory the log does not show, so its children are kept as processes.
+    private func isThreadClone(_ syscall: SyscallRecord) -> Bool {
+        guard syscall.syscall == .clone, let flags = syscall.a0 else { return false }
+        return flags & 0x10000 != 0
+    }
+
+    private func releaseReady(upTo limit: Int64) {
+        while pendingHead < pending.count, pending[pendingHead].time <= limit {
+            let item = pending[pendingHead]
+            pendingHead += 1
+            // Processes created before this exec can no longer be claimed by a finding made from it on.
+            while recentHead < recent.count, recent[recentHead].firstSeen < item.time { recentHead += 1 }
+            onExec(self, ExecReady(process: ProcessReference(item.node), imageNumber: item.image))
+        }
+        // Nothing older than the next exec to evaluate (or the delay) can be claimed any more.
+        let horizon = min(limit, pendingHead < pending.count ? pending[pendingHead].time : limit)
+        while recentHead < recent.count, recent[recentHead].firstSeen < horizon { recentHead += 1 }
+        if pendingHead > 1024 && pendingHead * 2 > pending.count {
+            pending.removeFirst(pendingHead)
+            pendingHead = 0
+        }
+        if recentHead > 1024 && recentHead * 2 > recent.count {
+            recent.removeFirst(recentHead)
+            recentHead = 0
+        }
+    }
+}
