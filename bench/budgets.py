@@ -22,7 +22,7 @@ retains:     calls to swift_retain and swift_retain_n.
   bench/budgets.py show BINARY          (prints the measurements only)
 
 BINARY is a release build; a copy without its debug info is run (valgrind cannot read the
-Swift DWARF). Exit status: 0 within budget, 1 over budget, 2 usage or tool errors.
+Swift DWARF). Exit status: 0 within budget, 1 over budget or when a tool fails, 2 usage errors.
 """
 import argparse
 import collections
