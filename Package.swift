@@ -1,11 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
-// mostly on the assembling thread's class state; docs/performance.md). Debug, test,
-// sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
-let stageSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "auditree",
     products: [
@@ -34,11 +29,10 @@ let package = Package(
             providers: [.apt(["libauparse-dev"])]),
         // One target per pipeline stage (docs/architecture.md): each imports only the stages
         // before it, Tests/ArchitectureTests checks the import lines against that graph.
-        .target(name: "AuditreeBase", swiftSettings: stageSettings),
+        .target(name: "AuditreeBase"),
         .target(
             name: "AuditreeInput",
             dependencies: ["AuditreeBase", "CZlib"],
-            swiftSettings: stageSettings,
             // Release builds link zlib statically, so the installed binary needs only glibc
             // (docs/install.md); the others link it shared.
             linkerSettings: [
@@ -48,7 +42,6 @@ let package = Package(
         .target(
             name: "AuditreeParser",
             dependencies: ["AuditreeBase", "AuditreeInput", "CAudit"],
-            swiftSettings: stageSettings,
             // Release builds link libaudit (with its libcap-ng) statically; the others shared.
             linkerSettings: [
                 .linkedLibrary("audit", .when(configuration: .debug)),
@@ -58,12 +51,10 @@ let package = Package(
             ]),
         .target(
             name: "AuditreeEvents",
-            dependencies: ["AuditreeBase", "AuditreeParser"],
-            swiftSettings: stageSettings),
+            dependencies: ["AuditreeBase", "AuditreeParser"]),
         .target(
             name: "AuditreeTree",
-            dependencies: ["AuditreeBase", "AuditreeParser", "AuditreeEvents"],
-            swiftSettings: stageSettings),
+            dependencies: ["AuditreeBase", "AuditreeParser", "AuditreeEvents"]),
         .target(
             name: "AuditreeRules",
             dependencies: [
@@ -72,12 +63,10 @@ let package = Package(
             ],
             // Compiled into the binary (SwiftPM generates `PackageResources`), so an installed
             // auditree needs no resource bundle beside it; the file stays editable here.
-            resources: [.embedInCode("default-rules.yaml")],
-            swiftSettings: stageSettings),
+            resources: [.embedInCode("default-rules.yaml")]),
         .target(
             name: "AuditreeScan",
-            dependencies: ["AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules"],
-            swiftSettings: stageSettings),
+            dependencies: ["AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules"]),
         .target(
             name: "AuditreeReport",
             dependencies: [
@@ -88,8 +77,7 @@ let package = Package(
                 .embedInCode("HTML/Resources/report.mustache"),
                 .embedInCode("HTML/Resources/report.css"),
                 .embedInCode("HTML/Resources/report.js"),
-            ],
-            swiftSettings: stageSettings),
+            ]),
         // The library product: re-exports every stage, so `import AuditreeKit` is the whole API.
         .target(
             name: "AuditreeKit",
@@ -108,7 +96,7 @@ let package = Package(
             ],
             // Release builds link the GCC runtime in (-static-libgcc), so the installed binary
             // needs only glibc; scripts/build-release.sh adds the static Swift runtime,
-            // libstdc++ and jemalloc (glibc's malloc made the two-thread scan about 9 % slower,
+            // libstdc++ and jemalloc (glibc's malloc is slow to free what the other thread allocated,
             // docs/performance.md). Debug, test and sanitizer builds keep the system allocator.
             linkerSettings: [
                 .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release)),

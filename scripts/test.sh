@@ -5,6 +5,8 @@
 # prefix and run with the build folder and the Swift toolchain hidden; AUDITREE_SKIP_INSTALL=1
 # skips it), the fleet/ tests (pytest, Spark local mode; AUDITREE_SKIP_FLEET=1 skips them),
 # then the HTML report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips those).
+# After the install test: the instruction, allocation and retain budgets (scripts/check-budgets.sh;
+# AUDITREE_SKIP_BUDGETS=1 skips them); last, `swift format lint --strict` (scripts/format.sh --lint).
 # With arguments (e.g. --filter NAME) only the Swift tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +24,21 @@ if [ "${AUDITREE_SKIP_INSTALL:-0}" != "1" ] && [ $# -eq 0 ]; then
 elif [ $# -eq 0 ]; then
     echo "install test: skipped (AUDITREE_SKIP_INSTALL=1)"
 fi
+# Instruction, allocation and retain budgets per record (callgrind on the release binary; the
+# install test has built it already). AUDITREE_SKIP_BUDGETS=1 skips them.
+if [ "${AUDITREE_SKIP_BUDGETS:-0}" != "1" ] && [ $# -eq 0 ]; then
+    scripts/check-budgets.sh
+elif [ $# -eq 0 ]; then
+    echo "budgets: skipped (AUDITREE_SKIP_BUDGETS=1)"
+fi
 # fleet/: the Spark job and the local runner (pytest; installs Java and PySpark if missing).
 if [ "${AUDITREE_SKIP_FLEET:-0}" != "1" ] && [ $# -eq 0 ]; then
     scripts/test-fleet.sh
 fi
 if [ "${AUDITREE_SKIP_BROWSER:-0}" != "1" ] && [ $# -eq 0 ]; then
     scripts/browser-test.sh /tmp/auditree-report.png
+fi
+if [ $# -eq 0 ]; then
+    # Formatting (.swift-format): scripts/format.sh fixes what it can and lints the same way.
+    scripts/format.sh --lint
 fi

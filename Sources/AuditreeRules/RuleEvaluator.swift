@@ -37,7 +37,7 @@ public final class RuleEvaluator {
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
     /// Multicall binary names by length: a basename is compared in place with those of its
-    /// length, where a Set lookup needed it copied into an Array on every exec with arguments.
+    /// length, where a Set lookup needs it copied into an Array on every exec with arguments.
     private let multicallNames: [[[UInt8]]]
 
     /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
