@@ -11,7 +11,7 @@ under Sources/ and Tests/ is read (with any attribute or access modifier before 
 """
 import os, re, sys
 
-STAGES = ["AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+STAGES = ["AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
           "AuditreeRules", "AuditreeScan", "AuditreeReport"]
 # Modules that are not stages, and the targets allowed to import them.
 SYSTEM = {"Foundation", "FoundationEssentials", "Glibc", "Musl", "Dispatch", "Synchronization", "Testing"}
