@@ -42,7 +42,17 @@ let package = Package(
         // before it, Tests/ArchitectureTests checks the import lines against that graph.
         // The unsafe island: raw memory and C calls behind safe APIs, so that every other target
         // builds with strict memory safety checking (docs/architecture.md, "Memory safety").
-        .target(name: "AuditreeSystem", swiftSettings: stageSettings),
+        .target(
+            name: "AuditreeSystem",
+            dependencies: ["CAudit"],
+            swiftSettings: stageSettings,
+            // Release builds link libaudit (with its libcap-ng) statically; the others shared.
+            linkerSettings: [
+                .linkedLibrary("audit", .when(configuration: .debug)),
+                .unsafeFlags(
+                    ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a"],
+                    .when(platforms: [.linux], configuration: .release)),
+            ]),
         .target(name: "AuditreeBase", swiftSettings: stageSettings + strictSafety),
         .target(
             name: "AuditreeInput",
@@ -56,15 +66,8 @@ let package = Package(
             ]),
         .target(
             name: "AuditreeParser",
-            dependencies: ["AuditreeBase", "AuditreeInput", "CAudit"],
-            swiftSettings: stageSettings + islandSafety,
-            // Release builds link libaudit (with its libcap-ng) statically; the others shared.
-            linkerSettings: [
-                .linkedLibrary("audit", .when(configuration: .debug)),
-                .unsafeFlags(
-                    ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a"],
-                    .when(platforms: [.linux], configuration: .release)),
-            ]),
+            dependencies: ["AuditreeSystem", "AuditreeBase", "AuditreeInput", "CAudit"],
+            swiftSettings: stageSettings + islandSafety),
         .target(
             name: "AuditreeEvents",
             dependencies: ["AuditreeBase", "AuditreeParser"],
@@ -85,13 +88,16 @@ let package = Package(
             swiftSettings: stageSettings + strictSafety),
         .target(
             name: "AuditreeScan",
-            dependencies: ["AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules"],
-            swiftSettings: stageSettings + islandSafety),
+            dependencies: [
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeRules",
+            ],
+            swiftSettings: stageSettings + strictSafety),
         .target(
             name: "AuditreeReport",
             dependencies: [
-                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
-                "AuditreeScan", .product(name: "Mustache", package: "swift-mustache"),
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeRules", "AuditreeScan", .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [
                 .embedInCode("HTML/Resources/report.mustache"),
@@ -103,8 +109,8 @@ let package = Package(
         .target(
             name: "AuditreeKit",
             dependencies: [
-                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
-                "AuditreeScan", "AuditreeReport",
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeRules", "AuditreeScan", "AuditreeReport",
             ],
             swiftSettings: strictSafety),
         // `auditree --version`: the VERSION file and the git commit, written before each build
@@ -130,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "AuditreeKitTests",
             dependencies: [
-                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
                 "AuditreeScan", "AuditreeReport", "TestSupport", "CAudit", "CAuparse",
             ],
             linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),

@@ -39,7 +39,7 @@ public struct SigmaRuleSet: Sendable {
     }
 
     static func files(at path: String) throws(RuleFileError) -> [String] {
-        guard let kind = FileKind.of(path) else {
+        guard let kind = FileStatus.of(path)?.kind else {
             throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot open: No such file or directory")
         }
         guard kind == .directory else { return [path] }
@@ -50,7 +50,7 @@ public struct SigmaRuleSet: Sendable {
         while let relative = enumerator.nextObject() as? String {
             guard relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") else { continue }
             let full = (path as NSString).appendingPathComponent(relative)
-            if let kind = FileKind.of(full), kind != .directory { found.append(full) }
+            if let kind = FileStatus.of(full)?.kind, kind != .directory { found.append(full) }
         }
         return found.sorted()
     }
