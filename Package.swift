@@ -53,7 +53,7 @@ let package = Package(
                     ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a"],
                     .when(platforms: [.linux], configuration: .release)),
             ]),
-        .target(name: "AuditreeBase", swiftSettings: stageSettings + strictSafety),
+        .target(name: "AuditreeBase", swiftSettings: stageSettings + islandSafety),
         .target(
             name: "AuditreeInput",
             dependencies: ["AuditreeBase", "CZlib"],

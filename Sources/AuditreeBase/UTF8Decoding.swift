@@ -1,4 +1,5 @@
-/// UTF-8 decoding shared by the escaper, the parser and the JSON writer.
+/// Decoding UTF-8 from log bytes, which may hold anything: the escapers and writers decode
+/// one sequence at a time and treat every other byte themselves.
 package enum UTF8Decoding {
     /// Decodes one well-formed multi-byte UTF-8 sequence starting at `index`, or nil.
     package static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {

@@ -1,3 +1,4 @@
+import AuditreeBase
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -145,21 +146,11 @@ package enum Bytes {
         return Int64(value)
     }
 
-    @inline(__always)
-    package static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
-    }
-
     static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 16 else { return nil }
         var value: UInt64 = 0
         for i in range {
-            guard let digit = hexDigit(line[i]) else { return nil }
+            guard let digit = Hex.digit(line[i]) else { return nil }
             value = value << 4 | UInt64(digit)
         }
         return value
@@ -199,15 +190,7 @@ package enum Bytes {
     /// Decodes an even-length run of hex digits straight into a value; nil if it is not one.
     static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
         guard range.count % 2 == 0 else { return nil }
-        return LogString.building(count: range.count / 2) { output in
-            var i = range.lowerBound
-            for o in 0..<output.count {
-                guard let high = hexDigit(line[i]), let low = hexDigit(line[i + 1]) else { return false }
-                output[o] = high << 4 | low
-                i += 2
-            }
-            return true
-        }
+        return LogString.building(count: range.count / 2) { output in Hex.decode(line.extracting(range), into: output) }
     }
 
     /// A value the kernel writes "untrusted": quoted when plain, hex when it holds

@@ -1,3 +1,5 @@
+import AuditreeBase
+
 /// One parsed line of an audit log.
 ///
 /// No initializer is written out: with one, the compiler copied the whole record (retaining
@@ -95,20 +97,7 @@ public struct Proctitle: Sendable, Equatable {
 
     /// The command line, split at NUL bytes.
     public var arguments: [LogString] {
-        let bytes = isHex ? (Self.decodeHex(raw.bytes) ?? raw.bytes) : raw.bytes
+        let bytes = isHex ? (Hex.decode(raw.bytes) ?? raw.bytes) : raw.bytes
         return bytes.split(separator: 0, omittingEmptySubsequences: false).map { LogString(bytes: Array($0)) }
-    }
-
-    private static func decodeHex(_ digits: [UInt8]) -> [UInt8]? {
-        guard digits.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = Bytes.hexDigit(digits[index]), let low = Bytes.hexDigit(digits[index + 1]) else { return nil }
-            result.append(high << 4 | low)
-            index += 2
-        }
-        return result
     }
 }

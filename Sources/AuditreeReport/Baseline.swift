@@ -74,15 +74,7 @@ public struct Baseline: Sendable, Equatable {
         json.beginArray("entries")
         for entry in entries {
             json.beginObject()
-            json.string("fingerprint", entry.fingerprint)
-            json.string("rule", entry.rule)
-            if let host = entry.host { json.string("host", host) } else { json.null("host") }
-            json.string("spawner", entry.spawner)
-            json.string("shell", entry.shell)
-            json.string("pattern", entry.pattern)
-            json.string("example", entry.example)
-            json.string("first_seen", entry.firstSeen)
-            if let reason = entry.reason { json.string("reason", reason) } else { json.null("reason") }
+            entry.write(&json)
             json.endObject()
         }
         json.endArray()
@@ -100,32 +92,104 @@ public struct Baseline: Sendable, Equatable {
 
     public static func parse(_ data: Data, file: String) throws(BaselineError) -> Baseline {
         func fail(_ message: String) -> BaselineError { BaselineError(file: file, message: message) }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let document = object as? [String: Any] else {
+        guard let document = try? JSONDecoder().decode(BaselineFile.self, from: data), let fields = document.fields else {
             throw fail("not a baseline: expected a JSON object (create one with 'auditree baseline create')")
         }
-        guard let version = document["version"] as? Int else { throw fail("not a baseline: no \"version\"") }
+        guard let version = fields.version else { throw fail("not a baseline: no \"version\"") }
         guard version == formatVersion else { throw fail("baseline version \(version) is not supported (this auditree reads version \(formatVersion))") }
-        if let fingerprints = document["fingerprint_version"] as? Int, fingerprints != Fingerprint.version {
+        if let fingerprints = fields.fingerprintVersion, fingerprints != Fingerprint.version {
             throw fail("fingerprint version \(fingerprints) does not match this auditree's (\(Fingerprint.version)); re-create the baseline")
         }
-        guard let list = document["entries"] as? [Any] else { throw fail("not a baseline: no \"entries\" array") }
+        guard let list = fields.entries else { throw fail("not a baseline: no \"entries\" array") }
         var entries: [Entry] = []
         for (index, item) in list.enumerated() {
-            guard let entry = item as? [String: Any], let fingerprint = entry["fingerprint"] as? String, !fingerprint.isEmpty else {
+            guard let object = item.object, let fingerprint = object.strings["fingerprint"], !fingerprint.isEmpty else {
                 throw fail("entry \(index + 1): expected an object with a \"fingerprint\" string")
             }
-            func text(_ key: String) throws(BaselineError) -> String? {
-                switch entry[key] {
-                case nil, is NSNull: return nil
-                case let value as String: return value
-                default: throw fail("entry \(index + 1): \"\(key)\" must be a string or null")
-                }
+            func text(_ key: Entry.Key) throws(BaselineError) -> String? {
+                if object.others.contains(key.rawValue) { throw fail("entry \(index + 1): \"\(key.rawValue)\" must be a string or null") }
+                return object.strings[key.rawValue]
             }
-            entries.append(Entry(fingerprint: fingerprint, rule: try text("rule") ?? "", host: try text("host"),
-                                 spawner: try text("spawner") ?? "", shell: try text("shell") ?? "", pattern: try text("pattern") ?? "",
-                                 example: try text("example") ?? "", firstSeen: try text("first_seen") ?? "", reason: try text("reason")))
+            entries.append(Entry(fingerprint: fingerprint, rule: try text(.rule) ?? "", host: try text(.host),
+                                 spawner: try text(.spawner) ?? "", shell: try text(.shell) ?? "", pattern: try text(.pattern) ?? "",
+                                 example: try text(.example) ?? "", firstSeen: try text(.firstSeen) ?? "", reason: try text(.reason)))
         }
         return Baseline(entries: entries)
+    }
+}
+
+extension Baseline.Entry {
+    /// The keys of an entry in the file, in the order written.
+    enum Key: String, CaseIterable {
+        case fingerprint, rule, host, spawner, shell, pattern, example
+        case firstSeen = "first_seen"
+        case reason
+    }
+
+    /// The entry's members as the baseline file has them; a report's list of stale entries
+    /// (`executables: false`) leaves out the spawner and the shell.
+    func write(_ json: inout JSONWriter, executables: Bool = true) {
+        for key in Key.allCases {
+            switch key {
+            case .fingerprint: json.string(key.rawValue, fingerprint)
+            case .rule: json.string(key.rawValue, rule)
+            case .host: if let host { json.string(key.rawValue, host) } else { json.null(key.rawValue) }
+            case .spawner: if executables { json.string(key.rawValue, spawner) }
+            case .shell: if executables { json.string(key.rawValue, shell) }
+            case .pattern: json.string(key.rawValue, pattern)
+            case .example: json.string(key.rawValue, example)
+            case .firstSeen: json.string(key.rawValue, firstSeen)
+            case .reason: if let reason { json.string(key.rawValue, reason) } else { json.null(key.rawValue) }
+            }
+        }
+    }
+}
+
+/// A baseline file as read, before it is checked: hand-written ones may hold anything, and
+/// `Baseline.parse` says what is wrong in the file's own terms rather than the decoder's.
+private struct BaselineFile: Decodable {
+    struct Name: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    struct Fields {
+        var version: Int?
+        var fingerprintVersion: Int?
+        var entries: [Item]?
+    }
+
+    /// One element of `entries`: an object's string members, and the names of those that hold
+    /// neither a string nor null; nil when the element is not an object.
+    struct Item: Decodable {
+        struct Object {
+            var strings: [String: String] = [:]
+            var others: Set<String> = []
+        }
+
+        var object: Object?
+
+        init(from decoder: any Decoder) {
+            guard let container = try? decoder.container(keyedBy: Name.self) else { return }
+            var object = Object()
+            for key in container.allKeys where (try? container.decodeNil(forKey: key)) != true {
+                if let text = try? container.decode(String.self, forKey: key) { object.strings[key.stringValue] = text } else { object.others.insert(key.stringValue) }
+            }
+            self.object = object
+        }
+    }
+
+    /// Nil when the document is not an object.
+    var fields: Fields?
+
+    init(from decoder: any Decoder) {
+        guard let container = try? decoder.container(keyedBy: Name.self) else { return }
+        fields = Fields(
+            version: try? container.decode(Int.self, forKey: Name(stringValue: "version")),
+            fingerprintVersion: try? container.decode(Int.self, forKey: Name(stringValue: "fingerprint_version")),
+            entries: try? container.decode([Item].self, forKey: Name(stringValue: "entries")))
     }
 }
 

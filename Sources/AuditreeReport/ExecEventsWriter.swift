@@ -7,18 +7,10 @@ import AuditreeRules
 public struct ExecEventsWriter: Sendable {
     public init() {}
 
-    /// `findings` name, per exec, the rules that fired on it (`rules`: rule ids, Sigma ones included).
-    public func render(_ records: [ExecRecord], findings: [Finding] = []) -> String {
-        var rulesAt: [LogLocation: [String]] = [:]
-        for finding in findings { rulesAt[finding.location, default: []].append(finding.rule.id) }
-        var out = ""
-        for record in records { out += line(record, rules: rulesAt[record.image.location] ?? []) }
-        return out
-    }
-
     /// One exec's line, newline included. Needs the record's whole lineage, as the scan hands it on
-    /// (`ScanConfiguration.onExecRecord`), not a kept record's compacted one.
-    public func line(_ record: ExecRecord, rules: [String] = []) -> String {
+    /// (`ScanConfiguration.onExecRecord`), not a kept record's compacted one. Its `rules` are the
+    /// record's `firedRules` (rule ids, Sigma ones included), which the scan fills in as it goes.
+    public func line(_ record: ExecRecord) -> String {
         do {
             var json = JSONWriter(pretty: false)
             json.beginObject()
@@ -70,7 +62,7 @@ public struct ExecEventsWriter: Sendable {
             }
             json.endObject()
             json.beginArray("rules")
-            for id in record.firedRules + rules { json.string(nil, id) }
+            for id in record.firedRules { json.string(nil, id) }
             json.endArray()
             json.beginArray("ancestry")
             for entry in record.lineage {

@@ -12,9 +12,7 @@ extension OutputFormat {
         case .text:
             guard gate.baseline != nil else { return render(gate.report, color: color, quiet: quiet) }
             return BaselineText(color: color, quiet: quiet).render(gate)
-        case .json:
-            guard gate.baseline != nil else { return render(gate.report, color: color, quiet: quiet) }
-            return BaselineJSON.render(gate)
+        case .json: return JSONReporter().render(gate)
         case .html:
             return render(gate.report, color: color, quiet: quiet)
         }
@@ -55,13 +53,10 @@ struct BaselineText {
     }
 }
 
-/// The JSON report plus a top-level `baseline` object, added after `diagnostics`
-/// (the rest of the document is byte for byte `JSONReporter`'s).
+/// The JSON report's top-level `baseline` object, its last member (the rest of the document is
+/// byte for byte the report without a baseline).
 enum BaselineJSON {
-    static func render(_ gate: GateResult) -> String {
-        let base = JSONReporter().render(gate.report)
-        var json = JSONWriter()
-        json.beginObject()
+    static func write(_ gate: GateResult, _ json: inout JSONWriter) {
         json.beginObject("baseline")
         json.string("file", gate.baselineFile ?? "")
         json.number("version", Baseline.formatVersion)
@@ -81,21 +76,10 @@ enum BaselineJSON {
         json.beginArray("stale")
         for entry in gate.stale {
             json.beginObject()
-            json.string("fingerprint", entry.fingerprint)
-            json.string("rule", entry.rule)
-            if let host = entry.host { json.string("host", host) } else { json.null("host") }
-            json.string("pattern", entry.pattern)
-            json.string("example", entry.example)
-            json.string("first_seen", entry.firstSeen)
-            if let reason = entry.reason { json.string("reason", reason) } else { json.null("reason") }
+            entry.write(&json, executables: false)
             json.endObject()
         }
         json.endArray()
         json.endObject()
-        json.endObject()
-        // `{\n  "baseline": ...\n}`: keep the inner lines, already indented one level.
-        let inner = json.output.dropFirst(2).dropLast(2)
-        guard base.hasSuffix("\n}\n") else { return base }
-        return String(base.dropLast(3)) + ",\n" + inner + "\n}\n"
     }
 }

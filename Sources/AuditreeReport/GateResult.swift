@@ -39,11 +39,8 @@ public struct GateResult: Sendable {
     public var baselinedCount: Int { accepted.count { $0 != nil } }
     public var newCount: Int { accepted.count { $0 == nil } }
 
-    /// Like `ScanReport.exitCode(failOn:)`, but baselined findings never fail the gate.
-    public func exitCode(failOn: Severity) -> Int32 {
-        if report.summary.inputErrors > 0 || report.stoppedEarly { return 2 }
-        return report.findings.indices.contains { !isBaselined($0) && report.findings[$0].rule.severity >= failOn } ? 1 : 0
-    }
+    /// `ScanReport.exitCode(failOn:)`, where baselined findings never fail the gate.
+    public func exitCode(failOn: Severity) -> Int32 { report.exitCode(failOn: failOn, accepted: isBaselined) }
 
     /// One line per stale entry, for standard error.
     public var staleNotes: [String] {

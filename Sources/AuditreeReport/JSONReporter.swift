@@ -1,3 +1,4 @@
+import AuditreeBase
 import AuditreeParser
 import AuditreeRules
 import AuditreeScan
@@ -8,7 +9,12 @@ public struct JSONReporter {
 
     public init() {}
 
-    public func render(_ report: ScanReport) -> String {
+    public func render(_ report: ScanReport) -> String { render(report, baseline: nil) }
+
+    /// With a baseline, the report gains a top-level `baseline` object, after the others.
+    public func render(_ gate: GateResult) -> String { render(gate.report, baseline: gate.baseline == nil ? nil : gate) }
+
+    private func render(_ report: ScanReport, baseline gate: GateResult?) -> String {
         let long = LongValues()
         var json = JSONWriter()
         json.beginObject()
@@ -32,6 +38,7 @@ public struct JSONReporter {
         }
         json.endArray()
         Self.writeLongValues(long, &json)
+        if let gate { BaselineJSON.write(gate, &json) }
         json.endObject()
         return json.output + "\n"
     }
@@ -54,7 +61,7 @@ public struct JSONReporter {
             json.string("kind", "string")
             json.number("bytes", value.count)
             json.string("value", value)
-            if !value.isValidUTF8 { json.string("value_hex", JSONWriter.hex(value.bytes)) }
+            if !value.isValidUTF8 { json.string("value_hex", Hex.lowercase(value.bytes)) }
         case .argv(let argv):
             json.string("kind", "argv")
             json.number("bytes", entry.byteCount)
@@ -71,7 +78,7 @@ public struct JSONReporter {
         if arguments.contains(where: { !$0.isValidUTF8 }) {
             json.beginArray("argv_hex")
             for argument in arguments {
-                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, Hex.lowercase(argument.bytes)) }
             }
             json.endArray()
         }
@@ -86,7 +93,7 @@ public struct JSONReporter {
             return
         }
         json.optionalString(key, value)
-        if let value, !value.isValidUTF8 { json.string("\(key)_hex", JSONWriter.hex(value.bytes)) }
+        if let value, !value.isValidUTF8 { json.string("\(key)_hex", Hex.lowercase(value.bytes)) }
     }
 
     private func writeSummary(_ summary: ScanSummary, _ json: inout JSONWriter) {

@@ -101,7 +101,4 @@ public struct JSONWriter {
         }
         return result + "\""
     }
-
-    /// Lower-case hex of the bytes, for the `*_hex` companions of values that are not valid UTF-8.
-    public static func hex(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes) }
 }

@@ -21,7 +21,7 @@ public struct JUnitReporter {
     public func render(_ gate: GateResult) -> String {
         let report = gate.report
         var cases: [Case] = []
-        let inputFailed = report.summary.inputErrors > 0 || report.stoppedEarly
+        let inputFailed = report.inputFailed
         var inputCase = Case(name: "logs read", classname: "auditree.input")
         if inputFailed {
             let errors = report.diagnostics.filter { $0.level == .error }.map(\.description)

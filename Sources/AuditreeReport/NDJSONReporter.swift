@@ -1,3 +1,4 @@
+import AuditreeBase
 import AuditreeParser
 import AuditreeRules
 import AuditreeScan
@@ -227,7 +228,7 @@ public struct NDJSONReporter {
         if let exe = image.exe, LongValues.isLong(exe) {
             json.number("executable_ref", long.number(exe).number)
         } else if let exe = image.exe, !exe.isValidUTF8 {
-            json.string("executable_hex", JSONWriter.hex(exe.bytes))
+            json.string("executable_hex", Hex.lowercase(exe.bytes))
         }
         if let cwd = image.cwd, LongValues.isLong(cwd) { json.number("working_directory_ref", long.number(cwd).number) }
         let longArgv = image.origin == .exec && LongValues.isLong(image.argv)
@@ -236,7 +237,7 @@ public struct NDJSONReporter {
         if image.origin == .exec, shown.contains(where: { !$0.isValidUTF8 }) {
             json.beginArray("args_hex")
             for argument in shown {
-                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, JSONWriter.hex(argument.bytes)) }
+                if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, Hex.lowercase(argument.bytes)) }
             }
             json.endArray()
         }

@@ -1,3 +1,4 @@
+import AuditreeBase
 import AuditreeInput
 #if canImport(Glibc)
 import Glibc
@@ -159,7 +160,7 @@ public enum AtomicFile {
                 throw failure("chmod", code)
             }
         }
-        let written = writeAll(text, to: descriptor)
+        let written = DescriptorWriter.writeAll(text, to: descriptor)
         if written != 0 {
             close(descriptor)
             throw failure("write", written)
@@ -184,7 +185,7 @@ public enum AtomicFile {
     private static func writeInPlace(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError) throws(OutputError) {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure("cannot open", errno) }
-        let written = writeAll(text, to: descriptor)
+        let written = DescriptorWriter.writeAll(text, to: descriptor)
         if written != 0 {
             close(descriptor)
             throw failure("write", written)
@@ -213,25 +214,8 @@ public enum AtomicFile {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else { throw failure("connect", errno) }
-        let written = writeAll(text, to: descriptor)
+        let written = DescriptorWriter.writeAll(text, to: descriptor)
         if written != 0 { throw failure("write", written) }
-    }
-
-    /// 0, or the errno of the write that failed.
-    private static func writeAll(_ text: String, to descriptor: Int32) -> Int32 {
-        var text = text
-        return text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += count
-            }
-            return 0
-        }
     }
 
     // MARK: Outputs that are inputs

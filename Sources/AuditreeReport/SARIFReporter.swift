@@ -133,17 +133,7 @@ public struct SARIFReporter {
         for technique in rule.mitre { json.string(nil, "external/mitre/attack/" + technique) }
         json.endArray()
         json.string("security-severity", Self.securitySeverity(rule.severity))
-        json.string("severity", rule.severity.rawValue)
-        json.string("category", rule.category)
-        json.beginArray("mitre")
-        for technique in rule.mitre { json.string(nil, technique) }
-        json.endArray()
-        if !rule.author.isEmpty {
-            json.string("author", rule.author)
-            json.beginArray("references")
-            for reference in rule.references { json.string(nil, reference) }
-            json.endArray()
-        }
+        rule.writeTraits(&json)
         json.endObject()
         json.endObject()
     }

@@ -71,12 +71,6 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         return checkpoint
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
-    }
-
     /// One line for a decoding failure: the key path and what was wrong, not Swift's dump.
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context, _ last: CodingKey? = nil) -> String {

@@ -17,10 +17,14 @@ public struct ScanReport: Sendable {
     /// that leaves nothing can say what it left out.
     public var unfilteredFindings = 0
 
+    /// Some input could not be read, or `--strict` stopped at a bad line: the verdict is not
+    /// "nothing is there" (exit status 2, no baseline written, the JUnit input case fails).
+    public var inputFailed: Bool { summary.inputErrors > 0 || stoppedEarly }
+
     /// The process exit status: 2 for input or usage errors, 1 for findings at
-    /// or above `failOn`, 0 otherwise.
-    public func exitCode(failOn: Severity) -> Int32 {
-        if summary.inputErrors > 0 || stoppedEarly { return 2 }
-        return findings.contains { $0.rule.severity >= failOn } ? 1 : 0
+    /// or above `failOn` that are not `accepted` (by a baseline, say), 0 otherwise.
+    public func exitCode(failOn: Severity, accepted: (Int) -> Bool = { _ in false }) -> Int32 {
+        if inputFailed { return 2 }
+        return findings.indices.contains { !accepted($0) && findings[$0].rule.severity >= failOn } ? 1 : 0
     }
 }

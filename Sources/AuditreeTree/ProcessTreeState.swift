@@ -75,19 +75,7 @@ public struct SavedImage: Codable, Sendable, Equatable {
 
     static func hex(_ value: LogString) -> String { Hex.lowercase(value.bytes) }
 
-    static func bytes(_ hex: String) -> LogString? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = Bytes.hexDigit(digits[index]), let low = Bytes.hexDigit(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return LogString(bytes: bytes)
-    }
+    static func bytes(_ hex: String) -> LogString? { Hex.decode(Array(hex.utf8)).map { LogString(bytes: $0) } }
 }
 
 extension ProcessTree {

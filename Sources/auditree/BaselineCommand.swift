@@ -57,7 +57,7 @@ struct BaselineCommand: ParsableCommand {
                 Console.error(error.description + "\n")
                 throw ExitCode(2)
             }
-            if report.summary.inputErrors > 0 || report.stoppedEarly {
+            if report.inputFailed {
                 Console.error("auditree: error: not writing a baseline from logs that could not all be read\n")
                 throw ExitCode(2)
             }

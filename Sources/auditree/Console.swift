@@ -1,3 +1,4 @@
+import AuditreeKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,12 +8,12 @@ enum Console {
     /// Writes the report text to standard output; a failure (a full disk, a closed pipe with
     /// SIGPIPE ignored) comes back as an error, so the caller fails the run and keeps the checkpoint.
     static func out(_ text: String) throws(ConsoleError) {
-        let code = write(text, to: STDOUT_FILENO)
+        let code = DescriptorWriter.writeAll(text, to: STDOUT_FILENO)
         if code != 0 { throw ConsoleError(code: code) }
     }
 
     /// Diagnostics: nothing is left to tell if stderr itself fails.
-    static func error(_ text: String) { _ = write(text, to: STDERR_FILENO) }
+    static func error(_ text: String) { _ = DescriptorWriter.writeAll(text, to: STDERR_FILENO) }
 
     /// Makes what went to standard output durable where that can fail late: a regular file
     /// (a disk filled by someone else, a network file system) reports errors only at fsync.
@@ -22,22 +23,6 @@ enum Console {
         if fsync(STDOUT_FILENO) != 0, errno != EINVAL, errno != EROFS { throw ConsoleError(code: errno) }
     }
 
-    /// Returns 0, or the errno of the write that failed.
-    static func write(_ text: String, to descriptor: Int32) -> Int32 {
-        var text = text
-        return text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return 0
-        }
-    }
 }
 
 /// Standard output could not take the report.

@@ -57,7 +57,7 @@ struct EventsCommand: ParsableCommand {
         if !filter.isEmpty, written.value.load(ordering: .relaxed) == 0, report.summary.execs > 0 {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.summary.execs)
         }
-        throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
+        throw ExitCode(report.inputFailed ? 2 : 0)
     }
 }
 
@@ -145,7 +145,7 @@ struct TreeCommand: ParsableCommand {
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
         }
-        throw ExitCode(report.summary.inputErrors > 0 ? 2 : 0)
+        throw ExitCode(report.inputFailed ? 2 : 0)
     }
 }
 

@@ -105,15 +105,11 @@ struct CommandLineTests {
 
 @Suite("Golden reports", .serialized)
 struct GoldenReportTests {
-    /// Set AUDITREE_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change (review the diff).
-    static let update = ProcessInfo.processInfo.environment["AUDITREE_UPDATE_GOLDEN"] == "1"
-
+    /// AUDITREE_UPDATE_GOLDEN=1 rewrites a golden file that differs and fails the test (see `GoldenFile`).
     @Test("reports match their golden files", arguments: [("enriched-fork", "text"), ("enriched-fork", "json"), ("hostile-argv", "text"), ("hostile-argv", "json"), ("raw-execve", "text")])
     func golden(_ fixture: String, _ format: String) throws {
         let run = try CLI.run(["scan", "--format", format, "fixtures/recorded/\(fixture).log"])
         let golden = Fixtures.root.appendingPathComponent("fixtures/golden/\(fixture).\(format == "text" ? "txt" : "json")")
-        if Self.update { try run.stdout.write(to: golden) }
-        let expected = try Data(contentsOf: golden)
-        #expect(run.stdout == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff")
+        try GoldenFile.check(run.stdout, against: golden)
     }
 }

@@ -32,7 +32,7 @@ struct EscapingTests {
         #expect(decoded != nil)
         #expect(!quoted.contains("<") && !quoted.contains(">"))
         if let valid = String(validating: bytes, as: UTF8.self) { #expect(decoded == valid) }
-        #expect(JSONWriter.hex(bytes).count == bytes.count * 2)
+        #expect(Hex.lowercase(bytes).count == bytes.count * 2)
     }
 
     @Test("command lines quote what a shell would need")

@@ -225,11 +225,14 @@ struct MalformedInputTests {
         #expect(summary.inputErrors == (MalformedExpectation.isDamagedGzip(name) ? 1 : 0) + notALog)
     }
 
-    @Test("a file concatenated with itself reports each finding once", arguments: MalformedExpectation.names)
+    /// The fixtures whose doubled copy is two copies of the same lines. Not a truncated or corrupt
+    /// gzip (glued to a copy of itself it is unreadable past the damage), nor the NUL bomb (no
+    /// newline: glued to itself it is one longer line, not two). Left out of the table, so no case
+    /// passes without checking anything.
+    static let concatenable = MalformedExpectation.names.filter { !MalformedExpectation.isDamagedGzip($0) && $0 != "gzip-nul-bomb" }
+
+    @Test("a file concatenated with itself reports each finding once", arguments: concatenable)
     func concatenationReportsFindingsOnce(name: String) throws {
-        // A truncated or corrupt gzip glued to a copy of itself is unreadable past the damage.
-        // And the NUL bomb has no newline: glued to itself it is one longer line, not two.
-        guard !MalformedExpectation.isDamagedGzip(name), name != "gzip-nul-bomb" else { return }
         let scratch = try ScratchDirectory()
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: MalformedExpectation.absolutePath(name))))
         // `cat a a` would glue a last line without newline to the copy's first line; keep them apart.

@@ -192,9 +192,9 @@ struct OutputSafetyTests {
         #expect(Self.type(link, follow: false) == S_IFLNK)
     }
 
-    @Test("a regular file under /dev/shm is replaced, not appended to")
+    @Test("a regular file under /dev/shm is replaced, not appended to",
+          .enabled(if: FileManager.default.fileExists(atPath: "/dev/shm"), "this machine has no /dev/shm"))
     func devShm() throws {
-        guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }
         let path = "/dev/shm/auditree-output-\(UUID().uuidString).json"
         defer { unlink(path) }
         try AtomicFile.write("first\n", to: path)

@@ -88,9 +88,7 @@ struct ReportFormatTests {
         #expect(run.status == 1)
         let suffix = format == "junit" ? "junit.xml" : format
         let golden = Fixtures.root.appendingPathComponent("fixtures/golden/\(fixture).\(suffix)")
-        if GoldenReportTests.update { try run.stdout.write(to: golden) }
-        let expected = try Data(contentsOf: golden)
-        #expect(run.stdout == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff")
+        try GoldenFile.check(run.stdout, against: golden)
     }
 
     @Test("same input, same bytes", arguments: ["ndjson", "sarif", "junit"])

@@ -151,6 +151,68 @@ def _rename_paths(value, names):
     return value
 
 
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def restore_long_values(document, long_values):
+    """Puts the whole long values back into a finding of auditree's NDJSON, in place, and drops
+    their `*_ref` numbers (they name lines the row does not keep); returns whether any was.
+
+    auditree writes a value over 256 bytes, or a command line over 1024 bytes or 32 arguments,
+    once on a `long_value` line and shows a preview in each finding (docs/formats.md, "Long
+    values"). `process.command_line` stays auditree's rendering of the preview (its quoting and
+    escaping are auditree's); `process.args` holds the whole command line.
+    """
+    restored = False
+    process = _dict(document.get("process"))
+    auditree = _dict(document.get("auditree"))
+    sides = [(process, _dict(auditree.get("process"))), (_dict(process.get("parent")), _dict(auditree.get("parent")))]
+
+    def take(holder, key):
+        ref = holder.pop(key + "_ref", None)
+        entry = long_values.get(ref) if isinstance(ref, int) else None
+        if entry is None and ref is not None:
+            holder[key + "_ref"] = ref  # its line was not read: keep the preview and the number
+        return entry
+
+    for ecs, extra in sides:
+        entry = take(extra, "executable")
+        if entry is not None and isinstance(entry.get("value"), str):
+            ecs["executable"] = entry["value"]
+            ecs["name"] = entry["value"].rsplit("/", 1)[-1]
+            if "value_hex" in entry:
+                extra["executable_hex"] = entry["value_hex"]
+            restored = True
+        entry = take(extra, "working_directory")
+        if entry is not None and isinstance(entry.get("value"), str):
+            ecs["working_directory"] = entry["value"]
+            restored = True
+        entry = take(extra, "comm")
+        if entry is not None and isinstance(entry.get("value"), str):
+            extra["comm"] = entry["value"]
+            if "executable" not in ecs:  # the name is the comm's when there is no executable
+                ecs["name"] = entry["value"]
+            restored = True
+        entry = take(extra, "args")
+        if entry is not None and isinstance(entry.get("argv"), list):
+            ecs["args"] = entry["argv"]
+            if "argv_hex" in entry:
+                extra["args_hex"] = entry["argv_hex"]
+            else:
+                extra.pop("args_hex", None)
+            restored = True
+    for evidence in _dict(auditree.get("match")).values():
+        if isinstance(evidence, dict):
+            entry = take(evidence, "value")
+            if entry is not None and isinstance(entry.get("value"), str):
+                evidence["value"] = entry["value"]
+                if "value_hex" in entry:
+                    evidence["value_hex"] = entry["value_hex"]
+                restored = True
+    return restored
+
+
 def scan_host(task, config):
     """(host row, [finding rows]) for one HostTask."""
     started = time.monotonic()
@@ -241,19 +303,25 @@ def _scan(task, config, started, work):
     findings = []
     try:
         with open(findings_path, "rb") as ndjson:
+            long_values = {}
             for raw in ndjson:
                 line = raw.rstrip(b"\n").decode("utf-8", "replace")
                 document = json.loads(line)
-                # Only alerts are findings; a long value (event.kind "state") is written once on a
-                # line of its own and the finding keeps its preview and *_ref (docs/formats.md).
+                # Only alerts are findings. A long value (event.kind "state") stands once on a line
+                # of its own before the first finding that shows its preview and *_ref
+                # (docs/formats.md): the finding's row gets the whole value back.
                 if (document.get("event") or {}).get("kind") != "alert":
+                    entry = (document.get("auditree") or {}).get("long_value")
+                    if isinstance(entry, dict) and isinstance(entry.get("ref"), int):
+                        long_values[entry["ref"]] = entry
                     continue
+                restored = restore_long_values(document, long_values)
                 if names:
                     document = _rename_paths(document, names)
                 unnamed = not (isinstance(document.get("host"), dict) and document["host"].get("name"))
                 if unnamed:  # an auditree without --host: host.name is always set here
                     document["host"] = {"name": task.host}
-                if names or unnamed:
+                if names or unnamed or restored:
                     line = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
                 findings.append(schema.finding_row(document, line, task.host, config.run_id, len(findings)))
     except (OSError, ValueError):

@@ -12,6 +12,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import fleetdata  # noqa: E402
+from auditree_fleet import worker  # noqa: E402
 
 TIMEOUT = 10  # seconds for the stalled host; every real host takes well under 1 s
 
@@ -51,8 +52,13 @@ def run_reference(auditree, root, out, *options):
     for host in status:
         path = os.path.join(out, host + ".ndjson")
         documents = [json.loads(line) for line in open(path)] if os.path.exists(path) else []
-        # Findings are the alerts; long values stand on lines of their own (docs/formats.md).
+        # Findings are the alerts; long values stand on lines of their own (docs/formats.md), and
+        # the fleet's rows hold them in full (checked on its own in test_long_values_*).
+        long_values = {d["auditree"]["long_value"]["ref"]: d["auditree"]["long_value"]
+                       for d in documents if d.get("event", {}).get("dataset") == "auditree.long_value"}
         findings[host] = [d for d in documents if d.get("event", {}).get("kind") == "alert"]
+        for document in findings[host]:
+            worker.restore_long_values(document, long_values)
         report = os.path.join(out, host + ".json")
         summaries[host] = json.load(open(report))["summary"] if os.path.exists(report) else None
     return status, findings, summaries

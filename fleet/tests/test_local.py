@@ -8,6 +8,7 @@ import pytest
 
 import checks
 import fleetdata
+from auditree_fleet import worker
 from conftest import HERE, TIMEOUT, count_findings, run_reference
 
 FLEET_DIR = os.path.dirname(HERE)
@@ -160,3 +161,33 @@ def test_remote_input_and_state_through_fsspec(auditree, tmp_path, capsys):
     hosts = checks.read_table(str(tmp_path / "o1" / "hosts"))
     assert [(h["host"], h["checkpoint"]) for h in hosts] == [("m1", "saved"), ("m2", "saved")]
     assert memory.exists(f"{base}/state/checkpoints/m1.json")
+
+
+@pytest.mark.parametrize("log", ["fixtures/recorded/hostile-argv.log", "fixtures/malformed/split-argument-intact.log"])
+def test_long_values_are_restored_in_full(auditree, log):
+    """A finding row holds the whole command line, as the JSON report's long_values give it."""
+    path = os.path.join(fleetdata.REPO, log)
+    ndjson = subprocess.run([auditree, "scan", "--format", "ndjson", path], capture_output=True).stdout
+    report = json.loads(subprocess.run([auditree, "scan", "--format", "json", path], capture_output=True).stdout)
+    documents = [json.loads(line) for line in ndjson.splitlines()]
+    table = {d["auditree"]["long_value"]["ref"]: d["auditree"]["long_value"] for d in documents if d["event"]["kind"] == "state"}
+    alerts = [d for d in documents if d["event"]["kind"] == "alert"]
+    assert table and len(alerts) == len(report["findings"])
+
+    def whole(place, key, field):  # the JSON report's value, through its own long_values table
+        ref = place.get(key + "_ref")
+        return place.get(key) if ref is None else report["long_values"][ref][field]
+
+    restored = 0
+    for alert, finding in zip(alerts, report["findings"]):
+        restored += worker.restore_long_values(alert, table)
+        assert "_ref\"" not in json.dumps(alert), alert
+        for ecs, snapshot in ((alert["process"], finding["process"]), (alert["process"]["parent"], finding["spawner"])):
+            if snapshot.get("origin", "exec") == "exec" and "argv" in snapshot:
+                assert ecs["args"] == whole(snapshot, "argv", "argv")
+                assert ecs["args_count"] == len(ecs["args"])
+            if snapshot.get("exe") is not None:
+                assert ecs["executable"] == whole(snapshot, "exe", "value")
+            if snapshot.get("cwd") is not None:
+                assert ecs["working_directory"] == whole(snapshot, "cwd", "value")
+    assert restored > 0

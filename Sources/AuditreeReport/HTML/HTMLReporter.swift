@@ -134,17 +134,7 @@ public struct HTMLReporter {
             json.beginObject(id)
             json.string("name", rule.name)
             json.string("description", rule.description)
-            json.string("severity", rule.severity.rawValue)
-            json.string("category", rule.category)
-            json.beginArray("mitre")
-            for technique in rule.mitre { json.string(nil, technique) }
-            json.endArray()
-            if !rule.author.isEmpty {
-                json.string("author", rule.author)
-                json.beginArray("references")
-                for reference in rule.references { json.string(nil, reference) }
-                json.endArray()
-            }
+            rule.writeTraits(&json)
             json.endObject()
         }
         json.endObject()
