@@ -126,15 +126,47 @@ let package = Package(
                 .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release)),
             ],
             plugins: ["BuildInfo"]),
-        // What the test targets share: the package root and the one way to run the built binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the test targets share: the package root, the one way to run the built binary, the
+        // fixtures' paths and loaders, golden files, and the log builders several suites use. Test
+        // code only (built with testability, as the test targets are); no product links it.
+        .target(
+            name: "TestSupport",
+            dependencies: ["AuditreeInput", "AuditreeParser", "AuditreeTree", "AuditreeRules", "AuditreeScan"],
+            path: "Tests/TestSupport"),
+        // One test target per stage (Tests/Auditree<Stage>Tests), mirroring Sources/; a stage's
+        // tests may drive it through later stages (Scanner.run) on whole logs. AuditreeCLITests
+        // runs the built binary end to end (CLI.run; `swift build --build-tests` builds it).
         .testTarget(
-            name: "AuditreeKitTests",
-            dependencies: [
-                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
-                "AuditreeScan", "AuditreeReport", "TestSupport", "CAudit", "CAuparse",
-            ],
+            name: "AuditreeSystemTests",
+            dependencies: ["AuditreeSystem", "TestSupport"]),
+        .testTarget(
+            name: "AuditreeInputTests",
+            dependencies: ["AuditreeInput", "TestSupport"]),
+        .testTarget(
+            name: "AuditreeParserTests",
+            dependencies: ["AuditreeInput", "AuditreeParser", "CAudit", "CAuparse", "TestSupport"],
+            // The tests call libaudit (and zlib through the gzip fixtures) directly.
             linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),
+        .testTarget(
+            name: "AuditreeEventsTests",
+            dependencies: ["AuditreeInput", "AuditreeParser", "AuditreeEvents", "TestSupport"]),
+        .testTarget(
+            name: "AuditreeTreeTests",
+            dependencies: ["AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+        .testTarget(
+            name: "AuditreeRulesTests",
+            dependencies: ["AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+        .testTarget(
+            name: "AuditreeScanTests",
+            dependencies: ["AuditreeInput", "AuditreeScan", "AuditreeReport", "CAudit", "TestSupport"],
+            // The tests call libaudit (and zlib through the gzip fixtures) directly.
+            linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),
+        .testTarget(
+            name: "AuditreeReportTests",
+            dependencies: ["AuditreeBase", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+        .testTarget(
+            name: "AuditreeCLITests",
+            dependencies: ["AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

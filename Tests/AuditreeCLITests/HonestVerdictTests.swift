@@ -3,14 +3,6 @@ import Testing
 @testable import AuditreeRules
 import TestSupport
 
-/// The warning of a scan that read kernel records but no execve (docs/cli.md).
-enum NoExecve {
-    static func warning(records: Int) -> String {
-        "auditree: warning: \(records) audit record\(records == 1 ? "" : "s") but no execve: the audit rules do not log execve, "
-            + "so no shell can be found; 'auditree audit-rules' prints rules that do"
-    }
-}
-
 /// Exit 0 means "I read your logs and nothing is there": never "I read nothing" (issue 16, item 3).
 @Suite("Honest verdicts", .serialized)
 struct HonestVerdictTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditreeInput
 @testable import AuditreeParser
 @testable import AuditreeEvents

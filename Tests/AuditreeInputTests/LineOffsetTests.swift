@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditreeInput
 
 /// The offsets `LineReader` hands on with each line: the pipelined scan keeps the offset of

@@ -1,6 +1,7 @@
 import CAudit
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditreeParser
 
 @Suite("libaudit tables")

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditreeParser
 
 /// `LogString ==` compares with one `memcmp` (`Bytes.equal`), so it is checked against

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditreeParser
 
 /// `LogString` keeps up to 16 bytes in the value and longer ones on the heap. Everything it

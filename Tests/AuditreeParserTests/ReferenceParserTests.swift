@@ -1,6 +1,7 @@
 import CAuparse
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditreeParser
 
 /// Differential test: every record libauparse (audit-userspace's own parser)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditreeRules
 
 /// Rule regexes run on `RegexProgram` (a Thompson NFA): the same answers as ICU on the

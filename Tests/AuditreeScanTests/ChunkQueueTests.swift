@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import AuditreeScan
 
 /// The hand-over between the pipeline's reading thread and the scan's thread. Every check

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditreeScan
 
 /// The pipeline's returned line arrays: handed back empty with their buffers, never more than the limit.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditreeEvents
 @testable import AuditreeTree
 @testable import AuditreeScan

@@ -1,38 +1,37 @@
 import Foundation
-import TestSupport
 @testable import AuditreeInput
 @testable import AuditreeParser
 @testable import AuditreeScan
 
 /// Paths and helpers for the committed fixtures and the built executable.
-enum Fixtures {
+package enum Fixtures {
     /// The package root.
-    static let root: URL = PackageRoot.url
+    package static let root: URL = PackageRoot.url
 
-    static func recorded(_ name: String) -> String { root.appendingPathComponent("fixtures/recorded/\(name).log").path }
-    static func edge(_ name: String) -> String { root.appendingPathComponent("fixtures/edge/\(name)").path }
+    package static func recorded(_ name: String) -> String { root.appendingPathComponent("fixtures/recorded/\(name).log").path }
+    package static func edge(_ name: String) -> String { root.appendingPathComponent("fixtures/edge/\(name)").path }
 
-    static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
+    package static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
                                  "variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh"]
 
     /// Scans files with the built-in rules.
-    static func scan(_ paths: [String]) throws -> ScanReport {
+    package static func scan(_ paths: [String]) throws -> ScanReport {
         try Scanner.run(ScanConfiguration(inputs: paths))
     }
 
     /// Non-blank lines of a file, counted without our parser.
-    static func nonBlankLines(_ path: String) throws -> Int {
+    package static func nonBlankLines(_ path: String) throws -> Int {
         nonBlankLines(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    static func nonBlankLines(_ data: Data) -> Int {
+    package static func nonBlankLines(_ data: Data) -> Int {
         data.split(separator: 0x0A, omittingEmptySubsequences: false).filter { line in
             line.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
         }.count
     }
 
     /// Parses every line of a byte string.
-    static func parseLines(_ bytes: [UInt8]) -> [Result<Record, Rejection>] {
+    package static func parseLines(_ bytes: [UInt8]) -> [Result<Record, Rejection>] {
         var source = MemoryByteSource(bytes)
         var reader = LineReader()
         var parser = RecordParser()
@@ -43,7 +42,7 @@ enum Fixtures {
         return results
     }
 
-    static func parseLine(_ text: String) -> Result<Record, Rejection>? {
+    package static func parseLine(_ text: String) -> Result<Record, Rejection>? {
         parseLines(Array(text.utf8)).first
     }
 }

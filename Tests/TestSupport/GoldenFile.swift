@@ -6,11 +6,11 @@ import Testing
 /// With `AUDITREE_UPDATE_GOLDEN=1` a golden file whose bytes differ from the output is
 /// rewritten and the test fails: a recording is something to review, never a pass (comparing
 /// the output with the file just written from it could not fail).
-enum GoldenFile {
-    static let updating = ProcessInfo.processInfo.environment["AUDITREE_UPDATE_GOLDEN"] == "1"
+package enum GoldenFile {
+    package static let updating = ProcessInfo.processInfo.environment["AUDITREE_UPDATE_GOLDEN"] == "1"
 
     /// Expects `actual` to equal the golden file at `path`, or records it (see above).
-    static func check(_ actual: Data, against golden: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    package static func check(_ actual: Data, against golden: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try? Data(contentsOf: golden)
         if updating && expected != actual {
             try actual.write(to: golden)

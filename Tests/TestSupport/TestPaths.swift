@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import TestSupport
 @testable import AuditreeInput
 @testable import AuditreeParser
 
@@ -11,30 +10,30 @@ import TestSupport
 /// (`../shared/corpus/public` next to the package root) and is never copied in:
 /// tests that need it are enabled with `TestPaths.corpusAvailable` and skip,
 /// with a message, when it is absent.
-enum TestPaths {
+package enum TestPaths {
     /// The directory holding `Package.swift`.
-    static let packageRoot: URL = PackageRoot.url
+    package static let packageRoot: URL = PackageRoot.url
 
     /// `fixtures/recorded`: real auditd recordings kept in the repository.
-    static let recordedFixtures: URL = packageRoot.appendingPathComponent("fixtures/recorded")
+    package static let recordedFixtures: URL = packageRoot.appendingPathComponent("fixtures/recorded")
 
     /// `../shared/corpus/public` relative to the package root.
-    static let corpusRoot: URL = packageRoot
+    package static let corpusRoot: URL = packageRoot
         .deletingLastPathComponent()
         .appendingPathComponent("shared/corpus/public")
         .standardizedFileURL
 
-    static let corpusSkipMessage: Comment = "../shared/corpus/public is absent: corpus tests skipped"
+    package static let corpusSkipMessage: Comment = "../shared/corpus/public is absent: corpus tests skipped"
 
     /// Whether the public corpus folder exists (with its INDEX.md).
-    static var corpusAvailable: Bool {
+    package static var corpusAvailable: Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: corpusRoot.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     /// Every corpus file, recursively, except INDEX.md, as paths relative to
     /// `corpusRoot` (`owner__repo/file`), sorted; empty when the corpus is absent.
-    static var corpusFiles: [String] {
+    package static var corpusFiles: [String] {
         guard corpusAvailable,
               let enumerator = FileManager.default.enumerator(atPath: corpusRoot.path) else { return [] }
         var files: [String] = []
@@ -50,31 +49,31 @@ enum TestPaths {
     }
 
     /// The `.log` files of `fixtures/recorded`, by file name, sorted.
-    static var recordedFixtureFiles: [String] {
+    package static var recordedFixtureFiles: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: recordedFixtures.path)) ?? []
         return names.filter { $0.hasSuffix(".log") }.sorted()
     }
 
-    static func corpus(_ relative: String) -> String { corpusRoot.appendingPathComponent(relative).path }
-    static func recorded(_ name: String) -> String { recordedFixtures.appendingPathComponent(name).path }
+    package static func corpus(_ relative: String) -> String { corpusRoot.appendingPathComponent(relative).path }
+    package static func recorded(_ name: String) -> String { recordedFixtures.appendingPathComponent(name).path }
 }
 
 // MARK: - Shared loader
 
 /// One log file as our engine reads it: `LineReader` + `RecordParser`, every
 /// line kept by number. Shared by the corpus and differential suites.
-struct ParsedLog {
-    let path: String
+package struct ParsedLog {
+    package let path: String
     /// Accepted records by 1-based line number.
-    var records: [Int: Record] = [:]
+    package var records: [Int: Record] = [:]
     /// Rejected lines by 1-based line number.
-    var rejections: [Int: Rejection] = [:]
+    package var rejections: [Int: Rejection] = [:]
     /// Lines `LineReader` cut at its length limit.
-    var truncatedLines: [Int] = []
-    var blankLines = 0
-    var lineCount = 0
+    package var truncatedLines: [Int] = []
+    package var blankLines = 0
+    package var lineCount = 0
 
-    init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         var source = try FileByteSource(path: path)
         defer { source.close() }
@@ -110,10 +109,10 @@ struct ParsedLog {
 }
 
 /// Raw file bytes, split into lines independently of `LineReader`.
-struct RawLines {
-    let lines: [ArraySlice<UInt8>]
+package struct RawLines {
+    package let lines: [ArraySlice<UInt8>]
 
-    init(path: String) throws {
+    package init(path: String) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
         // A final newline ends the last line; it does not start an empty one.
@@ -121,15 +120,15 @@ struct RawLines {
         self.lines = lines
     }
 
-    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+    package static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
-    var nonBlankCount: Int { lines.count(where: { !Self.isBlank($0) }) }
+    package var nonBlankCount: Int { lines.count(where: { !Self.isBlank($0) }) }
 
     /// The 1-based numbers of lines that look like audit records:
     /// they start with `type=` or `node=` and contain `msg=audit(`.
-    var recordLikeLineNumbers: [Int] {
+    package var recordLikeLineNumbers: [Int] {
         let marker = Array("msg=audit(".utf8)
         return lines.indices.compactMap { index in
             let line = lines[index]
@@ -138,7 +137,7 @@ struct RawLines {
         }
     }
 
-    static func contains(_ line: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+    package static func contains(_ line: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
         guard line.count >= needle.count else { return false }
         var i = line.startIndex
         while i + needle.count <= line.endIndex {
