@@ -13,18 +13,21 @@ import os, re, sys
 
 STAGES = ["AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
           "AuditreeRules", "AuditreeScan", "AuditreeReport"]
+# One test target per stage (Tests/Auditree<Stage>Tests) and the end-to-end one (AuditreeCLITests).
+TEST_TARGETS = {stage + "Tests" for stage in STAGES} | {"AuditreeCLITests"}
 # Modules that are not stages, and the targets allowed to import them.
 SYSTEM = {"Foundation", "FoundationEssentials", "Glibc", "Musl", "Dispatch", "Synchronization", "Testing"}
 OTHERS = {
     "CZlib": {"AuditreeInput"},
     # Parser reads only libaudit's record type constants; the calls are in AuditreeSystem.
-    "CAudit": {"AuditreeSystem", "AuditreeParser", "AuditreeKitTests"},
-    "CAuparse": {"AuditreeKitTests"},
+    # The Parser and Scan tests compare with libaudit; only the Parser tests with libauparse.
+    "CAudit": {"AuditreeSystem", "AuditreeParser", "AuditreeParserTests", "AuditreeScanTests"},
+    "CAuparse": {"AuditreeParserTests"},
     "Yams": {"AuditreeRules"},
     "Mustache": {"AuditreeReport"},
     "ArgumentParser": {"auditree"},
     "AuditreeKit": {"auditree"},
-    "TestSupport": {"AuditreeKitTests"},
+    "TestSupport": TEST_TARGETS,
 }
 
 
@@ -38,11 +41,12 @@ def allowed(target, module):
         return False
     if target in STAGES:
         return STAGES.index(module) < STAGES.index(target)
-    # The umbrella re-exports every stage; the tests reach any stage; the executable uses the umbrella only.
-    return target in {"AuditreeKit", "AuditreeKitTests"}
+    # The umbrella re-exports every stage; a stage's tests may drive it through later stages
+    # (Scanner.run) and so, like TestSupport, reach any stage; the executable uses the umbrella only.
+    return target in {"AuditreeKit", "TestSupport"} | TEST_TARGETS
 
 
-KNOWN = set(STAGES) | {"AuditreeKit", "auditree", "AuditreeKitTests", "TestSupport", "CAudit", "CZlib", "CAuparse"}
+KNOWN = set(STAGES) | TEST_TARGETS | {"AuditreeKit", "auditree", "TestSupport", "CAudit", "CZlib", "CAuparse"}
 IMPORT = re.compile(r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|typealias|func|var|let)\s+)?(\w+)")
 
 
