@@ -35,7 +35,7 @@ let package = Package(
             name: "CAuparse", pkgConfig: "auparse",
             providers: [.apt(["libauparse-dev"])]),
         // One target per pipeline stage (docs/architecture.md): each imports only the stages
-        // before it, Tests/ArchitectureTests checks the import lines against that graph.
+        // before it; scripts/check-imports.py (run by scripts/test.sh) checks the import lines.
         // The unsafe island: raw memory and C calls behind safe APIs, so that every other target
         // builds with strict memory safety checking (docs/architecture.md, "Memory safety").
         .target(
