@@ -61,8 +61,8 @@ package func commandLine(_ finding: Finding) -> String {
     finding.process.image.map(NameMatcher.commandLine) ?? ""
 }
 
-package extension ScanConfiguration {
-    func with(_ change: (inout ScanConfiguration) -> Void) -> ScanConfiguration {
+extension ScanConfiguration {
+    package func with(_ change: (inout ScanConfiguration) -> Void) -> ScanConfiguration {
         var copy = self
         change(&copy)
         return copy
