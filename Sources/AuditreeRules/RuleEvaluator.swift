@@ -28,6 +28,18 @@ public final class RuleEvaluator {
     /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
     private let learnedRootLists: [String]
     private var learnedRoots: [String?: [String: [String]]] = [:]
+    /// Changes with every root learned: context answers kept in `contextAnswers` hold for one version.
+    private var learnedRootsVersion = 0
+    /// Whether a global exception's `ancestor` condition holds for an image, by the image's
+    /// condition fields: a finding's lineage is mostly the same few processes (a cron shell, a
+    /// login shell), tried once per finding for every exception.
+    private var ancestorAnswers: [ConditionKey: Bool] = [:]
+    /// Whether a context indicator's condition holds for an image, by the image's condition
+    /// fields, for `contextAnswersVersion` of the learned roots: the findings of one rule are
+    /// mostly the same command, and every indicator runs its regexes over each.
+    private var contextAnswers: [ConditionKey: Bool] = [:]
+    private var contextAnswersVersion = 0
+    static let maxConditionAnswers = 16_384
     static let maxLearnedRoots = 256
     /// Inferences made for a shell whose parent the log never describes, by that parent's process
     /// in the tree (one pid between its creation and its reuse, on one host and boot): a later
@@ -360,6 +372,7 @@ public final class RuleEvaluator {
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
             learnedRoots[image.node, default: [:]][list] = known
+            learnedRootsVersion += 1
         }
     }
 
@@ -378,6 +391,7 @@ public final class RuleEvaluator {
             guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
             known.append(root)
             learnedRoots[image.node, default: [:]][list] = known
+            learnedRootsVersion += 1
         }
     }
 
@@ -411,10 +425,13 @@ public final class RuleEvaluator {
     /// The first exception that applies, and the ones checked before it with why they did not.
     private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
         var misses: [ExceptionMiss] = []
-        let global = ruleSet.exceptions.filter { $0.rules?.contains(match.rule.id) ?? true }
-        for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
-            for exception in exceptions {
-                if let failed = firstFailing(exception, for: match) {
+        let global = ruleSet.exceptions.indices.filter { ruleSet.exceptions[$0].rules?.contains(match.rule.id) ?? true }
+        let scopes: [(String, [(exception: RuleException, number: Int?)])] = [
+            ("rule", match.rule.exceptions.map { ($0, nil) }), ("global", global.map { (ruleSet.exceptions[$0], $0) }),
+        ]
+        for (scope, exceptions) in scopes {
+            for (exception, number) in exceptions {
+                if let failed = firstFailing(exception, number: number, for: match) {
                     misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
                 } else {
                     return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
@@ -425,16 +442,29 @@ public final class RuleEvaluator {
     }
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
-    private func firstFailing(_ exception: RuleException, for match: RuleMatch) -> ExceptionCondition? {
+    /// `number`: the exception's place in the rule set's global exceptions (nil for a rule's own).
+    private func firstFailing(_ exception: RuleException, number: Int?, for match: RuleMatch) -> ExceptionCondition? {
         if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
         if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
         if let spawner = exception.spawner {
             guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return .spawner }
         }
         if let ancestor = exception.ancestor {
-            guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return .ancestor }
+            guard match.lineage.contains(where: { $0.image.map { ancestorHolds($0, ancestor, exception: number) } ?? false }) else {
+                return .ancestor
+            }
         }
         return nil
+    }
+
+    private func ancestorHolds(_ image: ProcessImage, _ condition: ProcessCondition, exception number: Int?) -> Bool {
+        guard let number else { return matcher.satisfies(image, condition) }
+        let key = ConditionKey(ConditionSubject(image), number, 0)
+        if let known = ancestorAnswers[key] { return known }
+        let answer = matcher.satisfies(image, condition)
+        if ancestorAnswers.count >= Self.maxConditionAnswers { ancestorAnswers.removeAll(keepingCapacity: true) }
+        ancestorAnswers[key] = answer
+        return answer
     }
 
     /// What the failing child or spawner condition was tested against (only there is one value to show).
@@ -450,8 +480,25 @@ public final class RuleEvaluator {
 
     // MARK: Context
 
-    private func indicators(for rule: Rule) -> [ContextIndicator] {
-        ruleSet.context.filter { ($0.rules?.contains(rule.id) ?? true) && !($0.exceptRules?.contains(rule.id) ?? false) }
+    /// The indicators that apply to the rule, with their places in the rule set.
+    private func indicators(for rule: Rule) -> [(number: Int, indicator: ContextIndicator)] {
+        ruleSet.context.enumerated().filter { ($1.rules?.contains(rule.id) ?? true) && !($1.exceptRules?.contains(rule.id) ?? false) }
+            .map { ($0, $1) }
+    }
+
+    /// `holds`, for the condition `alternative` of context indicator `number`, answered once per
+    /// set of condition fields and learned roots.
+    private func indicatorHolds(_ image: ProcessImage, _ condition: ProcessCondition, indicator number: Int, alternative: Int) -> Bool {
+        if contextAnswersVersion != learnedRootsVersion {
+            contextAnswers.removeAll(keepingCapacity: true)
+            contextAnswersVersion = learnedRootsVersion
+        }
+        let key = ConditionKey(ConditionSubject(image), number, alternative)
+        if let known = contextAnswers[key] { return known }
+        let answer = holds(image, condition)
+        if contextAnswers.count >= Self.maxConditionAnswers { contextAnswers.removeAll(keepingCapacity: true) }
+        contextAnswers[key] = answer
+        return answer
     }
 
     private func infer(_ rule: Rule, image: ProcessImage, pid: Int) -> SpawnerInference? {
@@ -474,14 +521,17 @@ public final class RuleEvaluator {
     /// The context indicators present on the shell, the spawner or what ran below the shell.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
         var hits: [ContextHit] = []
-        for indicator in indicators(for: match.rule) {
+        for (number, indicator) in indicators(for: match.rule) {
             var targets: [(ContextTarget, Int, ProcessImage)] = []
             if indicator.on.contains(.shell) { targets.append((.shell, match.pid, match.image)) }
             if indicator.on.contains(.spawner), match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
                 targets.append((.spawner, match.lineage[index].pid, image))
             }
             if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
-            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { holds(target.2, $0) } }) {
+            let alternatives = indicator.any.enumerated()
+            if let (on, pid, _) = targets.first(where: { target in
+                alternatives.contains { indicatorHolds(target.2, $1, indicator: number, alternative: $0) }
+            }) {
                 hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
             }
         }
