@@ -33,16 +33,10 @@ struct ConditionSubject: Hashable {
     }
 }
 
-/// One condition (by its owner's number and its place among the owner's alternatives) asked of
-/// one `ConditionSubject`.
-struct ConditionKey: Hashable {
-    var subject: ConditionSubject
-    var owner: Int
-    var alternative: Int
+/// The answers of one `ConditionSubject` to conditions, by the conditions' slots (nil: not
+/// asked yet). A class, so one lookup of the subject serves every condition asked of it.
+final class ConditionAnswers {
+    var values: [Bool?]
 
-    init(_ subject: ConditionSubject, _ owner: Int, _ alternative: Int) {
-        self.subject = subject
-        self.owner = owner
-        self.alternative = alternative
-    }
+    init(slots: Int) { values = Array(repeating: nil, count: slots) }
 }

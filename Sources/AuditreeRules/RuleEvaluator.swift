@@ -33,12 +33,15 @@ public final class RuleEvaluator {
     /// Whether a global exception's `ancestor` condition holds for an image, by the image's
     /// condition fields: a finding's lineage is mostly the same few processes (a cron shell, a
     /// login shell), tried once per finding for every exception.
-    private var ancestorAnswers: [ConditionKey: Bool] = [:]
+    private var ancestorAnswers: [ConditionSubject: ConditionAnswers] = [:]
     /// Whether a context indicator's condition holds for an image, by the image's condition
     /// fields, for `contextAnswersVersion` of the learned roots: the findings of one rule are
     /// mostly the same command, and every indicator runs its regexes over each.
-    private var contextAnswers: [ConditionKey: Bool] = [:]
+    private var contextAnswers: [ConditionSubject: ConditionAnswers] = [:]
     private var contextAnswersVersion = 0
+    /// Per context indicator, the slot of its first alternative in a `ConditionAnswers`; and the slots in all.
+    private let contextSlotBase: [Int]
+    private let contextSlots: Int
     static let maxConditionAnswers = 16_384
     static let maxLearnedRoots = 256
     /// Inferences made for a shell whose parent the log never describes, by that parent's process
@@ -71,6 +74,14 @@ public final class RuleEvaluator {
             for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
         }
         self.learnedRootLists = learned
+        var bases: [Int] = []
+        var slots = 0
+        for indicator in ruleSet.context {
+            bases.append(slots)
+            slots += indicator.any.count
+        }
+        self.contextSlotBase = bases
+        self.contextSlots = slots
         self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
@@ -425,13 +436,14 @@ public final class RuleEvaluator {
     /// The first exception that applies, and the ones checked before it with why they did not.
     private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
         var misses: [ExceptionMiss] = []
+        var lineageAnswers = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
         let global = ruleSet.exceptions.indices.filter { ruleSet.exceptions[$0].rules?.contains(match.rule.id) ?? true }
         let scopes: [(String, [(exception: RuleException, number: Int?)])] = [
             ("rule", match.rule.exceptions.map { ($0, nil) }), ("global", global.map { (ruleSet.exceptions[$0], $0) }),
         ]
         for (scope, exceptions) in scopes {
             for (exception, number) in exceptions {
-                if let failed = firstFailing(exception, number: number, for: match) {
+                if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
                     misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
                 } else {
                     return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
@@ -443,28 +455,38 @@ public final class RuleEvaluator {
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
     /// `number`: the exception's place in the rule set's global exceptions (nil for a rule's own).
-    private func firstFailing(_ exception: RuleException, number: Int?, for match: RuleMatch) -> ExceptionCondition? {
+    /// `lineageAnswers`: the answers kept for each lineage image, fetched once per match.
+    private func firstFailing(_ exception: RuleException, number: Int?, for match: RuleMatch,
+                              lineageAnswers: inout [ConditionAnswers?]) -> ExceptionCondition? {
         if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
         if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
         if let spawner = exception.spawner {
             guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return .spawner }
         }
         if let ancestor = exception.ancestor {
-            guard match.lineage.contains(where: { $0.image.map { ancestorHolds($0, ancestor, exception: number) } ?? false }) else {
-                return .ancestor
+            let holds = match.lineage.indices.contains { index in
+                guard let image = match.lineage[index].image else { return false }
+                guard let number else { return matcher.satisfies(image, ancestor) }
+                let answers = lineageAnswers[index] ?? answers(in: &ancestorAnswers, for: image, slots: ruleSet.exceptions.count)
+                lineageAnswers[index] = answers
+                if let known = answers.values[number] { return known }
+                let answer = matcher.satisfies(image, ancestor)
+                answers.values[number] = answer
+                return answer
             }
+            guard holds else { return .ancestor }
         }
         return nil
     }
 
-    private func ancestorHolds(_ image: ProcessImage, _ condition: ProcessCondition, exception number: Int?) -> Bool {
-        guard let number else { return matcher.satisfies(image, condition) }
-        let key = ConditionKey(ConditionSubject(image), number, 0)
-        if let known = ancestorAnswers[key] { return known }
-        let answer = matcher.satisfies(image, condition)
-        if ancestorAnswers.count >= Self.maxConditionAnswers { ancestorAnswers.removeAll(keepingCapacity: true) }
-        ancestorAnswers[key] = answer
-        return answer
+    /// The answers kept for the image's condition fields in `table`, made when there are none.
+    private func answers(in table: inout [ConditionSubject: ConditionAnswers], for image: ProcessImage, slots: Int) -> ConditionAnswers {
+        let subject = ConditionSubject(image)
+        if let known = table[subject] { return known }
+        if table.count >= Self.maxConditionAnswers { table.removeAll(keepingCapacity: true) }
+        let made = ConditionAnswers(slots: slots)
+        table[subject] = made
+        return made
     }
 
     /// What the failing child or spawner condition was tested against (only there is one value to show).
@@ -486,18 +508,12 @@ public final class RuleEvaluator {
             .map { ($0, $1) }
     }
 
-    /// `holds`, for the condition `alternative` of context indicator `number`, answered once per
-    /// set of condition fields and learned roots.
-    private func indicatorHolds(_ image: ProcessImage, _ condition: ProcessCondition, indicator number: Int, alternative: Int) -> Bool {
-        if contextAnswersVersion != learnedRootsVersion {
-            contextAnswers.removeAll(keepingCapacity: true)
-            contextAnswersVersion = learnedRootsVersion
-        }
-        let key = ConditionKey(ConditionSubject(image), number, alternative)
-        if let known = contextAnswers[key] { return known }
+    /// `holds`, answered once per set of condition fields and learned roots: `slot` is the
+    /// condition's place in `answers` (`contextSlotBase`).
+    private func indicatorHolds(_ image: ProcessImage, _ condition: ProcessCondition, slot: Int, answers: ConditionAnswers) -> Bool {
+        if let known = answers.values[slot] { return known }
         let answer = holds(image, condition)
-        if contextAnswers.count >= Self.maxConditionAnswers { contextAnswers.removeAll(keepingCapacity: true) }
-        contextAnswers[key] = answer
+        answers.values[slot] = answer
         return answer
     }
 
@@ -520,19 +536,30 @@ public final class RuleEvaluator {
 
     /// The context indicators present on the shell, the spawner or what ran below the shell.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
+        if contextAnswersVersion != learnedRootsVersion {
+            contextAnswers.removeAll(keepingCapacity: true)
+            contextAnswersVersion = learnedRootsVersion
+        }
+        // Every place an indicator may look, in the order they are tried: the shell, the spawner,
+        // what ran below the shell; each one's kept answers fetched once.
+        var places: [(on: ContextTarget, pid: Int, image: ProcessImage)] = [(.shell, match.pid, match.image)]
+        if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
+            places.append((.spawner, match.lineage[index].pid, image))
+        }
+        places += descendants.map { (.descendants, $0.pid, $0.image) }
+        var answers = [ConditionAnswers?](repeating: nil, count: places.count)
         var hits: [ContextHit] = []
         for (number, indicator) in indicators(for: match.rule) {
-            var targets: [(ContextTarget, Int, ProcessImage)] = []
-            if indicator.on.contains(.shell) { targets.append((.shell, match.pid, match.image)) }
-            if indicator.on.contains(.spawner), match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
-                targets.append((.spawner, match.lineage[index].pid, image))
+            let base = contextSlotBase[number]
+            let found = places.indices.first { place in
+                guard indicator.on.contains(places[place].on) else { return false }
+                let kept = answers[place] ?? self.answers(in: &contextAnswers, for: places[place].image, slots: contextSlots)
+                answers[place] = kept
+                return indicator.any.indices.contains { indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: kept) }
             }
-            if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
-            let alternatives = indicator.any.enumerated()
-            if let (on, pid, _) = targets.first(where: { target in
-                alternatives.contains { indicatorHolds(target.2, $1, indicator: number, alternative: $0) }
-            }) {
-                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
+            if let found {
+                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: places[found].on,
+                                       pid: places[found].pid))
             }
         }
         return hits
