@@ -213,7 +213,8 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec.
     private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
-        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage)
+        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
+                                          used: sigmaRules.usedFields)
         let matched = sigmaRules.matching(fields)
         guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
