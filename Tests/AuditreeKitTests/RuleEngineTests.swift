@@ -194,17 +194,18 @@ struct RuleEngineTests {
         #expect(try scan(log, name: "pkg-own", rules: [noExceptions], defaults: false).findings.count == 4)
     }
 
-    /// A host whose package manager runs a maintainer script every few seconds gives a suppressed
-    /// match per script: counted always, kept (image, lineage) only when `--show-suppressed` lists them.
+    /// A host where pip builds a package every few seconds (its setup.py runs `sh -c`) gives a
+    /// suppressed match per build: counted always, kept (image, lineage) only when
+    /// `--show-suppressed` lists them.
     @Test("suppressed matches are counted, and kept only when they are listed", arguments: [false, true])
     func suppressedKeptOnlyWhenListed(listed: Bool) throws {
         var log = LogBuilder()
         let scripts = 300
         for k in 0..<scripts {
             let pid = 1_000 + 3 * k
-            log.exec(pid: pid, ppid: 1, exe: "/usr/bin/apt-get", ["apt-get", "install", "-y", "pkg\(k)"])
-            log.exec(pid: pid + 1, ppid: pid, exe: "/usr/bin/dpkg", ["/usr/bin/dpkg", "--configure", "pkg\(k)"])
-            log.exec(pid: pid + 2, ppid: pid + 1, exe: "/usr/bin/dash", ["/bin/sh", "/var/lib/dpkg/info/pkg\(k).postinst", "configure"])
+            log.exec(pid: pid, ppid: 1, exe: "/venv/bin/python3", ["/venv/bin/python3", "/venv/bin/pip", "install", "pkg\(k)"], comm: "pip")
+            log.exec(pid: pid + 1, ppid: pid, exe: "/venv/bin/python3", ["/venv/bin/python3", "setup.py", "build"])
+            log.exec(pid: pid + 2, ppid: pid + 1, exe: "/usr/bin/dash", ["/bin/sh", "-c", "gcc --version"])
         }
         var configuration = ScanConfiguration(inputs: [try log.write("suppressed-\(listed)")])
         configuration.showSuppressed = listed
