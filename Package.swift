@@ -1,10 +1,12 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
-// Release builds skip the run-time exclusivity checks (about 3 % of a scan's instructions,
-// mostly on the assembling thread's class state; docs/performance.md). Debug, test,
-// sanitizer and fuzz builds keep them, so a violation still traps where it is looked for.
-let stageSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+// Strict memory safety checking (docs/architecture.md, "Memory safety"): its warnings are errors
+// in every target without raw-memory or C-pointer code; the targets holding the unsafe island's
+// files get the warnings only, and scripts/check-unsafe.py fails the test command on any such
+// warning outside the island's files.
+let strictSafety: [SwiftSetting] = [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]
+let islandSafety: [SwiftSetting] = [.strictMemorySafety()]
 
 let package = Package(
     name: "auditree",
@@ -34,11 +36,23 @@ let package = Package(
             providers: [.apt(["libauparse-dev"])]),
         // One target per pipeline stage (docs/architecture.md): each imports only the stages
         // before it, Tests/ArchitectureTests checks the import lines against that graph.
-        .target(name: "AuditreeBase", swiftSettings: stageSettings),
+        // The unsafe island: raw memory and C calls behind safe APIs, so that every other target
+        // builds with strict memory safety checking (docs/architecture.md, "Memory safety").
+        .target(
+            name: "AuditreeSystem",
+            dependencies: ["CAudit"],
+            // Release builds link libaudit (with its libcap-ng) statically; the others shared.
+            linkerSettings: [
+                .linkedLibrary("audit", .when(configuration: .debug)),
+                .unsafeFlags(
+                    ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a"],
+                    .when(platforms: [.linux], configuration: .release)),
+            ]),
+        .target(name: "AuditreeBase", swiftSettings: islandSafety),
         .target(
             name: "AuditreeInput",
             dependencies: ["AuditreeBase", "CZlib"],
-            swiftSettings: stageSettings,
+            swiftSettings: islandSafety,
             // Release builds link zlib statically, so the installed binary needs only glibc
             // (docs/install.md); the others link it shared.
             linkerSettings: [
@@ -47,56 +61,53 @@ let package = Package(
             ]),
         .target(
             name: "AuditreeParser",
-            dependencies: ["AuditreeBase", "AuditreeInput", "CAudit"],
-            swiftSettings: stageSettings,
-            // Release builds link libaudit (with its libcap-ng) statically; the others shared.
-            linkerSettings: [
-                .linkedLibrary("audit", .when(configuration: .debug)),
-                .unsafeFlags(
-                    ["-Xlinker", "-l:libaudit.a", "-Xlinker", "-l:libcap-ng.a"],
-                    .when(platforms: [.linux], configuration: .release)),
-            ]),
+            dependencies: ["AuditreeSystem", "AuditreeBase", "AuditreeInput", "CAudit"],
+            swiftSettings: islandSafety),
         .target(
             name: "AuditreeEvents",
             dependencies: ["AuditreeBase", "AuditreeParser"],
-            swiftSettings: stageSettings),
+            swiftSettings: strictSafety),
         .target(
             name: "AuditreeTree",
             dependencies: ["AuditreeBase", "AuditreeParser", "AuditreeEvents"],
-            swiftSettings: stageSettings),
+            swiftSettings: strictSafety),
         .target(
             name: "AuditreeRules",
             dependencies: [
-                "AuditreeBase", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeSystem", "AuditreeBase", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
                 .product(name: "Yams", package: "Yams"),
             ],
             // Compiled into the binary (SwiftPM generates `PackageResources`), so an installed
             // auditree needs no resource bundle beside it; the file stays editable here.
             resources: [.embedInCode("default-rules.yaml")],
-            swiftSettings: stageSettings),
+            swiftSettings: strictSafety),
         .target(
             name: "AuditreeScan",
-            dependencies: ["AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules"],
-            swiftSettings: stageSettings),
+            dependencies: [
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeRules",
+            ],
+            swiftSettings: strictSafety),
         .target(
             name: "AuditreeReport",
             dependencies: [
-                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
-                "AuditreeScan", .product(name: "Mustache", package: "swift-mustache"),
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeRules", "AuditreeScan", .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [
                 .embedInCode("HTML/Resources/report.mustache"),
                 .embedInCode("HTML/Resources/report.css"),
                 .embedInCode("HTML/Resources/report.js"),
             ],
-            swiftSettings: stageSettings),
+            swiftSettings: islandSafety),
         // The library product: re-exports every stage, so `import AuditreeKit` is the whole API.
         .target(
             name: "AuditreeKit",
             dependencies: [
-                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
-                "AuditreeScan", "AuditreeReport",
-            ]),
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree",
+                "AuditreeRules", "AuditreeScan", "AuditreeReport",
+            ],
+            swiftSettings: strictSafety),
         // `auditree --version`: the VERSION file and the git commit, written before each build
         // (scripts/build-info.sh).
         .plugin(name: "BuildInfo", capability: .buildTool()),
@@ -106,9 +117,10 @@ let package = Package(
                 "AuditreeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: islandSafety,
             // Release builds link the GCC runtime in (-static-libgcc), so the installed binary
             // needs only glibc; scripts/build-release.sh adds the static Swift runtime,
-            // libstdc++ and jemalloc (glibc's malloc made the two-thread scan about 9 % slower,
+            // libstdc++ and jemalloc (glibc's malloc is slow to free what the other thread allocated,
             // docs/performance.md). Debug, test and sanitizer builds keep the system allocator.
             linkerSettings: [
                 .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release)),
@@ -119,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "AuditreeKitTests",
             dependencies: [
-                "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
+                "AuditreeSystem", "AuditreeBase", "AuditreeInput", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules",
                 "AuditreeScan", "AuditreeReport", "TestSupport", "CAudit", "CAuparse",
             ],
             linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),

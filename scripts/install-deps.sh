@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(libaudit-dev libcap-ng-dev libauparse-dev zlib1g-dev libjemalloc-dev pkg-config libxml2-utils "$@")
+packages=(libaudit-dev libcap-ng-dev libauparse-dev zlib1g-dev libjemalloc-dev pkg-config libxml2-utils valgrind "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

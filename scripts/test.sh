@@ -5,13 +5,19 @@
 # prefix and run with the build folder and the Swift toolchain hidden; AUDITREE_SKIP_INSTALL=1
 # skips it), the fleet/ tests (pytest, Spark local mode; AUDITREE_SKIP_FLEET=1 skips them),
 # then the HTML report's checks in headless Chromium (AUDITREE_SKIP_BROWSER=1 skips those).
+# After the install test: the instruction, allocation and retain budgets (scripts/check-budgets.sh;
+# AUDITREE_SKIP_BUDGETS=1 skips them); last, `swift format lint --strict` (scripts/format.sh --lint).
 # With arguments (e.g. --filter NAME) only the Swift tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh binutils
 # The module graph (docs/architecture.md): no target imports a stage after it or a library it does not wrap.
 scripts/check-imports.py
-swift build --build-tests
+# Strict memory safety: its warnings are errors outside the targets holding the unsafe island, and
+# in those targets scripts/check-unsafe.py allows them only in the island's files.
+mkdir -p .build
+swift build --build-tests 2>&1 | tee .build/test-build.log
+scripts/check-unsafe.py .build/test-build.log
 swift test --skip-build "$@"
 if [ $# -eq 0 ]; then
     # Sigma: auditree's process_creation findings equal pySigma's SQL on every recorded fixture.
@@ -22,10 +28,21 @@ if [ "${AUDITREE_SKIP_INSTALL:-0}" != "1" ] && [ $# -eq 0 ]; then
 elif [ $# -eq 0 ]; then
     echo "install test: skipped (AUDITREE_SKIP_INSTALL=1)"
 fi
+# Instruction, allocation and retain budgets per record (callgrind on the release binary; the
+# install test has built it already). AUDITREE_SKIP_BUDGETS=1 skips them.
+if [ "${AUDITREE_SKIP_BUDGETS:-0}" != "1" ] && [ $# -eq 0 ]; then
+    scripts/check-budgets.sh
+elif [ $# -eq 0 ]; then
+    echo "budgets: skipped (AUDITREE_SKIP_BUDGETS=1)"
+fi
 # fleet/: the Spark job and the local runner (pytest; installs Java and PySpark if missing).
 if [ "${AUDITREE_SKIP_FLEET:-0}" != "1" ] && [ $# -eq 0 ]; then
     scripts/test-fleet.sh
 fi
 if [ "${AUDITREE_SKIP_BROWSER:-0}" != "1" ] && [ $# -eq 0 ]; then
     scripts/browser-test.sh /tmp/auditree-report.png
+fi
+if [ $# -eq 0 ]; then
+    # Formatting (.swift-format): scripts/format.sh fixes what it can and lints the same way.
+    scripts/format.sh --lint
 fi

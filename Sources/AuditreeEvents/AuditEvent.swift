@@ -15,7 +15,7 @@ public struct LogLocation: Hashable, Sendable, Comparable {
 
 /// The records of one audit event: those sharing a node and a `msg=audit(...)` stamp.
 ///
-/// Built with the memberwise initializer (an explicit one cost a copy of the whole event per event).
+/// Built with the memberwise initializer: an explicit one copies the whole event (docs/performance.md).
 public struct AuditEvent: Sendable {
     public var node: String?
     public var stamp: EventStamp

@@ -10,6 +10,23 @@ public protocol ByteSource: ~Copyable {
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int
 }
 
+extension ByteSource where Self: ~Copyable {
+    /// Up to `count` bytes from the start of what is left, fewer at the end or at a read error
+    /// (whose bytes before it are kept): for looking into a source (a checkpoint's file hash).
+    public mutating func readPrefix(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let read = bytes.withUnsafeMutableBytes { buffer -> Int in
+                (try? self.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))) ?? 0
+            }
+            if read <= 0 { break }
+            filled += read
+        }
+        return Array(bytes.prefix(filled))
+    }
+}
+
 /// A readable file descriptor: a regular file, a FIFO or stdin.
 /// Sendable so that the scan's reading thread can be handed one opened (and positioned) by the caller.
 public struct FileByteSource: ByteSource, Sendable {

@@ -73,6 +73,18 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Calls `body` with the bytes as a bounds-checked span, without copying them: how code in
+    /// the targets built with strict memory safety reads a value.
+    @inline(__always)
+    public func withSpan<Result>(_ body: (Span<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeBytes { raw in try body(raw.assumingMemoryBound(to: UInt8.self).span) }
+    }
+
+    /// Appends the bytes to `array`, without an intermediate copy.
+    public func append(to array: inout [UInt8]) {
+        withUnsafeBytes { array.append(contentsOf: $0) }
+    }
+
     /// The bytes as an array (a new one for an inline value): for code off the hot path.
     public var bytes: [UInt8] {
         switch storage {

@@ -2,8 +2,7 @@ import AuditreeBase
 
 /// One parsed line of an audit log.
 ///
-/// No initializer is written out: with one, the compiler copied the whole record (retaining
-/// every field) and destroyed the original on every line; the memberwise one builds it in place.
+/// No initializer is written out: an explicit one copies the whole record per line (docs/performance.md).
 public struct Record: Sendable {
     public var kind: RecordKind
     /// The kernel type number (from the name through libaudit, or from `UNKNOWN[n]`); nil for names we do not resolve.
@@ -37,8 +36,7 @@ public final class RecordRuleHits: Sendable {
 
 /// The fields the engine keeps from the record types it reads.
 public enum RecordBody: Sendable {
-    // Not `indirect`: a box would make moves one word, but it is allocated on the reading
-    // thread and freed on the main one, which cost the two-thread scan ~10 % (docs/performance.md).
+    // Not `indirect`: a box is allocated on one thread and freed on the other (docs/performance.md).
     case syscall(SyscallRecord)
     case execve(ExecveRecord)
     case cwd(LogString?)

@@ -1,4 +1,5 @@
-import CAudit
+import AuditreeSystem
+import CAudit  // the record type numbers (AUDIT_SYSCALL, ...): constants, no calls
 
 /// The record types the engine reads fields from; every other type is counted and skipped.
 public enum RecordKind: CaseIterable, Sendable {
@@ -32,8 +33,8 @@ public enum RecordKind: CaseIterable, Sendable {
 
     /// The type name as libaudit prints it (`SYSCALL`, `EXECVE`, ...).
     public var typeName: String? {
-        guard let number = typeNumber, let name = audit_msg_type_to_name(number) else { return nil }
-        return String(cString: name)
+        guard let number = typeNumber else { return nil }
+        return AuditTables.recordTypeName(number)
     }
 
     public init(typeNumber: Int32) {

@@ -57,8 +57,7 @@ public struct RecordParser {
         case .success(let value): stamp = value
         case .failure(let rejection): return .failure(rejection)
         }
-        // The body first, then the record built once: filling in a `var record` made the
-        // compiler copy the whole record (retaining every field) and destroy the original.
+        // The body first, then the record built once: a filled-in `var record` is copied (docs/performance.md).
         let body: RecordBody
         switch kind {
         case .syscall:

@@ -1,4 +1,4 @@
-import CAudit
+import AuditreeSystem
 
 /// The system calls the process tree cares about; names come from libaudit's tables.
 public enum SyscallKind: String, CaseIterable, Sendable {
@@ -17,17 +17,12 @@ public enum SyscallKind: String, CaseIterable, Sendable {
 
     /// libaudit's name for a syscall number on an architecture, or nil when unknown.
     public static func name(arch: UInt32, number: Int) -> String? {
-        let machine = audit_elf_to_machine(arch)
-        guard machine >= 0, number >= 0, number <= Int(Int32.max),
-              let name = audit_syscall_to_name(Int32(number), machine) else { return nil }
-        return String(cString: name)
+        AuditTables.syscallName(arch: arch, number: number)
     }
 
     /// libaudit's name for an `arch=` value (`x86_64`, `i386`, `aarch64`, ...).
     public static func machineName(arch: UInt32) -> String? {
-        let machine = audit_elf_to_machine(arch)
-        guard machine >= 0, let name = audit_machine_to_name(machine) else { return nil }
-        return String(cString: name)
+        AuditTables.machineName(arch: arch)
     }
 }
 

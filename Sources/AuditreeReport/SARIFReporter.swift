@@ -2,6 +2,7 @@ import AuditreeBase
 import AuditreeParser
 import AuditreeRules
 import AuditreeScan
+import AuditreeSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -294,9 +295,5 @@ public struct SARIFReporter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func currentDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func currentDirectory() -> String { WorkingDirectory.path() }
 }

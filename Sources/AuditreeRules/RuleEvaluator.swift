@@ -45,7 +45,7 @@ public final class RuleEvaluator {
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
     /// Multicall binary names by length: a basename is compared in place with those of its
-    /// length, where a Set lookup needed it copied into an Array on every exec with arguments.
+    /// length, where a Set lookup needs it copied into an Array on every exec with arguments.
     private let multicallNames: [[[UInt8]]]
 
     /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
@@ -121,11 +121,18 @@ public final class RuleEvaluator {
     }
 
     private func isMulticall(_ exe: LogString) -> Bool {
-        exe.withUnsafeBytes { exe in
-            var start = (exe.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+        exe.withSpan { exe in
+            var start = exe.count
+            while start > 0 && exe[start - 1] != UInt8(ascii: "/") { start -= 1 }
             if start < exe.count, exe[start] == UInt8(ascii: "-") { start += 1 }  // as NameMatcher.plainName
             let length = exe.count - start
-            return length < multicallNames.count && multicallNames[length].contains(where: { exe[start...].elementsEqual($0) })
+            guard length < multicallNames.count else { return false }
+            for name in multicallNames[length] {
+                var offset = 0
+                while offset < length && exe[start + offset] == name[offset] { offset += 1 }
+                if offset == length { return true }
+            }
+            return false
         }
     }
 

@@ -8,6 +8,8 @@ public enum AuditRules {
     /// The machines the rules are written for: `auditctl` refuses a syscall name the
     /// architecture does not have (aarch64 has no fork or vfork).
     public enum Machine: String, CaseIterable, Sendable {
+        // The architectures' own names (the raw values auditctl and the CLI use).
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         case x86_64, aarch64
 
         /// The machine this binary was built for.

@@ -1,5 +1,6 @@
 import AuditreeInput
 import AuditreeTree
+import AuditreeSystem
 import Foundation
 
 /// What a scan leaves for the next one (`--checkpoint FILE`), so a nightly run starts where
@@ -55,7 +56,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadable(String(cString: strerror(errno)))
+            throw .unreadable(systemErrorText(errno))
         }
         let checkpoint: Checkpoint
         do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data) } catch let error as DecodingError {
@@ -154,25 +155,15 @@ enum FileIdentity {
 
     /// Device, inode, size and first bytes (decompressed for gzip); nil for what is not a regular file.
     static func of(path: String, compressed: Bool = false) -> Content? {
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let head = compressed ? gzipHead(path: path, count: headLength) : FileByteSource.head(path: path, count: min(headLength, Int(info.st_size)))
-        return Content(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: compressed ? nil : Int(info.st_size), compressed: compressed, head: head)
+        guard let info = FileStatus.of(path), info.kind == .regular else { return nil }
+        let head = compressed ? gzipHead(path: path, count: headLength) : FileByteSource.head(path: path, count: min(headLength, info.size))
+        return Content(device: info.device, inode: info.inode, size: compressed ? nil : info.size, compressed: compressed, head: head)
     }
 
     static func gzipHead(path: String, count: Int) -> [UInt8] {
         guard let file = try? FileByteSource(path: path) else { return [] }
         guard var source = try? GzipByteSource(file: file) else { return [] }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let read = bytes.withUnsafeMutableBytes { buffer -> Int in
-                (try? source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))) ?? 0
-            }
-            if read <= 0 { break }
-            filled += read
-        }
-        return Array(bytes.prefix(filled))
+        return source.readPrefix(count)
     }
 
     static func hash(_ bytes: some Collection<UInt8>) -> String {

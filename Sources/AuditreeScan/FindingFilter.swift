@@ -1,5 +1,6 @@
 import AuditreeTree
 import AuditreeRules
+import AuditreeSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -84,15 +85,12 @@ public struct FindingFilter: Sendable, Equatable {
     static func parseISO8601(_ text: String) -> Int64? {
         let pattern = /(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?/
         guard let match = text.wholeMatch(of: pattern) else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(match.1)! - 1900
-        parts.tm_mon = Int32(match.2)! - 1
-        parts.tm_mday = Int32(match.3)!
-        parts.tm_hour = match.4.map { Int32($0)! } ?? 0
-        parts.tm_min = match.5.map { Int32($0)! } ?? 0
-        parts.tm_sec = match.6.map { Int32($0)! } ?? 0
-        guard (0...11).contains(parts.tm_mon), (1...31).contains(parts.tm_mday), parts.tm_hour < 24, parts.tm_min < 60, parts.tm_sec < 61 else { return nil }
-        var millis = Int64(timegm(&parts)) * 1000
+        let year = Int32(match.1)!, month = Int32(match.2)!, day = Int32(match.3)!
+        let hour = match.4.map { Int32($0)! } ?? 0
+        let minute = match.5.map { Int32($0)! } ?? 0
+        let second = match.6.map { Int32($0)! } ?? 0
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var millis = CalendarTime.utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) * 1000
         if let fraction = match.7 { millis += Int64(fraction.padding(toLength: 3, withPad: "0", startingAt: 0))! }
         if let zone = match.8, zone != "Z" {
             let digits = zone.dropFirst().filter(\.isNumber)

@@ -5,8 +5,8 @@ import Foundation
 
 /// Reads and parses one input on its own thread while the scan's thread assembles events.
 ///
-/// Parsing (line reading included) is about 40 % of a scan and the event assembler, tree
-/// and rules the rest, all of which must see records in log order. So the work is cut in two
+/// Parsing (line reading included) is a large share of a scan (docs/performance.md), and the
+/// event assembler, tree and rules must see records in log order. So the work is cut in two
 /// stages: this thread reads the input (decompressing gzip), cuts it into chunks of
 /// `chunkSize` bytes of whole lines, parses every line of a chunk with its own
 /// `RecordParser`, and queues the chunk; the scan's thread takes chunks in order and feeds
@@ -16,10 +16,7 @@ import Foundation
 /// Nothing here decides anything about a line: truncation is `LineReader`'s, parsing is
 /// `RecordParser`'s, and accounting, diagnostics and `--strict` stay with the scan's thread.
 final class ParsePipeline: Sendable {
-    /// 64 KiB of lines (about 300 records) is parsed into about 200 KB that are still in the
-    /// caches when the scan's thread takes them. Measured on the 200 MiB benchmark log: 1 MiB
-    /// chunks made the assembling thread about a fifth slower (the records come back from
-    /// memory) and added 20 MiB to the peak RSS; handing over a chunk costs a lock and a wake-up.
+    /// 64 KiB of lines parse into records still cached when the scan's thread takes them (docs/performance.md).
     static let defaultChunkSize = 1 << 16
     /// Enough to ride out the reader being descheduled for a moment on a busy machine.
     static let defaultChunksInFlight = 4

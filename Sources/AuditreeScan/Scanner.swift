@@ -367,7 +367,9 @@ struct ScanState {
         if checkpointing {
             // Events still open at the cut wait for the next run, unless they waited once already.
             let starts = inputStarts
-            held = assembler.cut(deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd }, emit: deliver)
+            held = assembler.cut(
+                deliverNow: { !starts[$0.input].resumable || $0.offset < starts[$0.input].previousEnd },
+                emit: deliver)
         } else {
             assembler.flush(emit: deliver)
         }

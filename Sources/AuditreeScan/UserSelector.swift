@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import AuditreeSystem
 
 /// One `--uid`/`--user` value: a numeric uid, or a user name.
 ///
@@ -40,10 +36,6 @@ public enum UserSelector: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func localID(of name: String) -> UInt32? {
-        var entry = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
-        return entry.pw_uid
+        UserDatabase.uid(named: name)
     }
 }

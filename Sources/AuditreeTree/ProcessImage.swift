@@ -35,9 +35,7 @@ public struct ProcessImage: Sendable {
     public var file: PathRecord? = nil
 }
 
-// In an extension, so the memberwise initializer is still made, and this one goes through it:
-// with the fields assigned one by one in an initializer written in the struct, the compiler
-// copied the whole image (retaining every field) and destroyed the original, per image.
+// In an extension, so the memberwise initializer (no whole-image copy) still exists (docs/performance.md).
 extension ProcessImage {
     // Borrowed, not owned (an initializer's default): the caller would copy the whole event
     // and its syscall record (retaining everything they hold) only for this to read a few fields.

@@ -66,7 +66,7 @@ package final class ProcessNode {
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: ProcessImage) -> Bool {
-        // Read in place: `contains(where:)` copied each image out (retaining all it holds).
+        // Read in place: `contains(where:)` copies each image out (retaining all it holds).
         for index in images.indices where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
             return true
         }
@@ -74,7 +74,7 @@ package final class ProcessNode {
     }
 
     /// Appends an image and returns its number. Consuming: the image is moved into the
-    /// history, where a borrowed one was copied (retaining all it holds) on every append.
+    /// history, where a borrowed one would be copied (retaining all it holds) on every append.
     @discardableResult
     func append(_ image: consuming ProcessImage) -> Int {
         images.append(image)

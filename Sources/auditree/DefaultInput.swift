@@ -23,13 +23,11 @@ enum DefaultInput {
     /// What standard input is when it is a pipe, a file or a socket; nil for a terminal,
     /// /dev/null (any character device) or a closed descriptor.
     static func redirectedStandardInput() -> String? {
-        var info = stat()
-        guard fstat(STDIN_FILENO, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFIFO: return "a pipe"
-        case S_IFREG: return "a file"
-        case S_IFSOCK: return "a socket"
-        default: return nil
+        switch FileStatus.of(descriptor: STDIN_FILENO)?.kind {
+        case .fifo?: return "a pipe"
+        case .regular?: return "a file"
+        case .socket?: return "a socket"
+        case .directory?, .other?, nil: return nil
         }
     }
 }

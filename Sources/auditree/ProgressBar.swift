@@ -9,9 +9,7 @@ final class ProgressBar: @unchecked Sendable {
     private let start = ProgressBar.now()
 
     static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        CalendarTime.monotonicSeconds()
     }
 
     /// A callback for `ScanConfiguration.progress`, or nil when stderr is not a terminal.

@@ -132,11 +132,10 @@ struct ScanCommand: ParsableCommand {
     static func checkWritable(_ checkpoint: String) throws {
         let slash = checkpoint.lastIndex(of: "/")
         let folder = slash.map { $0 == checkpoint.startIndex ? "/" : String(checkpoint[..<$0]) } ?? "."
-        var info = stat()
         var problem: String?
-        if stat(folder, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+        if FileStatus.of(folder)?.kind != .directory {
             problem = "its folder \(folder) does not exist; create it first (mkdir -p \(folder))"
-        } else if access(folder, W_OK) != 0 {
+        } else if !FileAccess.isWritable(folder) {
             problem = "its folder \(folder) is not writable"
         }
         if let problem {
@@ -229,7 +228,7 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .always: true
         case .never: false
-        case .auto: isatty(descriptor) == 1 && getenv("NO_COLOR") == nil
+        case .auto: isatty(descriptor) == 1 && Environment.value("NO_COLOR") == nil
         }
     }
 }
@@ -252,7 +251,7 @@ enum FaultPoint {
     case delivered
 
     static var current: FaultPoint? {
-        guard let value = getenv("AUDITREE_FAULT_KILL").map({ String(cString: $0) }) else { return nil }
+        guard let value = Environment.value("AUDITREE_FAULT_KILL") else { return nil }
         if value == "delivered" { return .delivered }
         if value.hasPrefix("read:"), let byte = Int(value.dropFirst(5)), byte >= 0 { return .read(byte) }
         return nil

@@ -12,7 +12,7 @@ enum SubcommandTypo {
     static func message(for arguments: [String], subcommands: [ParsableCommand.Type]) -> String? {
         guard let word = arguments.first, !word.hasPrefix("-"), !word.contains("/") else { return nil }
         let names = subcommands.map { $0._commandName }
-        guard !names.contains(word), access(word, F_OK) != 0 else { return nil }
+        guard !names.contains(word), !FileAccess.exists(word) else { return nil }
         guard let suggestion = EditDistance.nearest(to: word, among: names) else { return nil }
         return "no such subcommand '\(TextEscaper.escape(word))' (and no such file); did you mean '\(suggestion)'?"
     }

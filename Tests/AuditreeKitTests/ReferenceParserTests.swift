@@ -85,24 +85,24 @@ struct ReferenceParserTests {
             repeat {
                 let line = Int(auparse_get_line_number(au))
                 returned.insert(line)
-                let where_ = "\(label):\(line)"
+                let location = "\(label):\(line)"
                 guard let record = ours.records[line] else {
                     if let rejection = ours.rejections[line] {
                         if accepted[line] != nil { acceptedSeen.insert(line) }
-                        else { Issue.record("\(where_): auparse returns a record we reject: \(rejection.reason)") }
+                        else { Issue.record("\(location): auparse returns a record we reject: \(rejection.reason)") }
                     } else {
-                        Issue.record("\(where_): auparse returns a record on a line we have none for")
+                        Issue.record("\(location): auparse returns a record on a line we have none for")
                     }
                     continue
                 }
                 counts.records += 1
-                compareHeader(au, record, where_, &counts)
+                compareHeader(au, record, location, &counts)
                 let fields = readFields(au)
                 for field in fields {
                     // ENRICHED: auparse keeps the part after 0x1d as interpretations, never in field text.
-                    #expect(!field.raw.utf8.contains(0x1D), "\(where_): \(field.name) raw text holds 0x1d")
+                    #expect(!field.raw.utf8.contains(0x1D), "\(location): \(field.name) raw text holds 0x1d")
                 }
-                compareBody(record, fields, where_, &counts)
+                compareBody(record, fields, location, &counts)
             } while auparse_next_record(au) > 0
         }
 
@@ -126,22 +126,22 @@ struct ReferenceParserTests {
         return counts
     }
 
-    static func compareHeader(_ au: OpaquePointer, _ record: Record, _ where_: String, _ counts: inout Counts) {
+    static func compareHeader(_ au: OpaquePointer, _ record: Record, _ location: String, _ counts: inout Counts) {
         let type = auparse_get_type(au)
         if let number = record.typeNumber {
-            #expect(number == type, "\(where_): type")
+            #expect(number == type, "\(location): type")
         }
-        #expect(record.kind == RecordKind(typeNumber: type), "\(where_): kind")
-        #expect(record.isDaemon == (1200...1299).contains(type), "\(where_): isDaemon")
-        #expect(record.stamp.serial == UInt64(auparse_get_serial(au)), "\(where_): serial")
-        #expect(record.stamp.seconds == Int64(auparse_get_time(au)), "\(where_): seconds")
-        #expect(record.stamp.milliseconds == Int32(auparse_get_milli(au)), "\(where_): milliseconds")
+        #expect(record.kind == RecordKind(typeNumber: type), "\(location): kind")
+        #expect(record.isDaemon == (1200...1299).contains(type), "\(location): isDaemon")
+        #expect(record.stamp.serial == UInt64(auparse_get_serial(au)), "\(location): serial")
+        #expect(record.stamp.seconds == Int64(auparse_get_time(au)), "\(location): seconds")
+        #expect(record.stamp.milliseconds == Int32(auparse_get_milli(au)), "\(location): milliseconds")
         var node: String?
         if let pointer = auparse_get_node(au) {
             node = String(cString: pointer)
             free(UnsafeMutableRawPointer(mutating: pointer))
         }
-        #expect(record.node == node, "\(where_): node")
+        #expect(record.node == node, "\(location): node")
         counts.fields += 5
     }
 
@@ -161,9 +161,9 @@ struct ReferenceParserTests {
 
     // MARK: Bodies
 
-    static func compareBody(_ record: Record, _ fields: [AuField], _ where_: String, _ counts: inout Counts) {
+    static func compareBody(_ record: Record, _ fields: [AuField], _ location: String, _ counts: inout Counts) {
         func field(_ name: String) -> AuField? { fields.first { $0.name == name } }
-        let known = fieldDifferences[String(where_[..<where_.lastIndex(of: ":")!])]?[record.line] ?? [:]
+        let known = fieldDifferences[String(location[..<location.lastIndex(of: ":")!])]?[record.line] ?? [:]
 
         /// auparse's field text keeps the quotes (`success="yes"`, `nametype="NORMAL"`); we store the value inside them.
         func unquoted(_ raw: String) -> String {
@@ -175,25 +175,25 @@ struct ReferenceParserTests {
         /// decodes the hex; the kernel's `(null)` is passed through as text where we give nil.
         func checkString(_ ours: LogString?, _ name: String, _ counts: inout Counts) {
             guard let theirs = field(name) else {
-                #expect(ours == nil, "\(where_): \(name) only in ours")
+                #expect(ours == nil, "\(location): \(name) only in ours")
                 return
             }
             if let reason = known[name] {
-                #expect(ours?.bytes != theirs.interpreted, "\(where_): \(name) is listed as differing (\(reason)) but now agrees")
+                #expect(ours?.bytes != theirs.interpreted, "\(location): \(name) is listed as differing (\(reason)) but now agrees")
             } else if theirs.raw == "(null)" {
-                #expect(ours == nil, "\(where_): \(name)=(null)")
+                #expect(ours == nil, "\(location): \(name)=(null)")
             } else {
-                #expect(ours?.bytes == theirs.interpreted, "\(where_): \(name)")
+                #expect(ours?.bytes == theirs.interpreted, "\(location): \(name)")
             }
             counts.fields += 1
         }
 
         func checkNumber<T: FixedWidthInteger>(_ ours: T?, _ name: String, radix: Int = 10, _ counts: inout Counts) {
             guard let theirs = field(name) else {
-                #expect(ours == nil, "\(where_): \(name) only in ours")
+                #expect(ours == nil, "\(location): \(name) only in ours")
                 return
             }
-            #expect(ours == T(theirs.raw, radix: radix), "\(where_): \(name) (auparse text \(theirs.raw))")
+            #expect(ours == T(theirs.raw, radix: radix), "\(location): \(name) (auparse text \(theirs.raw))")
             counts.fields += 1
         }
 
@@ -212,10 +212,10 @@ struct ReferenceParserTests {
             checkNumber(syscall.a0, "a0", radix: 16, &counts)
             if let success = field("success") {
                 let text = unquoted(success.raw)
-                #expect(syscall.success == (text == "yes" ? true : text == "no" ? false : nil), "\(where_): success")
+                #expect(syscall.success == (text == "yes" ? true : text == "no" ? false : nil), "\(location): success")
                 counts.fields += 1
             } else {
-                #expect(syscall.success == nil, "\(where_): success only in ours")
+                #expect(syscall.success == nil, "\(location): success only in ours")
             }
             checkString(syscall.comm, "comm", &counts)
             checkString(syscall.exe, "exe", &counts)
@@ -223,22 +223,22 @@ struct ReferenceParserTests {
             let keys = fields.filter { $0.name == "key" }
             if let reason = known["key"] {
                 #expect(syscall.key.map { $0.bytes.split(separator: 0x01).map(Array.init) } != keys.compactMap(\.interpreted),
-                        "\(where_): key is listed as differing (\(reason)) but now agrees")
+                        "\(location): key is listed as differing (\(reason)) but now agrees")
             } else if keys.isEmpty || keys.first?.raw == "(null)" {
-                #expect(syscall.key == nil, "\(where_): key")
+                #expect(syscall.key == nil, "\(location): key")
             } else {
                 #expect(syscall.key.map { $0.bytes.split(separator: 0x01, omittingEmptySubsequences: false).map(Array.init) }
-                        == keys.map { $0.interpreted ?? [] }, "\(where_): key")
+                        == keys.map { $0.interpreted ?? [] }, "\(location): key")
             }
             counts.fields += keys.isEmpty ? 0 : 1
             // The resolved syscall kind must match auparse's own name for it.
             if let name = field("syscall")?.interpreted.map({ String(decoding: $0, as: UTF8.self) }) {
-                #expect(syscall.syscall == (SyscallKind(rawValue: name) ?? .other), "\(where_): syscall kind (auparse \(name))")
+                #expect(syscall.syscall == (SyscallKind(rawValue: name) ?? .other), "\(location): syscall kind (auparse \(name))")
                 counts.fields += 1
             }
             // ENRICHED UID=: auparse interprets uid with the recorded name.
             if let userName = syscall.userName, let uid = field("uid")?.interpreted {
-                #expect(Array(userName.utf8) == uid, "\(where_): UID")
+                #expect(Array(userName.utf8) == uid, "\(location): UID")
                 counts.fields += 1
             }
 
@@ -251,22 +251,22 @@ struct ReferenceParserTests {
                 if name.hasSuffix("_len") {
                     let index = Int(name.dropFirst().dropLast(4))
                     let length = execve.splitLengths.first { $0.index == index }?.length
-                    #expect(length != nil && length == Int(theirs.raw), "\(where_): \(name)")
+                    #expect(length != nil && length == Int(theirs.raw), "\(location): \(name)")
                 } else if let bracket = name.firstIndex(of: "[") {
                     let index = Int(name[name.index(after: name.startIndex)..<bracket])
                     let chunk = Int(name[name.index(after: bracket)...].dropLast())
                     let ours = execve.arguments.first { $0.index == index && $0.chunk == chunk }
-                    #expect(ours?.value.bytes == theirs.interpreted, "\(where_): \(name)")
+                    #expect(ours?.value.bytes == theirs.interpreted, "\(location): \(name)")
                     arguments += 1
                 } else {
                     let index = Int(name.dropFirst())
                     let ours = execve.arguments.first { $0.index == index && $0.chunk == nil }
-                    #expect(ours?.value.bytes == theirs.interpreted, "\(where_): \(name)")
+                    #expect(ours?.value.bytes == theirs.interpreted, "\(location): \(name)")
                     arguments += 1
                 }
                 counts.fields += 1
             }
-            #expect(execve.arguments.count == arguments, "\(where_): number of aN values")
+            #expect(execve.arguments.count == arguments, "\(location): number of aN values")
 
         case .cwd(let cwd):
             counts.cwds += 1
@@ -277,10 +277,10 @@ struct ReferenceParserTests {
             checkNumber(path.item, "item", &counts)
             checkString(path.name, "name", &counts)
             if let nametype = field("nametype") {
-                #expect(path.nametype == unquoted(nametype.raw), "\(where_): nametype")
+                #expect(path.nametype == unquoted(nametype.raw), "\(location): nametype")
                 counts.fields += 1
             } else {
-                #expect(path.nametype == nil, "\(where_): nametype only in ours")
+                #expect(path.nametype == nil, "\(location): nametype only in ours")
             }
 
         case .proctitle(let title):
@@ -288,11 +288,11 @@ struct ReferenceParserTests {
             // auparse returns the decoded title with every NUL turned into a space.
             let joined = Array(title.arguments.map(\.bytes).joined(separator: [0x20]))
             if let theirs = field("proctitle") {
-                #expect(joined == theirs.interpreted, "\(where_): proctitle")
+                #expect(joined == theirs.interpreted, "\(location): proctitle")
                 counts.fields += 1
             } else {
                 let empty = title.arguments.allSatisfy { $0.isEmpty }
-                #expect(empty, "\(where_): proctitle only in ours")
+                #expect(empty, "\(location): proctitle only in ours")
             }
 
         case .none:

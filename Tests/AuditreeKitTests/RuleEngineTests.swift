@@ -377,7 +377,8 @@ struct RuleEngineTests {
         let report = try Scanner.run(ScanConfiguration(inputs: [Fixtures.recorded("raw-execve")]).with { $0.ruleFiles = [override] })
         #expect(report.findings.allSatisfy { $0.rule.id == "interpreter_shell_spawn" && $0.rule.severity == .low })
         #expect(!report.findings.contains { argvContains($0.process.image, "tp-lighttpd-cgi") })
-        #expect(!report.findings.contains { argvContains($0.process.image, "tp-execv") })  // replaced_image no longer allowed
+        // replaced_image no longer allowed
+        #expect(!report.findings.contains { argvContains($0.process.image, "tp-execv") })
         let list = try CLI.run(["rules", "list", "--rules", override])
         #expect(list.text.contains("Disabled rules:\n  illegitimate_shell  from <built-in>:"))
         let none = try CLI.run(["rules", "list", "--no-default-rules", "--rules", override])

@@ -57,9 +57,11 @@ struct SigmaTests {
 
     @Test("Modifiers and wildcards", arguments: [
         Case(detection: "s:\n    Image: '/usr/bin/bash'\ncondition: s", expected: true),
-        Case(detection: "s:\n    Image: '/USR/BIN/BASH'\ncondition: s", expected: true),  // case-insensitive by default
+        // case-insensitive by default
+        Case(detection: "s:\n    Image: '/USR/BIN/BASH'\ncondition: s", expected: true),
         Case(detection: "s:\n    Image|cased: '/USR/BIN/BASH'\ncondition: s", expected: false),
-        Case(detection: "s:\n    Image: '/usr/bin/bas'\ncondition: s", expected: false),  // a plain value is the whole field
+        // a plain value is the whole field
+        Case(detection: "s:\n    Image: '/usr/bin/bas'\ncondition: s", expected: false),
         Case(detection: "s:\n    Image|endswith: '/bash'\ncondition: s", expected: true),
         Case(detection: "s:\n    Image|endswith: '/sh'\ncondition: s", expected: false),
         Case(detection: "s:\n    Image|startswith: '/usr/'\ncondition: s", expected: true),
@@ -87,7 +89,8 @@ struct SigmaTests {
         Case(detection: "s:\n    CommandLine|cidr: '10.0.0.0/8'\ncondition: s", argv: ["11.1.2.3"], expected: false),
         Case(detection: "s:\n    ParentImage|endswith: '/python3.11'\n    User: 'www-data'\ncondition: s", expected: true),
         Case(detection: "s:\n    ParentCommandLine|contains: ' -c '\ncondition: s", expected: true),
-        Case(detection: "s:\n    - Image: '/nope'\n    - User: 'WWW-DATA'\ncondition: s", expected: true),  // list of maps: any
+        // list of maps: any
+        Case(detection: "s:\n    - Image: '/nope'\n    - User: 'WWW-DATA'\ncondition: s", expected: true),
         Case(detection: "s:\n    - 'CURL http'\ncondition: s", expected: true),  // keywords: anywhere
     ])
     func modifiers(_ example: Case) throws {

@@ -56,7 +56,7 @@ public struct SigmaProcessCreation: Sendable {
         var bytes: [UInt8] = []
         for (index, argument) in image.argv.arguments.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: " ")) }
-            argument.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            argument.append(to: &bytes)
         }
         return bytes
     }

@@ -1,3 +1,4 @@
+import AuditreeSystem
 import Foundation
 
 /// The Sigma rules of `--sigma` paths: those auditree runs and those it does not, with why.
@@ -38,11 +39,10 @@ public struct SigmaRuleSet: Sendable {
     }
 
     static func files(at path: String) throws(RuleFileError) -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard let kind = FileStatus.of(path)?.kind else {
             throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot open: No such file or directory")
         }
-        guard isDirectory.boolValue else { return [path] }
+        guard kind == .directory else { return [path] }
         guard let enumerator = FileManager.default.enumerator(atPath: path) else {
             throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot read the folder")
         }
@@ -50,8 +50,7 @@ public struct SigmaRuleSet: Sendable {
         while let relative = enumerator.nextObject() as? String {
             guard relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") else { continue }
             let full = (path as NSString).appendingPathComponent(relative)
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue { found.append(full) }
+            if let kind = FileStatus.of(full)?.kind, kind != .directory { found.append(full) }
         }
         return found.sorted()
     }

@@ -1,3 +1,4 @@
+import AuditreeSystem
 import Foundation
 
 /// One value of a Sigma map entry, after its modifiers: a wildcard pattern, a regex, a network,
@@ -145,21 +146,21 @@ public final class SigmaPattern: Sendable {
     static func contains(_ needle: [UInt8], in text: [UInt8]) -> Bool {
         guard let first = needle.first else { return true }
         guard needle.count <= text.count else { return false }
-        return text.withUnsafeBufferPointer { haystack in
-            needle.withUnsafeBufferPointer { needle in
-                var index = 0
-                let last = haystack.count - needle.count
-                while index <= last {
-                    if haystack[index] == first {
-                        var offset = 1
-                        while offset < needle.count && haystack[index + offset] == needle[offset] { offset += 1 }
-                        if offset == needle.count { return true }
-                    }
-                    index += 1
-                }
-                return false
+        // Spans, not buffer pointers: the subscripts stay bounds-checked (this target is built
+        // with strict memory safety; docs/hostile-input.md).
+        let haystack = text.span
+        let needle = needle.span
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var offset = 1
+                while offset < needle.count && haystack[index + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
             }
+            index += 1
         }
+        return false
     }
 
     private static func equal(_ part: [UInt8?], _ text: [UInt8], at start: Int) -> Bool {
@@ -229,9 +230,6 @@ public struct SigmaNetwork: Sendable {
     }
 
     static func parse(_ text: String) -> [UInt8]? {
-        var storage = [UInt8](repeating: 0, count: 16)
-        if inet_pton(AF_INET, text, &storage) == 1 { return Array(storage.prefix(4)) }
-        if inet_pton(AF_INET6, text, &storage) == 1 { return storage }
-        return nil
+        InternetAddress.bytes(of: text)
     }
 }
