@@ -58,7 +58,9 @@ public final class CommandLineMatches: Sendable {
         var bytes: [UInt8] = []
         for argument in image.argv.arguments {
             if !bytes.isEmpty { bytes.append(UInt8(ascii: " ")) }
-            argument.withUnsafeBytes { bytes.append(contentsOf: $0.prefix(cachedAbove + 1 - bytes.count)) }
+            argument.withSpan { span in
+                for index in 0..<min(span.count, cachedAbove + 1 - bytes.count) { bytes.append(span[index]) }
+            }
             if bytes.count > cachedAbove { break }
         }
         // Cut before a UTF-8 character, as `LongValues.preview` does.

@@ -33,7 +33,7 @@ struct RegexLiterals: Sendable, Equatable {
     }
 
     /// Whether one of the literals occurs in the bytes (ASCII letters folded).
-    func occurs(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    func occurs(in bytes: Span<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {
@@ -51,8 +51,7 @@ struct RegexLiterals: Sendable, Equatable {
     }
 
     func occurs(in text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { occurs(in: $0) }
+        occurs(in: text.utf8.span)
     }
 
     // MARK: Analysis

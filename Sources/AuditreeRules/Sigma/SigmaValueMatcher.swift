@@ -200,7 +200,7 @@ public struct SigmaRegex: Sendable {
     /// (most values), is answered without making a String of it.
     public func matches(_ value: SigmaFieldValue) -> Bool {
         if value.bytes.count < pattern.minimumLength { return false }
-        if let literals = pattern.literals, !value.folded.withUnsafeBufferPointer({ literals.occurs(in: $0) }) { return false }
+        if let literals = pattern.literals, !literals.occurs(in: value.folded.span) { return false }
         return pattern.matches(value.string)
     }
 
