@@ -20,7 +20,15 @@ public final class RuleEvaluator {
     private let matcher: NameMatcher
     private let descendantLimit: Int
     package private(set) var matches: [RuleMatch] = []
+    /// The matches an exception suppressed, kept only when they are listed (`keepsSuppressed`):
+    /// otherwise a log whose background an exception covers (a package manager's shells every
+    /// few seconds) would keep a match, with its image and lineage, per suppressed shell.
     private(set) var suppressedMatches: [RuleMatch] = []
+    /// Whether `suppressed(group:)` is asked for; without it only the counts are kept.
+    private let keepsSuppressed: Bool
+    /// Suppressed matches per exception id (`""` when none is named), kept or not.
+    public private(set) var suppressedByException: [String: Int] = [:]
+    public private(set) var suppressedCount = 0
     /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
@@ -60,7 +68,8 @@ public final class RuleEvaluator {
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
 
-    public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
+    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true) {
+        self.keepsSuppressed = keepsSuppressed
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules.filter { $0.sigma == nil }
         self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
@@ -156,9 +165,9 @@ public final class RuleEvaluator {
         if let learning { learnRoots(from: learning) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
-        let findingsBefore = matches.count + suppressedMatches.count
+        let findingsBefore = matches.count + suppressedCount
         defer {
-            if let learning, matches.count + suppressedMatches.count == findingsBefore { learnChildDirectory(of: ready, image: learning) }
+            if let learning, matches.count + suppressedCount == findingsBefore { learnChildDirectory(of: ready, image: learning) }
         }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
@@ -227,7 +236,7 @@ public final class RuleEvaluator {
             let (suppression, misses) = exceptionsChecked(for: match)
             if let suppression {
                 match.suppression = suppression
-                suppressedMatches.append(match)
+                suppress(match)
                 continue
             }
             match.exceptionsNotApplied = misses
@@ -273,7 +282,7 @@ public final class RuleEvaluator {
             let (suppression, misses) = exceptionsChecked(for: match)
             if let suppression {
                 match.suppression = suppression
-                suppressedMatches.append(match)
+                suppress(match)
                 continue
             }
             match.exceptionsNotApplied = misses
@@ -286,7 +295,7 @@ public final class RuleEvaluator {
         let (suppression, misses) = exceptionsChecked(for: match)
         if let suppression {
             match.suppression = suppression
-            suppressedMatches.append(match)
+            suppress(match)
             return
         }
         match.exceptionsNotApplied = misses
@@ -586,21 +595,19 @@ public final class RuleEvaluator {
         return group ? Self.grouped(all) : all
     }
 
-    /// Matches an exception suppressed, oldest first; they have no finding number.
+    /// Matches an exception suppressed, oldest first; they have no finding number. Empty unless
+    /// the evaluator was made with `keepsSuppressed`.
     public func suppressed(group: Bool = false) -> [Finding] {
         var all = suppressedMatches.map { finding($0) }.sorted()
         for index in all.indices { all[index].seen = [Occurrence(all[index])] }
         return group ? Self.grouped(all) : all
     }
 
-    /// Suppressed matches per exception id.
-    public var suppressedByException: [String: Int] {
-        var counts: [String: Int] = [:]
-        for match in suppressedMatches { counts[match.suppression?.exceptionID ?? "", default: 0] += 1 }
-        return counts
+    private func suppress(_ match: RuleMatch) {
+        suppressedCount += 1
+        suppressedByException[match.suppression?.exceptionID ?? "", default: 0] += 1
+        if keepsSuppressed { suppressedMatches.append(match) }
     }
-
-    public var suppressedCount: Int { suppressedMatches.count }
 
     /// The bytes of command lines the rules' regexes have run over (`CommandLineMatches`).
     var commandLineBytesMatched: Int { matcher.commandLines.bytesMatched }
