@@ -20,7 +20,15 @@ public final class RuleEvaluator {
     private let matcher: NameMatcher
     private let descendantLimit: Int
     package private(set) var matches: [RuleMatch] = []
+    /// The matches an exception suppressed, kept only when they are listed (`keepsSuppressed`):
+    /// otherwise a log whose background an exception covers (a package manager's shells every
+    /// few seconds) would keep a match, with its image and lineage, per suppressed shell.
     private(set) var suppressedMatches: [RuleMatch] = []
+    /// Whether `suppressed(group:)` is asked for; without it only the counts are kept.
+    private let keepsSuppressed: Bool
+    /// Suppressed matches per exception id (`""` when none is named), kept or not.
+    public private(set) var suppressedByException: [String: Int] = [:]
+    public private(set) var suppressedCount = 0
     /// Shells no rule could judge with certainty because the log never described the process above them.
     public private(set) var shellsWithUnknownParent = 0
 
@@ -28,6 +36,21 @@ public final class RuleEvaluator {
     /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
     private let learnedRootLists: [String]
     private var learnedRoots: [String?: [String: [String]]] = [:]
+    /// Changes with every root learned: context answers kept in `contextAnswers` hold for one version.
+    private var learnedRootsVersion = 0
+    /// Whether a global exception's `ancestor` condition holds for an image, by the image's
+    /// condition fields: a finding's lineage is mostly the same few processes (a cron shell, a
+    /// login shell), tried once per finding for every exception.
+    private var ancestorAnswers: [ConditionSubject: ConditionAnswers] = [:]
+    /// Whether a context indicator's condition holds for an image, by the image's condition
+    /// fields, for `contextAnswersVersion` of the learned roots: the findings of one rule are
+    /// mostly the same command, and every indicator runs its regexes over each.
+    private var contextAnswers: [ConditionSubject: ConditionAnswers] = [:]
+    private var contextAnswersVersion = 0
+    /// Per context indicator, the slot of its first alternative in a `ConditionAnswers`; and the slots in all.
+    private let contextSlotBase: [Int]
+    private let contextSlots: Int
+    static let maxConditionAnswers = 16_384
     static let maxLearnedRoots = 256
     /// Inferences made for a shell whose parent the log never describes, by that parent's process
     /// in the tree (one pid between its creation and its reuse, on one host and boot): a later
@@ -45,7 +68,8 @@ public final class RuleEvaluator {
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
 
-    public init(ruleSet: RuleSet, descendantLimit: Int = 200) {
+    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true) {
+        self.keepsSuppressed = keepsSuppressed
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules.filter { $0.sigma == nil }
         self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
@@ -59,6 +83,14 @@ public final class RuleEvaluator {
             for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
         }
         self.learnedRootLists = learned
+        var bases: [Int] = []
+        var slots = 0
+        for indicator in ruleSet.context {
+            bases.append(slots)
+            slots += indicator.any.count
+        }
+        self.contextSlotBase = bases
+        self.contextSlots = slots
         self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
             (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
         }
@@ -133,9 +165,9 @@ public final class RuleEvaluator {
         if let learning { learnRoots(from: learning) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
-        let findingsBefore = matches.count + suppressedMatches.count
+        let findingsBefore = matches.count + suppressedCount
         defer {
-            if let learning, matches.count + suppressedMatches.count == findingsBefore { learnChildDirectory(of: ready, image: learning) }
+            if let learning, matches.count + suppressedCount == findingsBefore { learnChildDirectory(of: ready, image: learning) }
         }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
@@ -190,7 +222,8 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec.
     private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
-        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage)
+        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
+                                          used: sigmaRules.usedFields)
         let matched = sigmaRules.matching(fields)
         guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
@@ -203,7 +236,7 @@ public final class RuleEvaluator {
             let (suppression, misses) = exceptionsChecked(for: match)
             if let suppression {
                 match.suppression = suppression
-                suppressedMatches.append(match)
+                suppress(match)
                 continue
             }
             match.exceptionsNotApplied = misses
@@ -249,7 +282,7 @@ public final class RuleEvaluator {
             let (suppression, misses) = exceptionsChecked(for: match)
             if let suppression {
                 match.suppression = suppression
-                suppressedMatches.append(match)
+                suppress(match)
                 continue
             }
             match.exceptionsNotApplied = misses
@@ -262,7 +295,7 @@ public final class RuleEvaluator {
         let (suppression, misses) = exceptionsChecked(for: match)
         if let suppression {
             match.suppression = suppression
-            suppressedMatches.append(match)
+            suppress(match)
             return
         }
         match.exceptionsNotApplied = misses
@@ -367,6 +400,7 @@ public final class RuleEvaluator {
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
             learnedRoots[image.node, default: [:]][list] = known
+            learnedRootsVersion += 1
         }
     }
 
@@ -385,6 +419,7 @@ public final class RuleEvaluator {
             guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
             known.append(root)
             learnedRoots[image.node, default: [:]][list] = known
+            learnedRootsVersion += 1
         }
     }
 
@@ -418,10 +453,14 @@ public final class RuleEvaluator {
     /// The first exception that applies, and the ones checked before it with why they did not.
     private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
         var misses: [ExceptionMiss] = []
-        let global = ruleSet.exceptions.filter { $0.rules?.contains(match.rule.id) ?? true }
-        for (scope, exceptions) in [("rule", match.rule.exceptions), ("global", global)] {
-            for exception in exceptions {
-                if let failed = firstFailing(exception, for: match) {
+        var lineageAnswers = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
+        let global = ruleSet.exceptions.indices.filter { ruleSet.exceptions[$0].rules?.contains(match.rule.id) ?? true }
+        let scopes: [(String, [(exception: RuleException, number: Int?)])] = [
+            ("rule", match.rule.exceptions.map { ($0, nil) }), ("global", global.map { (ruleSet.exceptions[$0], $0) }),
+        ]
+        for (scope, exceptions) in scopes {
+            for (exception, number) in exceptions {
+                if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
                     misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
                 } else {
                     return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
@@ -432,16 +471,39 @@ public final class RuleEvaluator {
     }
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
-    private func firstFailing(_ exception: RuleException, for match: RuleMatch) -> ExceptionCondition? {
+    /// `number`: the exception's place in the rule set's global exceptions (nil for a rule's own).
+    /// `lineageAnswers`: the answers kept for each lineage image, fetched once per match.
+    private func firstFailing(_ exception: RuleException, number: Int?, for match: RuleMatch,
+                              lineageAnswers: inout [ConditionAnswers?]) -> ExceptionCondition? {
         if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
         if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
         if let spawner = exception.spawner {
             guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return .spawner }
         }
         if let ancestor = exception.ancestor {
-            guard match.lineage.contains(where: { $0.image.map { matcher.satisfies($0, ancestor) } ?? false }) else { return .ancestor }
+            let holds = match.lineage.indices.contains { index in
+                guard let image = match.lineage[index].image else { return false }
+                guard let number else { return matcher.satisfies(image, ancestor) }
+                let answers = lineageAnswers[index] ?? answers(in: &ancestorAnswers, for: image, slots: ruleSet.exceptions.count)
+                lineageAnswers[index] = answers
+                if let known = answers.values[number] { return known }
+                let answer = matcher.satisfies(image, ancestor)
+                answers.values[number] = answer
+                return answer
+            }
+            guard holds else { return .ancestor }
         }
         return nil
+    }
+
+    /// The answers kept for the image's condition fields in `table`, made when there are none.
+    private func answers(in table: inout [ConditionSubject: ConditionAnswers], for image: ProcessImage, slots: Int) -> ConditionAnswers {
+        let subject = ConditionSubject(image)
+        if let known = table[subject] { return known }
+        if table.count >= Self.maxConditionAnswers { table.removeAll(keepingCapacity: true) }
+        let made = ConditionAnswers(slots: slots)
+        table[subject] = made
+        return made
     }
 
     /// What the failing child or spawner condition was tested against (only there is one value to show).
@@ -457,8 +519,19 @@ public final class RuleEvaluator {
 
     // MARK: Context
 
-    private func indicators(for rule: Rule) -> [ContextIndicator] {
-        ruleSet.context.filter { ($0.rules?.contains(rule.id) ?? true) && !($0.exceptRules?.contains(rule.id) ?? false) }
+    /// The indicators that apply to the rule, with their places in the rule set.
+    private func indicators(for rule: Rule) -> [(number: Int, indicator: ContextIndicator)] {
+        ruleSet.context.enumerated().filter { ($1.rules?.contains(rule.id) ?? true) && !($1.exceptRules?.contains(rule.id) ?? false) }
+            .map { ($0, $1) }
+    }
+
+    /// `holds`, answered once per set of condition fields and learned roots: `slot` is the
+    /// condition's place in `answers` (`contextSlotBase`).
+    private func indicatorHolds(_ image: ProcessImage, _ condition: ProcessCondition, slot: Int, answers: ConditionAnswers) -> Bool {
+        if let known = answers.values[slot] { return known }
+        let answer = holds(image, condition)
+        answers.values[slot] = answer
+        return answer
     }
 
     private func infer(_ rule: Rule, image: ProcessImage, pid: Int) -> SpawnerInference? {
@@ -480,16 +553,30 @@ public final class RuleEvaluator {
 
     /// The context indicators present on the shell, the spawner or what ran below the shell.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
+        if contextAnswersVersion != learnedRootsVersion {
+            contextAnswers.removeAll(keepingCapacity: true)
+            contextAnswersVersion = learnedRootsVersion
+        }
+        // Every place an indicator may look, in the order they are tried: the shell, the spawner,
+        // what ran below the shell; each one's kept answers fetched once.
+        var places: [(on: ContextTarget, pid: Int, image: ProcessImage)] = [(.shell, match.pid, match.image)]
+        if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
+            places.append((.spawner, match.lineage[index].pid, image))
+        }
+        places += descendants.map { (.descendants, $0.pid, $0.image) }
+        var answers = [ConditionAnswers?](repeating: nil, count: places.count)
         var hits: [ContextHit] = []
-        for indicator in indicators(for: match.rule) {
-            var targets: [(ContextTarget, Int, ProcessImage)] = []
-            if indicator.on.contains(.shell) { targets.append((.shell, match.pid, match.image)) }
-            if indicator.on.contains(.spawner), match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
-                targets.append((.spawner, match.lineage[index].pid, image))
+        for (number, indicator) in indicators(for: match.rule) {
+            let base = contextSlotBase[number]
+            let found = places.indices.first { place in
+                guard indicator.on.contains(places[place].on) else { return false }
+                let kept = answers[place] ?? self.answers(in: &contextAnswers, for: places[place].image, slots: contextSlots)
+                answers[place] = kept
+                return indicator.any.indices.contains { indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: kept) }
             }
-            if indicator.on.contains(.descendants) { targets += descendants.map { (.descendants, $0.pid, $0.image) } }
-            if let (on, pid, _) = targets.first(where: { target in indicator.any.contains { holds(target.2, $0) } }) {
-                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: on, pid: pid))
+            if let found {
+                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: places[found].on,
+                                       pid: places[found].pid))
             }
         }
         return hits
@@ -508,21 +595,19 @@ public final class RuleEvaluator {
         return group ? Self.grouped(all) : all
     }
 
-    /// Matches an exception suppressed, oldest first; they have no finding number.
+    /// Matches an exception suppressed, oldest first; they have no finding number. Empty unless
+    /// the evaluator was made with `keepsSuppressed`.
     public func suppressed(group: Bool = false) -> [Finding] {
         var all = suppressedMatches.map { finding($0) }.sorted()
         for index in all.indices { all[index].seen = [Occurrence(all[index])] }
         return group ? Self.grouped(all) : all
     }
 
-    /// Suppressed matches per exception id.
-    public var suppressedByException: [String: Int] {
-        var counts: [String: Int] = [:]
-        for match in suppressedMatches { counts[match.suppression?.exceptionID ?? "", default: 0] += 1 }
-        return counts
+    private func suppress(_ match: RuleMatch) {
+        suppressedCount += 1
+        suppressedByException[match.suppression?.exceptionID ?? "", default: 0] += 1
+        if keepsSuppressed { suppressedMatches.append(match) }
     }
-
-    public var suppressedCount: Int { suppressedMatches.count }
 
     /// The bytes of command lines the rules' regexes have run over (`CommandLineMatches`).
     var commandLineBytesMatched: Int { matcher.commandLines.bytesMatched }

@@ -37,7 +37,8 @@ public struct RuleFileParser {
         var parser = RuleFileParser(file: file, base: base)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // UTF-8 said outright, as in SigmaRuleParser: Yams's default reads the environment.
+            guard let node = try Yams.compose(yaml: text, .default, .default, .utf8) else {
                 throw RuleFileError(file: file, line: 1, column: 1, path: "", message: "empty rule file")
             }
             root = node

@@ -86,7 +86,8 @@ struct ScanState {
         self.configuration = configuration
         self.diagnose = diagnose
         if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
-        evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit)
+        evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit,
+                                  keepsSuppressed: configuration.showSuppressed)
         parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
         if let sink = configuration.onExecRecord {
             // Judged first, so the record names the rules that fired on this exec (`events`).

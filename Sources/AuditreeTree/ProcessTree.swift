@@ -11,7 +11,10 @@ import AuditreeEvents
 ///
 /// Execs are handed to `onExec` only once the log has moved `evaluationDelay`
 /// past them, so that records written after the child's exec (the parent's
-/// vfork/clone return, a worker's first own record) are known by then.
+/// vfork/clone return, a worker's first own record) are known by then, or once
+/// `maxWaiting` execs or new processes came after them: the records that matter
+/// follow within milliseconds, so only a burst no host sustains is judged early,
+/// and memory stays bounded whatever rate of execs a log shows.
 ///
 /// Memory stays bounded by the live processes: nodes hold parents, not
 /// children; each keeps its last few images; the pid table forgets the
@@ -43,6 +46,9 @@ public final class ProcessTree {
 
     public var evaluationDelay: Int64
     public var maxProcessesPerHost: Int
+    /// Execs waiting for the rules, and processes kept for a finding to claim, beyond which the
+    /// oldest go on before `evaluationDelay` (docs/hostile-input.md, "Report size and memory").
+    public var maxWaiting: Int
     public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
     public private(set) var execCount = 0
 
@@ -74,10 +80,14 @@ public final class ProcessTree {
     private var highWater = Int64.min
     private var nextID = 0
 
-    public init(evaluationDelay: Int64 = 5_000, maxProcessesPerHost: Int = 65_536) {
+    public init(evaluationDelay: Int64 = 5_000, maxProcessesPerHost: Int = 65_536, maxWaiting: Int = 65_536) {
         self.evaluationDelay = evaluationDelay
         self.maxProcessesPerHost = maxProcessesPerHost
+        self.maxWaiting = maxWaiting
     }
+
+    /// Execs waiting for the rules, and processes a finding may still claim (for tests).
+    package var waiting: (execs: Int, claimable: Int) { (pending.count - pendingHead, recent.count - recentHead) }
 
     public func ingest(_ event: AuditEvent) {
         guard let syscall = event.syscall, !event.isDaemon else { return }
@@ -367,7 +377,8 @@ public final class ProcessTree {
     }
 
     private func releaseReady(upTo limit: Int64) {
-        while pendingHead < pending.count, pending[pendingHead].time <= limit {
+        while pendingHead < pending.count,
+              pending[pendingHead].time <= limit || pending.count - pendingHead > maxWaiting || recent.count - recentHead > maxWaiting {
             let item = pending[pendingHead]
             pendingHead += 1
             // Processes created before this exec can no longer be claimed by a finding made from it on.
@@ -377,6 +388,8 @@ public final class ProcessTree {
         // Nothing older than the next exec to evaluate (or the delay) can be claimed any more.
         let horizon = min(limit, pendingHead < pending.count ? pending[pendingHead].time : limit)
         while recentHead < recent.count, recent[recentHead].firstSeen < horizon { recentHead += 1 }
+        // With no exec waiting, no finding can claim more than the newest `maxWaiting`.
+        if pendingHead == pending.count, recent.count - recentHead > maxWaiting { recentHead = recent.count - maxWaiting }
         if pendingHead > 1024 && pendingHead * 2 > pending.count {
             pending.removeFirst(pendingHead)
             pendingHead = 0

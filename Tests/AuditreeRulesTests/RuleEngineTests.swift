@@ -138,6 +138,31 @@ struct RuleEngineTests {
         #expect(try scan(log, name: "pkg-own", rules: [noExceptions], defaults: false).findings.count == 4)
     }
 
+    /// A host where pip builds a package every few seconds (its setup.py runs `sh -c`) gives a
+    /// suppressed match per build: counted always, kept (image, lineage) only when
+    /// `--show-suppressed` lists them.
+    @Test("suppressed matches are counted, and kept only when they are listed", arguments: [false, true])
+    func suppressedKeptOnlyWhenListed(listed: Bool) throws {
+        var log = LogBuilder()
+        let scripts = 300
+        for k in 0..<scripts {
+            let pid = 1_000 + 3 * k
+            log.exec(pid: pid, ppid: 1, exe: "/venv/bin/python3", ["/venv/bin/python3", "/venv/bin/pip", "install", "pkg\(k)"], comm: "pip")
+            log.exec(pid: pid + 1, ppid: pid, exe: "/venv/bin/python3", ["/venv/bin/python3", "setup.py", "build"])
+            log.exec(pid: pid + 2, ppid: pid + 1, exe: "/usr/bin/dash", ["/bin/sh", "-c", "gcc --version"])
+        }
+        var configuration = ScanConfiguration(inputs: [try log.write("suppressed-\(listed)")])
+        configuration.showSuppressed = listed
+        var state = ScanState(configuration: configuration, ruleSet: try RuleSet.load(files: []).ruleSet, diagnose: { _ in })
+        state.read(configuration.inputs[0])
+        let report = state.finish()
+        #expect(report.findings.isEmpty)
+        #expect(report.summary.suppressed == scripts)
+        #expect(report.summary.suppressedByException == ["package_managers": scripts])
+        #expect(report.summary.suppressedFindings.count == (listed ? scripts : 0))
+        #expect(state.evaluator.suppressedMatches.count == (listed ? scripts : 0))
+    }
+
     /// cron (pid - 1) runs a perl job (pid), which runs a shell (pid + 1): the chain the exception tests judge.
     static func cronJobShell(_ log: inout LogBuilder, pid: Int, user: String, key: String, host: String) {
         log.exec(pid: pid - 1, ppid: 1, exe: "/usr/sbin/cron", ["/usr/sbin/cron", "-f"], node: host)

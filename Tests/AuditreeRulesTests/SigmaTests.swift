@@ -47,6 +47,37 @@ struct SigmaTests {
         return values.matches(rule)
     }
 
+    struct FieldsCase: Sendable, CustomTestStringConvertible {
+        var detection: String
+        var used: [SigmaProcessCreation.Field]
+        var testDescription: String { detection.replacingOccurrences(of: "\n", with: " ; ") }
+    }
+
+    /// A scan builds only the Sysmon fields its rules read, and they match as the full set does.
+    @Test("Only the fields the rules read are built", arguments: [
+        FieldsCase(detection: "s:\n    Image|endswith: '/curl'\ncondition: s", used: [.image]),
+        FieldsCase(detection: "s:\n    ParentImage|endswith: '/python3.11'\n    CommandLine|contains: 'curl'\ncondition: s",
+                   used: [.commandLine, .parentImage]),
+        FieldsCase(detection: "s:\n    CurrentDirectory|startswith: '/home'\nf:\n    User: 'root'\ncondition: s and not f",
+                   used: [.user, .currentDirectory]),
+        // A keyword search reads every field's value.
+        FieldsCase(detection: "k:\n    - '*curl*'\ncondition: k", used: SigmaProcessCreation.Field.allCases),
+    ])
+    func usedFields(_ test: FieldsCase) throws {
+        guard case .rule(let sigma) = Self.rule(test.detection) else { Issue.record("not parsed"); return }
+        let rules = SigmaExecRules([Rule(sigma: sigma)])
+        #expect(rules.usedFields == SigmaProcessCreation.Field.allCases.map { test.used.contains($0) })
+        let image = Self.image(exe: "/usr/bin/curl", argv: ["curl", "http://x/a.sh"], cwd: "/home/u")
+        let parent = Self.image(exe: "/usr/bin/python3.11", argv: ["python3.11", "-c", "x"], cwd: "/")
+        let full = SigmaProcessCreation(image: image, pid: 10, ppid: 9, parent: parent)
+        let built = SigmaProcessCreation(image: image, pid: 10, ppid: 9, parent: parent, used: rules.usedFields)
+        for field in SigmaProcessCreation.Field.allCases {
+            #expect((built[field] != nil) == (test.used.contains(field) && full[field] != nil), "\(field.name)")
+        }
+        #expect(rules.matching(built).map(\.id) == rules.matching(full).map(\.id))
+        #expect(rules.matching(full).count == 1)
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var detection: String
         var image: String = "/usr/bin/bash"

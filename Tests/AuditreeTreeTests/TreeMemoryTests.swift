@@ -105,4 +105,40 @@ struct TreeMemoryTests {
         #expect(widest < 2 * ProcessTreeWriter.maxIndentLevels + 150, "a line of \(widest) bytes")
         #expect(output.last?.contains("[depth \(depth)] pid \(2000 + depth - 1) ") == true)
     }
+
+    /// A burst of execs faster than any host (all in one second of log time): execs wait for the
+    /// rules at most `maxWaiting` deep, and so do the processes kept for a finding to claim;
+    /// every exec is still handed on, once, in log order. Counts, never timings.
+    @Test("execs wait for the rules by count as well as by time", arguments: [(execs: 1_000, maxWaiting: 100), (execs: 1_000, maxWaiting: 65_536)])
+    func waitingIsBoundedByCount(execs: Int, maxWaiting: Int) throws {
+        let recorded = try String(contentsOfFile: Fixtures.recorded("raw-fork"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let exec = recorded[178]
+        #expect(exec.contains("audit(1795432246.668:1323)") && exec.contains(" ppid=16121 pid=16122 "), "the template moved")
+        let tree = ProcessTree(maxWaiting: maxWaiting)
+        var handed: [Int] = []
+        tree.onExec = { _, ready in handed.append(ready.process.pid) }
+        var mostWaiting = (execs: 0, claimable: 0)
+        for k in 0..<execs {
+            // One exec per millisecond, each of a new process (pid 3000 + k, child of 16121).
+            var line = exec.replacingOccurrences(of: "audit(1795432246.668:1323)", with: "audit(1795432246.\(String(format: "%03d", k % 1000)):\(9000 + k))")
+            line = line.replacingOccurrences(of: " ppid=16121 pid=16122 ", with: " ppid=16121 pid=\(3000 + k) ")
+            var assembler = EventAssembler()
+            for result in Fixtures.parseLines(Array((line + "\n").utf8)) {
+                guard case .success(let record) = result else { Issue.record("not parsed: \(line)"); continue }
+                assembler.add(record, file: "burst.log") { tree.ingest($0) }
+            }
+            assembler.flush { tree.ingest($0) }
+            mostWaiting = (max(mostWaiting.execs, tree.waiting.execs), max(mostWaiting.claimable, tree.waiting.claimable))
+        }
+        let handedEarly = handed.count
+        tree.finish()
+        // The claimable processes are the execs' and their parent's placeholder (pid 16121), so
+        // that bound is met one exec before the bound on waiting execs.
+        let waitingBound = maxWaiting - 1
+        #expect(mostWaiting.execs == min(execs, waitingBound))
+        #expect(mostWaiting.claimable == min(execs + 1, maxWaiting))
+        #expect(handedEarly == max(0, execs - waitingBound), "handed on before the log moved 5 s")
+        #expect(handed == (0..<execs).map { 3000 + $0 }, "every exec once, in log order")
+    }
 }

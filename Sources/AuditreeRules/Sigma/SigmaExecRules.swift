@@ -51,6 +51,9 @@ final class SigmaExecRules {
     /// Fields some literal is on, and the one-byte literals.
     private let indexedFields: [Int]
     private let short: [Int]
+    /// Per Sysmon field, whether a rule reads it (all when a rule has a keyword search, which
+    /// reads every field): the others are not built for an exec.
+    let usedFields: [Bool]
 
     init(_ rules: [Rule]) {
         var compiled: [Compiled] = []
@@ -94,6 +97,17 @@ final class SigmaExecRules {
         self.gramEntries = entries
         self.indexedFields = Array(Set(literals.filter { $0.bytes.count >= 2 }.map(\.field))).sorted()
         self.short = short
+        var used = [Bool](repeating: false, count: SigmaProcessCreation.Field.allCases.count)
+        for rule in compiled {
+            for search in rule.searches {
+                switch search {
+                case .maps(let maps): for tests in maps { for test in tests where test.field >= 0 { used[test.field] = true } }
+                case .keywords: used = used.map { _ in true }
+                case .never: break
+                }
+            }
+        }
+        self.usedFields = used
     }
 
     var isEmpty: Bool { compiled.isEmpty }

@@ -36,17 +36,22 @@ public struct SigmaProcessCreation: Sendable {
 
     /// `parent` is the image of the process whose pid is the exec's ppid, as it was at the
     /// exec (nil when the log never described it).
-    public init(image: ProcessImage, pid: Int, ppid: Int?, parent: ProcessImage?) {
+    /// `used`: per field, whether to build it (nil: all); a field not built is absent. A scan
+    /// builds only the fields its rules read: each one is a copy of bytes, folded.
+    public init(image: ProcessImage, pid: Int, ppid: Int?, parent: ProcessImage?, used: [Bool]? = nil) {
         values = Array(repeating: nil, count: Field.allCases.count)
-        values[Field.image.rawValue] = image.exe.map { SigmaFieldValue(bytes: $0.bytes) }
-        values[Field.commandLine.rawValue] = SigmaFieldValue(bytes: Self.commandLine(image))
-        values[Field.parentImage.rawValue] = SigmaFieldValue(bytes: parent?.exe?.bytes ?? Array(Self.unknown.utf8))
-        values[Field.parentCommandLine.rawValue] = SigmaFieldValue(bytes: parent.map(Self.commandLine) ?? Array(Self.unknown.utf8))
-        values[Field.user.rawValue] = (image.userName ?? image.uid.map { String($0) }).map(SigmaFieldValue.init)
-        values[Field.logonId.rawValue] = image.uid.map { SigmaFieldValue(String($0)) }
-        values[Field.currentDirectory.rawValue] = image.cwd.map { SigmaFieldValue(bytes: $0.bytes) }
-        values[Field.processId.rawValue] = SigmaFieldValue(String(pid))
-        values[Field.parentProcessId.rawValue] = ppid.map { SigmaFieldValue(String($0)) }
+        func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
+        if wanted(.image) { values[Field.image.rawValue] = image.exe.map { SigmaFieldValue(bytes: $0.bytes) } }
+        if wanted(.commandLine) { values[Field.commandLine.rawValue] = SigmaFieldValue(bytes: Self.commandLine(image)) }
+        if wanted(.parentImage) { values[Field.parentImage.rawValue] = SigmaFieldValue(bytes: parent?.exe?.bytes ?? Array(Self.unknown.utf8)) }
+        if wanted(.parentCommandLine) {
+            values[Field.parentCommandLine.rawValue] = SigmaFieldValue(bytes: parent.map(Self.commandLine) ?? Array(Self.unknown.utf8))
+        }
+        if wanted(.user) { values[Field.user.rawValue] = (image.userName ?? image.uid.map { String($0) }).map(SigmaFieldValue.init) }
+        if wanted(.logonId) { values[Field.logonId.rawValue] = image.uid.map { SigmaFieldValue(String($0)) } }
+        if wanted(.currentDirectory) { values[Field.currentDirectory.rawValue] = image.cwd.map { SigmaFieldValue(bytes: $0.bytes) } }
+        if wanted(.processId) { values[Field.processId.rawValue] = SigmaFieldValue(String(pid)) }
+        if wanted(.parentProcessId) { values[Field.parentProcessId.rawValue] = ppid.map { SigmaFieldValue(String($0)) } }
     }
 
     public subscript(field: Field) -> SigmaFieldValue? { values[field.rawValue] }

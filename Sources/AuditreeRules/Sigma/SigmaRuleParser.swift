@@ -38,7 +38,9 @@ public enum SigmaRuleParser {
             // The basic resolver: every scalar is text (what a Sigma value is), so Yams does not try
             // its bool, int, float, null and timestamp regexes on each one, which was half of
             // reading a rule file. `exists: true` and `null` are read from the plain scalar.
-            guard let node = try Yams.compose(yaml: text, .basic) else { return skip(file, nil, nil, "empty file", error: true) }
+            // UTF-8 said outright: Yams's default encoding reads the whole process environment
+            // (for YAMS_DEFAULT_ENCODING, which also makes it print to stdout) on every file.
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else { return skip(file, nil, nil, "empty file", error: true) }
             root = node
         } catch {
             return skip(file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")", error: true)
