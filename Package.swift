@@ -123,7 +123,7 @@ let package = Package(
             // libstdc++ and jemalloc (glibc's malloc is slow to free what the other thread allocated,
             // docs/performance.md). Debug, test and sanitizer builds keep the system allocator.
             linkerSettings: [
-                .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release)),
+                .unsafeFlags(["-Xclang-linker", "-static-libgcc"], .when(platforms: [.linux], configuration: .release))
             ],
             plugins: ["BuildInfo"]),
         // What the test targets share: the package root, the one way to run the built binary, the
@@ -152,10 +152,15 @@ let package = Package(
             dependencies: ["AuditreeInput", "AuditreeParser", "AuditreeEvents", "TestSupport"]),
         .testTarget(
             name: "AuditreeTreeTests",
-            dependencies: ["AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+            dependencies: [
+                "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeScan", "AuditreeReport", "TestSupport",
+            ]),
         .testTarget(
             name: "AuditreeRulesTests",
-            dependencies: ["AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+            dependencies: [
+                "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport",
+                "TestSupport",
+            ]),
         .testTarget(
             name: "AuditreeScanTests",
             dependencies: ["AuditreeInput", "AuditreeScan", "AuditreeReport", "CAudit", "TestSupport"],
@@ -163,7 +168,10 @@ let package = Package(
             linkerSettings: [.linkedLibrary("audit"), .linkedLibrary("z")]),
         .testTarget(
             name: "AuditreeReportTests",
-            dependencies: ["AuditreeBase", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+            dependencies: [
+                "AuditreeBase", "AuditreeParser", "AuditreeEvents", "AuditreeTree", "AuditreeRules", "AuditreeScan",
+                "AuditreeReport", "TestSupport",
+            ]),
         .testTarget(
             name: "AuditreeCLITests",
             dependencies: ["AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),

@@ -60,13 +60,17 @@ private func assemble(_ records: [Record]) {
     assembler.flush(emit: emit)
     // Repeats of an event already delivered (same node and stamp) are counted, not emitted.
     let standaloneEOEs = assembler.eventCount - emitted - assembler.duplicateEvents
-    check(standaloneEOEs >= 0, "\(emitted) events emitted + \(assembler.duplicateEvents) repeats but only \(assembler.eventCount) counted")
+    check(
+        standaloneEOEs >= 0,
+        "\(emitted) events emitted + \(assembler.duplicateEvents) repeats but only \(assembler.eventCount) counted")
     if assembler.duplicateEvents == 0 {
-        check(recordsInEvents + standaloneEOEs == records.count,
-              "\(records.count) records in, \(recordsInEvents) in events + \(standaloneEOEs) lone EOEs out")
+        check(
+            recordsInEvents + standaloneEOEs == records.count,
+            "\(records.count) records in, \(recordsInEvents) in events + \(standaloneEOEs) lone EOEs out")
     } else {
-        check(recordsInEvents + standaloneEOEs + assembler.duplicateEvents <= records.count,
-              "\(records.count) records in, more out")
+        check(
+            recordsInEvents + standaloneEOEs + assembler.duplicateEvents <= records.count,
+            "\(records.count) records in, more out")
     }
 }
 
@@ -89,8 +93,12 @@ private func scan(_ bytes: [UInt8]) {
     }
     let summary = report.summary
     check(summary.inputErrors == 0, "input error on a plain file: \(report.diagnostics)")
-    check(summary.lines == summary.records + summary.rejected, "lines \(summary.lines) != records \(summary.records) + rejected \(summary.rejected)")
-    check(summary.rejectedByReason.values.reduce(0, +) == summary.rejected, "rejectedByReason does not add up to rejected")
+    check(
+        summary.lines == summary.records + summary.rejected,
+        "lines \(summary.lines) != records \(summary.records) + rejected \(summary.rejected)")
+    check(
+        summary.rejectedByReason.values.reduce(0, +) == summary.rejected, "rejectedByReason does not add up to rejected"
+    )
     check(summary.events <= summary.records, "\(summary.events) events from \(summary.records) records")
     check(summary.execs <= summary.events, "\(summary.execs) execs from \(summary.events) events")
     _ = OutputFormat.text.render(report, color: true)
@@ -109,6 +117,8 @@ private func checkThreadedAgrees(with json: String, diagnostics: Int) {
         check(false, "threaded scan threw where the single-threaded one did not")
         return
     }
-    check(threaded.diagnostics.count == diagnostics, "threaded scan: \(threaded.diagnostics.count) diagnostics, not \(diagnostics)")
+    check(
+        threaded.diagnostics.count == diagnostics,
+        "threaded scan: \(threaded.diagnostics.count) diagnostics, not \(diagnostics)")
     check(OutputFormat.json.render(threaded) == json, "threaded scan rendered different JSON")
 }

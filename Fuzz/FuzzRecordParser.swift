@@ -16,7 +16,8 @@ public func fuzzRecordParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     let bytes = size > 0 && data != nil ? Array(UnsafeBufferPointer(start: data, count: size)) : []
     // Two shapes per input: the shipped limits, and a tiny limit with uneven reads.
     let small = 16 + size % 200
-    for (limit, readSize, chunked) in [(LineReader.defaultMaxLineLength, 1 << 20, false), (small, 1 + size % 13, true)] {
+    for (limit, readSize, chunked) in [(LineReader.defaultMaxLineLength, 1 << 20, false), (small, 1 + size % 13, true)]
+    {
         let expected = referenceLines(bytes, limit: limit)
         var got: [([UInt8], Bool)] = []
         var reader = LineReader(maxLineLength: limit, readSize: readSize)
@@ -24,7 +25,8 @@ public func fuzzRecordParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         var again = RecordParser()
         func body(_ number: Int, _ line: Span<UInt8>, _ truncated: Bool) {
             check(number == got.count + 1, "line number \(number) after \(got.count) lines")
-            var copy = [UInt8](); copy.reserveCapacity(line.count)
+            var copy = [UInt8]()
+            copy.reserveCapacity(line.count)
             for i in 0..<line.count { copy.append(line[i]) }
             got.append((copy, truncated))
             check(line.count < limit + readSize, "line of \(line.count) bytes, limit \(limit) + read \(readSize)")
@@ -38,8 +40,9 @@ public func fuzzRecordParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
                 check(contains(copy, printed), "stamp \(record.stamp) does not round-trip")
             case (.failure(let rejection)?, .failure(let other)?):
                 check(rejection == other, "rejection differs on a second parser")
-                check(rejection.column >= 1 && rejection.column <= line.count + 1,
-                      "column \(rejection.column) outside 1...\(line.count + 1)")
+                check(
+                    rejection.column >= 1 && rejection.column <= line.count + 1,
+                    "column \(rejection.column) outside 1...\(line.count + 1)")
             default:
                 check(false, "parse outcome differs on a second parser")
             }
@@ -51,10 +54,13 @@ public func fuzzRecordParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
             var source = MemoryByteSource(bytes)
             try! reader.forEachLine(of: &source) { (n: Int, l: Span<UInt8>, t: Bool) throws(Never) in body(n, l, t) }
         }
-        check(got.count == expected.count, "\(got.count) lines delivered, \(expected.count) expected (limit \(limit), read \(readSize))")
+        check(
+            got.count == expected.count,
+            "\(got.count) lines delivered, \(expected.count) expected (limit \(limit), read \(readSize))")
         for (index, (line, cut)) in got.enumerated() where index < expected.count {
-            check(matchesReference(line, cut, expected[index], limit: limit, readSize: readSize),
-                  "line \(index + 1) differs from a naive split (limit \(limit), read \(readSize))")
+            check(
+                matchesReference(line, cut, expected[index], limit: limit, readSize: readSize),
+                "line \(index + 1) differs from a naive split (limit \(limit), read \(readSize))")
         }
     }
     return 0
@@ -62,7 +68,8 @@ public func fuzzRecordParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
 
 private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     guard needle.count <= haystack.count else { return false }
-    for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
+    for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle)
+    {
         return true
     }
     return false

@@ -50,7 +50,9 @@ func referenceLines(_ bytes: [UInt8], limit: Int) -> [(line: [UInt8], truncated:
 
 /// Whether a delivered line matches the reference exactly (the two LineReader bugs this
 /// oracle once tolerated are fixed: docs/hostile-input.md).
-func matchesReference(_ got: [UInt8], _ cut: Bool, _ expected: (line: [UInt8], truncated: Bool, whole: [UInt8]),
-                      limit: Int, readSize: Int) -> Bool {
+func matchesReference(
+    _ got: [UInt8], _ cut: Bool, _ expected: (line: [UInt8], truncated: Bool, whole: [UInt8]),
+    limit: Int, readSize: Int
+) -> Bool {
     got == expected.line && cut == expected.truncated
 }

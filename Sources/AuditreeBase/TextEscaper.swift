@@ -38,7 +38,8 @@ public enum TextEscaper {
     /// backslash stays single: `org\.apache` reads as it was written. Control characters still
     /// become escapes, so the text cannot move the cursor.
     public static func escapeRuleText(_ string: String) -> String {
-        string.split(separator: "\\", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\\")
+        string.split(separator: "\\", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(
+            separator: "\\")
     }
 
     private static func appendASCII(_ byte: UInt8, to output: inout String) {
@@ -54,7 +55,9 @@ public enum TextEscaper {
 
     package static func hexEscape(_ byte: UInt8) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
+        return String(
+            decoding: [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]],
+            as: UTF8.self)
     }
 
     /// C1 controls, line/paragraph separators and the characters that reorder text on screen.

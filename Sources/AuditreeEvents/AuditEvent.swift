@@ -159,7 +159,9 @@ public struct ArgumentVector: Sendable, Equatable {
                     bytes += piece.value.bytes
                 }
                 // The declared length counts the logged (hex when encoded) form.
-                if let declared = declaredLengths[index], declared != bytes.count, declared != bytes.count * 2 { complete = false }
+                if let declared = declaredLengths[index], declared != bytes.count, declared != bytes.count * 2 {
+                    complete = false
+                }
                 result.append(LogString(bytes: bytes))
             } else {
                 result.append(LogString(bytes: []))

@@ -23,7 +23,8 @@ public struct EventAssembler {
         /// keys are hashed several times per event. Equality still compares every field.
         func hash(into hasher: inout Hasher) {
             hasher.combine(stamp.serial)
-            hasher.combine(UInt64(bitPattern: stamp.time) << 17 ^ UInt64(bitPattern: Int64(host)) << 1 ^ (isDaemon ? 1 : 0))
+            hasher.combine(
+                UInt64(bitPattern: stamp.time) << 17 ^ UInt64(bitPattern: Int64(host)) << 1 ^ (isDaemon ? 1 : 0))
         }
     }
 
@@ -41,7 +42,9 @@ public struct EventAssembler {
     /// What a closed slot holds: nothing on the heap. Made afresh each time: copying a stored
     /// one went through the event's whole copy routine, once per event.
     private static var closed: AuditEvent {
-        AuditEvent(node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false, location: LogLocation(file: "", line: 0))
+        AuditEvent(
+            node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false,
+            location: LogLocation(file: "", line: 0))
     }
 
     private var hosts = HostNumbers()
@@ -84,7 +87,9 @@ public struct EventAssembler {
         self.maxOpenEvents = maxOpenEvents
     }
 
-    public mutating func add(_ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void) {
+    public mutating func add(
+        _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void
+    ) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         if record.kind == .eoe {
             if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
@@ -105,9 +110,13 @@ public struct EventAssembler {
             }
             last = (key, slots.count)
             // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
-            slots.append(Slot(key: key, isOpen: true, event: AuditEvent(node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                                                                        location: LogLocation(file: file, line: record.line)),
-                              origin: origin))
+            slots.append(
+                Slot(
+                    key: key, isOpen: true,
+                    event: AuditEvent(
+                        node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                        location: LogLocation(file: file, line: record.line)),
+                    origin: origin))
             slots[slots.count - 1].event.add(record, file: file)
             eventCount += 1
         }
@@ -157,7 +166,9 @@ public struct EventAssembler {
         while head < slots.count {
             // Read through the key: binding the event would copy it (and retain all it holds).
             let key = slots[head].key
-            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window || head == slots.count - 1, open.count <= maxOpenEvents {
+            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window || head == slots.count - 1,
+                open.count <= maxOpenEvents
+            {
                 // The newest event stays open even when the log's clock is far past it (records
                 // stamped by a clock that ran ahead, then stepped back): its next records are
                 // mostly the very next lines, and closing it at once would split every event.
@@ -235,7 +246,6 @@ public struct EventAssembler {
         delivered[key] = value
     }
 }
-
 
 /// Where an event's first record sits: the input's number in the scan, the line's byte offset
 /// and its line number (what a checkpoint needs to read the event again).

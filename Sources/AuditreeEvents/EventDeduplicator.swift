@@ -15,7 +15,8 @@ struct EventDeduplicator {
         var lastTime: Int64
 
         func contains(_ stamp: EventStamp) -> Bool {
-            firstSerial <= stamp.serial && stamp.serial <= lastSerial && firstTime <= stamp.time && stamp.time <= lastTime
+            firstSerial <= stamp.serial && stamp.serial <= lastSerial && firstTime <= stamp.time
+                && stamp.time <= lastTime
         }
     }
 
@@ -58,19 +59,23 @@ struct EventDeduplicator {
             list[index].lastSerial = stamp.serial
             list[index].lastTime = stamp.time
             lastRun[node] = index
-        } else if let index = list.firstIndex(where: { stamp.serial &+ 1 == $0.firstSerial && stamp.time <= $0.firstTime }) {
+        } else if let index = list.firstIndex(where: {
+            stamp.serial &+ 1 == $0.firstSerial && stamp.time <= $0.firstTime
+        }) {
             unmarkStart(list[index].firstSerial, node: node, in: list, except: index)
             starts[node].insert(stamp.serial)
             list[index].firstSerial = stamp.serial
             list[index].firstTime = stamp.time
             lastRun[node] = index
         } else {
-            if list.count >= Self.maxRuns, let oldest = list.indices.min(by: { list[$0].lastTime < list[$1].lastTime }) {
+            if list.count >= Self.maxRuns, let oldest = list.indices.min(by: { list[$0].lastTime < list[$1].lastTime })
+            {
                 let removed = list.remove(at: oldest)
                 hasForgotten = true
                 unmarkStart(removed.firstSerial, node: node, in: list, except: nil)
             }
-            list.append(Run(firstSerial: stamp.serial, lastSerial: stamp.serial, firstTime: stamp.time, lastTime: stamp.time))
+            list.append(
+                Run(firstSerial: stamp.serial, lastSerial: stamp.serial, firstTime: stamp.time, lastTime: stamp.time))
             starts[node].insert(stamp.serial)
             lastRun[node] = list.count - 1
         }
@@ -88,7 +93,8 @@ struct EventDeduplicator {
     private mutating func mergeAdjacent(_ list: inout [Run], node: Int) {
         guard let index = lastRun[node] else { return }
         let run = list[index]
-        if let next = list.firstIndex(where: { $0.firstSerial == run.lastSerial &+ 1 && $0.firstTime >= run.lastTime }) {
+        if let next = list.firstIndex(where: { $0.firstSerial == run.lastSerial &+ 1 && $0.firstTime >= run.lastTime })
+        {
             list[index].lastSerial = list[next].lastSerial
             list[index].lastTime = list[next].lastTime
             let merged = list.remove(at: next)

@@ -38,19 +38,30 @@ public struct GzipByteSource: ByteSource, ~Copyable {
         while stream.pointee.avail_out > 0 {
             if stream.pointee.avail_in == 0 && !inputEnded {
                 let count = try file.read(into: input)
-                if count == 0 { inputEnded = true } else {
+                if count == 0 {
+                    inputEnded = true
+                } else {
                     stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
                     stream.pointee.avail_in = uInt(count)
                 }
             }
             if stream.pointee.avail_in == 0 && inputEnded {
-                if !streamEnded { return try deliver(buffer, failing: .readFailed(path: path, reason: "gzip data ends early (truncated file)")) }
+                if !streamEnded {
+                    return try deliver(
+                        buffer, failing: .readFailed(path: path, reason: "gzip data ends early (truncated file)"))
+                }
                 break
             }
             if streamEnded {
                 // Another gzip member follows the one that ended, or bytes that are not gzip.
                 if stream.pointee.next_in.pointee != 0x1F {
-                    return try deliver(buffer, failing: .readFailed(path: path, reason: "bytes after the last gzip member are not gzip data (trailing garbage; the members before it were read whole)"))
+                    return try deliver(
+                        buffer,
+                        failing: .readFailed(
+                            path: path,
+                            reason:
+                                "bytes after the last gzip member are not gzip data (trailing garbage; the members before it were read whole)"
+                        ))
                 }
                 guard inflateReset(stream) == Z_OK else { throw .readFailed(path: path, reason: "gzip reset failed") }
                 streamEnded = false
@@ -68,7 +79,9 @@ public struct GzipByteSource: ByteSource, ~Copyable {
     }
 
     /// Returns what was decompressed before `error`, keeping the error for the next read.
-    private mutating func deliver(_ buffer: UnsafeMutableRawBufferPointer, failing error: InputError) throws(InputError) -> Int {
+    private mutating func deliver(_ buffer: UnsafeMutableRawBufferPointer, failing error: InputError) throws(InputError)
+        -> Int
+    {
         let produced = buffer.count - Int(stream.pointee.avail_out)
         guard produced > 0 else { throw error }
         pendingError = error
@@ -76,5 +89,7 @@ public struct GzipByteSource: ByteSource, ~Copyable {
     }
 
     /// Whether the first bytes of a file are the gzip magic number.
-    public static func looksCompressed(_ head: [UInt8]) -> Bool { head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B }
+    public static func looksCompressed(_ head: [UInt8]) -> Bool {
+        head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B
+    }
 }

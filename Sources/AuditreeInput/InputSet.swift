@@ -1,4 +1,5 @@
 import AuditreeBase
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -27,8 +28,11 @@ public enum InputSet {
                 return "no log file here: no file matches the pattern, or the directory holds none"
             }
             guard !others.isEmpty else { return "no log file here: the directory holds no audit.log* file" }
-            let shown = others.prefix(3).map { "'\(TextEscaper.escape($0))'" }.joined(separator: ", ") + (others.count > 3 ? ", ..." : "")
-            return "no log file here: the directory holds no audit.log* file (skipped \(others.count) other file\(others.count == 1 ? "" : "s"): "
+            let shown =
+                others.prefix(3).map { "'\(TextEscaper.escape($0))'" }.joined(separator: ", ")
+                + (others.count > 3 ? ", ..." : "")
+            return
+                "no log file here: the directory holds no audit.log* file (skipped \(others.count) other file\(others.count == 1 ? "" : "s"): "
                 + "\(shown)); name a file to read it"
         }
     }
@@ -64,7 +68,11 @@ public enum InputSet {
     /// Only regular files are looked into: reading a FIFO or a device would consume it.
     package static func orderedByFirstRecord(_ paths: [String], firstRecordTime: (String) -> Int64?) -> [String] {
         let keyed = paths.enumerated().map { index, path in
-            (path: path, time: path == "-" || !isRegularFile(path) ? Int64.min : (firstRecordTime(path) ?? Int64.max), index: index)
+            (
+                path: path,
+                time: path == "-" || !isRegularFile(path) ? Int64.min : (firstRecordTime(path) ?? Int64.max),
+                index: index
+            )
         }
         return keyed.sorted { ($0.time, $0.index) < ($1.time, $1.index) }.map(\.path)
     }
@@ -91,7 +99,9 @@ public enum InputSet {
         defer { closedir(handle) }
         var names: [(name: String, path: String)] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard !name.hasPrefix(".") else { continue }
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             var info = stat()

@@ -53,7 +53,8 @@ public struct LineReader: ~Copyable {
         firstLine: Int = 0,
         _ body: (_ lineNumber: Int, _ bytes: Span<UInt8>, _ truncated: Bool) throws(E) -> Void
     ) throws(LineReaderError<E>) {
-        try forEachLine(of: &source, firstLine: firstLine) { (number: Int, _: Int, bytes: Span<UInt8>, truncated: Bool) throws(E) in
+        try forEachLine(of: &source, firstLine: firstLine) {
+            (number: Int, _: Int, bytes: Span<UInt8>, truncated: Bool) throws(E) in
             try body(number, bytes, truncated)
         }
     }
@@ -70,7 +71,11 @@ public struct LineReader: ~Copyable {
         var lineNumber = firstLine
         defer { linesReached = lineNumber }
         var skipping = false  // inside the unread tail of an over-long line
-        start = 0; end = 0; scanFrom = 0; dropped = 0; completeBytes = 0
+        start = 0
+        end = 0
+        scanFrom = 0
+        dropped = 0
+        completeBytes = 0
         while true {
             while true {
                 if !skipping { skipBlankLines(&lineNumber) }
@@ -81,7 +86,9 @@ public struct LineReader: ~Copyable {
                     lineNumber += 1
                     // The cut depends on the line's length only, never on where a read ended.
                     let cut = newline - start > maxLineLength
-                    do { try deliver(lineNumber, start, cut ? start + maxLineLength : newline, truncated: cut, body) } catch { throw .body(error) }
+                    do {
+                        try deliver(lineNumber, start, cut ? start + maxLineLength : newline, truncated: cut, body)
+                    } catch { throw .body(error) }
                 }
                 start = newline + 1
                 scanFrom = start
@@ -92,9 +99,14 @@ public struct LineReader: ~Copyable {
             if !skipping && end - start > maxLineLength {
                 lineNumber += 1
                 skipping = true
-                do { try deliver(lineNumber, start, start + maxLineLength, truncated: true, body) } catch { throw .body(error) }
+                do { try deliver(lineNumber, start, start + maxLineLength, truncated: true, body) } catch {
+                    throw .body(error)
+                }
             }
-            if skipping { start = end; scanFrom = end }
+            if skipping {
+                start = end
+                scanFrom = end
+            }
             compact()
             let count: Int
             do { count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...])) } catch {
@@ -131,7 +143,8 @@ public struct LineReader: ~Copyable {
         var skipped = 0
         while position < end {
             if position == lineStart && end - position >= 8
-                && (base + position).loadUnaligned(as: UInt64.self) == 0x0A0A_0A0A_0A0A_0A0A {
+                && (base + position).loadUnaligned(as: UInt64.self) == 0x0A0A_0A0A_0A0A_0A0A
+            {
                 skipped += 8
                 position += 8
                 lineStart = position

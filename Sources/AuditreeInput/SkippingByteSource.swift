@@ -11,7 +11,8 @@ package struct SkippingByteSource<Base: ByteSource & ~Copyable>: ByteSource, ~Co
 
     package mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while remaining > 0 {
-            let count = try base.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.prefix(min(buffer.count, remaining))))
+            let count = try base.read(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer.prefix(min(buffer.count, remaining))))
             if count == 0 { return 0 }
             remaining -= count
         }

@@ -1,4 +1,5 @@
 import AuditreeBase
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -47,8 +48,15 @@ package struct FieldScanner {
         let count = line.count
         while position < count {
             let byte = line[position]
-            if byte == Self.space { position += 1; continue }
-            if byte == Self.groupSeparator { enriched = true; position += 1; continue }
+            if byte == Self.space {
+                position += 1
+                continue
+            }
+            if byte == Self.groupSeparator {
+                enriched = true
+                position += 1
+                continue
+            }
             let keyStart = position
             position += 1
             while position < count, !Self.stops(line[position], Self.keyStops) { position += 1 }
@@ -139,7 +147,8 @@ package enum Bytes {
         guard !range.isEmpty else { return nil }
         if line[range.lowerBound] == UInt8(ascii: "-") {
             guard let magnitude = decimal(line, (range.lowerBound + 1)..<range.upperBound),
-                  magnitude <= UInt64(Int64.max) else { return nil }
+                magnitude <= UInt64(Int64.max)
+            else { return nil }
             return -Int64(magnitude)
         }
         guard let value = decimal(line, range), value <= UInt64(Int64.max) else { return nil }

@@ -48,7 +48,10 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     private init(storage: Storage) { self.storage = storage }
 
     private static func packed(_ source: UnsafeRawBufferPointer) -> Storage {
-        inline(count: source.count) { $0.copyMemory(from: source); return true }!
+        inline(count: source.count) {
+            $0.copyMemory(from: source)
+            return true
+        }!
     }
 
     /// The one place inline words are written: `fill` gets exactly `count` zeroed bytes of them.
@@ -67,7 +70,9 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
         switch storage {
         case .inline(let first, let second, let count):
             var words = (first, second)
-            return try Swift.withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[..<Int(count)])) }
+            return try Swift.withUnsafeBytes(of: &words) {
+                try body(UnsafeRawBufferPointer(rebasing: $0[..<Int(count)]))
+            }
         case .heap(let bytes):
             return try bytes.withUnsafeBytes(body)
         }
@@ -111,8 +116,9 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public static func == (lhs: LogString, rhs: LogString) -> Bool {
         switch (lhs.storage, rhs.storage) {
-        case let (.inline(a0, a1, aCount), .inline(b0, b1, bCount)): a0 == b0 && a1 == b1 && aCount == bCount
-        case let (.heap(left), .heap(right)): Bytes.equal(left, right)
+        case (.inline(let a0, let a1, let aCount), .inline(let b0, let b1, let bCount)):
+            a0 == b0 && a1 == b1 && aCount == bCount
+        case (.heap(let left), .heap(let right)): Bytes.equal(left, right)
         default: false  // one form per length
         }
     }

@@ -28,8 +28,11 @@ public struct RecordParser {
 
     /// The parse of a line as `LineReader` delivers it: one it cut at `limit` bytes is rejected
     /// as too long without parsing its first part (the scan's one and two-thread paths both use this).
-    package mutating func parse(_ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int) -> Result<Record, Rejection>? {
-        truncated ? .failure(Rejection(.lineTooLong(limit: limit), column: limit + 1)) : parse(line, lineNumber: lineNumber)
+    package mutating func parse(_ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int) -> Result<
+        Record, Rejection
+    >? {
+        truncated
+            ? .failure(Rejection(.lineTooLong(limit: limit), column: limit + 1)) : parse(line, lineNumber: lineNumber)
     }
 
     /// The parse of one line: a record, a rejection, or nil for a blank line.
@@ -80,7 +83,10 @@ public struct RecordParser {
         case .proctitle: body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
         case .eoe, .other: body = .none
         }
-        return .success(Record(kind: kind, typeNumber: typeNumber, node: node, stamp: stamp, isDaemon: isDaemon, line: lineNumber, body: body))
+        return .success(
+            Record(
+                kind: kind, typeNumber: typeNumber, node: node, stamp: stamp, isDaemon: isDaemon, line: lineNumber,
+                body: body))
     }
 
     private func isBlank(_ line: Span<UInt8>) -> Bool {
@@ -130,8 +136,11 @@ public struct RecordParser {
             return (kind, kind.typeNumber, false)
         }
         // UNKNOWN[1327]: a type the writer's libaudit did not name.
-        if Bytes.hasPrefix(line, at: range.lowerBound, "UNKNOWN["), range.count > 9, line[range.upperBound - 1] == UInt8(ascii: "]"),
-           let number = Bytes.decimal(line, (range.lowerBound + 8)..<(range.upperBound - 1)), number <= UInt64(Int32.max) {
+        if Bytes.hasPrefix(line, at: range.lowerBound, "UNKNOWN["), range.count > 9,
+            line[range.upperBound - 1] == UInt8(ascii: "]"),
+            let number = Bytes.decimal(line, (range.lowerBound + 8)..<(range.upperBound - 1)),
+            number <= UInt64(Int32.max)
+        {
             let type = Int32(number)
             return (RecordKind(typeNumber: type), type, (1200...1299).contains(type))
         }
@@ -149,17 +158,20 @@ public struct RecordParser {
         position += 10
         // One pass per number (digits and value together): this runs for every line.
         guard let seconds = number(line, &position, until: UInt8(ascii: ".")), !seconds.leadingZero,
-              seconds.value <= UInt64(Int64.max) / 2000,
-              let millis = number(line, &position, until: UInt8(ascii: ":")), millis.digits == 3,
-              let serial = number(line, &position, until: UInt8(ascii: ")")), !serial.leadingZero
+            seconds.value <= UInt64(Int64.max) / 2000,
+            let millis = number(line, &position, until: UInt8(ascii: ":")), millis.digits == 3,
+            let serial = number(line, &position, until: UInt8(ascii: ")")), !serial.leadingZero
         else { return .failure(Rejection(.malformedTimestamp, column: column)) }
         if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
-        return .success(EventStamp(seconds: Int64(seconds.value), milliseconds: Int32(millis.value), serial: serial.value))
+        return .success(
+            EventStamp(seconds: Int64(seconds.value), milliseconds: Int32(millis.value), serial: serial.value))
     }
 
     /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
     /// moves past the terminator.
-    private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (value: UInt64, digits: Int, leadingZero: Bool)? {
+    private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (
+        value: UInt64, digits: Int, leadingZero: Bool
+    )? {
         let start = position
         var end = start
         var value: UInt64 = 0
@@ -184,7 +196,11 @@ public struct RecordParser {
 
     private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
         var record = SyscallRecord()
-        var seenArch = false, seenSyscall = false, seenPid = false, seenUIDName = false, seenAUIDName = false
+        var seenArch = false
+        var seenSyscall = false
+        var seenPid = false
+        var seenUIDName = false
+        var seenAUIDName = false
         var scanner = FieldScanner(from: position)
         func bad(_ name: String, _ field: Field) -> Result<SyscallRecord, Rejection> {
             .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
@@ -192,23 +208,38 @@ public struct RecordParser {
         while let field = scanner.next(in: line) {
             let key = Bytes.pack(line, field.key)
             if field.enriched {
-                if key == PackedKey.enrichedUID { record.userName = Bytes.untrusted(line, field)?.lossyString; seenUIDName = true }
-                else if key == PackedKey.enrichedAUID { record.loginUserName = Bytes.untrusted(line, field)?.lossyString; seenAUIDName = true }
+                if key == PackedKey.enrichedUID {
+                    record.userName = Bytes.untrusted(line, field)?.lossyString
+                    seenUIDName = true
+                } else if key == PackedKey.enrichedAUID {
+                    record.loginUserName = Bytes.untrusted(line, field)?.lossyString
+                    seenAUIDName = true
+                }
                 // The rest of the ENRICHED part (GID, EUID, ...) is not used: stop reading.
                 if seenUIDName && seenAUIDName { break }
                 continue
             }
             switch key {
             case PackedKey.arch:
-                guard let value = Bytes.hexNumber(line, field.value), value <= UInt64(UInt32.max) else { return bad("arch", field) }
-                record.arch = UInt32(value); seenArch = true
+                guard let value = Bytes.hexNumber(line, field.value), value <= UInt64(UInt32.max) else {
+                    return bad("arch", field)
+                }
+                record.arch = UInt32(value)
+                seenArch = true
             case PackedKey.syscall:
-                guard let value = Bytes.decimal(line, field.value), value <= 1 << 20 else { return bad("syscall", field) }
-                record.number = Int(value); seenSyscall = true
+                guard let value = Bytes.decimal(line, field.value), value <= 1 << 20 else {
+                    return bad("syscall", field)
+                }
+                record.number = Int(value)
+                seenSyscall = true
             case PackedKey.success:
-                if Bytes.equals(line, field.value, keys.yes) { record.success = true }
-                else if Bytes.equals(line, field.value, keys.no) { record.success = false }
-                else { return bad("success", field) }
+                if Bytes.equals(line, field.value, keys.yes) {
+                    record.success = true
+                } else if Bytes.equals(line, field.value, keys.no) {
+                    record.success = false
+                } else {
+                    return bad("success", field)
+                }
             case PackedKey.exit:
                 guard let value = Bytes.signedDecimal(line, field.value) else { return bad("exit", field) }
                 record.exit = value
@@ -216,10 +247,15 @@ public struct RecordParser {
                 guard let value = Bytes.hexNumber(line, field.value) else { return bad("a0", field) }
                 record.a0 = value
             case PackedKey.pid:
-                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("pid", field) }
-                record.pid = Int(value); seenPid = true
+                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else {
+                    return bad("pid", field)
+                }
+                record.pid = Int(value)
+                seenPid = true
             case PackedKey.ppid:
-                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else { return bad("ppid", field) }
+                guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else {
+                    return bad("ppid", field)
+                }
                 record.ppid = Int(value)
             // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
             case PackedKey.uid: record.uid = id(line, field)
@@ -285,7 +321,8 @@ public struct RecordParser {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
             switch Bytes.pack(line, field.key) {
-            case PackedKey.item: record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
+            case PackedKey.item:
+                record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
             case PackedKey.name: record.name = Bytes.untrusted(line, field)
             case PackedKey.nametype: record.nametype = Bytes.logString(line, field.value).lossyString
             case PackedKey.inode: record.inode = Bytes.decimal(line, field.value)
@@ -301,7 +338,8 @@ public struct RecordParser {
     private func parseExecutablePath(_ line: Span<UInt8>, from position: Int) -> PathRecord? {
         var scanner = FieldScanner(from: position)
         guard let first = scanner.next(in: line), !first.enriched, Bytes.pack(line, first.key) == PackedKey.item,
-              Bytes.decimal(line, first.value) == 0 else { return nil }
+            Bytes.decimal(line, first.value) == 0
+        else { return nil }
         return parsePath(line, from: position)
     }
 
@@ -343,14 +381,17 @@ private struct ArgumentKey {
         var position = key.lowerBound + 1
         let digitsStart = position
         while position < key.upperBound, line[position] &- 0x30 < 10 { position += 1 }
-        guard position > digitsStart, let index = Bytes.decimal(line, digitsStart..<position), index <= UInt64(Self.maxIndex) else { return nil }
+        guard position > digitsStart, let index = Bytes.decimal(line, digitsStart..<position),
+            index <= UInt64(Self.maxIndex)
+        else { return nil }
         self.index = Int(index)
         if position == key.upperBound {
             form = .whole
         } else if Bytes.equals(line, position..<key.upperBound, Array("_len".utf8)) {
             form = .length
         } else if line[position] == UInt8(ascii: "["), line[key.upperBound - 1] == UInt8(ascii: "]"),
-                  let chunk = Bytes.decimal(line, (position + 1)..<(key.upperBound - 1)), chunk <= UInt64(Self.maxIndex) {
+            let chunk = Bytes.decimal(line, (position + 1)..<(key.upperBound - 1)), chunk <= UInt64(Self.maxIndex)
+        {
             form = .chunk
             self.chunk = Int(chunk)
         } else {

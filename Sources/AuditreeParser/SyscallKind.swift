@@ -2,7 +2,9 @@ import AuditreeSystem
 
 /// The system calls the process tree cares about; names come from libaudit's tables.
 public enum SyscallKind: String, CaseIterable, Sendable {
-    case execve, execveat, fork, vfork, clone, clone3, exitGroup = "exit_group", other
+    case execve, execveat, fork, vfork, clone, clone3
+    case exitGroup = "exit_group"
+    case other
 
     /// Whether a successful call replaces the process image.
     public var isExec: Bool { self == .execve || self == .execveat }

@@ -24,8 +24,10 @@ public struct Baseline: Sendable, Equatable {
         /// Why the finding is accepted; for people, kept when the baseline is re-created.
         public var reason: String?
 
-        public init(fingerprint: String, rule: String, host: String? = nil, spawner: String = "", shell: String = "",
-                    pattern: String = "", example: String = "", firstSeen: String = "", reason: String? = nil) {
+        public init(
+            fingerprint: String, rule: String, host: String? = nil, spawner: String = "", shell: String = "",
+            pattern: String = "", example: String = "", firstSeen: String = "", reason: String? = nil
+        ) {
             self.fingerprint = fingerprint
             self.rule = rule
             self.host = host
@@ -52,8 +54,10 @@ public struct Baseline: Sendable, Equatable {
             guard byFingerprint[fingerprint] == nil else { continue }
             byFingerprint[fingerprint] = Entry(
                 fingerprint: fingerprint, rule: finding.rule.id, host: finding.host.map(TextEscaper.escape),
-                spawner: finding.spawner.image?.exe?.description ?? "?", shell: finding.process.image?.exe?.description ?? "?",
-                pattern: Fingerprint.pattern(finding), example: finding.process.image.map { CommandLineText.render($0.argv) } ?? "",
+                spawner: finding.spawner.image?.exe?.description ?? "?",
+                shell: finding.process.image?.exe?.description ?? "?",
+                pattern: Fingerprint.pattern(finding),
+                example: finding.process.image.map { CommandLineText.render($0.argv) } ?? "",
                 firstSeen: finding.process.image.map { TimeFormat.iso8601($0.stamp) } ?? "")
         }
         for old in previous?.entries ?? [] {
@@ -85,20 +89,26 @@ public struct Baseline: Sendable, Equatable {
     public static func load(path: String) throws(BaselineError) -> Baseline {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw BaselineError(file: path, message: "cannot read the baseline: \((error as NSError).localizedDescription)")
+            throw BaselineError(
+                file: path, message: "cannot read the baseline: \((error as NSError).localizedDescription)")
         }
         return try parse(data, file: path)
     }
 
     public static func parse(_ data: Data, file: String) throws(BaselineError) -> Baseline {
         func fail(_ message: String) -> BaselineError { BaselineError(file: file, message: message) }
-        guard let document = try? JSONDecoder().decode(BaselineFile.self, from: data), let fields = document.fields else {
+        guard let document = try? JSONDecoder().decode(BaselineFile.self, from: data), let fields = document.fields
+        else {
             throw fail("not a baseline: expected a JSON object (create one with 'auditree baseline create')")
         }
         guard let version = fields.version else { throw fail("not a baseline: no \"version\"") }
-        guard version == formatVersion else { throw fail("baseline version \(version) is not supported (this auditree reads version \(formatVersion))") }
+        guard version == formatVersion else {
+            throw fail("baseline version \(version) is not supported (this auditree reads version \(formatVersion))")
+        }
         if let fingerprints = fields.fingerprintVersion, fingerprints != Fingerprint.version {
-            throw fail("fingerprint version \(fingerprints) does not match this auditree's (\(Fingerprint.version)); re-create the baseline")
+            throw fail(
+                "fingerprint version \(fingerprints) does not match this auditree's (\(Fingerprint.version)); re-create the baseline"
+            )
         }
         guard let list = fields.entries else { throw fail("not a baseline: no \"entries\" array") }
         var entries: [Entry] = []
@@ -107,12 +117,17 @@ public struct Baseline: Sendable, Equatable {
                 throw fail("entry \(index + 1): expected an object with a \"fingerprint\" string")
             }
             func text(_ key: Entry.Key) throws(BaselineError) -> String? {
-                if object.others.contains(key.rawValue) { throw fail("entry \(index + 1): \"\(key.rawValue)\" must be a string or null") }
+                if object.others.contains(key.rawValue) {
+                    throw fail("entry \(index + 1): \"\(key.rawValue)\" must be a string or null")
+                }
                 return object.strings[key.rawValue]
             }
-            entries.append(Entry(fingerprint: fingerprint, rule: try text(.rule) ?? "", host: try text(.host),
-                                 spawner: try text(.spawner) ?? "", shell: try text(.shell) ?? "", pattern: try text(.pattern) ?? "",
-                                 example: try text(.example) ?? "", firstSeen: try text(.firstSeen) ?? "", reason: try text(.reason)))
+            entries.append(
+                Entry(
+                    fingerprint: fingerprint, rule: try text(.rule) ?? "", host: try text(.host),
+                    spawner: try text(.spawner) ?? "", shell: try text(.shell) ?? "", pattern: try text(.pattern) ?? "",
+                    example: try text(.example) ?? "", firstSeen: try text(.firstSeen) ?? "", reason: try text(.reason))
+            )
         }
         return Baseline(entries: entries)
     }
@@ -175,7 +190,11 @@ private struct BaselineFile: Decodable {
             guard let container = try? decoder.container(keyedBy: Name.self) else { return }
             var object = Object()
             for key in container.allKeys where (try? container.decodeNil(forKey: key)) != true {
-                if let text = try? container.decode(String.self, forKey: key) { object.strings[key.stringValue] = text } else { object.others.insert(key.stringValue) }
+                if let text = try? container.decode(String.self, forKey: key) {
+                    object.strings[key.stringValue] = text
+                } else {
+                    object.others.insert(key.stringValue)
+                }
             }
             self.object = object
         }

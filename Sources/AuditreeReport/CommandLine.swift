@@ -1,6 +1,6 @@
 import AuditreeBase
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 
 /// Shows a command line on one line, each argument quoted as a shell would need
 /// and escaped with `TextEscaper`, so hostile arguments stay visible and inert.
@@ -13,12 +13,16 @@ public enum CommandLineText {
 
     static func quote(_ argument: LogString) -> String {
         let escaped = TextEscaper.escape(argument.bytes)
-        let plain = !argument.isEmpty && argument.bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            default: Array("_./:=@%+,-".utf8).contains(byte)
+        let plain =
+            !argument.isEmpty
+            && argument.bytes.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default: Array("_./:=@%+,-".utf8).contains(byte)
+                }
             }
-        }
         if plain { return escaped }
         // On Unicode scalars, not Characters: a quote followed by a combining mark (`'\u{301}`)
         // is one Character in Swift, and a Character comparison would not see the quote.

@@ -1,7 +1,7 @@
 import AuditreeEvents
 import AuditreeParser
-import AuditreeTree
 import AuditreeRules
+import AuditreeTree
 import Synchronization
 
 /// `auditree events --format ndjson`: one JSON object per exec, with its resolved ancestry,
@@ -38,7 +38,8 @@ public final class ExecEventsWriter: Sendable {
     }
 
     private static func line(_ record: ExecRecord, _ long: LongValues) -> String {
-        var processRefs: [(String, Int)] = [], parentRefs: [(String, Int)] = []
+        var processRefs: [(String, Int)] = []
+        var parentRefs: [(String, Int)] = []
         do {
             var json = JSONWriter(pretty: false)
             json.beginObject()
@@ -109,8 +110,14 @@ public final class ExecEventsWriter: Sendable {
             let parent = record.lineage.first(where: { $0.generation == 1 })?.image
             let fields = SigmaProcessCreation(image: record.image, pid: record.pid, ppid: record.ppid, parent: parent)
             for field in SigmaProcessCreation.Field.allCases {
-                guard let value = fields[field] else { json.null(field.name); continue }
-                guard let entry = Self.longSigmaValue(field, value, record.image, parent) else { json.string(field.name, value.string); continue }
+                guard let value = fields[field] else {
+                    json.null(field.name)
+                    continue
+                }
+                guard let entry = Self.longSigmaValue(field, value, record.image, parent) else {
+                    json.string(field.name, value.string)
+                    continue
+                }
                 json.string(field.name, LongValues.preview(LogString(bytes: value.bytes)))
                 switch entry {
                 case .argv(let argv): json.number("\(field.name)_ref", long.number(argv).number)
@@ -144,7 +151,9 @@ public final class ExecEventsWriter: Sendable {
     }
 
     /// A value of the log: in full when short; else its preview, and its number in `refs` (as `KEY_ref`).
-    private static func text(_ key: String, _ value: LogString?, _ long: LongValues, _ json: inout JSONWriter, refs: inout [(String, Int)]) {
+    private static func text(
+        _ key: String, _ value: LogString?, _ long: LongValues, _ json: inout JSONWriter, refs: inout [(String, Int)]
+    ) {
         guard let value else { return json.null(key) }
         guard LongValues.isLong(value) else { return json.string(key, value) }
         json.string(key, LongValues.preview(value))
@@ -154,9 +163,13 @@ public final class ExecEventsWriter: Sendable {
     /// The long value a Sigma field shows, nil when it is short: a command line is long as
     /// `process.args` is, and shares its entry; a path as `process.executable` and
     /// `process.working_directory` are.
-    private static func longSigmaValue(_ field: SigmaProcessCreation.Field, _ value: SigmaFieldValue, _ image: ProcessImage,
-                                       _ parent: ProcessImage?) -> LongValues.Entry? {
-        func string(_ text: LogString?) -> LongValues.Entry? { text.flatMap { LongValues.isLong($0) ? .string($0) : nil } }
+    private static func longSigmaValue(
+        _ field: SigmaProcessCreation.Field, _ value: SigmaFieldValue, _ image: ProcessImage,
+        _ parent: ProcessImage?
+    ) -> LongValues.Entry? {
+        func string(_ text: LogString?) -> LongValues.Entry? {
+            text.flatMap { LongValues.isLong($0) ? .string($0) : nil }
+        }
         switch field {
         case .commandLine: return LongValues.isLong(image.argv) ? .argv(image.argv) : nil
         case .parentCommandLine: return parent.flatMap { LongValues.isLong($0.argv) ? .argv($0.argv) : nil }

@@ -1,6 +1,6 @@
 import AuditreeBase
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 import AuditreeRules
 
 /// A finding's stable identity across scans, for baselines and SARIF `partialFingerprints`.
@@ -63,7 +63,9 @@ public enum Fingerprint {
                 out += directory
                 index += directory.count
                 var end = index
-                while end < bytes.count, isWordByte(bytes[end]) || bytes[end] == UInt8(ascii: ".") || bytes[end] == UInt8(ascii: "-") { end += 1 }
+                while end < bytes.count,
+                    isWordByte(bytes[end]) || bytes[end] == UInt8(ascii: ".") || bytes[end] == UInt8(ascii: "-")
+                { end += 1 }
                 let component = Array(bytes[index..<end])
                 if isTempName(component) { out += Array("tmp.<tmp>".utf8) } else { out += component }
                 index = end
@@ -78,7 +80,9 @@ public enum Fingerprint {
     private static func isTempName(_ component: [UInt8]) -> Bool {
         guard component.starts(with: Array("tmp".utf8)) else { return false }
         var rest = component.dropFirst(3)
-        if let first = rest.first, first == UInt8(ascii: ".") || first == UInt8(ascii: "_") || first == UInt8(ascii: "-") {
+        if let first = rest.first,
+            first == UInt8(ascii: ".") || first == UInt8(ascii: "_") || first == UInt8(ascii: "-")
+        {
             rest = rest.dropFirst()
         }
         return rest.count >= 6 && rest.allSatisfy(isWordByte)
@@ -91,7 +95,9 @@ public enum Fingerprint {
             let boundary = index == 0 || !isAlnum(bytes[index - 1])
             if boundary, isHex(bytes[index]) {
                 // 0x-prefixed: any length.
-                if bytes[index] == UInt8(ascii: "0"), index + 2 < bytes.count, bytes[index + 1] | 0x20 == UInt8(ascii: "x"), isHex(bytes[index + 2]) {
+                if bytes[index] == UInt8(ascii: "0"), index + 2 < bytes.count,
+                    bytes[index + 1] | 0x20 == UInt8(ascii: "x"), isHex(bytes[index + 2])
+                {
                     var end = index + 2
                     while end < bytes.count, isHex(bytes[end]) { end += 1 }
                     if end == bytes.count || !isAlnum(bytes[end]) {
@@ -103,7 +109,9 @@ public enum Fingerprint {
                 var end = index
                 while end < bytes.count, isHex(bytes[end]) { end += 1 }
                 let run = bytes[index..<end]
-                if run.count >= 8, run.contains(where: isDigit), !run.allSatisfy(isDigit), end == bytes.count || !isAlnum(bytes[end]) {
+                if run.count >= 8, run.contains(where: isDigit), !run.allSatisfy(isDigit),
+                    end == bytes.count || !isAlnum(bytes[end])
+                {
                     out += Array("<hex>".utf8)
                     index = end
                     continue

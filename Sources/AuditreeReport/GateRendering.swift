@@ -30,10 +30,13 @@ struct BaselineText {
         for (index, finding) in gate.report.findings.enumerated() {
             let accepted = gate.accepted[index]
             if quiet && accepted != nil { continue }
-            var lines = reporter.renderFinding(finding).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var lines = reporter.renderFinding(finding).split(separator: "\n", omittingEmptySubsequences: false).map(
+                String.init)
             let mark: String
             if let accepted {
-                mark = "  baseline accepted (not counted for --fail-on)" + (accepted.reason.map { ": " + TextEscaper.escape($0) } ?? "")
+                mark =
+                    "  baseline accepted (not counted for --fail-on)"
+                    + (accepted.reason.map { ": " + TextEscaper.escape($0) } ?? "")
             } else {
                 mark = "  baseline NEW"
             }

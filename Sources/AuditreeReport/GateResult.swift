@@ -1,6 +1,7 @@
 import AuditreeBase
 import AuditreeRules
 import AuditreeScan
+
 /// A scan report as a CI gate sees it: the rules that ran, each finding's fingerprint,
 /// and, with a baseline, which findings are accepted and which entries went stale.
 public struct GateResult: Sendable {
@@ -29,7 +30,9 @@ public struct GateResult: Sendable {
         self.rules = ruleList
         fingerprints = report.findings.map(Fingerprint.of)
         var entries: [String: Baseline.Entry] = [:]
-        for entry in baseline?.entries ?? [] where entries[entry.fingerprint] == nil { entries[entry.fingerprint] = entry }
+        for entry in baseline?.entries ?? [] where entries[entry.fingerprint] == nil {
+            entries[entry.fingerprint] = entry
+        }
         accepted = fingerprints.map { entries[$0] }
         let seen = Set(fingerprints)
         stale = (baseline?.entries ?? []).filter { !seen.contains($0.fingerprint) }

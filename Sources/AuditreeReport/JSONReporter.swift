@@ -12,7 +12,9 @@ public struct JSONReporter {
     public func render(_ report: ScanReport) -> String { render(report, baseline: nil) }
 
     /// With a baseline, the report gains a top-level `baseline` object, after the others.
-    public func render(_ gate: GateResult) -> String { render(gate.report, baseline: gate.baseline == nil ? nil : gate) }
+    public func render(_ gate: GateResult) -> String {
+        render(gate.report, baseline: gate.baseline == nil ? nil : gate)
+    }
 
     private func render(_ report: ScanReport, baseline gate: GateResult?) -> String {
         let long = LongValues()
@@ -105,7 +107,9 @@ public struct JSONReporter {
         json.number("records", summary.records)
         json.number("rejected", summary.rejected)
         json.beginObject("rejected_by_reason")
-        for kind in RejectReason.Kind.allCases.sorted() { json.number(kind.rawValue, summary.rejectedByReason[kind] ?? 0) }
+        for kind in RejectReason.Kind.allCases.sorted() {
+            json.number(kind.rawValue, summary.rejectedByReason[kind] ?? 0)
+        }
         json.endObject()
         json.beginObject("records_by_type")
         for kind in RecordKind.allCases { json.number(kind.typeName ?? "other", summary.recordsByKind[kind] ?? 0) }
@@ -123,7 +127,9 @@ public struct JSONReporter {
         json.number("input_errors", summary.inputErrors)
         json.number("findings", summary.findings)
         json.beginObject("findings_by_severity")
-        for severity in Severity.allCases.reversed() { json.number(severity.rawValue, summary.findingsBySeverity[severity] ?? 0) }
+        for severity in Severity.allCases.reversed() {
+            json.number(severity.rawValue, summary.findingsBySeverity[severity] ?? 0)
+        }
         json.endObject()
         json.beginObject("findings_by_rule")
         for (rule, count) in summary.findingsByRule.sorted(by: { $0.key < $1.key }) { json.number(rule, count) }
@@ -256,7 +262,9 @@ public struct JSONReporter {
         json.endObject()
     }
 
-    private func writeEvidence(_ key: String, _ evidence: MatchEvidence, file: PathRecord?, _ long: LongValues, _ json: inout JSONWriter) {
+    private func writeEvidence(
+        _ key: String, _ evidence: MatchEvidence, file: PathRecord?, _ long: LongValues, _ json: inout JSONWriter
+    ) {
         json.beginObject(key)
         json.string("field", evidence.field.rawValue)
         Self.writeText("value", LogString(bytes: Array(evidence.value.utf8)), long, &json)

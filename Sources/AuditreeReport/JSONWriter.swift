@@ -29,11 +29,26 @@ public struct JSONWriter {
     public mutating func beginArray(_ key: String? = nil) { open(key, "[") }
     public mutating func endArray() { close("]") }
 
-    public mutating func string(_ key: String?, _ value: String) { element(key); output += Self.quoted(Array(value.utf8)) }
-    public mutating func string(_ key: String?, _ value: LogString) { element(key); output += Self.quoted(value.bytes) }
-    public mutating func number(_ key: String?, _ value: some BinaryInteger) { element(key); output += String(value) }
-    public mutating func bool(_ key: String?, _ value: Bool) { element(key); output += value ? "true" : "false" }
-    public mutating func null(_ key: String?) { element(key); output += "null" }
+    public mutating func string(_ key: String?, _ value: String) {
+        element(key)
+        output += Self.quoted(Array(value.utf8))
+    }
+    public mutating func string(_ key: String?, _ value: LogString) {
+        element(key)
+        output += Self.quoted(value.bytes)
+    }
+    public mutating func number(_ key: String?, _ value: some BinaryInteger) {
+        element(key)
+        output += String(value)
+    }
+    public mutating func bool(_ key: String?, _ value: Bool) {
+        element(key)
+        output += value ? "true" : "false"
+    }
+    public mutating func null(_ key: String?) {
+        element(key)
+        output += "null"
+    }
 
     public mutating func optionalString(_ key: String, _ value: LogString?) {
         if let value { string(key, value) } else { null(key) }

@@ -58,7 +58,10 @@ private final class JSONEncodingState {
         case let number as any BinaryInteger: json.number(key, number)
         case is Double, is Float:
             // The reports and the checkpoint hold integers only; JSONWriter has no number format for others.
-            throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: codingPath, debugDescription: "JSONWriter writes integers, not \(value)"))
+            throw EncodingError.invalidValue(
+                value,
+                EncodingError.Context(
+                    codingPath: codingPath, debugDescription: "JSONWriter writes integers, not \(value)"))
         default:
             let encoder = JSONValueEncoder(state: self, key: key, level: level, codingPath: codingPath)
             try value.encode(to: encoder)
@@ -140,9 +143,12 @@ private struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
         try state.encode(value, key: key.stringValue, codingPath: codingPath + [key])
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
         state.beginObject(key.stringValue, at: level)
-        return KeyedEncodingContainer(JSONKeyedContainer<NestedKey>(state: state, level: level + 1, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(
+            JSONKeyedContainer<NestedKey>(state: state, level: level + 1, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -183,10 +189,13 @@ private struct JSONUnkeyedContainer: UnkeyedEncodingContainer, EncodesValuesInOr
         count += 1
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         state.beginObject(nil, at: level)
         count += 1
-        return KeyedEncodingContainer(JSONKeyedContainer<NestedKey>(state: state, level: level + 1, codingPath: codingPath))
+        return KeyedEncodingContainer(
+            JSONKeyedContainer<NestedKey>(state: state, level: level + 1, codingPath: codingPath))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {

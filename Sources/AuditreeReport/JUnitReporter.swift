@@ -25,7 +25,9 @@ public struct JUnitReporter {
         var inputCase = Case(name: "logs read", classname: "auditree.input")
         if inputFailed {
             let errors = report.diagnostics.filter { $0.level == .error }.map(\.description)
-            let message = report.stoppedEarly ? "--strict stopped the scan at a bad line" : "\(report.summary.inputErrors) input error(s)"
+            let message =
+                report.stoppedEarly
+                ? "--strict stopped the scan at a bad line" : "\(report.summary.inputErrors) input error(s)"
             inputCase.outcome = ("error", message, "input-error", errors.joined(separator: "\n"))
         }
         cases.append(inputCase)
@@ -43,7 +45,8 @@ public struct JUnitReporter {
                 let fingerprint = gate.fingerprints[index]
                 seen[fingerprint, default: 0] += 1
                 let repeatSuffix = seen[fingerprint]! > 1 ? " #\(seen[fingerprint]!)" : ""
-                let spawner = finding.spawner.image?.exe?.basename.description ?? finding.spawner.image?.comm?.description ?? "?"
+                let spawner =
+                    finding.spawner.image?.exe?.basename.description ?? finding.spawner.image?.comm?.description ?? "?"
                 let shell = finding.process.image?.exe?.basename.description ?? "?"
                 var pattern = Fingerprint.pattern(finding)
                 if pattern.count > 80 { pattern = String(pattern.prefix(77)) + "..." }
@@ -51,11 +54,19 @@ public struct JUnitReporter {
                 let body = "fingerprint \(fingerprint)\n" + text.renderFinding(finding)
                 let severity = "[\(finding.rule.severity.rawValue.uppercased())] "
                 if let accepted = gate.accepted[index] {
-                    let message = "baselined" + (accepted.reason.map { ": " + $0 } ?? "") + " - " + severity + SARIFReporter.message(finding)
-                    cases.append(Case(name: name, classname: "auditree.\(rule.id)", outcome: ("skipped", message, nil, body)))
+                    let message =
+                        "baselined" + (accepted.reason.map { ": " + $0 } ?? "") + " - " + severity
+                        + SARIFReporter.message(finding)
+                    cases.append(
+                        Case(name: name, classname: "auditree.\(rule.id)", outcome: ("skipped", message, nil, body)))
                 } else {
-                    cases.append(Case(name: name, classname: "auditree.\(rule.id)",
-                                      outcome: ("failure", severity + SARIFReporter.message(finding), finding.rule.severity.rawValue, body)))
+                    cases.append(
+                        Case(
+                            name: name, classname: "auditree.\(rule.id)",
+                            outcome: (
+                                "failure", severity + SARIFReporter.message(finding), finding.rule.severity.rawValue,
+                                body
+                            )))
                 }
             }
         }
@@ -64,11 +75,13 @@ public struct JUnitReporter {
         let errors = cases.count { $0.outcome?.element == "error" }
         let skipped = cases.count { $0.outcome?.element == "skipped" }
         var xml = XMLWriter()
-        xml.begin("testsuite", [
-            ("name", "auditree"), ("timestamp", Self.timestamp(report)), ("hostname", Self.hostname(report)),
-            ("tests", String(cases.count)), ("failures", String(failures)), ("errors", String(errors)),
-            ("skipped", String(skipped)), ("time", "0"),
-        ])
+        xml.begin(
+            "testsuite",
+            [
+                ("name", "auditree"), ("timestamp", Self.timestamp(report)), ("hostname", Self.hostname(report)),
+                ("tests", String(cases.count)), ("failures", String(failures)), ("errors", String(errors)),
+                ("skipped", String(skipped)), ("time", "0"),
+            ])
         xml.begin("properties")
         var properties: [(String, String)] = [
             ("files", report.summary.files.map(TextEscaper.escape).joined(separator: " ")),
@@ -78,8 +91,12 @@ public struct JUnitReporter {
             ("input_errors", String(report.summary.inputErrors)),
         ]
         if let baseline = gate.baseline {
-            properties += [("baseline", TextEscaper.escape(gate.baselineFile ?? "")), ("baseline_entries", String(baseline.entries.count)),
-                           ("baselined", String(gate.baselinedCount)), ("new", String(gate.newCount)), ("stale_baseline_entries", String(gate.stale.count))]
+            properties += [
+                ("baseline", TextEscaper.escape(gate.baselineFile ?? "")),
+                ("baseline_entries", String(baseline.entries.count)),
+                ("baselined", String(gate.baselinedCount)), ("new", String(gate.newCount)),
+                ("stale_baseline_entries", String(gate.stale.count)),
+            ]
         }
         for (name, value) in properties { xml.element("property", [("name", name), ("value", value)]) }
         xml.end()
@@ -94,7 +111,9 @@ public struct JUnitReporter {
         }
         var out = [text.summaryLine(report.summary)]
         if gate.baseline != nil {
-            out.append("baseline \(TextEscaper.escape(gate.baselineFile ?? "")): \(gate.baselinedCount) finding(s) baselined, \(gate.newCount) new, \(gate.stale.count) stale entr\(gate.stale.count == 1 ? "y" : "ies")")
+            out.append(
+                "baseline \(TextEscaper.escape(gate.baselineFile ?? "")): \(gate.baselinedCount) finding(s) baselined, \(gate.newCount) new, \(gate.stale.count) stale entr\(gate.stale.count == 1 ? "y" : "ies")"
+            )
             out += gate.staleNotes
         }
         xml.element("system-out", text: out.joined(separator: "\n") + "\n")
@@ -106,7 +125,9 @@ public struct JUnitReporter {
     /// The newest finding's log time (the schema wants no fraction and no zone; it is UTC),
     /// so the same logs give the same bytes; 1970-01-01T00:00:00 without findings.
     static func timestamp(_ report: ScanReport) -> String {
-        guard let stamp = report.findings.compactMap({ $0.process.image?.stamp }).max() else { return "1970-01-01T00:00:00" }
+        guard let stamp = report.findings.compactMap({ $0.process.image?.stamp }).max() else {
+            return "1970-01-01T00:00:00"
+        }
         return String(TimeFormat.iso8601(stamp).prefix(19))
     }
 

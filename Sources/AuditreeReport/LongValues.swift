@@ -1,5 +1,5 @@
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 
 /// Long values a report writes in full once, so its size follows the log's, not the
 /// number of places a value appears in (docs/formats.md, "Long values").

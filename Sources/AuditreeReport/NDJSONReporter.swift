@@ -16,9 +16,13 @@ public struct NDJSONReporter {
         let long = LongValues()
         for (index, finding) in gate.report.findings.enumerated() {
             let known = long.entries.count
-            let text = line(finding, fingerprint: gate.fingerprints[index], accepted: gate.accepted[index], hasBaseline: gate.baseline != nil, long: long)
+            let text = line(
+                finding, fingerprint: gate.fingerprints[index], accepted: gate.accepted[index],
+                hasBaseline: gate.baseline != nil, long: long)
             // Each long value once, on a line of its own just before the first finding that refers to it.
-            for number in known..<long.entries.count { out += Self.longValueLine(long.entries[number], number: number) + "\n" }
+            for number in known..<long.entries.count {
+                out += Self.longValueLine(long.entries[number], number: number) + "\n"
+            }
             out += text
             out += "\n"
         }
@@ -55,7 +59,10 @@ public struct NDJSONReporter {
         }
     }
 
-    func line(_ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool, long: LongValues = LongValues()) -> String {
+    func line(
+        _ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool,
+        long: LongValues = LongValues()
+    ) -> String {
         var json = JSONWriter(pretty: false)
         let shell = finding.process.image
         let time = shell.map { TimeFormat.iso8601($0.stamp) }
@@ -150,7 +157,10 @@ public struct NDJSONReporter {
         json.string("relation", finding.spawnerRelation.rawValue)
         json.number("launchers_skipped", finding.launchersSkipped)
         json.beginObject("match")
-        for (key, evidence, image) in [("shell", finding.childMatch, finding.process.image), ("spawner", finding.spawnerMatch, finding.spawner.image)] {
+        for (key, evidence, image) in [
+            ("shell", finding.childMatch, finding.process.image),
+            ("spawner", finding.spawnerMatch, finding.spawner.image),
+        ] {
             json.beginObject(key)
             json.string("field", evidence.field.rawValue)
             JSONReporter.writeText("value", LogString(bytes: Array(evidence.value.utf8)), long, &json)

@@ -1,5 +1,6 @@
 import AuditreeBase
 import AuditreeInput
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -96,7 +97,8 @@ public enum AtomicFile {
     /// `/proc/`): written, never replaced, even when the descriptor is a regular file (`> out`).
     /// A regular file elsewhere under `/dev/` (`/dev/shm/report.json`) is replaced as any other.
     static func inPlace(_ path: String) -> Bool {
-        path.hasPrefix("/proc/") || path.hasPrefix("/dev/fd/") || ["/dev/stdout", "/dev/stderr", "/dev/stdin"].contains(path)
+        path.hasPrefix("/proc/") || path.hasPrefix("/dev/fd/")
+            || ["/dev/stdout", "/dev/stderr", "/dev/stdin"].contains(path)
     }
 
     /// A link an attacker could have planted for us in a shared directory.
@@ -120,7 +122,9 @@ public enum AtomicFile {
         guard let destination = readLink(path) else { return nil }
         var linkStatus = stat()
         // One level only: a chain of dangling links is refused rather than walked.
-        if lstat(destination.hasPrefix("/") ? destination : directoryOf(path) + "/" + destination, &linkStatus) == 0 { return nil }
+        if lstat(destination.hasPrefix("/") ? destination : directoryOf(path) + "/" + destination, &linkStatus) == 0 {
+            return nil
+        }
         return destination.hasPrefix("/") ? destination : directoryOf(path) + "/" + destination
     }
 
@@ -129,8 +133,10 @@ public enum AtomicFile {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    private static func replace(_ path: String, with text: String, keeping existing: stat?,
-                                _ failure: (String, Int32) -> OutputError) throws(OutputError) {
+    private static func replace(
+        _ path: String, with text: String, keeping existing: stat?,
+        _ failure: (String, Int32) -> OutputError
+    ) throws(OutputError) {
         let directory = directoryOf(path)
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var directoryStatus = stat()
@@ -182,7 +188,9 @@ public enum AtomicFile {
 
     /// A FIFO, a device, a descriptor under /proc: opened for writing (a FIFO waits for its
     /// reader, as `>` does) and written; fsync only where the file supports it.
-    private static func writeInPlace(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError) throws(OutputError) {
+    private static func writeInPlace(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError)
+        throws(OutputError)
+    {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure("cannot open", errno) }
         let written = DescriptorWriter.writeAll(text, to: descriptor)
@@ -198,7 +206,9 @@ public enum AtomicFile {
         guard close(descriptor) == 0 else { throw failure("close", errno) }
     }
 
-    private static func writeToSocket(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError) throws(OutputError) {
+    private static func writeToSocket(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError)
+        throws(OutputError)
+    {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw failure("socket", errno) }
         defer { close(descriptor) }
@@ -211,7 +221,9 @@ public enum AtomicFile {
             raw[bytes.count] = 0
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else { throw failure("connect", errno) }
         let written = DescriptorWriter.writeAll(text, to: descriptor)
@@ -234,7 +246,9 @@ public enum AtomicFile {
             if input == "-" {
                 // Standard input redirected from a file (`< audit.log`) is that file.
                 var status = stat()
-                if fstat(STDIN_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG { seen["\(status.st_dev):\(status.st_ino)"] = "standard input" }
+                if fstat(STDIN_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+                    seen["\(status.st_dev):\(status.st_ino)"] = "standard input"
+                }
             } else if let id = identity(input) {
                 seen["\(id.0):\(id.1)"] = input
             }
@@ -252,7 +266,8 @@ public enum AtomicFile {
                 continue
             }
             if let input = seen[key] {
-                return "\(output): is the input \(input): refusing to replace a log being scanned; choose another output file"
+                return
+                    "\(output): is the input \(input): refusing to replace a log being scanned; choose another output file"
             }
             if let other = written[key], other != output {
                 return "\(output): is the same file as \(other): name each output once"

@@ -1,6 +1,7 @@
 import AuditreeBase
 import AuditreeParser
 import AuditreeTree
+
 /// `auditree tree`: the reconstructed process tree as indented text, every value escaped.
 ///
 /// Each process shows its pid, its execs in order (time, user, exe, command line);
@@ -17,7 +18,8 @@ public struct ProcessTreeWriter {
 
     /// Two spaces per level up to the cap; beyond it the cap and the depth, written out.
     static func indent(_ depth: Int) -> String {
-        depth <= maxIndentLevels ? String(repeating: "  ", count: depth)
+        depth <= maxIndentLevels
+            ? String(repeating: "  ", count: depth)
             : String(repeating: "  ", count: maxIndentLevels) + "[depth \(depth)] "
     }
 
@@ -37,8 +39,10 @@ public struct ProcessTreeWriter {
     /// `withAncestors`: the chain of processes above `root` too, oldest first, one line each
     /// without their other children. `marks`: notes by `processID`; `ancestorMark`: a note on
     /// the nearest process of that chain with this pid (a finding's spawner).
-    public func render(_ records: [ExecRecord], root: Int? = nil, withAncestors: Bool = false, marks: [Int: Mark] = [:],
-                       ancestorMark: (pid: Int, mark: Mark)? = nil) -> String {
+    public func render(
+        _ records: [ExecRecord], root: Int? = nil, withAncestors: Bool = false, marks: [Int: Mark] = [:],
+        ancestorMark: (pid: Int, mark: Mark)? = nil
+    ) -> String {
         let forest = Forest(records)
         var chain: [Int] = []
         var marks = marks
@@ -46,7 +50,9 @@ public struct ProcessTreeWriter {
         if let root {
             roots = forest.info[root] == nil ? [] : [root]
             if withAncestors, !roots.isEmpty { chain = forest.ancestors(of: root) }
-            if let ancestorMark, let id = chain.last(where: { forest.info[$0]?.pid == ancestorMark.pid }) { marks[id] = ancestorMark.mark }
+            if let ancestorMark, let id = chain.last(where: { forest.info[$0]?.pid == ancestorMark.pid }) {
+                marks[id] = ancestorMark.mark
+            }
         } else {
             roots = forest.order.filter { forest.parentOf[$0] == nil }
         }
@@ -68,7 +74,9 @@ public struct ProcessTreeWriter {
     public func lastProcess(pid: Int, host: String? = nil, in records: [ExecRecord]) -> Int? {
         for record in records.reversed() where host == nil || record.host == host {
             if record.pid == pid { return record.processID }
-            if let entry = record.lineage.first(where: { $0.pid == pid && $0.generation >= 1 }) { return entry.processID }
+            if let entry = record.lineage.first(where: { $0.pid == pid && $0.generation >= 1 }) {
+                return entry.processID
+            }
         }
         return nil
     }
@@ -97,7 +105,9 @@ public struct ProcessTreeWriter {
                         info[entry.processID] = (entry.pid, entry.host, nil)
                         order.append(entry.processID)
                     }
-                    if seenAs[entry.processID] == nil, let image = entry.image, image.origin != .exec { seenAs[entry.processID] = image }
+                    if seenAs[entry.processID] == nil, let image = entry.image, image.origin != .exec {
+                        seenAs[entry.processID] = image
+                    }
                     link(child, entry.processID)
                     child = entry.processID
                 }
@@ -130,21 +140,30 @@ public struct ProcessTreeWriter {
             if let execs = execsOf[id] {
                 let markedIndex = mark.map { mark in execs.firstIndex { $0.image.stamp == mark.stamp } ?? 0 }
                 for (index, record) in execs.enumerated() {
-                    let lead = index == 0 ? "pid \(process.pid)\(host)" : String(repeating: " ", count: "pid \(process.pid)".count) + " then"
+                    let lead =
+                        index == 0
+                        ? "pid \(process.pid)\(host)"
+                        : String(repeating: " ", count: "pid \(process.pid)".count) + " then"
                     let note = index == markedIndex ? mark.map { "  <- \($0.note)" } ?? "" : ""
-                    lines.append("\(indent)\(lead)  \(TimeFormat.iso8601(record.image.stamp))  uid=\(record.image.uid.map(String.init) ?? "?")  "
-                        + "\(record.image.exe?.description ?? "?")  \(CommandLineText.render(record.image.argv))\(note)")
+                    lines.append(
+                        "\(indent)\(lead)  \(TimeFormat.iso8601(record.image.stamp))  uid=\(record.image.uid.map(String.init) ?? "?")  "
+                            + "\(record.image.exe?.description ?? "?")  \(CommandLineText.render(record.image.argv))\(note)"
+                    )
                 }
             } else {
                 var what = "no exec in the log"
                 var seen = ""
                 if let image = seenAs[id] {
                     let comm = image.comm?.description ?? "?"
-                    what += image.origin == .inherited ? "; forked, runs its parent's program as \(comm)" : "; seen as \(comm)"
-                    seen = "  \(TimeFormat.iso8601(image.stamp))  uid=\(image.uid.map(String.init) ?? "?")  \(image.exe?.description ?? "?")"
+                    what +=
+                        image.origin == .inherited
+                        ? "; forked, runs its parent's program as \(comm)" : "; seen as \(comm)"
+                    seen =
+                        "  \(TimeFormat.iso8601(image.stamp))  uid=\(image.uid.map(String.init) ?? "?")  \(image.exe?.description ?? "?")"
                 }
                 if parentOf[id] == nil { what += "; parent unknown" }
-                lines.append("\(indent)pid \(process.pid)\(host)\(seen)  (\(what))" + (mark.map { "  <- \($0.note)" } ?? ""))
+                lines.append(
+                    "\(indent)pid \(process.pid)\(host)\(seen)  (\(what))" + (mark.map { "  <- \($0.note)" } ?? ""))
             }
         }
     }

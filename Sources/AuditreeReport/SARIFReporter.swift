@@ -3,6 +3,7 @@ import AuditreeParser
 import AuditreeRules
 import AuditreeScan
 import AuditreeSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,7 +13,8 @@ import Musl
 /// SARIF 2.1.0 (one run): every rule in `tool.driver.rules`, one result per finding
 /// pointing at the shell's SYSCALL record in the log. Fields in docs/formats.md.
 public struct SARIFReporter {
-    public static let schemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    public static let schemaURI =
+        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
     /// Absolute log paths under this directory become relative URIs; nil: the current directory.
     public var baseDirectory: String?
@@ -121,8 +123,10 @@ public struct SARIFReporter {
         json.string("text", rule.description)
         json.endObject()
         json.beginObject("help")
-        json.string("text", rule.description + (rule.mitre.isEmpty ? "" : " MITRE ATT&CK: " + rule.mitre.joined(separator: ", ") + ".")
-            + (rule.author.isEmpty ? "" : " Author: \(rule.author).") + rule.references.map { " \($0)" }.joined())
+        json.string(
+            "text",
+            rule.description + (rule.mitre.isEmpty ? "" : " MITRE ATT&CK: " + rule.mitre.joined(separator: ", ") + ".")
+                + (rule.author.isEmpty ? "" : " Author: \(rule.author).") + rule.references.map { " \($0)" }.joined())
         json.endObject()
         json.beginObject("defaultConfiguration")
         json.string("level", Self.level(rule.severity))
@@ -142,7 +146,9 @@ public struct SARIFReporter {
     private func writeResult(_ finding: Finding, index: Int, gate: GateResult, base: String, _ json: inout JSONWriter) {
         json.beginObject()
         json.string("ruleId", finding.rule.id)
-        if let ruleIndex = gate.rules.firstIndex(where: { $0.id == finding.rule.id }) { json.number("ruleIndex", ruleIndex) }
+        if let ruleIndex = gate.rules.firstIndex(where: { $0.id == finding.rule.id }) {
+            json.number("ruleIndex", ruleIndex)
+        }
         json.string("level", Self.level(finding.rule.severity))
         json.beginObject("message")
         json.string("text", Self.message(finding))
@@ -186,7 +192,9 @@ public struct SARIFReporter {
         json.number("spawnerPid", finding.spawner.pid)
         json.beginObject("match")
         Self.writeEvidence("shell", finding.childMatch, file: finding.process.image?.file, &json)
-        if let evidence = finding.spawnerEvidence { Self.writeEvidence("spawner", evidence, file: finding.spawner.image?.file, &json) }
+        if let evidence = finding.spawnerEvidence {
+            Self.writeEvidence("spawner", evidence, file: finding.spawner.image?.file, &json)
+        }
         json.endObject()
         json.endObject()
         json.endObject()
@@ -227,7 +235,9 @@ public struct SARIFReporter {
             json.number("id", index + 1)
             json.beginObject("physicalLocation")
             json.beginObject("artifactLocation")
-            if occurrence.location.file != uri.file { uri = (occurrence.location.file, Self.uri(occurrence.location.file, base: base)) }
+            if occurrence.location.file != uri.file {
+                uri = (occurrence.location.file, Self.uri(occurrence.location.file, base: base))
+            }
             json.string("uri", uri.uri)
             json.endObject()
             json.beginObject("region")
@@ -261,7 +271,8 @@ public struct SARIFReporter {
         let shell = finding.process.image?.exe?.description ?? "?"
         let command = finding.process.image.map { CommandLineText.render($0.argv) } ?? "?"
         let author = finding.rule.author.isEmpty ? "" : " [Sigma rule by \(finding.rule.author)]"
-        return "\(finding.rule.name)\(author): \(spawner) (pid \(finding.spawner.pid)) started \(shell) (pid \(finding.process.pid)): \(command)"
+        return
+            "\(finding.rule.name)\(author): \(spawner) (pid \(finding.spawner.pid)) started \(shell) (pid \(finding.process.pid)): \(command)"
     }
 
     /// A URI reference for a log path: relative paths stay relative (percent-encoded);
@@ -284,7 +295,8 @@ public struct SARIFReporter {
         var out: [UInt8] = []
         for byte in path.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
                 out.append(byte)
             case _ where Array("-._~/!$&'()*+,;=:@".utf8).contains(byte):
                 out.append(byte)

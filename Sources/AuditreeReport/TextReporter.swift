@@ -1,9 +1,9 @@
 import AuditreeBase
-import AuditreeParser
 import AuditreeEvents
-import AuditreeTree
+import AuditreeParser
 import AuditreeRules
 import AuditreeScan
+import AuditreeTree
 
 /// The report for people: each finding with its story, then a summary line.
 /// Every value from the log goes through `TextEscaper`; color only when asked (a terminal).
@@ -45,24 +45,30 @@ public struct TextReporter {
     func renderFinding(_ finding: Finding) -> String {
         var lines: [String] = []
         let severity = "[\(finding.rule.severity.rawValue.uppercased())]"
-        lines.append("\(paint(severity, severityStyle(finding.rule.severity))) \(bold(finding.rule.id)): \(finding.rule.name)"
-            + (finding.rule.severity != finding.rule.baseSeverity ? " (raised from \(finding.rule.baseSeverity.rawValue) by context)" : ""))
+        lines.append(
+            "\(paint(severity, severityStyle(finding.rule.severity))) \(bold(finding.rule.id)): \(finding.rule.name)"
+                + (finding.rule.severity != finding.rule.baseSeverity
+                    ? " (raised from \(finding.rule.baseSeverity.rawValue) by context)" : ""))
         if !finding.rule.author.isEmpty {
             // The DRL asks that every detection of a Sigma rule names its author.
-            lines.append("  author   \(TextEscaper.escapeRuleText(finding.rule.author))  (\(TextEscaper.escapeRuleText(finding.rule.origin.description)))")
+            lines.append(
+                "  author   \(TextEscaper.escapeRuleText(finding.rule.author))  (\(TextEscaper.escapeRuleText(finding.rule.origin.description)))"
+            )
         }
         if let suppression = finding.suppression {
-            lines.append("  SUPPRESSED by \(suppression.scope) exception '\(TextEscaper.escape(suppression.exceptionID))' (\(TextEscaper.escape(suppression.origin.description))): "
-                + TextEscaper.escape(suppression.reason))
+            lines.append(
+                "  SUPPRESSED by \(suppression.scope) exception '\(TextEscaper.escape(suppression.exceptionID))' (\(TextEscaper.escape(suppression.origin.description))): "
+                    + TextEscaper.escape(suppression.reason))
         }
         if let number = finding.number {
             lines.append("  finding  #\(number)")
         }
         // The count and the first and last: every one is in the machine formats (json, ndjson, sarif, html).
         if finding.occurrences > 1, let first = finding.seen.first, let last = finding.seen.last {
-            lines.append("  repeated \(finding.occurrences) times (same rule, spawner and command line): "
-                + "first\(first.number.map { " #\($0)" } ?? "") below; last\(last.number.map { " #\($0)" } ?? "")  \(last.time)  event \(last.stamp)"
-                + "  pid \(last.pid)  at \(TextEscaper.escape(last.location.file)):\(last.location.line)")
+            lines.append(
+                "  repeated \(finding.occurrences) times (same rule, spawner and command line): "
+                    + "first\(first.number.map { " #\($0)" } ?? "") below; last\(last.number.map { " #\($0)" } ?? "")  \(last.time)  event \(last.stamp)"
+                    + "  pid \(last.pid)  at \(TextEscaper.escape(last.location.file)):\(last.location.line)")
         }
         let image = finding.process.image
         if let image {
@@ -72,38 +78,55 @@ public struct TextReporter {
             lines.append("  shell    pid \(finding.process.pid)  \(exeText(image))  cwd \(image.cwd.map(text) ?? "?")")
             lines.append("           \(command(image.argv))")
         }
-        let chain = finding.launchers.map { "\($0.process.image?.exe.map { TextEscaper.escape($0.basename.lossyString) } ?? "?") pid \($0.process.pid)" }
-        let via = finding.launchersSkipped > 0
-            ? ", through \(finding.launchersSkipped) launcher(s)" + (chain.isEmpty ? "" : ": " + chain.joined(separator: " <- ")) : ""
+        let chain = finding.launchers.map {
+            "\($0.process.image?.exe.map { TextEscaper.escape($0.basename.lossyString) } ?? "?") pid \($0.process.pid)"
+        }
+        let via =
+            finding.launchersSkipped > 0
+            ? ", through \(finding.launchersSkipped) launcher(s)"
+                + (chain.isEmpty ? "" : ": " + chain.joined(separator: " <- ")) : ""
         if let inference = finding.inference {
-            lines.append("  spawner  pid \(finding.spawner.pid)  unknown: the log never describes this process; "
-                + "INFERRED as \(inference.list) (confidence \(inference.confidence.rawValue)) from: "
-                + inference.evidence.map { "\($0.id) (\(TextEscaper.escape($0.description)))" }.joined(separator: ", "))
+            lines.append(
+                "  spawner  pid \(finding.spawner.pid)  unknown: the log never describes this process; "
+                    + "INFERRED as \(inference.list) (confidence \(inference.confidence.rawValue)) from: "
+                    + inference.evidence.map { "\($0.id) (\(TextEscaper.escape($0.description)))" }.joined(
+                        separator: ", "))
         } else if finding.rule.isSigma {
-            lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "unknown: the log never describes this process")  (parent: Sigma's ParentImage)")
+            lines.append(
+                "  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "unknown: the log never describes this process")  (parent: Sigma's ParentImage)"
+            )
         } else {
             let evidence = finding.spawnerMatch
-            lines.append("  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
-                + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(text(LogString(bytes: Array(evidence.value.utf8))))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))")
+            lines.append(
+                "  spawner  pid \(finding.spawner.pid)  \(finding.spawner.image.map(exeText) ?? "?")  "
+                    + "(\(finding.spawnerRelation.rawValue)\(via); \(evidence.field.rawValue) '\(text(LogString(bytes: Array(evidence.value.utf8))))' is '\(TextEscaper.escape(evidence.entry))' in \(evidence.list))"
+            )
         }
         // Matched by location (a temp directory, memfd, a deleted file): the file's identity from the exec's PATH record.
-        for (role, evidence, image) in [("shell", Optional(finding.childMatch), finding.process.image),
-                                        ("spawner", finding.spawnerEvidence, finding.spawner.image)] {
+        for (role, evidence, image) in [
+            ("shell", Optional(finding.childMatch), finding.process.image),
+            ("spawner", finding.spawnerEvidence, finding.spawner.image),
+        ] {
             guard let evidence, evidence.byLocation, let file = image?.file else { continue }
             lines.append("  file     \(role) \(Self.fileText(file))")
         }
-        if finding.inference == nil, let shell = finding.process.image, let spawner = finding.spawner.image, let uid = shell.uid,
-           let spawnerUID = spawner.uid, uid != spawnerUID {
+        if finding.inference == nil, let shell = finding.process.image, let spawner = finding.spawner.image,
+            let uid = shell.uid,
+            let spawnerUID = spawner.uid, uid != spawnerUID
+        {
             // sudo, su, runuser: the launcher chain ran the shell as another user.
             lines.append("  users    spawner \(userShort(spawner)) -> shell \(userShort(shell))")
         }
         for hit in finding.context {
             let raise = hit.raise > 0 ? "+\(hit.raise)" : "shown"
-            lines.append("  context  \(hit.id): \(TextEscaper.escape(hit.description)) (\(hit.on.rawValue) pid \(hit.pid); \(raise))")
+            lines.append(
+                "  context  \(hit.id): \(TextEscaper.escape(hit.description)) (\(hit.on.rawValue) pid \(hit.pid); \(raise))"
+            )
         }
         for miss in finding.exceptionsNotApplied {
-            lines.append("  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)"
-                + (miss.detail.map { ": \($0.explanation)" } ?? ""))
+            lines.append(
+                "  checked  \(miss.scope) exception '\(TextEscaper.escape(miss.exceptionID))' did not apply: \(miss.failed.explanation)"
+                    + (miss.detail.map { ": \($0.explanation)" } ?? ""))
         }
         lines.append("  ancestry (nearest first)")
         for ancestor in finding.ancestry {
@@ -114,7 +137,9 @@ public struct TextReporter {
         } else {
             lines.append("  ran below")
             for descendant in finding.descendants {
-                lines.append("    " + String(repeating: "  ", count: descendant.depth) + processLine(descendant.process, note: nil))
+                lines.append(
+                    "    " + String(repeating: "  ", count: descendant.depth)
+                        + processLine(descendant.process, note: nil))
             }
             if finding.descendantsOmitted > 0 { lines.append("    ... \(finding.descendantsOmitted) more not shown") }
         }
@@ -131,16 +156,19 @@ public struct TextReporter {
         switch image.origin {
         case .exec: command = self.command(image.argv)
         case .observed: command = "(no exec logged; seen as \(image.comm.map(text) ?? "?"))"
-        case .inherited: command = "(forked, no exec logged; runs its parent's program as \(image.comm.map(text) ?? "?"))"
+        case .inherited:
+            command = "(forked, no exec logged; runs its parent's program as \(image.comm.map(text) ?? "?"))"
         }
-        return "pid \(process.pid)  \(TimeFormat.iso8601(image.stamp))  \(userShort(image))  \(image.exe.map(text) ?? "?")  \(command)\(suffix)"
+        return
+            "pid \(process.pid)  \(TimeFormat.iso8601(image.stamp))  \(userShort(image))  \(image.exe.map(text) ?? "?")  \(command)\(suffix)"
     }
 
     /// A value from the log, escaped; a long one in full where it first appears, as a preview after.
     func text(_ value: LogString) -> String {
         guard LongValues.isLong(value) else { return value.description }
         let (number, first) = long.number(value)
-        return first ? "\(value) [long value #\(number), \(value.count) bytes]"
+        return first
+            ? "\(value) [long value #\(number), \(value.count) bytes]"
             : "\(LongValues.preview(value)) [long value #\(number), \(value.count) bytes, in full above]"
     }
 
@@ -149,7 +177,8 @@ public struct TextReporter {
         guard LongValues.isLong(argv) else { return CommandLineText.render(argv) }
         let (number, first) = long.number(argv)
         let size = "\(argv.arguments.count) arguments, \(LongValues.size(of: argv)) bytes"
-        return first ? "\(CommandLineText.render(argv)) [long command line #\(number), \(size)]"
+        return first
+            ? "\(CommandLineText.render(argv)) [long command line #\(number), \(size)]"
             : "\(CommandLineText.render(LongValues.preview(argv))) ... [long command line #\(number), \(size), in full above]"
     }
 
@@ -205,13 +234,18 @@ public struct TextReporter {
         if summary.inferredFindings > 0 { severities += ", \(summary.inferredFindings) with an inferred spawner" }
         if summary.groupedFindings > 0 { severities += ", \(summary.groupedFindings) repeats grouped" }
         if summary.suppressed > 0 {
-            let byException = summary.suppressedByException.sorted { $0.key < $1.key }.map { "\(TextEscaper.escape($0.key)) \($0.value)" }
+            let byException = summary.suppressedByException.sorted { $0.key < $1.key }.map {
+                "\(TextEscaper.escape($0.key)) \($0.value)"
+            }
             severities += ", \(summary.suppressed) suppressed by exceptions (\(byException.joined(separator: ", ")))"
         }
-        var line = "auditree: \(summary.findings) \(noun)\(severities); read \(summary.files.count) file(s), \(summary.lines) lines: "
+        var line =
+            "auditree: \(summary.findings) \(noun)\(severities); read \(summary.files.count) file(s), \(summary.lines) lines: "
             + "\(summary.records) records, \(summary.rejected) rejected; \(summary.events) events, \(summary.execs) execs"
         if summary.duplicateEvents > 0 { line += ", \(summary.duplicateEvents) duplicate events ignored" }
-        if summary.shellsWithUnknownParent > 0 { line += "; \(summary.shellsWithUnknownParent) shell(s) with a parent the log never describes" }
+        if summary.shellsWithUnknownParent > 0 {
+            line += "; \(summary.shellsWithUnknownParent) shell(s) with a parent the log never describes"
+        }
         if summary.inputErrors > 0 { line += "; \(summary.inputErrors) input error(s)" }
         return line
     }

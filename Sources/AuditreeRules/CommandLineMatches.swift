@@ -81,13 +81,17 @@ public final class CommandLineMatches: Sendable {
             state.withLock { $0.bytesMatched += bytes }
             return pattern.matches(joined!)
         }
-        let key = ImageKey(node: image.node, stamp: image.stamp, location: image.location, arguments: image.argv.arguments.count, bytes: bytes)
+        let key = ImageKey(
+            node: image.node, stamp: image.stamp, location: image.location, arguments: image.argv.arguments.count,
+            bytes: bytes)
         if let known = state.withLock({ $0.answers[key]?[pattern.source] }) { return known }
         if joined == nil { joined = Self.commandLine(image) }
         let answer = pattern.matches(joined!)
         state.withLock { state in
             state.bytesMatched += bytes
-            if state.answers[key] == nil, state.answers.count >= Self.limit { state.answers.removeAll(keepingCapacity: true) }
+            if state.answers[key] == nil, state.answers.count >= Self.limit {
+                state.answers.removeAll(keepingCapacity: true)
+            }
             state.answers[key, default: [:]][pattern.source] = answer
         }
         return answer

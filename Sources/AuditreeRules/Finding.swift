@@ -1,5 +1,5 @@
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 import AuditreeTree
 
 /// A shell spawned by an interpreter or a web server, with its whole story.
@@ -55,7 +55,10 @@ public struct Finding: Sendable, Comparable {
 
     public static func < (lhs: Finding, rhs: Finding) -> Bool {
         (lhs.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0), lhs.host ?? "", lhs.location)
-            < (rhs.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0), rhs.host ?? "", rhs.location)
+            < (
+                rhs.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0), rhs.host ?? "",
+                rhs.location
+            )
     }
 
     public static func == (lhs: Finding, rhs: Finding) -> Bool {

@@ -1,6 +1,7 @@
 import AuditreeBase
 import AuditreeParser
 import AuditreeTree
+
 /// Matches a process image's names against the named lists of a rule set.
 public struct NameMatcher: Sendable {
     public let ruleSet: RuleSet
@@ -54,7 +55,9 @@ public struct NameMatcher: Sendable {
             if Self.entry(for: value, in: names.names) != nil { return true }
             guard !names.patterns.isEmpty else { continue }
             let stripped = Self.withoutVersion(value)
-            if names.patterns.contains(where: { $0.name == value || (!stripped.isEmpty && stripped == $0.name) }) { return true }
+            if names.patterns.contains(where: { $0.name == value || (!stripped.isEmpty && stripped == $0.name) }) {
+                return true
+            }
         }
         if !names.exePatterns.isEmpty, let exe {
             let path = exe.lossyString
@@ -63,7 +66,9 @@ public struct NameMatcher: Sendable {
         return names.includes.contains { canMatch(identities, exe: exe, list: $0, depth: depth + 1) }
     }
 
-    private func nameMatch(_ image: ProcessImage, _ names: NameList, list: String, identities: [(IdentityField, String)]) -> MatchEvidence? {
+    private func nameMatch(
+        _ image: ProcessImage, _ names: NameList, list: String, identities: [(IdentityField, String)]
+    ) -> MatchEvidence? {
         for (field, value) in identities {
             if let entry = Self.entry(for: value, in: names.names) {
                 return MatchEvidence(field: field, value: value, list: list, entry: entry)
@@ -75,11 +80,14 @@ public struct NameMatcher: Sendable {
         let stripped = identities.map { Self.withoutVersion($0.1) }
         var commandLine: String?
         for pattern in names.patterns {
-            guard let index = identities.indices.first(where: {
-                identities[$0].1 == pattern.name || (!stripped[$0].isEmpty && stripped[$0] == pattern.name)
-            }) else { continue }
+            guard
+                let index = identities.indices.first(where: {
+                    identities[$0].1 == pattern.name || (!stripped[$0].isEmpty && stripped[$0] == pattern.name)
+                })
+            else { continue }
             guard commandLines.matches(pattern.argv, image, joined: &commandLine) else { continue }
-            return MatchEvidence(field: identities[index].0, value: identities[index].1, list: list, entry: pattern.label)
+            return MatchEvidence(
+                field: identities[index].0, value: identities[index].1, list: list, entry: pattern.label)
         }
         return nil
     }
@@ -119,19 +127,34 @@ public struct NameMatcher: Sendable {
     public func unmet(_ image: ProcessImage, _ condition: ProcessCondition) -> ConditionMiss? {
         let names = identities(of: image).map(\.1).joined(separator: " ")
         func listed(_ values: some Sequence<String>) -> String { "[" + values.sorted().joined(separator: ", ") + "]" }
-        func ids(_ values: Set<UInt32>) -> String { "[" + values.sorted().map(String.init).joined(separator: ", ") + "]" }
-        if let list = condition.list, match(image, list: list) == nil { return ConditionMiss(key: "list", condition: list, value: names) }
-        if let set = condition.names, !answers(image, to: set) { return ConditionMiss(key: "names", condition: listed(set), value: names) }
+        func ids(_ values: Set<UInt32>) -> String {
+            "[" + values.sorted().map(String.init).joined(separator: ", ") + "]"
+        }
+        if let list = condition.list, match(image, list: list) == nil {
+            return ConditionMiss(key: "list", condition: list, value: names)
+        }
+        if let set = condition.names, !answers(image, to: set) {
+            return ConditionMiss(key: "names", condition: listed(set), value: names)
+        }
         if let exe = condition.exe {
-            let path = image.exe?.lossyString, base = image.exe.map { $0.basename.lossyString } ?? ""
-            if path == nil || !exe.contains(where: { $0 == path || $0 == base }) { return ConditionMiss(key: "exe", condition: listed(exe), value: path) }
+            let path = image.exe?.lossyString
+            let base = image.exe.map { $0.basename.lossyString } ?? ""
+            if path == nil || !exe.contains(where: { $0 == path || $0 == base }) {
+                return ConditionMiss(key: "exe", condition: listed(exe), value: path)
+            }
         }
         if let prefixes = condition.exePrefix, !Self.hasPathPrefix(image.exe?.lossyString, prefixes) {
             return ConditionMiss(key: "exe_prefix", condition: listed(prefixes), value: image.exe?.lossyString)
         }
-        if let uids = condition.uid, !(image.uid.map(uids.contains) ?? false) { return ConditionMiss(key: "uid", condition: ids(uids), value: image.uid.map { String($0) }) }
-        if let euids = condition.euid, !(image.euid.map(euids.contains) ?? false) { return ConditionMiss(key: "euid", condition: ids(euids), value: image.euid.map { String($0) }) }
-        if let auids = condition.auid, !(image.auid.map(auids.contains) ?? false) { return ConditionMiss(key: "auid", condition: ids(auids), value: image.auid.map { String($0) }) }
+        if let uids = condition.uid, !(image.uid.map(uids.contains) ?? false) {
+            return ConditionMiss(key: "uid", condition: ids(uids), value: image.uid.map { String($0) })
+        }
+        if let euids = condition.euid, !(image.euid.map(euids.contains) ?? false) {
+            return ConditionMiss(key: "euid", condition: ids(euids), value: image.euid.map { String($0) })
+        }
+        if let auids = condition.auid, !(image.auid.map(auids.contains) ?? false) {
+            return ConditionMiss(key: "auid", condition: ids(auids), value: image.auid.map { String($0) })
+        }
         if let ttys = condition.tty, !(image.tty.map { ttys.contains($0.lossyString) } ?? false) {
             return ConditionMiss(key: "tty", condition: listed(ttys), value: image.tty?.lossyString)
         }
@@ -151,7 +174,8 @@ public struct NameMatcher: Sendable {
             return ConditionMiss(key: "key_regex", condition: "/\(regex.source)/", value: image.key?.lossyString)
         }
         if let regex = condition.argvRegex, !commandLines.matches(regex, image) {
-            return ConditionMiss(key: "argv_regex", condition: "/\(regex.source)/", value: CommandLineMatches.shownCommandLine(image))
+            return ConditionMiss(
+                key: "argv_regex", condition: "/\(regex.source)/", value: CommandLineMatches.shownCommandLine(image))
         }
         return nil
     }
@@ -206,7 +230,9 @@ public struct NameMatcher: Sendable {
             var end = utf8.endIndex
             while end > utf8.startIndex {
                 let last = utf8[utf8.index(before: end)]
-                guard (last >= UInt8(ascii: "0") && last <= UInt8(ascii: "9")) || last == UInt8(ascii: ".") else { break }
+                guard (last >= UInt8(ascii: "0") && last <= UInt8(ascii: "9")) || last == UInt8(ascii: ".") else {
+                    break
+                }
                 end = utf8.index(before: end)
             }
             while end > utf8.startIndex {

@@ -1,5 +1,5 @@
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 
 /// One shell exec behind a finding: grouping folds identical findings into one for people,
 /// and each folded exec stays listed, so machine output can name every one.
@@ -29,8 +29,10 @@ public struct Occurrence: Sendable, Equatable {
 extension Occurrence {
     /// The finding's own exec.
     init(_ finding: Finding) {
-        self.init(number: finding.number, stamp: finding.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0),
-                  pid: finding.process.pid, spawnerPid: finding.spawner.pid, location: finding.location)
+        self.init(
+            number: finding.number,
+            stamp: finding.process.image?.stamp ?? EventStamp(seconds: 0, milliseconds: 0, serial: 0),
+            pid: finding.process.pid, spawnerPid: finding.spawner.pid, location: finding.location)
     }
 }
 

@@ -16,7 +16,9 @@ struct RegexLiterals: Sendable, Equatable {
 
     init?(_ alternatives: [[UInt8]]) {
         guard !alternatives.isEmpty, alternatives.allSatisfy({ !$0.isEmpty }) else { return nil }
-        self.alternatives = Array(Set(alternatives.map { $0.map(Self.fold) })).sorted { $0.lexicographicallyPrecedes($1) }
+        self.alternatives = Array(Set(alternatives.map { $0.map(Self.fold) })).sorted {
+            $0.lexicographicallyPrecedes($1)
+        }
         var firstBytes = [Bool](repeating: false, count: 256)
         for alternative in self.alternatives { firstBytes[Int(alternative[0])] = true }
         self.firstBytes = firstBytes
@@ -41,7 +43,9 @@ struct RegexLiterals: Sendable, Equatable {
             if firstBytes[Int(byte)] {
                 for alternative in alternatives where alternative[0] == byte && alternative.count <= count - index {
                     var offset = 1
-                    while offset < alternative.count && Self.fold(bytes[index + offset]) == alternative[offset] { offset += 1 }
+                    while offset < alternative.count && Self.fold(bytes[index + offset]) == alternative[offset] {
+                        offset += 1
+                    }
                     if offset == alternative.count { return true }
                 }
             }
@@ -94,12 +98,20 @@ struct RegexLiterals: Sendable, Equatable {
             let infos = branches.map(analyze)
             var exact: Set<[UInt8]>? = []
             for info in infos {
-                guard let branch = info.exact, let union = exact?.union(branch), union.count <= maxStrings else { exact = nil; break }
+                guard let branch = info.exact, let union = exact?.union(branch), union.count <= maxStrings else {
+                    exact = nil
+                    break
+                }
                 exact = union
             }
             var required: [[UInt8]]? = []
             for info in infos {
-                guard let branch = best(info.required, literals(info.exact)), required!.count + branch.count <= maxStrings else { required = nil; break }
+                guard let branch = best(info.required, literals(info.exact)),
+                    required!.count + branch.count <= maxStrings
+                else {
+                    required = nil
+                    break
+                }
                 required! += branch
             }
             return Info(exact: exact, required: required)
@@ -175,7 +187,8 @@ struct RegexLiterals: Sendable, Equatable {
     private static func best(_ a: [[UInt8]]?, _ b: [[UInt8]]?) -> [[UInt8]]? {
         guard let a, !a.isEmpty else { return b }
         guard let b, !b.isEmpty else { return a }
-        let lengthA = min(a.map(\.count).min()!, 4), lengthB = min(b.map(\.count).min()!, 4)
+        let lengthA = min(a.map(\.count).min()!, 4)
+        let lengthB = min(b.map(\.count).min()!, 4)
         if lengthA != lengthB { return lengthA > lengthB ? a : b }
         return a.count <= b.count ? a : b
     }

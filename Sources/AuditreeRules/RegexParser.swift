@@ -53,9 +53,15 @@ struct RegexParser {
             let start = position
             var bounds: (Int, Int?)
             switch next {
-            case "*": position += 1; bounds = (0, nil)
-            case "+": position += 1; bounds = (1, nil)
-            case "?": position += 1; bounds = (0, 1)
+            case "*":
+                position += 1
+                bounds = (0, nil)
+            case "+":
+                position += 1
+                bounds = (1, nil)
+            case "?":
+                position += 1
+                bounds = (0, 1)
             case "{": bounds = try interval()
             default: return node
             }
@@ -63,7 +69,9 @@ struct RegexParser {
             if peek == "?" {
                 position += 1
             } else if peek == "+" {
-                throw failure("possessive quantifiers ('\(String(String.UnicodeScalarView(scalars[start...position])))') need backtracking and are not supported", at: position)
+                throw failure(
+                    "possessive quantifiers ('\(String(String.UnicodeScalarView(scalars[start...position])))') need backtracking and are not supported",
+                    at: position)
             }
             node = .repetition(node, min: bounds.0, max: bounds.1)
         }
@@ -74,7 +82,9 @@ struct RegexParser {
     private mutating func interval() throws(RegexSyntaxError) -> (Int, Int?) {
         let start = position
         position += 1
-        guard let low = number() else { throw failure("'{' starts a repetition {n}, {n,} or {n,m}: write '\\{' to match a brace", at: start) }
+        guard let low = number() else {
+            throw failure("'{' starts a repetition {n}, {n,} or {n,m}: write '\\{' to match a brace", at: start)
+        }
         var high: Int? = low
         if peek == "," {
             position += 1
@@ -83,7 +93,9 @@ struct RegexParser {
         }
         guard peek == "}" else { throw failure("expected '}' to close the repetition", at: position) }
         position += 1
-        if let high, high < low { throw failure("repetition {\(low),\(high)}: the maximum is below the minimum", at: start) }
+        if let high, high < low {
+            throw failure("repetition {\(low),\(high)}: the maximum is below the minimum", at: start)
+        }
         guard max(low, high ?? low) <= Self.maxRepetition else {
             throw failure("repetition counts above \(Self.maxRepetition) are not supported", at: start)
         }
@@ -140,7 +152,9 @@ struct RegexParser {
                 guard peek == ">" else { throw failure("unterminated group name", at: start) }
                 position += 1
             case "=", "!", "<":
-                let written = String(String.UnicodeScalarView(scalars[(position - 2)..<min(position + (kind == "<" ? 2 : 1), scalars.count)]))
+                let written = String(
+                    String.UnicodeScalarView(
+                        scalars[(position - 2)..<min(position + (kind == "<" ? 2 : 1), scalars.count)]))
                 throw failure("lookaround ('\(written)') needs backtracking and is not supported", at: start)
             case ">":
                 throw failure("atomic groups ('(?>') need backtracking and are not supported", at: start)
@@ -241,7 +255,8 @@ struct RegexParser {
         case "1"..."9":
             throw failure("backreferences ('\\\(next)') need backtracking and are not supported", at: start)
         case "p", "P":
-            throw failure("Unicode properties ('\\\(next){...}') are not supported: use a class such as [a-z] or \\w", at: start)
+            throw failure(
+                "Unicode properties ('\\\(next){...}') are not supported: use a class such as [a-z] or \\w", at: start)
         default:
             if next.isASCII && next.properties.isAlphabetic {
                 throw failure("unsupported escape '\\\(next)'\(inClass ? " in a class" : "")", at: start)
@@ -260,7 +275,8 @@ struct RegexParser {
             position += 1
         }
         if digits == 0 || (exact && digits != maxDigits) {
-            throw failure("expected \(exact ? "\(maxDigits)" : "1 to \(maxDigits)") hex digits in the escape", at: start)
+            throw failure(
+                "expected \(exact ? "\(maxDigits)" : "1 to \(maxDigits)") hex digits in the escape", at: start)
         }
         return value
     }
@@ -275,7 +291,9 @@ struct RegexParser {
     }
 
     private func scalarSet(_ value: UInt32, start: Int) throws(RegexSyntaxError) -> ScalarSet {
-        guard let scalar = Unicode.Scalar(value) else { throw failure("U+\(String(value, radix: 16, uppercase: true)) is not a Unicode scalar", at: start) }
+        guard let scalar = Unicode.Scalar(value) else {
+            throw failure("U+\(String(value, radix: 16, uppercase: true)) is not a Unicode scalar", at: start)
+        }
         return .single(scalar, ignoresCase: ignoresCase)
     }
 
@@ -292,12 +310,16 @@ struct RegexParser {
         var first = true
         while true {
             guard let next = peek else { throw failure("missing ']' for the class opened here", at: start) }
-            if next == "]" && !first { position += 1; break }
+            if next == "]" && !first {
+                position += 1
+                break
+            }
             first = false
             let itemStart = position
             let low: ScalarSet
             if next == "[" {
-                throw failure("nested sets and [:classes:] are not supported: write '\\[' to match a bracket", at: position)
+                throw failure(
+                    "nested sets and [:classes:] are not supported: write '\\[' to match a bracket", at: position)
             } else if next == "&", position + 1 < scalars.count, scalars[position + 1] == "&" {
                 throw failure("set operations ('&&') are not supported", at: position)
             } else if next == "\\" {
@@ -323,7 +345,9 @@ struct RegexParser {
                     high = .single(scalars[position], ignoresCase: false)
                     position += 1
                 }
-                guard high.classes.isEmpty, let lower = low.ranges.first?.lowerBound, let upper = high.ranges.first?.lowerBound else {
+                guard high.classes.isEmpty, let lower = low.ranges.first?.lowerBound,
+                    let upper = high.ranges.first?.lowerBound
+                else {
                     throw failure("a range needs a single character at each end", at: itemStart)
                 }
                 guard lower <= upper else { throw failure("range out of order", at: itemStart) }

@@ -38,7 +38,10 @@ struct RegexProgram: Sendable {
         append(.match)
         firstScalars = Self.firstScalars(instructions)
         if instructions.count > Self.maxInstructions {
-            throw RegexSyntaxError(message: "the pattern is too large (\(instructions.count) instructions, at most \(Self.maxInstructions)): use smaller repetition counts", offset: 0)
+            throw RegexSyntaxError(
+                message:
+                    "the pattern is too large (\(instructions.count) instructions, at most \(Self.maxInstructions)): use smaller repetition counts",
+                offset: 0)
         }
     }
 
@@ -51,7 +54,10 @@ struct RegexProgram: Sendable {
     private mutating func emit(_ node: RegexNode) throws(RegexSyntaxError) {
         // Checked while emitting, so a huge expansion stops early instead of filling memory.
         if instructions.count > Self.maxInstructions {
-            throw RegexSyntaxError(message: "the pattern is too large (more than \(Self.maxInstructions) instructions): use smaller repetition counts", offset: 0)
+            throw RegexSyntaxError(
+                message:
+                    "the pattern is too large (more than \(Self.maxInstructions) instructions): use smaller repetition counts",
+                offset: 0)
         }
         switch node {
         case .empty:
@@ -108,7 +114,8 @@ struct RegexProgram: Sendable {
     /// The one scalar a set stands for, when it is a plain literal.
     private static func singleScalar(_ set: ScalarSet) -> Unicode.Scalar? {
         guard !set.negated, set.classes.isEmpty, set.ranges.count == 1, set.ranges[0].count == 1,
-              let scalar = Unicode.Scalar(set.ranges[0].lowerBound) else { return nil }
+            let scalar = Unicode.Scalar(set.ranges[0].lowerBound)
+        else { return nil }
         return !set.ignoresCase || ScalarSet.otherCases(of: scalar).isEmpty ? scalar : nil
     }
 
@@ -164,7 +171,9 @@ struct RegexProgram: Sendable {
             }
             // A match may start here (at the start only, when anchored there).
             if !anchoredAtStart || previous == nil {
-                if add(0, to: &current, Self.context(previous: previous, at: index, in: scalars), &state) { return (true, state.steps) }
+                if add(0, to: &current, Self.context(previous: previous, at: index, in: scalars), &state) {
+                    return (true, state.steps)
+                }
             }
             guard index < scalars.endIndex else { break }
             let scalar = scalars[index]
@@ -176,11 +185,12 @@ struct RegexProgram: Sendable {
                 let pc = current[position]
                 position += 1
                 state.steps += 1
-                let accepted = switch instructions[pc] {
-                case .scalar(let expected): expected == scalar
-                case .set(let set): sets[set].contains(scalar)
-                default: false
-                }
+                let accepted =
+                    switch instructions[pc] {
+                    case .scalar(let expected): expected == scalar
+                    case .set(let set): sets[set].contains(scalar)
+                    default: false
+                    }
                 if accepted, add(pc + 1, to: &next, context, &state) { return (true, state.steps) }
             }
             swap(&current, &next)
@@ -245,14 +255,18 @@ struct RegexProgram: Sendable {
         var nextEndsText: Bool
     }
 
-    private static func context(previous: Unicode.Scalar?, at index: String.UnicodeScalarView.Index,
-                                in scalars: String.UnicodeScalarView) -> Context {
+    private static func context(
+        previous: Unicode.Scalar?, at index: String.UnicodeScalarView.Index,
+        in scalars: String.UnicodeScalarView
+    ) -> Context {
         guard index < scalars.endIndex else { return Context(previous: previous, next: nil, nextEndsText: false) }
         let next = scalars[index]
         var endsText = false
         if ScalarClass.isLineTerminator(next) {
             let after = scalars.index(after: index)
-            endsText = after == scalars.endIndex || (next == "\r" && scalars[after] == "\n" && scalars.index(after: after) == scalars.endIndex)
+            endsText =
+                after == scalars.endIndex
+                || (next == "\r" && scalars[after] == "\n" && scalars.index(after: after) == scalars.endIndex)
         }
         return Context(previous: previous, next: next, nextEndsText: endsText)
     }

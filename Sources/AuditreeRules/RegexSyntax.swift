@@ -59,7 +59,8 @@ enum ScalarClass: Sendable, Equatable {
     static func isWord(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
         if value < 0x80 {
-            return (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A) || value == 0x5F
+            return (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A)
+                || (value >= 0x61 && value <= 0x7A) || value == 0x5F
         }
         if value == 0x200C || value == 0x200D { return true }
         let properties = scalar.properties
@@ -125,7 +126,9 @@ struct ScalarSet: Sendable {
         var result: [Unicode.Scalar] = []
         for mapping in [properties.lowercaseMapping, properties.uppercaseMapping, properties.titlecaseMapping] {
             let scalars = mapping.unicodeScalars
-            if scalars.count == 1, let other = scalars.first, other != scalar, !result.contains(other) { result.append(other) }
+            if scalars.count == 1, let other = scalars.first, other != scalar, !result.contains(other) {
+                result.append(other)
+            }
         }
         return result
     }

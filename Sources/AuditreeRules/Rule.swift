@@ -32,8 +32,10 @@ public struct NameList: Sendable {
     /// Files that defined or changed the list, in load order.
     public var origins: [RuleOrigin]
 
-    public init(names: Set<String>, patterns: [NamePattern] = [], exePatterns: [ExePattern] = [], includes: [String] = [],
-                origins: [RuleOrigin] = []) {
+    public init(
+        names: Set<String>, patterns: [NamePattern] = [], exePatterns: [ExePattern] = [], includes: [String] = [],
+        origins: [RuleOrigin] = []
+    ) {
         self.names = names
         self.patterns = patterns
         self.exePatterns = exePatterns
@@ -123,8 +125,10 @@ public struct ProcessCondition: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil && tty == nil && user == nil
-            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil && learnedRoot == nil
+        list == nil && names == nil && exe == nil && exePrefix == nil && uid == nil && euid == nil && auid == nil
+            && tty == nil && user == nil
+            && cwdPrefix == nil && cwdRegex == nil && key == nil && keyRegex == nil && argvRegex == nil
+            && learnedRoot == nil
     }
 
     /// The fields given, as `key=value` text for `rules show` and reports.
@@ -233,11 +237,14 @@ public struct Rule: Sendable {
     /// For a Sigma rule: its detection, evaluated instead of the child/spawner lists.
     public var sigma: SigmaRule? = nil
 
-    public init(id: String, name: String, description: String = "", severity: Severity, category: String = "", mitre: [String] = [],
-                childList: String, childCondition: ProcessCondition = ProcessCondition(), spawnerList: String,
-                spawnerCondition: ProcessCondition = ProcessCondition(), relations: Set<SpawnerRelation> = [.parent],
-                skipList: String? = nil, within: Int = 1, exceptions: [RuleException] = [], inference: [InferenceClause] = [],
-                enabled: Bool = true, origin: String, line: Int = 0) {
+    public init(
+        id: String, name: String, description: String = "", severity: Severity, category: String = "",
+        mitre: [String] = [],
+        childList: String, childCondition: ProcessCondition = ProcessCondition(), spawnerList: String,
+        spawnerCondition: ProcessCondition = ProcessCondition(), relations: Set<SpawnerRelation> = [.parent],
+        skipList: String? = nil, within: Int = 1, exceptions: [RuleException] = [], inference: [InferenceClause] = [],
+        enabled: Bool = true, origin: String, line: Int = 0
+    ) {
         self.id = id
         self.name = name
         self.description = description
@@ -262,9 +269,10 @@ public struct Rule: Sendable {
 
     /// A Sigma rule as a rule of the set: its id, title, level, ATT&CK tags, author and references.
     public init(sigma: SigmaRule) {
-        self.init(id: sigma.id, name: sigma.title, description: sigma.description, severity: sigma.severity,
-                  category: "sigma/" + sigma.target.rawValue, mitre: sigma.mitre, childList: "", spawnerList: "",
-                  origin: sigma.file, line: sigma.line)
+        self.init(
+            id: sigma.id, name: sigma.title, description: sigma.description, severity: sigma.severity,
+            category: "sigma/" + sigma.target.rawValue, mitre: sigma.mitre, childList: "", spawnerList: "",
+            origin: sigma.file, line: sigma.line)
         author = sigma.author
         references = sigma.references
         self.sigma = sigma
@@ -284,8 +292,11 @@ public struct RuleSet: Sendable {
     /// Sigma rule files read but not run, with why (`rules check --sigma` lists them).
     public var sigmaSkipped: [SigmaSkipped] = []
 
-    public init(lists: [String: NameList] = [:], multicall: Set<String> = [], rules: [Rule] = [], exceptions: [RuleException] = [],
-                context: [ContextIndicator] = [], files: [String] = []) {
+    public init(
+        lists: [String: NameList] = [:], multicall: Set<String> = [], rules: [Rule] = [],
+        exceptions: [RuleException] = [],
+        context: [ContextIndicator] = [], files: [String] = []
+    ) {
         self.lists = lists
         self.multicall = multicall
         self.allRules = rules
@@ -314,7 +325,8 @@ public struct RuleSet: Sendable {
     /// The pack compiled into the binary (Rules/default-rules.yaml, embedded by SwiftPM).
     static func builtInText() throws(RuleFileError) -> String {
         guard let text = String(validating: PackageResources.default_rules_yaml, as: UTF8.self) else {
-            throw RuleFileError(file: builtInName, line: 0, column: 0, path: "", message: "the built-in rule pack is not UTF-8")
+            throw RuleFileError(
+                file: builtInName, line: 0, column: 0, path: "", message: "the built-in rule pack is not UTF-8")
         }
         return text
     }
@@ -323,7 +335,9 @@ public struct RuleSet: Sendable {
     /// Lists, rules, exceptions and context of a later file extend or replace earlier ones.
     /// Sigma rules (`sigma` paths) come after the pack and before the files, so that a file's
     /// exceptions can name them and `{id, enabled: false}` can switch one off.
-    public static func load(files: [String], includeBuiltIn: Bool = true, sigma: [String] = []) throws(RuleFileError) -> RuleFileParser.Result {
+    public static func load(files: [String], includeBuiltIn: Bool = true, sigma: [String] = []) throws(RuleFileError)
+        -> RuleFileParser.Result
+    {
         var result = RuleFileParser.Result(ruleSet: RuleSet(), warnings: [])
         if includeBuiltIn { result = try RuleFileParser.parse(builtInText(), file: builtInName) }
         if !sigma.isEmpty {
@@ -331,7 +345,9 @@ public struct RuleSet: Sendable {
             let known = Set(result.ruleSet.allRules.map(\.id))
             for rule in loaded.rules {
                 if known.contains(rule.id) {
-                    throw RuleFileError(file: rule.file, line: rule.line, column: 1, path: "id", message: "Sigma rule id '\(rule.id)' is also a rule of the pack")
+                    throw RuleFileError(
+                        file: rule.file, line: rule.line, column: 1, path: "id",
+                        message: "Sigma rule id '\(rule.id)' is also a rule of the pack")
                 }
                 result.ruleSet.allRules.append(Rule(sigma: rule))
             }
@@ -342,17 +358,20 @@ public struct RuleSet: Sendable {
                 let errors = loaded.skipped.filter(\.isError).count
                 var details: [String] = []
                 if errors > 0 { details.append("\(errors) invalid") }
-                result.warnings.append(RuleFileError(
-                    file: sigma.joined(separator: ", "), line: 0, column: 0, path: RuleFileError.sigmaSummaryPath,
-                    message: "\(notRun) of \(loaded.files.count) Sigma rule file(s) are not run"
-                        + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
-                        + "; 'auditree rules check --sigma PATH' lists each with the reason"))
+                result.warnings.append(
+                    RuleFileError(
+                        file: sigma.joined(separator: ", "), line: 0, column: 0, path: RuleFileError.sigmaSummaryPath,
+                        message: "\(notRun) of \(loaded.files.count) Sigma rule file(s) are not run"
+                            + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
+                            + "; 'auditree rules check --sigma PATH' lists each with the reason"))
             }
         }
         for file in files {
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                let reason = FileManager.default.fileExists(atPath: file) ? "cannot read as UTF-8 text" : "cannot open: No such file or directory"
+                let reason =
+                    FileManager.default.fileExists(atPath: file)
+                    ? "cannot read as UTF-8 text" : "cannot open: No such file or directory"
                 throw RuleFileError(file: file, line: 0, column: 0, path: "", message: reason)
             }
             let next = try RuleFileParser.parse(text, file: file, base: result.ruleSet)

@@ -76,11 +76,14 @@ public final class RuleEvaluator {
         self.recordRules = SigmaAuditdRules(ruleSet.rules)
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
-        let cache = ListMatchCache(cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
+        let cache = ListMatchCache(
+            cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
         var learned: [String] = []
         for indicator in ruleSet.context {
-            for condition in indicator.any { if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) } }
+            for condition in indicator.any {
+                if let list = condition.learnedRoot, !learned.contains(list) { learned.append(list) }
+            }
         }
         self.learnedRootLists = learned
         var bases: [Int] = []
@@ -92,7 +95,10 @@ public final class RuleEvaluator {
         self.contextSlotBase = bases
         self.contextSlots = slots
         self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
-            (cache.number(of: rule.childList), cache.number(of: rule.spawnerList), rule.skipList.flatMap(cache.number(of:)))
+            (
+                cache.number(of: rule.childList), cache.number(of: rule.spawnerList),
+                rule.skipList.flatMap(cache.number(of:))
+            )
         }
         var multicallNames: [[[UInt8]]] = []
         for name in Set(ruleSet.multicall.map { Array($0.utf8) }) {
@@ -105,24 +111,30 @@ public final class RuleEvaluator {
     /// Whether a rule judges a program by where it lives (its child or spawner list has `exe_regex`
     /// entries): then the scan reads the exec's PATH item 0, the file's identity, for the evidence.
     public var readsExecutableFiles: Bool {
-        rules.contains { Self.hasExePatterns($0.childList, in: ruleSet) || Self.hasExePatterns($0.spawnerList, in: ruleSet) }
+        rules.contains {
+            Self.hasExePatterns($0.childList, in: ruleSet) || Self.hasExePatterns($0.spawnerList, in: ruleSet)
+        }
     }
 
     static func hasExePatterns(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
         guard let names = ruleSet.lists[list], depth < 8 else { return false }
-        return !names.exePatterns.isEmpty || names.includes.contains { hasExePatterns($0, in: ruleSet, depth: depth + 1) }
+        return !names.exePatterns.isEmpty
+            || names.includes.contains { hasExePatterns($0, in: ruleSet, depth: depth + 1) }
     }
 
     /// Whether a list's matches depend only on the names and the exe path of an image (no
     /// command-line entries, also in the lists it includes), so they can be cached by those.
     static func dependsOnNamesAndExe(_ list: String, in ruleSet: RuleSet, depth: Int = 0) -> Bool {
         guard let names = ruleSet.lists[list], depth < 8 else { return false }
-        return names.patterns.isEmpty && names.includes.allSatisfy { dependsOnNamesAndExe($0, in: ruleSet, depth: depth + 1) }
+        return names.patterns.isEmpty
+            && names.includes.allSatisfy { dependsOnNamesAndExe($0, in: ruleSet, depth: depth + 1) }
     }
 
     /// A list matched against the image, from the cache when the list allows. An entry made
     /// from `exeNames` answers exe-only matches (see `NameMatcher.match(_:list:exeOnly:)`).
-    private func cachedMatch(_ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry, exeOnly: Bool = false) -> MatchEvidence? {
+    private func cachedMatch(
+        _ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry, exeOnly: Bool = false
+    ) -> MatchEvidence? {
         guard let number else { return matcher.match(image, list: list, exeOnly: exeOnly) }
         if let known = entry.matches[number] { return known }
         let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
@@ -167,7 +179,9 @@ public final class RuleEvaluator {
         // no finding (a finding's context is read at its end: it would vouch for itself).
         let findingsBefore = matches.count + suppressedCount
         defer {
-            if let learning, matches.count + suppressedCount == findingsBefore { learnChildDirectory(of: ready, image: learning) }
+            if let learning, matches.count + suppressedCount == findingsBefore {
+                learnChildDirectory(of: ready, image: learning)
+            }
         }
         guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
@@ -175,8 +189,11 @@ public final class RuleEvaluator {
         let entry = listMatches.entry(for: exeNames(image))
         // Rules are read in place (a Rule is large; copying one retains all its fields).
         for index in rules.indices {
-            guard let child = cachedMatch(image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exeOnly: true),
-                  matcher.satisfies(image, rules[index].childCondition) else { continue }
+            guard
+                let child = cachedMatch(
+                    image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exeOnly: true),
+                matcher.satisfies(image, rules[index].childCondition)
+            else { continue }
             candidates.append((index, child))
         }
         guard !candidates.isEmpty else { return }
@@ -190,9 +207,10 @@ public final class RuleEvaluator {
             case .none:
                 continue
             case .found(let index, let evidence, let relation, let launchers):
-                var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                                      spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
-                                      spawnerEvidence: evidence)
+                var match = RuleMatch(
+                    rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                    spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
+                    spawnerEvidence: evidence)
                 match.launcherIndices = launchers
                 record(match, ready: ready, tree: tree)
                 return
@@ -205,13 +223,16 @@ public final class RuleEvaluator {
             var inference = infer(rule, image: image, pid: ready.process.pid)
             if inference == nil, let parent, let made = inferredByParent[parent], made.rule == rule.id {
                 inference = carried(made.inference, from: made.pid, parentPid: index.map { lineage[$0].pid } ?? 0)
-            } else if let inference, let parent, inferredByParent[parent] == nil, inferredByParent.count < Self.maxInferredParents {
+            } else if let inference, let parent, inferredByParent[parent] == nil,
+                inferredByParent.count < Self.maxInferredParents
+            {
                 inferredByParent[parent] = (rule.id, ready.process.pid, inference)
             }
             guard let inference else { continue }
-            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                                  spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
-                                  spawnerEvidence: nil, inference: inference)
+            var match = RuleMatch(
+                rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
+                spawnerEvidence: nil, inference: inference)
             match.launcherIndices = launchers
             record(match, ready: ready, tree: tree)
             return
@@ -222,17 +243,20 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec.
     private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
-        let fields = SigmaProcessCreation(image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
-                                          used: sigmaRules.usedFields)
+        let fields = SigmaProcessCreation(
+            image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
+            used: sigmaRules.usedFields)
         let matched = sigmaRules.matching(fields)
         guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
         for rule in matched {
-            var match = RuleMatch(rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                                  spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
-                                  childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
-                                  spawnerEvidence: nil)
+            var match = RuleMatch(
+                rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                childEvidence: MatchEvidence(
+                    field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                spawnerEvidence: nil)
             let (suppression, misses) = exceptionsChecked(for: match)
             if let suppression {
                 match.suppression = suppression
@@ -275,10 +299,12 @@ public final class RuleEvaluator {
             // The finding is the event: its time and place, whatever the process ran since.
             image.stamp = event.stamp
             image.location = event.location
-            var match = RuleMatch(rule: rule, pid: pid, ppid: event.syscall?.ppid ?? process?.ppid, image: image, lineage: lineage,
-                                  spawnerIndex: lineage.firstIndex { $0.generation == 1 }, relation: .parent, launchersSkipped: 0,
-                                  childEvidence: MatchEvidence(field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
-                                  spawnerEvidence: nil)
+            var match = RuleMatch(
+                rule: rule, pid: pid, ppid: event.syscall?.ppid ?? process?.ppid, image: image, lineage: lineage,
+                spawnerIndex: lineage.firstIndex { $0.generation == 1 }, relation: .parent, launchersSkipped: 0,
+                childEvidence: MatchEvidence(
+                    field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                spawnerEvidence: nil)
             let (suppression, misses) = exceptionsChecked(for: match)
             if let suppression {
                 match.suppression = suppression
@@ -313,7 +339,9 @@ public final class RuleEvaluator {
 
     /// The first lineage entry that is not a launcher, if it is a spawner of the rule; with relation
     /// `ancestor`, the nearest spawner up to generation `within`.
-    private func spawner(in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)) -> SpawnerSearch {
+    private func spawner(
+        in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)
+    ) -> SpawnerSearch {
         let searchAncestors = rule.relations.contains(.ancestor)
         var passedOthers = false
         var launchers: [Int] = []
@@ -325,17 +353,23 @@ public final class RuleEvaluator {
             let cached = listMatches.entry(for: childNames(image))
             // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
             // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
-            let isChildKind = cachedMatch(image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
-                                          exeOnly: true) != nil
-            if let skip = rule.skipList, let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached),
-               !isChildKind || evidence.field == .exe {
+            let isChildKind =
+                cachedMatch(
+                    image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
+                    exeOnly: true) != nil
+            if let skip = rule.skipList,
+                let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached),
+                !isChildKind || evidence.field == .exe
+            {
                 launchers.append(index)
                 continue
             }
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
-            if rule.relations.contains(relation), let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
-               !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition) {
+            if rule.relations.contains(relation),
+                let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
+                !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition)
+            {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }
             guard searchAncestors else { return .none }
@@ -354,8 +388,10 @@ public final class RuleEvaluator {
 
     /// Flags whose value names a directory of the server (its document root, prefix, working
     /// directory), and flags whose value is a configuration file (its directory is learned).
-    static let rootFlags: Set<String> = ["-t", "-d", "--directory", "--chdir", "-p", "--prefix", "--root", "--docroot",
-                                         "--document-root", "--static-dir"]
+    static let rootFlags: Set<String> = [
+        "-t", "-d", "--directory", "--chdir", "-p", "--prefix", "--root", "--docroot",
+        "--document-root", "--static-dir",
+    ]
     static let configFlags: Set<String> = ["-f", "-c", "-C", "--config", "--conf", "--ini"]
 
     /// Directories an exec'd server names on its command line: `-t DIR`, `--chdir=DIR`, `-f FILE` (its directory), ...
@@ -363,7 +399,8 @@ public final class RuleEvaluator {
         var roots: [String] = []
         var index = 1
         while index < arguments.count {
-            var flag = arguments[index], value: String?
+            var flag = arguments[index]
+            var value: String?
             if let equals = flag.firstIndex(of: "="), flag.hasPrefix("--") {
                 value = String(flag[flag.index(after: equals)...])
                 flag = String(flag[..<equals])
@@ -394,7 +431,8 @@ public final class RuleEvaluator {
     private func learnRoots(from image: ProcessImage) {
         guard image.origin == .exec else { return }
         let learnable = learnable(image)
-        for (number, list) in learnedRootLists.enumerated() where learnable[number] && matcher.match(image, list: list) != nil {
+        for (number, list) in learnedRootLists.enumerated()
+        where learnable[number] && matcher.match(image, list: list) != nil {
             let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
             guard !roots.isEmpty else { continue }
             var known = learnedRoots[image.node, default: [:]][list, default: []]
@@ -408,13 +446,16 @@ public final class RuleEvaluator {
     /// logger, a worker's command): the server ran it there, so it is the server's directory.
     /// `/` teaches nothing (every daemon's default).
     private func learnChildDirectory(of ready: ProcessTree.ExecReady, image: ProcessImage) {
-        guard image.origin == .exec, ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
-              let cwd = image.cwd?.lossyString, cwd.hasPrefix("/"), cwd.count > 1,
-              let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
-              let spawner = parent.image(ready.process.node.parentImageCount - 1) else { return }
+        guard image.origin == .exec,
+            ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
+            let cwd = image.cwd?.lossyString, cwd.hasPrefix("/"), cwd.count > 1,
+            let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
+            let spawner = parent.image(ready.process.node.parentImageCount - 1)
+        else { return }
         let root = cwd.hasSuffix("/") ? String(cwd.dropLast()) : cwd
         let learnable = learnable(spawner)
-        for (number, list) in learnedRootLists.enumerated() where learnable[number] && matcher.match(spawner, list: list) != nil {
+        for (number, list) in learnedRootLists.enumerated()
+        where learnable[number] && matcher.match(spawner, list: list) != nil {
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
             known.append(root)
@@ -426,10 +467,11 @@ public final class RuleEvaluator {
     /// A sibling's inference, carried to a shell of the same unknown parent: never more than low.
     private func carried(_ inference: SpawnerInference, from sibling: Int, parentPid: Int) -> SpawnerInference {
         let basis = inference.evidence.map(\.id).joined(separator: ", ")
-        let hit = ContextHit(id: "sibling_inference",
-                             description: "the same unknown parent (pid \(parentPid)) spawned shell pid \(sibling) earlier, inferred as "
-                                 + "\(inference.list) (confidence \(inference.confidence.rawValue)) from \(basis)",
-                             raise: 0, on: .shell, pid: sibling)
+        let hit = ContextHit(
+            id: "sibling_inference",
+            description: "the same unknown parent (pid \(parentPid)) spawned shell pid \(sibling) earlier, inferred as "
+                + "\(inference.list) (confidence \(inference.confidence.rawValue)) from \(basis)",
+            raise: 0, on: .shell, pid: sibling)
         return SpawnerInference(list: inference.list, confidence: .low, evidence: [hit])
     }
 
@@ -461,9 +503,16 @@ public final class RuleEvaluator {
         for (scope, exceptions) in scopes {
             for (exception, number) in exceptions {
                 if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
-                    misses.append(ExceptionMiss(exceptionID: exception.id, scope: scope, failed: failed, detail: detail(failed, exception, match)))
+                    misses.append(
+                        ExceptionMiss(
+                            exceptionID: exception.id, scope: scope, failed: failed,
+                            detail: detail(failed, exception, match)))
                 } else {
-                    return (Suppression(exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin), misses)
+                    return (
+                        Suppression(
+                            exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin),
+                        misses
+                    )
                 }
             }
         }
@@ -473,18 +522,23 @@ public final class RuleEvaluator {
     /// The first condition of the exception that does not hold for the match, nil when it applies.
     /// `number`: the exception's place in the rule set's global exceptions (nil for a rule's own).
     /// `lineageAnswers`: the answers kept for each lineage image, fetched once per match.
-    private func firstFailing(_ exception: RuleException, number: Int?, for match: RuleMatch,
-                              lineageAnswers: inout [ConditionAnswers?]) -> ExceptionCondition? {
+    private func firstFailing(
+        _ exception: RuleException, number: Int?, for match: RuleMatch,
+        lineageAnswers: inout [ConditionAnswers?]
+    ) -> ExceptionCondition? {
         if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
         if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
         if let spawner = exception.spawner {
-            guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else { return .spawner }
+            guard match.inference == nil, let image = match.spawnerImage, matcher.satisfies(image, spawner) else {
+                return .spawner
+            }
         }
         if let ancestor = exception.ancestor {
             let holds = match.lineage.indices.contains { index in
                 guard let image = match.lineage[index].image else { return false }
                 guard let number else { return matcher.satisfies(image, ancestor) }
-                let answers = lineageAnswers[index] ?? answers(in: &ancestorAnswers, for: image, slots: ruleSet.exceptions.count)
+                let answers =
+                    lineageAnswers[index] ?? answers(in: &ancestorAnswers, for: image, slots: ruleSet.exceptions.count)
                 lineageAnswers[index] = answers
                 if let known = answers.values[number] { return known }
                 let answer = matcher.satisfies(image, ancestor)
@@ -497,7 +551,9 @@ public final class RuleEvaluator {
     }
 
     /// The answers kept for the image's condition fields in `table`, made when there are none.
-    private func answers(in table: inout [ConditionSubject: ConditionAnswers], for image: ProcessImage, slots: Int) -> ConditionAnswers {
+    private func answers(in table: inout [ConditionSubject: ConditionAnswers], for image: ProcessImage, slots: Int)
+        -> ConditionAnswers
+    {
         let subject = ConditionSubject(image)
         if let known = table[subject] { return known }
         if table.count >= Self.maxConditionAnswers { table.removeAll(keepingCapacity: true) }
@@ -507,12 +563,16 @@ public final class RuleEvaluator {
     }
 
     /// What the failing child or spawner condition was tested against (only there is one value to show).
-    private func detail(_ failed: ExceptionCondition, _ exception: RuleException, _ match: RuleMatch) -> ConditionMiss? {
+    private func detail(_ failed: ExceptionCondition, _ exception: RuleException, _ match: RuleMatch) -> ConditionMiss?
+    {
         switch failed {
         case .child: exception.child.flatMap { matcher.unmet(match.image, $0) }
         case .spawner:
             match.spawnerImage.flatMap { image in exception.spawner.flatMap { matcher.unmet(image, $0) } }
-        case .host: ConditionMiss(key: "host", condition: "[" + (exception.host?.sorted().joined(separator: ", ") ?? "") + "]", value: match.image.node)
+        case .host:
+            ConditionMiss(
+                key: "host", condition: "[" + (exception.host?.sorted().joined(separator: ", ") ?? "") + "]",
+                value: match.image.node)
         case .ancestor: nil
         }
     }
@@ -521,13 +581,17 @@ public final class RuleEvaluator {
 
     /// The indicators that apply to the rule, with their places in the rule set.
     private func indicators(for rule: Rule) -> [(number: Int, indicator: ContextIndicator)] {
-        ruleSet.context.enumerated().filter { ($1.rules?.contains(rule.id) ?? true) && !($1.exceptRules?.contains(rule.id) ?? false) }
-            .map { ($0, $1) }
+        ruleSet.context.enumerated().filter {
+            ($1.rules?.contains(rule.id) ?? true) && !($1.exceptRules?.contains(rule.id) ?? false)
+        }
+        .map { ($0, $1) }
     }
 
     /// `holds`, answered once per set of condition fields and learned roots: `slot` is the
     /// condition's place in `answers` (`contextSlotBase`).
-    private func indicatorHolds(_ image: ProcessImage, _ condition: ProcessCondition, slot: Int, answers: ConditionAnswers) -> Bool {
+    private func indicatorHolds(
+        _ image: ProcessImage, _ condition: ProcessCondition, slot: Int, answers: ConditionAnswers
+    ) -> Bool {
         if let known = answers.values[slot] { return known }
         let answer = holds(image, condition)
         answers.values[slot] = answer
@@ -541,8 +605,12 @@ public final class RuleEvaluator {
             var hits: [ContextHit] = []
             for id in clause.all {
                 guard let indicator = available.first(where: { $0.id == id }),
-                      indicator.any.contains(where: { holds(image, $0) }) else { break }
-                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell, pid: pid))
+                    indicator.any.contains(where: { holds(image, $0) })
+                else { break }
+                hits.append(
+                    ContextHit(
+                        id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell,
+                        pid: pid))
             }
             if hits.count == clause.all.count {
                 return SpawnerInference(list: rule.spawnerList, confidence: clause.confidence, evidence: hits)
@@ -570,13 +638,19 @@ public final class RuleEvaluator {
             let base = contextSlotBase[number]
             let found = places.indices.first { place in
                 guard indicator.on.contains(places[place].on) else { return false }
-                let kept = answers[place] ?? self.answers(in: &contextAnswers, for: places[place].image, slots: contextSlots)
+                let kept =
+                    answers[place] ?? self.answers(in: &contextAnswers, for: places[place].image, slots: contextSlots)
                 answers[place] = kept
-                return indicator.any.indices.contains { indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: kept) }
+                return indicator.any.indices.contains {
+                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: kept)
+                }
             }
             if let found {
-                hits.append(ContextHit(id: indicator.id, description: indicator.description, raise: indicator.raise, on: places[found].on,
-                                       pid: places[found].pid))
+                hits.append(
+                    ContextHit(
+                        id: indicator.id, description: indicator.description, raise: indicator.raise,
+                        on: places[found].on,
+                        pid: places[found].pid))
             }
         }
         return hits
@@ -661,8 +735,11 @@ public final class RuleEvaluator {
         var result: [Finding] = []
         var index: [Key: Int] = [:]
         for finding in findings {
-            let key = Key(rule: finding.rule.id, host: finding.host, spawnerExe: finding.spawner.image?.exe.map { Array($0.bytes) },
-                          inferred: finding.inference != nil, argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
+            let key = Key(
+                rule: finding.rule.id, host: finding.host,
+                spawnerExe: finding.spawner.image?.exe.map { Array($0.bytes) },
+                inferred: finding.inference != nil,
+                argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
             guard let at = index[key] else {
                 index[key] = result.count
                 var first = finding
@@ -672,7 +749,9 @@ public final class RuleEvaluator {
             }
             result[at].seen += finding.everyOccurrence
             if finding.rule.severity > result[at].rule.severity { result[at].rule.severity = finding.rule.severity }
-            for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) { result[at].context.append(hit) }
+            for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) {
+                result[at].context.append(hit)
+            }
         }
         return result
     }

@@ -16,7 +16,8 @@ public struct RuleFileParser {
     public static let supportedVersion = 1
 
     static let conditionKeys: Set<String> = [
-        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "tty", "user", "cwd_prefix", "cwd_regex", "key", "key_regex", "argv_regex", "learned_root",
+        "list", "names", "exe", "exe_prefix", "uid", "euid", "auid", "tty", "user", "cwd_prefix", "cwd_regex", "key",
+        "key_regex", "argv_regex", "learned_root",
     ]
 
     private let file: String
@@ -56,15 +57,22 @@ public struct RuleFileParser {
 
     private mutating func document(_ root: Node) throws(RuleFileError) {
         let top = try mapping(root, path: "")
-        guard let versionNode = top["version"] else { throw error(root, "", "missing 'version' (this auditree reads version \(Self.supportedVersion))") }
+        guard let versionNode = top["version"] else {
+            throw error(root, "", "missing 'version' (this auditree reads version \(Self.supportedVersion))")
+        }
         guard case .scalar = versionNode, let version = versionNode.int, version >= 1 else {
-            throw error(versionNode, "version", "unsupported version '\(versionNode.string ?? "?")': expected \(Self.supportedVersion)")
+            throw error(
+                versionNode, "version",
+                "unsupported version '\(versionNode.string ?? "?")': expected \(Self.supportedVersion)")
         }
         if version > Self.supportedVersion {
             // A file written for a newer auditree loads as far as this one understands it.
             newerVersion = true
-            warnings.append(error(versionNode, "version", "the file is version \(version), newer than this auditree reads (\(Self.supportedVersion)): "
-                + "keys it does not know are ignored with a warning; upgrade auditree to apply them"))
+            warnings.append(
+                error(
+                    versionNode, "version",
+                    "the file is version \(version), newer than this auditree reads (\(Self.supportedVersion)): "
+                        + "keys it does not know are ignored with a warning; upgrade auditree to apply them"))
         }
         try checkKeys(root, allowed: ["version", "lists", "multicall", "context", "exceptions", "rules"], path: "")
         if let listsNode = top["lists"] {
@@ -82,7 +90,9 @@ public struct RuleFileParser {
         }
         if let node = top["exceptions"] {
             for (index, item) in try sequence(node, path: "exceptions").enumerated() {
-                guard let parsed = try exception(item, path: "exceptions[\(index)]", rule: nil, index: index) else { continue }
+                guard let parsed = try exception(item, path: "exceptions[\(index)]", rule: nil, index: index) else {
+                    continue
+                }
                 if let existing = set.exceptions.firstIndex(where: { $0.id == parsed.id }) {
                     set.exceptions[existing] = parsed
                 } else {
@@ -171,23 +181,31 @@ public struct RuleFileParser {
                 if let includeNode = map["list"] {
                     try checkKeys(item, allowed: ["list"], path: at)
                     let included = try scalar(includeNode, path: "\(at).list")
-                    guard included != list else { throw error(includeNode, "\(at).list", "a list cannot include itself") }
+                    guard included != list else {
+                        throw error(includeNode, "\(at).list", "a list cannot include itself")
+                    }
                     guard let other = set.lists[included] else { throw noList(included, includeNode, "\(at).list") }
-                    guard !other.includes.contains(list) else { throw error(includeNode, "\(at).list", "'\(included)' includes '\(list)'") }
+                    guard !other.includes.contains(list) else {
+                        throw error(includeNode, "\(at).list", "'\(included)' includes '\(list)'")
+                    }
                     if !result.includes.contains(included) { result.includes.append(included) }
                     continue
                 }
                 if let exeNode = map["exe_regex"] {
                     try checkKeys(item, allowed: ["exe_regex", "label"], path: at)
                     let exe = try pattern(exeNode, path: "\(at).exe_regex")
-                    result.exePatterns.append(ExePattern(label: try optionalString(map, "label", path: at) ?? exe.source, exe: exe))
+                    result.exePatterns.append(
+                        ExePattern(label: try optionalString(map, "label", path: at) ?? exe.source, exe: exe))
                     continue
                 }
                 try checkKeys(item, allowed: ["name", "argv", "label"], path: at)
                 let name = try requiredString(map, "name", in: item, path: at)
-                guard let argvNode = map["argv"] else { throw error(item, at, "missing 'argv' (an entry with only a name is written as a plain string)") }
+                guard let argvNode = map["argv"] else {
+                    throw error(item, at, "missing 'argv' (an entry with only a name is written as a plain string)")
+                }
                 let argv = try pattern(argvNode, path: "\(at).argv")
-                result.patterns.append(NamePattern(label: try optionalString(map, "label", path: at) ?? name, name: name, argv: argv))
+                result.patterns.append(
+                    NamePattern(label: try optionalString(map, "label", path: at) ?? name, name: name, argv: argv))
             } else {
                 result.names.insert(try scalar(item, path: at))
             }
@@ -195,7 +213,9 @@ public struct RuleFileParser {
         return result
     }
 
-    private mutating func nameOperation(_ node: Node, current: Set<String>, path: String) throws(RuleFileError) -> Set<String> {
+    private mutating func nameOperation(_ node: Node, current: Set<String>, path: String) throws(RuleFileError) -> Set<
+        String
+    > {
         guard case .mapping = node else { return Set(try strings(node, path: path)) }
         try checkKeys(node, allowed: ["add", "remove"], path: path)
         let map = try mapping(node, path: path)
@@ -209,23 +229,38 @@ public struct RuleFileParser {
 
     private mutating func rule(_ node: Node, path: String, seen: inout [String: Int]) throws(RuleFileError) {
         let map = try mapping(node, path: path)
-        try checkKeys(node, allowed: ["id", "enabled", "name", "description", "severity", "category", "mitre", "child", "spawner", "exceptions", "infer"],
-                      path: path)
+        try checkKeys(
+            node,
+            allowed: [
+                "id", "enabled", "name", "description", "severity", "category", "mitre", "child", "spawner",
+                "exceptions", "infer",
+            ],
+            path: path)
         let id = try requiredString(map, "id", in: node, path: path)
         let line = node.mark?.line ?? 0
-        if let first = seen[id] { throw error(map["id"]!, "\(path).id", "duplicate rule id '\(id)' (first at line \(first))") }
+        if let first = seen[id] {
+            throw error(map["id"]!, "\(path).id", "duplicate rule id '\(id)' (first at line \(first))")
+        }
         seen[id] = line
         let enabled = try optionalBool(map, "enabled", path: path) ?? true
         let existing = set.allRules.firstIndex { $0.id == id }
         // `{id: x, enabled: false}` switches a rule loaded before on or off without repeating it.
         if Set(map.keys).isSubset(of: ["id", "enabled"]) {
-            guard let existing else { throw error(node, path, "no rule '\(id)' loaded before to enable or disable; a new rule needs 'severity', 'child' and 'spawner'") }
+            guard let existing else {
+                throw error(
+                    node, path,
+                    "no rule '\(id)' loaded before to enable or disable; a new rule needs 'severity', 'child' and 'spawner'"
+                )
+            }
             set.allRules[existing].enabled = enabled
             return
         }
         let severityText = try requiredString(map, "severity", in: node, path: path)
         guard let severity = Severity(rawValue: severityText) else {
-            throw error(map["severity"]!, "\(path).severity", "unknown severity '\(severityText)': expected one of \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw error(
+                map["severity"]!, "\(path).severity",
+                "unknown severity '\(severityText)': expected one of \(Severity.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         guard let childNode = map["child"] else { throw error(node, path, "missing 'child'") }
         let child = try mapping(childNode, path: "\(path).child")
@@ -236,17 +271,22 @@ public struct RuleFileParser {
 
         guard let spawnerNode = map["spawner"] else { throw error(node, path, "missing 'spawner'") }
         let spawner = try mapping(spawnerNode, path: "\(path).spawner")
-        try checkKeys(spawnerNode, allowed: Self.conditionKeys.union(["relation", "skip", "within"]), path: "\(path).spawner")
+        try checkKeys(
+            spawnerNode, allowed: Self.conditionKeys.union(["relation", "skip", "within"]), path: "\(path).spawner")
         var spawnerCondition = try condition(spawner, path: "\(path).spawner")
-        guard let spawnerList = spawnerCondition.list else { throw error(spawnerNode, "\(path).spawner", "missing 'list'") }
+        guard let spawnerList = spawnerCondition.list else {
+            throw error(spawnerNode, "\(path).spawner", "missing 'list'")
+        }
         spawnerCondition.list = nil
         var relations: Set<SpawnerRelation> = [.parent]
         if let relationNode = spawner["relation"] {
             relations = []
             for (index, text) in try strings(relationNode, path: "\(path).spawner.relation").enumerated() {
                 guard let relation = SpawnerRelation(rawValue: text) else {
-                    throw error(relationNode, "\(path).spawner.relation[\(index)]",
-                                "unknown relation '\(text)': expected one of \(SpawnerRelation.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw error(
+                        relationNode, "\(path).spawner.relation[\(index)]",
+                        "unknown relation '\(text)': expected one of \(SpawnerRelation.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 relations.insert(relation)
             }
@@ -265,7 +305,9 @@ public struct RuleFileParser {
         var exceptions: [RuleException] = []
         if let exceptionsNode = map["exceptions"] {
             for (index, item) in try sequence(exceptionsNode, path: "\(path).exceptions").enumerated() {
-                if let parsed = try exception(item, path: "\(path).exceptions[\(index)]", rule: id, index: index) { exceptions.append(parsed) }
+                if let parsed = try exception(item, path: "\(path).exceptions[\(index)]", rule: id, index: index) {
+                    exceptions.append(parsed)
+                }
             }
         }
         var inference: [InferenceClause] = []
@@ -280,8 +322,10 @@ public struct RuleFileParser {
             description: try optionalString(map, "description", path: path) ?? "",
             severity: severity,
             category: try optionalString(map, "category", path: path) ?? "",
-            mitre: try map["mitre"].map { node throws(RuleFileError) in try strings(node, path: "\(path).mitre") } ?? [],
-            childList: childList, childCondition: childCondition, spawnerList: spawnerList, spawnerCondition: spawnerCondition,
+            mitre: try map["mitre"].map { node throws(RuleFileError) in try strings(node, path: "\(path).mitre") }
+                ?? [],
+            childList: childList, childCondition: childCondition, spawnerList: spawnerList,
+            spawnerCondition: spawnerCondition,
             relations: relations, skipList: skip, within: within, exceptions: exceptions, inference: inference,
             enabled: enabled, origin: file, line: line)
         // A rule with the id of one loaded before replaces it, keeping its place in the order.
@@ -299,8 +343,10 @@ public struct RuleFileParser {
         }
         let text = try requiredString(map, "confidence", in: node, path: path)
         guard let confidence = InferenceConfidence(rawValue: text) else {
-            throw error(map["confidence"]!, "\(path).confidence",
-                        "unknown confidence '\(text)': expected one of \(InferenceConfidence.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw error(
+                map["confidence"]!, "\(path).confidence",
+                "unknown confidence '\(text)': expected one of \(InferenceConfidence.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         return InferenceClause(all: ids, confidence: confidence)
     }
@@ -308,7 +354,9 @@ public struct RuleFileParser {
     // MARK: Exceptions and context
 
     /// Nil for `enabled: false` (a global one then also removes an earlier exception of that id).
-    private mutating func exception(_ node: Node, path: String, rule: String?, index: Int) throws(RuleFileError) -> RuleException? {
+    private mutating func exception(_ node: Node, path: String, rule: String?, index: Int) throws(RuleFileError)
+        -> RuleException?
+    {
         let map = try mapping(node, path: path)
         var allowed: Set<String> = ["id", "reason", "enabled", "child", "spawner", "ancestor", "host"]
         if rule == nil { allowed.insert("rules") }
@@ -320,9 +368,13 @@ public struct RuleFileParser {
             if rule == nil { set.exceptions.removeAll { $0.id == id } }
             return nil
         }
-        guard let reasonNode = map["reason"] else { throw error(node, path, "missing 'reason': every exception says why it is safe") }
+        guard let reasonNode = map["reason"] else {
+            throw error(node, path, "missing 'reason': every exception says why it is safe")
+        }
         let reason = try scalar(reasonNode, path: "\(path).reason")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw error(reasonNode, "\(path).reason", "empty reason") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw error(reasonNode, "\(path).reason", "empty reason")
+        }
         var result = RuleException(id: id, reason: reason, origin: RuleOrigin(file: file, line: line))
         if let rulesNode = map["rules"] { result.rules = try ruleIDs(rulesNode, path: "\(path).rules") }
         for key in ["child", "spawner", "ancestor"] {
@@ -343,7 +395,8 @@ public struct RuleFileParser {
         // A newer file's exception with a key this auditree cannot check would suppress more than
         // it was written to: it is not applied at all (its matches are reported).
         if warnings.count > warningsBefore {
-            warnings.append(error(node, path, "exception '\(id)' is not applied: it uses keys this auditree does not know"))
+            warnings.append(
+                error(node, path, "exception '\(id)' is not applied: it uses keys this auditree does not know"))
             return nil
         }
         return result
@@ -351,7 +404,9 @@ public struct RuleFileParser {
 
     private mutating func contextIndicator(_ node: Node, path: String) throws(RuleFileError) {
         let map = try mapping(node, path: path)
-        try checkKeys(node, allowed: ["id", "description", "raise", "on", "when", "any", "rules", "except_rules", "enabled"], path: path)
+        try checkKeys(
+            node, allowed: ["id", "description", "raise", "on", "when", "any", "rules", "except_rules", "enabled"],
+            path: path)
         let id = try requiredString(map, "id", in: node, path: path)
         if try optionalBool(map, "enabled", path: path) == false {
             set.context.removeAll { $0.id == id }
@@ -376,18 +431,30 @@ public struct RuleFileParser {
             on = []
             for (index, text) in try stringOrStrings(onNode, path: "\(path).on").enumerated() {
                 guard let target = ContextTarget(rawValue: text) else {
-                    throw error(onNode, "\(path).on[\(index)]", "unknown target '\(text)': expected one of \(ContextTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw error(
+                        onNode, "\(path).on[\(index)]",
+                        "unknown target '\(text)': expected one of \(ContextTarget.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 on.insert(target)
             }
         }
         var indicator = ContextIndicator(
             id: id, description: try optionalString(map, "description", path: path) ?? id,
-            raise: try map["raise"].map { node throws(RuleFileError) in try integer(node, path: "\(path).raise", range: 0...4) } ?? 1,
-            on: on, any: any, rules: try map["rules"].map { node throws(RuleFileError) in try ruleIDs(node, path: "\(path).rules") },
+            raise: try map["raise"].map { node throws(RuleFileError) in
+                try integer(node, path: "\(path).raise", range: 0...4)
+            } ?? 1,
+            on: on, any: any,
+            rules: try map["rules"].map { node throws(RuleFileError) in try ruleIDs(node, path: "\(path).rules") },
             origin: RuleOrigin(file: file, line: node.mark?.line ?? 0))
-        indicator.exceptRules = try map["except_rules"].map { node throws(RuleFileError) in try ruleIDs(node, path: "\(path).except_rules") }
-        if let existing = set.context.firstIndex(where: { $0.id == id }) { set.context[existing] = indicator } else { set.context.append(indicator) }
+        indicator.exceptRules = try map["except_rules"].map { node throws(RuleFileError) in
+            try ruleIDs(node, path: "\(path).except_rules")
+        }
+        if let existing = set.context.firstIndex(where: { $0.id == id }) {
+            set.context[existing] = indicator
+        } else {
+            set.context.append(indicator)
+        }
     }
 
     private func condition(_ map: [String: Node], path: String) throws(RuleFileError) -> ProcessCondition {
@@ -463,7 +530,9 @@ public struct RuleFileParser {
 
     private func integer(_ node: Node, path: String, range: ClosedRange<Int>) throws(RuleFileError) -> Int {
         guard case .scalar = node, let value = node.int else { throw error(node, path, "expected an integer") }
-        guard range.contains(value) else { throw error(node, path, "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(value)") }
+        guard range.contains(value) else {
+            throw error(node, path, "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
         return value
     }
 
@@ -477,7 +546,9 @@ public struct RuleFileParser {
         }
         var result: Set<UInt32> = []
         for (item, at) in items {
-            guard case .scalar = item, let value = item.int, let id = UInt32(exactly: value) else { throw error(item, at, "expected an integer user id") }
+            guard case .scalar = item, let value = item.int, let id = UInt32(exactly: value) else {
+                throw error(item, at, "expected an integer user id")
+            }
             result.insert(id)
         }
         return result
@@ -490,7 +561,9 @@ public struct RuleFileParser {
         }
     }
 
-    private func requiredString(_ map: [String: Node], _ key: String, in node: Node, path: String) throws(RuleFileError) -> String {
+    private func requiredString(_ map: [String: Node], _ key: String, in node: Node, path: String) throws(RuleFileError)
+        -> String
+    {
         guard let value = map[key] else { throw error(node, path, "missing '\(key)'") }
         return try scalar(value, path: "\(path).\(key)")
     }
@@ -501,7 +574,9 @@ public struct RuleFileParser {
 
     private func optionalBool(_ map: [String: Node], _ key: String, path: String) throws(RuleFileError) -> Bool? {
         guard let node = map[key] else { return nil }
-        guard case .scalar = node, let value = node.bool else { throw error(node, "\(path).\(key)", "expected true or false") }
+        guard case .scalar = node, let value = node.bool else {
+            throw error(node, "\(path).\(key)", "expected true or false")
+        }
         return value
     }
 
@@ -517,20 +592,24 @@ public struct RuleFileParser {
                 warnings.append(error(keyNode, at, "unknown key '\(key)' (ignored)"))
                 continue
             }
-            let hint = EditDistance.nearest(to: key, among: allowed).map { "did you mean '\($0)'?" }
+            let hint =
+                EditDistance.nearest(to: key, among: allowed).map { "did you mean '\($0)'?" }
                 ?? "expected one of \(allowed.sorted().joined(separator: ", "))"
             throw error(keyNode, at, "unknown key '\(key)'; \(hint)")
         }
     }
 
     private func error(_ node: Node, _ path: String, _ message: String) -> RuleFileError {
-        RuleFileError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, path: path, message: message)
+        RuleFileError(
+            file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, path: path, message: message)
     }
 
     private func yamlError(_ error: YamlError) -> RuleFileError {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            RuleFileError(file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(problem)")
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            RuleFileError(
+                file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(problem)")
         default:
             RuleFileError(file: file, line: 1, column: 1, path: "", message: "invalid YAML: \(error)")
         }

@@ -10,14 +10,17 @@ public enum RuleSetDescription {
         out += "Rules (\(active.count) active, in the order they are tried):\n"
         for rule in active {
             if let sigma = rule.sigma {
-                out += "  \(rule.id)  [\(rule.severity.rawValue)]  Sigma \(sigma.target.rawValue): \(escape(sigma.title))  by \(escape(sigma.author))"
+                out +=
+                    "  \(rule.id)  [\(rule.severity.rawValue)]  Sigma \(sigma.target.rawValue): \(escape(sigma.title))  by \(escape(sigma.author))"
                     + "  from \(escape(rule.place.description))\n"
                 continue
             }
-            out += "  \(rule.id)  [\(rule.severity.rawValue)]  \(rule.childList) spawned by \(rule.spawnerList)"
+            out +=
+                "  \(rule.id)  [\(rule.severity.rawValue)]  \(rule.childList) spawned by \(rule.spawnerList)"
                 + "  (\(relationText(rule)))  from \(escape(rule.place.description))\n"
             for exception in rule.exceptions {
-                out += "      exception \(escape(exception.id)): \(escape(exception.reason))  (\(escape(exception.origin.description)))\n"
+                out +=
+                    "      exception \(escape(exception.id)): \(escape(exception.reason))  (\(escape(exception.origin.description)))\n"
             }
         }
         let disabled = set.allRules.filter { !$0.enabled }
@@ -29,9 +32,12 @@ public enum RuleSetDescription {
         for name in set.lists.keys.sorted() {
             let list = set.lists[name]!
             let origins = list.origins.map { escape($0.description) }.joined(separator: ", ")
-            out += "  \(name) (\(list.entryDescriptions.count)): \(list.entryDescriptions.map(escape).joined(separator: ", "))  [\(origins)]\n"
+            out +=
+                "  \(name) (\(list.entryDescriptions.count)): \(list.entryDescriptions.map(escape).joined(separator: ", "))  [\(origins)]\n"
         }
-        if !set.multicall.isEmpty { out += "  multicall: \(set.multicall.sorted().map(escape).joined(separator: ", "))\n" }
+        if !set.multicall.isEmpty {
+            out += "  multicall: \(set.multicall.sorted().map(escape).joined(separator: ", "))\n"
+        }
         out += "\nGlobal exceptions (\(set.exceptions.count)):\n"
         for exception in set.exceptions {
             let scope = exception.rules.map { "rules " + $0.sorted().joined(separator: ", ") } ?? "all rules"
@@ -41,7 +47,8 @@ public enum RuleSetDescription {
         }
         out += "\nContext indicators (\(set.context.count)):\n"
         for indicator in set.context {
-            out += "  \(indicator.id)  +\(indicator.raise) on \(indicator.on.map(\.rawValue).sorted().joined(separator: ","))  "
+            out +=
+                "  \(indicator.id)  +\(indicator.raise) on \(indicator.on.map(\.rawValue).sorted().joined(separator: ","))  "
                 + "\(escape(indicator.description))  (\(escape(indicator.origin.description)))\n"
         }
         return out
@@ -57,12 +64,17 @@ public enum RuleSetDescription {
         out += "category:    \(escape(rule.category))\n"
         out += "mitre:       \(rule.mitre.joined(separator: ", "))\n"
         out += "description: \(escape(rule.description))\n"
-        out += "child:       list \(rule.childList)\(rule.childCondition.isEmpty ? "" : " and \(escape(rule.childCondition.summary))")\n"
-        out += "spawner:     list \(rule.spawnerList)\(rule.spawnerCondition.isEmpty ? "" : " and \(escape(rule.spawnerCondition.summary))")\n"
+        out +=
+            "child:       list \(rule.childList)\(rule.childCondition.isEmpty ? "" : " and \(escape(rule.childCondition.summary))")\n"
+        out +=
+            "spawner:     list \(rule.spawnerList)\(rule.spawnerCondition.isEmpty ? "" : " and \(escape(rule.spawnerCondition.summary))")\n"
         out += "             \(relationText(rule))\(rule.skipList.map { "; looks through \($0)" } ?? "")\n"
         if !rule.inference.isEmpty {
             out += "infer:       when the process above the shell is unknown:\n"
-            for clause in rule.inference { out += "             \(clause.all.joined(separator: " + ")) -> confidence \(clause.confidence.rawValue)\n" }
+            for clause in rule.inference {
+                out +=
+                    "             \(clause.all.joined(separator: " + ")) -> confidence \(clause.confidence.rawValue)\n"
+            }
         }
         var lists = [rule.childList, rule.spawnerList]
         if let skip = rule.skipList { lists.append(skip) }
@@ -75,15 +87,19 @@ public enum RuleSetDescription {
         let global = set.exceptions.filter { $0.rules?.contains(rule.id) ?? true }
         if rule.exceptions.isEmpty && global.isEmpty { out += "  (none)\n" }
         for (scope, exception) in rule.exceptions.map({ ("rule", $0) }) + global.map({ ("global", $0) }) {
-            out += "  \(escape(exception.id)) (\(scope), \(escape(exception.origin.description))): when \(escape(conditionsText(exception)))\n"
+            out +=
+                "  \(escape(exception.id)) (\(scope), \(escape(exception.origin.description))): when \(escape(conditionsText(exception)))\n"
             out += "      reason: \(escape(exception.reason))\n"
         }
-        let context = set.context.filter { ($0.rules?.contains(rule.id) ?? true) && !($0.exceptRules?.contains(rule.id) ?? false) }
+        let context = set.context.filter {
+            ($0.rules?.contains(rule.id) ?? true) && !($0.exceptRules?.contains(rule.id) ?? false)
+        }
         out += "context:\n"
         if context.isEmpty { out += "  (none)\n" }
         for indicator in context {
             let conditions = indicator.any.map { escape($0.summary) }.joined(separator: " | ")
-            out += "  \(indicator.id) (+\(indicator.raise) on \(indicator.on.map(\.rawValue).sorted().joined(separator: ","))): \(conditions)\n"
+            out +=
+                "  \(indicator.id) (+\(indicator.raise) on \(indicator.on.map(\.rawValue).sorted().joined(separator: ","))): \(conditions)\n"
         }
         return out
     }
@@ -96,7 +112,8 @@ public enum RuleSetDescription {
     static func showSigma(_ rule: Rule, _ sigma: SigmaRule, in set: RuleSet) -> String {
         var out = "id:          \(rule.id)\(rule.enabled ? "" : "  (DISABLED)")\n"
         out += "name:        \(escape(rule.name))\n"
-        out += "origin:      \(escape(rule.place.description))  (Sigma, \(sigma.target.rawValue), status \(escape(sigma.status)))\n"
+        out +=
+            "origin:      \(escape(rule.place.description))  (Sigma, \(sigma.target.rawValue), status \(escape(sigma.status)))\n"
         out += "author:      \(escape(sigma.author))\n"
         out += "severity:    \(rule.severity.rawValue)  (level \(escape(sigma.level)))\n"
         out += "mitre:       \(rule.mitre.joined(separator: ", "))\n"
@@ -112,7 +129,8 @@ public enum RuleSetDescription {
         out += "exceptions:\n"
         if global.isEmpty { out += "  (none)\n" }
         for exception in global {
-            out += "  \(escape(exception.id)) (global, \(escape(exception.origin.description))): when \(escape(conditionsText(exception)))\n"
+            out +=
+                "  \(escape(exception.id)) (global, \(escape(exception.origin.description))): when \(escape(conditionsText(exception)))\n"
             out += "      reason: \(escape(exception.reason))\n"
         }
         return out
@@ -124,7 +142,8 @@ public enum RuleSetDescription {
             let shown = test.matchers.map { matcher -> String in
                 switch matcher {
                 case .null: "null"
-                case .pattern(let pattern): "'\(escape(pattern.source))'\(pattern.shape == .exact ? "" : " (\(pattern.shape))")\(pattern.cased ? " cased" : "")"
+                case .pattern(let pattern):
+                    "'\(escape(pattern.source))'\(pattern.shape == .exact ? "" : " (\(pattern.shape))")\(pattern.cased ? " cased" : "")"
                 case .regex(let regex): "/\(escape(regex.source))/"
                 case .cidr(let network): "cidr \(escape(network.source))"
                 }
@@ -134,7 +153,9 @@ public enum RuleSetDescription {
         switch search {
         case .keywords(let test): return "keywords " + values(test)
         case .maps(let maps):
-            return maps.map { tests in "{" + tests.map { "\($0.field): \(values($0.test))" }.joined(separator: "; ") + "}" }.joined(separator: " or ")
+            return maps.map { tests in
+                "{" + tests.map { "\($0.field): \(values($0.test))" }.joined(separator: "; ") + "}"
+            }.joined(separator: " or ")
         }
     }
 

@@ -1,6 +1,6 @@
 import AuditreeInput
-import AuditreeTree
 import AuditreeSystem
+import AuditreeTree
 import Foundation
 
 /// What a scan leaves for the next one (`--checkpoint FILE`), so a nightly run starts where
@@ -82,7 +82,11 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         case .keyNotFound(let key, let context): return "\(path(context, key)) is missing"
         case .valueNotFound(_, let context): return "\(path(context)) is null"
         case .typeMismatch(let type, let context):
-            let expected = type == String.self ? "a string" : type == Bool.self ? "true or false" : type is any BinaryInteger.Type ? "an integer" : "of the right type"
+            let expected =
+                type == String.self
+                ? "a string"
+                : type == Bool.self
+                    ? "true or false" : type is any BinaryInteger.Type ? "an integer" : "of the right type"
             return "\(path(context)) is not \(expected)"
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)) is out of range or malformed"
@@ -92,8 +96,12 @@ public struct Checkpoint: Codable, Sendable, Equatable {
 
     /// Every number within what a run can have written.
     func validate() throws(CheckpointError) {
-        func check<T: BinaryInteger>(_ value: T, _ range: ClosedRange<T>, _ path: @autoclosure () -> String) throws(CheckpointError) {
-            guard range.contains(value) else { throw .outOfRange(path: path(), value: "\(value)", range: "\(range.lowerBound)...\(range.upperBound)") }
+        func check<T: BinaryInteger>(_ value: T, _ range: ClosedRange<T>, _ path: @autoclosure () -> String)
+            throws(CheckpointError)
+        {
+            guard range.contains(value) else {
+                throw .outOfRange(path: path(), value: "\(value)", range: "\(range.lowerBound)...\(range.upperBound)")
+            }
         }
         let maxOffset = Int(Int64.max / 4)
         for (index, file) in files.enumerated() {
@@ -135,7 +143,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable {
         case .unreadable(let reason): "cannot be read (\(reason))"
         case .malformed(let what): "is not one auditree wrote (\(what))"
         case .outOfRange(let path, let value, let range): "is damaged (\(path) is \(value), outside \(range))"
-        case .unsupportedVersion(let version): "is version \(version), which this auditree does not read (1, \(Checkpoint.currentVersion))"
+        case .unsupportedVersion(let version):
+            "is version \(version), which this auditree does not read (1, \(Checkpoint.currentVersion))"
         }
     }
 }
@@ -156,8 +165,13 @@ enum FileIdentity {
     /// Device, inode, size and first bytes (decompressed for gzip); nil for what is not a regular file.
     static func of(path: String, compressed: Bool = false) -> Content? {
         guard let info = FileStatus.of(path), info.kind == .regular else { return nil }
-        let head = compressed ? gzipHead(path: path, count: headLength) : FileByteSource.head(path: path, count: min(headLength, info.size))
-        return Content(device: info.device, inode: info.inode, size: compressed ? nil : info.size, compressed: compressed, head: head)
+        let head =
+            compressed
+            ? gzipHead(path: path, count: headLength)
+            : FileByteSource.head(path: path, count: min(headLength, info.size))
+        return Content(
+            device: info.device, inode: info.inode, size: compressed ? nil : info.size, compressed: compressed,
+            head: head)
     }
 
     static func gzipHead(path: String, count: Int) -> [UInt8] {

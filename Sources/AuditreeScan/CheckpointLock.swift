@@ -35,6 +35,6 @@ public enum CheckpointLockError: Error, CustomStringConvertible {
     }
 }
 
-private extension Double {
-    var formatted: String { self == rounded() ? String(Int(self)) : String(self) }
+extension Double {
+    fileprivate var formatted: String { self == rounded() ? String(Int(self)) : String(self) }
 }

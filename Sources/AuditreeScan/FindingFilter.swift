@@ -1,7 +1,8 @@
-import AuditreeTree
 import AuditreeRules
 import AuditreeSystem
+import AuditreeTree
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +41,9 @@ public struct FindingFilter: Sendable, Equatable {
     public func accepts(_ finding: Finding) -> Bool {
         if let node, finding.host != node { return false }
         if let pid {
-            let pids = [finding.process.pid, finding.spawner.pid] + finding.ancestry.map(\.process.pid) + finding.descendants.map(\.process.pid)
+            let pids =
+                [finding.process.pid, finding.spawner.pid] + finding.ancestry.map(\.process.pid)
+                + finding.descendants.map(\.process.pid)
             if !pids.contains(pid) { return false }
         }
         guard let image = finding.process.image else {
@@ -64,12 +67,14 @@ public struct FindingFilter: Sendable, Equatable {
         if let users, !users.contains(where: { $0.matches(uid: image.uid, name: image.userName) }) { return false }
         if let keys {
             // A rule with several keys logs them joined by 0x01.
-            guard let key = image.key, key.bytes.split(separator: 0x01).contains(where: { keys.contains(String(decoding: $0, as: UTF8.self)) })
+            guard let key = image.key,
+                key.bytes.split(separator: 0x01).contains(where: { keys.contains(String(decoding: $0, as: UTF8.self)) })
             else { return false }
         }
         if let exes {
             guard let exe = image.exe else { return false }
-            let path = exe.lossyString, base = exe.basename.lossyString
+            let path = exe.lossyString
+            let base = exe.basename.lossyString
             if !exes.contains(where: { $0 == path || $0 == base }) { return false }
         }
         if let comms, !(image.comm.map { comms.contains($0.lossyString) } ?? false) { return false }
@@ -78,19 +83,25 @@ public struct FindingFilter: Sendable, Equatable {
 
     /// Reads a time for `--since`/`--until` (see `TimeArgument`); nil when it cannot be used.
     /// Returns milliseconds since the epoch.
-    public static func parseTime(_ text: String, now: Int64, timeZone: TimeZone = .current, end: Bool = false) -> Int64? {
+    public static func parseTime(_ text: String, now: Int64, timeZone: TimeZone = .current, end: Bool = false) -> Int64?
+    {
         try? TimeArgument.parse(text, now: now, timeZone: timeZone, end: end)
     }
 
     static func parseISO8601(_ text: String) -> Int64? {
-        let pattern = /(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?/
+        let pattern =
+            /(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?/
         guard let match = text.wholeMatch(of: pattern) else { return nil }
-        let year = Int32(match.1)!, month = Int32(match.2)!, day = Int32(match.3)!
+        let year = Int32(match.1)!
+        let month = Int32(match.2)!
+        let day = Int32(match.3)!
         let hour = match.4.map { Int32($0)! } ?? 0
         let minute = match.5.map { Int32($0)! } ?? 0
         let second = match.6.map { Int32($0)! } ?? 0
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        var millis = CalendarTime.utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) * 1000
+        var millis =
+            CalendarTime.utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+            * 1000
         if let fraction = match.7 { millis += Int64(fraction.padding(toLength: 3, withPad: "0", startingAt: 0))! }
         if let zone = match.8, zone != "Z" {
             let digits = zone.dropFirst().filter(\.isNumber)

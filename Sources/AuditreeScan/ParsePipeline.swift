@@ -82,8 +82,10 @@ final class ParsePipeline: Sendable {
     /// Thrown out of the line loop when the scan no longer wants chunks (`--strict` stopped it).
     private struct Cancelled: Error {}
 
-    private static func produce(file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>,
-                                spares: SpareArrays<ParsedChunk.ParsedLine>) {
+    private static func produce(
+        file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>,
+        spares: SpareArrays<ParsedChunk.ParsedLine>
+    ) {
         if gzip {
             var source: GzipByteSource
             do { source = try GzipByteSource(file: file) } catch {
@@ -108,10 +110,13 @@ final class ParsePipeline: Sendable {
         var lines: [ParsedChunk.ParsedLine] = []
         var bytes = 0
         do throws(LineReaderError<Cancelled>) {
-            try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, offset: Int, line: Span<UInt8>, truncated: Bool) throws(Cancelled) in
-                var outcome = parser.parse(line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
+            try reader.forEachLine(of: &source, firstLine: firstLine) {
+                (number: Int, offset: Int, line: Span<UInt8>, truncated: Bool) throws(Cancelled) in
+                var outcome = parser.parse(
+                    line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
                 if let rules = settings.recordRules { markRuleHits(&outcome, line: line, rules: rules) }
-                lines.append(ParsedChunk.ParsedLine(number: number, offset: offset, length: line.count, outcome: outcome))
+                lines.append(
+                    ParsedChunk.ParsedLine(number: number, offset: offset, length: line.count, outcome: outcome))
                 bytes += line.count + 1
                 if bytes >= settings.chunkSize {
                     let count = lines.count
@@ -121,11 +126,17 @@ final class ParsePipeline: Sendable {
                     bytes = 0
                 }
             }
-            _ = queue.put(ParsedChunk(lines: lines, end: .finished(completeBytes: reader.completeBytes), linesReached: reader.linesReached))
+            _ = queue.put(
+                ParsedChunk(
+                    lines: lines, end: .finished(completeBytes: reader.completeBytes), linesReached: reader.linesReached
+                ))
         } catch {
             switch error {
             case .input(let failure):
-                _ = queue.put(ParsedChunk(lines: lines, end: .failed(failure, completeBytes: reader.completeBytes), linesReached: reader.linesReached))
+                _ = queue.put(
+                    ParsedChunk(
+                        lines: lines, end: .failed(failure, completeBytes: reader.completeBytes),
+                        linesReached: reader.linesReached))
             case .body:
                 return
             }

@@ -1,6 +1,7 @@
 import AuditreeInput
-import AuditreeTree
 import AuditreeRules
+import AuditreeTree
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -75,8 +76,10 @@ public struct ScanConfiguration: Sendable {
         min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), 2)
     }
 
-    public init(inputs: [String] = [ScanConfiguration.defaultInput], ruleSet: RuleSet? = nil, strict: Bool = false,
-                maxLineLength: Int = LineReader.defaultMaxLineLength, maxWarningsPerFile: Int = 20, descendantLimit: Int = 200) {
+    public init(
+        inputs: [String] = [ScanConfiguration.defaultInput], ruleSet: RuleSet? = nil, strict: Bool = false,
+        maxLineLength: Int = LineReader.defaultMaxLineLength, maxWarningsPerFile: Int = 20, descendantLimit: Int = 200
+    ) {
         self.inputs = inputs
         self.ruleSet = ruleSet
         self.strict = strict

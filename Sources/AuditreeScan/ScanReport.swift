@@ -1,6 +1,6 @@
 import AuditreeBase
-import AuditreeTree
 import AuditreeRules
+import AuditreeTree
 
 /// The outcome of a scan: what was read, what was found, and what went wrong.
 public struct ScanReport: Sendable {

@@ -1,9 +1,10 @@
 import AuditreeBase
+import AuditreeEvents
 import AuditreeInput
 import AuditreeParser
-import AuditreeEvents
-import AuditreeTree
 import AuditreeRules
+import AuditreeTree
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,12 +12,18 @@ import Glibc
 /// The library entry point: input -> records -> events -> process tree -> findings.
 public enum Scanner {
     /// Runs a scan; `diagnose` sees each diagnostic as it happens (for live stderr output).
-    public static func run(_ configuration: ScanConfiguration, diagnose: @escaping (Diagnostic) -> Void = { _ in }) throws(RuleFileError) -> ScanReport {
+    public static func run(_ configuration: ScanConfiguration, diagnose: @escaping (Diagnostic) -> Void = { _ in })
+        throws(RuleFileError) -> ScanReport
+    {
         let ruleSet: RuleSet
         var ruleWarnings: [RuleFileError] = []
-        if let configured = configuration.ruleSet { ruleSet = configured } else {
+        if let configured = configuration.ruleSet {
+            ruleSet = configured
+        } else {
             // A bad rule file throws here, before any input is read.
-            let loaded = try RuleSet.load(files: configuration.ruleFiles, includeBuiltIn: configuration.useDefaultRules, sigma: configuration.sigmaPaths)
+            let loaded = try RuleSet.load(
+                files: configuration.ruleFiles, includeBuiltIn: configuration.useDefaultRules,
+                sigma: configuration.sigmaPaths)
             ruleSet = loaded.ruleSet
             ruleWarnings = loaded.warnings
         }
@@ -75,8 +82,10 @@ struct ScanState {
     static func plainSize(of paths: [String]) -> Int? {
         var total = 0
         for path in paths {
-            guard path != "-", InputSet.isRegularFile(path), !GzipByteSource.looksCompressed(FileByteSource.head(path: path, count: 2)),
-                  let identity = FileIdentity.of(path: path), let size = identity.size else { return nil }
+            guard path != "-", InputSet.isRegularFile(path),
+                !GzipByteSource.looksCompressed(FileByteSource.head(path: path, count: 2)),
+                let identity = FileIdentity.of(path: path), let size = identity.size
+            else { return nil }
             total += size
         }
         return total
@@ -86,8 +95,9 @@ struct ScanState {
         self.configuration = configuration
         self.diagnose = diagnose
         if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
-        evaluator = RuleEvaluator(ruleSet: ruleSet, descendantLimit: configuration.descendantLimit,
-                                  keepsSuppressed: configuration.showSuppressed)
+        evaluator = RuleEvaluator(
+            ruleSet: ruleSet, descendantLimit: configuration.descendantLimit,
+            keepsSuppressed: configuration.showSuppressed)
         parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
         if let sink = configuration.onExecRecord {
             // Judged first, so the record names the rules that fired on this exec (`events`).
@@ -152,7 +162,10 @@ struct ScanState {
         } else if lines > 0 {
             // One line for the wrong file, not a screen of "not an audit record".
             heldWarnings = []
-            report(Diagnostic(.error, file: name, message: "no audit records in \(lines) line\(lines == 1 ? "" : "s"): is this an audit log?"))
+            report(
+                Diagnostic(
+                    .error, file: name,
+                    message: "no audit records in \(lines) line\(lines == 1 ? "" : "s"): is this an audit log?"))
             summary.inputErrors += 1
         }
     }
@@ -183,8 +196,11 @@ struct ScanState {
         let compressed = GzipByteSource.looksCompressed(head)
         let identity = checkpointing && regular ? FileIdentity.of(path: input, compressed: compressed) : nil
         var start = InputStart(resumable: identity != nil)
-        if let identity, let checkpoint = configuration.checkpoint, let known = FileIdentity.position(for: identity, in: checkpoint) {
-            start = InputStart(offset: known.offset, lines: known.lines, previousEnd: known.readThrough, resumable: true)
+        if let identity, let checkpoint = configuration.checkpoint,
+            let known = FileIdentity.position(for: identity, in: checkpoint)
+        {
+            start = InputStart(
+                offset: known.offset, lines: known.lines, previousEnd: known.readThrough, resumable: true)
         }
         inputIndex = inputStarts.count
         inputBase = start.offset
@@ -213,21 +229,29 @@ struct ScanState {
                 inputStarts[inputIndex] = start
                 inputBase = 0
             }
-            end = pipelined
+            end =
+                pipelined
                 ? readLinesPipelined(from: source, gzip: false, name: name, firstLine: start.lines)
                 : readLines(from: &source, name: name, firstLine: start.lines)
         }
         if let identity {
             let through = start.offset + end.bytes
-            positions.append((inputIndex, Checkpoint.FilePosition(
-                path: input, device: identity.device, inode: identity.inode, headLength: identity.head.count, headHash: FileIdentity.hash(identity.head),
-                offset: through, lines: end.lines, end: max(through, start.previousEnd)), identity.head))
+            positions.append(
+                (
+                    inputIndex,
+                    Checkpoint.FilePosition(
+                        path: input, device: identity.device, inode: identity.inode, headLength: identity.head.count,
+                        headHash: FileIdentity.hash(identity.head),
+                        offset: through, lines: end.lines, end: max(through, start.previousEnd)), identity.head
+                ))
         }
     }
 
     /// Reads a source's lines; returns the bytes through its last complete line and the line count reached.
     @discardableResult
-    mutating func readLines<Source: ByteSource & ~Copyable>(from source: inout Source, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
+    mutating func readLines<Source: ByteSource & ~Copyable>(from source: inout Source, name: String, firstLine: Int = 0)
+        -> (bytes: Int, lines: Int)
+    {
         var reader = LineReader(maxLineLength: configuration.maxLineLength)
         // A last line without newline may still be being written: a checkpointed run leaves it for the next.
         reader.deliversUnterminatedLastLine = !checkpointing
@@ -236,9 +260,11 @@ struct ScanState {
         var lastLine = firstLine
         var warnings = 0
         do throws(LineReaderError<StrictStop>) {
-            try reader.forEachLine(of: &source, firstLine: firstLine) { (number: Int, offset: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
+            try reader.forEachLine(of: &source, firstLine: firstLine) {
+                (number: Int, offset: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
-                var outcome = parser.parse(bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
+                var outcome = parser.parse(
+                    bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
                 if let rules = evaluator.recordRules { ParsePipeline.markRuleHits(&outcome, line: bytes, rules: rules) }
                 try take(number, offset: offset, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
             }
@@ -256,10 +282,13 @@ struct ScanState {
     /// The lines come back in order and go through the same `take`, so the report, the
     /// diagnostics, the checkpoint and the progress calls are those of `readLines`.
     @discardableResult
-    mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (bytes: Int, lines: Int) {
-        let settings = ParsePipeline.Settings(maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
-                                              chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight,
-                                              detail: parser.detail, recordRules: evaluator.recordRules)
+    mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (
+        bytes: Int, lines: Int
+    ) {
+        let settings = ParsePipeline.Settings(
+            maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
+            chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight,
+            detail: parser.detail, recordRules: evaluator.recordRules)
         let pipeline = ParsePipeline(file: file, gzip: gzip, firstLine: firstLine, settings: settings)
         // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
         defer { pipeline.close() }
@@ -268,12 +297,16 @@ struct ScanState {
         var completeBytes = 0
         reading: while var chunk = pipeline.next() {
             for index in chunk.lines.indices {
-                let (number, offset, length) = (chunk.lines[index].number, chunk.lines[index].offset, chunk.lines[index].length)
+                let (number, offset, length) = (
+                    chunk.lines[index].number, chunk.lines[index].offset, chunk.lines[index].length
+                )
                 lastLine = number
                 // Moved out, not copied: a copy would retain every string and array of the record
                 // once more (and release it with the chunk), on counts the other core wrote.
                 let outcome = chunk.lines[index].outcome.take()
-                do { try take(number, offset: offset, length: length, outcome: outcome, name: name, warnings: &warnings) } catch {
+                do {
+                    try take(number, offset: offset, length: length, outcome: outcome, name: name, warnings: &warnings)
+                } catch {
                     stoppedEarly = true
                     // As `LineReader.completeBytes` stands while this line is delivered.
                     completeBytes = offset
@@ -303,7 +336,9 @@ struct ScanState {
     /// Accounts for one delivered line and hands its record to the assembler: the per-line
     /// work after parsing, shared by `readLines` and `readLinesPipelined`.
     @inline(__always)
-    private mutating func take(_ number: Int, offset: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int) throws(StrictStop) {
+    private mutating func take(
+        _ number: Int, offset: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int
+    ) throws(StrictStop) {
         bytesRead += length + 1
         if bytesRead >= nextProgress {
             if let kill = configuration.faultKillAtByte, bytesRead >= kill { raise(SIGKILL) }
@@ -334,7 +369,8 @@ struct ScanState {
             summary.rejected += 1
             summary.rejectedByReason[rejection.reason.kind, default: 0] += 1
             let level: Diagnostic.Level = configuration.strict ? .error : .warning
-            let diagnostic = Diagnostic(level, file: name, line: number, column: rejection.column, message: rejection.reason.description)
+            let diagnostic = Diagnostic(
+                level, file: name, line: number, column: rejection.column, message: rejection.reason.description)
             if configuration.strict {
                 report(diagnostic)
                 throw StrictStop()
@@ -353,7 +389,12 @@ struct ScanState {
 
     private mutating func reportHiddenWarnings(_ warnings: Int, name: String) {
         if warnings > configuration.maxWarningsPerFile {
-            reportOrHold(Diagnostic(.note, file: name, message: "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"))
+            reportOrHold(
+                Diagnostic(
+                    .note, file: name,
+                    message:
+                        "\(warnings - configuration.maxWarningsPerFile) more rejected lines not shown (\(warnings) in all)"
+                ))
         }
     }
 
@@ -381,7 +422,9 @@ struct ScanState {
         summary.inferredFindings = findings.filter { $0.inference != nil }.count
         summary.suppressed = evaluator.suppressedCount
         summary.suppressedByException = evaluator.suppressedByException
-        if configuration.showSuppressed { summary.suppressedFindings = evaluator.suppressed(group: configuration.groupFindings) }
+        if configuration.showSuppressed {
+            summary.suppressedFindings = evaluator.suppressed(group: configuration.groupFindings)
+        }
         summary.events = assembler.eventCount
         summary.execs = tree.execCount
         summary.duplicateEvents = assembler.duplicateEvents
@@ -399,20 +442,27 @@ struct ScanState {
             checkpoint.processes = tree.savedState()
             next = checkpoint
         }
-        var result = ScanReport(summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next)
+        var result = ScanReport(
+            summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next
+        )
         result.execs = execs?.records ?? []
         if !configuration.filter.isEmpty {
-            result.unfilteredFindings = configuration.groupFindings ? RuleEvaluator.grouped(unfiltered).count : unfiltered.count
+            result.unfilteredFindings =
+                configuration.groupFindings ? RuleEvaluator.grouped(unfiltered).count : unfiltered.count
         }
         return result
     }
 
     /// Each file read resumes at its oldest held event, or after its last complete line;
     /// positions of files not read this run are kept (bounded) for when they are given again.
-    static func resumePositions(_ positions: [(input: Int, position: Checkpoint.FilePosition, head: [UInt8])], held: [EventOrigin],
-                                previous: Checkpoint?) -> [Checkpoint.FilePosition] {
+    static func resumePositions(
+        _ positions: [(input: Int, position: Checkpoint.FilePosition, head: [UInt8])], held: [EventOrigin],
+        previous: Checkpoint?
+    ) -> [Checkpoint.FilePosition] {
         var oldest: [Int: EventOrigin] = [:]
-        for origin in held where oldest[origin.input].map({ origin.offset < $0.offset }) ?? true { oldest[origin.input] = origin }
+        for origin in held where oldest[origin.input].map({ origin.offset < $0.offset }) ?? true {
+            oldest[origin.input] = origin
+        }
         var result: [Checkpoint.FilePosition] = positions.map { input, position, _ in
             var position = position
             if let origin = oldest[input], origin.offset < position.offset {
@@ -422,8 +472,13 @@ struct ScanState {
             return position
         }
         // An older entry for content read this run (the same file, shorter then) is replaced, not kept.
-        for saved in previous?.files ?? [] where result.count < Checkpoint.maxFiles
-            && !positions.contains(where: { saved.headLength <= $0.head.count && FileIdentity.hash($0.head.prefix(saved.headLength)) == saved.headHash }) {
+        for saved in previous?.files ?? []
+        where result.count < Checkpoint.maxFiles
+            && !positions.contains(where: {
+                saved.headLength <= $0.head.count
+                    && FileIdentity.hash($0.head.prefix(saved.headLength)) == saved.headHash
+            })
+        {
             result.append(saved)
         }
         return result
@@ -434,8 +489,11 @@ struct ScanState {
     private mutating func warnIfNoExecve() {
         let kernelRecords = summary.records - daemonRecords
         guard kernelRecords > 0, summary.recordsByKind[.execve, default: 0] == 0, summary.execs == 0 else { return }
-        var warning = Diagnostic(.warning, file: "auditree", message: "\(kernelRecords) audit record\(kernelRecords == 1 ? "" : "s") but no execve: "
-            + "the audit rules do not log execve, so no shell can be found; 'auditree audit-rules' prints rules that do")
+        var warning = Diagnostic(
+            .warning, file: "auditree",
+            message: "\(kernelRecords) audit record\(kernelRecords == 1 ? "" : "s") but no execve: "
+                + "the audit rules do not log execve, so no shell can be found; 'auditree audit-rules' prints rules that do"
+        )
         warning.shownWhenQuiet = true
         report(warning)
     }

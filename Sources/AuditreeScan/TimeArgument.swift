@@ -10,10 +10,14 @@ public enum TimeArgument {
     public static let latest: Int64 = 253_402_300_799_999
 
     /// ausearch's keywords, in its order.
-    public static let keywords = ["now", "recent", "today", "yesterday", "this-week", "week-ago", "this-month", "this-year"]
+    public static let keywords = [
+        "now", "recent", "today", "yesterday", "this-week", "week-ago", "this-month", "this-year",
+    ]
 
     /// `end`: read for `--until`, where `today` means now (as `ausearch -te today`).
-    public static func parse(_ text: String, now: Int64, timeZone: TimeZone = .current, end: Bool = false) throws(TimeArgumentError) -> Int64 {
+    public static func parse(_ text: String, now: Int64, timeZone: TimeZone = .current, end: Bool = false)
+        throws(TimeArgumentError) -> Int64
+    {
         let value: Int64
         if let keyword = try keyword(text, now: now, timeZone: timeZone, end: end) {
             value = keyword
@@ -30,7 +34,9 @@ public enum TimeArgument {
         return value
     }
 
-    private static func keyword(_ text: String, now: Int64, timeZone: TimeZone, end: Bool) throws(TimeArgumentError) -> Int64? {
+    private static func keyword(_ text: String, now: Int64, timeZone: TimeZone, end: Bool) throws(TimeArgumentError)
+        -> Int64?
+    {
         guard keywords.contains(text) else { return nil }
         guard (0...latest).contains(now) else { throw TimeArgumentError(text: text, problem: .outOfRange) }
         var calendar = Calendar(identifier: .gregorian)
@@ -58,7 +64,9 @@ public enum TimeArgument {
     private static func offset(_ text: String, now: Int64) throws(TimeArgumentError) -> Int64 {
         guard let unit = text.last, text.count > 2 else { throw TimeArgumentError(text: text, problem: .unreadable) }
         let digits = text.dropFirst().dropLast()
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw TimeArgumentError(text: text, problem: .unreadable) }
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw TimeArgumentError(text: text, problem: .unreadable)
+        }
         let scale: Int64
         switch unit {
         case "s": scale = 1000
@@ -88,8 +96,10 @@ public enum TimeArgument {
         components.hour = match.4.map { Int($0)! } ?? 0
         components.minute = match.5.map { Int($0)! } ?? 0
         components.second = match.6.map { Int($0)! } ?? 0
-        guard (1...12).contains(components.month!), (1...31).contains(components.day!), components.hour! < 24, components.minute! < 60,
-              components.second! < 61 else { throw TimeArgumentError(text: text, problem: .invalidDate) }
+        guard (1...12).contains(components.month!), (1...31).contains(components.day!), components.hour! < 24,
+            components.minute! < 60,
+            components.second! < 61
+        else { throw TimeArgumentError(text: text, problem: .invalidDate) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         // A day past the month's end (02/30) would roll over: refuse it instead.

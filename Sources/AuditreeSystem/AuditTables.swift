@@ -12,7 +12,8 @@ public enum AuditTables {
     public static func syscallName(arch: UInt32, number: Int) -> String? {
         let machine = audit_elf_to_machine(arch)
         guard machine >= 0, number >= 0, number <= Int(Int32.max),
-              let name = audit_syscall_to_name(Int32(number), machine) else { return nil }
+            let name = audit_syscall_to_name(Int32(number), machine)
+        else { return nil }
         return String(cString: name)
     }
 

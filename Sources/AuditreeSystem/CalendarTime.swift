@@ -8,7 +8,9 @@ import Musl
 public enum CalendarTime {
     /// Seconds since the epoch of a UTC date and time, as `timegm(3)` computes them (fields
     /// out of range are normalised as it does). `month` is 1...12.
-    public static func utcSeconds(year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32) -> Int64 {
+    public static func utcSeconds(year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32)
+        -> Int64
+    {
         var parts = tm()
         parts.tm_year = year - 1900
         parts.tm_mon = month - 1
@@ -21,7 +23,9 @@ public enum CalendarTime {
 
     /// The UTC calendar fields of `seconds` since the epoch, as `gmtime_r(3)` gives them
     /// (`month` 1...12), or nil when they do not fit its range.
-    public static func utcParts(of seconds: Int64) -> (year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32)? {
+    public static func utcParts(of seconds: Int64) -> (
+        year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32
+    )? {
         var time = time_t(seconds)
         var parts = tm()
         guard gmtime_r(&time, &parts) != nil else { return nil }

@@ -34,7 +34,8 @@ package final class DescendantCollector {
             if byProcess[entry.processID] == nil {
                 order.append(entry.processID)
                 if entry.processID != shellID {
-                    childrenOf[ancestorWithEntries(entry.processID, byProcess: byProcess), default: []].append(entry.processID)
+                    childrenOf[ancestorWithEntries(entry.processID, byProcess: byProcess), default: []].append(
+                        entry.processID)
                 }
             }
             byProcess[entry.processID, default: []].append(entry)

@@ -31,7 +31,9 @@ public struct ExecRecord: Sendable {
     /// process) whose image is an exec: everything above it is in that exec's record.
     package func compacted() -> ExecRecord {
         var copy = self
-        if let end = lineage.firstIndex(where: { $0.generation >= 1 && $0.relation != .replacedImage && $0.image?.origin == .exec }) {
+        if let end = lineage.firstIndex(where: {
+            $0.generation >= 1 && $0.relation != .replacedImage && $0.image?.origin == .exec
+        }) {
             copy.lineage = Array(lineage[...end])
         }
         return copy
@@ -43,7 +45,9 @@ extension [ExecRecord] {
     /// entries), put back together from kept records' compacted lineages.
     public func chain(from record: ExecRecord) -> [LineageEntry] {
         var byImage: [ImageKey: Int] = [:]
-        for (index, kept) in enumerated() { byImage[ImageKey(process: kept.processID, stamp: kept.image.stamp)] = index }
+        for (index, kept) in enumerated() {
+            byImage[ImageKey(process: kept.processID, stamp: kept.image.stamp)] = index
+        }
         return chain(from: record, byImage: byImage)
     }
 
@@ -62,8 +66,9 @@ extension [ExecRecord] {
         var entries = record.lineage
         var generationOffset = 0
         while entries.count < ProcessReference.maxEntries, let last = entries.last, last.generation >= 1,
-              last.relation != .replacedImage, let image = last.image, image.origin == .exec,
-              let index = byImage[ImageKey(process: last.processID, stamp: image.stamp)] {
+            last.relation != .replacedImage, let image = last.image, image.origin == .exec,
+            let index = byImage[ImageKey(process: last.processID, stamp: image.stamp)]
+        {
             generationOffset = last.generation
             // The ancestor's own lineage, one generation further up per step: its earlier images first.
             let above = self[index].lineage.map { entry -> LineageEntry in

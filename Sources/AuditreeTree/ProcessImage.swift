@@ -1,5 +1,5 @@
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 
 /// What a process was running during one stretch of its life: from an exec, or
 /// as seen in a record it made before any exec of it was logged.
@@ -41,19 +41,22 @@ extension ProcessImage {
     // and its syscall record (retaining everything they hold) only for this to read a few fields.
     package init(origin: Origin, event: borrowing AuditEvent, syscall: borrowing SyscallRecord) {
         let exec = origin == .exec
-        self.init(origin: origin, exe: syscall.exe, comm: syscall.comm,
-                  argv: exec ? Self.commandLine(of: event) : ArgumentVector(arguments: [], isComplete: false),
-                  cwd: exec ? event.cwd : nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses,
-                  tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
-                  node: event.node, stamp: event.stamp, location: event.location,
-                  file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil)
+        self.init(
+            origin: origin, exe: syscall.exe, comm: syscall.comm,
+            argv: exec ? Self.commandLine(of: event) : ArgumentVector(arguments: [], isComplete: false),
+            cwd: exec ? event.cwd : nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses,
+            tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
+            node: event.node, stamp: event.stamp, location: event.location,
+            file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil)
     }
 
     /// EXECVE arguments; PROCTITLE only when no EXECVE was logged (it is cached
     /// per task, so after a same-pid exec it shows the first command line).
     private static func commandLine(of event: AuditEvent) -> ArgumentVector {
         if !event.execve.isEmpty { return event.arguments }
-        if let title = event.proctitle?.arguments, !title.isEmpty { return ArgumentVector(arguments: title, isComplete: false) }
+        if let title = event.proctitle?.arguments, !title.isEmpty {
+            return ArgumentVector(arguments: title, isComplete: false)
+        }
         return ArgumentVector(arguments: [], isComplete: false)
     }
 }
@@ -62,8 +65,10 @@ extension ProcessImage {
     /// What an event without a SYSCALL record (a user-space message such as SERVICE_STOP) tells of
     /// the process that made it, when the tree never saw that process: where and when, nothing more.
     package init(describedOnlyBy event: borrowing AuditEvent) {
-        self.init(origin: .observed, exe: nil, comm: nil, argv: ArgumentVector(arguments: [], isComplete: false), cwd: nil, uid: nil,
-                  euid: nil, auid: nil, ses: nil, tty: nil, key: nil, userName: nil, loginUserName: nil, node: event.node,
-                  stamp: event.stamp, location: event.location)
+        self.init(
+            origin: .observed, exe: nil, comm: nil, argv: ArgumentVector(arguments: [], isComplete: false), cwd: nil,
+            uid: nil,
+            euid: nil, auid: nil, ses: nil, tty: nil, key: nil, userName: nil, loginUserName: nil, node: event.node,
+            stamp: event.stamp, location: event.location)
     }
 }

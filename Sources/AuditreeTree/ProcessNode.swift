@@ -67,7 +67,8 @@ package final class ProcessNode {
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: ProcessImage) -> Bool {
         // Read in place: `contains(where:)` copies each image out (retaining all it holds).
-        for index in images.indices where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
+        for index in images.indices
+        where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
             return true
         }
         return false
@@ -113,7 +114,7 @@ package final class ProcessNode {
     /// Joins the parent's finding when created while the parent belonged to it.
     func inheritCollector() {
         guard collector == nil, let parent, let inherited = parent.collector,
-              parentImageCount >= parent.collectorFromImage
+            parentImageCount >= parent.collectorFromImage
         else { return }
         collector = inherited
         collectorFromImage = 0

@@ -37,11 +37,16 @@ public struct ProcessReference {
             let current = child.parentImageCount > 0 ? child.parentImageCount : min(1, parent.imageCount)
             if current == 0 {
                 // Never seen itself: a fork of a known process still runs that process's image.
-                entries.append(LineageEntry(parent, image: Self.inheritedImage(of: parent), relation: relation, generation: generation))
+                entries.append(
+                    LineageEntry(
+                        parent, image: Self.inheritedImage(of: parent), relation: relation, generation: generation))
             } else {
-                entries.append(LineageEntry(parent, image: parent.image(current - 1), relation: relation, generation: generation))
+                entries.append(
+                    LineageEntry(parent, image: parent.image(current - 1), relation: relation, generation: generation))
                 for number in earlier(parent, before: current - 1) {
-                    entries.append(LineageEntry(parent, image: parent.image(number), relation: .replacedImage, generation: generation))
+                    entries.append(
+                        LineageEntry(
+                            parent, image: parent.image(number), relation: .replacedImage, generation: generation))
                 }
             }
             child = parent
@@ -68,7 +73,8 @@ public struct ProcessReference {
     /// The image a process that made no record of its own got from the fork that created it.
     static func inheritedImage(of node: ProcessNode) -> ProcessImage? {
         guard node.forkLinked, let parent = node.parent, node.parentImageCount > 0,
-              var image = parent.image(node.parentImageCount - 1) else { return nil }
+            var image = parent.image(node.parentImageCount - 1)
+        else { return nil }
         image.origin = .inherited
         return image
     }

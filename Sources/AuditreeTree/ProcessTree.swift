@@ -1,5 +1,5 @@
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 
 /// Rebuilds processes from audit events, in log order.
 ///
@@ -96,7 +96,8 @@ public final class ProcessTree {
         if syscall.syscall.isExec && succeeded {
             recordExec(event, syscall, time)
         } else if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
-                  !isThreadClone(syscall) {
+            !isThreadClone(syscall)
+        {
             table(event.node).forksAudited = true
             recordFork(event, syscall, child: Int(child), time)
         } else {
@@ -149,7 +150,9 @@ public final class ProcessTree {
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
-        if let existing = table(event.node).processes[syscall.pid], isReused(existing, by: image, title: event.proctitle, time: time) {
+        if let existing = table(event.node).processes[syscall.pid],
+            isReused(existing, by: image, title: event.proctitle, time: time)
+        {
             node = newInstance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
             node.taskTitle = event.proctitle
         } else {
@@ -166,8 +169,10 @@ public final class ProcessTree {
     private func recordFork(_ event: AuditEvent, _ syscall: SyscallRecord, child pid: Int, _ time: Int64) {
         let parent = observe(event, syscall, time)
         // With vfork/posix_spawn the child's exec is often logged before the parent's fork returns.
-        if let existing = table(event.node).processes[pid], !existing.forkLinked, existing.firstSeen >= time - evaluationDelay,
-           existing.ppid == nil || existing.ppid == parent.pid {
+        if let existing = table(event.node).processes[pid], !existing.forkLinked,
+            existing.firstSeen >= time - evaluationDelay,
+            existing.ppid == nil || existing.ppid == parent.pid
+        {
             existing.forkLinked = true
             existing.ppid = parent.pid
             existing.link(to: parent, time: time)
@@ -184,7 +189,8 @@ public final class ProcessTree {
     private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
         let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
         if !node.lastImageRuns(syscall.exe) {
-            let origin: ProcessImage.Origin = !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
+            let origin: ProcessImage.Origin =
+                !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
             node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
         }
         node.lastSeen = time
@@ -196,7 +202,8 @@ public final class ProcessTree {
     /// the parent's program.
     private func runsParentImage(_ node: ProcessNode, exe: LogString?) -> Bool {
         guard let parent = node.parent, node.parentImageCount > 0,
-              let image = parent.image(node.parentImageCount - 1) else { return false }
+            let image = parent.image(node.parentImageCount - 1)
+        else { return false }
         return image.exe == exe
     }
 
@@ -218,7 +225,9 @@ public final class ProcessTree {
         let hostTable = table(host)
         let found = hostTable.processes[pid]
         // A kernel that caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = found, hostTable.freshTitles != true, let known = existing.taskTitle, let title, known != title {
+        if let existing = found, hostTable.freshTitles != true, let known = existing.taskTitle, let title,
+            known != title
+        {
             return newInstance(host: host, pid: pid, ppid: ppid, time: time)
         }
         if let existing = found {
@@ -231,7 +240,9 @@ public final class ProcessTree {
             if existing.ppid == nil || ppid == nil || existing.ppid == ppid {
                 if existing.ppid == nil, let ppid {
                     existing.ppid = ppid
-                    if existing.parent == nil { existing.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
+                    if existing.parent == nil {
+                        existing.link(to: parentNode(host: host, pid: ppid, time: time), time: time)
+                    }
                 }
                 return existing
             }
@@ -378,7 +389,9 @@ public final class ProcessTree {
 
     private func releaseReady(upTo limit: Int64) {
         while pendingHead < pending.count,
-              pending[pendingHead].time <= limit || pending.count - pendingHead > maxWaiting || recent.count - recentHead > maxWaiting {
+            pending[pendingHead].time <= limit || pending.count - pendingHead > maxWaiting
+                || recent.count - recentHead > maxWaiting
+        {
             let item = pending[pendingHead]
             pendingHead += 1
             // Processes created before this exec can no longer be claimed by a finding made from it on.
@@ -389,7 +402,9 @@ public final class ProcessTree {
         let horizon = min(limit, pendingHead < pending.count ? pending[pendingHead].time : limit)
         while recentHead < recent.count, recent[recentHead].firstSeen < horizon { recentHead += 1 }
         // With no exec waiting, no finding can claim more than the newest `maxWaiting`.
-        if pendingHead == pending.count, recent.count - recentHead > maxWaiting { recentHead = recent.count - maxWaiting }
+        if pendingHead == pending.count, recent.count - recentHead > maxWaiting {
+            recentHead = recent.count - maxWaiting
+        }
         if pendingHead > 1024 && pendingHead * 2 > pending.count {
             pending.removeFirst(pendingHead)
             pendingHead = 0

@@ -1,6 +1,6 @@
 import AuditreeBase
-import AuditreeParser
 import AuditreeEvents
+import AuditreeParser
 
 /// A process as a checkpoint keeps it: enough to be a parent and an ancestor in the next run.
 public struct SavedProcess: Codable, Sendable, Equatable {
@@ -66,11 +66,14 @@ public struct SavedImage: Codable, Sendable, Equatable {
 
     func image(node: String?) -> ProcessImage {
         ProcessImage(
-            origin: ProcessImage.Origin(rawValue: origin) ?? .observed, exe: exe.flatMap(Self.bytes), comm: comm.flatMap(Self.bytes),
-            argv: ArgumentVector(arguments: argv.compactMap(Self.bytes), isComplete: argvComplete), cwd: cwd.flatMap(Self.bytes),
+            origin: ProcessImage.Origin(rawValue: origin) ?? .observed, exe: exe.flatMap(Self.bytes),
+            comm: comm.flatMap(Self.bytes),
+            argv: ArgumentVector(arguments: argv.compactMap(Self.bytes), isComplete: argvComplete),
+            cwd: cwd.flatMap(Self.bytes),
             uid: uid, euid: euid, auid: auid, ses: ses, tty: tty.flatMap(Self.bytes), key: key.flatMap(Self.bytes),
             userName: userName, loginUserName: loginUserName, node: node,
-            stamp: EventStamp(seconds: seconds, milliseconds: milliseconds, serial: serial), location: LogLocation(file: file, line: line))
+            stamp: EventStamp(seconds: seconds, milliseconds: milliseconds, serial: serial),
+            location: LogLocation(file: file, line: line))
     }
 
     static func hex(_ value: LogString) -> String { Hex.lowercase(value.bytes) }
@@ -122,7 +125,9 @@ extension ProcessTree {
             node.lastSeen = process.lastSeen
             node.forkLinked = process.forkLinked
             node.taskTitle = process.taskTitle.map { Proctitle(raw: LogString($0), isHex: process.taskTitleIsHex) }
-            if let parentID = process.parentID, let parent = nodes[parentID] { node.link(to: parent, time: process.firstSeen) }
+            if let parentID = process.parentID, let parent = nodes[parentID] {
+                node.link(to: parent, time: process.firstSeen)
+            }
             for image in process.images { node.append(image.image(node: process.host)) }
             if process.insideFinding {
                 // Its finding was reported by an earlier run; what follows below it belongs to that finding.

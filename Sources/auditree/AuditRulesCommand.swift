@@ -15,7 +15,9 @@ struct AuditRulesCommand: ParsableCommand {
               auditree audit-rules --machine aarch64
             """)
 
-    @Option(help: ArgumentHelp("The machine the rules are for (default: the one auditree was built for).", valueName: "machine"))
+    @Option(
+        help: ArgumentHelp(
+            "The machine the rules are for (default: the one auditree was built for).", valueName: "machine"))
     var machine: AuditRules.Machine = .current
 
     func run() throws {

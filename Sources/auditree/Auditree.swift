@@ -12,7 +12,10 @@ struct Auditree: ParsableCommand {
         commandName: "auditree",
         abstract: "Find shells spawned by language interpreters and web servers in recorded Linux audit logs.",
         version: BuildInfo.versionLine,
-        subcommands: [ScanCommand.self, TreeCommand.self, EventsCommand.self, BaselineCommand.self, RulesCommand.self, AuditRulesCommand.self],
+        subcommands: [
+            ScanCommand.self, TreeCommand.self, EventsCommand.self, BaselineCommand.self, RulesCommand.self,
+            AuditRulesCommand.self,
+        ],
         defaultSubcommand: ScanCommand.self)
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), like input errors; see docs/cli.md.

@@ -30,10 +30,13 @@ struct BaselineCommand: ParsableCommand {
                   auditree scan --baseline auditree-baseline.json --fail-on high /var/log/audit/audit.log
                 """)
 
-        @Argument(help: "Audit log files, read in order; '-' reads standard input. Default: \(ScanConfiguration.defaultInput).")
+        @Argument(
+            help:
+                "Audit log files, read in order; '-' reads standard input. Default: \(ScanConfiguration.defaultInput).")
         var files: [String] = []
 
-        @Option(help: ArgumentHelp("Write the baseline here (atomically) instead of standard output.", valueName: "file"))
+        @Option(
+            help: ArgumentHelp("Write the baseline here (atomically) instead of standard output.", valueName: "file"))
         var output: String?
 
         @Flag(help: "Stop with exit status 2 at the first line that cannot be parsed.")
@@ -46,7 +49,9 @@ struct BaselineCommand: ParsableCommand {
 
         func run() throws {
             let inputs = try DefaultInput.inputs(for: files)
-            if let output, let collision = AtomicFile.collision(outputs: [output], inputs: inputs) { throw CommandFailure(collision) }
+            if let output, let collision = AtomicFile.collision(outputs: [output], inputs: inputs) {
+                throw CommandFailure(collision)
+            }
             var configuration = ScanConfiguration(inputs: inputs, strict: strict)
             rules.apply(to: &configuration)
             try host.apply(to: &configuration)
@@ -70,7 +75,9 @@ struct BaselineCommand: ParsableCommand {
                     Console.error(error.description + "\n")
                     throw ExitCode(2)
                 }
-                Console.error("auditree: wrote \(baseline.entries.count) baseline entr\(baseline.entries.count == 1 ? "y" : "ies") for \(report.findings.count) finding(s) to \(output)\n")
+                Console.error(
+                    "auditree: wrote \(baseline.entries.count) baseline entr\(baseline.entries.count == 1 ? "y" : "ies") for \(report.findings.count) finding(s) to \(output)\n"
+                )
             } else {
                 try Console.print(text)
             }

@@ -1,4 +1,5 @@
 import AuditreeKit
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -14,8 +14,9 @@ enum DefaultInput {
     static func inputs(for files: [String]) throws -> [String] {
         guard files.isEmpty else { return files }
         if let kind = redirectedStandardInput() {
-            throw CommandFailure("standard input is \(kind) but no file was named: pass '-' to read it "
-                + "(... | auditree scan -), or name the log (auditree scan \(ScanConfiguration.defaultInput))")
+            throw CommandFailure(
+                "standard input is \(kind) but no file was named: pass '-' to read it "
+                    + "(... | auditree scan -), or name the log (auditree scan \(ScanConfiguration.defaultInput))")
         }
         return [ScanConfiguration.defaultInput]
     }

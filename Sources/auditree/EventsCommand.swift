@@ -1,6 +1,6 @@
 import ArgumentParser
-import Synchronization
 import AuditreeKit
+import Synchronization
 
 /// `auditree events`: every reconstructed exec with its resolved ancestry, for other tools.
 struct EventsCommand: ParsableCommand {
@@ -38,17 +38,19 @@ struct EventsCommand: ParsableCommand {
         // Each exec is written as soon as it is resolved, so memory stays flat however long the log.
         let writer = ExecEventsWriter()
         let written = ExecCount()
-        let report = try ForensicScan.run(files: files, host: host, rules: rules, streaming: { record in
-            guard filter.isEmpty || filter.accepts(record), !written.failed.load(ordering: .relaxed) else { return }
-            do {
-                try Console.out(writer.line(record))
-                written.value.add(1, ordering: .relaxed)
-            } catch {
-                // Lost output fails the run (exit 2), said once.
-                Console.error("\(error)\n")
-                written.failed.store(true, ordering: .relaxed)
-            }
-        })
+        let report = try ForensicScan.run(
+            files: files, host: host, rules: rules,
+            streaming: { record in
+                guard filter.isEmpty || filter.accepts(record), !written.failed.load(ordering: .relaxed) else { return }
+                do {
+                    try Console.out(writer.line(record))
+                    written.value.add(1, ordering: .relaxed)
+                } catch {
+                    // Lost output fails the run (exit 2), said once.
+                    Console.error("\(error)\n")
+                    written.failed.store(true, ordering: .relaxed)
+                }
+            })
         if written.failed.load(ordering: .relaxed) { throw ExitCode(2) }
         do { try Console.flushOut() } catch {
             Console.error(error.description + "\n")
@@ -92,17 +94,24 @@ struct TreeCommand: ParsableCommand {
     @Argument(help: "Audit log files, directories or patterns; '-' reads standard input.")
     var files: [String] = []
 
-    @Option(help: "Only the subtree of the last process with this pid (one that exec'd, or a forked process the tree shows above one).")
+    @Option(
+        help:
+            "Only the subtree of the last process with this pid (one that exec'd, or a forked process the tree shows above one)."
+    )
     var pid: Int?
 
-    @Option(help: "Only finding number N (as 'auditree scan' numbers them, from 1): every process above its shell, the shell, and all it ran.")
+    @Option(
+        help:
+            "Only finding number N (as 'auditree scan' numbers them, from 1): every process above its shell, the shell, and all it ran."
+    )
     var finding: Int?
 
     @OptionGroup var rules: RuleOptions
 
     @OptionGroup var host: HostOptions
 
-    @OptionGroup(title: "Filters (an exec that matches is shown with the execs of the processes above it)") var filters: FilterOptions
+    @OptionGroup(title: "Filters (an exec that matches is shown with the execs of the processes above it)") var filters:
+        FilterOptions
 
     func validate() throws {
         if pid != nil && finding != nil { throw ValidationError("--pid and --finding cannot be combined: give one") }
@@ -124,24 +133,38 @@ struct TreeCommand: ParsableCommand {
             // The scan here does not group, so every occurrence is a finding with its own number.
             guard let shell = report.findings.first(where: { $0.number == finding }) else {
                 let highest = report.findings.compactMap(\.number).max()
-                throw ValidationError("--finding \(finding): " + (highest.map { "the log's findings are numbered 1 to \($0) (each occurrence of a grouped finding has its own)" }
-                    ?? "the log has no findings"))
+                throw ValidationError(
+                    "--finding \(finding): "
+                        + (highest.map {
+                            "the log's findings are numbered 1 to \($0) (each occurrence of a grouped finding has its own)"
+                        }
+                            ?? "the log has no findings"))
             }
-            guard let shellExec = report.execs.first(where: {
-                $0.pid == shell.process.pid && $0.host == shell.host && $0.image.stamp == shell.process.image?.stamp
-            }) else {
-                throw ValidationError("--finding \(finding): its shell (pid \(shell.process.pid)) is not in the log's process tree")
+            guard
+                let shellExec = report.execs.first(where: {
+                    $0.pid == shell.process.pid && $0.host == shell.host && $0.image.stamp == shell.process.image?.stamp
+                })
+            else {
+                throw ValidationError(
+                    "--finding \(finding): its shell (pid \(shell.process.pid)) is not in the log's process tree")
             }
             root = shellExec.processID
-            marks[shellExec.processID] = .init(stamp: shellExec.image.stamp, note: "finding #\(finding): \(shell.rule.id), the shell")
+            marks[shellExec.processID] = .init(
+                stamp: shellExec.image.stamp, note: "finding #\(finding): \(shell.rule.id), the shell")
             if shell.spawnerRelation == .replacedImage {
                 marks[shellExec.processID]?.note += " (spawned by its own earlier image)"
             } else {
-                spawnerMark = (shell.spawner.pid, .init(stamp: shell.spawner.image?.stamp, note: shell.inference == nil ? "spawner" : "spawner (inferred)"))
+                spawnerMark = (
+                    shell.spawner.pid,
+                    .init(
+                        stamp: shell.spawner.image?.stamp,
+                        note: shell.inference == nil ? "spawner" : "spawner (inferred)")
+                )
             }
         }
         let execs = filter.isEmpty ? report.execs : Self.matchingWithAncestors(report.execs, filter)
-        try Console.print(writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
+        try Console.print(
+            writer.render(execs, root: root, withAncestors: finding != nil, marks: marks, ancestorMark: spawnerMark))
         if !filter.isEmpty, execs.isEmpty, !report.execs.isEmpty {
             FilterOptions.noteNothingMatched("exec", filters: filters.given, before: report.execs.count)
         }
@@ -157,12 +180,17 @@ extension TreeCommand {
         var matching: Set<Int> = []
         // Kept records' lineages end at the nearest exec'd ancestor: `chain` goes on through its record.
         var byImage: [[ExecRecord].ImageKey: Int] = [:]
-        for (index, record) in execs.enumerated() { byImage[.init(process: record.processID, stamp: record.image.stamp)] = index }
+        for (index, record) in execs.enumerated() {
+            byImage[.init(process: record.processID, stamp: record.image.stamp)] = index
+        }
         for (index, record) in execs.enumerated() where filter.accepts(record) {
             matching.insert(index)
-            for entry in execs.chain(from: record, byImage: byImage) where entry.generation >= 1 { ancestors.insert(entry.processID) }
+            for entry in execs.chain(from: record, byImage: byImage) where entry.generation >= 1 {
+                ancestors.insert(entry.processID)
+            }
         }
-        return execs.enumerated().filter { matching.contains($0.offset) || ancestors.contains($0.element.processID) }.map(\.element)
+        return execs.enumerated().filter { matching.contains($0.offset) || ancestors.contains($0.element.processID) }
+            .map(\.element)
     }
 }
 
@@ -176,8 +204,10 @@ final class ExecCount: Sendable {
 /// A scan that keeps every exec, for the forensic commands.
 enum ForensicScan {
     /// `streaming`: told each exec (with its whole lineage) instead of keeping them in the report.
-    static func run(files: [String], host: HostOptions, rules: RuleOptions? = nil,
-                    streaming: (@Sendable (ExecRecord) -> Void)? = nil) throws -> ScanReport {
+    static func run(
+        files: [String], host: HostOptions, rules: RuleOptions? = nil,
+        streaming: (@Sendable (ExecRecord) -> Void)? = nil
+    ) throws -> ScanReport {
         var configuration = ScanConfiguration(inputs: try DefaultInput.inputs(for: files))
         try host.apply(to: &configuration)
         if let streaming { configuration.onExecRecord = streaming } else { configuration.collectExecs = true }

@@ -9,32 +9,43 @@ import Glibc
 /// (docs/cli.md, "Filters"). Each repeated option means "any of these"; different options
 /// must all hold.
 struct FilterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Only from this time on (inclusive): ISO 8601 (2026-11-23, 2026-11-23T10:00, UTC unless a zone such as Z or +02:00 is given); "
-            + "ausearch's now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); "
-            + "MM/DD/YY or MM/DD/YYYY with an optional HH:MM[:SS] (local time, as ausearch reads them); or back from now: -45s, -30m, -2h, -7d.",
-        valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Only from this time on (inclusive): ISO 8601 (2026-11-23, 2026-11-23T10:00, UTC unless a zone such as Z or +02:00 is given); "
+                + "ausearch's now, recent (10 minutes ago), today, yesterday, this-week, week-ago, this-month, this-year (local midnight); "
+                + "MM/DD/YY or MM/DD/YYYY with an optional HH:MM[:SS] (local time, as ausearch reads them); or back from now: -45s, -30m, -2h, -7d.",
+            valueName: "time"))
     var since: String?
 
-    @Option(help: ArgumentHelp("Only up to this time (inclusive); same forms as --since, and 'today' means now (as ausearch -te today).",
-                               valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Only up to this time (inclusive); same forms as --since, and 'today' means now (as ausearch -te today).",
+            valueName: "time"))
     var until: String?
 
-    @Option(name: [.customLong("uid"), .customLong("user")], help: ArgumentHelp(
-        "Only execs by this user (the uid): a number, or a name matched against an ENRICHED log's UID= name and this host's "
-            + "user database (as ausearch does). Repeat for any of several.",
-        valueName: "uid|name"))
+    @Option(
+        name: [.customLong("uid"), .customLong("user")],
+        help: ArgumentHelp(
+            "Only execs by this user (the uid): a number, or a name matched against an ENRICHED log's UID= name and this host's "
+                + "user database (as ausearch does). Repeat for any of several.",
+            valueName: "uid|name"))
     var users: [String] = []
 
-    @Option(help: ArgumentHelp("Only execs with this audit key (auditctl -k). Repeat for any of several.", valueName: "key"))
+    @Option(
+        help: ArgumentHelp("Only execs with this audit key (auditctl -k). Repeat for any of several.", valueName: "key")
+    )
     var key: [String] = []
 
-    @Option(help: ArgumentHelp("Only execs of this executable: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Only execs of this executable: a full path (/usr/bin/dash) or a basename (dash). Repeat for any of several.",
+            valueName: "path"))
     var exe: [String] = []
 
-    @Option(help: ArgumentHelp("Only execs with this comm (the kernel's task name, at most 15 bytes). Repeat for any of several.",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Only execs with this comm (the kernel's task name, at most 15 bytes). Repeat for any of several.",
+            valueName: "name"))
     var comm: [String] = []
 
     /// The filter these options describe; a time that cannot be read or is out of range is a usage error.
@@ -70,7 +81,9 @@ struct FilterOptions: ParsableArguments {
         var result: [String] = []
         if let since { result.append("--since \(since)") }
         if let until { result.append("--until \(until)") }
-        result += users.map { "--uid \($0)" } + key.map { "--key \($0)" } + exe.map { "--exe \($0)" } + comm.map { "--comm \($0)" }
+        result +=
+            users.map { "--uid \($0)" } + key.map { "--key \($0)" } + exe.map { "--exe \($0)" }
+            + comm.map { "--comm \($0)" }
         return result
     }
 

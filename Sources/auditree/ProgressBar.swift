@@ -32,7 +32,8 @@ final class ProgressBar: @unchecked Sendable {
             let width = 24
             let filled = Int(fraction * Double(width))
             let left = rate > 0 ? (Double(total - progress.bytesRead) / rate) : 0
-            line = "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] "
+            line =
+                "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] "
                 + "\(Int(fraction * 100))% \(Self.size(progress.bytesRead)) of \(Self.size(total)), \(Self.size(Int(rate)))/s, \(Int(left.rounded())) s left"
         } else {
             line += " read, \(Self.size(Int(rate)))/s"
@@ -44,7 +45,11 @@ final class ProgressBar: @unchecked Sendable {
         let units = ["B", "KB", "MB", "GB", "TB"]
         var value = Double(bytes)
         var unit = 0
-        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-        return unit == 0 ? "\(bytes) B" : String(Int(value * 10) / 10) + "." + String(Int(value * 10) % 10) + " " + units[unit]
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0
+            ? "\(bytes) B" : String(Int(value * 10) / 10) + "." + String(Int(value * 10) % 10) + " " + units[unit]
     }
 }

@@ -25,8 +25,9 @@ struct ReportDelivery {
         guard path != "-", OutputFormat(fileName: path) == nil else { return }
         let base = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = base.lastIndex(of: "."), dot != base.startIndex else { return }
-        throw ValidationError("--output \(path): unknown extension '\(base[dot...])': use .json, .ndjson, .jsonl, .sarif, "
-            + ".xml (JUnit), .txt or .html, or a name without an extension for --format")
+        throw ValidationError(
+            "--output \(path): unknown extension '\(base[dot...])': use .json, .ndjson, .jsonl, .sarif, "
+                + ".xml (JUnit), .txt or .html, or a name without an extension for --format")
     }
 
     /// Loads the baseline, or exits 2 with the reason.
@@ -44,13 +45,16 @@ struct ReportDelivery {
         for note in gate.staleNotes { Console.error(note + "\n") }
         var status = gate.exitCode(failOn: failOn)
         if outputs.isEmpty {
-            return Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) ? status : 2
+            return Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
+                ? status : 2
         }
         var rendered: [OutputFormat: String] = [:]
         for path in outputs {
             let format = format(for: path)
             if path == "-" {
-                if !Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) { status = 2 }
+                if !Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) {
+                    status = 2
+                }
                 continue
             }
             let text = rendered[format] ?? format.render(gate, color: color == .always, quiet: quiet)
@@ -63,7 +67,6 @@ struct ReportDelivery {
         return status
     }
 }
-
 
 extension Console {
     /// Writes a report to standard output and flushes it; on failure says so in one line and

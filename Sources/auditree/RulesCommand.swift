@@ -3,12 +3,18 @@ import AuditreeKit
 
 /// `--rules FILE` (repeatable) and `--no-default-rules`, shared by `scan` and `rules`.
 struct RuleOptions: ParsableArguments {
-    @Option(name: .customLong("rules"), help: ArgumentHelp("Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).",
-                                                           valueName: "file"))
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp(
+            "Add a rule file after the built-in pack (repeatable; later files extend or override earlier ones).",
+            valueName: "file"))
     var files: [String] = []
 
-    @Option(name: .customLong("sigma"), help: ArgumentHelp("Add Sigma rules: a rule file, or a folder read recursively (repeatable; docs/sigma.md).",
-                                                           valueName: "path"))
+    @Option(
+        name: .customLong("sigma"),
+        help: ArgumentHelp(
+            "Add Sigma rules: a rule file, or a folder read recursively (repeatable; docs/sigma.md).",
+            valueName: "path"))
     var sigma: [String] = []
 
     @Flag(name: .customLong("no-default-rules"), help: "Do not load the built-in rule pack.")
@@ -25,7 +31,9 @@ struct RuleOptions: ParsableArguments {
     func load(extra: [String] = [], quietSigma: Bool = false) throws -> RuleSet {
         do {
             let result = try RuleSet.load(files: files + extra, includeBuiltIn: !noDefaultRules, sigma: sigma)
-            for warning in result.warnings where !(quietSigma && warning.isSigmaSummary) { Console.error(warning.warningDescription + "\n") }
+            for warning in result.warnings where !(quietSigma && warning.isSigmaSummary) {
+                Console.error(warning.warningDescription + "\n")
+            }
             return result.ruleSet
         } catch {
             Console.error(error.description + "\n")
@@ -50,7 +58,8 @@ struct RulesCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.",
+            abstract:
+                "Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.",
             discussion: """
                 Examples:
                   auditree rules check my-rules.yaml            # exit 0 valid, 2 invalid
@@ -71,8 +80,10 @@ struct RulesCommand: ParsableCommand {
         func run() throws {
             let set = try rules.load(extra: ruleFiles, quietSigma: true)
             let named = (ruleFiles + rules.files + rules.sigma).joined(separator: ", ")
-            try Console.print("ok: \(named): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
-                + "\(set.exceptions.count + set.rules.reduce(0) { $0 + $1.exceptions.count }) exception(s), \(set.context.count) context indicator(s)\n")
+            try Console.print(
+                "ok: \(named): \(set.rules.count) active rule(s), \(set.lists.count) list(s), "
+                    + "\(set.exceptions.count + set.rules.reduce(0) { $0 + $1.exceptions.count }) exception(s), \(set.context.count) context indicator(s)\n"
+            )
             guard !rules.sigma.isEmpty else { return }
             try Console.print(SigmaCheckReport.text(set))
             if set.sigmaSkipped.contains(where: \.isError) { throw ExitCode(2) }
@@ -115,7 +126,9 @@ struct RulesCommand: ParsableCommand {
             guard let rule = set.rule(id) else {
                 let ids = set.allRules.map(\.id)
                 let hint = EditDistance.nearest(to: id, among: ids).map { " did you mean '\($0)'?" } ?? ""
-                Console.error("auditree: error: no rule '\(TextEscaper.escape(id))';\(hint) known: \(ids.joined(separator: ", "))\n")
+                Console.error(
+                    "auditree: error: no rule '\(TextEscaper.escape(id))';\(hint) known: \(ids.joined(separator: ", "))\n"
+                )
                 throw ExitCode(2)
             }
             try Console.print(RuleSetDescription.show(rule, in: set))

@@ -45,13 +45,20 @@ struct ScanCommand: ParsableCommand {
               ausearch --raw | auditree scan -               # standard input
             """)
 
-    @Argument(help: "Audit log files, directories or patterns; '-' reads standard input. Default: \(ScanConfiguration.defaultInput).")
+    @Argument(
+        help:
+            "Audit log files, directories or patterns; '-' reads standard input. Default: \(ScanConfiguration.defaultInput)."
+    )
     var files: [String] = []
 
     @Option(help: "Report format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: \(Severity.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        name: .customLong("fail-on"),
+        help:
+            "Exit 1 when a finding is at least this severe: \(Severity.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
     var failOn: Severity = .info
 
     @Flag(help: "Stop with exit status 2 at the first line that cannot be parsed.")
@@ -60,14 +67,19 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Color the text report: auto (only on a terminal), always, never.")
     var color: ColorMode = .auto
 
-    @Option(name: .customLong("output"), help: ArgumentHelp(
-        "Write the report to this file instead of standard output, atomically; repeat for several reports. "
-            + "Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html; any other is an error), "
-            + "--format for a name without one.",
-        valueName: "file"))
+    @Option(
+        name: .customLong("output"),
+        help: ArgumentHelp(
+            "Write the report to this file instead of standard output, atomically; repeat for several reports. "
+                + "Format from the extension (.json, .ndjson/.jsonl, .sarif, .xml = junit, .txt, .html; any other is an error), "
+                + "--format for a name without one.",
+            valueName: "file"))
     var outputs: [String] = []
 
-    @Option(help: ArgumentHelp("Accepted findings (from 'auditree baseline create'): reported as baselined, not counted for --fail-on.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Accepted findings (from 'auditree baseline create'): reported as baselined, not counted for --fail-on.",
+            valueName: "file"))
     var baseline: String?
 
     var delivery: ReportDelivery {
@@ -85,45 +97,66 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Report findings whose shell, spawner, ancestry or descendants include this pid.")
     var pid: Int?
 
-    @Option(help: ArgumentHelp("Resume where the previous run with this checkpoint stopped reading (file positions), and save where this run stops "
-                               + "(atomically, only after the report was delivered). Locked for the run. For cron; see docs/operations.md.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Resume where the previous run with this checkpoint stopped reading (file positions), and save where this run stops "
+                + "(atomically, only after the report was delivered). Locked for the run. For cron; see docs/operations.md.",
+            valueName: "file"))
     var checkpoint: String?
 
-    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("With --checkpoint: wait this many seconds for another run that holds it, then exit 2.", valueName: "seconds"))
+    @Option(
+        name: .customLong("lock-timeout"),
+        help: ArgumentHelp(
+            "With --checkpoint: wait this many seconds for another run that holds it, then exit 2.",
+            valueName: "seconds"))
     var lockTimeout: Double = 60
 
     @OptionGroup var rules: RuleOptions
 
     @OptionGroup var host: HostOptions
 
-    @Flag(name: .customLong("show-suppressed"), help: "Also list the matches exceptions suppressed, each with its exception (they are always counted).")
+    @Flag(
+        name: .customLong("show-suppressed"),
+        help: "Also list the matches exceptions suppressed, each with its exception (they are always counted).")
     var showSuppressed = false
 
-    @Flag(name: .customLong("no-group"), help: "Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count.")
+    @Flag(
+        name: .customLong("no-group"),
+        help:
+            "Report every finding; by default identical ones (same rule, host, spawner exe, command line) are grouped with a count."
+    )
     var noGroup = false
 
     // Optional, so the help does not print the build machine's CPU count as the default.
-    @Option(help: ArgumentHelp(
-        "1: read, parse and analyse on one thread. 2 or more: read and parse on a second thread while the first analyses; "
-            + "the report is the same. Default: the online CPUs, at most 2 (the work has two stages).",
-        valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "1: read, parse and analyse on one thread. 2 or more: read and parse on a second thread while the first analyses; "
+                + "the report is the same. Default: the online CPUs, at most 2 (the work has two stages).",
+            valueName: "n"))
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         for path in outputs { try ReportDelivery.checkExtension(path) }
-        guard lockTimeout.isFinite, lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be 0 to 86400 seconds") }
+        guard lockTimeout.isFinite, lockTimeout >= 0, lockTimeout <= 86_400 else {
+            throw ValidationError("--lock-timeout must be 0 to 86400 seconds")
+        }
         if let checkpoint {
             // A filtered run would move the checkpoint past the findings it does not report.
             var given: [String] = []
-            for option in filters.given.map({ String($0.prefix { $0 != " " }) }) + (node == nil ? [] : ["--node"]) + (pid == nil ? [] : ["--pid"])
+            for option in filters.given.map({ String($0.prefix { $0 != " " }) }) + (node == nil ? [] : ["--node"])
+                + (pid == nil ? [] : ["--pid"])
             where !given.contains(option) { given.append(option) }
             if !given.isEmpty {
-                throw ValidationError("--checkpoint cannot be combined with \(given.joined(separator: ", ")): the checkpoint would move past the findings "
-                    + "the filter hides, and no later run would report them. Run the checkpointed scan unfiltered and filter its report instead.")
+                throw ValidationError(
+                    "--checkpoint cannot be combined with \(given.joined(separator: ", ")): the checkpoint would move past the findings "
+                        + "the filter hides, and no later run would report them. Run the checkpointed scan unfiltered and filter its report instead."
+                )
             }
             if files.contains("-") {
-                throw ValidationError("--checkpoint resumes by file position, and standard input has none: give the log files instead of '-'")
+                throw ValidationError(
+                    "--checkpoint resumes by file position, and standard input has none: give the log files instead of '-'"
+                )
             }
         }
     }
@@ -151,7 +184,9 @@ struct ScanCommand: ParsableCommand {
         configuration.filter.pid = pid
         // Whatever filters FindingFilter grows, a checkpoint must not move past what they hide (validate names the options).
         if checkpoint != nil && !configuration.filter.isEmpty {
-            throw ValidationError("--checkpoint cannot be combined with a finding filter: the checkpoint would move past the findings the filter hides")
+            throw ValidationError(
+                "--checkpoint cannot be combined with a finding filter: the checkpoint would move past the findings the filter hides"
+            )
         }
         // Only when a person watches stderr: never in pipes, cron or CI logs.
         configuration.progress = ProgressBar.forStderr(enabled: !quiet)
@@ -159,7 +194,9 @@ struct ScanCommand: ParsableCommand {
             configuration.checkpointing = true
             do { configuration.checkpoint = try Checkpoint.load(path: checkpoint) } catch {
                 // Starting over would report everything again: refuse, and say how to start over.
-                Console.error("\(checkpoint): error: the checkpoint \(error): remove it to start over (the next run then reports every finding in the logs again)\n")
+                Console.error(
+                    "\(checkpoint): error: the checkpoint \(error): remove it to start over (the next run then reports every finding in the logs again)\n"
+                )
                 throw ExitCode(2)
             }
         }
@@ -179,8 +216,10 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         // Before anything is read: replacing a log being scanned with its report destroys evidence.
-        if let collision = AtomicFile.collision(outputs: outputs + (checkpoint.map { [$0] } ?? []),
-                                                inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files) {
+        if let collision = AtomicFile.collision(
+            outputs: outputs + (checkpoint.map { [$0] } ?? []),
+            inputs: files.isEmpty ? [ScanConfiguration.defaultInput] : files)
+        {
             throw CommandFailure(collision)
         }
         let accepted = try delivery.loadBaseline()

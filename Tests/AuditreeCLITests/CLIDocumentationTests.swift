@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// docs/cli.md is the help of every command as the built binary prints it (scripts/cli-doc.sh).
 @Suite("docs/cli.md")
@@ -11,7 +11,8 @@ struct CLIDocumentationTests {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["scripts/cli-doc.sh", "--print", CLI.executable.path]
         process.currentDirectoryURL = Fixtures.root
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -25,10 +26,17 @@ struct CLIDocumentationTests {
         #expect(generated.contains("## auditree scan\n") && generated.contains("## auditree rules check\n"))
         let committed = try String(contentsOf: Fixtures.root.appendingPathComponent("docs/cli.md"), encoding: .utf8)
         let stale = committed != generated
-        let firstDifference = zip(committed.split(separator: "\n", omittingEmptySubsequences: false),
-                                  generated.split(separator: "\n", omittingEmptySubsequences: false))
+        let firstDifference =
+            zip(
+                committed.split(separator: "\n", omittingEmptySubsequences: false),
+                generated.split(separator: "\n", omittingEmptySubsequences: false)
+            )
             .enumerated().first { $0.element.0 != $0.element.1 }
-            .map { "line \($0.offset + 1): committed '\($0.element.0)', help prints '\($0.element.1)'" } ?? "the lengths differ"
-        #expect(!stale, "docs/cli.md is stale (\(firstDifference)): run scripts/cli-doc.sh to regenerate it from the help, and commit it")
+            .map { "line \($0.offset + 1): committed '\($0.element.0)', help prints '\($0.element.1)'" }
+            ?? "the lengths differ"
+        #expect(
+            !stale,
+            "docs/cli.md is stale (\(firstDifference)): run scripts/cli-doc.sh to regenerate it from the help, and commit it"
+        )
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import AuditreeScan
 import TestSupport
+import Testing
+
+@testable import AuditreeScan
 
 /// Nightly runs with --checkpoint: each finding reported by exactly one run, across growth,
 /// rotation, compression and kill -9 at any moment.
@@ -14,7 +15,8 @@ struct CheckpointTests {
     }
 
     func makeDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-checkpoint-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-checkpoint-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -33,7 +35,8 @@ struct CheckpointTests {
     /// The event stamps of the findings in a JSON report.
     func stamps(_ run: CLI.Run) throws -> [String] {
         guard let document = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any],
-              let findings = document["findings"] as? [[String: Any]] else { return [] }
+            let findings = document["findings"] as? [[String: Any]]
+        else { return [] }
         return findings.compactMap { ($0["process"] as? [String: Any])?["event"] as? String }
     }
 
@@ -49,7 +52,9 @@ struct CheckpointTests {
         let current = directory.appendingPathComponent("audit.log")
         let checkpoint = directory.appendingPathComponent("checkpoint.json").path
         func scan(_ names: [String]) throws -> [String] {
-            let run = try CLI.run(["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + names.map { directory.appendingPathComponent($0).path })
+            let run = try CLI.run(
+                ["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint]
+                    + names.map { directory.appendingPathComponent($0).path })
             #expect(run.status == 0 || run.status == 1, "\(run.stderr)")
             return try stamps(run)
         }
@@ -99,7 +104,10 @@ struct CheckpointTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             let kill = generator.next() % 2 == 0
-            if kill { usleep(UInt32(generator.next() % 40_000)); Glibc.kill(process.processIdentifier, SIGKILL) }
+            if kill {
+                usleep(UInt32(generator.next() % 40_000))
+                Glibc.kill(process.processIdentifier, SIGKILL)
+            }
             let data = out.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal {
@@ -129,11 +137,12 @@ struct CheckpointTests {
 
     @Test("the saved process table is bounded and keeps ancestors")
     func boundedState() throws {
-        let report = try Scanner.run({ () -> ScanConfiguration in
-            var configuration = ScanConfiguration(inputs: [Self.log])
-            configuration.checkpointing = true
-            return configuration
-        }())
+        let report = try Scanner.run(
+            { () -> ScanConfiguration in
+                var configuration = ScanConfiguration(inputs: [Self.log])
+                configuration.checkpointing = true
+                return configuration
+            }())
         let saved = try #require(report.checkpoint).processes
         #expect(!saved.isEmpty)
         let ids = Set(saved.map(\.id))

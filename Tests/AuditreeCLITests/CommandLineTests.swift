@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The executable as a user runs it: exit codes, stdin, formats, determinism.
 @Suite("auditree scan", .serialized)
@@ -33,7 +33,8 @@ struct CommandLineTests {
     @Test("--strict stops at the first bad line with exit 2")
     func strict() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-strict-\(getpid()).log")
-        let good = try String(contentsOfFile: Fixtures.recorded("raw-execve"), encoding: .utf8).split(separator: "\n").prefix(3).joined(separator: "\n")
+        let good = try String(contentsOfFile: Fixtures.recorded("raw-execve"), encoding: .utf8).split(separator: "\n")
+            .prefix(3).joined(separator: "\n")
         try (good + "\ngarbage line\n").write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
         let lenient = try CLI.run(["scan", "--format", "json", path.path])
@@ -50,14 +51,19 @@ struct CommandLineTests {
         let fromFile = try CLI.run(["scan", "--format", "json", "fixtures/recorded/raw-fork.log"])
         let fromStdin = try CLI.run(["scan", "--format", "json", "-"], stdin: log)
         #expect(fromStdin.status == 1)
-        let expected = fromFile.text.replacingOccurrences(of: "fixtures/recorded/raw-fork.log", with: "\\u003cstdin\\u003e")
+        let expected = fromFile.text.replacingOccurrences(
+            of: "fixtures/recorded/raw-fork.log", with: "\\u003cstdin\\u003e")
         #expect(fromStdin.text == expected)
     }
 
     @Test("same input, same bytes", arguments: ["text", "json"])
     func deterministic(_ format: String) throws {
-        let first = try CLI.run(["scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log"])
-        let second = try CLI.run(["scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log"])
+        let first = try CLI.run([
+            "scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log",
+        ])
+        let second = try CLI.run([
+            "scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log",
+        ])
         #expect(first.stdout == second.stdout)
         #expect(first.stdout.count > 10_000)
     }
@@ -67,7 +73,8 @@ struct CommandLineTests {
         let run = try CLI.run(["scan", "--format", "json", "fixtures/recorded/enriched-fork.log"])
         let document = try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any])
         let summary = try #require(document["summary"] as? [String: Any])
-        let records = try #require(summary["records"] as? Int), rejected = try #require(summary["rejected"] as? Int)
+        let records = try #require(summary["records"] as? Int)
+        let rejected = try #require(summary["rejected"] as? Int)
         #expect(records + rejected == (try Fixtures.nonBlankLines(Fixtures.recorded("enriched-fork"))))
         #expect(summary["events"] as? Int == 214)
         let findings = try #require(document["findings"] as? [[String: Any]])
@@ -75,15 +82,19 @@ struct CommandLineTests {
         for finding in findings {
             #expect(finding["rule"] is String && finding["severity"] is String)
             let process = try #require(finding["process"] as? [String: Any])
-            for key in ["pid", "ppid", "exe", "comm", "argv", "uid", "cwd", "time", "event"] { #expect(process[key] != nil, "process.\(key)") }
+            for key in ["pid", "ppid", "exe", "comm", "argv", "uid", "cwd", "time", "event"] {
+                #expect(process[key] != nil, "process.\(key)")
+            }
             let event = try #require(process["event"] as? String)
             #expect(event.wholeMatch(of: /[1-9][0-9]*\.[0-9]{3}:[0-9]+/) != nil)
             let location = try #require(finding["location"] as? [String: Any])
             let line = try #require(location["line"] as? Int)
             // The location is the shell's SYSCALL record, which carries that very stamp.
-            let text = try String(contentsOfFile: Fixtures.recorded("enriched-fork"), encoding: .isoLatin1).split(separator: "\n", omittingEmptySubsequences: false)
+            let text = try String(contentsOfFile: Fixtures.recorded("enriched-fork"), encoding: .isoLatin1).split(
+                separator: "\n", omittingEmptySubsequences: false)
             #expect(text[line - 1].hasPrefix("type=SYSCALL msg=audit(\(event))"))
-            #expect(finding["spawner"] is [String: Any] && finding["ancestry"] is [Any] && finding["descendants"] is [Any])
+            #expect(
+                finding["spawner"] is [String: Any] && finding["ancestry"] is [Any] && finding["descendants"] is [Any])
         }
     }
 
@@ -106,10 +117,16 @@ struct CommandLineTests {
 @Suite("Golden reports", .serialized)
 struct GoldenReportTests {
     /// AUDITREE_UPDATE_GOLDEN=1 rewrites a golden file that differs and fails the test (see `GoldenFile`).
-    @Test("reports match their golden files", arguments: [("enriched-fork", "text"), ("enriched-fork", "json"), ("hostile-argv", "text"), ("hostile-argv", "json"), ("raw-execve", "text")])
+    @Test(
+        "reports match their golden files",
+        arguments: [
+            ("enriched-fork", "text"), ("enriched-fork", "json"), ("hostile-argv", "text"), ("hostile-argv", "json"),
+            ("raw-execve", "text"),
+        ])
     func golden(_ fixture: String, _ format: String) throws {
         let run = try CLI.run(["scan", "--format", format, "fixtures/recorded/\(fixture).log"])
-        let golden = Fixtures.root.appendingPathComponent("fixtures/golden/\(fixture).\(format == "text" ? "txt" : "json")")
+        let golden = Fixtures.root.appendingPathComponent(
+            "fixtures/golden/\(fixture).\(format == "text" ? "txt" : "json")")
         try GoldenFile.check(run.stdout, against: golden)
     }
 }

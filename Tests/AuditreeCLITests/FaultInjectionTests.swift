@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import AuditreeTree
 import TestSupport
+import Testing
+
+@testable import AuditreeTree
 
 /// Issue 15's fault-injection suite: each fault an operator meets (a report that cannot be
 /// delivered, clock steps, reboots, hosts without node=, overlapping runs, hostile
@@ -18,8 +19,10 @@ struct FaultInjectionTests {
         var checkpoint: String { directory.appendingPathComponent("state/checkpoint.json").path }
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-fault-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent("state"), withIntermediateDirectories: true)
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "auditree-fault-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("state"), withIntermediateDirectories: true)
         }
 
         func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -27,7 +30,9 @@ struct FaultInjectionTests {
         func append(_ lines: some Sequence<Substring>, to file: URL? = nil) throws {
             let target = file ?? log
             let text = lines.map { $0 + "\n" }.joined()
-            if !FileManager.default.fileExists(atPath: target.path) { FileManager.default.createFile(atPath: target.path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: target.path) {
+                FileManager.default.createFile(atPath: target.path, contents: nil)
+            }
             let handle = try FileHandle(forWritingTo: target)
             try handle.seekToEnd()
             try handle.write(contentsOf: Data(text.utf8))
@@ -48,7 +53,8 @@ struct FaultInjectionTests {
 
         /// A checkpointed JSON scan of `files` (default: the growing log).
         func scan(_ files: [String]? = nil, _ extra: [String] = []) throws -> CLI.Run {
-            try CLI.run(["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + extra + (files ?? [log.path]))
+            try CLI.run(
+                ["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + extra + (files ?? [log.path]))
         }
     }
 
@@ -59,7 +65,8 @@ struct FaultInjectionTests {
     /// Each finding as "host|event stamp" from a JSON report; throws when the report is not one.
     static func findings(_ run: CLI.Run) throws -> [String] {
         guard let document = try? JSONSerialization.jsonObject(with: run.stdout) as? [String: Any],
-              let findings = document["findings"] as? [[String: Any]] else {
+            let findings = document["findings"] as? [[String: Any]]
+        else {
             throw FaultError("not a JSON report (exit \(run.status)): \(run.stderr)")
         }
         return findings.map { finding in
@@ -75,7 +82,8 @@ struct FaultInjectionTests {
 
     /// Runs the binary with its standard output on `stdout` (a path, or a pipe whose reader is
     /// gone) and SIGPIPE ignored, as under systemd.
-    static func runIgnoringSIGPIPE(_ arguments: [String], stdout: FileHandle) throws -> (status: Int32, stderr: String) {
+    static func runIgnoringSIGPIPE(_ arguments: [String], stdout: FileHandle) throws -> (status: Int32, stderr: String)
+    {
         let run = try CLI.run(arguments, stdout: stdout, shell: "trap '' PIPE;")
         return (run.status, run.stderr)
     }
@@ -95,8 +103,9 @@ struct FaultInjectionTests {
 
     // MARK: Reports that cannot be delivered
 
-    @Test("a report lost on stdout (/dev/full, a closed pipe with SIGPIPE ignored) fails the run and keeps the checkpoint",
-          arguments: ["/dev/full", "closed-pipe"])
+    @Test(
+        "a report lost on stdout (/dev/full, a closed pipe with SIGPIPE ignored) fails the run and keeps the checkpoint",
+        arguments: ["/dev/full", "closed-pipe"])
     func undeliveredStdout(target: String) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -109,7 +118,9 @@ struct FaultInjectionTests {
         } else {
             stdout = try #require(FileHandle(forWritingAtPath: target))
         }
-        let lost = try Self.runIgnoringSIGPIPE(["scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path], stdout: stdout)
+        let lost = try Self.runIgnoringSIGPIPE(
+            ["scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path],
+            stdout: stdout)
         #expect(lost.status == 2, "\(lost.stderr)")
         #expect(lost.stderr.contains("cannot write the report to standard output"))
         #expect(lost.stderr.split(separator: "\n").count == 1, "\(lost.stderr)")
@@ -125,8 +136,9 @@ struct FaultInjectionTests {
         var (reported, saved) = try Self.checkpointedRunThenGrow(scratch)
         let report = scratch.directory.appendingPathComponent("report.json").path
         // RLIMIT_FSIZE of 1 block with SIGXFSZ ignored: writes past 512 bytes fail with EFBIG, as on a full disk.
-        let run = try CLI.run(["scan", "--no-group", "--checkpoint", scratch.checkpoint, "--output", report, scratch.log.path],
-                              stdout: FileHandle.nullDevice, shell: "trap '' XFSZ; ulimit -f 1;")
+        let run = try CLI.run(
+            ["scan", "--no-group", "--checkpoint", scratch.checkpoint, "--output", report, scratch.log.path],
+            stdout: FileHandle.nullDevice, shell: "trap '' XFSZ; ulimit -f 1;")
         let message = run.stderr
         #expect(run.status == 2 && run.signal == nil, "\(message)")
         #expect(message.contains("cannot write the report"), "\(message)")
@@ -144,8 +156,12 @@ struct FaultInjectionTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // The default disposition whatever the test runner's: a shell cannot undo an inherited
         // SIG_IGN (POSIX), Python's signal module can.
-        process.arguments = ["python3", "-c", "import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
-                             CLI.executable.path, "scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path]
+        process.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+            CLI.executable.path, "scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint,
+            scratch.log.path,
+        ]
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
         process.standardOutput = pipe.fileHandleForWriting
@@ -203,17 +219,27 @@ struct FaultInjectionTests {
 
     /// The fixture's lines with every stamp moved by `seconds` (and `serials`), and every pid
     /// (clone's return value included) by `pids`: the same script run by another process, boot or host.
-    static func transform(_ lines: some Sequence<Substring>, seconds: Int64 = 0, serials: Int64 = 0, pids: Int = 0) -> [Substring] {
+    static func transform(_ lines: some Sequence<Substring>, seconds: Int64 = 0, serials: Int64 = 0, pids: Int = 0)
+        -> [Substring]
+    {
         lines.map { line in
             var text = String(line)
             if let open = text.range(of: "msg=audit("), let colon = text[open.upperBound...].firstIndex(of: ":"),
-               let dot = text[open.upperBound..<colon].firstIndex(of: "."), let close = text[colon...].firstIndex(of: ")"),
-               let second = Int64(text[open.upperBound..<dot]), let serial = Int64(text[text.index(after: colon)..<close]) {
-                text.replaceSubrange(open.upperBound..<close, with: "\(second + seconds)\(text[dot..<colon]):\(serial + serials)")
+                let dot = text[open.upperBound..<colon].firstIndex(of: "."),
+                let close = text[colon...].firstIndex(of: ")"),
+                let second = Int64(text[open.upperBound..<dot]),
+                let serial = Int64(text[text.index(after: colon)..<close])
+            {
+                text.replaceSubrange(
+                    open.upperBound..<close, with: "\(second + seconds)\(text[dot..<colon]):\(serial + serials)")
             }
             if pids != 0 {
-                let isClone = text.hasPrefix("type=SYSCALL") && [" syscall=56 ", " syscall=57 ", " syscall=58 ", " syscall=435 "].contains { text.contains($0) }
-                for field in [" pid=", " ppid="] + (isClone ? [" exit="] : []) { text = HostOptionTests.shift(field, in: text, by: pids) }
+                let isClone =
+                    text.hasPrefix("type=SYSCALL")
+                    && [" syscall=56 ", " syscall=57 ", " syscall=58 ", " syscall=435 "].contains { text.contains($0) }
+                for field in [" pid=", " ppid="] + (isClone ? [" exit="] : []) {
+                    text = HostOptionTests.shift(field, in: text, by: pids)
+                }
             }
             return Substring(text)
         }
@@ -239,8 +265,9 @@ struct FaultInjectionTests {
     func clockStepsBack() throws {
         let all = try Self.lines()
         let expected = try Self.cleanFindings([Self.log]).count
-        try expectExactlyOnce(first: Array(all[..<(all.count / 2)]), then: Self.transform(all[(all.count / 2)...], seconds: -3600),
-                              atLeast: expected, "clock back")
+        try expectExactlyOnce(
+            first: Array(all[..<(all.count / 2)]), then: Self.transform(all[(all.count / 2)...], seconds: -3600),
+            atLeast: expected, "clock back")
     }
 
     @Test("a few records stamped a day ahead before the cut: later events are still reported")
@@ -248,9 +275,11 @@ struct FaultInjectionTests {
         let all = try Self.lines()
         let expected = try Self.cleanFindings([Self.log]).count
         // The last events before the cut again, stamped by a clock a day ahead (another process, so new events).
-        let ahead = Self.transform(all[(all.count / 2 - 12)..<(all.count / 2)], seconds: 86_400, serials: 100_000, pids: 200_000)
-        try expectExactlyOnce(first: Array(all[..<(all.count / 2)]) + ahead, then: Array(all[(all.count / 2)...]),
-                              atLeast: expected, "clock ahead")
+        let ahead = Self.transform(
+            all[(all.count / 2 - 12)..<(all.count / 2)], seconds: 86_400, serials: 100_000, pids: 200_000)
+        try expectExactlyOnce(
+            first: Array(all[..<(all.count / 2)]) + ahead, then: Array(all[(all.count / 2)...]),
+            atLeast: expected, "clock ahead")
     }
 
     @Test("a reboot whose clock lands inside the range already logged: its events are new, not duplicates")
@@ -295,7 +324,9 @@ struct FaultInjectionTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         try scratch.append(try Self.lines())
-        let arguments = ["scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path]
+        let arguments = [
+            "scan", "--format", "json", "--no-group", "--checkpoint", scratch.checkpoint, scratch.log.path,
+        ]
         // Each report goes to a file, not a pipe: whichever run takes the lock first must be able
         // to write its whole report while the others wait, whatever order this test reads them in.
         var processes: [(Process, URL)] = []
@@ -340,20 +371,22 @@ struct FaultInjectionTests {
 
     // MARK: Hostile checkpoints
 
-    static var hostileEdits: [(String, (inout [String: Any]) -> Void)] { [
-        ("headLength -1", { edit(&$0, file: "headLength", -1) }),
-        ("lines 2^63-1", { edit(&$0, file: "lines", Int.max) }),
-        ("offset 2^62", { edit(&$0, file: "offset", 1 << 62) }),
-        ("end before offset", { edit(&$0, file: "end", 0) }),
-        ("milliseconds 5000", { editImage(&$0, "milliseconds", 5000) }),
-        ("milliseconds -1", { editImage(&$0, "milliseconds", -1) }),
-        ("seconds -1", { editImage(&$0, "seconds", -1) }),
-        ("firstSeen Int64.min", { editProcess(&$0, "firstSeen", Int.min) }),
-        ("pid -5", { editProcess(&$0, "pid", -5) }),
-        ("lines a string", { edit(&$0, file: "lines", "many") }),
-        ("files missing", { $0["files"] = nil }),
-        ("version 99", { $0["version"] = 99 }),
-    ] }
+    static var hostileEdits: [(String, (inout [String: Any]) -> Void)] {
+        [
+            ("headLength -1", { edit(&$0, file: "headLength", -1) }),
+            ("lines 2^63-1", { edit(&$0, file: "lines", Int.max) }),
+            ("offset 2^62", { edit(&$0, file: "offset", 1 << 62) }),
+            ("end before offset", { edit(&$0, file: "end", 0) }),
+            ("milliseconds 5000", { editImage(&$0, "milliseconds", 5000) }),
+            ("milliseconds -1", { editImage(&$0, "milliseconds", -1) }),
+            ("seconds -1", { editImage(&$0, "seconds", -1) }),
+            ("firstSeen Int64.min", { editProcess(&$0, "firstSeen", Int.min) }),
+            ("pid -5", { editProcess(&$0, "pid", -5) }),
+            ("lines a string", { edit(&$0, file: "lines", "many") }),
+            ("files missing", { $0["files"] = nil }),
+            ("version 99", { $0["version"] = 99 }),
+        ]
+    }
 
     static func edit(_ document: inout [String: Any], file key: String, _ value: Any) {
         guard var files = document["files"] as? [[String: Any]], !files.isEmpty else { return }
@@ -369,8 +402,9 @@ struct FaultInjectionTests {
 
     static func editImage(_ document: inout [String: Any], _ key: String, _ value: Any) {
         guard var processes = document["processes"] as? [[String: Any]],
-              let index = processes.firstIndex(where: { ($0["images"] as? [Any])?.isEmpty == false }),
-              var images = processes[index]["images"] as? [[String: Any]] else { return }
+            let index = processes.firstIndex(where: { ($0["images"] as? [Any])?.isEmpty == false }),
+            var images = processes[index]["images"] as? [[String: Any]]
+        else { return }
         images[0][key] = value
         processes[index]["images"] = images
         document["processes"] = processes
@@ -395,7 +429,9 @@ struct FaultInjectionTests {
         #expect(run.stdout.isEmpty, "\(name)")
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(name): \(run.stderr)")
-        #expect(run.stderr.contains("remove it to start over") && !run.stderr.contains("DecodingError") && !run.stderr.contains("Swift."), "\(name): \(run.stderr)")
+        #expect(
+            run.stderr.contains("remove it to start over") && !run.stderr.contains("DecodingError")
+                && !run.stderr.contains("Swift."), "\(name): \(run.stderr)")
         #expect(Self.contents(scratch.checkpoint) == after, "\(name): the checkpoint was changed")
     }
 
@@ -422,9 +458,12 @@ struct FaultInjectionTests {
 
     // MARK: Filtered runs
 
-    @Test("a filtered run with --checkpoint is refused (exit 2) and leaves no checkpoint",
-          arguments: [["--node", "web1"], ["--since", "2020-01-01"], ["--until", "2030-01-01"], ["--pid", "1"],
-                      ["--uid", "0"], ["--key", "auditree-exec"], ["--exe", "sh"], ["--comm", "sh"]])
+    @Test(
+        "a filtered run with --checkpoint is refused (exit 2) and leaves no checkpoint",
+        arguments: [
+            ["--node", "web1"], ["--since", "2020-01-01"], ["--until", "2030-01-01"], ["--pid", "1"],
+            ["--uid", "0"], ["--key", "auditree-exec"], ["--exe", "sh"], ["--comm", "sh"],
+        ])
     func filteredRun(filter: [String]) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -452,16 +491,23 @@ struct FaultInjectionTests {
                 let parts = name.split(separator: ".")
                 return parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
             }
-            return names.filter { $0.hasPrefix("audit.log") }.sorted { number($0) > number($1) }.map { scratch.directory.appendingPathComponent($0).path }
+            return names.filter { $0.hasPrefix("audit.log") }.sorted { number($0) > number($1) }.map {
+                scratch.directory.appendingPathComponent($0).path
+            }
         }
 
         mutating func rotate(compress: Bool) throws {
             let manager = FileManager.default
-            let names = try manager.contentsOfDirectory(atPath: scratch.directory.path).filter { $0.hasPrefix("audit.log.") }
+            let names = try manager.contentsOfDirectory(atPath: scratch.directory.path).filter {
+                $0.hasPrefix("audit.log.")
+            }
             for name in names.sorted(by: { Int($0.split(separator: ".")[2])! > Int($1.split(separator: ".")[2])! }) {
                 let parts = name.split(separator: ".")
-                let renamed = (["audit", "log", String(Int(parts[2])! + 1)] + parts.dropFirst(3).map(String.init)).joined(separator: ".")
-                try manager.moveItem(at: scratch.directory.appendingPathComponent(name), to: scratch.directory.appendingPathComponent(renamed))
+                let renamed = (["audit", "log", String(Int(parts[2])! + 1)] + parts.dropFirst(3).map(String.init))
+                    .joined(separator: ".")
+                try manager.moveItem(
+                    at: scratch.directory.appendingPathComponent(name),
+                    to: scratch.directory.appendingPathComponent(renamed))
             }
             try manager.moveItem(at: scratch.log, to: scratch.directory.appendingPathComponent("audit.log.1"))
             manager.createFile(atPath: scratch.log.path, contents: nil)
@@ -478,9 +524,12 @@ struct FaultInjectionTests {
     }
 
     /// One checkpointed run of the built binary, killed at `fault` when given (`AUDITREE_FAULT_KILL`).
-    static func checkpointedRun(_ files: [String], checkpoint: String, fault: String?) throws -> (killed: Bool, findings: [String]) {
-        let run = try CLI.run(["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + files,
-                              environment: fault.map { ["AUDITREE_FAULT_KILL": $0] } ?? [:])
+    static func checkpointedRun(_ files: [String], checkpoint: String, fault: String?) throws -> (
+        killed: Bool, findings: [String]
+    ) {
+        let run = try CLI.run(
+            ["scan", "--format", "json", "--no-group", "--checkpoint", checkpoint] + files,
+            environment: fault.map { ["AUDITREE_FAULT_KILL": $0] } ?? [:])
         let stderr = run.stderr
         if let signal = run.signal {
             guard signal == SIGKILL else { throw FaultError("died of signal \(signal): \(stderr)") }
@@ -544,9 +593,11 @@ struct FaultInjectionTests {
         #expect(reported.sorted() == clean.sorted())
         let twice = Dictionary(grouping: reported, by: { $0 }).filter { $0.value.count > 1 }.count
         let missing = Set(clean).subtracting(reported).count
-        print("fault-injection kill loop: \(runs) runs over \(all.count) lines, \(readKills + deliveryKills) killed with SIGKILL "
-            + "(\(readKills) while reading, \(deliveryKills) after delivering the report), \(log.rotations) rotations (\(log.compressed) gzipped); "
-            + "findings: \(reported.count) reported, \(clean.count) in one clean scan, \(missing) missing, \(twice) reported twice")
+        print(
+            "fault-injection kill loop: \(runs) runs over \(all.count) lines, \(readKills + deliveryKills) killed with SIGKILL "
+                + "(\(readKills) while reading, \(deliveryKills) after delivering the report), \(log.rotations) rotations (\(log.compressed) gzipped); "
+                + "findings: \(reported.count) reported, \(clean.count) in one clean scan, \(missing) missing, \(twice) reported twice"
+        )
     }
 }
 

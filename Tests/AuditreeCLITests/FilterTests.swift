@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import AuditreeScan
 import TestSupport
+import Testing
+
+@testable import AuditreeScan
 
 /// ausearch-style filters on `scan`, `tree` and `events`, and the times `--since`/`--until` read.
 @Suite("Filters", .serialized)
@@ -52,24 +53,33 @@ struct FilterTests {
         #expect(try TimeArgument.parse(input.text, now: Self.now, timeZone: zone, end: input.end) == expected)
     }
 
-    @Test("times out of range or unreadable are errors, never a trap", arguments: [
-        ("-9999999999999999h", TimeArgumentError.Problem.outOfRange), ("-99999999999999999999h", .outOfRange),
-        ("-9223372036854775807s", .outOfRange), ("-106751991167301d", .outOfRange), ("-30000d", .outOfRange),
-        ("0000-01-01", .outOfRange), ("02/30/26", .invalidDate), ("13/01/26", .invalidDate), ("11/23/26 24:00", .invalidDate),
-        ("11:00", .unreadable), ("-2y", .unreadable), ("-h", .unreadable), ("-1.5h", .unreadable), ("", .unreadable),
-        ("this-weak", .unreadable), ("yesterday-ish", .unreadable),
-    ])
+    @Test(
+        "times out of range or unreadable are errors, never a trap",
+        arguments: [
+            ("-9999999999999999h", TimeArgumentError.Problem.outOfRange), ("-99999999999999999999h", .outOfRange),
+            ("-9223372036854775807s", .outOfRange), ("-106751991167301d", .outOfRange), ("-30000d", .outOfRange),
+            ("0000-01-01", .outOfRange), ("02/30/26", .invalidDate), ("13/01/26", .invalidDate),
+            ("11/23/26 24:00", .invalidDate),
+            ("11:00", .unreadable), ("-2y", .unreadable), ("-h", .unreadable), ("-1.5h", .unreadable),
+            ("", .unreadable),
+            ("this-weak", .unreadable), ("yesterday-ish", .unreadable),
+        ])
     func refused(_ text: String, _ problem: TimeArgumentError.Problem) {
         #expect(throws: TimeArgumentError(text: text, problem: problem)) {
             try TimeArgument.parse(text, now: Self.now, timeZone: TimeZone(identifier: "UTC")!)
         }
     }
 
-    @Test("a huge --since is a usage error (exit 2, one line) on scan, tree and events", arguments: ["scan", "tree", "events"])
+    @Test(
+        "a huge --since is a usage error (exit 2, one line) on scan, tree and events",
+        arguments: ["scan", "tree", "events"])
     func hugeSinceIsUsageError(_ command: String) throws {
         let run = try CLI.run([command, "--since=-9999999999999999h", "fixtures/recorded/raw-fork.log"])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("--since: '-9999999999999999h' is out of range: times from 1970-01-01 to 9999-12-31 are accepted"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains(
+                "--since: '-9999999999999999h' is out of range: times from 1970-01-01 to 9999-12-31 are accepted"),
+            "\(run.stderr)")
         #expect(run.stdout.isEmpty)
     }
 
@@ -81,43 +91,65 @@ struct FilterTests {
         var fixture: String
         var arguments: [String]
         var environment: [String: String] = [:]
-        var holds: @Sendable (_ uid: Int?, _ user: String?, _ exe: String?, _ comm: String?, _ key: String?, _ time: String) -> Bool
+        var holds:
+            @Sendable (_ uid: Int?, _ user: String?, _ exe: String?, _ comm: String?, _ key: String?, _ time: String) ->
+                Bool
         var description: String { "\(fixture) \(arguments.joined(separator: " "))" }
     }
 
     static let filterCases = [
-        FilterCase(fixture: "webshell-execve", arguments: ["--user", "www-data"]) { _, user, _, _, _, _ in user == "www-data" },
+        FilterCase(fixture: "webshell-execve", arguments: ["--user", "www-data"]) { _, user, _, _, _, _ in
+            user == "www-data"
+        },
         FilterCase(fixture: "webshell-execve", arguments: ["--uid", "33"]) { uid, _, _, _, _, _ in uid == 33 },
-        FilterCase(fixture: "webshell-execve", arguments: ["--uid", "0", "--uid", "33"]) { uid, _, _, _, _, _ in uid == 0 || uid == 33 },
-        FilterCase(fixture: "webshell-execve", arguments: ["--key", "web-exec"]) { _, _, _, _, key, _ in key == "web-exec" },
-        FilterCase(fixture: "webshell-execve", arguments: ["--exe", "dash"]) { _, _, exe, _, _, _ in exe?.hasSuffix("/dash") == true },
-        FilterCase(fixture: "webshell-execve", arguments: ["--exe", "/usr/bin/dash", "--comm", "sh"]) { _, _, exe, comm, _, _ in
+        FilterCase(fixture: "webshell-execve", arguments: ["--uid", "0", "--uid", "33"]) { uid, _, _, _, _, _ in
+            uid == 0 || uid == 33
+        },
+        FilterCase(fixture: "webshell-execve", arguments: ["--key", "web-exec"]) { _, _, _, _, key, _ in
+            key == "web-exec"
+        },
+        FilterCase(fixture: "webshell-execve", arguments: ["--exe", "dash"]) { _, _, exe, _, _, _ in
+            exe?.hasSuffix("/dash") == true
+        },
+        FilterCase(fixture: "webshell-execve", arguments: ["--exe", "/usr/bin/dash", "--comm", "sh"]) {
+            _, _, exe, comm, _, _ in
             exe == "/usr/bin/dash" && comm == "sh"
         },
-        FilterCase(fixture: "webshell-execve", arguments: ["--since", "2026-11-23T11:58:13.500Z"]) { _, _, _, _, _, time in
+        FilterCase(fixture: "webshell-execve", arguments: ["--since", "2026-11-23T11:58:13.500Z"]) {
+            _, _, _, _, _, time in
             time >= "2026-11-23T11:58:13.500Z"
         },
         // The same instant as MM/DD/YY in New York's local time, and an --until.
-        FilterCase(fixture: "webshell-execve", arguments: ["--since", "11/23/26 06:58:13", "--until", "11/23/2026 06:58:14"],
-                   environment: ["TZ": "America/New_York"]) { _, _, _, _, _, time in
+        FilterCase(
+            fixture: "webshell-execve", arguments: ["--since", "11/23/26 06:58:13", "--until", "11/23/2026 06:58:14"],
+            environment: ["TZ": "America/New_York"]
+        ) { _, _, _, _, _, time in
             time >= "2026-11-23T11:58:13.000Z" && time <= "2026-11-23T11:58:14.000Z"
         },
-        FilterCase(fixture: "enriched-fork", arguments: ["--user", "root", "--comm", "sh"]) { _, user, _, comm, _, _ in user == "root" && comm == "sh" },
+        FilterCase(fixture: "enriched-fork", arguments: ["--user", "root", "--comm", "sh"]) { _, user, _, comm, _, _ in
+            user == "root" && comm == "sh"
+        },
         // A RAW log has no names: 'root' is resolved by this host's user database (uid 0 everywhere).
         FilterCase(fixture: "raw-fork", arguments: ["--user", "root"]) { uid, _, _, _, _, _ in uid == 0 },
-        FilterCase(fixture: "benign-busy", arguments: ["--comm", "sh", "--comm", "bash"]) { _, _, _, comm, _, _ in comm == "sh" || comm == "bash" },
+        FilterCase(fixture: "benign-busy", arguments: ["--comm", "sh", "--comm", "bash"]) { _, _, _, comm, _, _ in
+            comm == "sh" || comm == "bash"
+        },
         FilterCase(fixture: "benign-busy", arguments: ["--uid", "12345"]) { uid, _, _, _, _, _ in uid == 12345 },
     ]
 
     @Test("scan reports exactly the findings whose shell matches", arguments: filterCases)
     func scanFilters(_ input: FilterCase) throws {
         let log = "fixtures/recorded/\(input.fixture).log"
-        let all = try findings(try CLI.run(["scan", "--format", "json", "--no-group", log], environment: input.environment))
-        let filtered = try CLI.run(["scan", "--format", "json", "--no-group"] + input.arguments + [log], environment: input.environment)
+        let all = try findings(
+            try CLI.run(["scan", "--format", "json", "--no-group", log], environment: input.environment))
+        let filtered = try CLI.run(
+            ["scan", "--format", "json", "--no-group"] + input.arguments + [log], environment: input.environment)
         #expect(filtered.status == 0 || filtered.status == 1, "\(filtered.stderr)")
         let expected = all.filter { process in
-            input.holds(process["uid"] as? Int, process["user"] as? String, process["exe"] as? String, process["comm"] as? String,
-                        process["key"] as? String, process["time"] as? String ?? "")
+            input.holds(
+                process["uid"] as? Int, process["user"] as? String, process["exe"] as? String,
+                process["comm"] as? String,
+                process["key"] as? String, process["time"] as? String ?? "")
         }.map { $0["event"] as? String ?? "" }
         #expect(try findings(filtered).map { $0["event"] as? String ?? "" } == expected)
         #expect(filtered.status == (expected.isEmpty ? 0 : 1))
@@ -134,10 +166,13 @@ struct FilterTests {
         #expect(filtered.status == 0, "\(filtered.stderr)")
         let expected = try all.filter { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            let process = object["process"] as? [String: Any] ?? [:], user = object["user"] as? [String: Any] ?? [:]
+            let process = object["process"] as? [String: Any] ?? [:]
+            let user = object["user"] as? [String: Any] ?? [:]
             let own = object["auditree"] as? [String: Any] ?? [:]
-            return input.holds(user["id"] as? Int, user["name"] as? String, process["executable"] as? String, process["name"] as? String,
-                               own["key"] as? String, object["@timestamp"] as? String ?? "")
+            return input.holds(
+                user["id"] as? Int, user["name"] as? String, process["executable"] as? String,
+                process["name"] as? String,
+                own["key"] as? String, object["@timestamp"] as? String ?? "")
         }
         #expect(Self.execLines(filtered.text) == expected)
         #expect(filtered.stderr.contains("note: no exec matches the filters") == expected.isEmpty, "\(filtered.stderr)")
@@ -189,7 +224,10 @@ struct FilterTests {
         #expect(execLines.count < unfiltered.count)
         let none = try CLI.run(["tree", "--comm", "no-such-comm", log])
         #expect(none.status == 0 && none.text.isEmpty)
-        #expect(none.stderr == "auditree: note: no exec matches the filters (--comm no-such-comm); \(unfiltered.count) without them\n")
+        #expect(
+            none.stderr
+                == "auditree: note: no exec matches the filters (--comm no-such-comm); \(unfiltered.count) without them\n"
+        )
     }
 
     @Test("a filter that leaves nothing says so on stderr, exit 0; --quiet keeps it quiet")
@@ -197,7 +235,9 @@ struct FilterTests {
         let log = "fixtures/recorded/webshell-execve.log"
         let run = try CLI.run(["scan", "--uid", "12345", "--node", "nowhere", log])
         #expect(run.status == 0)
-        #expect(run.stderr == "auditree: note: no finding matches the filters (--uid 12345, --node nowhere); 3 without them\n")
+        #expect(
+            run.stderr
+                == "auditree: note: no finding matches the filters (--uid 12345, --node nowhere); 3 without them\n")
         let quiet = try CLI.run(["scan", "--quiet", "--uid", "12345", log])
         #expect(quiet.status == 0 && quiet.stderr.isEmpty && quiet.stdout.isEmpty)
         // A clean log filtered is just clean: nothing was there to leave out.

@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("auditree tree and events", .serialized)
 struct ForensicCommandTests {
-    @Test("events: one valid JSON object per exec, with ECS names and the resolved ancestry", arguments: ["enriched-fork", "hostile-argv"])
+    @Test(
+        "events: one valid JSON object per exec, with ECS names and the resolved ancestry",
+        arguments: ["enriched-fork", "hostile-argv"])
     func events(_ name: String) throws {
         let run = try CLI.run(["events", "--format", "ndjson", "fixtures/recorded/\(name).log"])
         #expect(run.status == 0)

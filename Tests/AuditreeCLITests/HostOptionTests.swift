@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--host NAME` for logs without node= (auditd's default `name_format = none`), issue 16 item 6.
 @Suite("--host names logs without node=", .serialized)
@@ -14,7 +14,9 @@ struct HostOptionTests {
         var lines: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var shifted = String(line)
-            let isClone = line.hasPrefix("type=SYSCALL") && [" syscall=56 ", " syscall=57 ", " syscall=58 ", " syscall=435 "].contains { line.contains($0) }
+            let isClone =
+                line.hasPrefix("type=SYSCALL")
+                && [" syscall=56 ", " syscall=57 ", " syscall=58 ", " syscall=435 "].contains { line.contains($0) }
             for field in [" pid=", " ppid="] + (isClone ? [" exit="] : []) {
                 shifted = shift(field, in: shifted, by: 100_000)
             }
@@ -29,11 +31,13 @@ struct HostOptionTests {
         guard let range = line.range(of: field) else { return line }
         let digits = line[range.upperBound...].prefix { $0.isNumber }
         guard let value = Int(digits) else { return line }
-        return line.replacingCharacters(in: range.upperBound..<line.index(range.upperBound, offsetBy: digits.count), with: String(value + delta))
+        return line.replacingCharacters(
+            in: range.upperBound..<line.index(range.upperBound, offsetBy: digits.count), with: String(value + delta))
     }
 
     static func findings(_ run: CLI.Run) throws -> [[String: Any]] {
-        let document = try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], "\(run.stderr)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], "\(run.stderr)")
         return try #require(document["findings"] as? [[String: Any]])
     }
 
@@ -50,15 +54,23 @@ struct HostOptionTests {
         let other = try Self.otherHost(in: directory)
         let alone = try Self.findings(CLI.run(["scan", "--format", "json", "--no-group", Self.log]))
         #expect(alone.count >= 17)
-        let both = try CLI.run(["scan", "--format", "json", "--no-group", "--host", "\(Self.log)=web1", "--host", "\(other)=web2", Self.log, other])
+        let both = try CLI.run([
+            "scan", "--format", "json", "--no-group", "--host", "\(Self.log)=web1", "--host", "\(other)=web2", Self.log,
+            other,
+        ])
         let found = try Self.findings(both)
         #expect(found.count == 2 * alone.count, "\(both.stderr)")
         #expect(found.filter { $0["host"] as? String == "web1" }.count == alone.count)
         #expect(found.filter { $0["host"] as? String == "web2" }.count == alone.count)
-        let summary = try #require((try JSONSerialization.jsonObject(with: both.stdout) as? [String: Any])?["summary"] as? [String: Any])
+        let summary = try #require(
+            (try JSONSerialization.jsonObject(with: both.stdout) as? [String: Any])?["summary"] as? [String: Any])
         #expect(summary["duplicate_events"] as? Int == 0)
         // --node selects one of them by the name --host gave it.
-        let one = try Self.findings(CLI.run(["scan", "--format", "json", "--no-group", "--node", "web2", "--host", "\(Self.log)=web1", "--host", "\(other)=web2", Self.log, other]))
+        let one = try Self.findings(
+            CLI.run([
+                "scan", "--format", "json", "--no-group", "--node", "web2", "--host", "\(Self.log)=web1", "--host",
+                "\(other)=web2", Self.log, other,
+            ]))
         #expect(one.count == alone.count)
         #expect(one.allSatisfy { $0["host"] as? String == "web2" })
     }
@@ -83,14 +95,18 @@ struct HostOptionTests {
         let rules = directory.appendingPathComponent("rules.yaml")
         for (host, expected) in [("web2", false), ("web1", true)] {
             try """
-                version: 1
-                exceptions:
-                  - id: quiet-\(host)
-                    reason: test
-                    host: [\(host)]
-                """.write(to: rules, atomically: true, encoding: .utf8)
-            let run = try CLI.run(["scan", "--format", "json", "--no-group", "--rules", rules.path, "--host", "web1", Self.log])
-            let suppressed = (try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]).flatMap { ($0["summary"] as? [String: Any])?["suppressed"] as? Int }
+            version: 1
+            exceptions:
+              - id: quiet-\(host)
+                reason: test
+                host: [\(host)]
+            """.write(to: rules, atomically: true, encoding: .utf8)
+            let run = try CLI.run([
+                "scan", "--format", "json", "--no-group", "--rules", rules.path, "--host", "web1", Self.log,
+            ])
+            let suppressed = (try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]).flatMap {
+                ($0["summary"] as? [String: Any])?["suppressed"] as? Int
+            }
             #expect((suppressed ?? 0 > 0) == expected, "host \(host): \(run.stderr)")
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import AuditreeReport
 import TestSupport
+import Testing
+
+@testable import AuditreeReport
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,8 @@ import Glibc
 @Suite("output files: what the path names is not harmed")
 struct OutputSafetyTests {
     static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-output-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-output-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -22,7 +24,9 @@ struct OutputSafetyTests {
         return (follow ? stat(path, &result) : lstat(path, &result)) == 0 ? result : nil
     }
 
-    static func type(_ path: String, follow: Bool = true) -> mode_t? { status(path, follow: follow).map { $0.st_mode & S_IFMT } }
+    static func type(_ path: String, follow: Bool = true) -> mode_t? {
+        status(path, follow: follow).map { $0.st_mode & S_IFMT }
+    }
 
     @Test("/dev/null stays a character device, written through the library and the CLI")
     func devNull() throws {
@@ -47,7 +51,9 @@ struct OutputSafetyTests {
 
     @Test("/dev/stdout is written to, whatever standard output is (here a pipe)")
     func devStdout() throws {
-        let run = try CLI.run(["scan", "--format", "json", "--output", "/dev/stdout", "fixtures/recorded/enriched-fork.log"])
+        let run = try CLI.run([
+            "scan", "--format", "json", "--output", "/dev/stdout", "fixtures/recorded/enriched-fork.log",
+        ])
         #expect(run.status == 1, "\(run.stderr)")
         let report = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
         #expect((report?["findings"] as? [Any])?.isEmpty == false)
@@ -78,7 +84,9 @@ struct OutputSafetyTests {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0 && listen(listener, 1) == 0)
         try AtomicFile.write("to the socket\n", to: path)
@@ -122,12 +130,18 @@ struct OutputSafetyTests {
         try FileManager.default.createDirectory(at: rotated, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: log, toPath: rotated.appendingPathComponent("audit.log").path)
         #expect(link(rotated.appendingPathComponent("audit.log").path, rotated.path + "/../inside.txt") == 0)
-        let inside = try CLI.run(["scan", "--output", directory.appendingPathComponent("inside.txt").path, rotated.path])
-        #expect(inside.status == 2 && inside.stderr.contains("refusing to replace a log being scanned"), "\(inside.stderr)")
+        let inside = try CLI.run([
+            "scan", "--output", directory.appendingPathComponent("inside.txt").path, rotated.path,
+        ])
+        #expect(
+            inside.status == 2 && inside.stderr.contains("refusing to replace a log being scanned"), "\(inside.stderr)")
         #expect(try Data(contentsOf: rotated.appendingPathComponent("audit.log")) == original)
         // The checkpoint and a report naming one file (not made yet) would overwrite each other.
         let both = directory.appendingPathComponent("both.json").path
-        let run = try CLI.run(["scan", "--output", both, "--checkpoint", directory.path + "/sub/../both.json", Fixtures.recorded("enriched-fork")])
+        let run = try CLI.run([
+            "scan", "--output", both, "--checkpoint", directory.path + "/sub/../both.json",
+            Fixtures.recorded("enriched-fork"),
+        ])
         #expect(run.status == 2 && run.stderr.contains("name each output once"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: both))
     }
@@ -139,7 +153,9 @@ struct OutputSafetyTests {
         let checkpoint = directory.appendingPathComponent("state.json").path
         let previous = umask(0o022)
         defer { umask(previous) }
-        let run = try CLI.run(["scan", "--output", report, "--checkpoint", checkpoint, Fixtures.recorded("enriched-fork")])
+        let run = try CLI.run([
+            "scan", "--output", report, "--checkpoint", checkpoint, Fixtures.recorded("enriched-fork"),
+        ])
         #expect(run.status == 1, "\(run.stderr)")
         #expect(Self.status(report).map { $0.st_mode & 0o7777 } == 0o600)
         #expect(Self.status(checkpoint).map { $0.st_mode & 0o7777 } == 0o600)
@@ -174,11 +190,14 @@ struct OutputSafetyTests {
         #expect(symlink("made-by-us.json", dangling) == 0)
         try AtomicFile.write("made\n", to: dangling)
         #expect(Self.type(dangling, follow: false) == S_IFLNK)
-        #expect(try String(contentsOfFile: directory.appendingPathComponent("made-by-us.json").path, encoding: .utf8) == "made\n")
+        #expect(
+            try String(contentsOfFile: directory.appendingPathComponent("made-by-us.json").path, encoding: .utf8)
+                == "made\n")
     }
 
-    @Test("a link another user planted in a sticky world-writable directory is refused",
-          .enabled(if: geteuid() == 0, "making a link owned by another user needs root"))
+    @Test(
+        "a link another user planted in a sticky world-writable directory is refused",
+        .enabled(if: geteuid() == 0, "making a link owned by another user needs root"))
     func plantedLink() throws {
         let shared = try Self.temporaryDirectory()
         #expect(chmod(shared.path, 0o1777) == 0)
@@ -192,8 +211,9 @@ struct OutputSafetyTests {
         #expect(Self.type(link, follow: false) == S_IFLNK)
     }
 
-    @Test("a regular file under /dev/shm is replaced, not appended to",
-          .enabled(if: FileManager.default.fileExists(atPath: "/dev/shm"), "this machine has no /dev/shm"))
+    @Test(
+        "a regular file under /dev/shm is replaced, not appended to",
+        .enabled(if: FileManager.default.fileExists(atPath: "/dev/shm"), "this machine has no /dev/shm"))
     func devShm() throws {
         let path = "/dev/shm/auditree-output-\(UUID().uuidString).json"
         defer { unlink(path) }

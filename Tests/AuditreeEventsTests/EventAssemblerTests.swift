@@ -1,7 +1,8 @@
-import Testing
 import TestSupport
-@testable import AuditreeParser
+import Testing
+
 @testable import AuditreeEvents
+@testable import AuditreeParser
 
 /// Repeats and late rests of events, record by record, where the deduplicator's memory runs out.
 @Suite("Event assembler")
@@ -21,9 +22,11 @@ struct EventAssemblerTests {
         private mutating func add(_ kind: RecordKind, serial: UInt64, milliseconds: Int64) {
             line += 1
             let body: RecordBody = kind == .syscall ? .syscall(SyscallRecord()) : .none
-            let record = Record(kind: kind, typeNumber: kind.typeNumber, node: nil,
-                                stamp: EventStamp(seconds: milliseconds / 1000, milliseconds: Int32(milliseconds % 1000), serial: serial),
-                                isDaemon: false, line: line, body: body)
+            let record = Record(
+                kind: kind, typeNumber: kind.typeNumber, node: nil,
+                stamp: EventStamp(
+                    seconds: milliseconds / 1000, milliseconds: Int32(milliseconds % 1000), serial: serial),
+                isDaemon: false, line: line, body: body)
             var emitted = self.emitted
             assembler.add(record, file: "test") { emitted.append($0) }
             self.emitted = emitted

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditreeEvents
 @testable import AuditreeInput
 @testable import AuditreeParser
-@testable import AuditreeEvents
 
 /// Exact edge cases of the record grammar, one line each.
 @Suite("Record parser")
@@ -18,19 +19,35 @@ struct RecordParserTests {
         var description: String { line }
     }
 
-    @Test("header: node prefix, type names and numbers, stamp", arguments: [
-        StampCase(line: #"type=SYSCALL msg=audit(1700000000.561:339): arch=c000003e syscall=59 pid=2"#, node: nil, seconds: 1_700_000_000, millis: 561, serial: 339, kind: .syscall),
-        StampCase(line: #"node=web-01 type=EXECVE msg=audit(1700000000.005:1): argc=1 a0="ls""#, node: "web-01", seconds: 1_700_000_000, millis: 5, serial: 1, kind: .execve),
-        StampCase(line: #"type=UNKNOWN[1327] msg=audit(1.000:0): proctitle=6C73"#, node: nil, seconds: 1, millis: 0, serial: 0, kind: .proctitle),
-        StampCase(line: #"type=CWD msg=audit(0.999:4294967295): cwd="/""#, node: nil, seconds: 0, millis: 999, serial: 4_294_967_295, kind: .cwd),
-        StampCase(line: #"type=EOE msg=audit(1700000000.561:339): "#, node: nil, seconds: 1_700_000_000, millis: 561, serial: 339, kind: .eoe),
-        StampCase(line: #"type=USER_LOGIN msg=audit(1700000000.561:340): pid=1 uid=0 msg='op=login acct="root" res=success'"#, node: nil, seconds: 1_700_000_000, millis: 561, serial: 340, kind: .other),
-    ])
+    @Test(
+        "header: node prefix, type names and numbers, stamp",
+        arguments: [
+            StampCase(
+                line: #"type=SYSCALL msg=audit(1700000000.561:339): arch=c000003e syscall=59 pid=2"#, node: nil,
+                seconds: 1_700_000_000, millis: 561, serial: 339, kind: .syscall),
+            StampCase(
+                line: #"node=web-01 type=EXECVE msg=audit(1700000000.005:1): argc=1 a0="ls""#, node: "web-01",
+                seconds: 1_700_000_000, millis: 5, serial: 1, kind: .execve),
+            StampCase(
+                line: #"type=UNKNOWN[1327] msg=audit(1.000:0): proctitle=6C73"#, node: nil, seconds: 1, millis: 0,
+                serial: 0, kind: .proctitle),
+            StampCase(
+                line: #"type=CWD msg=audit(0.999:4294967295): cwd="/""#, node: nil, seconds: 0, millis: 999,
+                serial: 4_294_967_295, kind: .cwd),
+            StampCase(
+                line: #"type=EOE msg=audit(1700000000.561:339): "#, node: nil, seconds: 1_700_000_000, millis: 561,
+                serial: 339, kind: .eoe),
+            StampCase(
+                line:
+                    #"type=USER_LOGIN msg=audit(1700000000.561:340): pid=1 uid=0 msg='op=login acct="root" res=success'"#,
+                node: nil, seconds: 1_700_000_000, millis: 561, serial: 340, kind: .other),
+        ])
     func header(_ example: StampCase) throws {
         let record = try #require(Fixtures.parseLine(example.line)).get()
         #expect(record.node == example.node)
         #expect(record.kind == example.kind)
-        #expect(record.stamp == EventStamp(seconds: example.seconds, milliseconds: example.millis, serial: example.serial))
+        #expect(
+            record.stamp == EventStamp(seconds: example.seconds, milliseconds: example.millis, serial: example.serial))
         // The stamp prints exactly as the log wrote it.
         let written = example.line.split(separator: "(", maxSplits: 1)[1].split(separator: ")")[0]
         #expect(record.stamp.description == String(written))
@@ -43,23 +60,36 @@ struct RecordParserTests {
         var description: String { line }
     }
 
-    @Test("rejections name the reason and column", arguments: [
-        RejectCase(line: "hello world", reason: .notAnAuditRecord, column: 1),
-        RejectCase(line: "----", reason: .notAnAuditRecord, column: 1),
-        RejectCase(line: "node=x SYSCALL", reason: .notAnAuditRecord, column: 8),
-        RejectCase(line: "type=UNKNOWN[1329] msg=?", reason: .missingTimestamp, column: 20),
-        RejectCase(line: "type=SYSCALL", reason: .missingTimestamp, column: 13),
-        RejectCase(line: "type=SYSCALL msg=audit(17.5:3): pid=1", reason: .malformedTimestamp, column: 14),
-        RejectCase(line: "type=SYSCALL msg=audit(017.500:3): pid=1", reason: .malformedTimestamp, column: 14),
-        RejectCase(line: "type=SYSCALL msg=audit(17.500:03): pid=1", reason: .malformedTimestamp, column: 14),
-        RejectCase(line: "type=SYSCALL msg=audit(17.500:3", reason: .malformedTimestamp, column: 14),
-        RejectCase(line: "type=SYSCALL msg=audit(99999999999999999999.500:3): pid=1", reason: .malformedTimestamp, column: 14),
-        RejectCase(line: "type=SYSCALL msg=audit(17.500:3): arch=c000003e syscall=59 pid=abc", reason: .malformedField("pid"), column: 64),
-        RejectCase(line: "type=SYSCALL msg=audit(17.500:3): arch=c000003e syscall=59", reason: .missingField("pid"), column: 59),
-        RejectCase(line: "type=SYSCALL msg=audit(17.500:3): arch=zz syscall=59 pid=1", reason: .malformedField("arch"), column: 40),
-        RejectCase(line: "type=SYSCALL msg=audit(17.500:3): arch=c000003e syscall=59 pid=1 ppid=-1", reason: .malformedField("ppid"), column: 71),
-        RejectCase(line: "type=EXECVE msg=audit(17.500:3): argc=x a0=\"ls\"", reason: .malformedField("argc"), column: 39),
-    ])
+    @Test(
+        "rejections name the reason and column",
+        arguments: [
+            RejectCase(line: "hello world", reason: .notAnAuditRecord, column: 1),
+            RejectCase(line: "----", reason: .notAnAuditRecord, column: 1),
+            RejectCase(line: "node=x SYSCALL", reason: .notAnAuditRecord, column: 8),
+            RejectCase(line: "type=UNKNOWN[1329] msg=?", reason: .missingTimestamp, column: 20),
+            RejectCase(line: "type=SYSCALL", reason: .missingTimestamp, column: 13),
+            RejectCase(line: "type=SYSCALL msg=audit(17.5:3): pid=1", reason: .malformedTimestamp, column: 14),
+            RejectCase(line: "type=SYSCALL msg=audit(017.500:3): pid=1", reason: .malformedTimestamp, column: 14),
+            RejectCase(line: "type=SYSCALL msg=audit(17.500:03): pid=1", reason: .malformedTimestamp, column: 14),
+            RejectCase(line: "type=SYSCALL msg=audit(17.500:3", reason: .malformedTimestamp, column: 14),
+            RejectCase(
+                line: "type=SYSCALL msg=audit(99999999999999999999.500:3): pid=1", reason: .malformedTimestamp,
+                column: 14),
+            RejectCase(
+                line: "type=SYSCALL msg=audit(17.500:3): arch=c000003e syscall=59 pid=abc",
+                reason: .malformedField("pid"), column: 64),
+            RejectCase(
+                line: "type=SYSCALL msg=audit(17.500:3): arch=c000003e syscall=59", reason: .missingField("pid"),
+                column: 59),
+            RejectCase(
+                line: "type=SYSCALL msg=audit(17.500:3): arch=zz syscall=59 pid=1", reason: .malformedField("arch"),
+                column: 40),
+            RejectCase(
+                line: "type=SYSCALL msg=audit(17.500:3): arch=c000003e syscall=59 pid=1 ppid=-1",
+                reason: .malformedField("ppid"), column: 71),
+            RejectCase(
+                line: "type=EXECVE msg=audit(17.500:3): argc=x a0=\"ls\"", reason: .malformedField("argc"), column: 39),
+        ])
     func rejections(_ example: RejectCase) throws {
         let result = try #require(Fixtures.parseLine(example.line))
         guard case .failure(let rejection) = result else {
@@ -81,38 +111,53 @@ struct RecordParserTests {
         var description: String { field }
     }
 
-    @Test("untrusted values: quoted, hex, (null), unquoted", arguments: [
-        ValueCase(field: #"comm="sh""#, expected: Array("sh".utf8)),
-        ValueCase(field: "comm=7368206C73", expected: Array("sh ls".utf8)),
-        ValueCase(field: "comm=1B5B33316D", expected: [0x1B, 0x5B, 0x33, 0x31, 0x6D]),
-        ValueCase(field: "comm=FFFE", expected: [0xFF, 0xFE]),
-        ValueCase(field: "comm=(null)", expected: nil),
-        ValueCase(field: "comm=?", expected: Array("?".utf8)),
-        ValueCase(field: "comm=ABC", expected: Array("ABC".utf8)),
-        ValueCase(field: #"comm="""#, expected: []),
-        // An unterminated quote (a cut line) runs to the end of the line.
-        ValueCase(field: #"comm="unterminated tail"#, expected: Array("unterminated tail".utf8)),
-        // Around the 16 bytes a value keeps without a heap object, quoted and hex-decoded.
-        ValueCase(field: #"comm="0123456789abcde""#, expected: Array("0123456789abcde".utf8)),
-        ValueCase(field: #"comm="0123456789abcdef""#, expected: Array("0123456789abcdef".utf8)),
-        ValueCase(field: #"comm="0123456789abcdefg""#, expected: Array("0123456789abcdefg".utf8)),
-        ValueCase(field: "comm=" + String(repeating: "41", count: 16), expected: Array(repeating: 0x41, count: 16)),
-        ValueCase(field: "comm=" + String(repeating: "42", count: 17), expected: Array(repeating: 0x42, count: 17)),
-        // Bad digits anywhere, even in the last pair, leave the value as logged.
-        ValueCase(field: "comm=" + String(repeating: "41", count: 15) + "4G", expected: Array((String(repeating: "41", count: 15) + "4G").utf8)),
-        ValueCase(field: "comm=" + String(repeating: "41", count: 16) + "G1", expected: Array((String(repeating: "41", count: 16) + "G1").utf8)),
-    ])
+    @Test(
+        "untrusted values: quoted, hex, (null), unquoted",
+        arguments: [
+            ValueCase(field: #"comm="sh""#, expected: Array("sh".utf8)),
+            ValueCase(field: "comm=7368206C73", expected: Array("sh ls".utf8)),
+            ValueCase(field: "comm=1B5B33316D", expected: [0x1B, 0x5B, 0x33, 0x31, 0x6D]),
+            ValueCase(field: "comm=FFFE", expected: [0xFF, 0xFE]),
+            ValueCase(field: "comm=(null)", expected: nil),
+            ValueCase(field: "comm=?", expected: Array("?".utf8)),
+            ValueCase(field: "comm=ABC", expected: Array("ABC".utf8)),
+            ValueCase(field: #"comm="""#, expected: []),
+            // An unterminated quote (a cut line) runs to the end of the line.
+            ValueCase(field: #"comm="unterminated tail"#, expected: Array("unterminated tail".utf8)),
+            // Around the 16 bytes a value keeps without a heap object, quoted and hex-decoded.
+            ValueCase(field: #"comm="0123456789abcde""#, expected: Array("0123456789abcde".utf8)),
+            ValueCase(field: #"comm="0123456789abcdef""#, expected: Array("0123456789abcdef".utf8)),
+            ValueCase(field: #"comm="0123456789abcdefg""#, expected: Array("0123456789abcdefg".utf8)),
+            ValueCase(field: "comm=" + String(repeating: "41", count: 16), expected: Array(repeating: 0x41, count: 16)),
+            ValueCase(field: "comm=" + String(repeating: "42", count: 17), expected: Array(repeating: 0x42, count: 17)),
+            // Bad digits anywhere, even in the last pair, leave the value as logged.
+            ValueCase(
+                field: "comm=" + String(repeating: "41", count: 15) + "4G",
+                expected: Array((String(repeating: "41", count: 15) + "4G").utf8)),
+            ValueCase(
+                field: "comm=" + String(repeating: "41", count: 16) + "G1",
+                expected: Array((String(repeating: "41", count: 16) + "G1").utf8)),
+        ])
     func untrustedValues(_ example: ValueCase) throws {
         let line = "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=5 exe=\"/x\" \(example.field)"
         let record = try #require(Fixtures.parseLine(line)).get()
-        guard case .syscall(let call) = record.body else { Issue.record("not a syscall"); return }
+        guard case .syscall(let call) = record.body else {
+            Issue.record("not a syscall")
+            return
+        }
         #expect(call.comm?.bytes == example.expected)
     }
 
     @Test("a malformed id is unknown, the record is kept", arguments: ["uid=-1", "ses=4296967295", "auid=x"])
     func malformedIds(_ field: String) throws {
-        let record = try #require(Fixtures.parseLine("type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=5 uid=7 ses=3 auid=9 \(field)")).get()
-        guard case .syscall(let call) = record.body else { Issue.record("not a syscall"); return }
+        let record = try #require(
+            Fixtures.parseLine(
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=5 uid=7 ses=3 auid=9 \(field)")
+        ).get()
+        guard case .syscall(let call) = record.body else {
+            Issue.record("not a syscall")
+            return
+        }
         let name = String(field.split(separator: "=")[0])
         #expect([("uid", call.uid), ("ses", call.ses), ("auid", call.auid)].first { $0.0 == name }?.1 == nil)
         #expect(call.pid == 5)
@@ -135,16 +180,21 @@ struct RecordParserTests {
 
     @Test("SYSCALL fields, RAW and ENRICHED")
     func syscallFields() throws {
-        let raw = #"type=SYSCALL msg=audit(1795432228.536:1111): arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=55d2 a2=55d3 a3=8 items=2 ppid=15827 pid=15828 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=9 comm="sh" exe="/usr/bin/dash" subj=unconfined key="auditree-exec""#
+        let raw =
+            #"type=SYSCALL msg=audit(1795432228.536:1111): arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=55d2 a2=55d3 a3=8 items=2 ppid=15827 pid=15828 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=9 comm="sh" exe="/usr/bin/dash" subj=unconfined key="auditree-exec""#
         let enriched = raw + "\u{1D}ARCH=x86_64 SYSCALL=execve AUID=\"alice\" UID=\"root\" GID=\"root\""
         for line in [raw, enriched] {
             let record = try #require(Fixtures.parseLine(line)).get()
-            guard case .syscall(let call) = record.body else { Issue.record("not a syscall"); return }
+            guard case .syscall(let call) = record.body else {
+                Issue.record("not a syscall")
+                return
+            }
             #expect(call.syscall == .execve)
             #expect(call.success == true && call.exit == 0 && call.a0 == 0x55d1)
             #expect(call.pid == 15828 && call.ppid == 15827)
             #expect(call.auid == 4242 && call.uid == 0 && call.euid == 0 && call.ses == 9)
-            #expect(call.comm == "sh" && call.exe == "/usr/bin/dash" && call.key == "auditree-exec" && call.tty == "(none)")
+            #expect(
+                call.comm == "sh" && call.exe == "/usr/bin/dash" && call.key == "auditree-exec" && call.tty == "(none)")
             #expect(call.userName == (line == enriched ? "root" : nil))
             #expect(call.loginUserName == (line == enriched ? "alice" : nil))
         }
@@ -170,8 +220,13 @@ struct RecordParserTests {
 
     @Test("EXECVE: argc larger than the arguments logged is marked incomplete, never allocated")
     func execveTruncated() throws {
-        let record = try #require(Fixtures.parseLine(#"type=EXECVE msg=audit(1.000:7): argc=2000000000 a0="sh" a2="x""#)).get()
-        guard case .execve(let body) = record.body else { Issue.record("not execve"); return }
+        let record = try #require(
+            Fixtures.parseLine(#"type=EXECVE msg=audit(1.000:7): argc=2000000000 a0="sh" a2="x""#)
+        ).get()
+        guard case .execve(let body) = record.body else {
+            Issue.record("not execve")
+            return
+        }
         let argv = ArgumentVector([body])
         #expect(argv.arguments == ["sh", "", "x"])
         #expect(!argv.isComplete)
@@ -179,15 +234,28 @@ struct RecordParserTests {
 
     @Test("PROCTITLE splits at NUL; CWD and PATH are decoded")
     func otherBodies() throws {
-        let title = try #require(Fixtures.parseLine("type=PROCTITLE msg=audit(1.000:1): proctitle=707974686F6E33002D63007072696E74283129")).get()
-        guard case .proctitle(let value) = title.body else { Issue.record("not proctitle"); return }
+        let title = try #require(
+            Fixtures.parseLine("type=PROCTITLE msg=audit(1.000:1): proctitle=707974686F6E33002D63007072696E74283129")
+        ).get()
+        guard case .proctitle(let value) = title.body else {
+            Issue.record("not proctitle")
+            return
+        }
         #expect(value.arguments == ["python3", "-c", "print(1)"])
         #expect(value.raw == "707974686F6E33002D63007072696E74283129" && value.isHex)
         let cwd = try #require(Fixtures.parseLine("type=CWD msg=audit(1.000:1): cwd=2F746D702F6120620A63")).get()
-        guard case .cwd(let directory) = cwd.body else { Issue.record("not cwd"); return }
+        guard case .cwd(let directory) = cwd.body else {
+            Issue.record("not cwd")
+            return
+        }
         #expect(directory?.bytes == Array("/tmp/a b\nc".utf8))
-        let path = try #require(Fixtures.parseLine(#"type=PATH msg=audit(1.000:1): item=1 name=(null) inode=5 nametype=NORMAL"#)).get()
-        guard case .path(let item) = path.body else { Issue.record("not path"); return }
+        let path = try #require(
+            Fixtures.parseLine(#"type=PATH msg=audit(1.000:1): item=1 name=(null) inode=5 nametype=NORMAL"#)
+        ).get()
+        guard case .path(let item) = path.body else {
+            Issue.record("not path")
+            return
+        }
         #expect(item.item == 1 && item.name == nil && item.nametype == "NORMAL")
     }
 

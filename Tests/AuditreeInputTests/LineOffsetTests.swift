@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeInput
 
 /// The offsets `LineReader` hands on with each line: the pipelined scan keeps the offset of
@@ -9,7 +10,8 @@ import TestSupport
 struct LineOffsetTests {
     /// Short lines, an empty one, lines over the limit (8 bytes) with and without a newline
     /// soon after the cut, a line of exactly the limit, and a last line without newline.
-    static let text = Array("ab\n\ncccccccccccccccccccccc\nddddddd\n12345678\neeeeeeeeeeee\nf\nlong-last-line-no-newline".utf8)
+    static let text = Array(
+        "ab\n\ncccccccccccccccccccccc\nddddddd\n12345678\neeeeeeeeeeee\nf\nlong-last-line-no-newline".utf8)
 
     /// Where each line starts, found without `LineReader`.
     static var starts: [Int] {
@@ -23,7 +25,8 @@ struct LineOffsetTests {
         var source = MemoryByteSource(Self.text)
         var reader = LineReader(maxLineLength: 8, readSize: readSize)
         var seen: [(number: Int, offset: Int, truncated: Bool)] = []
-        try reader.forEachLine(of: &source, firstLine: 10) { (number: Int, offset: Int, _: Span<UInt8>, truncated: Bool) throws(Never) in
+        try reader.forEachLine(of: &source, firstLine: 10) {
+            (number: Int, offset: Int, _: Span<UInt8>, truncated: Bool) throws(Never) in
             seen.append((number, offset, truncated))
         }
         #expect(seen.map(\.number) == Array(11...18))

@@ -1,13 +1,16 @@
 import CAudit
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeParser
 
 @Suite("libaudit tables")
 struct AuditTablesTests {
     /// arch= values as the kernel writes them (AUDIT_ARCH_*), with libaudit's machine names.
-    static let architectures: [(arch: UInt32, name: String)] = [(0xC000_003E, "x86_64"), (0x4000_0003, "i386"), (0xC000_00B7, "aarch64")]
+    static let architectures: [(arch: UInt32, name: String)] = [
+        (0xC000_003E, "x86_64"), (0x4000_0003, "i386"), (0xC000_00B7, "aarch64"),
+    ]
 
     @Test("process syscalls resolve on x86_64, i386 and aarch64", arguments: [0, 1, 2])
     func processSyscalls(_ index: Int) throws {
@@ -35,7 +38,8 @@ struct AuditTablesTests {
             let text = try String(contentsOfFile: Fixtures.recorded(name), encoding: .isoLatin1)
             for line in text.split(separator: "\n") where line.hasPrefix("type=SYSCALL") {
                 guard let enriched = line.split(separator: "\u{1D}").dropFirst().first,
-                      let field = enriched.split(separator: " ").first(where: { $0.hasPrefix("SYSCALL=") }) else { continue }
+                    let field = enriched.split(separator: " ").first(where: { $0.hasPrefix("SYSCALL=") })
+                else { continue }
                 let interpreted = String(field.dropFirst("SYSCALL=".count))
                 let record = try #require(Fixtures.parseLine(String(line))).get()
                 guard case .syscall(let call) = record.body else { continue }

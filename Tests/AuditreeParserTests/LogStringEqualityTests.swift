@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeParser
 
 /// `LogString ==` compares with one `memcmp` (`Bytes.equal`), so it is checked against

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeParser
 
 /// `LogString` keeps up to 16 bytes in the value and longer ones on the heap. Everything it
@@ -53,7 +54,8 @@ struct LogStringTests {
         if left == right { #expect(left.hashValue == right.hashValue) }
     }
 
-    @Test("a value built in place is the bytes written, or nil when the fill gives up", arguments: [0, 1, 15, 16, 17, 64])
+    @Test(
+        "a value built in place is the bytes written, or nil when the fill gives up", arguments: [0, 1, 15, 16, 17, 64])
     func building(count: Int) {
         let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 1) }
         let built = LogString.building(count: count) { output in

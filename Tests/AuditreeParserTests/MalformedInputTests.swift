@@ -1,8 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
+
 @testable import AuditreeInput
 @testable import AuditreeParser
-import TestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +30,9 @@ struct MalformedInputTests {
         #expect(names.count >= 40)
         for name in names {
             let expected = try MalformedExpectation.load(name)
-            #expect(expected.values["lines"] != nil && expected.values["records"] != nil && expected.values["rejected"] != nil
+            #expect(
+                expected.values["lines"] != nil && expected.values["records"] != nil
+                    && expected.values["rejected"] != nil
                     && expected.values["exit"] != nil, "\(name).expected lacks summary counts")
         }
     }
@@ -55,7 +59,9 @@ struct MalformedInputTests {
         let path = MalformedExpectation.absolutePath(name)
         let summary = try Fixtures.scan([path]).summary
         // Counted without our reader: the bytes as `gzip -dc` gives them for gzip inputs.
-        let lines = MalformedExpectation.isGzip(name) ? Fixtures.nonBlankLines(try Gunzip.bytes(path)) : try Fixtures.nonBlankLines(path)
+        let lines =
+            MalformedExpectation.isGzip(name)
+            ? Fixtures.nonBlankLines(try Gunzip.bytes(path)) : try Fixtures.nonBlankLines(path)
         #expect(summary.lines == lines)
         #expect(summary.records + summary.rejected == summary.lines)
         #expect(summary.rejectedByReason.values.reduce(0, +) == summary.rejected)
@@ -68,7 +74,9 @@ struct MalformedInputTests {
     /// gzip (glued to a copy of itself it is unreadable past the damage), nor the NUL bomb (no
     /// newline: glued to itself it is one longer line, not two). Left out of the table, so no case
     /// passes without checking anything.
-    static let concatenable = MalformedExpectation.names.filter { !MalformedExpectation.isDamagedGzip($0) && $0 != "gzip-nul-bomb" }
+    static let concatenable = MalformedExpectation.names.filter {
+        !MalformedExpectation.isDamagedGzip($0) && $0 != "gzip-nul-bomb"
+    }
 
     @Test("a file concatenated with itself reports each finding once", arguments: concatenable)
     func concatenationReportsFindingsOnce(name: String) throws {
@@ -84,7 +92,9 @@ struct MalformedInputTests {
         #expect(twice.summary.lines == 2 * once.summary.lines)
         #expect(twice.summary.rejected == 2 * once.summary.rejected)
         // The same file named twice on the command line: also once.
-        let named = try Fixtures.scan([MalformedExpectation.absolutePath(name), MalformedExpectation.absolutePath(name)])
+        let named = try Fixtures.scan([
+            MalformedExpectation.absolutePath(name), MalformedExpectation.absolutePath(name),
+        ])
         #expect(twice.findings.count == once.findings.count, "\(name): findings repeated")
         #expect(twice.findings.map { $0.process.image?.stamp } == once.findings.map { $0.process.image?.stamp })
         #expect(twice.summary.execs == once.summary.execs, "\(name): an exec counted twice")
@@ -111,8 +121,10 @@ struct MalformedInputTests {
 
     @Test("split arguments: a lost, extra or repeated chunk marks the argv incomplete; the intact one is whole")
     func splitArguments() throws {
-        for (name, complete) in [("split-argument-intact", true), ("split-argument-missing-chunk", false),
-                                 ("split-argument-extra-chunk", false), ("split-argument-duplicate-chunk", false)] {
+        for (name, complete) in [
+            ("split-argument-intact", true), ("split-argument-missing-chunk", false),
+            ("split-argument-extra-chunk", false), ("split-argument-duplicate-chunk", false),
+        ] {
             let report = try Fixtures.scan([MalformedExpectation.absolutePath(name)])
             let argv = try #require(report.findings.first?.process.image?.argv, "\(name)")
             #expect(argv.isComplete == complete, "\(name)")
@@ -141,7 +153,10 @@ struct MalformedInputTests {
         try file.close()
         // 48 MiB of data segment: less than the line, so holding it whole would fail.
         let observed = try BoundedCLI.scan([path], dataLimitMiB: 48)
-        #expect(observed.stderrLines == ["\(path):12:1048577: warning: line longer than 1048576 bytes; the rest of the line was skipped"])
+        #expect(
+            observed.stderrLines == [
+                "\(path):12:1048577: warning: line longer than 1048576 bytes; the rest of the line was skipped"
+            ])
         #expect(observed.count("lines") == 21)
         #expect(observed.count("records") == 20)
         #expect(observed.rejected("line-too-long") == 1)
@@ -205,7 +220,8 @@ struct MalformedInputTests {
             let time = start + Int64(i * step)
             let millis = String(time % 1000)
             let stamp = "\(time / 1000).\(String(repeating: "0", count: 3 - millis.count))\(millis):\(10_000 + i)"
-            text += "type=SYSCALL msg=audit(\(stamp)): arch=c000003e syscall=2 success=yes exit=3 a0=1 items=1 ppid=1 pid=\(200 + i % 100) auid=0 uid=0 comm=\"cat\" exe=\"/usr/bin/cat\"\n"
+            text +=
+                "type=SYSCALL msg=audit(\(stamp)): arch=c000003e syscall=2 success=yes exit=3 a0=1 items=1 ppid=1 pid=\(200 + i % 100) auid=0 uid=0 comm=\"cat\" exe=\"/usr/bin/cat\"\n"
         }
         try text.write(toFile: path, atomically: false, encoding: .utf8)
     }
@@ -252,7 +268,10 @@ struct MalformedInputTests {
             var written = false
             while !done.isSet {
                 let fd = open(path, O_WRONLY | O_NONBLOCK)
-                if fd < 0 { usleep(1_000); continue }
+                if fd < 0 {
+                    usleep(1_000)
+                    continue
+                }
                 if !written {
                     written = true
                     _ = payload.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
@@ -276,7 +295,8 @@ struct MalformedInputTests {
     func directory() throws {
         let scratch = try ScratchDirectory()
         let logs = scratch.url.appendingPathComponent("logs")
-        try FileManager.default.createDirectory(at: logs.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: logs.appendingPathComponent("nested"), withIntermediateDirectories: true)
         try Data(RecordedSample.base).write(to: logs.appendingPathComponent("audit.log"))
         let withLog = try ObservedScan.scan([logs.path])
         #expect(withLog.count("lines") == 20)
@@ -287,7 +307,8 @@ struct MalformedInputTests {
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let observed = try ObservedScan.scan([empty.path])
         #expect(observed.status == 2)
-        #expect(observed.stderrLines == ["\(empty.path): error: no log file here: the directory holds no audit.log* file"])
+        #expect(
+            observed.stderrLines == ["\(empty.path): error: no log file here: the directory holds no audit.log* file"])
         #expect(observed.count("input_errors") == 1)
         #expect(observed.count("lines") == 0)
     }
@@ -311,11 +332,12 @@ struct MalformedInputTests {
         try #require(symlink(loop, loop) == 0)
         let throughFile = MalformedExpectation.relativePath("empty-file") + "/audit.log"
         let observed = try ObservedScan.scan([scratch.path("missing.log"), loop, throughFile])
-        #expect(Set(observed.stderrLines) == [
-            "\(scratch.path("missing.log")): error: cannot open: No such file or directory",
-            "\(loop): error: cannot open: Too many levels of symbolic links",
-            "\(throughFile): error: cannot open: Not a directory",
-        ])
+        #expect(
+            Set(observed.stderrLines) == [
+                "\(scratch.path("missing.log")): error: cannot open: No such file or directory",
+                "\(loop): error: cannot open: Too many levels of symbolic links",
+                "\(throughFile): error: cannot open: Not a directory",
+            ])
         #expect(observed.count("input_errors") == 3)
         #expect(observed.status == 2)
         if getuid() != 0 {

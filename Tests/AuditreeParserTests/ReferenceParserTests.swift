@@ -1,7 +1,8 @@
 import CAuparse
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeParser
 
 /// Differential test: every record libauparse (audit-userspace's own parser)
@@ -17,10 +18,12 @@ struct ReferenceParserTests {
     /// Keyed by source label (`fixtures/recorded/NAME` or the corpus-relative path).
     static let acceptedOnlyByAuparse: [String: [Int: String]] = [
         "elastic__beats/filebeat__module__auditd__log__test__test.log": [
-            12: "ausearch -i output (arch=x86_64 syscall=execve auid=vagrant): not a raw record; auparse keeps the text as is",
+            12:
+                "ausearch -i output (arch=x86_64 syscall=execve auid=vagrant): not a raw record; auparse keeps the text as is"
         ],
         "threathunters-io__laurel/src__testdata__fork-sleep-exec.txt": [
-            10: "comment line '#   execve(\"/bin/true\", NULL, NULL);': auparse returns an empty record (type 0, stamp 0.000:0) for it",
+            10:
+                "comment line '#   execve(\"/bin/true\", NULL, NULL);': auparse returns an empty record (type 0, stamp 0.000:0) for it"
         ],
     ]
 
@@ -28,15 +31,19 @@ struct ReferenceParserTests {
     /// label -> line -> field -> reason. The test checks the values still differ.
     static let fieldDifferences: [String: [Int: [String: String]]] = [
         "elastic__go-libaudit/auparse__testdata__audit-ubuntu17.log": [
-            1: ["key": "key=65786563013634626974\" has a stray closing quote: not hex, not quoted, so we keep the text; auparse decodes the hex prefix and splits it at 0x01 into key=exec key=64bit"],
-        ],
+            1: [
+                "key":
+                    "key=65786563013634626974\" has a stray closing quote: not hex, not quoted, so we keep the text; auparse decodes the hex prefix and splits it at 0x01 into key=exec key=64bit"
+            ]
+        ]
     ]
 
     @Test("recorded fixtures agree with libauparse", arguments: TestPaths.recordedFixtureFiles)
     func recordedFixture(file: String) throws {
         let counts = try Self.compare(path: TestPaths.recorded(file), label: "fixtures/recorded/\(file)")
         // Every recorded fixture is an execve/fork trace: all record kinds must have been compared.
-        #expect(counts.syscalls > 0 && counts.execves > 0 && counts.cwds > 0 && counts.paths > 0 && counts.proctitles > 0)
+        #expect(
+            counts.syscalls > 0 && counts.execves > 0 && counts.cwds > 0 && counts.paths > 0 && counts.proctitles > 0)
     }
 
     @Test("the fixtures folder is not empty")
@@ -44,13 +51,15 @@ struct ReferenceParserTests {
         #expect(TestPaths.recordedFixtureFiles.count >= 5)
     }
 
-    @Test("public corpus agrees with libauparse",
-          .enabled(if: TestPaths.corpusAvailable, TestPaths.corpusSkipMessage),
-          arguments: TestPaths.corpusFiles)
+    @Test(
+        "public corpus agrees with libauparse",
+        .enabled(if: TestPaths.corpusAvailable, TestPaths.corpusSkipMessage),
+        arguments: TestPaths.corpusFiles)
     func corpusFile(file: String) throws {
         // line-eoe.txt is a lone EOE record, which auparse folds into the event and never returns.
-        _ = try Self.compare(path: TestPaths.corpus(file), label: file,
-                             allowEmpty: file.hasSuffix("line-eoe.txt"))
+        _ = try Self.compare(
+            path: TestPaths.corpus(file), label: file,
+            allowEmpty: file.hasSuffix("line-eoe.txt"))
     }
 
     // MARK: - Comparison
@@ -89,8 +98,11 @@ struct ReferenceParserTests {
                 let location = "\(label):\(line)"
                 guard let record = ours.records[line] else {
                     if let rejection = ours.rejections[line] {
-                        if accepted[line] != nil { acceptedSeen.insert(line) }
-                        else { Issue.record("\(location): auparse returns a record we reject: \(rejection.reason)") }
+                        if accepted[line] != nil {
+                            acceptedSeen.insert(line)
+                        } else {
+                            Issue.record("\(location): auparse returns a record we reject: \(rejection.reason)")
+                        }
                     } else {
                         Issue.record("\(location): auparse returns a record on a line we have none for")
                     }
@@ -108,7 +120,8 @@ struct ReferenceParserTests {
         }
 
         for (line, reason) in accepted where !acceptedSeen.contains(line) {
-            Issue.record("\(label):\(line) is listed as accepted only by auparse (\(reason)) but auparse did not return it")
+            Issue.record(
+                "\(label):\(line) is listed as accepted only by auparse (\(reason)) but auparse did not return it")
         }
         if !allowEmpty {
             #expect(counts.records > 0, "\(label): no record compared")
@@ -122,7 +135,11 @@ struct ReferenceParserTests {
         }
         if ProcessInfo.processInfo.environment["AUDITREE_DIFF_VERBOSE"] != nil {
             print("[differential] \(label): \(counts)")
-            for line in oursOnly { print("[ours-only] \(label):\(line) \(ours.records[line]!.kind) type=\(ours.records[line]!.typeNumber.map(String.init) ?? "-")") }
+            for line in oursOnly {
+                print(
+                    "[ours-only] \(label):\(line) \(ours.records[line]!.kind) type=\(ours.records[line]!.typeNumber.map(String.init) ?? "-")"
+                )
+            }
         }
         return counts
     }
@@ -153,7 +170,9 @@ struct ReferenceParserTests {
             guard let name = auparse_get_field_name(au) else { continue }
             let raw = auparse_get_field_str(au).map { String(cString: $0) } ?? ""
             let interpreted = auparse_interpret_field(au).map { pointer in
-                Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+                Array(
+                    UnsafeBufferPointer(
+                        start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
             }
             fields.append(AuField(name: String(cString: name), raw: raw, interpreted: interpreted))
         } while auparse_next_field(au) > 0
@@ -168,7 +187,9 @@ struct ReferenceParserTests {
 
         /// auparse's field text keeps the quotes (`success="yes"`, `nametype="NORMAL"`); we store the value inside them.
         func unquoted(_ raw: String) -> String {
-            guard raw.count >= 2, let first = raw.first, first == "\"" || first == "'", raw.last == first else { return raw }
+            guard raw.count >= 2, let first = raw.first, first == "\"" || first == "'", raw.last == first else {
+                return raw
+            }
             return String(raw.dropFirst().dropLast())
         }
 
@@ -180,7 +201,9 @@ struct ReferenceParserTests {
                 return
             }
             if let reason = known[name] {
-                #expect(ours?.bytes != theirs.interpreted, "\(location): \(name) is listed as differing (\(reason)) but now agrees")
+                #expect(
+                    ours?.bytes != theirs.interpreted,
+                    "\(location): \(name) is listed as differing (\(reason)) but now agrees")
             } else if theirs.raw == "(null)" {
                 #expect(ours == nil, "\(location): \(name)=(null)")
             } else {
@@ -223,18 +246,25 @@ struct ReferenceParserTests {
             // Several keys are one hex value joined by 0x01; auparse returns one key= field per key.
             let keys = fields.filter { $0.name == "key" }
             if let reason = known["key"] {
-                #expect(syscall.key.map { $0.bytes.split(separator: 0x01).map(Array.init) } != keys.compactMap(\.interpreted),
-                        "\(location): key is listed as differing (\(reason)) but now agrees")
+                #expect(
+                    syscall.key.map { $0.bytes.split(separator: 0x01).map(Array.init) }
+                        != keys.compactMap(\.interpreted),
+                    "\(location): key is listed as differing (\(reason)) but now agrees")
             } else if keys.isEmpty || keys.first?.raw == "(null)" {
                 #expect(syscall.key == nil, "\(location): key")
             } else {
-                #expect(syscall.key.map { $0.bytes.split(separator: 0x01, omittingEmptySubsequences: false).map(Array.init) }
+                #expect(
+                    syscall.key.map {
+                        $0.bytes.split(separator: 0x01, omittingEmptySubsequences: false).map(Array.init)
+                    }
                         == keys.map { $0.interpreted ?? [] }, "\(location): key")
             }
             counts.fields += keys.isEmpty ? 0 : 1
             // The resolved syscall kind must match auparse's own name for it.
             if let name = field("syscall")?.interpreted.map({ String(decoding: $0, as: UTF8.self) }) {
-                #expect(syscall.syscall == (SyscallKind(rawValue: name) ?? .other), "\(location): syscall kind (auparse \(name))")
+                #expect(
+                    syscall.syscall == (SyscallKind(rawValue: name) ?? .other),
+                    "\(location): syscall kind (auparse \(name))")
                 counts.fields += 1
             }
             // ENRICHED UID=: auparse interprets uid with the recorded name.

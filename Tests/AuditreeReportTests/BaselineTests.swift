@@ -1,10 +1,11 @@
 import Foundation
-import Testing
-@testable import AuditreeBase
-@testable import AuditreeParser
-@testable import AuditreeEvents
-@testable import AuditreeReport
 import TestSupport
+import Testing
+
+@testable import AuditreeBase
+@testable import AuditreeEvents
+@testable import AuditreeParser
+@testable import AuditreeReport
 
 @Suite("Fingerprints and baselines", .serialized)
 struct BaselineTests {
@@ -12,21 +13,26 @@ struct BaselineTests {
         String(decoding: Fingerprint.normalize(Array(text.utf8)), as: UTF8.self)
     }
 
-    @Test("what the fingerprint normalises", arguments: [
-        ("sh -c id", "sh -c id"),
-        ("port 80 443 8080", "port 80 443 <n>"),
-        ("sleep 123 1234 99999999999", "sleep 123 <n> <n>"),
-        ("kill -9 31337", "kill -9 <n>"),
-        ("/proc/4242/status", "/proc/<n>/status"),
-        ("curl http://x/ab12cd34ef56/payload", "curl http://x/<hex>/payload"),
-        ("deadbeefcafe", "deadbeefcafe"),                 // no digit: a word, kept
-        ("id=3f2a9c1b-77aa-4e1f-9c3d-0a1b2c3d4e5f", "id=<hex>-77aa-4e1f-9c3d-<hex>"),
-        ("mem 0x7ffd1234 0xff", "mem 0x<hex> 0x<hex>"),
-        ("abc12345xyz", "abc<n>xyz"),
-        ("/tmp/tmp.Xy3kQ9aZ1b/run.sh", "/tmp/tmp.<tmp>/run.sh"),
-        ("/tmp/tmpab_cd9x1 /var/tmp/tmp-QWERTYuiop /dev/shm/tmpAAAAAA", "/tmp/tmp.<tmp> /var/tmp/tmp.<tmp> /dev/shm/tmp.<tmp>"),
-        ("/tmp/payload.sh /tmp/tmp.x", "/tmp/payload.sh /tmp/tmp.x"),
-    ])
+    @Test(
+        "what the fingerprint normalises",
+        arguments: [
+            ("sh -c id", "sh -c id"),
+            ("port 80 443 8080", "port 80 443 <n>"),
+            ("sleep 123 1234 99999999999", "sleep 123 <n> <n>"),
+            ("kill -9 31337", "kill -9 <n>"),
+            ("/proc/4242/status", "/proc/<n>/status"),
+            ("curl http://x/ab12cd34ef56/payload", "curl http://x/<hex>/payload"),
+            ("deadbeefcafe", "deadbeefcafe"),  // no digit: a word, kept
+            ("id=3f2a9c1b-77aa-4e1f-9c3d-0a1b2c3d4e5f", "id=<hex>-77aa-4e1f-9c3d-<hex>"),
+            ("mem 0x7ffd1234 0xff", "mem 0x<hex> 0x<hex>"),
+            ("abc12345xyz", "abc<n>xyz"),
+            ("/tmp/tmp.Xy3kQ9aZ1b/run.sh", "/tmp/tmp.<tmp>/run.sh"),
+            (
+                "/tmp/tmpab_cd9x1 /var/tmp/tmp-QWERTYuiop /dev/shm/tmpAAAAAA",
+                "/tmp/tmp.<tmp> /var/tmp/tmp.<tmp> /dev/shm/tmp.<tmp>"
+            ),
+            ("/tmp/payload.sh /tmp/tmp.x", "/tmp/payload.sh /tmp/tmp.x"),
+        ])
     func normalisation(_ input: String, _ expected: String) {
         #expect(Self.normalized(input) == expected)
     }
@@ -34,7 +40,9 @@ struct BaselineTests {
     @Test("UUIDs and hashes collapse")
     func hashes() {
         #expect(Self.normalized("3f2a9c1b-77aa-4e1f-9c3d-0a1b2c3d4e5f") == "<hex>-77aa-4e1f-9c3d-<hex>")
-        #expect(Self.normalized("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == "sha256:<hex>")
+        #expect(
+            Self.normalized("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == "sha256:<hex>"
+        )
     }
 
     @Test("the fingerprint ignores pids, times, lines and normalised parts; not the rule, host or programs")
@@ -53,7 +61,8 @@ struct BaselineTests {
         #expect(Fingerprint.of(moved) == fingerprint)
         var argv = finding.process.image!.argv
         argv.arguments.append("/tmp/tmp.AbCdEf1234")
-        var first = finding, second = finding
+        var first = finding
+        var second = finding
         first.process.image!.argv = argv
         argv.arguments[argv.arguments.count - 1] = "/tmp/tmp.ZzYyXx9876"
         second.process.image!.argv = argv
@@ -87,15 +96,23 @@ struct BaselineTests {
         #expect(again == baseline)
     }
 
-    @Test("bad baseline files are refused with the reason", arguments: [
-        ("[]", "expected a JSON object"),
-        ("{\"entries\": []}", "no \"version\""),
-        ("{\"version\": 2, \"entries\": []}", "baseline version 2 is not supported"),
-        ("{\"version\": 1, \"fingerprint_version\": 9, \"entries\": []}", "fingerprint version 9"),
-        ("{\"version\": 1}", "no \"entries\" array"),
-        ("{\"version\": 1, \"entries\": [{\"rule\": \"x\"}]}", "entry 1: expected an object with a \"fingerprint\" string"),
-        ("{\"version\": 1, \"entries\": [{\"fingerprint\": \"ab\", \"reason\": 3}]}", "entry 1: \"reason\" must be a string or null"),
-    ])
+    @Test(
+        "bad baseline files are refused with the reason",
+        arguments: [
+            ("[]", "expected a JSON object"),
+            ("{\"entries\": []}", "no \"version\""),
+            ("{\"version\": 2, \"entries\": []}", "baseline version 2 is not supported"),
+            ("{\"version\": 1, \"fingerprint_version\": 9, \"entries\": []}", "fingerprint version 9"),
+            ("{\"version\": 1}", "no \"entries\" array"),
+            (
+                "{\"version\": 1, \"entries\": [{\"rule\": \"x\"}]}",
+                "entry 1: expected an object with a \"fingerprint\" string"
+            ),
+            (
+                "{\"version\": 1, \"entries\": [{\"fingerprint\": \"ab\", \"reason\": 3}]}",
+                "entry 1: \"reason\" must be a string or null"
+            ),
+        ])
     func badFiles(_ text: String, _ message: String) {
         #expect(throws: BaselineError.self) { try Baseline.parse(Data(text.utf8), file: "b.json") }
         do {
@@ -108,7 +125,8 @@ struct BaselineTests {
 
     @Test("a minimal hand-written baseline is enough")
     func minimal() throws {
-        let baseline = try Baseline.parse(Data("{\"version\": 1, \"entries\": [{\"fingerprint\": \"abc\"}]}".utf8), file: "b.json")
+        let baseline = try Baseline.parse(
+            Data("{\"version\": 1, \"entries\": [{\"fingerprint\": \"abc\"}]}".utf8), file: "b.json")
         #expect(baseline.entries == [Baseline.Entry(fingerprint: "abc", rule: "")])
     }
 
@@ -130,7 +148,8 @@ struct BaselineTests {
 
     @Test("CLI: baseline create, then scan --baseline: baselined shown and counted, exit 0; stale reported")
     func commandLine() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-baseline-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-baseline-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("baseline.json").path
@@ -145,7 +164,10 @@ struct BaselineTests {
         #expect(text.text.contains("  baseline accepted (not counted for --fail-on); fingerprint "))
         #expect(text.text.contains("finding(s) baselined, 0 new; 0 stale entries"))
 
-        let json = try CLI.run(["scan", "--format", "json", "--baseline", file, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log"])
+        let json = try CLI.run([
+            "scan", "--format", "json", "--baseline", file, "fixtures/recorded/enriched-fork.log",
+            "fixtures/recorded/hostile-argv.log",
+        ])
         #expect(json.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
         let block = try #require(document["baseline"] as? [String: Any])
@@ -156,9 +178,13 @@ struct BaselineTests {
 
         // A baseline from the hostile log is stale against the fork log: noted on stderr and in the JSON.
         let other = directory.appendingPathComponent("other.json").path
-        #expect(try CLI.run(["baseline", "create", "--output", other, "fixtures/recorded/hostile-argv.log"]).status == 0)
-        let stale = try CLI.run(["scan", "--format", "json", "--baseline", other, "fixtures/recorded/enriched-fork.log"])
-        let staleBlock = try #require((try JSONSerialization.jsonObject(with: stale.stdout) as? [String: Any])?["baseline"] as? [String: Any])
+        #expect(
+            try CLI.run(["baseline", "create", "--output", other, "fixtures/recorded/hostile-argv.log"]).status == 0)
+        let stale = try CLI.run([
+            "scan", "--format", "json", "--baseline", other, "fixtures/recorded/enriched-fork.log",
+        ])
+        let staleBlock = try #require(
+            (try JSONSerialization.jsonObject(with: stale.stdout) as? [String: Any])?["baseline"] as? [String: Any])
         let staleEntries = try #require(staleBlock["stale"] as? [[String: Any]])
         #expect(!staleEntries.isEmpty)
         #expect(stale.stderr.contains("\(other): note: baseline entry "))
@@ -166,8 +192,10 @@ struct BaselineTests {
 
         // Without --baseline the JSON report is JSONReporter's, with no baseline key.
         let plain = try CLI.run(["scan", "--format", "json", "fixtures/recorded/enriched-fork.log"])
-        let report = try Fixtures.scan(["fixtures/recorded/enriched-fork.log"].map { Fixtures.root.appendingPathComponent($0).path })
-        #expect(plain.text == JSONReporter().render(report).replacingOccurrences(of: Fixtures.root.path + "/", with: ""))
+        let report = try Fixtures.scan(
+            ["fixtures/recorded/enriched-fork.log"].map { Fixtures.root.appendingPathComponent($0).path })
+        #expect(
+            plain.text == JSONReporter().render(report).replacingOccurrences(of: Fixtures.root.path + "/", with: ""))
         #expect(!plain.text.contains("\"baseline\""))
     }
 
@@ -179,8 +207,12 @@ struct BaselineTests {
         let broken = try CLI.run(["scan", "--baseline", "fixtures/recorded/raw-fork.log", "fixtures/edge/empty.log"])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("not a baseline"))
-        let unreadable = try CLI.run(["baseline", "create", "--output", "/nonexistent-dir/b.json", "fixtures/recorded/enriched-fork.log"])
-        #expect(unreadable.status == 2 && unreadable.stderr.contains("/nonexistent-dir/b.json: error: cannot write the report"))
+        let unreadable = try CLI.run([
+            "baseline", "create", "--output", "/nonexistent-dir/b.json", "fixtures/recorded/enriched-fork.log",
+        ])
+        #expect(
+            unreadable.status == 2
+                && unreadable.stderr.contains("/nonexistent-dir/b.json: error: cannot write the report"))
         #expect(try CLI.run(["baseline", "create", "fixtures/no-such.log"]).status == 2)
     }
 }

@@ -1,10 +1,11 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeBase
 @testable import AuditreeParser
-@testable import AuditreeTree
-@testable import AuditreeRules
 @testable import AuditreeReport
+@testable import AuditreeRules
+@testable import AuditreeTree
 
 /// Walks every case of the closed sets so a new case cannot go unhandled.
 @Suite("Closed sets")
@@ -36,7 +37,9 @@ struct ClosedSetTests {
         #expect(text.contains("tp-lighttpd-cgi"))
     }
 
-    @Test("every exception condition explains itself and is named as in rule files", arguments: ExceptionCondition.allCases)
+    @Test(
+        "every exception condition explains itself and is named as in rule files",
+        arguments: ExceptionCondition.allCases)
     func exceptionConditions(condition: ExceptionCondition) {
         #expect(!condition.explanation.isEmpty)
         #expect(["host", "child", "spawner", "ancestor"].contains(condition.rawValue))
@@ -69,6 +72,8 @@ struct ClosedSetTests {
     @Test("image origins and relations have stable names", arguments: ProcessImage.Origin.allCases)
     func origins(_ origin: ProcessImage.Origin) {
         #expect(ProcessImage.Origin(rawValue: origin.rawValue) == origin)
-        #expect(SpawnerRelation.allCases.count == 3 && IdentityField.allCases.count == 4 && Diagnostic.Level.allCases.count == 3)
+        #expect(
+            SpawnerRelation.allCases.count == 3 && IdentityField.allCases.count == 4
+                && Diagnostic.Level.allCases.count == 3)
     }
 }

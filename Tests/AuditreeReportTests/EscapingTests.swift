@@ -1,32 +1,38 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeBase
-@testable import AuditreeParser
 @testable import AuditreeEvents
+@testable import AuditreeParser
 @testable import AuditreeReport
 
 @Suite("Escaping")
 struct EscapingTests {
-    @Test("text escaping keeps printable text and shows everything else", arguments: [
-        ([UInt8]("plain /usr/bin/ls -la".utf8), "plain /usr/bin/ls -la"),
-        ([0x1B, 0x5B, 0x33, 0x31, 0x6D], "\\x1b[31m"),
-        ([0x61, 0x0A, 0x62, 0x0D, 0x09], "a\\nb\\r\\t"),
-        ([0x5C], "\\\\"),
-        ([0xFF, 0xFE, 0x41], "\\xff\\xfeA"),
-        ([UInt8]("caf\u{E9}".utf8), "caf\u{E9}"),
-        ([UInt8]("a\u{202E}b".utf8), "a\\u{202e}b"),
-        ([0xC2, 0x9B], "\\u{9b}"),
-        ([0xED, 0xA0, 0x80], "\\xed\\xa0\\x80"),
-        ([0x00, 0x7F], "\\x00\\x7f"),
-    ])
+    @Test(
+        "text escaping keeps printable text and shows everything else",
+        arguments: [
+            ([UInt8]("plain /usr/bin/ls -la".utf8), "plain /usr/bin/ls -la"),
+            ([0x1B, 0x5B, 0x33, 0x31, 0x6D], "\\x1b[31m"),
+            ([0x61, 0x0A, 0x62, 0x0D, 0x09], "a\\nb\\r\\t"),
+            ([0x5C], "\\\\"),
+            ([0xFF, 0xFE, 0x41], "\\xff\\xfeA"),
+            ([UInt8]("caf\u{E9}".utf8), "caf\u{E9}"),
+            ([UInt8]("a\u{202E}b".utf8), "a\\u{202e}b"),
+            ([0xC2, 0x9B], "\\u{9b}"),
+            ([0xED, 0xA0, 0x80], "\\xed\\xa0\\x80"),
+            ([0x00, 0x7F], "\\x00\\x7f"),
+        ])
     func text(_ bytes: [UInt8], _ expected: String) {
         #expect(TextEscaper.escape(bytes) == expected)
     }
 
-    @Test("JSON strings are valid for any bytes", arguments: [
-        [UInt8]("</script><!--".utf8), [0xFF, 0x00, 0x22, 0x5C], [UInt8]("\u{2028}x".utf8), [0xE2, 0x82], Array(0...255).map(UInt8.init),
-    ])
+    @Test(
+        "JSON strings are valid for any bytes",
+        arguments: [
+            [UInt8]("</script><!--".utf8), [0xFF, 0x00, 0x22, 0x5C], [UInt8]("\u{2028}x".utf8), [0xE2, 0x82],
+            Array(0...255).map(UInt8.init),
+        ])
     func json(_ bytes: [UInt8]) throws {
         let quoted = JSONWriter.quoted(bytes)
         let decoded = try JSONSerialization.jsonObject(with: Data(quoted.utf8), options: [.fragmentsAllowed]) as? String
@@ -40,22 +46,26 @@ struct EscapingTests {
     func commandLine() {
         let argv = ArgumentVector(arguments: ["sh", "-c", "echo 'hi' there", "x\u{1B}y"], isComplete: true)
         #expect(CommandLineText.render(argv) == #"sh -c 'echo '\''hi'\'' there' 'x\x1by'"#)
-        #expect(CommandLineText.render(ArgumentVector(arguments: ["a"], isComplete: false)) == "a [command line incomplete in the log]")
+        #expect(
+            CommandLineText.render(ArgumentVector(arguments: ["a"], isComplete: false))
+                == "a [command line incomplete in the log]")
     }
 
     // Swift's String joins a quote and a following combining mark into one Character; quoting
     // works on scalars, so every quote is closed and reopened, and a mark right after a quote
     // the report writes is shown escaped (it would otherwise draw on the quote).
-    @Test("shell quoting with combining marks after quotes", arguments: [
-        ("it'\u{301}s", #"'it'\''\u{301}s'"#),
-        ("'\u{301}", #"''\''\u{301}'"#),
-        ("\u{301}x", #"'\u{301}x'"#),
-        ("a'\u{20DD}'b", #"'a'\''\u{20dd}'\''b'"#),
-        ("e\u{301}'", "'e\u{301}'\\'''"),
-        ("x'\u{200D}y", #"'x'\''\u{200d}y'"#),
-        ("''", #"''\'''\'''"#),
-        ("caf\u{E9} 'ok'", "'caf\u{E9} '\\''ok'\\'''"),
-    ])
+    @Test(
+        "shell quoting with combining marks after quotes",
+        arguments: [
+            ("it'\u{301}s", #"'it'\''\u{301}s'"#),
+            ("'\u{301}", #"''\''\u{301}'"#),
+            ("\u{301}x", #"'\u{301}x'"#),
+            ("a'\u{20DD}'b", #"'a'\''\u{20dd}'\''b'"#),
+            ("e\u{301}'", "'e\u{301}'\\'''"),
+            ("x'\u{200D}y", #"'x'\''\u{200d}y'"#),
+            ("''", #"''\'''\'''"#),
+            ("caf\u{E9} 'ok'", "'caf\u{E9} '\\''ok'\\'''"),
+        ])
     func quotingCombiningMarks(_ argument: String, _ expected: String) {
         let argv = ArgumentVector(arguments: [LogString(argument)], isComplete: true)
         let rendered = CommandLineText.render(argv)
@@ -80,6 +90,8 @@ struct EscapingTests {
 
     @Test("times are UTC ISO 8601 with milliseconds")
     func time() {
-        #expect(TimeFormat.iso8601(EventStamp(seconds: 1_700_000_000, milliseconds: 61, serial: 1)) == "2023-11-14T22:13:20.061Z")
+        #expect(
+            TimeFormat.iso8601(EventStamp(seconds: 1_700_000_000, milliseconds: 61, serial: 1))
+                == "2023-11-14T22:13:20.061Z")
     }
 }

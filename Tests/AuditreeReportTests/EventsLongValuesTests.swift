@@ -1,10 +1,10 @@
-import Foundation
-import Testing
-import AuditreeParser
 import AuditreeEvents
-import AuditreeScan
+import AuditreeParser
 import AuditreeReport
+import AuditreeScan
+import Foundation
 import TestSupport
+import Testing
 
 /// `auditree events` writes each long value once, as the scan reports do (docs/formats.md,
 /// "Long values"): a parent's long command line or path is not repeated in every child's line.
@@ -62,20 +62,28 @@ struct EventsLongValuesTests {
         }
         #expect(shown as? String == LongValues.preview(full).lossyString, "\(what): not its preview")
         let entry = (ref as? Int).flatMap { values[$0] }
-        #expect(entry?["kind"] as? String == "string" && entry?["value"] as? String == full.lossyString, "\(what): ref does not resolve to the value")
+        #expect(
+            entry?["kind"] as? String == "string" && entry?["value"] as? String == full.lossyString,
+            "\(what): ref does not resolve to the value")
     }
 
-    static func showsArguments(_ process: [String: Any]?, ref: Any?, _ argv: ArgumentVector, _ values: [Int: [String: Any]], _ what: String) {
+    static func showsArguments(
+        _ process: [String: Any]?, ref: Any?, _ argv: ArgumentVector, _ values: [Int: [String: Any]], _ what: String
+    ) {
         let full = argv.arguments.map(\.lossyString)
         guard LongValues.isLong(argv) else {
             #expect(process?["args"] as? [String] == full, "\(what): arguments not in full")
             #expect(ref == nil)
             return
         }
-        #expect(process?["args"] as? [String] == LongValues.preview(argv).arguments.map(\.lossyString), "\(what): not the preview")
+        #expect(
+            process?["args"] as? [String] == LongValues.preview(argv).arguments.map(\.lossyString),
+            "\(what): not the preview")
         #expect(process?["args_count"] as? Int == full.count)
         let entry = (ref as? Int).flatMap { values[$0] }
-        #expect(entry?["kind"] as? String == "argv" && entry?["argv"] as? [String] == full, "\(what): ref does not resolve to the command line")
+        #expect(
+            entry?["kind"] as? String == "argv" && entry?["argv"] as? [String] == full,
+            "\(what): ref does not resolve to the command line")
     }
 
     @Test("each long value once, before the first exec line that refers to it; previews and refs in every field")
@@ -94,10 +102,14 @@ struct EventsLongValuesTests {
         var argvRefs: [Int] = []
         for (line, record) in zip(execs, records) {
             let what = "pid \(record.pid)"
-            let process = Self.object(line, "process"), refs = Self.object(line, "auditree", "process")
+            let process = Self.object(line, "process")
+            let refs = Self.object(line, "auditree", "process")
             #expect(process?["pid"] as? Int == record.pid)
-            Self.shows(process?["executable"], ref: refs?["executable_ref"], record.image.exe!, values, "\(what) executable")
-            Self.shows(process?["working_directory"], ref: refs?["working_directory_ref"], record.image.cwd!, values, "\(what) cwd")
+            Self.shows(
+                process?["executable"], ref: refs?["executable_ref"], record.image.exe!, values, "\(what) executable")
+            Self.shows(
+                process?["working_directory"], ref: refs?["working_directory_ref"], record.image.cwd!, values,
+                "\(what) cwd")
             Self.showsArguments(process, ref: refs?["args_ref"], record.image.argv, values, what)
             if let ref = refs?["args_ref"] as? Int { argvRefs.append(ref) }
             let sigma = Self.object(line, "auditree", "sigma")
@@ -105,27 +117,37 @@ struct EventsLongValuesTests {
             #expect(sigma?["CommandLine_ref"] as? Int == refs?["args_ref"] as? Int, "\(what) CommandLine_ref")
             if let parent = record.lineage.first(where: { $0.generation == 1 })?.image {
                 let parentRefs = Self.object(line, "auditree", "parent")
-                Self.shows(Self.object(line, "process", "parent")?["executable"], ref: parentRefs?["executable_ref"], parent.exe!, values, "\(what) parent")
-                Self.shows(sigma?["ParentImage"], ref: sigma?["ParentImage_ref"], parent.exe!, values, "\(what) ParentImage")
+                Self.shows(
+                    Self.object(line, "process", "parent")?["executable"], ref: parentRefs?["executable_ref"],
+                    parent.exe!, values, "\(what) parent")
+                Self.shows(
+                    sigma?["ParentImage"], ref: sigma?["ParentImage_ref"], parent.exe!, values, "\(what) ParentImage")
                 if LongValues.isLong(parent.argv) {
                     let entry = (sigma?["ParentCommandLine_ref"] as? Int).flatMap { values[$0] }
-                    #expect(entry?["argv"] as? [String] == parent.argv.arguments.map(\.lossyString), "\(what) ParentCommandLine_ref")
+                    #expect(
+                        entry?["argv"] as? [String] == parent.argv.arguments.map(\.lossyString),
+                        "\(what) ParentCommandLine_ref")
                 }
             }
             let ancestry = try #require(Self.object(line, "auditree")?["ancestry"] as? [[String: Any]])
             for (entry, lineage) in zip(ancestry, record.lineage) where lineage.image?.exe != nil {
-                Self.shows(entry["executable"], ref: entry["executable_ref"], lineage.image!.exe!, values, "\(what) ancestor \(lineage.pid)")
+                Self.shows(
+                    entry["executable"], ref: entry["executable_ref"], lineage.image!.exe!, values,
+                    "\(what) ancestor \(lineage.pid)")
             }
         }
         // Both python3 execs refer to one entry for their equal command lines.
         #expect(argvRefs.count == 2 && Set(argvRefs).count == 1, "\(argvRefs)")
         // The cwd of exactly 256 bytes is written whole.
-        #expect(Self.object(execs[1], "process")?["working_directory"] as? String == "/tmp/" + String(repeating: "a", count: 251))
+        #expect(
+            Self.object(execs[1], "process")?["working_directory"] as? String == "/tmp/"
+                + String(repeating: "a", count: 251))
     }
 
     @Test("a 1 MiB command line that starts 120 shells: the events output stays below k x the log")
     func amplification() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-events-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-events-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path
@@ -136,7 +158,9 @@ struct EventsLongValuesTests {
         let (execs, values) = try Self.events(run.stdout)
         #expect(execs.count == 121)
         #expect(values.count == 1)
-        #expect(Double(run.stdout.count) <= ReportBoundTests.k * Double(log.utf8.count), "\(run.stdout.count) bytes from \(log.utf8.count)")
+        #expect(
+            Double(run.stdout.count) <= ReportBoundTests.k * Double(log.utf8.count),
+            "\(run.stdout.count) bytes from \(log.utf8.count)")
     }
 
     @Test("a streaming table forgets what it holds past its limit and numbers on: memory flat, output bounded")

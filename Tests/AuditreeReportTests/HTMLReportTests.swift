@@ -1,9 +1,10 @@
 import Foundation
-import Testing
-@testable import AuditreeBase
-@testable import AuditreeScan
-@testable import AuditreeReport
 import TestSupport
+import Testing
+
+@testable import AuditreeBase
+@testable import AuditreeReport
+@testable import AuditreeScan
 
 /// The HTML report (docs/html-report.md): golden files, determinism and escaping on the raw page.
 /// What the page does once a browser runs it is checked by scripts/browser-test.sh.
@@ -18,7 +19,9 @@ struct HTMLReportTests {
     }
 
     static let execsOpen = "<script type=\"application/json\" id=\"auditree-execs\">"
-    static let ownScripts = [dataOpen, "<script type=\"application/json\" id=\"auditree-rules\">", execsOpen, "<script>"]
+    static let ownScripts = [
+        dataOpen, "<script type=\"application/json\" id=\"auditree-rules\">", execsOpen, "<script>",
+    ]
 
     /// Every `<script` opening tag in the page, in order.
     static func scriptOpenings(_ page: String) -> [String] {
@@ -34,7 +37,9 @@ struct HTMLReportTests {
 
     /// The text between an element's opening tag and the next `</script>`.
     static func block(_ page: String, after open: String) -> String? {
-        guard let start = page.range(of: open), let end = page.range(of: "</script>", range: start.upperBound..<page.endIndex) else { return nil }
+        guard let start = page.range(of: open),
+            let end = page.range(of: "</script>", range: start.upperBound..<page.endIndex)
+        else { return nil }
         return String(page[start.upperBound..<end.lowerBound])
     }
 
@@ -59,7 +64,9 @@ struct HTMLReportTests {
         #expect(try Self.page("hostile-argv") == (try Self.page("hostile-argv")))
     }
 
-    @Test("the data block cannot close its script element and holds the JSON report", arguments: ["hostile-argv", "enriched-fork"])
+    @Test(
+        "the data block cannot close its script element and holds the JSON report",
+        arguments: ["hostile-argv", "enriched-fork"])
     func dataBlock(_ fixture: String) throws {
         let page = try Self.page(fixture)
         let data = try #require(Self.block(page, after: Self.dataOpen))
@@ -67,9 +74,14 @@ struct HTMLReportTests {
         #expect(!data.contains(">") && !data.contains("&"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
         let findings = try #require(object["findings"] as? [[String: Any]])
-        let json = try JSONSerialization.jsonObject(with: Data(try CLI.run(["scan", "--format", "json", "fixtures/recorded/\(fixture).log"]).stdout)) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(try CLI.run(["scan", "--format", "json", "fixtures/recorded/\(fixture).log"]).stdout))
+            as? [String: Any]
         #expect(findings.count == (json?["findings"] as? [Any])?.count)
-        #expect(NSDictionary(dictionary: object).isEqual(to: json ?? [:]), "the embedded data is the --format json document")
+        #expect(
+            NSDictionary(dictionary: object).isEqual(to: json ?? [:]), "the embedded data is the --format json document"
+        )
         let rules = try #require(Self.block(page, after: "<script type=\"application/json\" id=\"auditree-rules\">"))
         #expect(!rules.contains("<"))
         #expect(try JSONSerialization.jsonObject(with: Data(rules.utf8)) is [String: Any])
@@ -80,7 +92,9 @@ struct HTMLReportTests {
         let page = try Self.page("hostile-argv")
         // The report's own four script elements (findings, rules, execs of the process tree, code) and nothing else.
         #expect(Self.scriptOpenings(page) == Self.ownScripts)
-        #expect(page.components(separatedBy: "</script").count - 1 == Self.ownScripts.count, "only the closing tags of the report's script elements")
+        #expect(
+            page.components(separatedBy: "</script").count - 1 == Self.ownScripts.count,
+            "only the closing tags of the report's script elements")
         #expect(!page.lowercased().contains("<img"))
         #expect(!page.contains("<!--"))
         #expect(!page.contains("\u{1B}"), "no raw control characters in the page")
@@ -112,39 +126,54 @@ struct HTMLReportTests {
     func contentSecurityPolicy() throws {
         let page = try Self.page("enriched-fork")
         let head = try #require(page.range(of: "</head>")).lowerBound
-        let meta = try #require(page.range(of: "<meta http-equiv=\"Content-Security-Policy\" content=\"", range: page.startIndex..<head))
+        let meta = try #require(
+            page.range(of: "<meta http-equiv=\"Content-Security-Policy\" content=\"", range: page.startIndex..<head))
         let end = try #require(page.range(of: "\">", range: meta.upperBound..<head))
         let policy = page[meta.upperBound..<end.lowerBound].replacingOccurrences(of: "&#39;", with: "'")
         #expect(policy.hasPrefix("default-src 'none'; "))
-        for directive in ["connect-src 'none'", "img-src 'none'", "base-uri 'none'", "form-action 'none'"] { #expect(policy.contains(directive)) }
+        for directive in ["connect-src 'none'", "img-src 'none'", "base-uri 'none'", "form-action 'none'"] {
+            #expect(policy.contains(directive))
+        }
         #expect(page.range(of: "<style>")!.lowerBound > meta.lowerBound, "the policy comes before any style or script")
         let script = try #require(Self.block(page, after: "<script>"))
-        let style = try #require(page.range(of: "<style>").flatMap { open in page.range(of: "</style>", range: open.upperBound..<page.endIndex).map { String(page[open.upperBound..<$0.lowerBound]) } })
+        let style = try #require(
+            page.range(of: "<style>").flatMap { open in
+                page.range(of: "</style>", range: open.upperBound..<page.endIndex).map {
+                    String(page[open.upperBound..<$0.lowerBound])
+                }
+            })
         #expect(policy.contains("script-src \(SHA256.cspSource(script));"))
         #expect(policy.contains("style-src \(SHA256.cspSource(style));"))
         // enriched-fork logs `curl http://127.0.0.1:...`: the data blocks write the second `/` of `//` as `\/`
         // (HTMLReporter.embeddable), so even log values put no URL literal in the file; the page shows them as text.
         #expect(page.contains("http:/\\/127.0.0.1"), "the fixture's logged URLs are in the data, escaped")
         #expect(!page.contains("http://") && !page.contains("https://"), "no URL to anywhere")
-        #expect(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML") && !script.contains("document.write") && !script.contains("eval("))
+        #expect(
+            !script.contains("innerHTML") && !script.contains("insertAdjacentHTML")
+                && !script.contains("document.write") && !script.contains("eval("))
     }
 
     @Test("SHA-256 matches the FIPS 180-4 test vectors")
     func sha256() {
         func hex(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes) }
-        #expect(hex(SHA256.digest(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            hex(SHA256.digest(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(hex(SHA256.digest([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.base64(Array("any carnal pleas".utf8)) == "YW55IGNhcm5hbCBwbGVhcw==")
     }
 
     @Test("embedded JSON is compact and escapes anything that could end the element")
     func embeddable() {
-        #expect(HTMLReporter.embeddable("{\n  \"a\": \"x y\",\n  \"b\": [\n    1\n  ]\n}") == "{\"a\": \"x y\",\"b\": [1]}")
+        #expect(
+            HTMLReporter.embeddable("{\n  \"a\": \"x y\",\n  \"b\": [\n    1\n  ]\n}") == "{\"a\": \"x y\",\"b\": [1]}")
         #expect(HTMLReporter.embeddable("\"</script><!--&\"") == "\"\\u003c/script\\u003e\\u003c!--\\u0026\"")
         #expect(HTMLReporter.embeddable("\"http://a//b///c /d\"") == "\"http:/\\/a/\\/b/\\/\\/c /d\"")
-        let decoded = try? JSONSerialization.jsonObject(with: Data(HTMLReporter.embeddable("[\"http://a//b///c\"]").utf8)) as? [String]
+        let decoded =
+            try? JSONSerialization.jsonObject(with: Data(HTMLReporter.embeddable("[\"http://a//b///c\"]").utf8))
+            as? [String]
         #expect(decoded == ["http://a//b///c"], "the same string to a JSON parser")
     }
 
@@ -169,8 +198,9 @@ struct HTMLReportTests {
         return try Scanner.run(configuration)
     }
 
-    @Test("the tree block holds every exec, cannot close its element, and finds the shell of every finding",
-          arguments: ["hostile-argv", "enriched-fork", "webshell-execve"])
+    @Test(
+        "the tree block holds every exec, cannot close its element, and finds the shell of every finding",
+        arguments: ["hostile-argv", "enriched-fork", "webshell-execve"])
     func treeBlock(_ fixture: String) throws {
         let page = try Self.page(fixture)
         let block = try #require(Self.block(page, after: Self.execsOpen))
@@ -180,7 +210,8 @@ struct HTMLReportTests {
         let findings = try #require(report["findings"] as? [[String: Any]])
         let execs = try #require(tree["execs"] as? [[Any]])
         let summary = try #require(report["summary"] as? [String: Any])
-        #expect(execs.count == summary["execs"] as? Int, "a recorded fixture is far below the caps: every exec is there")
+        #expect(
+            execs.count == summary["execs"] as? Int, "a recorded fixture is far below the caps: every exec is there")
         let hosts = try #require(tree["hosts"] as? [[Any]])
         #expect(hosts.count == 1 && hosts[0][1] as? Int == execs.count && hosts[0][2] as? Int == execs.count)
         #expect((tree["cut"] as? [Any])?.isEmpty == true)
@@ -202,7 +233,8 @@ struct HTMLReportTests {
         #expect(block.contains("\\u003cimg src=x onerror=alert(1)\\u003e"))
         #expect(block.contains("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"))
         let rows = try #require(try Self.json(block)["execs"] as? [[Any]])
-        #expect(rows.contains { ($0[7] as? [String])?.contains { $0.contains("<img src=x onerror=alert(1)>") } == true })
+        #expect(
+            rows.contains { ($0[7] as? [String])?.contains { $0.contains("<img src=x onerror=alert(1)>") } == true })
     }
 
     @Test("the tree embeds at most its caps of execs, the paths to the findings on top, and counts what it left out")
@@ -248,7 +280,7 @@ struct HTMLReportTests {
     @Test("a long command line is embedded in the tree up to a byte cap, cut at a character boundary")
     func treeCommandCap() throws {
         var log = LogBuilder()
-        let long = String(repeating: "\u{E9}", count: 800)   // 1,600 bytes of two-byte characters
+        let long = String(repeating: "\u{E9}", count: 800)  // 1,600 bytes of two-byte characters
         log.exec(pid: 10, ppid: 1, exe: "/usr/bin/printf", ["printf", "-c", long, "tail"])
         let report = try Self.scanWithExecs(log, name: "html-tree-command")
         let tree = try Self.json(HTMLProcessTree(commandBytes: 102).json(report))
@@ -284,7 +316,9 @@ struct HTMLReportTests {
         #expect((data["suppressed"] as? [Any])?.count == entries.count)
         let tree = try Self.json(try #require(Self.block(page, after: Self.execsOpen)))
         #expect((tree["suppressed"] as? [Any])?.count == entries.count)
-        #expect((tree["suppressed"] as? [Any])?.allSatisfy { $0 is Int } == true, "each suppressed shell can be shown in the tree")
+        #expect(
+            (tree["suppressed"] as? [Any])?.allSatisfy { $0 is Int } == true,
+            "each suppressed shell can be shown in the tree")
 
         // Without --show-suppressed they are counted and the page says how to list them.
         let counted = try CLI.run(["scan", "--format", "html", fixture]).text

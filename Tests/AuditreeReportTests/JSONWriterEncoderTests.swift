@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
-@testable import AuditreeScan
+import Testing
+
 @testable import AuditreeReport
+@testable import AuditreeScan
 
 /// `Encodable` values written through `JSONWriter` (the checkpoint file): JSON that
 /// `JSONDecoder` reads back to the same value, in the writer's layout and escaping.
@@ -28,9 +29,14 @@ struct JSONWriterEncoderTests {
 
     @Test("layout: declaration order, nil left out, nested containers closed in place")
     func layout() throws {
-        let value = Outer(id: -3, big: .max, small: 7, flag: true, missing: nil, present: "a\"<b>\n\u{7F}é",
-                          inner: Inner(name: "x", tags: ["1", "2"]), list: [Inner(name: "y", tags: [])], empty: [], matrix: [[1], [], [2, 3]])
-        #expect(try JSONWriter.encoded(value) == #"{"id":-3,"big":18446744073709551615,"small":7,"flag":true,"present":"a\"\u003cb\u003e\n\u007fé","inner":{"name":"x","tags":["1","2"]},"list":[{"name":"y","tags":[]}],"empty":[],"matrix":[[1],[],[2,3]]}"#)
+        let value = Outer(
+            id: -3, big: .max, small: 7, flag: true, missing: nil, present: "a\"<b>\n\u{7F}é",
+            inner: Inner(name: "x", tags: ["1", "2"]), list: [Inner(name: "y", tags: [])], empty: [],
+            matrix: [[1], [], [2, 3]])
+        #expect(
+            try JSONWriter.encoded(value)
+                == #"{"id":-3,"big":18446744073709551615,"small":7,"flag":true,"present":"a\"\u003cb\u003e\n\u007fé","inner":{"name":"x","tags":["1","2"]},"list":[{"name":"y","tags":[]}],"empty":[],"matrix":[[1],[],[2,3]]}"#
+        )
         #expect(try JSONDecoder().decode(Outer.self, from: Data(try JSONWriter.encoded(value).utf8)) == value)
     }
 

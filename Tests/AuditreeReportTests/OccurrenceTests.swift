@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
+
 @testable import AuditreeParser
 @testable import AuditreeReport
-import TestSupport
 
 /// Grouping is presentation: every exec behind a grouped finding reaches every machine format,
 /// and the finding numbers the reports show are the ones `auditree tree --finding N` takes.
@@ -69,7 +70,9 @@ struct OccurrenceTests {
         for finding in findings {
             let seen = try #require(finding["seen"] as? [[String: Any]])
             #expect(finding["occurrences"] as? Int == seen.count)
-            #expect(finding["number"] as? Int == seen.first?["number"] as? Int, "a group's number is its first occurrence's")
+            #expect(
+                finding["number"] as? Int == seen.first?["number"] as? Int, "a group's number is its first occurrence's"
+            )
             let process = try #require(finding["process"] as? [String: Any])
             #expect(seen.first?["event"] as? String == process["event"] as? String)
             #expect(seen.first?["pid"] as? Int == process["pid"] as? Int)
@@ -93,7 +96,9 @@ struct OccurrenceTests {
         for line in lines {
             let auditree = try #require(try Self.json(Data(line))["auditree"] as? [String: Any])
             let seen = try #require(auditree["seen"] as? [[String: Any]])
-            #expect(auditree["occurrences"] as? Int == seen.count && auditree["number"] as? Int == seen.first?["number"] as? Int)
+            #expect(
+                auditree["occurrences"] as? Int == seen.count
+                    && auditree["number"] as? Int == seen.first?["number"] as? Int)
             fromNDJSON += seen.map { "\($0["event"] as? String ?? "?")#\($0["number"] as? Int ?? 0)" }
         }
         #expect(fromNDJSON.sorted() == expected.sorted())
@@ -123,11 +128,16 @@ struct OccurrenceTests {
         let page = try String(contentsOf: URL(fileURLWithPath: outputs[3]), encoding: .utf8)
         let block = try #require(HTMLReportTests.block(page, after: HTMLReportTests.dataOpen))
         let embedded = try #require(try Self.json(Data(block.utf8))["findings"] as? [[String: Any]])
-        let fromHTML = embedded.flatMap { ($0["seen"] as? [[String: Any]] ?? []).map { "\($0["event"] as? String ?? "?")#\($0["number"] as? Int ?? 0)" } }
+        let fromHTML = embedded.flatMap {
+            ($0["seen"] as? [[String: Any]] ?? []).map {
+                "\($0["event"] as? String ?? "?")#\($0["number"] as? Int ?? 0)"
+            }
+        }
         #expect(fromHTML.sorted() == expected.sorted())
     }
 
-    @Test("a compact object stays on one line inside a pretty document, nested values included", arguments: [true, false])
+    @Test(
+        "a compact object stays on one line inside a pretty document, nested values included", arguments: [true, false])
     func compactObject(_ pretty: Bool) throws {
         var json = JSONWriter(pretty: pretty)
         json.beginObject()
@@ -143,7 +153,8 @@ struct OccurrenceTests {
         json.endArray()
         json.number("after", 3)
         json.endObject()
-        let expected = pretty
+        let expected =
+            pretty
             ? "{\n  \"seen\": [\n    {\"pid\": 1, \"list\": [\"a\\nb\"]},\n    {\"pid\": 2, \"list\": [\"a\\nb\"]}\n  ],\n  \"after\": 3\n}"
             : "{\"seen\":[{\"pid\":1,\"list\":[\"a\\nb\"]},{\"pid\":2,\"list\":[\"a\\nb\"]}],\"after\":3}"
         #expect(json.output == expected)
@@ -160,7 +171,10 @@ struct OccurrenceTests {
         #expect(suppressed.count < seen.count, "some suppressed matches are grouped")
         #expect(seen.count == summary["suppressed"] as? Int)
         #expect(Set(seen.compactMap { $0["event"] as? String }).count == seen.count)
-        #expect(suppressed.allSatisfy { $0["number"] is NSNull && ($0["seen"] as? [[String: Any]])?.count == $0["occurrences"] as? Int })
+        #expect(
+            suppressed.allSatisfy {
+                $0["number"] is NSNull && ($0["seen"] as? [[String: Any]])?.count == $0["occurrences"] as? Int
+            })
         #expect(seen.allSatisfy { $0["number"] is NSNull })
         // The findings keep their own numbers, from 1.
         let findings = try #require(document["findings"] as? [[String: Any]])
@@ -170,7 +184,8 @@ struct OccurrenceTests {
     @Test("text: the finding number, and for a group its count with the first and the last")
     func text() throws {
         let c = Self.cases[0]
-        let document = try Self.json(try CLI.run(["scan", "--format", "json"] + c.options + [Self.log(c.fixture)]).stdout)
+        let document = try Self.json(
+            try CLI.run(["scan", "--format", "json"] + c.options + [Self.log(c.fixture)]).stdout)
         let findings = try #require(document["findings"] as? [[String: Any]])
         let text = try CLI.run(["scan"] + c.options + [Self.log(c.fixture)]).text
         let blocks = text.components(separatedBy: "\n\n").filter { $0.contains("  finding  #") }
@@ -186,9 +201,11 @@ struct OccurrenceTests {
             }
             groups += 1
             let lastNumber = try #require(last["number"] as? Int)
-            #expect(block.contains("  repeated \(seen.count) times (same rule, spawner and command line): first #\(number) below; "
-                + "last #\(lastNumber)  \(last["time"] as? String ?? "?")  event \(last["event"] as? String ?? "?")  pid \(last["pid"] as? Int ?? 0)  "
-                + "at \(Self.log(c.fixture)):\(last["line"] as? Int ?? 0)"))
+            #expect(
+                block.contains(
+                    "  repeated \(seen.count) times (same rule, spawner and command line): first #\(number) below; "
+                        + "last #\(lastNumber)  \(last["time"] as? String ?? "?")  event \(last["event"] as? String ?? "?")  pid \(last["pid"] as? Int ?? 0)  "
+                        + "at \(Self.log(c.fixture)):\(last["line"] as? Int ?? 0)"))
             // The text stays short: the occurrences between the first and the last are not listed.
             for middle in seen.dropFirst().dropLast() {
                 #expect(!block.contains(middle["event"] as? String ?? "?"))
@@ -203,9 +220,14 @@ struct OccurrenceTests {
         let all = try Self.ungrouped(c)
         func seconds(_ event: String) -> Int { Int(event.split(separator: ".")[0]) ?? 0 }
         let since = seconds(all[all.count / 2].event)
-        let later = try Self.json(try CLI.run(["scan", "--no-group", "--format", "json", "--since",
-                                               TimeFormat.iso8601(EventStamp(seconds: Int64(since), milliseconds: 0, serial: 0))]
-            + c.options + [Self.log(c.fixture)]).stdout)
+        let later = try Self.json(
+            try CLI.run(
+                [
+                    "scan", "--no-group", "--format", "json", "--since",
+                    TimeFormat.iso8601(EventStamp(seconds: Int64(since), milliseconds: 0, serial: 0)),
+                ]
+                    + c.options + [Self.log(c.fixture)]
+            ).stdout)
         let findings = try #require(later["findings"] as? [[String: Any]])
         #expect(findings.count < all.count && !findings.isEmpty)
         #expect(findings.compactMap { $0["number"] as? Int } == all.filter { seconds($0.event) >= since }.map(\.number))
@@ -228,9 +250,12 @@ struct OccurrenceTests {
         }
     }
 
-    @Test("tree --finding N: every process above the shell, the shell marked with N, and all it ran; for every occurrence", arguments: cases)
+    @Test(
+        "tree --finding N: every process above the shell, the shell marked with N, and all it ran; for every occurrence",
+        arguments: cases)
     func treeFinding(_ c: Case) throws {
-        let document = try Self.json(try CLI.run(["scan", "--format", "json"] + c.options + [Self.log(c.fixture)]).stdout)
+        let document = try Self.json(
+            try CLI.run(["scan", "--format", "json"] + c.options + [Self.log(c.fixture)]).stdout)
         let findings = try #require(document["findings"] as? [[String: Any]])
         for finding in findings {
             for occurrence in try #require(finding["seen"] as? [[String: Any]]) {
@@ -238,14 +263,18 @@ struct OccurrenceTests {
                 let run = try CLI.run(["tree", "--finding", String(number)] + c.options + [Self.log(c.fixture)])
                 #expect(run.status == 0, "\(run.stderr)")
                 let lines = Self.treeLines(run.text)
-                let shell = try #require(lines.firstIndex { $0.text.contains("<- finding #\(number): \(finding["rule"] as? String ?? "?"), the shell") },
-                                         "finding #\(number): no shell line in\n\(run.text)")
+                let shell = try #require(
+                    lines.firstIndex {
+                        $0.text.contains("<- finding #\(number): \(finding["rule"] as? String ?? "?"), the shell")
+                    },
+                    "finding #\(number): no shell line in\n\(run.text)")
                 #expect(lines[shell].text.contains(occurrence["time"] as? String ?? "?"))
                 let shellProcess = try #require(lines[...shell].lastIndex { !$0.isThen })
                 #expect(lines[shellProcess].text.hasPrefix("pid \(occurrence["pid"] as? Int ?? 0) "))
                 // Above the shell: one process a level, from the oldest down.
                 let chain = lines[..<shellProcess].filter { !$0.isThen }
-                #expect(chain.enumerated().allSatisfy { $0.offset == $0.element.depth }, "finding #\(number):\n\(run.text)")
+                #expect(
+                    chain.enumerated().allSatisfy { $0.offset == $0.element.depth }, "finding #\(number):\n\(run.text)")
                 #expect(lines[shellProcess].depth == chain.count)
                 // Below: only what the shell ran, deeper than it.
                 let below = lines[(shell + 1)...]
@@ -255,20 +284,30 @@ struct OccurrenceTests {
                 guard number == finding["number"] as? Int else { continue }
                 var ancestorPids: [Int] = []
                 for ancestor in finding["ancestry"] as? [[String: Any]] ?? []
-                where (ancestor["generation"] as? Int ?? 0) >= 1 && ancestor["relation"] as? String != "replaced_image" {
+                where (ancestor["generation"] as? Int ?? 0) >= 1 && ancestor["relation"] as? String != "replaced_image"
+                {
                     ancestorPids.append(ancestor["pid"] as? Int ?? -1)
                 }
-                #expect(chain.map { Int($0.text.split(separator: " ")[1]) ?? -2 } == ancestorPids.reversed(), "finding #\(number):\n\(run.text)")
-                if let spawner = finding["spawner"] as? [String: Any], spawner["relation"] as? String != "replaced_image" {
+                #expect(
+                    chain.map { Int($0.text.split(separator: " ")[1]) ?? -2 } == ancestorPids.reversed(),
+                    "finding #\(number):\n\(run.text)")
+                if let spawner = finding["spawner"] as? [String: Any],
+                    spawner["relation"] as? String != "replaced_image"
+                {
                     let marked = lines[..<shellProcess].filter { $0.text.contains("<- spawner") }
                     #expect(marked.count == 1, "finding #\(number):\n\(run.text)")
                     let spawnerLine = try #require(lines[..<shellProcess].lastIndex { $0.text.contains("<- spawner") })
-                    #expect(lines[...spawnerLine].last { !$0.isThen }?.text.hasPrefix("pid \(spawner["pid"] as? Int ?? 0) ") == true)
+                    #expect(
+                        lines[...spawnerLine].last { !$0.isThen }?.text.hasPrefix("pid \(spawner["pid"] as? Int ?? 0) ")
+                            == true)
                 } else {
                     #expect(lines[shell].text.hasSuffix("(spawned by its own earlier image)"))
                 }
-                for descendant in finding["descendants"] as? [[String: Any]] ?? [] where (descendant["depth"] as? Int ?? 0) > 0 {
-                    #expect(below.contains { $0.text.hasPrefix("pid \(descendant["pid"] as? Int ?? 0) ") }, "finding #\(number): pid \(descendant["pid"] ?? "?")")
+                for descendant in finding["descendants"] as? [[String: Any]] ?? []
+                where (descendant["depth"] as? Int ?? 0) > 0 {
+                    #expect(
+                        below.contains { $0.text.hasPrefix("pid \(descendant["pid"] as? Int ?? 0) ") },
+                        "finding #\(number): pid \(descendant["pid"] ?? "?")")
                     #expect(below.contains { $0.text.contains(descendant["time"] as? String ?? "?") })
                 }
             }
@@ -279,7 +318,10 @@ struct OccurrenceTests {
     func treeFindingOutOfRange() throws {
         let run = try CLI.run(["tree", "--finding", "18", Self.log("enriched-fork")])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("--finding 18: the log's findings are numbered 1 to 17 (each occurrence of a grouped finding has its own)"))
+        #expect(
+            run.stderr.contains(
+                "--finding 18: the log's findings are numbered 1 to 17 (each occurrence of a grouped finding has its own)"
+            ))
         #expect(try CLI.run(["tree", "--finding", "17", Self.log("enriched-fork")]).status == 0)
         let zero = try CLI.run(["tree", "--finding", "0", Self.log("enriched-fork")])
         #expect(zero.status == 2 && zero.stderr.contains("--finding 0: the log's findings are numbered 1 to 17"))
@@ -287,8 +329,9 @@ struct OccurrenceTests {
         #expect(none.status == 2 && none.stderr.contains("--finding 1: the log has no findings"))
     }
 
-    @Test("tree --pid accepts a process the full tree shows that never exec'd (a forked web server worker)",
-          arguments: ["enriched-fork", "raw-fork", "hostile-argv"])
+    @Test(
+        "tree --pid accepts a process the full tree shows that never exec'd (a forked web server worker)",
+        arguments: ["enriched-fork", "raw-fork", "hostile-argv"])
     func treePidOfForkedProcess(_ fixture: String) throws {
         let whole = try CLI.run(["tree", Self.log(fixture)])
         let forked = Self.treeLines(whole.text).filter { $0.text.contains("(no exec in the log") }
@@ -298,18 +341,26 @@ struct OccurrenceTests {
             let run = try CLI.run(["tree", "--pid", String(pid), Self.log(fixture)])
             #expect(run.status == 0, "pid \(pid): \(run.stderr)")
             let lines = Self.treeLines(run.text)
-            #expect(lines.first?.text.hasPrefix("pid \(pid) ") == true && lines.first?.depth == 0, "pid \(pid): \(run.text)")
+            #expect(
+                lines.first?.text.hasPrefix("pid \(pid) ") == true && lines.first?.depth == 0, "pid \(pid): \(run.text)"
+            )
         }
         // A forked apache or php-fpm worker that started a finding's shell shows that shell below it.
         let document = try Self.json(try CLI.run(["scan", "--format", "json", Self.log(fixture)]).stdout)
-        let inherited = (document["findings"] as? [[String: Any]] ?? []).filter { ($0["spawner"] as? [String: Any])?["origin"] as? String == "inherited" }
+        let inherited = (document["findings"] as? [[String: Any]] ?? []).filter {
+            ($0["spawner"] as? [String: Any])?["origin"] as? String == "inherited"
+        }
         if fixture == "enriched-fork" { #expect(!inherited.isEmpty) }
         for finding in inherited {
-            let spawner = try #require(finding["spawner"] as? [String: Any]), process = try #require(finding["process"] as? [String: Any])
+            let spawner = try #require(finding["spawner"] as? [String: Any])
+            let process = try #require(finding["process"] as? [String: Any])
             let run = try CLI.run(["tree", "--pid", String(spawner["pid"] as? Int ?? 0), Self.log(fixture)])
             #expect(run.status == 0)
             #expect(run.text.contains("forked, runs its parent's program as"))
-            #expect(Self.treeLines(run.text).contains { $0.depth == 1 && $0.text.hasPrefix("pid \(process["pid"] as? Int ?? 0) ") })
+            #expect(
+                Self.treeLines(run.text).contains {
+                    $0.depth == 1 && $0.text.hasPrefix("pid \(process["pid"] as? Int ?? 0) ")
+                })
         }
         let missing = try CLI.run(["tree", "--pid", "999999", Self.log(fixture)])
         #expect(missing.status == 2 && missing.stderr.contains("no process with pid 999999 in the log's process tree"))

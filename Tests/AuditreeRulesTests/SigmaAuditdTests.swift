@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
+
 @testable import AuditreeParser
 @testable import AuditreeRules
 @testable import AuditreeScan
-import TestSupport
 
 /// Sigma `service: auditd` rules: each record's fields as the rules see them (decoded as
 /// `ausearch -i` shows them), evaluation per event over its records, findings like any other,
@@ -18,36 +19,69 @@ struct SigmaAuditdTests {
     }
 
     static let decoding = [
-        Decoding(line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="cat" a1=2F746D702F6120622E6A7067"#, field: "a1", value: "/tmp/a b.jpg"),
-        Decoding(line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="cat" a1=2F746D702F6120622E6A7067"#, field: "a0", value: "cat"),
-        Decoding(line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="sh" a1_len=4 a1[0]=41424344"#, field: "a1[0]", value: "ABCD"),
-        Decoding(line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="sh" a1_len=4 a1[0]=41424344"#, field: "a1_len", value: "4"),
+        Decoding(
+            line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="cat" a1=2F746D702F6120622E6A7067"#, field: "a1",
+            value: "/tmp/a b.jpg"),
+        Decoding(
+            line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="cat" a1=2F746D702F6120622E6A7067"#, field: "a0",
+            value: "cat"),
+        Decoding(
+            line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="sh" a1_len=4 a1[0]=41424344"#, field: "a1[0]",
+            value: "ABCD"),
+        Decoding(
+            line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="sh" a1_len=4 a1[0]=41424344"#, field: "a1_len",
+            value: "4"),
         // A SYSCALL record's a0..a3 are hex numbers, kept as logged.
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
-                 field: "a1", value: "AB"),
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
-                 field: "SYSCALL", value: "personality"),
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
-                 field: "ARCH", value: "x86_64"),
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
-                 field: "key", value: "(null)"),
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=42 pid=7 comm=6E632078 exe=\"/usr/bin/nc\" key=\"network_connect_4\"",
-                 field: "comm", value: "nc x"),
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=42 pid=7 comm=6E632078 exe=\"/usr/bin/nc\" key=\"network_connect_4\"",
-                 field: "key", value: "network_connect_4"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
+            field: "a1", value: "AB"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
+            field: "SYSCALL", value: "personality"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
+            field: "ARCH", value: "x86_64"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=135 success=yes exit=0 a0=40000 a1=AB pid=7 comm=\"x\" key=(null)",
+            field: "key", value: "(null)"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=42 pid=7 comm=6E632078 exe=\"/usr/bin/nc\" key=\"network_connect_4\"",
+            field: "comm", value: "nc x"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=42 pid=7 comm=6E632078 exe=\"/usr/bin/nc\" key=\"network_connect_4\"",
+            field: "key", value: "network_connect_4"),
         // ENRICHED: the log's own SYSCALL= is kept, not computed again.
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=7 key=(null)\u{1D}ARCH=x86_64 SYSCALL=execve UID=\"root\"",
-                 field: "SYSCALL", value: "execve"),
-        Decoding(line: "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=7 key=(null)\u{1D}ARCH=x86_64 SYSCALL=execve UID=\"root\"",
-                 field: "UID", value: "root"),
-        Decoding(line: "type=PATH msg=audit(1.000:1): item=0 name=2F746D702F2E782079 nametype=CREATE", field: "name", value: "/tmp/.x y"),
-        Decoding(line: "type=PROCTITLE msg=audit(1.000:1): proctitle=6C73002D6C61", field: "proctitle", value: "ls -la"),
-        Decoding(line: "node=web1 type=SERVICE_STOP msg=audit(1.000:1): pid=1 uid=0 msg='unit=firewalld comm=\"systemd\" res=success'",
-                 field: "unit", value: "firewalld"),
-        Decoding(line: "node=web1 type=SERVICE_STOP msg=audit(1.000:1): pid=1 uid=0 msg='unit=firewalld comm=\"systemd\" res=success'",
-                 field: "node", value: "web1"),
-        Decoding(line: "node=web1 type=SERVICE_STOP msg=audit(1.000:1): pid=1 uid=0 msg='unit=firewalld comm=\"systemd\" res=success'",
-                 field: "type", value: "SERVICE_STOP"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=7 key=(null)\u{1D}ARCH=x86_64 SYSCALL=execve UID=\"root\"",
+            field: "SYSCALL", value: "execve"),
+        Decoding(
+            line:
+                "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 pid=7 key=(null)\u{1D}ARCH=x86_64 SYSCALL=execve UID=\"root\"",
+            field: "UID", value: "root"),
+        Decoding(
+            line: "type=PATH msg=audit(1.000:1): item=0 name=2F746D702F2E782079 nametype=CREATE", field: "name",
+            value: "/tmp/.x y"),
+        Decoding(
+            line: "type=PROCTITLE msg=audit(1.000:1): proctitle=6C73002D6C61", field: "proctitle", value: "ls -la"),
+        Decoding(
+            line:
+                "node=web1 type=SERVICE_STOP msg=audit(1.000:1): pid=1 uid=0 msg='unit=firewalld comm=\"systemd\" res=success'",
+            field: "unit", value: "firewalld"),
+        Decoding(
+            line:
+                "node=web1 type=SERVICE_STOP msg=audit(1.000:1): pid=1 uid=0 msg='unit=firewalld comm=\"systemd\" res=success'",
+            field: "node", value: "web1"),
+        Decoding(
+            line:
+                "node=web1 type=SERVICE_STOP msg=audit(1.000:1): pid=1 uid=0 msg='unit=firewalld comm=\"systemd\" res=success'",
+            field: "type", value: "SERVICE_STOP"),
         // An odd or lower-case run is not hex the kernel wrote: kept.
         Decoding(line: #"type=EXECVE msg=audit(1.000:1): argc=1 a0=ABC"#, field: "a0", value: "ABC"),
         Decoding(line: #"type=EXECVE msg=audit(1.000:1): argc=1 a0=6c73"#, field: "a0", value: "6c73"),
@@ -73,20 +107,25 @@ struct SigmaAuditdTests {
         return try Scanner.run(configuration)
     }
 
-    @Test("Per event: decoded arguments, a keyword in another record of the event, a RAW log's syscall name, a user-space record",
-          arguments: [1, 2])
+    @Test(
+        "Per event: decoded arguments, a keyword in another record of the event, a RAW log's syscall name, a user-space record",
+        arguments: [1, 2])
     func perEvent(threads: Int) throws {
         let report = try Self.scan(Self.log, sigma: [Self.folder], threads: threads)
-        let found = report.findings.map { "\($0.rule.id.suffix(2)) line \($0.location.line) pid \($0.process.pid)" }.sorted()
+        let found = report.findings.map { "\($0.rule.id.suffix(2)) line \($0.location.line) pid \($0.process.pid)" }
+            .sorted()
         // a1: cat's hex-encoded .jpg (not ls's); a2: EXECVE + PROCTITLE of one event; a3: syscall 135
         // named personality; a4: SERVICE_STOP, no SYSCALL record: pid 1 from the record.
         #expect(found == ["a1 line 4 pid 501", "a2 line 9 pid 503", "a3 line 12 pid 501", "a4 line 17 pid 1"])
         let cat = try #require(report.findings.first { $0.rule.id.hasSuffix("a1") })
         #expect(cat.rule.category == "sigma/auditd" && cat.rule.author == "auditree tests")
-        #expect(cat.process.image?.exe?.lossyString == "/usr/bin/cat" && cat.spawner.image?.exe?.lossyString == "/usr/bin/bash")
+        #expect(
+            cat.process.image?.exe?.lossyString == "/usr/bin/cat"
+                && cat.spawner.image?.exe?.lossyString == "/usr/bin/bash")
         let personality = try #require(report.findings.first { $0.rule.id.hasSuffix("a3") })
         // pid 501 exec'd cat; its personality call shows it running setarch: the process as it is at the event.
-        #expect(personality.rule.mitre == ["T1562"] && personality.process.image?.exe?.lossyString == "/usr/bin/setarch")
+        #expect(
+            personality.rule.mitre == ["T1562"] && personality.process.image?.exe?.lossyString == "/usr/bin/setarch")
     }
 
     @Test("A condition that would hold for every event is refused with the reason")
@@ -111,18 +150,23 @@ struct SigmaAuditdTests {
         #expect(hits == 5)
     }
 
-    @Test("SigmaHQ: the auditd rules that should fire on the hand-written log do, and only they",
-          .enabled(if: SigmaTests.sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    @Test(
+        "SigmaHQ: the auditd rules that should fire on the hand-written log do, and only they",
+        .enabled(if: SigmaTests.sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
     func sigmaHQ() throws {
         let report = try Self.scan(Self.log, sigma: [SigmaTests.sigmaHQ! + "/rules/linux/auditd"], threads: 1)
-        let files = Set(report.findings.map { URL(fileURLWithPath: $0.rule.origin.file).lastPathComponent + " line \($0.location.line)" })
-        #expect(files == [
-            "lnx_auditd_hidden_zip_files_steganography.yml line 4",
-            "lnx_auditd_bpfdoor_port_redirect.yml line 9",
-            "lnx_auditd_disable_aslr_protection.yml line 12",
-            "lnx_auditd_hidden_binary_execution.yml line 13",
-            "lnx_auditd_disable_system_firewall.yml line 17",
-            "lnx_auditd_network_service_scanning.yml line 18",
-        ], "\(files.sorted())")
+        let files = Set(
+            report.findings.map {
+                URL(fileURLWithPath: $0.rule.origin.file).lastPathComponent + " line \($0.location.line)"
+            })
+        #expect(
+            files == [
+                "lnx_auditd_hidden_zip_files_steganography.yml line 4",
+                "lnx_auditd_bpfdoor_port_redirect.yml line 9",
+                "lnx_auditd_disable_aslr_protection.yml line 12",
+                "lnx_auditd_hidden_binary_execution.yml line 13",
+                "lnx_auditd_disable_system_firewall.yml line 17",
+                "lnx_auditd_network_service_scanning.yml line 18",
+            ], "\(files.sorted())")
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
-@testable import AuditreeParser
+
 @testable import AuditreeEvents
-@testable import AuditreeTree
+@testable import AuditreeParser
 @testable import AuditreeRules
 @testable import AuditreeScan
-import TestSupport
+@testable import AuditreeTree
 
 /// Sigma rules: the language subset (modifiers, wildcards, conditions), what is refused and
 /// why, and process_creation rules over the rebuilt tree on recorded and hand-written logs.
@@ -27,23 +28,32 @@ struct SigmaTests {
         return SigmaRuleParser.parse(text, file: file)
     }
 
-    static func fields(image: String = "/usr/bin/bash", commandLine: [String] = ["bash"], parent: String? = "/usr/bin/python3.11",
-                       cwd: String = "/home/u") -> SigmaProcessCreation {
-        var values = SigmaProcessCreation(image: Self.image(exe: image, argv: commandLine, cwd: cwd), pid: 10, ppid: 9,
-                                          parent: parent.map { Self.image(exe: $0, argv: [$0, "-c", "x"], cwd: "/") })
+    static func fields(
+        image: String = "/usr/bin/bash", commandLine: [String] = ["bash"], parent: String? = "/usr/bin/python3.11",
+        cwd: String = "/home/u"
+    ) -> SigmaProcessCreation {
+        var values = SigmaProcessCreation(
+            image: Self.image(exe: image, argv: commandLine, cwd: cwd), pid: 10, ppid: 9,
+            parent: parent.map { Self.image(exe: $0, argv: [$0, "-c", "x"], cwd: "/") })
         values.values[SigmaProcessCreation.Field.user.rawValue] = SigmaFieldValue("www-data")
         return values
     }
 
     static func image(exe: String, argv: [String], cwd: String) -> ProcessImage {
-        ProcessImage(origin: .exec, exe: LogString(bytes: Array(exe.utf8)), comm: nil,
-                     argv: ArgumentVector(arguments: argv.map { LogString(bytes: Array($0.utf8)) }, isComplete: true),
-                     cwd: LogString(bytes: Array(cwd.utf8)), uid: 33, euid: 33, auid: nil, ses: nil, tty: nil, key: nil, userName: nil,
-                     loginUserName: nil, node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), location: LogLocation(file: "x", line: 1))
+        ProcessImage(
+            origin: .exec, exe: LogString(bytes: Array(exe.utf8)), comm: nil,
+            argv: ArgumentVector(arguments: argv.map { LogString(bytes: Array($0.utf8)) }, isComplete: true),
+            cwd: LogString(bytes: Array(cwd.utf8)), uid: 33, euid: 33, auid: nil, ses: nil, tty: nil, key: nil,
+            userName: nil,
+            loginUserName: nil, node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0),
+            location: LogLocation(file: "x", line: 1))
     }
 
     static func matches(_ detection: String, _ values: SigmaProcessCreation = fields()) throws -> Bool {
-        guard case .rule(let rule) = rule(detection) else { Issue.record("not parsed: \(detection)"); return false }
+        guard case .rule(let rule) = rule(detection) else {
+            Issue.record("not parsed: \(detection)")
+            return false
+        }
         return values.matches(rule)
     }
 
@@ -54,17 +64,25 @@ struct SigmaTests {
     }
 
     /// A scan builds only the Sysmon fields its rules read, and they match as the full set does.
-    @Test("Only the fields the rules read are built", arguments: [
-        FieldsCase(detection: "s:\n    Image|endswith: '/curl'\ncondition: s", used: [.image]),
-        FieldsCase(detection: "s:\n    ParentImage|endswith: '/python3.11'\n    CommandLine|contains: 'curl'\ncondition: s",
-                   used: [.commandLine, .parentImage]),
-        FieldsCase(detection: "s:\n    CurrentDirectory|startswith: '/home'\nf:\n    User: 'root'\ncondition: s and not f",
-                   used: [.user, .currentDirectory]),
-        // A keyword search reads every field's value.
-        FieldsCase(detection: "k:\n    - '*curl*'\ncondition: k", used: SigmaProcessCreation.Field.allCases),
-    ])
+    @Test(
+        "Only the fields the rules read are built",
+        arguments: [
+            FieldsCase(detection: "s:\n    Image|endswith: '/curl'\ncondition: s", used: [.image]),
+            FieldsCase(
+                detection:
+                    "s:\n    ParentImage|endswith: '/python3.11'\n    CommandLine|contains: 'curl'\ncondition: s",
+                used: [.commandLine, .parentImage]),
+            FieldsCase(
+                detection: "s:\n    CurrentDirectory|startswith: '/home'\nf:\n    User: 'root'\ncondition: s and not f",
+                used: [.user, .currentDirectory]),
+            // A keyword search reads every field's value.
+            FieldsCase(detection: "k:\n    - '*curl*'\ncondition: k", used: SigmaProcessCreation.Field.allCases),
+        ])
     func usedFields(_ test: FieldsCase) throws {
-        guard case .rule(let sigma) = Self.rule(test.detection) else { Issue.record("not parsed"); return }
+        guard case .rule(let sigma) = Self.rule(test.detection) else {
+            Issue.record("not parsed")
+            return
+        }
         let rules = SigmaExecRules([Rule(sigma: sigma)])
         #expect(rules.usedFields == SigmaProcessCreation.Field.allCases.map { test.used.contains($0) })
         let image = Self.image(exe: "/usr/bin/curl", argv: ["curl", "http://x/a.sh"], cwd: "/home/u")
@@ -83,57 +101,77 @@ struct SigmaTests {
         var image: String = "/usr/bin/bash"
         var argv: [String] = ["bash", "-c", "curl http://x/a.sh | sh"]
         var expected: Bool
-        var testDescription: String { "\(detection.replacingOccurrences(of: "\n", with: " ; ")) on \(image) \(argv) -> \(expected)" }
+        var testDescription: String {
+            "\(detection.replacingOccurrences(of: "\n", with: " ; ")) on \(image) \(argv) -> \(expected)"
+        }
     }
 
-    @Test("Modifiers and wildcards", arguments: [
-        Case(detection: "s:\n    Image: '/usr/bin/bash'\ncondition: s", expected: true),
-        // case-insensitive by default
-        Case(detection: "s:\n    Image: '/USR/BIN/BASH'\ncondition: s", expected: true),
-        Case(detection: "s:\n    Image|cased: '/USR/BIN/BASH'\ncondition: s", expected: false),
-        // a plain value is the whole field
-        Case(detection: "s:\n    Image: '/usr/bin/bas'\ncondition: s", expected: false),
-        Case(detection: "s:\n    Image|endswith: '/bash'\ncondition: s", expected: true),
-        Case(detection: "s:\n    Image|endswith: '/sh'\ncondition: s", expected: false),
-        Case(detection: "s:\n    Image|startswith: '/usr/'\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine|contains: 'CURL http'\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine|contains|all: ['curl', '| sh']\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine|contains|all: ['curl', 'wget']\ncondition: s", expected: false),
-        Case(detection: "s:\n    CommandLine|contains: ['wget', 'curl']\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine: 'bash -c curl*sh'\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine: 'bash -c curl*sh?'\ncondition: s", expected: false),
-        Case(detection: "s:\n    Image: '/usr/bin/b?sh'\ncondition: s", expected: true),
-        Case(detection: "s:\n    Image: '/usr/bin/b\\?sh'\ncondition: s", expected: false),  // escaped: a literal ?
-        Case(detection: "s:\n    CommandLine|contains: 'a\\*'\ncondition: s", argv: ["ls", "a*"], expected: true),
-        Case(detection: "s:\n    CommandLine|contains: 'a\\*'\ncondition: s", argv: ["ls", "ab"], expected: false),
-        Case(detection: "s:\n    CommandLine|re: 'curl\\s+http://[a-z]{1,3}/'\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine|re: 'CURL'\ncondition: s", expected: false),  // re is case-sensitive
-        Case(detection: "s:\n    CommandLine|re|i: 'CURL'\ncondition: s", expected: true),
-        Case(detection: "s:\n    CommandLine|re: '(?:wget|curl) http'\ncondition: s", expected: true),
-        Case(detection: "s:\n    CurrentDirectory|exists: true\ncondition: s", expected: true),
-        Case(detection: "s:\n    ParentImage|exists: false\ncondition: s", expected: false),
-        Case(detection: "s:\n    CommandLine|windash|contains: ' -c '\ncondition: s", argv: ["bash", "/c", "x"], expected: true),
-        Case(detection: "s:\n    CommandLine|base64|contains: 'id -u'\ncondition: s", argv: ["sh", "aWQgLXU="], expected: true),
-        Case(detection: "s:\n    CommandLine|base64offset|contains: 'id -u'\ncondition: s", argv: ["echo", "ZWNobyBpZCAtdQ=="], expected: true),
-        Case(detection: "s:\n    CommandLine|base64offset|contains: 'id -u'\ncondition: s", argv: ["echo", "aWQgLWc="], expected: false),
-        Case(detection: "s:\n    CommandLine|cidr: '10.0.0.0/8'\ncondition: s", argv: ["10.1.2.3"], expected: true),
-        Case(detection: "s:\n    CommandLine|cidr: '10.0.0.0/8'\ncondition: s", argv: ["11.1.2.3"], expected: false),
-        Case(detection: "s:\n    ParentImage|endswith: '/python3.11'\n    User: 'www-data'\ncondition: s", expected: true),
-        Case(detection: "s:\n    ParentCommandLine|contains: ' -c '\ncondition: s", expected: true),
-        // list of maps: any
-        Case(detection: "s:\n    - Image: '/nope'\n    - User: 'WWW-DATA'\ncondition: s", expected: true),
-        Case(detection: "s:\n    - 'CURL http'\ncondition: s", expected: true),  // keywords: anywhere
-    ])
+    @Test(
+        "Modifiers and wildcards",
+        arguments: [
+            Case(detection: "s:\n    Image: '/usr/bin/bash'\ncondition: s", expected: true),
+            // case-insensitive by default
+            Case(detection: "s:\n    Image: '/USR/BIN/BASH'\ncondition: s", expected: true),
+            Case(detection: "s:\n    Image|cased: '/USR/BIN/BASH'\ncondition: s", expected: false),
+            // a plain value is the whole field
+            Case(detection: "s:\n    Image: '/usr/bin/bas'\ncondition: s", expected: false),
+            Case(detection: "s:\n    Image|endswith: '/bash'\ncondition: s", expected: true),
+            Case(detection: "s:\n    Image|endswith: '/sh'\ncondition: s", expected: false),
+            Case(detection: "s:\n    Image|startswith: '/usr/'\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine|contains: 'CURL http'\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine|contains|all: ['curl', '| sh']\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine|contains|all: ['curl', 'wget']\ncondition: s", expected: false),
+            Case(detection: "s:\n    CommandLine|contains: ['wget', 'curl']\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine: 'bash -c curl*sh'\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine: 'bash -c curl*sh?'\ncondition: s", expected: false),
+            Case(detection: "s:\n    Image: '/usr/bin/b?sh'\ncondition: s", expected: true),
+            Case(detection: "s:\n    Image: '/usr/bin/b\\?sh'\ncondition: s", expected: false),  // escaped: a literal ?
+            Case(detection: "s:\n    CommandLine|contains: 'a\\*'\ncondition: s", argv: ["ls", "a*"], expected: true),
+            Case(detection: "s:\n    CommandLine|contains: 'a\\*'\ncondition: s", argv: ["ls", "ab"], expected: false),
+            Case(detection: "s:\n    CommandLine|re: 'curl\\s+http://[a-z]{1,3}/'\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine|re: 'CURL'\ncondition: s", expected: false),  // re is case-sensitive
+            Case(detection: "s:\n    CommandLine|re|i: 'CURL'\ncondition: s", expected: true),
+            Case(detection: "s:\n    CommandLine|re: '(?:wget|curl) http'\ncondition: s", expected: true),
+            Case(detection: "s:\n    CurrentDirectory|exists: true\ncondition: s", expected: true),
+            Case(detection: "s:\n    ParentImage|exists: false\ncondition: s", expected: false),
+            Case(
+                detection: "s:\n    CommandLine|windash|contains: ' -c '\ncondition: s", argv: ["bash", "/c", "x"],
+                expected: true),
+            Case(
+                detection: "s:\n    CommandLine|base64|contains: 'id -u'\ncondition: s", argv: ["sh", "aWQgLXU="],
+                expected: true),
+            Case(
+                detection: "s:\n    CommandLine|base64offset|contains: 'id -u'\ncondition: s",
+                argv: ["echo", "ZWNobyBpZCAtdQ=="], expected: true),
+            Case(
+                detection: "s:\n    CommandLine|base64offset|contains: 'id -u'\ncondition: s",
+                argv: ["echo", "aWQgLWc="], expected: false),
+            Case(detection: "s:\n    CommandLine|cidr: '10.0.0.0/8'\ncondition: s", argv: ["10.1.2.3"], expected: true),
+            Case(
+                detection: "s:\n    CommandLine|cidr: '10.0.0.0/8'\ncondition: s", argv: ["11.1.2.3"], expected: false),
+            Case(
+                detection: "s:\n    ParentImage|endswith: '/python3.11'\n    User: 'www-data'\ncondition: s",
+                expected: true),
+            Case(detection: "s:\n    ParentCommandLine|contains: ' -c '\ncondition: s", expected: true),
+            // list of maps: any
+            Case(detection: "s:\n    - Image: '/nope'\n    - User: 'WWW-DATA'\ncondition: s", expected: true),
+            Case(detection: "s:\n    - 'CURL http'\ncondition: s", expected: true),  // keywords: anywhere
+        ])
     func modifiers(_ example: Case) throws {
-        #expect(try Self.matches(example.detection, Self.fields(image: example.image, commandLine: example.argv)) == example.expected)
+        #expect(
+            try Self.matches(example.detection, Self.fields(image: example.image, commandLine: example.argv))
+                == example.expected)
     }
 
-    @Test("Conditions", arguments: [
-        ("a and b", true), ("a and c", false), ("a or c", true), ("not c", true), ("not a", false),
-        ("a and not (c or d)", true), ("(a or c) and (b or d)", true), ("1 of sel_*", true), ("all of sel_*", false),
-        ("1 of them", true), ("all of them", false), ("all of sel_a*", true), ("a and not 1 of filter_*", false),
-        ("not a or b", true), ("c or d or a and b", true),
-    ] as [(String, Bool)])
+    @Test(
+        "Conditions",
+        arguments: [
+            ("a and b", true), ("a and c", false), ("a or c", true), ("not c", true), ("not a", false),
+            ("a and not (c or d)", true), ("(a or c) and (b or d)", true), ("1 of sel_*", true),
+            ("all of sel_*", false),
+            ("1 of them", true), ("all of them", false), ("all of sel_a*", true), ("a and not 1 of filter_*", false),
+            ("not a or b", true), ("c or d or a and b", true),
+        ] as [(String, Bool)])
     func conditions(_ condition: String, _ expected: Bool) throws {
         let detection = """
             a:
@@ -155,24 +193,34 @@ struct SigmaTests {
         #expect(try Self.matches(detection) == expected)
     }
 
-    @Test("Refused with a reason, never mis-evaluated", arguments: [
-        ("s:\n    Image|gt: 3\ncondition: s", "modifier 'gt' is not supported"),
-        ("s:\n    Hashes|contains: 'x'\ncondition: s", "field 'Hashes' is not one audit logs give"),
-        ("s:\n    Image: x\ncondition: s | count() > 3", "aggregation"),
-        ("s:\n    Image: x\ncondition: 2 of s", "only '1 of' and 'all of'"),
-        ("s:\n    Image: x\ncondition: t", "not a search of the rule"),
-        ("s:\n    Image|re: '('\ncondition: s", "regex"),
-        ("s:\n    Image: x", "missing 'detection.condition'"),
-    ] as [(String, String)])
+    @Test(
+        "Refused with a reason, never mis-evaluated",
+        arguments: [
+            ("s:\n    Image|gt: 3\ncondition: s", "modifier 'gt' is not supported"),
+            ("s:\n    Hashes|contains: 'x'\ncondition: s", "field 'Hashes' is not one audit logs give"),
+            ("s:\n    Image: x\ncondition: s | count() > 3", "aggregation"),
+            ("s:\n    Image: x\ncondition: 2 of s", "only '1 of' and 'all of'"),
+            ("s:\n    Image: x\ncondition: t", "not a search of the rule"),
+            ("s:\n    Image|re: '('\ncondition: s", "regex"),
+            ("s:\n    Image: x", "missing 'detection.condition'"),
+        ] as [(String, String)])
     func refused(_ detection: String, _ reason: String) {
-        guard case .skipped(let skipped) = Self.rule(detection) else { Issue.record("accepted: \(detection)"); return }
+        guard case .skipped(let skipped) = Self.rule(detection) else {
+            Issue.record("accepted: \(detection)")
+            return
+        }
         #expect(skipped.reason.contains(reason), "\(skipped.reason)")
     }
 
     @Test("Other logsources are listed as not run")
     func logsource() {
-        let outcome = SigmaRuleParser.parse("title: t\nid: x\nlogsource: {product: linux, category: file_event}\ndetection: {s: {a: b}, condition: s}\n", file: "f.yml")
-        guard case .skipped(let skipped) = outcome else { Issue.record("accepted"); return }
+        let outcome = SigmaRuleParser.parse(
+            "title: t\nid: x\nlogsource: {product: linux, category: file_event}\ndetection: {s: {a: b}, condition: s}\n",
+            file: "f.yml")
+        guard case .skipped(let skipped) = outcome else {
+            Issue.record("accepted")
+            return
+        }
         #expect(skipped.reason.hasPrefix("logsource product: linux, category: file_event") && !skipped.isError)
     }
 
@@ -187,11 +235,13 @@ struct SigmaTests {
 
     @Test("Parent-aware rules: a Java child shell, a shell whose parent runs from /tmp, and not an unknown parent")
     func parentAware() throws {
-        let report = try Self.scan(Fixtures.root.appendingPathComponent("fixtures/sigma/java-child-shell.log").path,
-                                   sigma: [Fixtures.root.appendingPathComponent("fixtures/sigma").path])
+        let report = try Self.scan(
+            Fixtures.root.appendingPathComponent("fixtures/sigma/java-child-shell.log").path,
+            sigma: [Fixtures.root.appendingPathComponent("fixtures/sigma").path])
         let pairs = report.findings.map { "\($0.rule.id) pid \($0.process.pid)" }.sorted()
         // pid 300's parent (999) is never described: ParentImage is '-', so neither rule holds.
-        #expect(pairs == ["7d1c0000-0000-4000-8000-000000000001 pid 201", "7d1c0000-0000-4000-8000-000000000002 pid 101"])
+        #expect(
+            pairs == ["7d1c0000-0000-4000-8000-000000000001 pid 201", "7d1c0000-0000-4000-8000-000000000002 pid 101"])
         let tmp = try #require(report.findings.first { $0.process.pid == 201 })
         #expect(tmp.rule.severity == .high && tmp.rule.author == "auditree tests" && tmp.rule.mitre == ["T1059.004"])
         #expect(tmp.rule.references == ["https://example.invalid/auditree-tests"])
@@ -200,23 +250,24 @@ struct SigmaTests {
 
     @Test("A recorded fixture: a rule on the parent fires for apache2ctl's id, and only there")
     func recordedParent() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-sigma-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-sigma-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let rule = directory.appendingPathComponent("r.yml")
         try """
-            title: id from a script run by dash
-            id: 7d1c0000-0000-4000-8000-000000000003
-            author: auditree tests
-            logsource: {category: process_creation, product: linux}
-            detection:
-                selection:
-                    Image|endswith: '/id'
-                    ParentImage|endswith: '/dash'
-                    ParentCommandLine|contains: 'apache2ctl'
-                condition: selection
-            level: low
-            """.write(to: rule, atomically: true, encoding: .utf8)
+        title: id from a script run by dash
+        id: 7d1c0000-0000-4000-8000-000000000003
+        author: auditree tests
+        logsource: {category: process_creation, product: linux}
+        detection:
+            selection:
+                Image|endswith: '/id'
+                ParentImage|endswith: '/dash'
+                ParentCommandLine|contains: 'apache2ctl'
+            condition: selection
+        level: low
+        """.write(to: rule, atomically: true, encoding: .utf8)
         for name in ["enriched-execve", "raw-execve", "raw-fork", "enriched-fork", "webshell-execve"] {
             let report = try Self.scan(Fixtures.recorded(name), sigma: [rule.path])
             #expect(report.findings.count == 1, "\(name)")
@@ -230,13 +281,20 @@ struct SigmaTests {
     /// `../shared/sigma` beside the package (or beside its worktree folder).
     static let sigmaHQ: String? = {
         let parent = Fixtures.root.deletingLastPathComponent()
-        for candidate in [parent.appendingPathComponent("shared/sigma"), parent.deletingLastPathComponent().appendingPathComponent("shared/sigma")] {
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("rules").path) { return candidate.standardizedFileURL.path }
+        for candidate in [
+            parent.appendingPathComponent("shared/sigma"),
+            parent.deletingLastPathComponent().appendingPathComponent("shared/sigma"),
+        ] {
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("rules").path) {
+                return candidate.standardizedFileURL.path
+            }
         }
         return nil
     }()
 
-    @Test("SigmaHQ: all 144 process_creation rules load", .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    @Test(
+        "SigmaHQ: all 144 process_creation rules load",
+        .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
     func sigmaHQLoads() throws {
         let set = try SigmaRuleSet.load(paths: [Self.sigmaHQ!])
         #expect(set.rules.filter { $0.target == .processCreation }.count == 144)
@@ -244,32 +302,43 @@ struct SigmaTests {
         #expect(set.rules.count + set.skipped.count == 244)
     }
 
-    @Test("SigmaHQ: parent-aware rules stay silent on the benign recording",
-          .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    @Test(
+        "SigmaHQ: parent-aware rules stay silent on the benign recording",
+        .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
     func sigmaHQBenign() throws {
         let report = try Self.scan(Fixtures.recorded("benign-busy"), sigma: [Self.sigmaHQ!])
-        let parentAware = Set(try SigmaRuleSet.load(paths: [Self.sigmaHQ!]).rules.filter { rule in
-            rule.detection.searches.values.contains { search in
-                if case .maps(let maps) = search { return maps.contains { $0.contains { $0.field.hasPrefix("Parent") } } }
-                return false
-            }
-        }.map(\.id))
+        let parentAware = Set(
+            try SigmaRuleSet.load(paths: [Self.sigmaHQ!]).rules.filter { rule in
+                rule.detection.searches.values.contains { search in
+                    if case .maps(let maps) = search {
+                        return maps.contains { $0.contains { $0.field.hasPrefix("Parent") } }
+                    }
+                    return false
+                }
+            }.map(\.id))
         #expect(parentAware.count >= 20)
         #expect(!report.findings.contains { parentAware.contains($0.rule.id) })
         #expect(!report.findings.isEmpty)  // the plain ones (file deletion, curl) do fire there
     }
 
-    @Test("SigmaHQ: the Java-children rule fires on the recorded Java child shells, with java as ParentImage",
-          .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    @Test(
+        "SigmaHQ: the Java-children rule fires on the recorded Java child shells, with java as ParentImage",
+        .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
     func sigmaHQJavaChild() throws {
         let rule = Self.sigmaHQ! + "/rules/linux/process_creation/proc_creation_lnx_susp_java_children.yml"
-        let expected = ["enriched-execve": "/bin/bash -c echo tp-java", "raw-execve": "/bin/bash -c echo tp-java",
-                        "enriched-fork": "/bin/bash -c echo tp-java", "raw-fork": "/bin/bash -c echo tp-java",
-                        "variants-enriched-fork": "bash -c echo v-java-http"]
+        let expected = [
+            "enriched-execve": "/bin/bash -c echo tp-java", "raw-execve": "/bin/bash -c echo tp-java",
+            "enriched-fork": "/bin/bash -c echo tp-java", "raw-fork": "/bin/bash -c echo tp-java",
+            "variants-enriched-fork": "bash -c echo v-java-http",
+        ]
         for (name, commandLine) in expected {
             let report = try Self.scan(Fixtures.recorded(name), sigma: [rule])
-            #expect(report.findings.map { $0.process.image.map { NameMatcher.commandLine($0) } } == [commandLine], "\(name)")
-            #expect(report.findings.first?.spawner.image?.exe?.lossyString == "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "\(name)")
+            #expect(
+                report.findings.map { $0.process.image.map { NameMatcher.commandLine($0) } } == [commandLine], "\(name)"
+            )
+            #expect(
+                report.findings.first?.spawner.image?.exe?.lossyString == "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+                "\(name)")
         }
         // The same Java server on a log that audits execve only: the server started before the
         // recording and makes no audited call, so its image is unknown ('-') and the rule cannot
@@ -288,26 +357,33 @@ struct SigmaTests {
         let document = try #require(try JSONSerialization.jsonObject(with: scan.stdout) as? [String: Any])
         let findings = try #require(document["findings"] as? [[String: Any]])
         #expect(findings.compactMap { $0["author"] as? String } == ["auditree tests", "auditree tests"])
-        let critical = try CLI.run(["scan", "--no-default-rules", "--sigma", "fixtures/sigma", "--fail-on", "critical", "--quiet", log])
+        let critical = try CLI.run([
+            "scan", "--no-default-rules", "--sigma", "fixtures/sigma", "--fail-on", "critical", "--quiet", log,
+        ])
         #expect(critical.status == 1)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-sigma-cli-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-sigma-cli-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let exceptions = directory.appendingPathComponent("exceptions.yaml")
         try """
-            version: 1
-            exceptions:
-              - id: java-app-shell
-                reason: the app runs id at start
-                rules: [7d1c0000-0000-4000-8000-000000000002]
-                spawner: {exe_prefix: [/usr/lib/jvm]}
-            """.write(to: exceptions, atomically: true, encoding: .utf8)
-        let excepted = try CLI.run(["scan", "--no-default-rules", "--sigma", "fixtures/sigma", "--rules", exceptions.path, "--fail-on", "critical", "--quiet", log])
+        version: 1
+        exceptions:
+          - id: java-app-shell
+            reason: the app runs id at start
+            rules: [7d1c0000-0000-4000-8000-000000000002]
+            spawner: {exe_prefix: [/usr/lib/jvm]}
+        """.write(to: exceptions, atomically: true, encoding: .utf8)
+        let excepted = try CLI.run([
+            "scan", "--no-default-rules", "--sigma", "fixtures/sigma", "--rules", exceptions.path, "--fail-on",
+            "critical", "--quiet", log,
+        ])
         #expect(excepted.status == 0, "\(excepted.stderr) \(excepted.text)")
 
         let bad = directory.appendingPathComponent("bad.yml")
-        try "title: t\nid: y\nlogsource: {category: process_creation}\ndetection: {s: {Image|lt: 3}, condition: s}\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "title: t\nid: y\nlogsource: {category: process_creation}\ndetection: {s: {Image|lt: 3}, condition: s}\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
         let check = try CLI.run(["rules", "check", "--sigma", bad.path])
         #expect(check.status == 0)
         #expect(check.text.contains("modifier 'lt' is not supported"))
@@ -315,8 +391,9 @@ struct SigmaTests {
         #expect(warned.stderr.contains("1 of 1 Sigma rule file(s) are not run"))
     }
 
-    @Test("SigmaHQ: the literal index never hides a match (indexed = every rule tried, on every recorded exec)",
-          .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
+    @Test(
+        "SigmaHQ: the literal index never hides a match (indexed = every rule tried, on every recorded exec)",
+        .enabled(if: sigmaHQ != nil, "../shared/sigma is absent: SigmaHQ tests skipped"))
     func indexAgreesWithBruteForce() throws {
         let set = try SigmaRuleSet.load(paths: [Self.sigmaHQ!]).rules.filter { $0.target == .processCreation }
         let indexed = SigmaExecRules(set.map { Rule(sigma: $0) })
@@ -327,9 +404,12 @@ struct SigmaTests {
             var configuration = ScanConfiguration(inputs: [Fixtures.recorded(name)])
             configuration.collectExecs = true
             for record in try Scanner.run(configuration).execs {
-                let fields = SigmaProcessCreation(image: record.image, pid: record.pid, ppid: record.ppid,
-                                                  parent: record.lineage.first { $0.generation == 1 }?.image)
-                #expect(indexed.matching(fields).map(\.id) == set.filter { fields.matches($0) }.map(\.id), "\(name) line \(record.image.location.line)")
+                let fields = SigmaProcessCreation(
+                    image: record.image, pid: record.pid, ppid: record.ppid,
+                    parent: record.lineage.first { $0.generation == 1 }?.image)
+                #expect(
+                    indexed.matching(fields).map(\.id) == set.filter { fields.matches($0) }.map(\.id),
+                    "\(name) line \(record.image.location.line)")
                 compared += 1
             }
         }

@@ -1,8 +1,9 @@
 import CAudit
 import Foundation
-import Testing
-@testable import AuditreeScan
 import TestSupport
+import Testing
+
+@testable import AuditreeScan
 
 @Suite("Audit rules (auditree audit-rules)")
 struct AuditRulesTests {
@@ -40,12 +41,16 @@ struct AuditRulesTests {
         }
     }
 
-    @Test("every system call name is known to libaudit's table for its machine and ABI", arguments: AuditRules.Machine.allCases)
+    @Test(
+        "every system call name is known to libaudit's table for its machine and ABI",
+        arguments: AuditRules.Machine.allCases)
     func syscallNamesResolve(machine: AuditRules.Machine) {
         for line in AuditRules.ruleLines(for: machine) {
             let abi = Self.field(line, "-F").replacingOccurrences(of: "arch=", with: "")
             for name in Self.syscalls(line) {
-                #expect(audit_name_to_syscall(name, Self.libauditMachine(machine, abi: abi)) >= 0, "\(machine) \(abi) \(name)")
+                #expect(
+                    audit_name_to_syscall(name, Self.libauditMachine(machine, abi: abi)) >= 0,
+                    "\(machine) \(abi) \(name)")
             }
         }
     }
@@ -63,11 +68,16 @@ struct AuditRulesTests {
     @Test("each rule line of this machine builds into a kernel rule the way auditctl builds it")
     func linesBuildWithLibaudit() throws {
         #if arch(x86_64)
-        let state = try ["_audit_elf", "_audit_syscalladded", "_audit_archadded", "_audit_permadded", "_audit_exeadded", "_audit_filterfsadded"].map(Self.parserState)
+        let state = try [
+            "_audit_elf", "_audit_syscalladded", "_audit_archadded", "_audit_permadded", "_audit_exeadded",
+            "_audit_filterfsadded",
+        ].map(Self.parserState)
         for line in AuditRules.ruleLines(for: .x86_64) {
             for variable in state { variable.pointee = 0 }
             let words = line.split(separator: " ").map(String.init)
-            try #require(words.count == 8 && words[0] == "-a" && words[2] == "-F" && words[4] == "-S" && words[6] == "-k", "\(line)")
+            try #require(
+                words.count == 8 && words[0] == "-a" && words[2] == "-F" && words[4] == "-S" && words[6] == "-k",
+                "\(line)")
             let listAndAction = words[1].split(separator: ",").map(String.init)
             #expect(audit_name_to_action(listAndAction[0]) == AUDIT_ALWAYS, "\(line)")
             #expect(audit_name_to_flag(listAndAction[1]) == AUDIT_FILTER_EXIT, "\(line)")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeInput
 @testable import AuditreeScan
 
@@ -23,7 +24,8 @@ struct BlankLineTests {
     }
 
     static let inputs: [[UInt8]] = [
-        Array(repeating: 0x0A, count: 100_003) + Array("type=X msg=audit(1.000:1): a=b\n".utf8) + Array(repeating: 0x0A, count: 17),
+        Array(repeating: 0x0A, count: 100_003) + Array("type=X msg=audit(1.000:1): a=b\n".utf8)
+            + Array(repeating: 0x0A, count: 17),
         Array(" \n\t\n\r\n\n\n\nx\n   y\n\n  \n".utf8),
         // Blank lines of exactly the limit (skipped) and one byte over it (cut and delivered).
         Array((String(repeating: " ", count: 16) + "\n" + String(repeating: "\t", count: 17) + "\nz\n").utf8),
@@ -32,8 +34,9 @@ struct BlankLineTests {
         Array(repeating: 0x0A, count: 64) + Array("\n\n\n\n\n\n\n\nq".utf8),
     ]
 
-    @Test("only non-blank lines reach the body, numbered as in the file, whatever the reads",
-          arguments: inputs.indices, [1, 3, 8, 64, 1 << 16])
+    @Test(
+        "only non-blank lines reach the body, numbered as in the file, whatever the reads",
+        arguments: inputs.indices, [1, 3, 8, 64, 1 << 16])
     func deliveredLines(_ index: Int, readSize: Int) throws {
         let text = Self.inputs[index]
         var source = MemoryByteSource(text)
@@ -71,16 +74,21 @@ struct BlankLineTests {
     }
 
     /// Newlines as one big gzip member and as many tiny ones, before a real recording.
-    @Test("a gzip of blank members before a recording: same findings, line numbers shifted, both pipelines", arguments: [1, 2])
+    @Test(
+        "a gzip of blank members before a recording: same findings, line numbers shifted, both pipelines",
+        arguments: [1, 2])
     func gzipBlankMembers(threads: Int) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-blank-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-blank-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let big = 8 << 20, tiny = 2000
+        let big = 8 << 20
+        let tiny = 2000
         var bytes = try gzipped(Data(repeating: 0x0A, count: big), in: directory)
         let one = try gzipped(Data([0x0A]), in: directory)
         for _ in 0..<tiny { bytes.append(one) }
-        bytes.append(try gzipped(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("raw-fork"))), in: directory))
+        bytes.append(
+            try gzipped(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("raw-fork"))), in: directory))
         let path = directory.appendingPathComponent("audit.log.2.gz")
         try bytes.write(to: path)
 
@@ -88,7 +96,8 @@ struct BlankLineTests {
         plain.threads = threads
         var padded = ScanConfiguration(inputs: [path.path])
         padded.threads = threads
-        let expected = try Scanner.run(plain), actual = try Scanner.run(padded)
+        let expected = try Scanner.run(plain)
+        let actual = try Scanner.run(padded)
         #expect(actual.summary.inputErrors == 0)
         #expect(actual.summary.lines == expected.summary.lines && actual.summary.records == expected.summary.records)
         #expect(!expected.findings.isEmpty)

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeScan
 
 /// The hand-over between the pipeline's reading thread and the scan's thread. Every check
@@ -28,7 +29,9 @@ struct ChunkQueueTests {
         }.start()
     }
 
-    @Test("items arrive in order, the producer is never more than the capacity ahead, and the end is seen", arguments: [1, 2, 4])
+    @Test(
+        "items arrive in order, the producer is never more than the capacity ahead, and the end is seen",
+        arguments: [1, 2, 4])
     func orderAndBound(capacity: Int) {
         let queue = ChunkQueue<Int>(capacity: capacity)
         let counts = Counts()

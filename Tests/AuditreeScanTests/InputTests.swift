@@ -1,20 +1,23 @@
 import Foundation
-import Testing
-@testable import AuditreeScan
 import TestSupport
+import Testing
+
+@testable import AuditreeScan
 
 /// Directories, globs, rotated sets, gzip and the finding filters, on real recordings.
 @Suite("Inputs", .serialized)
 struct InputTests {
     /// A fresh temporary directory; the caller removes it.
     func makeDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-inputs-\(getpid())-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-inputs-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
 
     func lines(_ name: String) throws -> [Substring] {
-        try String(contentsOfFile: Fixtures.recorded(name), encoding: .isoLatin1).split(separator: "\n", omittingEmptySubsequences: false)
+        try String(contentsOfFile: Fixtures.recorded(name), encoding: .isoLatin1).split(
+            separator: "\n", omittingEmptySubsequences: false)
     }
 
     func gzip(_ file: URL) throws {
@@ -41,15 +44,20 @@ struct InputTests {
             let bounds = [0, 300, 600, all.count]
             for index in 0..<3 {
                 let text: String = all[bounds[index]..<bounds[index + 1]].joined(separator: "\n")
-                try text.write(to: directory.appendingPathComponent(names[index]), atomically: true, encoding: .isoLatin1)
+                try text.write(
+                    to: directory.appendingPathComponent(names[index]), atomically: true, encoding: .isoLatin1)
             }
             try gzip(directory.appendingPathComponent("audit.log.1"))
             let report = try Fixtures.scan([directory.path])
-            #expect(report.summary.files.map { URL(fileURLWithPath: $0).lastPathComponent } == ["audit.log.2", "audit.log.1.gz", "audit.log"])
+            #expect(
+                report.summary.files.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                    "audit.log.2", "audit.log.1.gz", "audit.log",
+                ])
             #expect(report.summary.lines == whole.summary.lines)
             #expect(findingKeys(report) == findingKeys(whole))
             // Given in the "wrong" order on the command line, the order of reading is still by time.
-            let reversed = try Fixtures.scan(["audit.log", "audit.log.1.gz", "audit.log.2"].map { directory.appendingPathComponent($0).path })
+            let reversed = try Fixtures.scan(
+                ["audit.log", "audit.log.1.gz", "audit.log.2"].map { directory.appendingPathComponent($0).path })
             #expect(findingKeys(reversed) == findingKeys(whole))
             // A glob names the same set.
             let globbed = try Fixtures.scan([directory.path + "/audit.log*"])
@@ -110,15 +118,18 @@ struct InputTests {
     }
 
     static let timeCases: [(String, Int64)] = [
-        ("2026-11-23", 1_795_392_000_000), ("2026-11-23T11:10:36Z", 1_795_432_236_000), ("2026-11-23T11:10:36.5", 1_795_432_236_500),
-        ("2026-11-23T13:10:36+02:00", 1_795_432_236_000), ("today", 1_795_392_000_000), ("yesterday", 1_795_305_600_000),
+        ("2026-11-23", 1_795_392_000_000), ("2026-11-23T11:10:36Z", 1_795_432_236_000),
+        ("2026-11-23T11:10:36.5", 1_795_432_236_500),
+        ("2026-11-23T13:10:36+02:00", 1_795_432_236_000), ("today", 1_795_392_000_000),
+        ("yesterday", 1_795_305_600_000),
         ("-2h", 1_795_432_236_000 - 7_200_000), ("-30m", 1_795_432_236_000 - 1_800_000), ("now", 1_795_432_236_000),
     ]
 
     @Test("times for --since and --until", arguments: timeCases)
     func times(_ text: String, _ expected: Int64) {
         // today and yesterday are local midnight, as ausearch reads them: UTC here.
-        #expect(FindingFilter.parseTime(text, now: 1_795_432_236_000, timeZone: TimeZone(identifier: "UTC")!) == expected)
+        #expect(
+            FindingFilter.parseTime(text, now: 1_795_432_236_000, timeZone: TimeZone(identifier: "UTC")!) == expected)
     }
 
     @Test("malformed times are refused", arguments: ["2026-13-01", "yesterday-ish", "-2y", "11:00", ""])

@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
-import Testing
-@testable import AuditreeInput
-@testable import AuditreeScan
-@testable import AuditreeReport
 import TestSupport
+import Testing
+
+@testable import AuditreeInput
+@testable import AuditreeReport
+@testable import AuditreeScan
 
 // `threads: 2` (a reading and parsing thread, the scan's thread assembling) must give the
 // report `threads: 1` gives, byte for byte in every format, with the same diagnostics in the
@@ -27,15 +28,18 @@ struct ScanObservation: Equatable, CustomStringConvertible {
 
     var description: String { listed.joined(separator: "\n") }
 
-    static func of(_ configuration: ScanConfiguration, formats: [OutputFormat] = OutputFormat.allCases) throws -> ScanObservation {
+    static func of(_ configuration: ScanConfiguration, formats: [OutputFormat] = OutputFormat.allCases) throws
+        -> ScanObservation
+    {
         let calls = ProgressCalls()
         var configuration = configuration
         configuration.progress = { calls.append($0) }
         var streamed: [String] = []
         let report = try Scanner.run(configuration) { streamed.append($0.description) }
-        return ScanObservation(rendered: formats.map { $0.render(report) }, streamed: streamed,
-                               listed: report.diagnostics.map(\.description), summary: report.summary,
-                               stoppedEarly: report.stoppedEarly, checkpoint: report.checkpoint, progress: calls.entries)
+        return ScanObservation(
+            rendered: formats.map { $0.render(report) }, streamed: streamed,
+            listed: report.diagnostics.map(\.description), summary: report.summary,
+            stoppedEarly: report.stoppedEarly, checkpoint: report.checkpoint, progress: calls.entries)
     }
 }
 
@@ -44,7 +48,11 @@ final class ProgressCalls: Sendable {
     private let log = Mutex<[String]>([])
 
     func append(_ progress: ScanProgress) {
-        log.withLock { $0.append("\(progress.bytesRead)/\(progress.totalBytes.map(String.init) ?? "-")\(progress.finished ? " done" : "")") }
+        log.withLock {
+            $0.append(
+                "\(progress.bytesRead)/\(progress.totalBytes.map(String.init) ?? "-")\(progress.finished ? " done" : "")"
+            )
+        }
     }
 
     var entries: [String] { log.withLock { $0 } }
@@ -60,7 +68,9 @@ enum ScanMode: CaseIterable {
     var formats: [OutputFormat] { self == .plain ? OutputFormat.allCases : [.json] }
 
     func configuration(_ inputs: [String]) -> ScanConfiguration {
-        var configuration = ScanConfiguration(inputs: inputs, strict: self == .strict, maxLineLength: self == .shortLines ? 200 : LineReader.defaultMaxLineLength)
+        var configuration = ScanConfiguration(
+            inputs: inputs, strict: self == .strict,
+            maxLineLength: self == .shortLines ? 200 : LineReader.defaultMaxLineLength)
         configuration.checkpointing = self == .checkpointing
         configuration.groupFindings = true
         return configuration
@@ -81,8 +91,12 @@ enum PipelineShape: CaseIterable {
         configuration.threads = 2
         switch self {
         case .standard: break
-        case .linePerChunk: configuration.chunkSize = 1; configuration.chunksInFlight = 1
-        case .small: configuration.chunkSize = 1_000; configuration.chunksInFlight = 2
+        case .linePerChunk:
+            configuration.chunkSize = 1
+            configuration.chunksInFlight = 1
+        case .small:
+            configuration.chunkSize = 1_000
+            configuration.chunksInFlight = 2
         }
     }
 }
@@ -130,8 +144,9 @@ struct PipelineEquivalenceTests {
         try expectSame(Self.malformed)
     }
 
-    @Test("every public corpus file", .enabled(if: TestPaths.corpusAvailable, TestPaths.corpusSkipMessage),
-          arguments: TestPaths.corpusFiles)
+    @Test(
+        "every public corpus file", .enabled(if: TestPaths.corpusAvailable, TestPaths.corpusSkipMessage),
+        arguments: TestPaths.corpusFiles)
     func corpusFile(file: String) throws {
         try expectSame([TestPaths.corpus(file)])
     }
@@ -143,7 +158,10 @@ struct PipelineEquivalenceTests {
         let lines = whole.split(separator: 0x0A, omittingEmptySubsequences: false)
         let path = scratch.path("audit.log")
         // The first run sees half the log and a last line still being written (no newline yet).
-        var first = lines[0..<(lines.count / 2)].reduce(into: [UInt8]()) { $0 += $1; $0.append(0x0A) }
+        var first = lines[0..<(lines.count / 2)].reduce(into: [UInt8]()) {
+            $0 += $1
+            $0.append(0x0A)
+        }
         first += Array(lines[lines.count / 2].prefix(40))
         try Data(first).write(to: URL(fileURLWithPath: path))
         var start = ScanMode.checkpointing.configuration([path])
@@ -173,12 +191,15 @@ struct PipelineEquivalenceTests {
             for format in ["json", "text", "sarif"] {
                 let one = try CLI.run(["scan", "--threads", "1", "--format", format, path])
                 let two = try CLI.run(["scan", "--threads", "2", "--format", format, path])
-                #expect(one.stdout == two.stdout && one.stderr == two.stderr && one.status == two.status, "\(path) \(format)")
+                #expect(
+                    one.stdout == two.stdout && one.stderr == two.stderr && one.status == two.status,
+                    "\(path) \(format)")
             }
             let input = try Data(contentsOf: URL(fileURLWithPath: path))
             let one = try CLI.run(["scan", "--threads", "1", "--format", "json", "-"], stdin: input)
             let two = try CLI.run(["scan", "--threads", "2", "--format", "json", "-"], stdin: input)
-            #expect(one.stdout == two.stdout && one.stderr == two.stderr && one.status == two.status, "\(path) on stdin")
+            #expect(
+                one.stdout == two.stdout && one.stderr == two.stderr && one.status == two.status, "\(path) on stdin")
         }
         let refused = try CLI.run(["scan", "--threads", "0", TestPaths.recorded("raw-fork.log")])
         #expect(refused.status == 2 && refused.stderr.contains("--threads must be at least 1"))

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeScan
 
 /// The pipeline's returned line arrays: handed back empty with their buffers, never more than the limit.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import AuditreeSystem
 
@@ -52,7 +52,9 @@ struct SystemIslandTests {
         #expect(throws: LockFile.Failure.busy) { _ = try LockFile(path: path, timeout: 0.1) }
         first = nil
         _ = try LockFile(path: path, timeout: 0)
-        #expect(throws: LockFile.Failure.system(ENOENT)) { _ = try LockFile(path: folder + "/no/such/folder", timeout: 0) }
+        #expect(throws: LockFile.Failure.system(ENOENT)) {
+            _ = try LockFile(path: folder + "/no/such/folder", timeout: 0)
+        }
         #expect(systemErrorText(ENOENT) == "No such file or directory")
     }
 
@@ -61,12 +63,18 @@ struct SystemIslandTests {
         (2024, 2, 29, 12, 34, 56, Int64(1_709_210_096)),
         (1999, 12, 31, 23, 59, 60, Int64(946_684_800)),  // a leap second is the next minute, as timegm(3)
     ])
-    func calendarTimeInUTC(year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32, expected: Int64) {
-        let seconds = CalendarTime.utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+    func calendarTimeInUTC(
+        year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32, expected: Int64
+    ) {
+        let seconds = CalendarTime.utcSeconds(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         #expect(seconds == expected)
         let parts = CalendarTime.utcParts(of: seconds)
         if second < 60 {
-            #expect(parts.map { [$0.year, $0.month, $0.day, $0.hour, $0.minute, $0.second] } == [year, month, day, hour, minute, second])
+            #expect(
+                parts.map { [$0.year, $0.month, $0.day, $0.hour, $0.minute, $0.second] } == [
+                    year, month, day, hour, minute, second,
+                ])
         } else {
             #expect(parts.map { [$0.year, $0.month, $0.day, $0.hour, $0.minute, $0.second] } == [2000, 1, 1, 0, 0, 0])
         }

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import AuditreeParser
 @testable import AuditreeTree
 
 @Suite("Recorded fixtures")
 struct RecordedFixtureTests {
-    @Test("each scenario is flagged once with the right rule, spawner and shell; look-alikes never", arguments: Fixtures.recordedNames)
+    @Test(
+        "each scenario is flagged once with the right rule, spawner and shell; look-alikes never",
+        arguments: Fixtures.recordedNames)
     func findingsMatchTheRecordingScript(name: String) throws {
         let report = try Fixtures.scan([Fixtures.recorded(name)])
         let expectations = try Expectation.load(name)
@@ -30,7 +33,9 @@ struct RecordedFixtureTests {
             }
         }
         let ambiguous = expectations.filter(\.isAmbiguous).map(\.marker)
-        let counted = report.findings.filter { finding in !ambiguous.contains { argvContains(finding.process.image, $0) } }
+        let counted = report.findings.filter { finding in
+            !ambiguous.contains { argvContains(finding.process.image, $0) }
+        }
         #expect(counted.count == expectations.filter(\.isFinding).count)
     }
 
@@ -52,7 +57,9 @@ struct RecordedFixtureTests {
         #expect(nested.descendants.contains { argvContains($0.process.image, "tp-nested") })
     }
 
-    @Test("a same-pid exec from an interpreter names the replaced image as spawner", arguments: ["enriched-fork", "raw-execve"])
+    @Test(
+        "a same-pid exec from an interpreter names the replaced image as spawner",
+        arguments: ["enriched-fork", "raw-execve"])
     func sameProcessExec(name: String) throws {
         let report = try Fixtures.scan([Fixtures.recorded(name)])
         let execv = try #require(report.findings.first { argvContains($0.process.image, "tp-execv") })
@@ -98,7 +105,10 @@ struct RecordedFixtureTests {
         #expect(worker.origin == .inherited)
         #expect(worker.userName == "www-data")
         // The chain goes past the daemonised master to the apache2 that was exec'd.
-        #expect(modphp.ancestry.contains { $0.process.image?.origin == .exec && $0.process.image?.exe == "/usr/sbin/apache2" })
+        #expect(
+            modphp.ancestry.contains {
+                $0.process.image?.origin == .exec && $0.process.image?.exe == "/usr/sbin/apache2"
+            })
     }
 
     @Test("execve-only logs: a worker never described stays unknown, never guessed")
@@ -119,14 +129,17 @@ struct RecordedFixtureTests {
         #expect(twice.summary.lines == 2 * once.summary.lines)
     }
 
-    @Test("a replay with reused pids and later stamps is new activity: every attack is found again", arguments: ["enriched-execve", "raw-fork"])
+    @Test(
+        "a replay with reused pids and later stamps is new activity: every attack is found again",
+        arguments: ["enriched-execve", "raw-fork"])
     func replayWithReusedPids(name: String) throws {
         let original = try String(contentsOfFile: Fixtures.recorded(name), encoding: .isoLatin1)
         // Shift every stamp by a day and every serial by a million; pids, ppids and command lines stay as recorded.
         let shifted = original.replacing(/msg=audit\((\d+)\.(\d{3}):(\d+)\)/) { match in
             "msg=audit(\(Int(match.1)! + 86_400).\(match.2):\(Int(match.3)! + 1_000_000))"
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-replay-\(name)-\(getpid()).log")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-replay-\(name)-\(getpid()).log")
         try (original + shifted).write(to: path, atomically: true, encoding: .isoLatin1)
         defer { try? FileManager.default.removeItem(at: path) }
         let once = try Fixtures.scan([Fixtures.recorded(name)])
@@ -134,14 +147,17 @@ struct RecordedFixtureTests {
         #expect(replayed.findings.count == 2 * once.findings.count)
         #expect(replayed.summary.duplicateEvents == 0)
         for expectation in try Expectation.load(name) where expectation.isFinding {
-            #expect(replayed.findings.filter { argvContains($0.process.image, expectation.marker) }.count == 2, "\(expectation.marker)")
+            #expect(
+                replayed.findings.filter { argvContains($0.process.image, expectation.marker) }.count == 2,
+                "\(expectation.marker)")
         }
     }
 
     @Test("failed execs spawn nothing")
     func failedExec() throws {
         let report = try Fixtures.scan([Fixtures.recorded("enriched-fork")])
-        let results = Fixtures.parseLines(Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("enriched-fork")))))
+        let results = Fixtures.parseLines(
+            Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("enriched-fork")))))
         let failed = results.compactMap { try? $0.get() }.filter {
             if case .syscall(let call) = $0.body { return call.syscall.isExec && call.success == false }
             return false

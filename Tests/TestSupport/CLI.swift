@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,7 +9,8 @@ import Musl
 /// The built `auditree` executable, run as a user would: the one way the tests start it.
 public enum CLI {
     public static var executable: URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("auditree")
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("auditree")
         if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
         return PackageRoot.url.appendingPathComponent(".build/debug/auditree")
     }
@@ -36,8 +38,10 @@ public enum CLI {
     /// - stdout: where its standard output goes (then `Run.stdout` is empty); a pipe by default.
     /// - shell: a sh prelude run before exec'ing it (`ulimit -d 4096 &&`, `trap '' PIPE;`), so a
     ///   limit or signal disposition applies to auditree alone.
-    public static func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
-                           in directory: URL = PackageRoot.url, stdout: FileHandle? = nil, shell: String? = nil) throws -> Run {
+    public static func run(
+        _ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
+        in directory: URL = PackageRoot.url, stdout: FileHandle? = nil, shell: String? = nil
+    ) throws -> Run {
         let process = Process()
         if let shell {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -51,7 +55,8 @@ public enum CLI {
         environment["NO_COLOR"] = "1"
         environment.merge(extra) { $1 }
         process.environment = environment
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = stdout ?? out
         process.standardError = err
         let input = Pipe()
@@ -70,8 +75,9 @@ public enum CLI {
         let outData = stdout == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         process.waitUntilExit()
         let signalled = process.terminationReason == .uncaughtSignal
-        return Run(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData.wait(), as: UTF8.self),
-                   signal: signalled ? process.terminationStatus : nil)
+        return Run(
+            status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData.wait(), as: UTF8.self),
+            signal: signalled ? process.terminationStatus : nil)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AuditreeParser
 @testable import AuditreeTree
 
@@ -23,19 +24,23 @@ package struct Expectation: Sendable, CustomStringConvertible {
             guard !line.hasPrefix("#") else { return nil }
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard columns.count >= 5 else { return nil }
-            return Expectation(isFinding: columns[0] == "finding", rule: columns[1], spawnerExe: columns[2], shellExe: columns[3], marker: columns[4],
-                               isInferred: columns.count >= 6 && columns[5] == "inferred",
-                               isAmbiguous: columns.count >= 6 && columns[5] == "ambiguous")
+            return Expectation(
+                isFinding: columns[0] == "finding", rule: columns[1], spawnerExe: columns[2], shellExe: columns[3],
+                marker: columns[4],
+                isInferred: columns.count >= 6 && columns[5] == "inferred",
+                isAmbiguous: columns.count >= 6 && columns[5] == "ambiguous")
         }
     }
 }
 
 /// Whether `marker` stands in `text` as a whole token (tp-php must not match tp-phpfpm).
 package func containsToken(_ text: LogString, _ marker: String) -> Bool {
-    let haystack = Array(text.bytes), needle = Array(marker.utf8)
+    let haystack = Array(text.bytes)
+    let needle = Array(marker.utf8)
     guard needle.count <= haystack.count else { return false }
     func isWordByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "-")
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == UInt8(ascii: "-")
     }
     for start in 0...(haystack.count - needle.count) where Array(haystack[start..<start + needle.count]) == needle {
         let before = start == 0 || !isWordByte(haystack[start - 1])

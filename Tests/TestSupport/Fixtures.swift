@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import AuditreeInput
 @testable import AuditreeParser
 @testable import AuditreeScan
@@ -8,11 +9,15 @@ package enum Fixtures {
     /// The package root.
     package static let root: URL = PackageRoot.url
 
-    package static func recorded(_ name: String) -> String { root.appendingPathComponent("fixtures/recorded/\(name).log").path }
+    package static func recorded(_ name: String) -> String {
+        root.appendingPathComponent("fixtures/recorded/\(name).log").path
+    }
     package static func edge(_ name: String) -> String { root.appendingPathComponent("fixtures/edge/\(name)").path }
 
-    package static let recordedNames = ["enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
-                                 "variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh"]
+    package static let recordedNames = [
+        "enriched-fork", "raw-fork", "enriched-execve", "raw-execve", "hostile-argv", "benign-busy", "webshell-execve",
+        "variants-enriched-fork", "variants-raw-execve", "variants-enriched-fork-fresh", "variants-raw-execve-fresh",
+    ]
 
     /// Scans files with the built-in rules.
     package static func scan(_ paths: [String]) throws -> ScanReport {

@@ -10,7 +10,9 @@ package enum GoldenFile {
     package static let updating = ProcessInfo.processInfo.environment["AUDITREE_UPDATE_GOLDEN"] == "1"
 
     /// Expects `actual` to equal the golden file at `path`, or records it (see above).
-    package static func check(_ actual: Data, against golden: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    package static func check(_ actual: Data, against golden: URL, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         let expected = try? Data(contentsOf: golden)
         if updating && expected != actual {
             try actual.write(to: golden)
@@ -20,9 +22,13 @@ package enum GoldenFile {
             return
         }
         guard let expected else {
-            Issue.record("\(golden.path) is missing; record it with AUDITREE_UPDATE_GOLDEN=1 and review it", sourceLocation: sourceLocation)
+            Issue.record(
+                "\(golden.path) is missing; record it with AUDITREE_UPDATE_GOLDEN=1 and review it",
+                sourceLocation: sourceLocation)
             return
         }
-        #expect(actual == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff", sourceLocation: sourceLocation)
+        #expect(
+            actual == expected, "\(golden.path) differs; rerun with AUDITREE_UPDATE_GOLDEN=1 and review the diff",
+            sourceLocation: sourceLocation)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AuditreeRules
 @testable import AuditreeScan
 
@@ -11,17 +12,22 @@ package struct LogBuilder {
 
     package init() {}
 
-    package mutating func exec(pid: Int, ppid: Int, exe: String, _ argv: [String], uid: Int = 0, user: String = "root", auid: Int = 1000,
-                       cwd: String = "/root", key: String = "exec", comm: String? = nil, node: String? = nil) {
+    package mutating func exec(
+        pid: Int, ppid: Int, exe: String, _ argv: [String], uid: Int = 0, user: String = "root", auid: Int = 1000,
+        cwd: String = "/root", key: String = "exec", comm: String? = nil, node: String? = nil
+    ) {
         serial += 1
         seconds += 1
         let stamp = "msg=audit(\(seconds).000:\(serial)):"
         let prefix = node.map { "node=\($0) " } ?? ""
         let name = comm ?? String(exe.split(separator: "/").last ?? "")
-        lines.append("\(prefix)type=SYSCALL \(stamp) arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=2 ppid=\(ppid) pid=\(pid) "
-            + "auid=\(auid) uid=\(uid) gid=\(uid) euid=\(uid) suid=\(uid) fsuid=\(uid) egid=\(uid) sgid=\(uid) fsgid=\(uid) tty=(none) ses=3 "
-            + "comm=\"\(name)\" exe=\"\(exe)\" key=\"\(key)\"\u{1D}ARCH=x86_64 SYSCALL=execve AUID=\"user\" UID=\"\(user)\" GID=\"\(user)\"")
-        let arguments = argv.enumerated().map { index, argument in "a\(index)=\(Self.encode(argument))" }.joined(separator: " ")
+        lines.append(
+            "\(prefix)type=SYSCALL \(stamp) arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=2 ppid=\(ppid) pid=\(pid) "
+                + "auid=\(auid) uid=\(uid) gid=\(uid) euid=\(uid) suid=\(uid) fsuid=\(uid) egid=\(uid) sgid=\(uid) fsgid=\(uid) tty=(none) ses=3 "
+                + "comm=\"\(name)\" exe=\"\(exe)\" key=\"\(key)\"\u{1D}ARCH=x86_64 SYSCALL=execve AUID=\"user\" UID=\"\(user)\" GID=\"\(user)\""
+        )
+        let arguments = argv.enumerated().map { index, argument in "a\(index)=\(Self.encode(argument))" }.joined(
+            separator: " ")
         lines.append("\(prefix)type=EXECVE \(stamp) argc=\(argv.count) \(arguments)")
         lines.append("\(prefix)type=CWD \(stamp) cwd=\"\(cwd)\"")
     }
@@ -35,7 +41,8 @@ package struct LogBuilder {
 
     /// Writes the log to a temporary file and returns its path.
     package func write(_ name: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-rules-\(getpid())-\(name).log")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "auditree-rules-\(getpid())-\(name).log")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
@@ -48,7 +55,10 @@ package func ruleFile(_ name: String, _ yaml: String) throws -> String {
     return url.path
 }
 
-package func scan(_ log: LogBuilder, name: String, rules: [String] = [], defaults: Bool = true, group: Bool = false, showSuppressed: Bool = true) throws -> ScanReport {
+package func scan(
+    _ log: LogBuilder, name: String, rules: [String] = [], defaults: Bool = true, group: Bool = false,
+    showSuppressed: Bool = true
+) throws -> ScanReport {
     var configuration = ScanConfiguration(inputs: [try log.write(name)])
     configuration.ruleFiles = rules
     configuration.useDefaultRules = defaults

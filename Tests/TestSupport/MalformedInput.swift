@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+
 @testable import AuditreeInput
 @testable import AuditreeParser
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +28,8 @@ package struct MalformedExpectation: Sendable, CustomStringConvertible {
     package static var names: [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return files.compactMap { file in
-            file.hasSuffix(".log") ? String(file.dropLast(4)) : file.hasSuffix(".log.gz") ? String(file.dropLast(7)) : nil
+            file.hasSuffix(".log")
+                ? String(file.dropLast(4)) : file.hasSuffix(".log.gz") ? String(file.dropLast(7)) : nil
         }.sorted()
     }
 
@@ -35,7 +38,9 @@ package struct MalformedExpectation: Sendable, CustomStringConvertible {
     package static func relativePath(_ name: String) -> String { "fixtures/malformed/\(fileName(name))" }
     package static func absolutePath(_ name: String) -> String { directory.appendingPathComponent(fileName(name)).path }
     /// Gzip inputs cut or damaged: a copy glued after them cannot be read past the damage.
-    package static func isDamagedGzip(_ name: String) -> Bool { isGzip(name) && name != "gzip-two-members" && name != "gzip-nul-bomb" }
+    package static func isDamagedGzip(_ name: String) -> Bool {
+        isGzip(name) && name != "gzip-two-members" && name != "gzip-nul-bomb"
+    }
 
     package static func load(_ name: String) throws -> MalformedExpectation {
         let text = try String(contentsOf: directory.appendingPathComponent("\(name).expected"), encoding: .utf8)
@@ -48,7 +53,8 @@ package struct MalformedExpectation: Sendable, CustomStringConvertible {
             } else if line.hasPrefix("known-issue: ") {
                 result.knownIssue = String(line.dropFirst("known-issue: ".count))
             } else if let colon = line.firstIndex(of: ":") {
-                result.values[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                result.values[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
         }
         return result
@@ -66,14 +72,17 @@ package struct ObservedScan {
     package init(status: Int32, stdout: Data, stderr: String) throws {
         self.status = status
         stderrLines = stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        let object = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], "stdout is not a JSON object")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: stdout) as? [String: Any], "stdout is not a JSON object")
         summary = try #require(object["summary"] as? [String: Any])
         findings = object["findings"] as? [[String: Any]] ?? []
         longValues = object["long_values"] as? [[String: Any]] ?? []
     }
 
     package func count(_ key: String) -> Int? { (summary[key] as? NSNumber)?.intValue }
-    package func rejected(_ reason: String) -> Int? { ((summary["rejected_by_reason"] as? [String: Any])?[reason] as? NSNumber)?.intValue }
+    package func rejected(_ reason: String) -> Int? {
+        ((summary["rejected_by_reason"] as? [String: Any])?[reason] as? NSNumber)?.intValue
+    }
 
     /// The `process` object of the first finding that has one.
     package var firstShell: [String: Any]? { findings.lazy.compactMap { $0["process"] as? [String: Any] }.first }
@@ -114,10 +123,12 @@ package enum BoundedCLI {
     }
 
     package static func scan(_ arguments: [String], dataLimitMiB: Int) throws -> ObservedScan {
-        let run = try CLI.run(["scan", "--format", "json"] + arguments, environment: ["SWIFT_BACKTRACE": "enable=no"],
-                              shell: underSanitizer ? nil : "ulimit -d \(dataLimitMiB * 1024) &&")
+        let run = try CLI.run(
+            ["scan", "--format", "json"] + arguments, environment: ["SWIFT_BACKTRACE": "enable=no"],
+            shell: underSanitizer ? nil : "ulimit -d \(dataLimitMiB * 1024) &&")
         let stderr = run.stderr
-        try #require(run.signal == nil, "auditree died (signal \(run.status)) under a \(dataLimitMiB) MiB data limit: \(stderr)")
+        try #require(
+            run.signal == nil, "auditree died (signal \(run.status)) under a \(dataLimitMiB) MiB data limit: \(stderr)")
         return try ObservedScan(status: run.status, stdout: run.stdout, stderr: stderr)
     }
 }
@@ -127,8 +138,16 @@ package final class FIFODone: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
     package init() {}
-    package var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    package func set() { lock.lock(); value = true; lock.unlock() }
+    package var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    package func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
 }
 
 /// A temporary directory removed at the end of a test.
@@ -148,7 +167,10 @@ package enum RecordedSample {
     package static var base: [UInt8] {
         let bytes = (try? Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("raw-fork")))) ?? Data()
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        return lines[167..<187].reduce(into: [UInt8]()) { $0 += $1; $0.append(0x0A) }
+        return lines[167..<187].reduce(into: [UInt8]()) {
+            $0 += $1
+            $0.append(0x0A)
+        }
     }
 }
 

@@ -12,7 +12,8 @@ public enum PackageRoot {
             directory.deleteLastPathComponent()
         }
         // The known layout: Tests/TestSupport/PackageRoot.swift.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }()
 
     public static func path(_ relative: String) -> String { url.appendingPathComponent(relative).path }

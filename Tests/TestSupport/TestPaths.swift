@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AuditreeInput
 @testable import AuditreeParser
 
@@ -18,7 +19,8 @@ package enum TestPaths {
     package static let recordedFixtures: URL = packageRoot.appendingPathComponent("fixtures/recorded")
 
     /// `../shared/corpus/public` relative to the package root.
-    package static let corpusRoot: URL = packageRoot
+    package static let corpusRoot: URL =
+        packageRoot
         .deletingLastPathComponent()
         .appendingPathComponent("shared/corpus/public")
         .standardizedFileURL
@@ -28,14 +30,16 @@ package enum TestPaths {
     /// Whether the public corpus folder exists (with its INDEX.md).
     package static var corpusAvailable: Bool {
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: corpusRoot.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        return FileManager.default.fileExists(atPath: corpusRoot.path, isDirectory: &isDirectory)
+            && isDirectory.boolValue
     }
 
     /// Every corpus file, recursively, except INDEX.md, as paths relative to
     /// `corpusRoot` (`owner__repo/file`), sorted; empty when the corpus is absent.
     package static var corpusFiles: [String] {
         guard corpusAvailable,
-              let enumerator = FileManager.default.enumerator(atPath: corpusRoot.path) else { return [] }
+            let enumerator = FileManager.default.enumerator(atPath: corpusRoot.path)
+        else { return [] }
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
             guard (relative as NSString).lastPathComponent != "INDEX.md" else { continue }

@@ -1,7 +1,7 @@
 import AuditreeParser
-import AuditreeTree
 import AuditreeRules
 import AuditreeScan
+import AuditreeTree
 
 /// The scan's execs as the HTML report's full process tree of each host (docs/html-report.md).
 ///
@@ -74,7 +74,9 @@ struct HTMLProcessTree {
         let lists = [report.findings, report.summary.suppressedFindings]
         // Kept records' lineages end at their nearest exec'd ancestor; `chain` goes on through its record.
         var byImage: [[ExecRecord].ImageKey: Int] = [:]
-        for (index, record) in report.execs.enumerated() { byImage[.init(process: record.processID, stamp: record.image.stamp)] = index }
+        for (index, record) in report.execs.enumerated() {
+            byImage[.init(process: record.processID, stamp: record.image.stamp)] = index
+        }
         let paths = findingPaths(report, lists: lists, byImage: byImage)
         var json = JSONWriter(pretty: false)
         json.beginObject()
@@ -92,7 +94,9 @@ struct HTMLProcessTree {
         for (name, list) in zip(["findings", "suppressed"], lists) {
             json.beginArray(name)
             for finding in list {
-                if let stamp = finding.process.image?.stamp, let id = paths.shellOf[ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)] {
+                if let stamp = finding.process.image?.stamp,
+                    let id = paths.shellOf[ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)]
+                {
                     json.number(nil, id)
                 } else {
                     json.null(nil)
@@ -105,11 +109,14 @@ struct HTMLProcessTree {
     }
 
     /// Pass 1: the hosts, and the rows on the path to each finding's shell.
-    private func findingPaths(_ report: ScanReport, lists: [[Finding]], byImage: [[ExecRecord].ImageKey: Int]) -> Paths {
+    private func findingPaths(_ report: ScanReport, lists: [[Finding]], byImage: [[ExecRecord].ImageKey: Int]) -> Paths
+    {
         var wanted: Set<ShellKey> = []
         for list in lists {
             for finding in list {
-                if let stamp = finding.process.image?.stamp { wanted.insert(ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp)) }
+                if let stamp = finding.process.image?.stamp {
+                    wanted.insert(ShellKey(host: finding.host, pid: finding.process.pid, stamp: stamp))
+                }
             }
         }
         var paths = Paths()
@@ -133,9 +140,13 @@ struct HTMLProcessTree {
     }
 
     /// Pass 2: the rows, in log order, within the caps (the pinned ones always).
-    private func writeRows(_ execs: [ExecRecord], _ paths: Paths, byImage: [[ExecRecord].ImageKey: Int], _ json: inout JSONWriter) -> Rows {
-        var rows = Rows(inLog: [Int](repeating: 0, count: paths.hosts.count), embedded: [Int](repeating: 0, count: paths.hosts.count))
-        var counted = [Int](repeating: 0, count: paths.hosts.count)   // embedded within the caps (not pinned)
+    private func writeRows(
+        _ execs: [ExecRecord], _ paths: Paths, byImage: [[ExecRecord].ImageKey: Int], _ json: inout JSONWriter
+    ) -> Rows {
+        var rows = Rows(
+            inLog: [Int](repeating: 0, count: paths.hosts.count),
+            embedded: [Int](repeating: 0, count: paths.hosts.count))
+        var counted = [Int](repeating: 0, count: paths.hosts.count)  // embedded within the caps (not pinned)
         var countedInAll = 0
         var stubbed: Set<Int> = []
         json.beginArray("execs")
@@ -155,7 +166,9 @@ struct HTMLProcessTree {
             rows.withRows.insert(record.processID)
             writeRow(record, host: host, &json)
             // Ancestors with no exec of their own still get a node, from the lineage (as `auditree tree` does).
-            let parents = execs.chain(from: record, byImage: byImage).filter { $0.generation >= 1 && $0.relation != .replacedImage }
+            let parents = execs.chain(from: record, byImage: byImage).filter {
+                $0.generation >= 1 && $0.relation != .replacedImage
+            }
             for (position, entry) in parents.enumerated() where stubbed.insert(entry.processID).inserted {
                 let parent = position + 1 < parents.count ? parents[position + 1].processID : nil
                 rows.stubs.append((entry.processID, parent, entry.pid, paths.index(of: entry.host)))

@@ -34,7 +34,8 @@ public struct HTMLReporter {
     func context(for report: ScanReport, assets: HTMLAssets) -> [String: Any] {
         let summary = report.summary
         var context: [String: Any] = [:]
-        context["csp"] = "default-src 'none'; script-src \(SHA256.cspSource(assets.script)); style-src \(SHA256.cspSource(assets.style)); "
+        context["csp"] =
+            "default-src 'none'; script-src \(SHA256.cspSource(assets.script)); style-src \(SHA256.cspSource(assets.style)); "
             + "img-src 'none'; font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; "
             + "worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'"
         context["style"] = assets.style
@@ -54,9 +55,12 @@ public struct HTMLReporter {
         if !summary.suppressedFindings.isEmpty { context["suppressedListed"] = summary.suppressedFindings.count }
         var reasons: [String: String] = [:]
         for finding in summary.suppressedFindings {
-            if let suppression = finding.suppression, reasons[suppression.exceptionID] == nil { reasons[suppression.exceptionID] = suppression.reason }
+            if let suppression = finding.suppression, reasons[suppression.exceptionID] == nil {
+                reasons[suppression.exceptionID] = suppression.reason
+            }
         }
-        context["suppressedByException"] = summary.suppressedByException.sorted { $0.key < $1.key }.map { id, count -> [String: Any] in
+        context["suppressedByException"] = summary.suppressedByException.sorted { $0.key < $1.key }.map {
+            id, count -> [String: Any] in
             var row: [String: Any] = ["id": TextEscaper.escape(id), "count": count]
             if let reason = reasons[id] { row["reason"] = TextEscaper.escape(reason) }
             return row
@@ -72,19 +76,27 @@ public struct HTMLReporter {
         }
         // Findings by rule, with the rule's explanation.
         var ruleInfo: [String: FindingRule] = [:]
-        for finding in report.findings where ruleInfo[finding.rule.id] == nil { ruleInfo[finding.rule.id] = finding.rule }
+        for finding in report.findings where ruleInfo[finding.rule.id] == nil {
+            ruleInfo[finding.rule.id] = finding.rule
+        }
         context["rulesTable"] = summary.findingsByRule.sorted { $0.key < $1.key }.map { id, count -> [String: Any] in
             let rule = ruleInfo[id]
-            return ["id": TextEscaper.escape(id), "name": rule.map { TextEscaper.escape($0.name) } ?? "",
-                    "description": rule.map { TextEscaper.escape($0.description) } ?? "",
-                    "severity": rule?.severity.rawValue ?? "", "mitre": rule?.mitre.joined(separator: ", ") ?? "", "count": count]
+            return [
+                "id": TextEscaper.escape(id), "name": rule.map { TextEscaper.escape($0.name) } ?? "",
+                "description": rule.map { TextEscaper.escape($0.description) } ?? "",
+                "severity": rule?.severity.rawValue ?? "", "mitre": rule?.mitre.joined(separator: ", ") ?? "",
+                "count": count,
+            ]
         }
         context["hasRules"] = !summary.findingsByRule.isEmpty
         // Hosts as seen in the findings (the summary does not list hosts yet).
         var hosts: [String: Int] = [:]
         for finding in report.findings { hosts[finding.host ?? "", default: 0] += 1 }
         context["hosts"] = hosts.sorted { $0.key < $1.key }.map { host, count -> [String: Any] in
-            ["name": host.isEmpty ? "(no node= in the log)" : TextEscaper.escape(host), "unnamed": host.isEmpty, "count": count]
+            [
+                "name": host.isEmpty ? "(no node= in the log)" : TextEscaper.escape(host), "unnamed": host.isEmpty,
+                "count": count,
+            ]
         }
         context["hostCount"] = hosts.count
         // Time range of the findings.
@@ -94,24 +106,29 @@ public struct HTMLReporter {
         }
         context["files"] = summary.files.map { TextEscaper.escape($0) }
         context["fileCount"] = summary.files.count
-        context["counts"] = [
-            ["label": "Lines read", "value": summary.lines],
-            ["label": "Records", "value": summary.records],
-            ["label": "Rejected lines", "value": summary.rejected],
-            ["label": "Events", "value": summary.events],
-            ["label": "Successful execs", "value": summary.execs],
-            ["label": "Duplicate events ignored", "value": summary.duplicateEvents],
-            ["label": "Shells with a parent the log never describes", "value": summary.shellsWithUnknownParent],
-            ["label": "Input errors", "value": summary.inputErrors],
-        ] as [[String: Any]]
+        context["counts"] =
+            [
+                ["label": "Lines read", "value": summary.lines],
+                ["label": "Records", "value": summary.records],
+                ["label": "Rejected lines", "value": summary.rejected],
+                ["label": "Events", "value": summary.events],
+                ["label": "Successful execs", "value": summary.execs],
+                ["label": "Duplicate events ignored", "value": summary.duplicateEvents],
+                ["label": "Shells with a parent the log never describes", "value": summary.shellsWithUnknownParent],
+                ["label": "Input errors", "value": summary.inputErrors],
+            ] as [[String: Any]]
         context["rejectedByReason"] = RejectReason.Kind.allCases.sorted().compactMap { kind -> [String: Any]? in
             guard let count = summary.rejectedByReason[kind], count > 0 else { return nil }
             return ["reason": kind.rawValue, "count": count]
         }
-        context["diagnostics"] = report.diagnostics.prefix(Self.diagnosticsCap).map { ["text": TextEscaper.escape($0.description), "level": $0.level.rawValue] }
+        context["diagnostics"] = report.diagnostics.prefix(Self.diagnosticsCap).map {
+            ["text": TextEscaper.escape($0.description), "level": $0.level.rawValue]
+        }
         context["diagnosticCount"] = report.diagnostics.count
         context["hasDiagnostics"] = !report.diagnostics.isEmpty
-        if report.diagnostics.count > Self.diagnosticsCap { context["diagnosticsCut"] = report.diagnostics.count - Self.diagnosticsCap }
+        if report.diagnostics.count > Self.diagnosticsCap {
+            context["diagnosticsCut"] = report.diagnostics.count - Self.diagnosticsCap
+        }
         context["stoppedEarly"] = report.stoppedEarly
         context["findingsPerPage"] = Self.findingsPerPage
         context["argumentDisplayCap"] = Self.argumentDisplayCap
@@ -187,7 +204,8 @@ struct HTMLAssets: Sendable {
     init() throws {
         func load(_ bytes: [UInt8], _ name: String) throws -> String {
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw CocoaError(.fileReadInapplicableStringEncoding, userInfo: [NSFilePathErrorKey: "Resources/\(name)"])
+                throw CocoaError(
+                    .fileReadInapplicableStringEncoding, userInfo: [NSFilePathErrorKey: "Resources/\(name)"])
             }
             return text
         }

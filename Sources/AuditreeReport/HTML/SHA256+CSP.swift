@@ -12,7 +12,9 @@ extension SHA256 {
         var out = ""
         var i = 0
         while i < bytes.count {
-            let b0 = UInt32(bytes[i]), b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0, b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
+            let b0 = UInt32(bytes[i])
+            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
+            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
             let n = b0 << 16 | b1 << 8 | b2
             out.append(table[Int(n >> 18 & 63)])
             out.append(table[Int(n >> 12 & 63)])

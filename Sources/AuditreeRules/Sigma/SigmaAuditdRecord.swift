@@ -61,8 +61,12 @@ struct SigmaAuditdRecord {
             default: break
             }
         }
-        if type.bytes == Array("SYSCALL".utf8), !hasEnrichedSyscall, let arch = syscall.arch, let number = syscall.number {
-            if let name = SyscallKind.name(arch: arch, number: number) { fields.append(("SYSCALL", SigmaFieldValue(name))) }
+        if type.bytes == Array("SYSCALL".utf8), !hasEnrichedSyscall, let arch = syscall.arch,
+            let number = syscall.number
+        {
+            if let name = SyscallKind.name(arch: arch, number: number) {
+                fields.append(("SYSCALL", SigmaFieldValue(name)))
+            }
             if let machine = SyscallKind.machineName(arch: arch) { fields.append(("ARCH", SigmaFieldValue(machine))) }
         }
     }
@@ -72,7 +76,8 @@ struct SigmaAuditdRecord {
         let name = String(decoding: key, as: UTF8.self)
         var value = Self.copy(line, field.value)
         if field.quote == 0, Self.isEncoded(key, execve: execve), !value.isEmpty, Bytes.isUpperHex(line, field.value),
-           let decoded = Bytes.hexDecodedString(line, field.value) {
+            let decoded = Bytes.hexDecodedString(line, field.value)
+        {
             value = decoded.bytes
         }
         // ausearch -i shows PROCTITLE's arguments (NUL-separated) with spaces between.
@@ -82,7 +87,8 @@ struct SigmaAuditdRecord {
     }
 
     /// Keys whose unquoted values the kernel (or auditd, for user-space records) hex-encodes.
-    static let encodedKeys: Set<[UInt8]> = Set(["name", "comm", "exe", "cwd", "proctitle", "key", "data", "cmd", "acct", "path"].map { Array($0.utf8) })
+    static let encodedKeys: Set<[UInt8]> = Set(
+        ["name", "comm", "exe", "cwd", "proctitle", "key", "data", "cmd", "acct", "path"].map { Array($0.utf8) })
 
     private static func isEncoded(_ key: [UInt8], execve: Bool) -> Bool {
         if encodedKeys.contains(key) { return true }
@@ -97,7 +103,9 @@ struct SigmaAuditdRecord {
 
     private static func copy(_ line: Span<UInt8>, _ range: Range<Int>) -> [UInt8] { Bytes.copy(line, range) }
 
-    private static func value(_ line: Span<UInt8>, _ range: Range<Int>) -> SigmaFieldValue { SigmaFieldValue(bytes: copy(line, range)) }
+    private static func value(_ line: Span<UInt8>, _ range: Range<Int>) -> SigmaFieldValue {
+        SigmaFieldValue(bytes: copy(line, range))
+    }
 
     /// The first value of a field, nil when the record has none.
     subscript(name: String) -> SigmaFieldValue? {

@@ -61,7 +61,9 @@ public final class SigmaAuditdRules: Sendable {
         for number in self.rules.indices {
             if let types = types[number], !types.contains(type) { continue }
             var mask: UInt64 = 0
-            for (bit, search) in searches[number].enumerated() where Self.holds(search, record) { mask |= 1 << UInt64(bit) }
+            for (bit, search) in searches[number].enumerated() where Self.holds(search, record) {
+                mask |= 1 << UInt64(bit)
+            }
             if mask != 0 {
                 rules.append(Int32(number))
                 masks.append(mask)
@@ -93,9 +95,13 @@ public final class SigmaAuditdRules: Sendable {
         for search in searches {
             guard case .maps(let maps) = search else { return nil }
             for tests in maps {
-                guard let test = tests.first(where: { $0.field == "type" }), test.test.exists == nil, !test.test.requireAll else { return nil }
+                guard let test = tests.first(where: { $0.field == "type" }), test.test.exists == nil,
+                    !test.test.requireAll
+                else { return nil }
                 for matcher in test.test.matchers {
-                    guard case .pattern(let pattern) = matcher, pattern.shape == .exact, !pattern.cased else { return nil }
+                    guard case .pattern(let pattern) = matcher, pattern.shape == .exact, !pattern.cased else {
+                        return nil
+                    }
                     all.insert(pattern.literal)
                 }
             }

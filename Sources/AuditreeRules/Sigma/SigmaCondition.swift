@@ -52,7 +52,9 @@ struct SigmaConditionParser {
         var parser = SigmaConditionParser(tokens: tokenize(text), names: searches.sorted())
         guard !parser.tokens.isEmpty else { throw .invalid("empty condition") }
         let condition = try parser.parseOr()
-        guard parser.position == parser.tokens.count else { throw .invalid("unexpected '\(parser.tokens[parser.position])' in the condition") }
+        guard parser.position == parser.tokens.count else {
+            throw .invalid("unexpected '\(parser.tokens[parser.position])' in the condition")
+        }
         return condition
     }
 
@@ -66,10 +68,16 @@ struct SigmaConditionParser {
         var current = ""
         for character in text {
             if character == "(" || character == ")" {
-                if !current.isEmpty { tokens.append(current); current = "" }
+                if !current.isEmpty {
+                    tokens.append(current)
+                    current = ""
+                }
                 tokens.append(String(character))
             } else if character.isWhitespace {
-                if !current.isEmpty { tokens.append(current); current = "" }
+                if !current.isEmpty {
+                    tokens.append(current)
+                    current = ""
+                }
             } else {
                 current.append(character)
             }
@@ -133,9 +141,13 @@ struct SigmaConditionParser {
             guard !matched.isEmpty else { throw .invalid("'\(token) of \(target)' matches no search") }
             return lower == "all" ? .allOf(matched) : .oneOf(matched)
         }
-        if ["and", "or", "not", ")", "of", "them"].contains(lower) { throw .invalid("unexpected '\(token)' in the condition") }
+        if ["and", "or", "not", ")", "of", "them"].contains(lower) {
+            throw .invalid("unexpected '\(token)' in the condition")
+        }
         if Int(token) != nil { throw .unsupported("'\(token) of' (only '1 of' and 'all of')") }
-        guard names.contains(token) else { throw .invalid("the condition names '\(token)', which is not a search of the rule") }
+        guard names.contains(token) else {
+            throw .invalid("the condition names '\(token)', which is not a search of the rule")
+        }
         return .search(token)
     }
 }

@@ -66,7 +66,8 @@ final class SigmaExecRules {
             let number = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
             let searches = names.map { Self.compile(sigma.detection.searches[$0]!) }
             let index = compiled.count
-            compiled.append(Compiled(rule: rule, searches: searches, condition: Self.compile(sigma.detection.condition, number)))
+            compiled.append(
+                Compiled(rule: rule, searches: searches, condition: Self.compile(sigma.detection.condition, number)))
             guard let required = Self.required(compiled[index].condition, searches) else {
                 unindexed.append(index)
                 continue
@@ -85,7 +86,10 @@ final class SigmaExecRules {
         var entries: [(literal: Int32, next: Int32)] = []
         var short: [Int] = []
         for (number, literal) in literals.enumerated() {
-            if literal.bytes.count < 2 { short.append(number); continue }
+            if literal.bytes.count < 2 {
+                short.append(number)
+                continue
+            }
             let gram = Int(literal.bytes[0]) << 8 | Int(literal.bytes[1])
             entries.append((Int32(number), heads[gram]))
             heads[gram] = Int32(entries.count - 1)
@@ -101,7 +105,8 @@ final class SigmaExecRules {
         for rule in compiled {
             for search in rule.searches {
                 switch search {
-                case .maps(let maps): for tests in maps { for test in tests where test.field >= 0 { used[test.field] = true } }
+                case .maps(let maps):
+                    for tests in maps { for test in tests where test.field >= 0 { used[test.field] = true } }
                 case .keywords: used = used.map { _ in true }
                 case .never: break
                 }
@@ -128,7 +133,9 @@ final class SigmaExecRules {
         }
         for number in short {
             let literal = literals[number]
-            if let value = fields.values[literal.field], SigmaPattern.contains(literal.bytes, in: value.folded) { found(number) }
+            if let value = fields.values[literal.field], SigmaPattern.contains(literal.bytes, in: value.folded) {
+                found(number)
+            }
         }
         for field in indexedFields {
             guard let value = fields.values[field] else { continue }
@@ -139,9 +146,15 @@ final class SigmaExecRules {
                 while entry >= 0 {
                     let number = Int(gramEntries[Int(entry)].literal)
                     entry = gramEntries[Int(entry)].next
-                    guard literals[number].field == field, !literals[number].rules.allSatisfy({ seen[$0] }) else { continue }
+                    guard literals[number].field == field, !literals[number].rules.allSatisfy({ seen[$0] }) else {
+                        continue
+                    }
                     let bytes = literals[number].bytes
-                    if position + bytes.count <= text.count, text[position..<(position + bytes.count)].elementsEqual(bytes) { found(number) }
+                    if position + bytes.count <= text.count,
+                        text[position..<(position + bytes.count)].elementsEqual(bytes)
+                    {
+                        found(number)
+                    }
                 }
             }
         }
@@ -167,7 +180,9 @@ final class SigmaExecRules {
 
     private static func holds(_ search: Search, _ fields: SigmaProcessCreation) -> Bool {
         switch search {
-        case .maps(let maps): maps.contains { tests in tests.allSatisfy { $0.test.matches($0.field < 0 ? nil : fields.values[$0.field]) } }
+        case .maps(let maps):
+            maps.contains { tests in tests.allSatisfy { $0.test.matches($0.field < 0 ? nil : fields.values[$0.field]) }
+            }
         case .keywords(let test): fields.values.contains { $0 != nil && test.matches($0) }
         case .never: false
         }
@@ -180,9 +195,12 @@ final class SigmaExecRules {
         case .maps(let maps):
             // Cheap entries first: a map fails at its first entry that does not hold, so a regex
             // (an NFA walk costs far more than a byte comparison) runs only when the rest held.
-            return .maps(maps.map { tests in
-                tests.map { (SigmaProcessCreation.Field(name: $0.field)?.rawValue ?? -1, $0.test) }.sorted { cost($0.test) < cost($1.test) }
-            })
+            return .maps(
+                maps.map { tests in
+                    tests.map { (SigmaProcessCreation.Field(name: $0.field)?.rawValue ?? -1, $0.test) }.sorted {
+                        cost($0.test) < cost($1.test)
+                    }
+                })
         case .keywords(let test): return .keywords(test)
         }
     }
@@ -208,7 +226,8 @@ final class SigmaExecRules {
         switch condition {
         case .search(let number): return required(searches[number])
         case .and(let left, let right):
-            let a = required(left, searches), b = required(right, searches)
+            let a = required(left, searches)
+            let b = required(right, searches)
             guard let a else { return b }
             guard let b else { return a }
             return a.count <= b.count ? a : b
@@ -238,8 +257,10 @@ final class SigmaExecRules {
                 let literals = entry.test.matchers.map(\.requiredLiterals)
                 if entry.test.requireAll {
                     // Every value must match: the one whose shortest literal is longest is enough.
-                    return literals.compactMap { $0 }.max { ($0.map(\.count).min() ?? 0) < ($1.map(\.count).min() ?? 0) }
-                        .map { $0.map { (entry.field, $0) } }
+                    return literals.compactMap { $0 }.max {
+                        ($0.map(\.count).min() ?? 0) < ($1.map(\.count).min() ?? 0)
+                    }
+                    .map { $0.map { (entry.field, $0) } }
                 }
                 guard literals.allSatisfy({ $0 != nil }) else { return nil }
                 return literals.flatMap { $0!.map { (entry.field, $0) } }

@@ -6,7 +6,8 @@ import AuditreeTree
 public struct SigmaProcessCreation: Sendable {
     /// The fields in a fixed order, so a rule's field names are resolved once, at load.
     public enum Field: Int, CaseIterable, Sendable {
-        case image, commandLine, parentImage, parentCommandLine, user, logonId, currentDirectory, processId, parentProcessId
+        case image, commandLine, parentImage, parentCommandLine, user, logonId, currentDirectory, processId,
+            parentProcessId
 
         public var name: String {
             switch self {
@@ -43,15 +44,24 @@ public struct SigmaProcessCreation: Sendable {
         func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
         if wanted(.image) { values[Field.image.rawValue] = image.exe.map { SigmaFieldValue(bytes: $0.bytes) } }
         if wanted(.commandLine) { values[Field.commandLine.rawValue] = SigmaFieldValue(bytes: Self.commandLine(image)) }
-        if wanted(.parentImage) { values[Field.parentImage.rawValue] = SigmaFieldValue(bytes: parent?.exe?.bytes ?? Array(Self.unknown.utf8)) }
-        if wanted(.parentCommandLine) {
-            values[Field.parentCommandLine.rawValue] = SigmaFieldValue(bytes: parent.map(Self.commandLine) ?? Array(Self.unknown.utf8))
+        if wanted(.parentImage) {
+            values[Field.parentImage.rawValue] = SigmaFieldValue(bytes: parent?.exe?.bytes ?? Array(Self.unknown.utf8))
         }
-        if wanted(.user) { values[Field.user.rawValue] = (image.userName ?? image.uid.map { String($0) }).map(SigmaFieldValue.init) }
+        if wanted(.parentCommandLine) {
+            values[Field.parentCommandLine.rawValue] = SigmaFieldValue(
+                bytes: parent.map(Self.commandLine) ?? Array(Self.unknown.utf8))
+        }
+        if wanted(.user) {
+            values[Field.user.rawValue] = (image.userName ?? image.uid.map { String($0) }).map(SigmaFieldValue.init)
+        }
         if wanted(.logonId) { values[Field.logonId.rawValue] = image.uid.map { SigmaFieldValue(String($0)) } }
-        if wanted(.currentDirectory) { values[Field.currentDirectory.rawValue] = image.cwd.map { SigmaFieldValue(bytes: $0.bytes) } }
+        if wanted(.currentDirectory) {
+            values[Field.currentDirectory.rawValue] = image.cwd.map { SigmaFieldValue(bytes: $0.bytes) }
+        }
         if wanted(.processId) { values[Field.processId.rawValue] = SigmaFieldValue(String(pid)) }
-        if wanted(.parentProcessId) { values[Field.parentProcessId.rawValue] = ppid.map { SigmaFieldValue(String($0)) } }
+        if wanted(.parentProcessId) {
+            values[Field.parentProcessId.rawValue] = ppid.map { SigmaFieldValue(String($0)) }
+        }
     }
 
     public subscript(field: Field) -> SigmaFieldValue? { values[field.rawValue] }

@@ -23,7 +23,8 @@ public enum SigmaRuleParser {
 
     /// Modifiers of a value, as written after `|`.
     static let supportedModifiers: Set<String> = [
-        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cased", "exists", "windash", "base64", "base64offset", "cidr",
+        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cased", "exists", "windash", "base64",
+        "base64offset", "cidr",
     ]
 
     /// Sysmon for Linux's process_creation fields that an exec in an audit log gives.
@@ -40,18 +41,28 @@ public enum SigmaRuleParser {
             // reading a rule file. `exists: true` and `null` are read from the plain scalar.
             // UTF-8 said outright: Yams's default encoding reads the whole process environment
             // (for YAMS_DEFAULT_ENCODING, which also makes it print to stdout) on every file.
-            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else { return skip(file, nil, nil, "empty file", error: true) }
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
+                return skip(file, nil, nil, "empty file", error: true)
+            }
             root = node
         } catch {
-            return skip(file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")", error: true)
+            return skip(
+                file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")",
+                error: true)
         }
-        guard let map = root.mapping else { return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true) }
+        guard let map = root.mapping else {
+            return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true)
+        }
         let id = map["id"]?.string
         let title = map["title"]?.string
-        if map["correlation"] != nil { return skip(file, id, title, "correlation rules are not supported", error: false) }
+        if map["correlation"] != nil {
+            return skip(file, id, title, "correlation rules are not supported", error: false)
+        }
         guard let id, !id.isEmpty else { return skip(file, nil, title, "missing 'id'", error: true) }
         guard let title else { return skip(file, id, nil, "missing 'title'", error: true) }
-        guard let logsource = map["logsource"]?.mapping else { return skip(file, id, title, "missing 'logsource'", error: true) }
+        guard let logsource = map["logsource"]?.mapping else {
+            return skip(file, id, title, "missing 'logsource'", error: true)
+        }
         let category = logsource["category"]?.string
         let service = logsource["service"]?.string
         let product = logsource["product"]?.string
@@ -61,23 +72,33 @@ public enum SigmaRuleParser {
         } else if service == "auditd", category == nil {
             target = .auditd
         } else {
-            let source = [product.map { "product: \($0)" }, category.map { "category: \($0)" }, service.map { "service: \($0)" }].compactMap { $0 }.joined(separator: ", ")
-            return skip(file, id, title, "logsource \(source): audit logs give only process_creation and auditd events", error: false)
+            let source = [
+                product.map { "product: \($0)" }, category.map { "category: \($0)" }, service.map { "service: \($0)" },
+            ].compactMap { $0 }.joined(separator: ", ")
+            return skip(
+                file, id, title, "logsource \(source): audit logs give only process_creation and auditd events",
+                error: false)
         }
-        guard let detectionMap = map["detection"]?.mapping else { return skip(file, id, title, "missing 'detection'", error: true) }
+        guard let detectionMap = map["detection"]?.mapping else {
+            return skip(file, id, title, "missing 'detection'", error: true)
+        }
         var searches: [String: SigmaSearch] = [:]
         var conditionText: String?
         for (keyNode, value) in detectionMap {
             guard let key = keyNode.string else { continue }
             if key == "condition" {
-                if let text = value.string { conditionText = text } else if let list = value.sequence, list.count == 1, let text = list.first?.string {
+                if let text = value.string {
+                    conditionText = text
+                } else if let list = value.sequence, list.count == 1, let text = list.first?.string {
                     conditionText = text
                 } else {
                     return skip(file, id, title, "a list of several conditions is not supported", error: false)
                 }
                 continue
             }
-            if key == "timeframe" { return skip(file, id, title, "'timeframe' (aggregation) is not supported", error: false) }
+            if key == "timeframe" {
+                return skip(file, id, title, "'timeframe' (aggregation) is not supported", error: false)
+            }
             do throws(SigmaConditionParser.Failure) {
                 searches[key] = try search(value, target: target, name: key)
             } catch {
@@ -91,14 +112,19 @@ public enum SigmaRuleParser {
         } catch {
             return skip(file, id, title, "detection.condition: \(error.description)", error: isInvalid(error))
         }
-        if target == .auditd, let reason = SigmaAuditdRules.refusal(SigmaDetection(searches: searches, condition: condition)) {
+        if target == .auditd,
+            let reason = SigmaAuditdRules.refusal(SigmaDetection(searches: searches, condition: condition))
+        {
             return skip(file, id, title, "detection.condition: \(reason)", error: false)
         }
         let rule = SigmaRule(
-            id: id, title: title, description: map["description"]?.string ?? "", level: map["level"]?.string ?? "informational",
+            id: id, title: title, description: map["description"]?.string ?? "",
+            level: map["level"]?.string ?? "informational",
             status: map["status"]?.string ?? "", author: map["author"]?.string ?? "",
-            references: map["references"]?.sequence?.compactMap(\.string) ?? [], tags: map["tags"]?.sequence?.compactMap(\.string) ?? [],
-            target: target, detection: SigmaDetection(searches: searches, condition: condition), file: file, line: root.mark?.line ?? 1)
+            references: map["references"]?.sequence?.compactMap(\.string) ?? [],
+            tags: map["tags"]?.sequence?.compactMap(\.string) ?? [],
+            target: target, detection: SigmaDetection(searches: searches, condition: condition), file: file,
+            line: root.mark?.line ?? 1)
         return .rule(rule)
     }
 
@@ -107,11 +133,14 @@ public enum SigmaRuleParser {
         return false
     }
 
-    private static func skip(_ file: String, _ id: String?, _ title: String?, _ reason: String, error: Bool) -> Outcome {
+    private static func skip(_ file: String, _ id: String?, _ title: String?, _ reason: String, error: Bool) -> Outcome
+    {
         .skipped(SigmaSkipped(file: file, id: id, title: title, reason: reason, isError: error))
     }
 
-    private static func search(_ node: Node, target: SigmaRule.Target, name: String) throws(SigmaConditionParser.Failure) -> SigmaSearch {
+    private static func search(_ node: Node, target: SigmaRule.Target, name: String) throws(SigmaConditionParser
+        .Failure) -> SigmaSearch
+    {
         if let map = node.mapping { return .maps([try fieldTests(map, target: target)]) }
         guard let list = node.sequence else {
             // A single keyword.
@@ -127,7 +156,9 @@ public enum SigmaRuleParser {
         return .keywords(try valueTest(Array(list), modifiers: ["contains"], field: nil))
     }
 
-    private static func fieldTests(_ map: Node.Mapping, target: SigmaRule.Target) throws(SigmaConditionParser.Failure) -> [SigmaFieldTest] {
+    private static func fieldTests(_ map: Node.Mapping, target: SigmaRule.Target) throws(SigmaConditionParser.Failure)
+        -> [SigmaFieldTest]
+    {
         var tests: [SigmaFieldTest] = []
         for (keyNode, value) in map {
             guard let key = keyNode.string else { throw .invalid("a key that is not text") }
@@ -135,25 +166,35 @@ public enum SigmaRuleParser {
             let field = pieces[0]
             if field.isEmpty { throw .unsupported("a field-less entry inside a map") }
             if target == .processCreation, !processCreationFields.contains(field) {
-                throw .unsupported("field '\(field)' is not one audit logs give for process_creation (fields: \(processCreationFields.sorted().joined(separator: ", ")))")
+                throw .unsupported(
+                    "field '\(field)' is not one audit logs give for process_creation (fields: \(processCreationFields.sorted().joined(separator: ", ")))"
+                )
             }
             let values = value.sequence.map(Array.init) ?? [value]
-            tests.append(SigmaFieldTest(field: field, test: try valueTest(values, modifiers: Array(pieces.dropFirst()), field: field)))
+            tests.append(
+                SigmaFieldTest(
+                    field: field, test: try valueTest(values, modifiers: Array(pieces.dropFirst()), field: field)))
         }
         return tests
     }
 
     /// Builds the matchers of one entry: value transformations (windash, base64, base64offset)
     /// in the order written, then contains/startswith/endswith around each.
-    static func valueTest(_ values: [Node], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure) -> SigmaValueTest {
+    static func valueTest(_ values: [Node], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure)
+        -> SigmaValueTest
+    {
         for modifier in modifiers where !supportedModifiers.contains(modifier) {
             throw .unsupported("modifier '\(modifier)' is not supported")
         }
         let set = Set(modifiers)
         let wrapping = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
-        if wrapping.count > 1, Set(wrapping).count > 1 { throw .unsupported("modifiers '\(wrapping.joined(separator: "|"))' together") }
+        if wrapping.count > 1, Set(wrapping).count > 1 {
+            throw .unsupported("modifiers '\(wrapping.joined(separator: "|"))' together")
+        }
         if set.contains("exists") {
-            guard values.count == 1, let flag = plainBool(values[0]) else { throw .invalid("'exists' takes true or false") }
+            guard values.count == 1, let flag = plainBool(values[0]) else {
+                throw .invalid("'exists' takes true or false")
+            }
             return SigmaValueTest(matchers: [], requireAll: false, exists: flag)
         }
         let cased = set.contains("cased")
@@ -161,13 +202,20 @@ public enum SigmaRuleParser {
         for node in values {
             if node.scalar == nil { throw .invalid("a value that is a list or map") }
             if node.null != nil {
-                if modifiers.isEmpty { matchers.append(.null); continue }
+                if modifiers.isEmpty {
+                    matchers.append(.null)
+                    continue
+                }
                 throw .unsupported("a null value with modifiers")
             }
             guard let text = node.string else { throw .invalid("a value that is not text") }
             if set.contains("re") {
                 do throws(RegexSyntaxError) {
-                    matchers.append(.regex(try SigmaRegex(text, ignoreCase: set.contains("i"), multiline: set.contains("m"), dotAll: set.contains("s"))))
+                    matchers.append(
+                        .regex(
+                            try SigmaRegex(
+                                text, ignoreCase: set.contains("i"), multiline: set.contains("m"),
+                                dotAll: set.contains("s"))))
                 } catch {
                     // Backreferences and lookaround cannot run in linear time: not run, with why.
                     throw .unsupported("regex '\(text)': \(error.description)")
@@ -191,7 +239,8 @@ public enum SigmaRuleParser {
             let before = wrapping.first == "contains" || wrapping.first == "endswith"
             let after = wrapping.first == "contains" || wrapping.first == "startswith"
             for variant in variants {
-                matchers.append(.pattern(before || after ? variant.wrapped(before: before, after: after, source: text) : variant))
+                matchers.append(
+                    .pattern(before || after ? variant.wrapped(before: before, after: after, source: text) : variant))
             }
         }
         return SigmaValueTest(matchers: matchers, requireAll: set.contains("all"), exists: nil)
@@ -236,7 +285,8 @@ public enum SigmaRuleParser {
         let starts = [0, 2, 3]
         let ends = [0, 3, 2]
         return (0..<3).map { shift in
-            let encoded = Array(Data(Array(repeating: UInt8(ascii: " "), count: shift) + bytes).base64EncodedString().utf8)
+            let encoded = Array(
+                Data(Array(repeating: UInt8(ascii: " "), count: shift) + bytes).base64EncodedString().utf8)
             let end = encoded.count - ends[(bytes.count + shift) % 3]
             return String(decoding: encoded[min(starts[shift], end)..<end], as: UTF8.self)
         }

@@ -20,13 +20,18 @@ public struct SigmaRuleSet: Sendable {
                 set.files.append(file)
                 let text: String
                 do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                    set.skipped.append(SigmaSkipped(file: file, id: nil, title: nil, reason: "cannot read as UTF-8 text", isError: true))
+                    set.skipped.append(
+                        SigmaSkipped(
+                            file: file, id: nil, title: nil, reason: "cannot read as UTF-8 text", isError: true))
                     continue
                 }
                 switch SigmaRuleParser.parse(text, file: file) {
                 case .rule(let rule):
                     if let first = seen[rule.id] {
-                        set.skipped.append(SigmaSkipped(file: file, id: rule.id, title: rule.title, reason: "rule id already loaded from \(first)", isError: true))
+                        set.skipped.append(
+                            SigmaSkipped(
+                                file: file, id: rule.id, title: rule.title,
+                                reason: "rule id already loaded from \(first)", isError: true))
                         continue
                     }
                     seen[rule.id] = file
@@ -40,7 +45,8 @@ public struct SigmaRuleSet: Sendable {
 
     static func files(at path: String) throws(RuleFileError) -> [String] {
         guard let kind = FileStatus.of(path)?.kind else {
-            throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot open: No such file or directory")
+            throw RuleFileError(
+                file: path, line: 0, column: 0, path: "", message: "cannot open: No such file or directory")
         }
         guard kind == .directory else { return [path] }
         guard let enumerator = FileManager.default.enumerator(atPath: path) else {

@@ -54,7 +54,9 @@ public final class SigmaPattern: Sendable {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count, [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "\\")].contains(bytes[index + 1]) {
+            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count,
+                [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "\\")].contains(bytes[index + 1])
+            {
                 parts[parts.count - 1].append(cased ? bytes[index + 1] : Self.fold(bytes[index + 1]))
                 index += 2
                 continue
@@ -107,7 +109,9 @@ public final class SigmaPattern: Sendable {
         for part in parts {
             var run: [UInt8] = []
             for byte in part + [nil] {
-                if let byte { run.append(byte) } else {
+                if let byte {
+                    run.append(byte)
+                } else {
                     if run.count > best.count { best = run }
                     run = []
                 }
@@ -188,7 +192,9 @@ public struct SigmaRegex: Sendable {
     public let source: String
     private let pattern: TextPattern
 
-    public init(_ source: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) throws(RegexSyntaxError) {
+    public init(_ source: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false)
+        throws(RegexSyntaxError)
+    {
         self.source = source
         let flags = (ignoreCase ? "i" : "") + (multiline ? "m" : "") + (dotAll ? "s" : "")
         pattern = try TextPattern(flags.isEmpty ? source : "(?\(flags))" + source)
@@ -225,7 +231,8 @@ public struct SigmaNetwork: Sendable {
 
     public func contains(_ text: String) -> Bool {
         guard let other = Self.parse(text), other.count == address.count else { return false }
-        for bit in 0..<prefixLength where (other[bit / 8] >> (7 - bit % 8)) & 1 != (address[bit / 8] >> (7 - bit % 8)) & 1 { return false }
+        for bit in 0..<prefixLength
+        where (other[bit / 8] >> (7 - bit % 8)) & 1 != (address[bit / 8] >> (7 - bit % 8)) & 1 { return false }
         return true
     }
 
