@@ -18,12 +18,13 @@ public struct GateResult: Sendable {
     /// Baseline entries no finding of this scan matched, in baseline order.
     public private(set) var stale: [Baseline.Entry]
 
-    /// `rules` defaults to the built-in pack; rules seen only in findings are added after it.
+    /// `rules` defaults to the rules the scan ran (`report.rules`), else the built-in pack; rules
+    /// seen only in findings are added after them.
     public init(report: ScanReport, rules: [Rule]? = nil, baseline: Baseline? = nil, baselineFile: String? = nil) {
         self.report = report
         self.baseline = baseline
         self.baselineFile = baselineFile
-        var ruleList = (rules ?? (try? RuleSet.builtIn().rules) ?? []).map(FindingRule.init)
+        var ruleList = (rules ?? report.rules ?? (try? RuleSet.builtIn().rules) ?? []).map(FindingRule.init)
         for finding in report.findings where !ruleList.contains(where: { $0.id == finding.rule.id }) {
             ruleList.append(finding.rule)
         }

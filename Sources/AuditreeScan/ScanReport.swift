@@ -16,6 +16,9 @@ public struct ScanReport: Sendable {
     /// With a filter: the findings (grouped as `findings` are) before it was applied, so a filter
     /// that leaves nothing can say what it left out.
     public var unfilteredFindings = 0
+    /// The enabled rules the scan ran, in priority order (Sigma rules included); nil for a
+    /// report a scan did not make. Gate formats list these as the checks that ran.
+    public var rules: [Rule]?
 
     /// Some input could not be read, or `--strict` stopped at a bad line: the verdict is not
     /// "nothing is there" (exit status 2, no baseline written, the JUnit input case fails).

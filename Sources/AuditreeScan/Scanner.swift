@@ -446,6 +446,7 @@ struct ScanState {
             summary: summary, findings: findings, diagnostics: diagnostics, stoppedEarly: stoppedEarly, checkpoint: next
         )
         result.execs = execs?.records ?? []
+        result.rules = evaluator.ruleSet.rules
         if !configuration.filter.isEmpty {
             result.unfilteredFindings =
                 configuration.groupFindings ? RuleEvaluator.grouped(unfiltered).count : unfiltered.count

@@ -89,6 +89,20 @@ struct ReportFormatTests {
         ("ndjson", "ndjson"), ("sarif", "sarif"), ("junit", "junit.xml"),
     ]
 
+    /// A gate lists the checks that ran: a rule the rule file switched off is not a passing
+    /// check in JUnit, nor a rule of the run in SARIF.
+    @Test("gate formats list only the rules the scan ran", arguments: ["junit", "sarif"])
+    func onlyRulesThatRan(_ format: String) throws {
+        let run = try CLI.run([
+            "scan", "--format", format, "--rules", "fixtures/rules/location-rules-only.yaml",
+            "fixtures/recorded/benign-busy.log",
+        ])
+        let text = String(decoding: run.stdout, as: UTF8.self)
+        #expect(text.contains("temp_location_shell"))
+        #expect(!text.contains("illegitimate_shell"), "switched off by the rule file, so it did not run")
+        #expect(!text.contains("interpreter_shell_spawn"), "switched off by the rule file, so it did not run")
+    }
+
     @Test("golden files", arguments: ["enriched-fork", "hostile-argv"], ["ndjson", "sarif", "junit"])
     func golden(_ fixture: String, _ format: String) throws {
         let run = try CLI.run(["scan", "--format", format, "fixtures/recorded/\(fixture).log"])
