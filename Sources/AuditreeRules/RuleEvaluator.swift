@@ -251,20 +251,13 @@ public final class RuleEvaluator {
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
         for rule in matched {
-            var match = RuleMatch(
+            let match = RuleMatch(
                 rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
                 spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
                 childEvidence: MatchEvidence(
                     field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
                 spawnerEvidence: nil)
-            let (suppression, misses) = exceptionsChecked(for: match)
-            if let suppression {
-                match.suppression = suppression
-                suppress(match)
-                continue
-            }
-            match.exceptionsNotApplied = misses
-            matches.append(match)
+            admit(match)
         }
     }
 
@@ -299,24 +292,23 @@ public final class RuleEvaluator {
             // The finding is the event: its time and place, whatever the process ran since.
             image.stamp = event.stamp
             image.location = event.location
-            var match = RuleMatch(
+            let match = RuleMatch(
                 rule: rule, pid: pid, ppid: event.syscall?.ppid ?? process?.ppid, image: image, lineage: lineage,
                 spawnerIndex: lineage.firstIndex { $0.generation == 1 }, relation: .parent, launchersSkipped: 0,
                 childEvidence: MatchEvidence(
                     field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
                 spawnerEvidence: nil)
-            let (suppression, misses) = exceptionsChecked(for: match)
-            if let suppression {
-                match.suppression = suppression
-                suppress(match)
-                continue
-            }
-            match.exceptionsNotApplied = misses
-            matches.append(match)
+            admit(match)
         }
     }
 
     private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
+        admit(match) { tree.observeDescendants(of: ready, limit: self.descendantLimit) }
+    }
+
+    /// Suppresses the match when an exception applies; else keeps it with the exceptions that did
+    /// not apply, and with what `descendants` starts collecting, if anything.
+    private func admit(_ match: RuleMatch, descendants: () -> DescendantCollector? = { nil }) {
         var match = match
         let (suppression, misses) = exceptionsChecked(for: match)
         if let suppression {
@@ -325,7 +317,7 @@ public final class RuleEvaluator {
             return
         }
         match.exceptionsNotApplied = misses
-        match.collector = tree.observeDescendants(of: ready, limit: descendantLimit)
+        match.collector = descendants()
         matches.append(match)
     }
 
