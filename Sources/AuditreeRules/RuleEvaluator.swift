@@ -35,6 +35,9 @@ public final class RuleEvaluator {
     private let listMatches: ListMatchCache
     /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
     private let learnedRootLists: [String]
+    /// Per learning list (same index), which images it can match at all, read from their names' bytes.
+    private let learningFilters: [ListNameFilter]
+    private let learningMatches = LearningMatchCache()
     private var learnedRoots: [String?: [String: [String]]] = [:]
     /// Changes with every root learned: context answers kept in `contextAnswers` hold for one version.
     private var learnedRootsVersion = 0
@@ -86,6 +89,7 @@ public final class RuleEvaluator {
             }
         }
         self.learnedRootLists = learned
+        self.learningFilters = learned.map { ListNameFilter(list: $0, in: ruleSet) }
         var bases: [Int] = []
         var slots = 0
         for indicator in ruleSet.context {
@@ -173,7 +177,8 @@ public final class RuleEvaluator {
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         if !sigmaRules.isEmpty { evaluateSigma(ready) }
-        let learning = learnedRootLists.isEmpty ? nil : ready.process.image(ready.imageNumber)
+        let current = ready.process.image(ready.imageNumber)
+        let learning = learnedRootLists.isEmpty ? nil : current
         if let learning { learnRoots(from: learning) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
@@ -183,7 +188,7 @@ public final class RuleEvaluator {
                 learnChildDirectory(of: ready, image: learning)
             }
         }
-        guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
+        guard !ready.isInsideFinding, let image = current else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
         // The child is what its executed file is: a Python script named `sh` is not a shell.
         let entry = listMatches.entry(for: exeNames(image))
@@ -411,21 +416,22 @@ public final class RuleEvaluator {
         return roots
     }
 
-    /// Which learning lists the image's names can match at all (cached by its names).
-    private func learnable(_ image: ProcessImage) -> [Bool] {
-        let entry = listMatches.entry(for: childNames(image))
-        if let known = entry.canLearn { return known }
-        let lists = learnedRootLists.map { matcher.canMatch(image, list: $0) }
-        entry.canLearn = lists
-        return lists
+    /// Which learning lists match the image (`NameMatcher.match`); nil when none can, by its names.
+    private func learning(_ image: ProcessImage) -> LearningMatchCache.Entry? {
+        guard learningFilters.contains(where: { $0.mayMatch(image) }) else { return nil }
+        return learningMatches.entry(for: image) {
+            LearningMatchCache.Entry(
+                matches: learnedRootLists.indices.map {
+                    learningFilters[$0].mayMatch(image) && matcher.match(image, list: learnedRootLists[$0]) != nil
+                })
+        }
     }
 
     private func learnRoots(from image: ProcessImage) {
-        guard image.origin == .exec else { return }
-        let learnable = learnable(image)
-        for (number, list) in learnedRootLists.enumerated()
-        where learnable[number] && matcher.match(image, list: list) != nil {
-            let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+        guard image.origin == .exec, let learning = learning(image) else { return }
+        for (number, list) in learnedRootLists.enumerated() where learning.matches[number] {
+            let roots = learning.roots ?? Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+            learning.roots = roots
             guard !roots.isEmpty else { continue }
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
@@ -440,20 +446,34 @@ public final class RuleEvaluator {
     private func learnChildDirectory(of ready: ProcessTree.ExecReady, image: ProcessImage) {
         guard image.origin == .exec,
             ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
-            let cwd = image.cwd?.lossyString, cwd.hasPrefix("/"), cwd.count > 1,
+            let cwd = image.cwd, Self.isDirectoryBelowRoot(cwd),
             let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
-            let spawner = parent.image(ready.process.node.parentImageCount - 1)
+            let spawner = parent.image(ready.process.node.parentImageCount - 1),
+            let learning = learning(spawner)
         else { return }
-        let root = cwd.hasSuffix("/") ? String(cwd.dropLast()) : cwd
-        let learnable = learnable(spawner)
-        for (number, list) in learnedRootLists.enumerated()
-        where learnable[number] && matcher.match(spawner, list: list) != nil {
+        let path = cwd.lossyString
+        let root = path.hasSuffix("/") ? String(path.dropLast()) : path
+        for (number, list) in learnedRootLists.enumerated() where learning.matches[number] {
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
             known.append(root)
             learnedRoots[image.node, default: [:]][list] = known
             learnedRootsVersion += 1
         }
+    }
+
+    /// Whether the path, as text, starts with `/` and has more than one Character: on its bytes
+    /// when it is ASCII (each byte a Character, but for CR LF, which cannot follow a lone `/`).
+    static func isDirectoryBelowRoot(_ path: LogString) -> Bool {
+        let ascii = path.withSpan { bytes in
+            for index in 0..<bytes.count where bytes[index] >= 0x80 { return false }
+            return true
+        }
+        guard ascii else {
+            let text = path.lossyString
+            return text.hasPrefix("/") && text.count > 1
+        }
+        return path.withSpan { $0.count > 1 && $0[0] == UInt8(ascii: "/") }
     }
 
     /// A sibling's inference, carried to a shell of the same unknown parent: never more than low.

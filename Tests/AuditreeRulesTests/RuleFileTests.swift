@@ -242,12 +242,12 @@ struct NameMatcherTests {
         #expect(NameMatcher.withoutVersion(name) == plain)
     }
 
-    /// `canMatch` lets the learning lists skip most execs: it may say yes where `match` finds
-    /// nothing (a pattern's command line differs), never no where `match` finds something.
+    /// `ListNameFilter` lets the learning lists skip most execs: it may say yes where `match`
+    /// finds nothing (a pattern's command line differs), never no where `match` finds something.
     @Test(
-        "canMatch is false only where match is nil, on every exec of the recorded fixtures",
+        "the name filter says no only where match is nil, on every exec of the recorded fixtures",
         arguments: Fixtures.recordedNames)
-    func canMatchNeverHidesAMatch(_ fixture: String) throws {
+    func nameFilterNeverHidesAMatch(_ fixture: String) throws {
         let ruleSet = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>").ruleSet
         let matcher = NameMatcher(ruleSet)
         var images: [ProcessImage] = []
@@ -271,10 +271,12 @@ struct NameMatcherTests {
         #expect(images.count > 10)
         var matched = 0
         var ruledOut = 0
+        var filters: [String: ListNameFilter] = [:]
+        for list in ruleSet.lists.keys { filters[list] = ListNameFilter(list: list, in: ruleSet) }
         for image in images {
             for list in ruleSet.lists.keys.sorted() {
                 let found = matcher.match(image, list: list) != nil
-                let possible = matcher.canMatch(image, list: list)
+                let possible = filters[list]!.mayMatch(image)
                 #expect(
                     !found || possible,
                     "\(list): \(image.exe?.lossyString ?? "-") \(image.argv.arguments.map(\.lossyString))")
@@ -283,6 +285,90 @@ struct NameMatcherTests {
             }
         }
         #expect(matched > 0 && ruledOut > matched, "\(matched) matched, \(ruledOut) ruled out")
+    }
+
+    static let filterRules = """
+        version: 1
+        multicall: [busybox]
+        lists:
+          servers:
+            - nginx
+            - php-fpm
+            - {name: node, argv: 'server\\.js'}
+            - {list: more}
+          more: [caddy]
+          located:
+            - {label: temp, exe_regex: '^/tmp/'}
+          accented: [café]
+        rules: []
+        """
+
+    /// Images as (exe, comm, argv), the list, and what the filter says: where it says no, `match`
+    /// must find nothing; where it says yes for a name, `match` may still find nothing.
+    @Test(
+        "the name filter passes every name match, and only names a list can match",
+        arguments: [
+            ("/usr/sbin/nginx", "nginx", ["nginx"], "servers", true),
+            ("/usr/sbin/php-fpm8.2", "php-fpm8.2", ["php-fpm: pool www"], "servers", true),
+            ("/usr/bin/bash", "bash", ["-nginx"], "servers", true),  // a login shell's dash
+            ("/usr/bin/node", "node", ["node", "server.js"], "servers", true),
+            ("/usr/bin/node", "node", ["node", "build.js"], "servers", true),  // the name may match
+            ("/usr/bin/caddy2", "caddy", ["caddy", "run"], "servers", true),  // an included list
+            ("/bin/busybox", "busybox", ["busybox", "nginx"], "servers", true),  // an applet in argv[1]
+            ("/usr/bin/bash", "bash", ["bash", "-c", "nginx"], "servers", false),
+            ("/usr/bin/nginx-debug", "x", ["x"], "servers", false),
+            ("/usr/bin/python3", "python3", ["python3", "-m", "http.server"], "servers", false),
+            ("/usr/bin/ngïnx", "x", ["x"], "servers", true),  // not ASCII: left to match
+            ("/tmp/x", "x", ["x"], "located", true),  // an exe pattern: every exe passes
+            ("/usr/bin/cafe", "cafe", ["cafe"], "accented", true),  // a list with a name not ASCII
+        ])
+    func nameFilter(_ exe: String, _ comm: String, _ argv: [String], _ list: String, _ passes: Bool) throws {
+        let ruleSet = try RuleFileParser.parse(Self.filterRules, file: "filter.yaml").ruleSet
+        var image = SigmaTests.image(exe: exe, argv: argv, cwd: "/")
+        image.comm = LogString(comm)
+        let found = NameMatcher(ruleSet).match(image, list: list) != nil
+        let possible = ListNameFilter(list: list, in: ruleSet).mayMatch(image)
+        #expect(possible == passes)
+        #expect(!found || possible)
+    }
+
+    @Test(
+        "a working directory below / is told on bytes as the text would tell it",
+        arguments: ["/", "/var/www", "//", "var", "", "/\u{301}", "/é", "é/"])
+    func directoryBelowRoot(_ path: String) {
+        #expect(RuleEvaluator.isDirectoryBelowRoot(LogString(path)) == (path.hasPrefix("/") && path.count > 1))
+    }
+
+    @Test("learning answers are kept per exact command line, within their bounds")
+    func learningCacheBounds() {
+        let cache = LearningMatchCache()
+        var made = 0
+        func ask(_ argv: [String]) {
+            _ = cache.entry(for: SigmaTests.image(exe: "/usr/bin/python3", argv: argv, cwd: "/")) {
+                made += 1
+                return LearningMatchCache.Entry(matches: [false])
+            }
+        }
+        ask(["python3", "-m", "gunicorn"])
+        ask(["python3", "-m", "gunicorn"])
+        ask(["python3", "-m", "gunicorn "])
+        #expect(made == 2)
+        // Longer than a key may be: made each time, never kept.
+        let long = String(repeating: "x", count: LearningMatchCache.maxKeyBytes)
+        ask(["python3", long])
+        ask(["python3", long])
+        #expect(made == 4)
+        // Past the entry limit the table starts over: the first command line is made again.
+        for number in 0..<LearningMatchCache.limit { ask(["python3", String(number)]) }
+        made = 0
+        ask(["python3", "-m", "gunicorn"])
+        #expect(made == 1)
+        // Past the byte limit too.
+        let big = String(repeating: "y", count: LearningMatchCache.maxKeyBytes - 64)
+        for number in 0...(LearningMatchCache.maxBytes / big.utf8.count) { ask(["python3", big + String(number)]) }
+        made = 0
+        ask(["python3", "-m", "gunicorn"])
+        #expect(made == 1)
     }
 
     @Test("names are matched as written or without version; a login shell's dash is ignored")
