@@ -3,9 +3,12 @@ import AuditreeParser
 import AuditreeTree
 
 /// Matches a process image's names against the named lists of a rule set.
-public struct NameMatcher: Sendable {
+///
+/// A class: the evaluator asks it several times per exec, and a struct holding the rule set
+/// would be copied out of the evaluator for each call, retaining every field of the rule set.
+public final class NameMatcher: Sendable {
     public let ruleSet: RuleSet
-    /// Shared by the copies of this matcher: a long command line is matched once per regex.
+    /// A long command line is matched once per regex.
     public let commandLines = CommandLineMatches()
 
     public init(_ ruleSet: RuleSet) { self.ruleSet = ruleSet }

@@ -38,6 +38,10 @@ public final class RuleEvaluator {
     /// Per learning list (same index), which images it can match at all, read from their names' bytes.
     private let learningFilters: [ListNameFilter]
     private let learningMatches = LearningMatchCache()
+    /// The last spawner `learnChildDirectory` asked about (a process and its image number; images
+    /// never change once added) and what the learning lists said: a shell or a server runs its
+    /// children one after another, and its image need not be copied out for each.
+    private var lastSpawner: (node: ProcessNode, number: Int, learning: LearningMatchCache.Entry?)?
     private var learnedRoots: [String?: [String: [String]]] = [:]
     /// Changes with every root learned: context answers kept in `contextAnswers` hold for one version.
     private var learnedRootsVersion = 0
@@ -177,18 +181,19 @@ public final class RuleEvaluator {
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         if !sigmaRules.isEmpty { evaluateSigma(ready) }
-        let current = ready.process.image(ready.imageNumber)
-        let learning = learnedRootLists.isEmpty ? nil : current
-        if let learning { learnRoots(from: learning) }
+        // Read once and not copied again: an image holds a dozen references to retain per copy.
+        guard let image = ready.process.image(ready.imageNumber) else { return }
+        let learns = !learnedRootLists.isEmpty
+        if learns { learnRoots(from: image) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
         let findingsBefore = matches.count + suppressedCount
         defer {
-            if let learning, matches.count + suppressedCount == findingsBefore {
-                learnChildDirectory(of: ready, image: learning)
+            if learns, matches.count + suppressedCount == findingsBefore {
+                learnChildDirectory(of: ready, image: image)
             }
         }
-        guard !ready.isInsideFinding, let image = current else { return }
+        guard !ready.isInsideFinding else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
         // The child is what its executed file is: a Python script named `sh` is not a shell.
         let entry = listMatches.entry(for: exeNames(image))
@@ -418,11 +423,12 @@ public final class RuleEvaluator {
 
     /// Which learning lists match the image (`NameMatcher.match`); nil when none can, by its names.
     private func learning(_ image: ProcessImage) -> LearningMatchCache.Entry? {
-        guard learningFilters.contains(where: { $0.mayMatch(image) }) else { return nil }
+        guard let first = learningFilters.firstIndex(where: { $0.mayMatch(image) }) else { return nil }
         return learningMatches.entry(for: image) {
             LearningMatchCache.Entry(
                 matches: learnedRootLists.indices.map {
-                    learningFilters[$0].mayMatch(image) && matcher.match(image, list: learnedRootLists[$0]) != nil
+                    $0 >= first && ($0 == first || learningFilters[$0].mayMatch(image))
+                        && matcher.match(image, list: learnedRootLists[$0]) != nil
                 })
         }
     }
@@ -448,8 +454,7 @@ public final class RuleEvaluator {
             ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
             let cwd = image.cwd, Self.isDirectoryBelowRoot(cwd),
             let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
-            let spawner = parent.image(ready.process.node.parentImageCount - 1),
-            let learning = learning(spawner)
+            let learning = spawnerLearning(parent, number: ready.process.node.parentImageCount - 1)
         else { return }
         let path = cwd.lossyString
         let root = path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -460,6 +465,15 @@ public final class RuleEvaluator {
             learnedRoots[image.node, default: [:]][list] = known
             learnedRootsVersion += 1
         }
+    }
+
+    /// `learning` of the parent's image `number`, nil when it has none.
+    private func spawnerLearning(_ parent: ProcessNode, number: Int) -> LearningMatchCache.Entry? {
+        if let last = lastSpawner, last.node === parent, last.number == number { return last.learning }
+        guard let spawner = parent.image(number) else { return nil }
+        let answer = learning(spawner)
+        lastSpawner = (parent, number, answer)
+        return answer
     }
 
     /// Whether the path, as text, starts with `/` and has more than one Character: on its bytes

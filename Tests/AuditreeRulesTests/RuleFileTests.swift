@@ -62,6 +62,21 @@ struct RuleFileTests {
             spawner: {list: interps}
         """
 
+    @Test("the built-in pack reads the same with Yams's basic resolver as with its default one")
+    func builtInPackResolvers() throws {
+        let text = try RuleSet.builtInText()
+        let basic = try RuleFileParser.parseBuiltIn(text)
+        let resolved = try RuleFileParser.parse(text, file: RuleSet.builtInName)
+        #expect(basic.warnings.isEmpty && resolved.warnings.isEmpty)
+        func described(_ set: RuleSet) -> String {
+            RuleSetDescription.list(set) + set.allRules.map { RuleSetDescription.show($0, in: set) }.joined()
+                + set.context.map { "\($0.id): \($0.any.map(\.summary))" }.joined(separator: "\n")
+        }
+        #expect(described(basic.ruleSet) == described(resolved.ruleSet))
+        // Integers (uid) and booleans are read alike.
+        #expect(described(basic.ruleSet).contains("uid=33"))
+    }
+
     @Test(
         "errors name file, line, column and the key path",
         arguments: [
@@ -315,6 +330,7 @@ struct NameMatcherTests {
             ("/usr/bin/node", "node", ["node", "build.js"], "servers", true),  // the name may match
             ("/usr/bin/caddy2", "caddy", ["caddy", "run"], "servers", true),  // an included list
             ("/bin/busybox", "busybox", ["busybox", "nginx"], "servers", true),  // an applet in argv[1]
+            ("/bin/busybox", "nginx", ["busybox", "ls"], "servers", false),  // an applet answers only to its name
             ("/usr/bin/bash", "bash", ["bash", "-c", "nginx"], "servers", false),
             ("/usr/bin/nginx-debug", "x", ["x"], "servers", false),
             ("/usr/bin/python3", "python3", ["python3", "-m", "http.server"], "servers", false),
