@@ -306,12 +306,12 @@ struct NameMatcherTests {
         version: 1
         multicall: [busybox]
         lists:
+          more: [caddy]
           servers:
             - nginx
             - php-fpm
             - {name: node, argv: 'server\\.js'}
             - {list: more}
-          more: [caddy]
           located:
             - {label: temp, exe_regex: '^/tmp/'}
           accented: [café]
@@ -355,36 +355,27 @@ struct NameMatcherTests {
         #expect(RuleEvaluator.isDirectoryBelowRoot(LogString(path)) == (path.hasPrefix("/") && path.count > 1))
     }
 
-    @Test("learning answers are kept per exact command line, within their bounds")
-    func learningCacheBounds() {
-        let cache = LearningMatchCache()
-        var made = 0
-        func ask(_ argv: [String]) {
-            _ = cache.entry(for: SigmaTests.image(exe: "/usr/bin/python3", argv: argv, cwd: "/")) {
-                made += 1
-                return LearningMatchCache.Entry(matches: [false])
-            }
+    @Test("list matches are kept per exact command line, within their bounds")
+    func commandLineCacheBounds() {
+        let cache = CommandLineListCache(lists: ["servers"])
+        func entry(_ argv: [String]) -> CommandLineListCache.Entry {
+            cache.entry(for: SigmaTests.image(exe: "/usr/bin/python3", argv: argv, cwd: "/"))
         }
-        ask(["python3", "-m", "gunicorn"])
-        ask(["python3", "-m", "gunicorn"])
-        ask(["python3", "-m", "gunicorn "])
-        #expect(made == 2)
-        // Longer than a key may be: made each time, never kept.
-        let long = String(repeating: "x", count: LearningMatchCache.maxKeyBytes)
-        ask(["python3", long])
-        ask(["python3", long])
-        #expect(made == 4)
-        // Past the entry limit the table starts over: the first command line is made again.
-        for number in 0..<LearningMatchCache.limit { ask(["python3", String(number)]) }
-        made = 0
-        ask(["python3", "-m", "gunicorn"])
-        #expect(made == 1)
+        let first = entry(["python3", "-m", "gunicorn"])
+        #expect(first.matches.count == 2 && cache.slot(of: "servers", exeOnly: true) == 1)
+        #expect(entry(["python3", "-m", "gunicorn"]) === first)
+        #expect(entry(["python3", "-m", "gunicorn "]) !== first)
+        // Longer than a key may be: a new entry each time, never kept.
+        let long = String(repeating: "x", count: CommandLineListCache.maxKeyBytes)
+        #expect(entry(["python3", long]) !== entry(["python3", long]))
+        // Past the entry limit the table starts over.
+        for number in 0..<CommandLineListCache.limit { _ = entry(["python3", String(number)]) }
+        let again = entry(["python3", "-m", "gunicorn"])
+        #expect(again !== first && entry(["python3", "-m", "gunicorn"]) === again)
         // Past the byte limit too.
-        let big = String(repeating: "y", count: LearningMatchCache.maxKeyBytes - 64)
-        for number in 0...(LearningMatchCache.maxBytes / big.utf8.count) { ask(["python3", big + String(number)]) }
-        made = 0
-        ask(["python3", "-m", "gunicorn"])
-        #expect(made == 1)
+        let big = String(repeating: "y", count: CommandLineListCache.maxKeyBytes - 64)
+        for number in 0...(CommandLineListCache.maxBytes / big.utf8.count) { _ = entry(["python3", big + String(number)]) }
+        #expect(entry(["python3", "-m", "gunicorn"]) !== again)
     }
 
     @Test("names are matched as written or without version; a login shell's dash is ignored")
