@@ -48,8 +48,7 @@ public struct RuleFileParser {
         try parse(text, file: RuleSet.builtInName, base: RuleSet(), resolver: .basic)
     }
 
-    static func parse(_ text: String, file: String, base: RuleSet, resolver: Resolver) throws(RuleFileError) -> Result
-    {
+    static func parse(_ text: String, file: String, base: RuleSet, resolver: Resolver) throws(RuleFileError) -> Result {
         var parser = RuleFileParser(file: file, base: base)
         let root: Node
         do {

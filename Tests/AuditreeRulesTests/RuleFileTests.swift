@@ -374,7 +374,9 @@ struct NameMatcherTests {
         #expect(again !== first && entry(["python3", "-m", "gunicorn"]) === again)
         // Past the byte limit too.
         let big = String(repeating: "y", count: CommandLineListCache.maxKeyBytes - 64)
-        for number in 0...(CommandLineListCache.maxBytes / big.utf8.count) { _ = entry(["python3", big + String(number)]) }
+        for number in 0...(CommandLineListCache.maxBytes / big.utf8.count) {
+            _ = entry(["python3", big + String(number)])
+        }
         #expect(entry(["python3", "-m", "gunicorn"]) !== again)
     }
 
