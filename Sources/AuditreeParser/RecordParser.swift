@@ -78,7 +78,7 @@ public struct RecordParser {
         }
         position += 5
         let typeStart = position
-        while position < line.count, line[position] != FieldScanner.space { position += 1 }
+        position = ByteSearch.first(FieldScanner.space, line, from: position)
         let (kind, typeNumber, isDaemon) = resolveType(line, typeStart..<position)
         while position < line.count, line[position] == FieldScanner.space { position += 1 }
         let stamp: EventStamp
@@ -227,6 +227,7 @@ public struct RecordParser {
 
     /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
     /// moves past the terminator.
+    @inline(__always)
     private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (
         value: UInt64, digits: Int, leadingZero: Bool
     )? {
@@ -338,11 +339,22 @@ public struct RecordParser {
         after separator: UInt8 = FieldScanner.space
     ) -> Range<Int>? {
         let keyStart = position + 1
-        guard keyStart < line.count, line[position] == separator, Self.has(line, key, length, at: keyStart)
-        else { return nil }
         let valueStart = keyStart + length
-        if valueStart < line.count, line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote {
-            return nil
+        guard keyStart < line.count, line[position] == separator else { return nil }
+        if length < 8 && keyStart + 8 <= line.count {
+            // The key and the value's first byte (not a quote) in one word.
+            let word = ByteSearch.word(line, at: keyStart)
+            let first = UInt8(truncatingIfNeeded: word >> UInt64(length &* 8))
+            guard word & ByteSearch.lowBytes(length) == key, first != FieldScanner.doubleQuote,
+                first != FieldScanner.singleQuote
+            else { return nil }
+        } else {
+            guard Self.has(line, key, length, at: keyStart) else { return nil }
+            if valueStart < line.count,
+                line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
+            {
+                return nil
+            }
         }
         position = ByteSearch.valueEnd(line, from: valueStart)
         return valueStart..<position
@@ -363,7 +375,9 @@ public struct RecordParser {
         else { return nil }
         let valueStart = keyStart + length
         let keyRange = keyStart..<(valueStart - 1)
-        if valueStart < line.count, line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote {
+        if valueStart < line.count,
+            line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
+        {
             let quote = line[valueStart]
             let end = ByteSearch.first(quote, line, from: valueStart + 1)
             guard end < line.count else { return nil }  // unterminated: the token loop decides

@@ -171,7 +171,9 @@ struct RecordParserTests {
         #expect(packed == literal, "\(name): 0x\(String(literal, radix: 16)) should be 0x\(String(packed, radix: 16))")
     }
 
-    @Test("every packed SYSCALL key of the kernel-order reading is its text packed", arguments: KernelKey.all.map { $0.0 })
+    @Test(
+        "every packed SYSCALL key of the kernel-order reading is its text packed", arguments: KernelKey.all.map { $0.0 }
+    )
     func kernelKeys(_ name: String) throws {
         let literal = try #require(KernelKey.all.first { $0.0 == name }).1
         let bytes = Array(name.utf8)
@@ -191,7 +193,9 @@ struct RecordParserTests {
         }
     }
 
-    @Test("eight digits at once read as one by one", arguments: ["00000000", "12345678", "99999999", "17500000", "1234567/", ":2345678", "1234 678"])
+    @Test(
+        "eight digits at once read as one by one",
+        arguments: ["00000000", "12345678", "99999999", "17500000", "1234567/", ":2345678", "1234 678"])
     func eightDigits(_ text: String) {
         let bytes = Array(text.utf8)
         let read = bytes.span.withUnsafeBufferPointer { ByteSearch.eightDigits($0.span, at: 0) }
