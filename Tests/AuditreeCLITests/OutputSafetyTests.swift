@@ -77,7 +77,8 @@ struct OutputSafetyTests {
         defer { scratch.remove() }
         // sun_path holds 107 bytes and a NUL: a longer path (a deep $TMPDIR) fails here with its name.
         let path = scratch.path("report.sock")
-        try #require(path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path), "\(path) is too long for a socket")
+        try #require(
+            path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path), "\(path) is too long for a socket")
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         #expect(listener >= 0)
         defer { close(listener) }
