@@ -76,7 +76,7 @@ struct OutputSafetyTests {
         let scratch = try TemporaryDirectory("out")
         defer { scratch.remove() }
         // sun_path holds 107 bytes and a NUL: a longer path (a deep $TMPDIR) fails here with its name.
-        let path = scratch.path("report.sock")
+        let path = scratch.path("r.sock")
         try #require(
             path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path), "\(path) is too long for a socket")
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
