@@ -54,14 +54,21 @@ if [ "${AUDITREE_SKIP_BROWSER:-0}" != "1" ] && [ $# -eq 0 ]; then
     in_test_tmp scripts/browser-test.sh .build/auditree-report.png
 fi
 if [ -n "$test_tmp" ]; then
-    # What the tests left in their TMPDIR. SwiftPM's own files are not theirs: `swift test` locks
-    # its caches and build folder there (_PATH.lock) and makes its TemporaryDirectory.* folders
-    # before any test starts.
-    left=$(cd "$test_tmp" && find . -mindepth 1 -maxdepth 1 ! \( -name '_*.lock' -type f -empty \) \
-        ! \( -name 'TemporaryDirectory.*' -type d -empty \) | sort)
-    if [ -n "$left" ]; then
+    # What the tests left in their TMPDIR. SwiftPM's own files are not theirs: every `swift build`
+    # or `swift test` locks its caches and build folder there (empty _PATH.lock files) and leaves
+    # TemporaryDirectory.* folders holding only a .keep-directory file.
+    left=()
+    while IFS= read -r -d '' entry; do
+        case ${entry##*/} in
+            _*.lock) [ -f "$entry" ] && [ ! -s "$entry" ] && continue ;;
+            TemporaryDirectory.*)
+                [ -d "$entry" ] && [ -z "$(find "$entry" -mindepth 1 ! -path "$entry/.keep-directory" -print -quit)" ] && continue ;;
+        esac
+        left+=("$entry")
+    done < <(find "$test_tmp" -mindepth 1 -maxdepth 1 -print0 | sort -z)
+    if ((${#left[@]})); then
         echo "scripts/test.sh: the tests left files in their TMPDIR ($test_tmp); each test removes what it makes:" >&2
-        (cd "$test_tmp" && find $left | head -40) >&2
+        find "${left[@]}" | head -40 >&2
         exit 1
     fi
     echo "temporary files: none left by the tests"
