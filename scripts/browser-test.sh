@@ -72,4 +72,6 @@ if [ "${AUDITREE_MILLION:-0}" = 1 ]; then
     rm -f "$work/million.log"
 fi
 
-SE_OFFLINE=true python3 tests/browser/check.py --dir "$work" --screenshot "$screenshot"
+# Chromium leaves its singleton folder (org.chromium.Chromium.*, a socket and a cookie) in TMPDIR
+# after chromedriver quits it: it goes to $work, removed at exit, not to the caller's TMPDIR.
+TMPDIR=$work SE_OFFLINE=true python3 tests/browser/check.py --dir "$work" --screenshot "$screenshot"
