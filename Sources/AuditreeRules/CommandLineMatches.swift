@@ -13,7 +13,7 @@ import Synchronization
 /// of at most `cachedAbove` bytes is joined each time (that costs a constant per look); a
 /// longer one is joined once per regex and its answer kept under the image's identity.
 ///
-/// A class, so the copies of one `NameMatcher` share it; a mutex, so `NameMatcher` stays
+/// A class, so the users of one `NameMatcher` share it; a mutex, so `NameMatcher` stays
 /// `Sendable` (it is used from one thread at a time: the lock is never contended).
 public final class CommandLineMatches: Sendable {
     /// Command lines of up to this many bytes (arguments plus one separator each) are not cached.

@@ -21,10 +21,6 @@ final class ListMatchCache {
     /// A class, so the rules of one exec share it without looking the names up again.
     final class Entry {
         var matches: [MatchEvidence??]
-        /// Per list of `RuleEvaluator`'s learning lists: whether these names can match it at
-        /// all (`NameMatcher.canMatch`); nil until asked. Most execs cannot, and are then not
-        /// matched against those lists, whose command-line patterns keep them out of `matches`.
-        var canLearn: [Bool]?
 
         init(lists: Int) { matches = Array(repeating: nil, count: lists) }
     }

@@ -3,9 +3,12 @@ import AuditreeParser
 import AuditreeTree
 
 /// Matches a process image's names against the named lists of a rule set.
-public struct NameMatcher: Sendable {
+///
+/// A class: the evaluator asks it several times per exec, and a struct holding the rule set
+/// would be copied out of the evaluator for each call, retaining every field of the rule set.
+public final class NameMatcher: Sendable {
     public let ruleSet: RuleSet
-    /// Shared by the copies of this matcher: a long command line is matched once per regex.
+    /// A long command line is matched once per regex.
     public let commandLines = CommandLineMatches()
 
     public init(_ ruleSet: RuleSet) { self.ruleSet = ruleSet }
@@ -39,31 +42,6 @@ public struct NameMatcher: Sendable {
             }
         }
         return nil
-    }
-
-    /// False only when `match(image, list:)` is nil whatever the command line: no name of the
-    /// image is an entry of the list (or of a list it includes) or the name of one of its
-    /// command-line patterns, and no exe pattern matches. Reads only what `ListMatchCache.Names`
-    /// holds, so it can be cached by them where `match` cannot (command-line patterns).
-    public func canMatch(_ image: ProcessImage, list: String) -> Bool {
-        canMatch(identities(of: image), exe: image.exe, list: list, depth: 0)
-    }
-
-    private func canMatch(_ identities: [(IdentityField, String)], exe: LogString?, list: String, depth: Int) -> Bool {
-        guard let names = ruleSet.lists[list], depth < 8 else { return false }
-        for (_, value) in identities {
-            if Self.entry(for: value, in: names.names) != nil { return true }
-            guard !names.patterns.isEmpty else { continue }
-            let stripped = Self.withoutVersion(value)
-            if names.patterns.contains(where: { $0.name == value || (!stripped.isEmpty && stripped == $0.name) }) {
-                return true
-            }
-        }
-        if !names.exePatterns.isEmpty, let exe {
-            let path = exe.lossyString
-            if names.exePatterns.contains(where: { $0.exe.matches(path) }) { return true }
-        }
-        return names.includes.contains { canMatch(identities, exe: exe, list: $0, depth: depth + 1) }
     }
 
     private func nameMatch(

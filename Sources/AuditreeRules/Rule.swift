@@ -319,7 +319,7 @@ public struct RuleSet: Sendable {
 
     /// The pack compiled into the binary.
     public static func builtIn() throws(RuleFileError) -> RuleSet {
-        try RuleFileParser.parse(builtInText(), file: builtInName).ruleSet
+        try RuleFileParser.parseBuiltIn(builtInText()).ruleSet
     }
 
     /// The pack compiled into the binary (Rules/default-rules.yaml, embedded by SwiftPM).
@@ -339,7 +339,7 @@ public struct RuleSet: Sendable {
         -> RuleFileParser.Result
     {
         var result = RuleFileParser.Result(ruleSet: RuleSet(), warnings: [])
-        if includeBuiltIn { result = try RuleFileParser.parse(builtInText(), file: builtInName) }
+        if includeBuiltIn { result = try RuleFileParser.parseBuiltIn(builtInText()) }
         if !sigma.isEmpty {
             let loaded = try SigmaRuleSet.load(paths: sigma)
             let known = Set(result.ruleSet.allRules.map(\.id))

@@ -35,6 +35,16 @@ public final class RuleEvaluator {
     private let listMatches: ListMatchCache
     /// Lists whose exec'd processes teach directories (`learned_root` conditions), and what they taught, per host.
     private let learnedRootLists: [String]
+    /// Per learning list (same index), which images it can match at all, read from their names' bytes.
+    private let learningFilters: [ListNameFilter]
+    /// Per learning list (same index), its slot in a `commandLineLists` entry.
+    private let learningSlots: [Int]
+    /// Matches of the lists `listMatches` cannot hold, and of the learning lists, per command line.
+    private let commandLineLists: CommandLineListCache
+    /// The last spawner `learnChildDirectory` asked about (a process and its image number; images
+    /// never change once added) and what the learning lists said: a shell or a server runs its
+    /// children one after another, and its image need not be copied out for each.
+    private var lastSpawner: (node: ProcessNode, number: Int, learning: CommandLineListCache.Entry?)?
     private var learnedRoots: [String?: [String: [String]]] = [:]
     /// Changes with every root learned: context answers kept in `contextAnswers` hold for one version.
     private var learnedRootsVersion = 0
@@ -86,6 +96,11 @@ public final class RuleEvaluator {
             }
         }
         self.learnedRootLists = learned
+        let commandLineLists = CommandLineListCache(
+            lists: ruleSet.lists.keys.sorted().filter { !Self.dependsOnNamesAndExe($0, in: ruleSet) } + learned)
+        self.commandLineLists = commandLineLists
+        self.learningFilters = learned.map { ListNameFilter(list: $0, in: ruleSet) }
+        self.learningSlots = learned.map { commandLineLists.slot(of: $0, exeOnly: false)! }
         var bases: [Int] = []
         var slots = 0
         for indicator in ruleSet.context {
@@ -130,12 +145,24 @@ public final class RuleEvaluator {
             && names.includes.allSatisfy { dependsOnNamesAndExe($0, in: ruleSet, depth: depth + 1) }
     }
 
-    /// A list matched against the image, from the cache when the list allows. An entry made
-    /// from `exeNames` answers exe-only matches (see `NameMatcher.match(_:list:exeOnly:)`).
+    /// A list matched against the image, from the cache by names when the list allows, else from
+    /// the cache by command line (`exact`: the image's entry there, looked up once it is needed).
+    /// An entry made from `exeNames` answers exe-only matches (`NameMatcher.match(_:list:exeOnly:)`).
     private func cachedMatch(
-        _ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry, exeOnly: Bool = false
+        _ image: ProcessImage, list: String, number: Int?, in entry: ListMatchCache.Entry,
+        exact: inout CommandLineListCache.Entry?, exeOnly: Bool = false
     ) -> MatchEvidence? {
-        guard let number else { return matcher.match(image, list: list, exeOnly: exeOnly) }
+        guard let number else {
+            guard let slot = commandLineLists.slot(of: list, exeOnly: exeOnly) else {
+                return matcher.match(image, list: list, exeOnly: exeOnly)
+            }
+            let kept = exact ?? commandLineLists.entry(for: image)
+            exact = kept
+            if let known = kept.matches[slot] { return known }
+            let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
+            kept.matches[slot] = .some(evidence)
+            return evidence
+        }
         if let known = entry.matches[number] { return known }
         let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
         entry.matches[number] = .some(evidence)
@@ -173,25 +200,29 @@ public final class RuleEvaluator {
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         if !sigmaRules.isEmpty { evaluateSigma(ready) }
-        let learning = learnedRootLists.isEmpty ? nil : ready.process.image(ready.imageNumber)
-        if let learning { learnRoots(from: learning) }
+        // Read once and not copied again: an image holds a dozen references to retain per copy.
+        guard let image = ready.process.image(ready.imageNumber) else { return }
+        let learns = !learnedRootLists.isEmpty
+        if learns { learnRoots(from: image) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
         let findingsBefore = matches.count + suppressedCount
         defer {
-            if let learning, matches.count + suppressedCount == findingsBefore {
-                learnChildDirectory(of: ready, image: learning)
+            if learns, matches.count + suppressedCount == findingsBefore {
+                learnChildDirectory(of: ready, image: image)
             }
         }
-        guard !ready.isInsideFinding, let image = ready.process.image(ready.imageNumber) else { return }
+        guard !ready.isInsideFinding else { return }
         var candidates: [(rule: Int, child: MatchEvidence)] = []
         // The child is what its executed file is: a Python script named `sh` is not a shell.
         let entry = listMatches.entry(for: exeNames(image))
+        var exact: CommandLineListCache.Entry?
         // Rules are read in place (a Rule is large; copying one retains all its fields).
         for index in rules.indices {
             guard
                 let child = cachedMatch(
-                    image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exeOnly: true),
+                    image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exact: &exact,
+                    exeOnly: true),
                 matcher.satisfies(image, rules[index].childCondition)
             else { continue }
             candidates.append((index, child))
@@ -343,14 +374,15 @@ public final class RuleEvaluator {
             // next in the lineage, is the spawner (with its own pid), not this copy of it.
             if entry.generation > 0, entry.relation == .replacedImage, image.origin == .inherited { continue }
             let cached = listMatches.entry(for: childNames(image))
+            var exact: CommandLineListCache.Entry?
             // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
             // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
             let isChildKind =
                 cachedMatch(
                     image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
-                    exeOnly: true) != nil
+                    exact: &exact, exeOnly: true) != nil
             if let skip = rule.skipList,
-                let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached),
+                let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached, exact: &exact),
                 !isChildKind || evidence.field == .exe
             {
                 launchers.append(index)
@@ -359,7 +391,8 @@ public final class RuleEvaluator {
             if passedOthers && entry.generation > rule.within { return .none }
             let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
             if rule.relations.contains(relation),
-                let evidence = cachedMatch(image, list: rule.spawnerList, number: numbers.spawner, in: cached),
+                let evidence = cachedMatch(
+                    image, list: rule.spawnerList, number: numbers.spawner, in: cached, exact: &exact),
                 !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition)
             {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
@@ -411,21 +444,30 @@ public final class RuleEvaluator {
         return roots
     }
 
-    /// Which learning lists the image's names can match at all (cached by its names).
-    private func learnable(_ image: ProcessImage) -> [Bool] {
-        let entry = listMatches.entry(for: childNames(image))
-        if let known = entry.canLearn { return known }
-        let lists = learnedRootLists.map { matcher.canMatch(image, list: $0) }
-        entry.canLearn = lists
-        return lists
+    /// The image's entry in `commandLineLists` with every learning list's match in it; nil when
+    /// none can match, by its names.
+    private func learning(_ image: ProcessImage) -> CommandLineListCache.Entry? {
+        guard let first = learningFilters.firstIndex(where: { $0.mayMatch(image) }) else { return nil }
+        let entry = commandLineLists.entry(for: image)
+        for (index, list) in learnedRootLists.enumerated() {
+            let slot = learningSlots[index]
+            guard entry.matches[slot] == nil else { continue }
+            let possible = index >= first && (index == first || learningFilters[index].mayMatch(image))
+            entry.matches[slot] = .some(possible ? matcher.match(image, list: list) : nil)
+        }
+        return entry
+    }
+
+    /// Whether learning list `number` matched, in an entry made by `learning`.
+    private func learned(_ number: Int, in entry: CommandLineListCache.Entry) -> Bool {
+        entry.matches[learningSlots[number]]! != nil
     }
 
     private func learnRoots(from image: ProcessImage) {
-        guard image.origin == .exec else { return }
-        let learnable = learnable(image)
-        for (number, list) in learnedRootLists.enumerated()
-        where learnable[number] && matcher.match(image, list: list) != nil {
-            let roots = Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+        guard image.origin == .exec, let learning = learning(image) else { return }
+        for (number, list) in learnedRootLists.enumerated() where learned(number, in: learning) {
+            let roots = learning.roots ?? Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
+            learning.roots = roots
             guard !roots.isEmpty else { continue }
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
@@ -440,20 +482,42 @@ public final class RuleEvaluator {
     private func learnChildDirectory(of ready: ProcessTree.ExecReady, image: ProcessImage) {
         guard image.origin == .exec,
             ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
-            let cwd = image.cwd?.lossyString, cwd.hasPrefix("/"), cwd.count > 1,
+            let cwd = image.cwd, Self.isDirectoryBelowRoot(cwd),
             let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
-            let spawner = parent.image(ready.process.node.parentImageCount - 1)
+            let learning = spawnerLearning(parent, number: ready.process.node.parentImageCount - 1)
         else { return }
-        let root = cwd.hasSuffix("/") ? String(cwd.dropLast()) : cwd
-        let learnable = learnable(spawner)
-        for (number, list) in learnedRootLists.enumerated()
-        where learnable[number] && matcher.match(spawner, list: list) != nil {
+        let path = cwd.lossyString
+        let root = path.hasSuffix("/") ? String(path.dropLast()) : path
+        for (number, list) in learnedRootLists.enumerated() where learned(number, in: learning) {
             var known = learnedRoots[image.node, default: [:]][list, default: []]
             guard !known.contains(root), known.count < Self.maxLearnedRoots else { continue }
             known.append(root)
             learnedRoots[image.node, default: [:]][list] = known
             learnedRootsVersion += 1
         }
+    }
+
+    /// `learning` of the parent's image `number`, nil when it has none.
+    private func spawnerLearning(_ parent: ProcessNode, number: Int) -> CommandLineListCache.Entry? {
+        if let last = lastSpawner, last.node === parent, last.number == number { return last.learning }
+        guard let spawner = parent.image(number) else { return nil }
+        let answer = learning(spawner)
+        lastSpawner = (parent, number, answer)
+        return answer
+    }
+
+    /// Whether the path, as text, starts with `/` and has more than one Character: on its bytes
+    /// when it is ASCII (each byte a Character, but for CR LF, which cannot follow a lone `/`).
+    static func isDirectoryBelowRoot(_ path: LogString) -> Bool {
+        let ascii = path.withSpan { bytes in
+            for index in 0..<bytes.count where bytes[index] >= 0x80 { return false }
+            return true
+        }
+        guard ascii else {
+            let text = path.lossyString
+            return text.hasPrefix("/") && text.count > 1
+        }
+        return path.withSpan { $0.count > 1 && $0[0] == UInt8(ascii: "/") }
     }
 
     /// A sibling's inference, carried to a shell of the same unknown parent: never more than low.

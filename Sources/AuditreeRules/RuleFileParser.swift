@@ -35,11 +35,25 @@ public struct RuleFileParser {
     /// Parses `text` alone, or on top of `base`: its lists, rules, exceptions and context
     /// extend or replace those of `base`.
     public static func parse(_ text: String, file: String, base: RuleSet = RuleSet()) throws(RuleFileError) -> Result {
+        try parse(text, file: file, base: base, resolver: .default)
+    }
+
+    /// The built-in pack, read with Yams's basic resolver: it tags every plain scalar as text
+    /// instead of trying its bool, int, float, null and timestamp regexes on each mapping key
+    /// (compiling them costs more than reading the whole pack). Nothing this parser reads
+    /// depends on those tags (`Node.int` and `Node.bool` read the plain scalar; a value's tag is
+    /// resolved only when it is hashed, as keys are); they differ only in which keys count as
+    /// duplicates (`1` and `'1'`), which the pack has none of. A test reads the pack both ways.
+    static func parseBuiltIn(_ text: String) throws(RuleFileError) -> Result {
+        try parse(text, file: RuleSet.builtInName, base: RuleSet(), resolver: .basic)
+    }
+
+    static func parse(_ text: String, file: String, base: RuleSet, resolver: Resolver) throws(RuleFileError) -> Result {
         var parser = RuleFileParser(file: file, base: base)
         let root: Node
         do {
             // UTF-8 said outright, as in SigmaRuleParser: Yams's default reads the environment.
-            guard let node = try Yams.compose(yaml: text, .default, .default, .utf8) else {
+            guard let node = try Yams.compose(yaml: text, resolver, .default, .utf8) else {
                 throw RuleFileError(file: file, line: 1, column: 1, path: "", message: "empty rule file")
             }
             root = node

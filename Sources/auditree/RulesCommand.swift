@@ -58,6 +58,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract:
                 "Validate rule files: errors (exit 2) name file:line:column, the key path and the nearest known name.",
             discussion: """
@@ -92,6 +93,7 @@ struct RulesCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Print every active rule with its origin file, the lists, exceptions and context.",
             discussion: """
                 Examples:
@@ -109,6 +111,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print one rule in full: conditions, lists, exceptions, context.",
             discussion: """
                 Examples:

@@ -62,6 +62,21 @@ struct RuleFileTests {
             spawner: {list: interps}
         """
 
+    @Test("the built-in pack reads the same with Yams's basic resolver as with its default one")
+    func builtInPackResolvers() throws {
+        let text = try RuleSet.builtInText()
+        let basic = try RuleFileParser.parseBuiltIn(text)
+        let resolved = try RuleFileParser.parse(text, file: RuleSet.builtInName)
+        #expect(basic.warnings.isEmpty && resolved.warnings.isEmpty)
+        func described(_ set: RuleSet) -> String {
+            RuleSetDescription.list(set) + set.allRules.map { RuleSetDescription.show($0, in: set) }.joined()
+                + set.context.map { "\($0.id): \($0.any.map(\.summary))" }.joined(separator: "\n")
+        }
+        #expect(described(basic.ruleSet) == described(resolved.ruleSet))
+        // Integers (uid) and booleans are read alike.
+        #expect(described(basic.ruleSet).contains("uid=33"))
+    }
+
     @Test(
         "errors name file, line, column and the key path",
         arguments: [
@@ -242,12 +257,12 @@ struct NameMatcherTests {
         #expect(NameMatcher.withoutVersion(name) == plain)
     }
 
-    /// `canMatch` lets the learning lists skip most execs: it may say yes where `match` finds
-    /// nothing (a pattern's command line differs), never no where `match` finds something.
+    /// `ListNameFilter` lets the learning lists skip most execs: it may say yes where `match`
+    /// finds nothing (a pattern's command line differs), never no where `match` finds something.
     @Test(
-        "canMatch is false only where match is nil, on every exec of the recorded fixtures",
+        "the name filter says no only where match is nil, on every exec of the recorded fixtures",
         arguments: Fixtures.recordedNames)
-    func canMatchNeverHidesAMatch(_ fixture: String) throws {
+    func nameFilterNeverHidesAMatch(_ fixture: String) throws {
         let ruleSet = try RuleFileParser.parse(try RuleSet.builtInText(), file: "<built-in>").ruleSet
         let matcher = NameMatcher(ruleSet)
         var images: [ProcessImage] = []
@@ -271,10 +286,12 @@ struct NameMatcherTests {
         #expect(images.count > 10)
         var matched = 0
         var ruledOut = 0
+        var filters: [String: ListNameFilter] = [:]
+        for list in ruleSet.lists.keys { filters[list] = ListNameFilter(list: list, in: ruleSet) }
         for image in images {
             for list in ruleSet.lists.keys.sorted() {
                 let found = matcher.match(image, list: list) != nil
-                let possible = matcher.canMatch(image, list: list)
+                let possible = filters[list]!.mayMatch(image)
                 #expect(
                     !found || possible,
                     "\(list): \(image.exe?.lossyString ?? "-") \(image.argv.arguments.map(\.lossyString))")
@@ -283,6 +300,84 @@ struct NameMatcherTests {
             }
         }
         #expect(matched > 0 && ruledOut > matched, "\(matched) matched, \(ruledOut) ruled out")
+    }
+
+    static let filterRules = """
+        version: 1
+        multicall: [busybox]
+        lists:
+          more: [caddy]
+          servers:
+            - nginx
+            - php-fpm
+            - {name: node, argv: 'server\\.js'}
+            - {list: more}
+          located:
+            - {label: temp, exe_regex: '^/tmp/'}
+          accented: [café]
+        rules: []
+        """
+
+    /// Images as (exe, comm, argv), the list, and what the filter says: where it says no, `match`
+    /// must find nothing; where it says yes for a name, `match` may still find nothing.
+    @Test(
+        "the name filter passes every name match, and only names a list can match",
+        arguments: [
+            ("/usr/sbin/nginx", "nginx", ["nginx"], "servers", true),
+            ("/usr/sbin/php-fpm8.2", "php-fpm8.2", ["php-fpm: pool www"], "servers", true),
+            ("/usr/bin/bash", "bash", ["-nginx"], "servers", true),  // a login shell's dash
+            ("/usr/bin/node", "node", ["node", "server.js"], "servers", true),
+            ("/usr/bin/node", "node", ["node", "build.js"], "servers", true),  // the name may match
+            ("/usr/bin/caddy2", "caddy", ["caddy", "run"], "servers", true),  // an included list
+            ("/bin/busybox", "busybox", ["busybox", "nginx"], "servers", true),  // an applet in argv[1]
+            ("/bin/busybox", "nginx", ["busybox", "ls"], "servers", false),  // an applet answers only to its name
+            ("/usr/bin/bash", "bash", ["bash", "-c", "nginx"], "servers", false),
+            ("/usr/bin/nginx-debug", "x", ["x"], "servers", false),
+            ("/usr/bin/python3", "python3", ["python3", "-m", "http.server"], "servers", false),
+            ("/usr/bin/ngïnx", "x", ["x"], "servers", true),  // not ASCII: left to match
+            ("/tmp/x", "x", ["x"], "located", true),  // an exe pattern: every exe passes
+            ("/usr/bin/cafe", "cafe", ["cafe"], "accented", true),  // a list with a name not ASCII
+        ])
+    func nameFilter(_ exe: String, _ comm: String, _ argv: [String], _ list: String, _ passes: Bool) throws {
+        let ruleSet = try RuleFileParser.parse(Self.filterRules, file: "filter.yaml").ruleSet
+        var image = SigmaTests.image(exe: exe, argv: argv, cwd: "/")
+        image.comm = LogString(comm)
+        let found = NameMatcher(ruleSet).match(image, list: list) != nil
+        let possible = ListNameFilter(list: list, in: ruleSet).mayMatch(image)
+        #expect(possible == passes)
+        #expect(!found || possible)
+    }
+
+    @Test(
+        "a working directory below / is told on bytes as the text would tell it",
+        arguments: ["/", "/var/www", "//", "var", "", "/\u{301}", "/é", "é/"])
+    func directoryBelowRoot(_ path: String) {
+        #expect(RuleEvaluator.isDirectoryBelowRoot(LogString(path)) == (path.hasPrefix("/") && path.count > 1))
+    }
+
+    @Test("list matches are kept per exact command line, within their bounds")
+    func commandLineCacheBounds() {
+        let cache = CommandLineListCache(lists: ["servers"])
+        func entry(_ argv: [String]) -> CommandLineListCache.Entry {
+            cache.entry(for: SigmaTests.image(exe: "/usr/bin/python3", argv: argv, cwd: "/"))
+        }
+        let first = entry(["python3", "-m", "gunicorn"])
+        #expect(first.matches.count == 2 && cache.slot(of: "servers", exeOnly: true) == 1)
+        #expect(entry(["python3", "-m", "gunicorn"]) === first)
+        #expect(entry(["python3", "-m", "gunicorn "]) !== first)
+        // Longer than a key may be: a new entry each time, never kept.
+        let long = String(repeating: "x", count: CommandLineListCache.maxKeyBytes)
+        #expect(entry(["python3", long]) !== entry(["python3", long]))
+        // Past the entry limit the table starts over.
+        for number in 0..<CommandLineListCache.limit { _ = entry(["python3", String(number)]) }
+        let again = entry(["python3", "-m", "gunicorn"])
+        #expect(again !== first && entry(["python3", "-m", "gunicorn"]) === again)
+        // Past the byte limit too.
+        let big = String(repeating: "y", count: CommandLineListCache.maxKeyBytes - 64)
+        for number in 0...(CommandLineListCache.maxBytes / big.utf8.count) {
+            _ = entry(["python3", big + String(number)])
+        }
+        #expect(entry(["python3", "-m", "gunicorn"]) !== again)
     }
 
     @Test("names are matched as written or without version; a login shell's dash is ignored")
