@@ -653,7 +653,7 @@ public final class RuleEvaluator {
     /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
     /// Each is numbered by its place in that order (`Finding.number`), before any grouping.
     public func findings(group: Bool = false) -> [Finding] {
-        var all = matches.map { finding($0) }.sorted()
+        var all = Self.oldestFirst(matches).map { finding($0) }
         for index in all.indices {
             all[index].number = index + 1
             all[index].seen = [Occurrence(all[index])]
@@ -664,9 +664,17 @@ public final class RuleEvaluator {
     /// Matches an exception suppressed, oldest first; they have no finding number. Empty unless
     /// the evaluator was made with `keepsSuppressed`.
     public func suppressed(group: Bool = false) -> [Finding] {
-        var all = suppressedMatches.map { finding($0) }.sorted()
+        var all = Self.oldestFirst(suppressedMatches).map { finding($0) }
         for index in all.indices { all[index].seen = [Occurrence(all[index])] }
         return group ? Self.grouped(all) : all
+    }
+
+    /// The matches in their findings' order (`Finding.<`: stamp, host, location), ties in match
+    /// order. Positions are sorted by small keys: a sort moves each element about log n times,
+    /// and a finding is a large value.
+    static func oldestFirst(_ matches: [RuleMatch]) -> [RuleMatch] {
+        let keys = matches.map { ($0.image.stamp, $0.image.node ?? "", $0.image.location) }
+        return matches.indices.sorted { keys[$0] < keys[$1] || (!(keys[$1] < keys[$0]) && $0 < $1) }.map { matches[$0] }
     }
 
     private func suppress(_ match: RuleMatch) {
