@@ -176,6 +176,17 @@ final class SigmaExecRules {
 
     /// The rules whose detection holds for the exec, in load order.
     func matching(_ fields: SigmaProcessCreation) -> [Rule] {
+        var matched: [Rule] = []
+        for index in candidates(fields) {
+            let rule = compiled[index]
+            if Self.evaluate(rule.condition, rule.searches, fields) { matched.append(rule.rule) }
+        }
+        return matched
+    }
+
+    /// The rules (by load order) worth testing on the exec: those without clauses, and those each
+    /// of whose clauses has a literal in the exec's fields.
+    func candidates(_ fields: SigmaProcessCreation) -> [Int] {
         var candidates = unindexed
         // Taken out of the object while in use, so that it is changed in place.
         var marks = self.marks
@@ -230,12 +241,7 @@ final class SigmaExecRules {
         marks.hitClauses.removeAll(keepingCapacity: true)
         self.marks = marks
         candidates.sort()
-        var matched: [Rule] = []
-        for index in candidates {
-            let rule = compiled[index]
-            if Self.evaluate(rule.condition, rule.searches, fields) { matched.append(rule.rule) }
-        }
-        return matched
+        return candidates
     }
 
     /// Whether `literal` is in `text` at `position`.
