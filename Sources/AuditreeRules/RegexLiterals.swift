@@ -160,7 +160,9 @@ struct RegexLiterals: Sendable, Equatable {
     /// The strings one scalar of the set can be, as UTF-8 (folded unless `cased`); nil for a
     /// class or a large set.
     private static func strings(of set: ScalarSet, cased: Bool) -> Set<[UInt8]>? {
-        let form = { (scalar: Unicode.Scalar) in cased ? Array(String(scalar).utf8) : Array(String(scalar).utf8).map(fold) }
+        let form = { (scalar: Unicode.Scalar) in
+            cased ? Array(String(scalar).utf8) : Array(String(scalar).utf8).map(fold)
+        }
         guard !set.negated, set.classes.isEmpty else { return nil }
         var result: Set<[UInt8]> = []
         for range in set.ranges {

@@ -107,7 +107,8 @@ struct SigmaTests {
         "the literal index: a rule is tested only when each clause of its condition has a literal in the exec",
         arguments: [
             // A broad entry does not make the rule a candidate when another entry's literal is absent.
-            IndexCase(detection: "s:\n    User: '33'\n    CurrentDirectory: '/var/opt/x'\ncondition: s", candidate: false),
+            IndexCase(
+                detection: "s:\n    User: '33'\n    CurrentDirectory: '/var/opt/x'\ncondition: s", candidate: false),
             IndexCase(detection: "s:\n    User: '33'\n    CurrentDirectory: '/home/u'\ncondition: s", candidate: true),
             // `or`: one of the sides' literals is enough.
             IndexCase(
@@ -117,11 +118,13 @@ struct SigmaTests {
                 detection: "a:\n    Image|endswith: '/wget'\nb:\n    CommandLine|contains: 'b.sh'\ncondition: a or b",
                 candidate: false),
             // `|all`: every value's literal must be there.
-            IndexCase(detection: "s:\n    CommandLine|contains|all: ['curl', 'socket']\ncondition: s", candidate: false),
+            IndexCase(
+                detection: "s:\n    CommandLine|contains|all: ['curl', 'socket']\ncondition: s", candidate: false),
             IndexCase(detection: "s:\n    CommandLine|contains|all: ['curl', 'a.sh']\ncondition: s", candidate: true),
             // `and not`: the negated search adds no clause.
             IndexCase(
-                detection: "s:\n    Image|endswith: '/curl'\nf:\n    CommandLine|contains: 'zzz'\ncondition: s and not f",
+                detection:
+                    "s:\n    Image|endswith: '/curl'\nf:\n    CommandLine|contains: 'zzz'\ncondition: s and not f",
                 candidate: true),
             // Several maps: one of them.
             IndexCase(
@@ -147,7 +150,9 @@ struct SigmaTests {
         // Twice: what one exec marks is cleared for the next.
         #expect(rules.candidates(fields) == (test.candidate ? [0] : []))
         // Never a match the index hides.
-        if !test.candidate { #expect(!sigma.detection.condition.evaluate { fields.holds(sigma.detection.searches[$0]!) }) }
+        if !test.candidate {
+            #expect(!sigma.detection.condition.evaluate { fields.holds(sigma.detection.searches[$0]!) })
+        }
     }
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -116,7 +116,9 @@ final class SigmaExecRules {
                 for (field, bytes, cased) in clause {
                     let key = LiteralKey(field: field, bytes: bytes, cased: cased)
                     if let existing = literalNumbers[key] {
-                        if literals[existing].clauses.last != clauseNumber { literals[existing].clauses.append(clauseNumber) }
+                        if literals[existing].clauses.last != clauseNumber {
+                            literals[existing].clauses.append(clauseNumber)
+                        }
                     } else {
                         literalNumbers[key] = literals.count
                         literals.append((field, bytes, cased, [clauseNumber]))
@@ -355,7 +357,9 @@ final class SigmaExecRules {
         guard entry.field >= 0, entry.test.exists == nil, !entry.test.matchers.isEmpty else { return [] }
         let literals = entry.test.matchers.map(\.requiredLiterals)
         if entry.test.requireAll {
-            return literals.compactMap { value in value.map { value in value.alternatives.map { (entry.field, $0, value.cased) } } }
+            return literals.compactMap { value in
+                value.map { value in value.alternatives.map { (entry.field, $0, value.cased) } }
+            }
         }
         guard literals.allSatisfy({ $0 != nil }) else { return [] }
         return [literals.flatMap { value in value!.alternatives.map { (entry.field, $0, value!.cased) } }]
