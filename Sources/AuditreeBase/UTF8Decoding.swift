@@ -3,6 +3,16 @@
 package enum UTF8Decoding {
     /// Decodes one well-formed multi-byte UTF-8 sequence starting at `index`, or nil.
     package static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
+        decodeScalar(bytes.span, at: index)
+    }
+
+    /// The length of the well-formed multi-byte UTF-8 sequence starting at `index`, or nil: for
+    /// writers that copy such a sequence as it is.
+    package static func scalarLength(_ bytes: Span<UInt8>, at index: Int) -> Int? {
+        decodeScalar(bytes, at: index)?.1
+    }
+
+    package static func decodeScalar(_ bytes: Span<UInt8>, at index: Int) -> (Unicode.Scalar, Int)? {
         let lead = bytes[index]
         let length: Int
         let minimum: UInt32

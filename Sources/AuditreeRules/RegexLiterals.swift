@@ -1,7 +1,7 @@
 /// Byte strings one of which occurs in every text a regex matches, compared with ASCII letters
-/// folded to lower case: a necessary condition, checked with one pass over the text's bytes
-/// before the NFA runs, and used by the Sigma literal index to skip rules whose regex cannot
-/// match an exec.
+/// folded to lower case, or as written (`cased`: a pattern without `(?i)` needs `-W`, and `-w`
+/// does not do): a necessary condition, checked with one pass over the text's bytes before the
+/// NFA runs, and used by the Sigma literal index to skip rules whose regex cannot match an exec.
 ///
 /// Derived from the parsed pattern (`RegexNode`): a concatenation's adjacent literal pieces are
 /// joined (`-(W|R)` needs `-w` or `-r`), an alternation needs one of its branches' literals, a
@@ -9,14 +9,18 @@
 /// `\s`, a large class, an optional part) ends a literal. A pattern that gives no literal of at
 /// least one byte (`\d+`, `^`, `a?`) has none, and is always run.
 struct RegexLiterals: Sendable, Equatable {
-    /// Folded, non-empty, distinct.
+    /// Non-empty, distinct; folded unless `cased`.
     let alternatives: [[UInt8]]
-    /// Per folded byte: whether some alternative starts with it.
+    /// Whether the alternatives are compared with the text's bytes as they are; else both sides
+    /// have their ASCII letters folded to lower case.
+    let cased: Bool
+    /// Per byte (folded unless `cased`): whether some alternative starts with it.
     private let firstBytes: [Bool]
 
-    init?(_ alternatives: [[UInt8]]) {
+    init?(_ alternatives: [[UInt8]], cased: Bool = false) {
         guard !alternatives.isEmpty, alternatives.allSatisfy({ !$0.isEmpty }) else { return nil }
-        self.alternatives = Array(Set(alternatives.map { $0.map(Self.fold) })).sorted {
+        self.cased = cased
+        self.alternatives = Array(Set(cased ? alternatives : alternatives.map { $0.map(Self.fold) })).sorted {
             $0.lexicographicallyPrecedes($1)
         }
         var firstBytes = [Bool](repeating: false, count: 256)
@@ -24,26 +28,47 @@ struct RegexLiterals: Sendable, Equatable {
         self.firstBytes = firstBytes
     }
 
-    static func == (left: RegexLiterals, right: RegexLiterals) -> Bool { left.alternatives == right.alternatives }
+    static func == (left: RegexLiterals, right: RegexLiterals) -> Bool {
+        left.alternatives == right.alternatives && left.cased == right.cased
+    }
 
     @inline(__always) static func fold(_ byte: UInt8) -> UInt8 { byte &- 65 < 26 ? byte | 0x20 : byte }
 
-    /// The literals of a parsed pattern; nil when it has none.
+    /// The literals of a parsed pattern, folded; nil when it has none.
     static func of(_ node: RegexNode) -> RegexLiterals? {
-        let info = analyze(node)
-        return best(info.required, literals(info.exact)).flatMap(RegexLiterals.init)
+        let info = analyze(node, cased: false)
+        return best(info.required, literals(info.exact)).flatMap { RegexLiterals($0) }
     }
 
-    /// Whether one of the literals occurs in the bytes (ASCII letters folded).
+    /// The literals of a parsed pattern as a matching text holds them (under `(?i)`, each case
+    /// form of a letter); nil when it has none.
+    static func cased(of node: RegexNode) -> RegexLiterals? {
+        let info = analyze(node, cased: true)
+        return best(info.required, literals(info.exact)).flatMap { RegexLiterals($0, cased: true) }
+    }
+
+    /// The more selective of a pattern's folded and cased literals (`best`): the cased ones
+    /// unless the case forms made them shorter (a set that grew too large ends a literal).
+    static func selective(folded: RegexLiterals?, cased: RegexLiterals?) -> RegexLiterals? {
+        guard let folded, let cased else { return folded ?? cased }
+        let shortest = { (literals: RegexLiterals) in min(literals.alternatives.map(\.count).min()!, 4) }
+        return shortest(cased) >= shortest(folded) ? cased : folded
+    }
+
+    /// Whether one of the literals occurs in the bytes (ASCII letters folded unless `cased`).
     func occurs(in bytes: Span<UInt8>) -> Bool {
+        cased ? occurs(in: bytes, { $0 }) : occurs(in: bytes, Self.fold)
+    }
+
+    @inline(__always) private func occurs(in bytes: Span<UInt8>, _ map: (UInt8) -> UInt8) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {
-            let byte = Self.fold(bytes[index])
+            let byte = map(bytes[index])
             if firstBytes[Int(byte)] {
                 for alternative in alternatives where alternative[0] == byte && alternative.count <= count - index {
                     var offset = 1
-                    while offset < alternative.count && Self.fold(bytes[index + offset]) == alternative[offset] {
+                    while offset < alternative.count && map(bytes[index + offset]) == alternative[offset] {
                         offset += 1
                     }
                     if offset == alternative.count { return true }
@@ -65,24 +90,24 @@ struct RegexLiterals: Sendable, Equatable {
     static let maxLength = 24
 
     private struct Info {
-        /// Every string the node can match is one of these (folded); nil when unknown or too many.
+        /// Every string the node can match is one of these (folded unless cased); nil when unknown or too many.
         var exact: Set<[UInt8]>?
         /// One of these occurs in every match; nil when none is known.
         var required: [[UInt8]]?
     }
 
-    private static func analyze(_ node: RegexNode) -> Info {
+    private static func analyze(_ node: RegexNode, cased: Bool) -> Info {
         switch node {
         case .empty, .assertion:
             return Info(exact: [[]], required: nil)
         case .scalar(let set):
-            return Info(exact: strings(of: set), required: nil)
+            return Info(exact: strings(of: set, cased: cased), required: nil)
         case .concatenation(let items):
             var required: [[UInt8]]?
             var current: Set<[UInt8]>? = [[]]
             var allExact = true
             for item in items {
-                let info = analyze(item)
+                let info = analyze(item, cased: cased)
                 required = best(required, info.required)
                 if let exact = info.exact, let joined = current.flatMap({ product($0, exact) }) {
                     current = joined
@@ -95,7 +120,7 @@ struct RegexLiterals: Sendable, Equatable {
             required = best(required, literals(current))
             return Info(exact: allExact ? current : nil, required: required)
         case .alternation(let branches):
-            let infos = branches.map(analyze)
+            let infos = branches.map { analyze($0, cased: cased) }
             var exact: Set<[UInt8]>? = []
             for info in infos {
                 guard let branch = info.exact, let union = exact?.union(branch), union.count <= maxStrings else {
@@ -116,7 +141,7 @@ struct RegexLiterals: Sendable, Equatable {
             }
             return Info(exact: exact, required: required)
         case .repetition(let inner, let min, let max):
-            let info = analyze(inner)
+            let info = analyze(inner, cased: cased)
             var exact: Set<[UInt8]>?
             if max == 0 {
                 exact = [[]]
@@ -132,8 +157,12 @@ struct RegexLiterals: Sendable, Equatable {
         }
     }
 
-    /// The strings one scalar of the set can be, as UTF-8; nil for a class or a large set.
-    private static func strings(of set: ScalarSet) -> Set<[UInt8]>? {
+    /// The strings one scalar of the set can be, as UTF-8 (folded unless `cased`); nil for a
+    /// class or a large set.
+    private static func strings(of set: ScalarSet, cased: Bool) -> Set<[UInt8]>? {
+        let form = { (scalar: Unicode.Scalar) in
+            cased ? Array(String(scalar).utf8) : Array(String(scalar).utf8).map(fold)
+        }
         guard !set.negated, set.classes.isEmpty else { return nil }
         var result: Set<[UInt8]> = []
         for range in set.ranges {
@@ -144,9 +173,10 @@ struct RegexLiterals: Sendable, Equatable {
                     // A text scalar matches when it or one of its case forms is in the set: for an
                     // ASCII letter, the other case and the non-ASCII scalars whose case form it is.
                     guard scalar.isASCII else { return nil }
-                    for other in caseMates(of: UInt8(value)) { result.insert(Array(String(other).utf8).map(fold)) }
+                    for other in caseMates(of: UInt8(value)) { result.insert(form(other)) }
+                    for other in ScalarSet.otherCases(of: scalar) { result.insert(form(other)) }
                 }
-                result.insert(Array(String(scalar).utf8).map(fold))
+                result.insert(form(scalar))
                 guard result.count <= maxStrings else { return nil }
             }
         }

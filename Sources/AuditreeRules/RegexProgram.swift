@@ -24,15 +24,23 @@ struct RegexProgram: Sendable {
     private(set) var anchoredAtStart = false
     /// What a match's first scalar can be, for passing over positions where none can start.
     private(set) var firstScalars: FirstScalars?
-    /// Literals one of which every match contains: a text without any is not run at all.
+    /// Literals one of which every match contains, with ASCII letters folded.
     private(set) var literals: RegexLiterals?
+    /// The literals a text is checked for before it is run (a text without any is not run at
+    /// all): `literals`, or with `casedPrefilter` the cased ones when they are as long.
+    private(set) var prefilter: RegexLiterals?
     /// The fewest scalars a match consumes: a text of fewer bytes cannot match (`(.){200,}`).
     private(set) var minimumLength = 0
 
-    init(_ source: String) throws(RegexSyntaxError) {
+    /// `casedPrefilter`: also derive the literals as a text holds them, more selective for a
+    /// pattern without `(?i)` at the cost of a second analysis at load (Sigma regexes ask for
+    /// it: `|re` is case-sensitive, and a rule's literal may be common in lower case only).
+    init(_ source: String, casedPrefilter: Bool = false) throws(RegexSyntaxError) {
         let node = try RegexParser.parse(source)
         anchoredAtStart = Self.startsAnchored(node)
         literals = RegexLiterals.of(node)
+        prefilter =
+            casedPrefilter ? RegexLiterals.selective(folded: literals, cased: RegexLiterals.cased(of: node)) : literals
         minimumLength = Self.minimumLength(node)
         try emit(node)
         append(.match)
@@ -150,7 +158,7 @@ struct RegexProgram: Sendable {
     /// at the first scalars that do not fit).
     func run(_ text: String) -> (matched: Bool, steps: Int) {
         if text.utf8.count < minimumLength { return (false, 0) }
-        if !anchoredAtStart, let literals, !literals.occurs(in: text) { return (false, 0) }
+        if !anchoredAtStart, let prefilter, !prefilter.occurs(in: text) { return (false, 0) }
         let scalars = text.unicodeScalars
         var state = RunState(count: instructions.count)
         var current: [Int] = []

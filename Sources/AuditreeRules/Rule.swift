@@ -76,9 +76,10 @@ public struct TextPattern: Sendable {
     public let source: String
     let program: RegexProgram
 
-    public init(_ source: String) throws(RegexSyntaxError) {
+    /// `casedPrefilter`: see `RegexProgram.init`.
+    public init(_ source: String, casedPrefilter: Bool = false) throws(RegexSyntaxError) {
         self.source = source
-        program = try RegexProgram(source)
+        program = try RegexProgram(source, casedPrefilter: casedPrefilter)
     }
 
     public func matches(_ text: String) -> Bool { program.run(text).matched }
@@ -91,6 +92,9 @@ public struct TextPattern: Sendable {
     /// Literals one of which (ASCII letters folded to lower case) every match contains; nil when
     /// the pattern gives none.
     var literals: RegexLiterals? { program.literals }
+
+    /// The literals a text is checked for before the engine runs (see `RegexProgram.prefilter`).
+    var prefilter: RegexLiterals? { program.prefilter }
 
     /// The fewest scalars a match consumes.
     var minimumLength: Int { program.minimumLength }

@@ -57,6 +57,8 @@ public final class RuleEvaluator {
     /// mostly the same command, and every indicator runs its regexes over each.
     private var contextAnswers: [ConditionSubject: ConditionAnswers] = [:]
     private var contextAnswersVersion = 0
+    /// `scoped(_:)`'s answers, by rule id (one entry per rule of the set at most).
+    private var scopedByRule: [String: (exceptions: [Int], indicators: [Int])] = [:]
     /// Per context indicator, the slot of its first alternative in a `ConditionAnswers`; and the slots in all.
     private let contextSlotBase: [Int]
     private let contextSlots: Int
@@ -552,27 +554,42 @@ public final class RuleEvaluator {
     private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
         var misses: [ExceptionMiss] = []
         var lineageAnswers = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
-        let global = ruleSet.exceptions.indices.filter { ruleSet.exceptions[$0].rules?.contains(match.rule.id) ?? true }
-        let scopes: [(String, [(exception: RuleException, number: Int?)])] = [
-            ("rule", match.rule.exceptions.map { ($0, nil) }), ("global", global.map { (ruleSet.exceptions[$0], $0) }),
-        ]
-        for (scope, exceptions) in scopes {
-            for (exception, number) in exceptions {
-                if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
-                    misses.append(
-                        ExceptionMiss(
-                            exceptionID: exception.id, scope: scope, failed: failed,
-                            detail: detail(failed, exception, match)))
-                } else {
-                    return (
-                        Suppression(
-                            exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin),
-                        misses
-                    )
-                }
+        /// Nil when the exception does not apply (the miss is noted), else the suppression.
+        func check(_ exception: RuleException, number: Int?, scope: String) -> Suppression? {
+            if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
+                misses.append(
+                    ExceptionMiss(
+                        exceptionID: exception.id, scope: scope, failed: failed,
+                        detail: detail(failed, exception, match)))
+                return nil
+            }
+            return Suppression(
+                exceptionID: exception.id, reason: exception.reason, scope: scope, origin: exception.origin)
+        }
+        for exception in match.rule.exceptions {
+            if let suppression = check(exception, number: nil, scope: "rule") { return (suppression, misses) }
+        }
+        for number in scoped(match.rule).exceptions {
+            if let suppression = check(ruleSet.exceptions[number], number: number, scope: "global") {
+                return (suppression, misses)
             }
         }
         return (nil, misses)
+    }
+
+    /// The global exceptions and the context indicators that apply to the rule (their places in
+    /// the rule set), kept per rule id: most findings come from a few rules.
+    private func scoped(_ rule: Rule) -> (exceptions: [Int], indicators: [Int]) {
+        if let known = scopedByRule[rule.id] { return known }
+        let made = (
+            exceptions: ruleSet.exceptions.indices.filter { ruleSet.exceptions[$0].rules?.contains(rule.id) ?? true },
+            indicators: ruleSet.context.indices.filter {
+                (ruleSet.context[$0].rules?.contains(rule.id) ?? true)
+                    && !(ruleSet.context[$0].exceptRules?.contains(rule.id) ?? false)
+            }
+        )
+        scopedByRule[rule.id] = made
+        return made
     }
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
@@ -635,14 +652,6 @@ public final class RuleEvaluator {
 
     // MARK: Context
 
-    /// The indicators that apply to the rule, with their places in the rule set.
-    private func indicators(for rule: Rule) -> [(number: Int, indicator: ContextIndicator)] {
-        ruleSet.context.enumerated().filter {
-            ($1.rules?.contains(rule.id) ?? true) && !($1.exceptRules?.contains(rule.id) ?? false)
-        }
-        .map { ($0, $1) }
-    }
-
     /// `holds`, answered once per set of condition fields and learned roots: `slot` is the
     /// condition's place in `answers` (`contextSlotBase`).
     private func indicatorHolds(
@@ -690,7 +699,8 @@ public final class RuleEvaluator {
         places += descendants.map { (.descendants, $0.pid, $0.image) }
         var answers = [ConditionAnswers?](repeating: nil, count: places.count)
         var hits: [ContextHit] = []
-        for (number, indicator) in indicators(for: match.rule) {
+        for number in scoped(match.rule).indicators {
+            let indicator = ruleSet.context[number]
             let base = contextSlotBase[number]
             let found = places.indices.first { place in
                 guard indicator.on.contains(places[place].on) else { return false }
@@ -717,7 +727,7 @@ public final class RuleEvaluator {
     /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
     /// Each is numbered by its place in that order (`Finding.number`), before any grouping.
     public func findings(group: Bool = false) -> [Finding] {
-        var all = matches.map { finding($0) }.sorted()
+        var all = Self.oldestFirst(matches).map { finding($0) }
         for index in all.indices {
             all[index].number = index + 1
             all[index].seen = [Occurrence(all[index])]
@@ -728,9 +738,17 @@ public final class RuleEvaluator {
     /// Matches an exception suppressed, oldest first; they have no finding number. Empty unless
     /// the evaluator was made with `keepsSuppressed`.
     public func suppressed(group: Bool = false) -> [Finding] {
-        var all = suppressedMatches.map { finding($0) }.sorted()
+        var all = Self.oldestFirst(suppressedMatches).map { finding($0) }
         for index in all.indices { all[index].seen = [Occurrence(all[index])] }
         return group ? Self.grouped(all) : all
+    }
+
+    /// The matches in their findings' order (`Finding.<`: stamp, host, location), ties in match
+    /// order. Positions are sorted by small keys: a sort moves each element about log n times,
+    /// and a finding is a large value.
+    static func oldestFirst(_ matches: [RuleMatch]) -> [RuleMatch] {
+        let keys = matches.map { ($0.image.stamp, $0.image.node ?? "", $0.image.location) }
+        return matches.indices.sorted { keys[$0] < keys[$1] || (!(keys[$1] < keys[$0]) && $0 < $1) }.map { matches[$0] }
     }
 
     private func suppress(_ match: RuleMatch) {

@@ -129,6 +129,39 @@ struct RegexEngineTests {
                 == input.literals.map(Set.init))
     }
 
+    /// The literals as a matching text holds them (`casedPrefilter`): each case form under `(?i)`.
+    static let casedLiteralCases = [
+        Literals(pattern: #"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, literals: ["-R", "-W"]),
+        Literals(pattern: #"\s-[FTd]\s"#, literals: ["-F", "-T", "-d"]),
+        Literals(pattern: "(?i)kb", literals: ["kb", "Kb", "kB", "KB", "\u{212A}b", "\u{212A}B"]),
+        Literals(pattern: "Org(?i:x)", literals: ["Orgx", "OrgX"]),
+        Literals(pattern: #"\d+"#, literals: nil),
+    ]
+
+    @Test("cased literals: as written, every case form of a letter under (?i)", arguments: casedLiteralCases)
+    func casedLiterals(_ input: Literals) throws {
+        let pattern = try TextPattern(input.pattern, casedPrefilter: true)
+        #expect(pattern.prefilter?.cased ?? true)
+        #expect(
+            pattern.prefilter.map { Set($0.alternatives.map { String(decoding: $0, as: UTF8.self) }) }
+                == input.literals.map(Set.init))
+        // Without the option the prefilter is the folded literals.
+        #expect(try TextPattern(input.pattern).prefilter == TextPattern(input.pattern).literals)
+    }
+
+    @Test("a cased prefilter answers a text holding the literal in the other case only without the NFA")
+    func casedPrefilterSkipsNFA() throws {
+        let pattern = try TextPattern(#"-(W|R)\s?(\s|"|')([0-9a-fA-F]{2}\s?){2,20}(\s|"|')"#, casedPrefilter: true)
+        #expect(pattern.matchWithSteps("curl --retry 3 -w '%{http_code}' http://x").matched == false)
+        #expect(pattern.matchWithSteps("curl --retry 3 -w '%{http_code}' http://x").steps == 0)
+        #expect(pattern.matchWithSteps("pnscan -W 'de ad' 10.0.0.0/8").matched)
+        let folded = try TextPattern("(?i)-w 'de")
+        let cased = try TextPattern("(?i)-w 'de", casedPrefilter: true)
+        for text in ["x -W 'DE", "x -w 'de", "x -W 'dE"] {
+            #expect(folded.matches(text) && cased.matches(text), "\(text)")
+        }
+    }
+
     @Test("the non-ASCII scalars that match an ASCII letter under (?i) are in the prefilter's table")
     func caseMatesTable() {
         for value in UInt32(0x80)...0x10FFFF {

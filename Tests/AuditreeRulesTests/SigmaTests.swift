@@ -96,6 +96,65 @@ struct SigmaTests {
         #expect(rules.matching(full).count == 1)
     }
 
+    struct IndexCase: Sendable, CustomTestStringConvertible {
+        var detection: String
+        /// Whether the exec (`curl http://x/a.sh` in /home/u, uid 33, under python3.11) is tested.
+        var candidate: Bool
+        var testDescription: String { detection.replacingOccurrences(of: "\n", with: " ; ") }
+    }
+
+    @Test(
+        "the literal index: a rule is tested only when each clause of its condition has a literal in the exec",
+        arguments: [
+            // A broad entry does not make the rule a candidate when another entry's literal is absent.
+            IndexCase(
+                detection: "s:\n    User: '33'\n    CurrentDirectory: '/var/opt/x'\ncondition: s", candidate: false),
+            IndexCase(detection: "s:\n    User: '33'\n    CurrentDirectory: '/home/u'\ncondition: s", candidate: true),
+            // `or`: one of the sides' literals is enough.
+            IndexCase(
+                detection: "a:\n    Image|endswith: '/wget'\nb:\n    CommandLine|contains: 'a.sh'\ncondition: a or b",
+                candidate: true),
+            IndexCase(
+                detection: "a:\n    Image|endswith: '/wget'\nb:\n    CommandLine|contains: 'b.sh'\ncondition: a or b",
+                candidate: false),
+            // `|all`: every value's literal must be there.
+            IndexCase(
+                detection: "s:\n    CommandLine|contains|all: ['curl', 'socket']\ncondition: s", candidate: false),
+            IndexCase(detection: "s:\n    CommandLine|contains|all: ['curl', 'a.sh']\ncondition: s", candidate: true),
+            // `and not`: the negated search adds no clause.
+            IndexCase(
+                detection:
+                    "s:\n    Image|endswith: '/curl'\nf:\n    CommandLine|contains: 'zzz'\ncondition: s and not f",
+                candidate: true),
+            // Several maps: one of them.
+            IndexCase(
+                detection: "s:\n    - Image|endswith: '/wget'\n    - ParentImage|contains: 'python'\ncondition: s",
+                candidate: true),
+            // A case-sensitive regex needs its literal as written.
+            IndexCase(detection: "s:\n    CommandLine|re: 'HTTP://'\ncondition: s", candidate: false),
+            IndexCase(detection: "s:\n    CommandLine|re|i: 'HTTP://'\ncondition: s", candidate: true),
+            IndexCase(detection: "s:\n    CommandLine|cased: 'CURL*'\ncondition: s", candidate: false),
+            // No literal at all: tested on every exec.
+            IndexCase(detection: "s:\n    CommandLine|re: '\\d'\ncondition: s", candidate: true),
+        ])
+    func literalIndex(_ test: IndexCase) throws {
+        guard case .rule(let sigma) = Self.rule(test.detection) else {
+            Issue.record("not parsed")
+            return
+        }
+        let rules = SigmaExecRules([Rule(sigma: sigma)])
+        let image = Self.image(exe: "/usr/bin/curl", argv: ["curl", "http://x/a.sh"], cwd: "/home/u")
+        let parent = Self.image(exe: "/usr/bin/python3.11", argv: ["python3.11", "-c", "x"], cwd: "/")
+        let fields = SigmaProcessCreation(image: image, pid: 10, ppid: 9, parent: parent)
+        #expect(rules.candidates(fields) == (test.candidate ? [0] : []))
+        // Twice: what one exec marks is cleared for the next.
+        #expect(rules.candidates(fields) == (test.candidate ? [0] : []))
+        // Never a match the index hides.
+        if !test.candidate {
+            #expect(!sigma.detection.condition.evaluate { fields.holds(sigma.detection.searches[$0]!) })
+        }
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var detection: String
         var image: String = "/usr/bin/bash"

@@ -19,13 +19,15 @@ public enum SigmaValueMatcher: Sendable {
         }
     }
 
-    /// Literals one of which every matching value contains, folded to lower case (the index
-    /// searches the folded value, so a cased pattern's literal is folded too): a pattern's longest
-    /// literal run, a regex's required literals; nil when there are none (a network, null).
-    var requiredLiterals: [[UInt8]]? {
+    /// Literals one of which every matching value contains: a pattern's longest literal run, a
+    /// regex's required literals; nil when there are none (a network, null). `cased`: they occur
+    /// as written (a `|cased` pattern, a regex without `(?i)`); else with ASCII letters folded to
+    /// lower case.
+    var requiredLiterals: (alternatives: [[UInt8]], cased: Bool)? {
         switch self {
-        case .pattern(let pattern): pattern.longestLiteral.map { [$0.map(SigmaPattern.fold)] }
-        case .regex(let regex): regex.literals?.alternatives
+        case .pattern(let pattern):
+            pattern.longestLiteral.map { ([pattern.cased ? $0 : $0.map(SigmaPattern.fold)], pattern.cased) }
+        case .regex(let regex): regex.literals.map { ($0.alternatives, $0.cased) }
         case .cidr, .null: nil
         }
     }
@@ -197,7 +199,7 @@ public struct SigmaRegex: Sendable {
     {
         self.source = source
         let flags = (ignoreCase ? "i" : "") + (multiline ? "m" : "") + (dotAll ? "s" : "")
-        pattern = try TextPattern(flags.isEmpty ? source : "(?\(flags))" + source)
+        pattern = try TextPattern(flags.isEmpty ? source : "(?\(flags))" + source, casedPrefilter: true)
     }
 
     public func matches(_ text: String) -> Bool { pattern.matches(text) }
@@ -206,11 +208,12 @@ public struct SigmaRegex: Sendable {
     /// (most values), is answered without making a String of it.
     public func matches(_ value: SigmaFieldValue) -> Bool {
         if value.bytes.count < pattern.minimumLength { return false }
-        if let literals = pattern.literals, !literals.occurs(in: value.folded.span) { return false }
+        if let literals = pattern.prefilter, !literals.occurs(in: value.bytes.span) { return false }
         return pattern.matches(value.string)
     }
 
-    var literals: RegexLiterals? { pattern.literals }
+    /// The literals one of which every match holds (`RegexProgram.prefilter`).
+    var literals: RegexLiterals? { pattern.prefilter }
 }
 
 /// A `|cidr` network, IPv4 or IPv6.
