@@ -200,4 +200,85 @@ struct SigmaDescendantsTests {
         #expect(try finding(whole).descendants.map(\.depth) == Array(1..<(depth - whole)))
         #expect(try finding(depth - 1).descendants.isEmpty)
     }
+
+    static let htmlData = "<script type=\"application/json\" id=\"auditree-data\">"
+
+    /// The descendant pids of each finding a report shows, by the finding's pid, per format.
+    static func descendantPids(_ format: String, _ output: String) throws -> [Int: [Int]] {
+        func fromJSON(_ text: String) throws -> [Int: [Int]] {
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            var result: [Int: [Int]] = [:]
+            for finding in try #require(document["findings"] as? [[String: Any]]) {
+                let process = try #require(finding["process"] as? [String: Any])
+                let below = try #require(finding["descendants"] as? [[String: Any]])
+                result[try #require(process["pid"] as? Int)] = below.compactMap { $0["pid"] as? Int }
+            }
+            return result
+        }
+        switch format {
+        case "json": return try fromJSON(output)
+        case "html":
+            let start = try #require(output.range(of: htmlData))
+            let end = try #require(output.range(of: "</script>", range: start.upperBound..<output.endIndex))
+            return try fromJSON(String(output[start.upperBound..<end.lowerBound]))
+        default:
+            // Text and JUnit (whose case body is the text report): the pids listed under "ran below".
+            var result: [Int: [Int]] = [:]
+            var shell: Int?
+            var below = false
+            for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+                let words = line.split(separator: " ")
+                if line.hasPrefix("  shell    pid "), words.count > 2 {
+                    shell = Int(words[2])
+                    below = false
+                    if let shell { result[shell] = [] }
+                } else if line.hasPrefix("  ran below") {
+                    below = true
+                } else if below, line.hasPrefix("      pid "), let shell, words.count > 1, let pid = Int(words[1]) {
+                    result[shell, default: []].append(pid)
+                } else if !line.hasPrefix("    ") {
+                    below = false
+                }
+            }
+            return result
+        }
+    }
+
+    @Test(
+        "Every report format shows a Sigma finding's descendants (NDJSON/ECS their count)",
+        arguments: ["text", "json", "junit", "html", "ndjson"])
+    func formats(_ format: String) throws {
+        let directory = try Self.writeRules([
+            "cgi.yml": """
+            title: dash under lighttpd
+            id: 5e1d0000-0000-4000-8000-000000000006
+            author: auditree tests
+            logsource: {category: process_creation, product: linux}
+            detection:
+                selection:
+                    Image|endswith: /dash
+                    ParentImage|endswith: /lighttpd
+                condition: selection
+            level: high
+            """
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = "fixtures/recorded/webdaemon-enriched-fork.log"
+        let run = try CLI.run(["scan", "--no-default-rules", "--sigma", directory.path, "--format", format, log])
+        #expect(run.status == 1, "\(run.stderr)")
+        // The two CGI shells lighttpd started each ran id.
+        let expected = [9543: [9544], 9554: [9555]]
+        if format == "ndjson" {
+            var counts: [Int: Int] = [:]
+            for line in run.text.split(separator: "\n") {
+                let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let process = try #require(event["process"] as? [String: Any])
+                let auditree = try #require(event["auditree"] as? [String: Any])
+                counts[try #require(process["pid"] as? Int)] = auditree["descendants"] as? Int
+            }
+            #expect(counts == expected.mapValues(\.count))
+        } else {
+            #expect(try Self.descendantPids(format, run.text) == expected)
+        }
+    }
 }
