@@ -150,8 +150,8 @@ public final class ProcessTree {
 
     /// Follows what an exec's process runs from now on, and what it created in the delay already
     /// passed, for a finding that claims nothing (a Sigma finding): unlike `observeDescendants`,
-    /// the rules still judge every exec below it, and any number of such findings may follow
-    /// one process.
+    /// the rules still judge every exec below it, and several such findings may follow one
+    /// process (the nearest `maxWatches`).
     package func watchDescendants(of ready: ExecReady, limit descendantLimit: Int) -> DescendantCollector {
         let process = ready.process.node
         let collector = DescendantCollector(shellID: process.id, limit: descendantLimit)
