@@ -281,4 +281,35 @@ struct SigmaDescendantsTests {
             #expect(try Self.descendantPids(format, run.text) == expected)
         }
     }
+
+    @Test("An auditd finding lists what its process ran after the event, not what it had run before")
+    func afterTheEvent() throws {
+        let directory = try Self.writeRules([
+            "hidden.yml": """
+            title: a hidden file in /tmp
+            id: 5e1d0000-0000-4000-8000-000000000007
+            author: auditree tests
+            logsource: {product: linux, service: auditd}
+            detection:
+                selection:
+                    type: PATH
+                    name|startswith: /tmp/.
+                condition: selection
+            level: medium
+            """
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = Fixtures.root.appendingPathComponent("fixtures/sigma-auditd/auditd-records.log").path
+        let report = try Self.scan(log, sigma: [directory.path], defaults: false)
+        // bash -l (pid 500) creates /tmp/.x y (line 13) after starting cat, ls and iptables
+        // (pids 501-503) and before truncate, dd, dd, grep and grep (pids 504-508).
+        let finding = try #require(report.findings.first)
+        #expect(report.findings.count == 1 && finding.process.pid == 500 && finding.location.line == 13)
+        #expect(
+            Self.below(finding) == [
+                "504@1 truncate -s +1K /tmp/x.bin", "505@1 dd if=/dev/zero bs=1 count=64",
+                "506@1 dd if=/dev/zero of=/tmp/x.bin bs=1 count=64 conv=notrunc", "507@1 grep -r password /etc",
+                "508@1 grep -ri token .",
+            ])
+    }
 }
