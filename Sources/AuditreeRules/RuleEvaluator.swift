@@ -201,7 +201,7 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
-        if !sigmaRules.isEmpty { evaluateSigma(ready) }
+        if !sigmaRules.isEmpty { evaluateSigma(ready, in: tree) }
         // Read once and not copied again: an image holds a dozen references to retain per copy.
         guard let image = ready.process.image(ready.imageNumber) else { return }
         let learns = !learnedRootLists.isEmpty
@@ -273,8 +273,10 @@ public final class RuleEvaluator {
     }
 
     /// Sigma rules see every exec, as Sysmon logs every process creation: one finding per rule
-    /// that matches. The parent is the ppid process as it was at the exec.
-    private func evaluateSigma(_ ready: ProcessTree.ExecReady) {
+    /// that matches. The parent is the ppid process as it was at the exec. The findings of one
+    /// exec share what ran below it, followed without claiming it (`watchDescendants`): the
+    /// rules still judge every exec there.
+    private func evaluateSigma(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
         let fields = SigmaProcessCreation(
             image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
@@ -283,6 +285,7 @@ public final class RuleEvaluator {
         guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
+        var below: DescendantCollector?
         for rule in matched {
             let match = RuleMatch(
                 rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
@@ -290,14 +293,25 @@ public final class RuleEvaluator {
                 childEvidence: MatchEvidence(
                     field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
                 spawnerEvidence: nil)
-            admit(match)
+            admit(match) { watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) } }
         }
+    }
+
+    /// The collector in `below`, made by `start` the first time a finding needs it.
+    private func watched(_ below: inout DescendantCollector?, _ start: () -> DescendantCollector)
+        -> DescendantCollector
+    {
+        if let below { return below }
+        let made = start()
+        below = made
+        return made
     }
 
     /// Record-level Sigma rules: one finding per rule whose condition holds for the event, over
     /// the searches its records made hold. The process is the one that made the event (the
     /// SYSCALL record's pid, else a record's `pid=`) as the tree knows it after the event, with
     /// its ancestry; a process the log never described is shown with what the event says of it.
+    /// What ran below is what that process runs and creates after the event.
     public func evaluateRecordRules(_ event: AuditEvent, in tree: ProcessTree) {
         guard let recordRules else { return }
         var masks: [Int32: UInt64] = [:]
@@ -309,6 +323,7 @@ public final class RuleEvaluator {
             }
         }
         let pid = event.syscall?.pid ?? event.ruleHits.lazy.compactMap(\.pid).first ?? 0
+        var below: DescendantCollector?
         for number in order.sorted() where recordRules.holds(rule: Int(number), searches: masks[number]!) {
             let rule = recordRules.rules[Int(number)]
             var image: ProcessImage
@@ -331,7 +346,11 @@ public final class RuleEvaluator {
                 childEvidence: MatchEvidence(
                     field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
                 spawnerEvidence: nil)
-            admit(match)
+            admit(match) {
+                process.map { process in
+                    watched(&below) { tree.watchDescendants(of: process, limit: self.descendantLimit) }
+                }
+            }
         }
     }
 

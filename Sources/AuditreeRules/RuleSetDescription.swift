@@ -154,7 +154,10 @@ public enum RuleSetDescription {
         case .keywords(let test): return "keywords " + values(test)
         case .maps(let maps):
             return maps.map { tests in
-                "{" + tests.map { "\($0.field): \(values($0.test))" }.joined(separator: "; ") + "}"
+                "{"
+                    + tests.map { "\($0.field.isEmpty ? "keywords" : $0.field): \(values($0.test))" }.joined(
+                        separator: "; ")
+                    + "}"
             }.joined(separator: " or ")
         }
     }

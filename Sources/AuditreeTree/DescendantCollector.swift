@@ -25,6 +25,17 @@ package final class DescendantCollector {
         entries.append(DescendantEntry(processID: node.id, pid: node.pid, ppid: node.ppid, depth: depth, image: image))
     }
 
+    /// Whether some process below stopped being followed (`ProcessNode.join`): what it ran later is unknown.
+    private var isCut = false
+
+    /// Stops following some process below: the list is then incomplete, which counts as one
+    /// more not shown (once: how much it would have listed is not known).
+    func cut() {
+        guard !isCut else { return }
+        isCut = true
+        omitted += 1
+    }
+
     /// The entries depth first: each process's execs, then its children's, in log order.
     package func treeOrder() -> [DescendantEntry] {
         var byProcess: [Int: [DescendantEntry]] = [:]

@@ -34,6 +34,9 @@ package final class ProcessNode {
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
     var collectorFromImage = 0
     var collectorDepth = 0
+    /// The Sigma findings this process is followed for (its own and its ancestors'), outermost
+    /// first: unlike `collector` they claim nothing, so the rules still judge what runs here.
+    var watches: [Watch] = []
     /// Scratch for `ProcessTree.pruneAncestors`: the pass that last reached this node, and how
     /// many generations above it that pass still needed.
     var reachPass = 0
@@ -87,6 +90,9 @@ package final class ProcessNode {
         if let collector, number >= collectorFromImage {
             collector.add(self, image: images[images.count - 1], depth: collectorDepth)
         }
+        for watch in watches where number >= watch.fromImage {
+            watch.collector.add(self, image: images[images.count - 1], depth: watch.depth)
+        }
         return number
     }
 
@@ -105,6 +111,7 @@ package final class ProcessNode {
         parentImageCount = newParent.imageCount
         if newParent.lastSeen < time { newParent.lastSeen = time }
         inheritCollector()
+        if !newParent.watches.isEmpty { inheritWatches() }
     }
 
     /// Drops the link to the parent: nothing that can still be asked about needs it
@@ -121,5 +128,50 @@ package final class ProcessNode {
         collectorDepth = parent.collectorDepth + 1
         inherited.linked(self)
         for image in images { inherited.add(self, image: image, depth: collectorDepth) }
+    }
+
+    // MARK: Watches (Sigma findings)
+
+    /// A finding that follows what a process runs without claiming it (`ProcessTree.watchDescendants`).
+    struct Watch {
+        let collector: DescendantCollector
+        /// Images from this number on are the collector's.
+        let fromImage: Int
+        let depth: Int
+    }
+
+    /// Follows this process for `collector`: its images from `fromImage` on, and every process
+    /// linked to it from then on.
+    func watch(_ collector: DescendantCollector, fromImage: Int) {
+        join(Watch(collector: collector, fromImage: fromImage, depth: 0))
+    }
+
+    /// Joins the parent's watches that were on when this process was created.
+    func inheritWatches() {
+        guard let parent else { return }
+        for watch in parent.watches where parentImageCount >= watch.fromImage {
+            join(Watch(collector: watch.collector, fromImage: 0, depth: watch.depth + 1))
+        }
+    }
+
+    /// Joins the parent's watch for `collector`, if it was on when this process was created.
+    func inheritWatch(of collector: DescendantCollector) {
+        guard let parent, let watch = parent.watches.first(where: { $0.collector === collector }),
+            parentImageCount >= watch.fromImage
+        else { return }
+        join(Watch(collector: collector, fromImage: 0, depth: watch.depth + 1))
+    }
+
+    /// Adds a watch (once per collector) and hands it the images it covers. Beyond
+    /// `ProcessTree.maxWatches` (a chain of nested Sigma findings only a forged log makes) the
+    /// outermost watch stops following this process (`DescendantCollector.cut`).
+    private func join(_ watch: Watch) {
+        guard !watches.contains(where: { $0.collector === watch.collector }) else { return }
+        if watches.count >= ProcessTree.maxWatches { watches.removeFirst().collector.cut() }
+        watches.append(watch)
+        if watch.depth > 0 { watch.collector.linked(self) }
+        for number in max(watch.fromImage, droppedImages)..<imageCount {
+            watch.collector.add(self, image: images[number - droppedImages], depth: watch.depth)
+        }
     }
 }

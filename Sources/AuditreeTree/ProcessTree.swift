@@ -25,6 +25,9 @@ import AuditreeParser
 public final class ProcessTree {
     package static let maxDepth = 128
     static let maxImagesPerProcess = 16
+    /// Nested Sigma findings one process is followed for at most (the nearest ones): each one
+    /// more costs every exec below them one more entry, and only a forged log nests this deep.
+    package static let maxWatches = 16
     /// Generations above a process that anything may still read: a lineage lists at most
     /// `ProcessReference.maxEntries` entries (one generation or more each), and the last one's
     /// inherited image reads one generation further.
@@ -142,6 +145,27 @@ public final class ProcessTree {
         }
         // Recent processes are in creation order, so parents are claimed before their children.
         for node in recent[recentHead...] where node !== shell { node.inheritCollector() }
+        return collector
+    }
+
+    /// Follows what an exec's process runs from now on, and what it created in the delay already
+    /// passed, for a finding that claims nothing (a Sigma finding): unlike `observeDescendants`,
+    /// the rules still judge every exec below it, and several such findings may follow one
+    /// process (the nearest `maxWatches`).
+    package func watchDescendants(of ready: ExecReady, limit descendantLimit: Int) -> DescendantCollector {
+        let process = ready.process.node
+        let collector = DescendantCollector(shellID: process.id, limit: descendantLimit)
+        process.watch(collector, fromImage: ready.imageNumber + 1)
+        // Recent processes are in creation order, so parents join before their children.
+        for node in recent[recentHead...] where node !== process { node.inheritWatch(of: collector) }
+        return collector
+    }
+
+    /// Follows what a process runs after the event just ingested (its later execs and the
+    /// processes it creates from now on), for a Sigma finding on that event.
+    package func watchDescendants(of process: ProcessReference, limit descendantLimit: Int) -> DescendantCollector {
+        let collector = DescendantCollector(shellID: process.node.id, limit: descendantLimit)
+        process.node.watch(collector, fromImage: process.node.imageCount)
         return collector
     }
 

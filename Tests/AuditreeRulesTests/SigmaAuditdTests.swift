@@ -96,6 +96,85 @@ struct SigmaAuditdTests {
         #expect(record[example.field]?.string == example.value)
     }
 
+    struct KeywordEntry: Sendable, CustomTestStringConvertible {
+        var entry: String
+        var line: String
+        var holds: Bool
+        var testDescription: String { "\(entry) on \(line.prefix(70))" }
+    }
+
+    static let grep = #"type=EXECVE msg=audit(1.000:1): argc=4 a0="grep" a1="-r" a2="password" a3="/etc""#
+    static let grepCwd = #"type=CWD msg=audit(1.000:1): cwd="/home/u/password-store""#
+
+    /// Field-less entries inside a map: keywords in the values of one record.
+    static let keywordEntries = [
+        // |all: every keyword, each in some value (grep in a0, password in a2).
+        KeywordEntry(entry: "'|all': [grep, password]", line: grep, holds: true),
+        KeywordEntry(entry: "'|all': [grep, password, shadow]", line: grep, holds: false),
+        KeywordEntry(entry: "'|all': [grep, password]", line: grepCwd, holds: false),
+        // Contains, case-insensitive, in any value: 'pass' in password, 'ETC' in /etc.
+        KeywordEntry(entry: "'|all': [PASS, ETC]", line: grep, holds: true),
+        // Values are the decoded ones (a hex-encoded argument), not the logged hex.
+        KeywordEntry(
+            entry: "'|all': [cat, 'a b.jpg']",
+            line: #"type=EXECVE msg=audit(1.000:1): argc=2 a0="cat" a1=2F746D702F6120622E6A7067"#, holds: true),
+        // Without |all: one of them.
+        KeywordEntry(entry: "'': [shadow, password]", line: grep, holds: true),
+        KeywordEntry(entry: "'': [shadow, gshadow]", line: grep, holds: false),
+        // Beside a field: the whole map holds on the record.
+        KeywordEntry(entry: "type: EXECVE\n'|all': [grep, password]", line: grep, holds: true),
+        KeywordEntry(entry: "type: CWD\n'|all': [grep, password]", line: grep, holds: false),
+    ]
+
+    @Test("A field-less entry inside a map: keywords in the values of one record", arguments: keywordEntries)
+    func keywordEntry(_ example: KeywordEntry) throws {
+        let entry = example.entry.split(separator: "\n").map { "        " + $0 }.joined(separator: "\n")
+        let text = """
+            title: t
+            id: 7d1c0000-0000-4000-8000-0000000000f0
+            logsource: {product: linux, service: auditd}
+            detection:
+                s:
+            \(entry)
+                condition: s
+            """
+        guard case .rule(let rule) = SigmaRuleParser.parse(text, file: "t.yml") else {
+            Issue.record("not parsed: \(text)")
+            return
+        }
+        let search = try #require(rule.detection.searches["s"])
+        let bytes = Array(example.line.utf8)
+        let decoded = SigmaAuditdRecord(bytes.span)
+        let record = try #require(decoded)
+        #expect(SigmaAuditdRules.holds(search, record) == example.holds)
+    }
+
+    @Test(
+        "A field-less entry is refused where it has no record (process_creation) and with other modifiers",
+        arguments: [
+            ("process_creation", "'|all': [a, b]", "supported in service: auditd rules only"),
+            ("auditd", "'|contains': [a, b]", "modifiers other than 'all'"),
+            ("auditd", "'|re': 'a.*b'", "modifiers other than 'all'"),
+        ])
+    func keywordEntryRefused(_ target: String, _ entry: String, _ reason: String) {
+        let logsource =
+            target == "auditd" ? "{product: linux, service: auditd}" : "{product: linux, category: process_creation}"
+        let text = """
+            title: t
+            id: 7d1c0000-0000-4000-8000-0000000000f1
+            logsource: \(logsource)
+            detection:
+                s:
+                    \(entry)
+                condition: s
+            """
+        guard case .skipped(let skipped) = SigmaRuleParser.parse(text, file: "t.yml") else {
+            Issue.record("accepted: \(entry)")
+            return
+        }
+        #expect(skipped.reason.contains(reason) && !skipped.isError, "\(skipped.reason)")
+    }
+
     static let folder = Fixtures.root.appendingPathComponent("fixtures/sigma-auditd").path
     static let log = Fixtures.root.appendingPathComponent("fixtures/sigma-auditd/auditd-records.log").path
 
@@ -115,8 +194,14 @@ struct SigmaAuditdTests {
         let found = report.findings.map { "\($0.rule.id.suffix(2)) line \($0.location.line) pid \($0.process.pid)" }
             .sorted()
         // a1: cat's hex-encoded .jpg (not ls's); a2: EXECVE + PROCTITLE of one event; a3: syscall 135
-        // named personality; a4: SERVICE_STOP, no SYSCALL record: pid 1 from the record.
-        #expect(found == ["a1 line 4 pid 501", "a2 line 9 pid 503", "a3 line 12 pid 501", "a4 line 17 pid 1"])
+        // named personality; a4: SERVICE_STOP, no SYSCALL record: pid 1 from the record; a6: a
+        // field-less '|all' entry, both keywords in grep's EXECVE record (line 25), and not where
+        // 'password' is only in another record of the event (the CWD of the grep at line 27).
+        #expect(
+            found == [
+                "a1 line 4 pid 501", "a2 line 9 pid 503", "a3 line 12 pid 501", "a4 line 17 pid 1",
+                "a6 line 25 pid 507",
+            ])
         let cat = try #require(report.findings.first { $0.rule.id.hasSuffix("a1") })
         #expect(cat.rule.category == "sigma/auditd" && cat.rule.author == "auditree tests")
         #expect(
@@ -133,7 +218,7 @@ struct SigmaAuditdTests {
         let set = try SigmaRuleSet.load(paths: [Self.folder])
         let refusal = try #require(set.skipped.first { $0.id == "7d1c0000-0000-4000-8000-0000000000a5" })
         #expect(refusal.reason.contains("would flag every event") && !refusal.isError)
-        #expect(set.rules.filter { $0.target == .auditd }.count == 4)
+        #expect(set.rules.filter { $0.target == .auditd }.count == 5)
     }
 
     @Test("Without auditd rules no record carries hits; with them only matched records do")
@@ -146,8 +231,9 @@ struct SigmaAuditdTests {
             let bytes = Array(line.utf8)
             if auditd.matching(bytes.span) != nil { hits += 1 }
         }
-        // EXECVE of cat, EXECVE and PROCTITLE of iptables (two searches of one rule), SYSCALL 135, SERVICE_STOP.
-        #expect(hits == 5)
+        // EXECVE of cat, EXECVE and PROCTITLE of iptables (two searches of one rule), SYSCALL 135,
+        // SERVICE_STOP, the EXECVE records of the two greps.
+        #expect(hits == 7)
     }
 
     @Test(
@@ -167,6 +253,14 @@ struct SigmaAuditdTests {
                 "lnx_auditd_hidden_binary_execution.yml line 13",
                 "lnx_auditd_disable_system_firewall.yml line 17",
                 "lnx_auditd_network_service_scanning.yml line 18",
+                // The field-less '|all' rules: truncate -s and dd if= without of= pad a binary;
+                // grep for password in one record (not split over the grep's EXECVE and CWD).
+                "lnx_auditd_binary_padding.yml line 19",
+                "lnx_auditd_binary_padding.yml line 21",
+                "lnx_auditd_find_cred_in_files.yml line 25",
+                // dd from /dev/zero, with or without of=.
+                "lnx_auditd_dd_delete_file.yml line 21",
+                "lnx_auditd_dd_delete_file.yml line 23",
             ], "\(files.sorted())")
     }
 }

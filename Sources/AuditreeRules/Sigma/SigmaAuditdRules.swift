@@ -83,9 +83,19 @@ public final class SigmaAuditdRules: Sendable {
 
     static func holds(_ search: SigmaSearch, _ record: SigmaAuditdRecord) -> Bool {
         switch search {
-        case .maps(let maps): maps.contains { tests in tests.allSatisfy { $0.test.matches(record[$0.field]) } }
+        case .maps(let maps): maps.contains { tests in tests.allSatisfy { holds($0, record) } }
         case .keywords(let test): record.fields.contains { test.matches($0.value) }
         }
+    }
+
+    /// One entry of a map on a record. A field-less entry holds when one of its keywords (each
+    /// of them, with `|all`) is in some value of the record, not necessarily the same one.
+    static func holds(_ entry: SigmaFieldTest, _ record: SigmaAuditdRecord) -> Bool {
+        guard entry.field.isEmpty else { return entry.test.matches(record[entry.field]) }
+        let test = entry.test
+        guard test.requireAll else { return record.fields.contains { test.matches($0.value) } }
+        return !test.matchers.isEmpty
+            && test.matchers.allSatisfy { matcher in record.fields.contains { matcher.matches($0.value) } }
     }
 
     /// The folded `type` values a record must have for any of the searches to hold for it: nil

@@ -164,7 +164,11 @@ public enum SigmaRuleParser {
             guard let key = keyNode.string else { throw .invalid("a key that is not text") }
             let pieces = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let field = pieces[0]
-            if field.isEmpty { throw .unsupported("a field-less entry inside a map") }
+            if field.isEmpty {
+                tests.append(
+                    SigmaFieldTest(field: "", test: try keywordEntry(value, pieces.dropFirst(), target: target)))
+                continue
+            }
             if target == .processCreation, !processCreationFields.contains(field) {
                 throw .unsupported(
                     "field '\(field)' is not one audit logs give for process_creation (fields: \(processCreationFields.sorted().joined(separator: ", ")))"
@@ -176,6 +180,23 @@ public enum SigmaRuleParser {
                     field: field, test: try valueTest(values, modifiers: Array(pieces.dropFirst()), field: field)))
         }
         return tests
+    }
+
+    /// A field-less entry inside a map (`'|all': [grep, password]`): keywords searched for in
+    /// every value of a record, all of them with `|all` (as pySigma's full-text search, each
+    /// keyword anywhere in the record). Only a `service: auditd` rule has a record to search: a
+    /// process_creation rule's keyword entry would have to mean the Sysmon event's text.
+    private static func keywordEntry(_ value: Node, _ modifiers: ArraySlice<String>, target: SigmaRule.Target)
+        throws(SigmaConditionParser.Failure) -> SigmaValueTest
+    {
+        guard target == .auditd else {
+            throw .unsupported("a field-less entry inside a map (supported in service: auditd rules only)")
+        }
+        guard modifiers.allSatisfy({ $0 == "all" }) else {
+            throw .unsupported("a field-less entry inside a map with modifiers other than 'all'")
+        }
+        let values = value.sequence.map(Array.init) ?? [value]
+        return try valueTest(values, modifiers: ["contains"] + modifiers, field: nil)
     }
 
     /// Builds the matchers of one entry: value transformations (windash, base64, base64offset)
