@@ -34,6 +34,9 @@ public struct AuditEvent: Sendable {
     /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
     var kinds: UInt64 = 0
 
+    /// Whether a SYSCALL record was added (without reading the optional: that copies the event).
+    var hasSyscall: Bool { kinds & 1 << UInt64(RecordKind.syscall.index) != 0 }
+
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     static func kindBit(_ record: Record) -> UInt64 {
         let kinds = UInt64(RecordKind.allCases.count - 1)

@@ -2,11 +2,15 @@ import AuditreeParser
 
 /// Groups records into events by (node, stamp), never by adjacency.
 ///
-/// auditd's files have no EOE records and may interleave the records of
+/// auditd's files may have no EOE records and may interleave the records of
 /// several events, so an event stays open until the log's own clock (the
-/// highest stamp seen so far) has moved `window` past it, or an EOE closes
-/// it. Run speed never matters: the same input closes the same events at the
-/// same points. Events leave in the order they were opened.
+/// highest stamp seen so far) has moved `window` past it, or its end shows:
+/// an EOE, or its PROCTITLE after its SYSCALL (the kernel writes PROCTITLE
+/// last, before the EOE: `audit_log_exit`; libauparse ends events there too). A log that shows a
+/// record after a PROCTITLE (another kernel's order) turns the PROCTITLE rule
+/// off for the rest of the scan (`closesAtTitle`). Run speed never matters:
+/// the same input closes the same events at the same points. Events leave in
+/// the order they were opened, except those an EOE or PROCTITLE closes.
 public struct EventAssembler {
     /// How far (in log milliseconds) the log may run ahead before an open event is closed.
     public var window: Int64
@@ -78,13 +82,29 @@ public struct EventAssembler {
     private var deliveredForgotten = false
     static let deliveredGeneration = 32_768
     public private(set) var eventCount = 0
+    /// Whether a PROCTITLE closes its event. Cleared for good when a record (other than an
+    /// EOE or the SYSCALL of a repeat) comes for an event its PROCTITLE closed: that record is
+    /// a late rest of the event (as after the window), and from then on every event waits for
+    /// its window or EOE again.
+    public private(set) var closesAtTitle = true
+    /// EOEs that came after their event's PROCTITLE had closed it: part of that event (in no
+    /// event's `recordCount`, never counted as events of their own).
+    public private(set) var trailingEOEs = 0
+    /// Keys of the events the last PROCTITLEs closed, newest at `titledNext - 1`, whose EOE has
+    /// not come yet: an EOE is mostly the very next record of its event, a few more when other
+    /// CPUs' events interleave. Beyond these, an EOE stands alone as after the window.
+    private var titled: [Key?] = Array(repeating: nil, count: Self.titledKept)
+    private var titledNext = 0
+    static let titledKept = 64
     /// Events whose (node, stamp) had been read before (a file read twice,
     /// overlapping rotations): counted, not passed on.
     public private(set) var duplicateEvents = 0
 
-    public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000) {
+    /// `closesAtTitle: false` waits for every event's window or EOE (for comparisons in tests).
+    public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000, closesAtTitle: Bool = true) {
         self.window = window
         self.maxOpenEvents = maxOpenEvents
+        self.closesAtTitle = closesAtTitle
     }
 
     public mutating func add(
@@ -96,6 +116,8 @@ public struct EventAssembler {
                 var event = take(slot)
                 event.recordCount += 1
                 deliver(event, key: key, emit)
+            } else if forgetTitled(key) {
+                trailingEOEs += 1
             } else {
                 eventCount += 1  // an EOE whose event already closed stands alone
             }
@@ -103,7 +125,13 @@ public struct EventAssembler {
         }
         if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
             slots[slot].event.add(record, file: file)
+            if record.kind == .proctitle, closesAtTitle, slots[slot].event.hasSyscall {
+                closeAtTitle(slot, key: key, emit)
+            }
         } else {
+            // A record for an event its PROCTITLE closed (not the SYSCALL that starts a repeat):
+            // this log's kernel writes records after PROCTITLE.
+            if closesAtTitle, record.kind != .syscall, isTitled(key) { closesAtTitle = false }
             // One hash for both: the new slot replaces a stamp's earlier event, which closes.
             if let slot = open.updateValue(slots.count, forKey: key), slots[slot].isOpen {
                 deliver(take(slot), key: key, emit)
@@ -124,6 +152,37 @@ public struct EventAssembler {
         closeExpired(emit: emit)
     }
 
+    /// Delivers the event its PROCTITLE ends and remembers its key for the EOE that may follow.
+    private mutating func closeAtTitle(_ slot: Int, key: Key, _ emit: (AuditEvent) -> Void) {
+        open[key] = nil
+        titled[titledNext] = key
+        titledNext = titledNext + 1 == Self.titledKept ? 0 : titledNext + 1
+        deliver(take(slot), key: key, emit)
+    }
+
+    /// Whether one of the last few events closed at their PROCTITLE has this key (EOE not yet seen).
+    private func isTitled(_ key: Key) -> Bool {
+        var index = titledNext
+        for _ in 0..<4 {
+            index = index == 0 ? Self.titledKept - 1 : index - 1
+            if titled[index] == key { return true }
+        }
+        return false
+    }
+
+    /// Finds the key among the events closed at their PROCTITLE, newest first, and forgets it.
+    private mutating func forgetTitled(_ key: Key) -> Bool {
+        var index = titledNext
+        for _ in 0..<Self.titledKept {
+            index = index == 0 ? Self.titledKept - 1 : index - 1
+            if titled[index] == key {
+                titled[index] = nil
+                return true
+            }
+        }
+        return false
+    }
+
     private mutating func openSlot(_ key: Key) -> Int? {
         if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
         guard let slot = open[key] else { return nil }
@@ -141,13 +200,18 @@ public struct EventAssembler {
 
     /// The end of a checkpointed run: open events are delivered, oldest first, while `deliverNow`
     /// accepts their origin; that one and every later open event stay undelivered, and their
-    /// origins are returned so the next run reads them again, whole. Events leave in the order
-    /// they were opened, so what is held back is the tail of the log from the first held event on.
+    /// origins are returned so the next run reads them again, whole. What is held back is the
+    /// tail of the log from the first held event on, so nothing after it was delivered.
     public mutating func cut(deliverNow: (EventOrigin) -> Bool, emit: (AuditEvent) -> Void) -> [EventOrigin] {
         var held: [EventOrigin] = []
+        // An EOE or a PROCTITLE closes its event out of order: held events come only after the
+        // last event delivered already, which the next run must not read again. Open events
+        // before it are delivered now; records of theirs that come later make late rests.
+        var firstHeld = slots.count
+        while firstHeld > head, slots[firstHeld - 1].isOpen { firstHeld -= 1 }
         while head < slots.count {
             if slots[head].isOpen {
-                if !held.isEmpty || !deliverNow(slots[head].origin) {
+                if head >= firstHeld && (!held.isEmpty || !deliverNow(slots[head].origin)) {
                     held.append(slots[head].origin)
                     head += 1
                     continue
