@@ -52,6 +52,16 @@ public struct EventAssembler {
     }
 
     private var hosts = HostNumbers()
+    /// The newest event, held apart from `slots` and `open` while its records come one after
+    /// another (most events: SYSCALL ... PROCTITLE): no table entry, no slot, unless a record
+    /// of another event comes first (`spillCurrent`).
+    private var current = Self.closed
+    private var currentKey = Key(host: 0, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false)
+    private var currentOrigin = EventOrigin()
+    private var hasCurrent = false
+    /// Open slots below this index are older than an event already delivered (at hand when it
+    /// closed): a checkpoint cut must not hold them back.
+    private var deliveredPast = 0
     private var open: [Key: Int] = [:]
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
@@ -111,8 +121,13 @@ public struct EventAssembler {
         _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void
     ) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
+        let isCurrent = hasCurrent && currentKey == key
         if record.kind == .eoe {
-            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+            if isCurrent {
+                var event = closeCurrent()
+                event.recordCount += 1
+                deliver(event, key: key, emit)
+            } else if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                 var event = take(slot)
                 event.recordCount += 1
                 deliver(event, key: key, emit)
@@ -123,41 +138,86 @@ public struct EventAssembler {
             }
             return
         }
-        if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
+        if isCurrent, current.accepts(record) {
+            current.add(record, file: file)
+            if record.kind == .proctitle, closesAtTitle, current.hasSyscall {
+                rememberTitled(key)
+                deliver(closeCurrent(), key: key, emit)
+            }
+        } else if !isCurrent, let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
             slots[slot].event.add(record, file: file)
             if record.kind == .proctitle, closesAtTitle, slots[slot].event.hasSyscall {
-                closeAtTitle(slot, key: key, emit)
+                open[key] = nil
+                rememberTitled(key)
+                deliver(take(slot), key: key, emit)
             }
         } else {
             // A record for an event its PROCTITLE closed (not the SYSCALL that starts a repeat):
             // this log's kernel writes records after PROCTITLE.
             if closesAtTitle, record.kind != .syscall, isTitled(key) { closesAtTitle = false }
-            // One hash for both: the new slot replaces a stamp's earlier event, which closes.
-            if let slot = open.updateValue(slots.count, forKey: key), slots[slot].isOpen {
-                deliver(take(slot), key: key, emit)
+            // The new event replaces a stamp's earlier one, which closes (a repeat of the stamp).
+            if isCurrent {
+                deliver(closeCurrent(), key: key, emit)
+            } else {
+                spillCurrent()
+                if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                    deliver(take(slot), key: key, emit)
+                }
             }
-            last = (key, slots.count)
-            // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
-            slots.append(
-                Slot(
-                    key: key, isOpen: true,
-                    event: AuditEvent(
-                        node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                        location: LogLocation(file: file, line: record.line)),
-                    origin: origin))
-            slots[slots.count - 1].event.add(record, file: file)
+            if record.isDaemon {
+                // auditd's own records close once they are the oldest: no need to hold them at hand.
+                open[key] = slots.count
+                last = (key, slots.count)
+                // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
+                slots.append(
+                    Slot(
+                        key: key, isOpen: true,
+                        event: AuditEvent(
+                            node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                            location: LogLocation(file: file, line: record.line)),
+                        origin: origin))
+                slots[slots.count - 1].event.add(record, file: file)
+            } else {
+                hasCurrent = true
+                currentKey = key
+                currentOrigin = origin
+                current = AuditEvent(
+                    node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                    location: LogLocation(file: file, line: record.line))
+                current.add(record, file: file)
+            }
             eventCount += 1
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
         closeExpired(emit: emit)
     }
 
-    /// Delivers the event its PROCTITLE ends and remembers its key for the EOE that may follow.
-    private mutating func closeAtTitle(_ slot: Int, key: Key, _ emit: (AuditEvent) -> Void) {
-        open[key] = nil
+    /// Moves the event at hand out (an event holds several arrays: not copied).
+    private mutating func takeCurrent() -> AuditEvent {
+        var event = Self.closed
+        swap(&event, &current)
+        hasCurrent = false
+        return event
+    }
+
+    /// Closes the event at hand: delivered before the open events older than it (`cut`).
+    private mutating func closeCurrent() -> AuditEvent {
+        deliveredPast = slots.count
+        return takeCurrent()
+    }
+
+    /// The event at hand joins the open events, as the newest (a record of another event came).
+    private mutating func spillCurrent() {
+        guard hasCurrent else { return }
+        open[currentKey] = slots.count
+        last = (currentKey, slots.count)
+        slots.append(Slot(key: currentKey, isOpen: true, event: takeCurrent(), origin: currentOrigin))
+    }
+
+    /// Remembers the key of an event its PROCTITLE closed, for the EOE that may follow.
+    private mutating func rememberTitled(_ key: Key) {
         titled[titledNext] = key
         titledNext = titledNext + 1 == Self.titledKept ? 0 : titledNext + 1
-        deliver(take(slot), key: key, emit)
     }
 
     /// Whether one of the last few events closed at their PROCTITLE has this key (EOE not yet seen).
@@ -185,17 +245,19 @@ public struct EventAssembler {
 
     private mutating func openSlot(_ key: Key) -> Int? {
         if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
-        guard let slot = open[key] else { return nil }
+        guard !open.isEmpty, let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
     }
 
     /// Closes every open event, oldest first (end of input).
     public mutating func flush(emit: (AuditEvent) -> Void) {
+        spillCurrent()
         while head < slots.count { closeHead(emit: emit) }
         slots.removeAll(keepingCapacity: true)
         head = 0
         last = nil
+        deliveredPast = 0
     }
 
     /// The end of a checkpointed run: open events are delivered, oldest first, while `deliverNow`
@@ -203,12 +265,13 @@ public struct EventAssembler {
     /// origins are returned so the next run reads them again, whole. What is held back is the
     /// tail of the log from the first held event on, so nothing after it was delivered.
     public mutating func cut(deliverNow: (EventOrigin) -> Bool, emit: (AuditEvent) -> Void) -> [EventOrigin] {
+        spillCurrent()
         var held: [EventOrigin] = []
         // An EOE or a PROCTITLE closes its event out of order: held events come only after the
         // last event delivered already, which the next run must not read again. Open events
         // before it are delivered now; records of theirs that come later make late rests.
         var firstHeld = slots.count
-        while firstHeld > head, slots[firstHeld - 1].isOpen { firstHeld -= 1 }
+        while firstHeld > max(head, deliveredPast), slots[firstHeld - 1].isOpen { firstHeld -= 1 }
         while head < slots.count {
             if slots[head].isOpen {
                 if head >= firstHeld && (!held.isEmpty || !deliverNow(slots[head].origin)) {
@@ -223,6 +286,7 @@ public struct EventAssembler {
         open.removeAll(keepingCapacity: true)
         head = 0
         last = nil
+        deliveredPast = 0
         return held
     }
 
@@ -230,8 +294,9 @@ public struct EventAssembler {
         while head < slots.count {
             // Read through the key: binding the event would copy it (and retain all it holds).
             let key = slots[head].key
-            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window || head == slots.count - 1,
-                open.count <= maxOpenEvents
+            if slots[head].isOpen, !key.isDaemon,
+                key.stamp.time >= highWater - window || (head == slots.count - 1 && !hasCurrent),
+                open.count + (hasCurrent ? 1 : 0) <= maxOpenEvents
             {
                 // The newest event stays open even when the log's clock is far past it (records
                 // stamped by a clock that ran ahead, then stepped back): its next records are
@@ -242,6 +307,7 @@ public struct EventAssembler {
         }
         if head > 4096 && head * 2 > slots.count {
             slots.removeFirst(head)
+            deliveredPast = max(0, deliveredPast - head)
             for (key, slot) in open { open[key] = slot - head }
             last = nil
             head = 0
