@@ -5,12 +5,14 @@ import AuditreeParser
 /// auditd's files may have no EOE records and may interleave the records of
 /// several events, so an event stays open until the log's own clock (the
 /// highest stamp seen so far) has moved `window` past it, or its end shows:
-/// an EOE, or its PROCTITLE after its SYSCALL (the kernel writes PROCTITLE
-/// last, before the EOE: `audit_log_exit`; libauparse ends events there too). A log that shows a
-/// record after a PROCTITLE (another kernel's order) turns the PROCTITLE rule
-/// off for the rest of the scan (`closesAtTitle`). Run speed never matters:
-/// the same input closes the same events at the same points. Events leave in
-/// the order they were opened, except those an EOE or PROCTITLE closes.
+/// an EOE, or, in a log without EOEs, its PROCTITLE after its SYSCALL (the
+/// kernel writes PROCTITLE last, before the EOE: `audit_log_exit`; libauparse
+/// ends events there too). A log that shows a record after a PROCTITLE
+/// (another kernel's order) turns the PROCTITLE rule off for the rest of the
+/// scan (`closesAtTitle`). Run speed never matters: the same input closes the
+/// same events at the same points. Events with a SYSCALL leave in the order
+/// they were opened, except those an EOE closes; events without one (which
+/// the tree ignores) leave when they close.
 public struct EventAssembler {
     /// How far (in log milliseconds) the log may run ahead before an open event is closed.
     public var window: Int64
@@ -41,6 +43,8 @@ public struct EventAssembler {
         var event: AuditEvent
         /// Where the event's first record is: a checkpointed run that stops while the event is open resumes there.
         var origin: EventOrigin
+        /// Ended by its PROCTITLE, waiting for an older event with a SYSCALL still open (`releaseComplete`).
+        var isComplete = false
     }
 
     /// What a closed slot holds: nothing on the heap. Made afresh each time: copying a stored
@@ -62,6 +66,13 @@ public struct EventAssembler {
     /// Open slots below this index are older than an event already delivered (at hand when it
     /// closed): a checkpoint cut must not hold them back.
     private var deliveredPast = 0
+    /// Open slots that hold a SYSCALL and are not complete: a complete event waits behind them,
+    /// so the tree sees events that have a SYSCALL in the order they were opened, as with the
+    /// window. Events without one (user-space messages: the tree ignores them) hold nothing back.
+    private var openSyscallEvents = 0
+    /// Complete slots not yet delivered, and where `releaseComplete` resumes its walk.
+    private var completeWaiting = 0
+    private var releaseFrom = 0
     private var open: [Key: Int] = [:]
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
@@ -92,10 +103,10 @@ public struct EventAssembler {
     private var deliveredForgotten = false
     static let deliveredGeneration = 32_768
     public private(set) var eventCount = 0
-    /// Whether a PROCTITLE closes its event. Cleared for good when a record (other than an
-    /// EOE or the SYSCALL of a repeat) comes for an event its PROCTITLE closed: that record is
-    /// a late rest of the event (as after the window), and from then on every event waits for
-    /// its window or EOE again.
+    /// Whether a PROCTITLE closes its event. Cleared for good by the first EOE (the log ends its
+    /// events itself) and when a record (not the SYSCALL of a repeat) comes for an event its
+    /// PROCTITLE closed: that record is a late rest of the event (as after the window), and
+    /// from then on every event waits for its window or EOE again.
     public private(set) var closesAtTitle = true
     /// EOEs that came after their event's PROCTITLE had closed it: part of that event (in no
     /// event's `recordCount`, never counted as events of their own).
@@ -123,6 +134,9 @@ public struct EventAssembler {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         let isCurrent = hasCurrent && currentKey == key
         if record.kind == .eoe {
+            // A log with EOEs ends its events with them (in their order): PROCTITLE is not needed.
+            closesAtTitle = false
+            defer { releaseComplete(emit) }
             if isCurrent {
                 var event = closeCurrent()
                 event.recordCount += 1
@@ -142,14 +156,19 @@ public struct EventAssembler {
             current.add(record, file: file)
             if record.kind == .proctitle, closesAtTitle, current.hasSyscall {
                 rememberTitled(key)
-                deliver(closeCurrent(), key: key, emit)
+                if openSyscallEvents == 0 && completeWaiting == 0 {
+                    deliver(closeCurrent(), key: key, emit)
+                } else {
+                    spillCurrent()
+                    complete(slots.count - 1)
+                }
             }
         } else if !isCurrent, let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
             slots[slot].event.add(record, file: file)
-            if record.kind == .proctitle, closesAtTitle, slots[slot].event.hasSyscall {
-                open[key] = nil
+            if record.kind == .syscall, !slots[slot].isComplete { openSyscallEvents += 1 }
+            if record.kind == .proctitle, closesAtTitle, !slots[slot].isComplete, slots[slot].event.hasSyscall {
                 rememberTitled(key)
-                deliver(take(slot), key: key, emit)
+                complete(slot)
             }
         } else {
             // A record for an event its PROCTITLE closed (not the SYSCALL that starts a repeat):
@@ -190,6 +209,34 @@ public struct EventAssembler {
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
         closeExpired(emit: emit)
+        releaseComplete(emit)
+    }
+
+    /// Marks an open slot's event ended by its PROCTITLE: delivered once no older event with a
+    /// SYSCALL is still open.
+    private mutating func complete(_ slot: Int) {
+        slots[slot].isComplete = true
+        openSyscallEvents -= 1
+        completeWaiting += 1
+    }
+
+    /// Delivers the complete events that no older open event with a SYSCALL holds back.
+    private mutating func releaseComplete(_ emit: (AuditEvent) -> Void) {
+        guard completeWaiting > 0 else { return }
+        var index = max(head, releaseFrom)
+        while index < slots.count {
+            if slots[index].isOpen {
+                if slots[index].isComplete {
+                    let key = slots[index].key
+                    open[key] = nil
+                    deliver(take(index), key: key, emit)
+                } else if slots[index].event.hasSyscall {
+                    break
+                }
+            }
+            index += 1
+        }
+        releaseFrom = index
     }
 
     /// Moves the event at hand out (an event holds several arrays: not copied).
@@ -209,6 +256,7 @@ public struct EventAssembler {
     /// The event at hand joins the open events, as the newest (a record of another event came).
     private mutating func spillCurrent() {
         guard hasCurrent else { return }
+        if current.hasSyscall { openSyscallEvents += 1 }
         open[currentKey] = slots.count
         last = (currentKey, slots.count)
         slots.append(Slot(key: currentKey, isOpen: true, event: takeCurrent(), origin: currentOrigin))
@@ -258,6 +306,9 @@ public struct EventAssembler {
         head = 0
         last = nil
         deliveredPast = 0
+        openSyscallEvents = 0
+        completeWaiting = 0
+        releaseFrom = 0
     }
 
     /// The end of a checkpointed run: open events are delivered, oldest first, while `deliverNow`
@@ -287,6 +338,9 @@ public struct EventAssembler {
         head = 0
         last = nil
         deliveredPast = 0
+        openSyscallEvents = 0
+        completeWaiting = 0
+        releaseFrom = 0
         return held
     }
 
@@ -308,6 +362,7 @@ public struct EventAssembler {
         if head > 4096 && head * 2 > slots.count {
             slots.removeFirst(head)
             deliveredPast = max(0, deliveredPast - head)
+            releaseFrom = max(0, releaseFrom - head)
             for (key, slot) in open { open[key] = slot - head }
             last = nil
             head = 0
@@ -326,6 +381,11 @@ public struct EventAssembler {
 
     /// Moves the event out of an open slot (an event holds several arrays: not copied) and closes the slot.
     private mutating func take(_ slot: Int) -> AuditEvent {
+        if slots[slot].isComplete {
+            completeWaiting -= 1
+        } else if slots[slot].event.hasSyscall {
+            openSyscallEvents -= 1
+        }
         var event = Self.closed
         swap(&event, &slots[slot].event)
         slots[slot].isOpen = false
