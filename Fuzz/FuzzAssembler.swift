@@ -11,7 +11,8 @@
 //
 // Oracles besides "no crash, no ASan report":
 //  - every record ends up in exactly one event: the records of emitted events plus
-//    the EOEs that stood alone (counted as events, never emitted) equal the records added
+//    the EOEs that stood alone (counted as events, never emitted) plus the EOEs that came
+//    after the PROCTITLE that closed their event (`trailingEOEs`) equal the records added
 //    (when no event was a repeat), and every event counted is emitted once or counted
 //    as a repeat (emitted + repeats + lone EOEs == events);
 //  - the scan summary balances: lines == records + rejected == sum of rejectedByReason + records;
@@ -65,11 +66,12 @@ private func assemble(_ records: [Record]) {
         "\(emitted) events emitted + \(assembler.duplicateEvents) repeats but only \(assembler.eventCount) counted")
     if assembler.duplicateEvents == 0 {
         check(
-            recordsInEvents + standaloneEOEs == records.count,
-            "\(records.count) records in, \(recordsInEvents) in events + \(standaloneEOEs) lone EOEs out")
+            recordsInEvents + standaloneEOEs + assembler.trailingEOEs == records.count,
+            "\(records.count) records in, \(recordsInEvents) in events + \(standaloneEOEs) lone EOEs + "
+                + "\(assembler.trailingEOEs) trailing EOEs out")
     } else {
         check(
-            recordsInEvents + standaloneEOEs + assembler.duplicateEvents <= records.count,
+            recordsInEvents + standaloneEOEs + assembler.trailingEOEs + assembler.duplicateEvents <= records.count,
             "\(records.count) records in, more out")
     }
 }

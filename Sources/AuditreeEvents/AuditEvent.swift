@@ -34,10 +34,13 @@ public struct AuditEvent: Sendable {
     /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
     var kinds: UInt64 = 0
 
+    /// Whether a SYSCALL record was added (without reading the optional: that copies the event).
+    var hasSyscall: Bool { kinds & 1 << UInt64(RecordKind.syscall.index) != 0 }
+
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     static func kindBit(_ record: Record) -> UInt64 {
-        let kinds = UInt64(RecordKind.allCases.count - 1)
         guard record.kind == .other else { return 1 << UInt64(record.kind.index) }
+        let kinds = UInt64(RecordKind.other.index)
         return 1 << (kinds + UInt64(UInt32(bitPattern: record.typeNumber ?? 0)) % (64 - kinds))
     }
 
@@ -75,15 +78,27 @@ public struct AuditEvent: Sendable {
     /// user-space address that ASLR makes differ), nil without one: equal for an event read
     /// twice, different for another process's event under the same stamp (a reboot whose clock
     /// lands on a stamp already logged, another host's log without node=).
+    /// A multiply-xorshift mix, not `Hasher`: computed for every event, compared only within
+    /// one stamp (kernel-assigned), so it needs no seed. Read in place: binding the optional
+    /// record would copy it (retaining its strings).
     var syscallDigest: Int? {
-        guard let syscall else { return nil }
-        var hasher = Hasher()
-        hasher.combine(syscall.pid)
-        hasher.combine(syscall.ppid)
-        hasher.combine(syscall.number)
-        hasher.combine(syscall.exit)
-        hasher.combine(syscall.a0)
-        return hasher.finalize()
+        guard hasSyscall, let pid = syscall?.pid, let number = syscall?.number else { return nil }
+        let ppid = syscall?.ppid
+        let exit = syscall?.exit
+        let a0 = syscall?.a0
+        let present: UInt64 = (ppid == nil ? 0 : 1) | (exit == nil ? 0 : 2) | (a0 == nil ? 0 : 4)
+        var digest = Self.mix(0x243F_6A88_85A3_08D3, UInt64(bitPattern: Int64(pid)))
+        digest = Self.mix(digest, UInt64(bitPattern: Int64(ppid ?? 0)))
+        digest = Self.mix(digest, UInt64(bitPattern: Int64(number)))
+        digest = Self.mix(digest, UInt64(bitPattern: exit ?? 0))
+        digest = Self.mix(digest, a0 ?? 0)
+        return Int(bitPattern: UInt(Self.mix(digest, present)))
+    }
+
+    private static func mix(_ digest: UInt64, _ value: UInt64) -> UInt64 {
+        var mixed = (digest ^ value) &* 0xFF51_AFD7_ED55_8CCD
+        mixed ^= mixed >> 33
+        return mixed &* 0xC4CE_B9FE_1A85_EC53 ^ (mixed >> 29)
     }
 
     /// The command line from the EXECVE records, joining split arguments.

@@ -2,11 +2,17 @@ import AuditreeParser
 
 /// Groups records into events by (node, stamp), never by adjacency.
 ///
-/// auditd's files have no EOE records and may interleave the records of
+/// auditd's files may have no EOE records and may interleave the records of
 /// several events, so an event stays open until the log's own clock (the
-/// highest stamp seen so far) has moved `window` past it, or an EOE closes
-/// it. Run speed never matters: the same input closes the same events at the
-/// same points. Events leave in the order they were opened.
+/// highest stamp seen so far) has moved `window` past it, or its end shows:
+/// an EOE, or, in a log without EOEs, its PROCTITLE after its SYSCALL (the
+/// kernel writes PROCTITLE last, before the EOE: `audit_log_exit`; libauparse
+/// ends events there too). A log that shows a record after a PROCTITLE
+/// (another kernel's order) turns the PROCTITLE rule off for the rest of the
+/// scan (`closesAtTitle`). Run speed never matters: the same input closes the
+/// same events at the same points. Events with a SYSCALL leave in the order
+/// they were opened, except those an EOE closes; events without one (which
+/// the tree ignores) leave when they close.
 public struct EventAssembler {
     /// How far (in log milliseconds) the log may run ahead before an open event is closed.
     public var window: Int64
@@ -37,6 +43,8 @@ public struct EventAssembler {
         var event: AuditEvent
         /// Where the event's first record is: a checkpointed run that stops while the event is open resumes there.
         var origin: EventOrigin
+        /// Ended by its PROCTITLE, waiting for an older event with a SYSCALL still open (`releaseComplete`).
+        var isComplete = false
     }
 
     /// What a closed slot holds: nothing on the heap. Made afresh each time: copying a stored
@@ -48,6 +56,23 @@ public struct EventAssembler {
     }
 
     private var hosts = HostNumbers()
+    /// The newest event, held apart from `slots` and `open` while its records come one after
+    /// another (most events: SYSCALL ... PROCTITLE): no table entry, no slot, unless a record
+    /// of another event comes first (`spillCurrent`).
+    private var current = Self.closed
+    private var currentKey = Key(host: 0, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false)
+    private var currentOrigin = EventOrigin()
+    private var hasCurrent = false
+    /// Open slots below this index are older than an event already delivered (at hand when it
+    /// closed): a checkpoint cut must not hold them back.
+    private var deliveredPast = 0
+    /// Open slots that hold a SYSCALL and are not complete: a complete event waits behind them,
+    /// so the tree sees events that have a SYSCALL in the order they were opened, as with the
+    /// window. Events without one (user-space messages: the tree ignores them) hold nothing back.
+    private var openSyscallEvents = 0
+    /// Complete slots not yet delivered, and where `releaseComplete` resumes its walk.
+    private var completeWaiting = 0
+    private var releaseFrom = 0
     private var open: [Key: Int] = [:]
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
@@ -78,76 +103,229 @@ public struct EventAssembler {
     private var deliveredForgotten = false
     static let deliveredGeneration = 32_768
     public private(set) var eventCount = 0
+    /// Whether a PROCTITLE closes its event. Cleared for good by the first EOE (the log ends its
+    /// events itself) and when a record (not the SYSCALL of a repeat) comes for an event its
+    /// PROCTITLE closed: that record is a late rest of the event (as after the window), and
+    /// from then on every event waits for its window or EOE again.
+    public private(set) var closesAtTitle = true
+    /// EOEs that came after their event's PROCTITLE had closed it: part of that event (in no
+    /// event's `recordCount`, never counted as events of their own).
+    public private(set) var trailingEOEs = 0
+    /// Keys of the events the last PROCTITLEs closed, newest at `titledNext - 1`, whose EOE has
+    /// not come yet: an EOE is mostly the very next record of its event, a few more when other
+    /// CPUs' events interleave. Beyond these, an EOE stands alone as after the window.
+    private var titled: [Key?] = Array(repeating: nil, count: Self.titledKept)
+    private var titledNext = 0
+    static let titledKept = 64
     /// Events whose (node, stamp) had been read before (a file read twice,
     /// overlapping rotations): counted, not passed on.
     public private(set) var duplicateEvents = 0
 
-    public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000) {
+    /// `closesAtTitle: false` waits for every event's window or EOE (for comparisons in tests).
+    public init(window: Int64 = 10_000, maxOpenEvents: Int = 100_000, closesAtTitle: Bool = true) {
         self.window = window
         self.maxOpenEvents = maxOpenEvents
+        self.closesAtTitle = closesAtTitle
     }
 
     public mutating func add(
         _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void
     ) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
+        let isCurrent = hasCurrent && currentKey == key
         if record.kind == .eoe {
-            if let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+            // A log with EOEs ends its events with them (in their order): PROCTITLE is not needed.
+            closesAtTitle = false
+            defer { releaseComplete(emit) }
+            if isCurrent {
+                var event = closeCurrent()
+                event.recordCount += 1
+                deliver(event, key: key, emit)
+            } else if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                 var event = take(slot)
                 event.recordCount += 1
                 deliver(event, key: key, emit)
+            } else if forgetTitled(key) {
+                trailingEOEs += 1
             } else {
                 eventCount += 1  // an EOE whose event already closed stands alone
             }
             return
         }
-        if let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
-            slots[slot].event.add(record, file: file)
-        } else {
-            // One hash for both: the new slot replaces a stamp's earlier event, which closes.
-            if let slot = open.updateValue(slots.count, forKey: key), slots[slot].isOpen {
-                deliver(take(slot), key: key, emit)
+        if isCurrent, current.accepts(record) {
+            current.add(record, file: file)
+            if record.kind == .proctitle, closesAtTitle, current.hasSyscall {
+                rememberTitled(key)
+                if openSyscallEvents == 0 && completeWaiting == 0 {
+                    deliver(closeCurrent(), key: key, emit)
+                } else {
+                    spillCurrent()
+                    complete(slots.count - 1)
+                }
             }
-            last = (key, slots.count)
-            // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
-            slots.append(
-                Slot(
-                    key: key, isOpen: true,
-                    event: AuditEvent(
-                        node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                        location: LogLocation(file: file, line: record.line)),
-                    origin: origin))
-            slots[slots.count - 1].event.add(record, file: file)
+        } else if !isCurrent, let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
+            slots[slot].event.add(record, file: file)
+            if record.kind == .syscall, !slots[slot].isComplete { openSyscallEvents += 1 }
+            if record.kind == .proctitle, closesAtTitle, !slots[slot].isComplete, slots[slot].event.hasSyscall {
+                rememberTitled(key)
+                complete(slot)
+            }
+        } else {
+            // A record for an event its PROCTITLE closed (not the SYSCALL that starts a repeat):
+            // this log's kernel writes records after PROCTITLE.
+            if closesAtTitle, record.kind != .syscall, isTitled(key) { closesAtTitle = false }
+            // The new event replaces a stamp's earlier one, which closes (a repeat of the stamp).
+            if isCurrent {
+                deliver(closeCurrent(), key: key, emit)
+            } else {
+                spillCurrent()
+                if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                    deliver(take(slot), key: key, emit)
+                }
+            }
+            if record.isDaemon {
+                // auditd's own records close once they are the oldest: no need to hold them at hand.
+                open[key] = slots.count
+                last = (key, slots.count)
+                // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
+                slots.append(
+                    Slot(
+                        key: key, isOpen: true,
+                        event: AuditEvent(
+                            node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                            location: LogLocation(file: file, line: record.line)),
+                        origin: origin))
+                slots[slots.count - 1].event.add(record, file: file)
+            } else {
+                hasCurrent = true
+                currentKey = key
+                currentOrigin = origin
+                current = AuditEvent(
+                    node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                    location: LogLocation(file: file, line: record.line))
+                current.add(record, file: file)
+            }
             eventCount += 1
         }
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
         closeExpired(emit: emit)
+        releaseComplete(emit)
+    }
+
+    /// Marks an open slot's event ended by its PROCTITLE: delivered once no older event with a
+    /// SYSCALL is still open.
+    private mutating func complete(_ slot: Int) {
+        slots[slot].isComplete = true
+        openSyscallEvents -= 1
+        completeWaiting += 1
+    }
+
+    /// Delivers the complete events that no older open event with a SYSCALL holds back.
+    private mutating func releaseComplete(_ emit: (AuditEvent) -> Void) {
+        guard completeWaiting > 0 else { return }
+        var index = max(head, releaseFrom)
+        while index < slots.count {
+            if slots[index].isOpen {
+                if slots[index].isComplete {
+                    let key = slots[index].key
+                    open[key] = nil
+                    deliver(take(index), key: key, emit)
+                } else if slots[index].event.hasSyscall {
+                    break
+                }
+            }
+            index += 1
+        }
+        releaseFrom = index
+    }
+
+    /// Moves the event at hand out (an event holds several arrays: not copied).
+    private mutating func takeCurrent() -> AuditEvent {
+        var event = Self.closed
+        swap(&event, &current)
+        hasCurrent = false
+        return event
+    }
+
+    /// Closes the event at hand: delivered before the open events older than it (`cut`).
+    private mutating func closeCurrent() -> AuditEvent {
+        deliveredPast = slots.count
+        return takeCurrent()
+    }
+
+    /// The event at hand joins the open events, as the newest (a record of another event came).
+    private mutating func spillCurrent() {
+        guard hasCurrent else { return }
+        if current.hasSyscall { openSyscallEvents += 1 }
+        open[currentKey] = slots.count
+        last = (currentKey, slots.count)
+        slots.append(Slot(key: currentKey, isOpen: true, event: takeCurrent(), origin: currentOrigin))
+    }
+
+    /// Remembers the key of an event its PROCTITLE closed, for the EOE that may follow.
+    private mutating func rememberTitled(_ key: Key) {
+        titled[titledNext] = key
+        titledNext = titledNext + 1 == Self.titledKept ? 0 : titledNext + 1
+    }
+
+    /// Whether one of the last few events closed at their PROCTITLE has this key (EOE not yet seen).
+    private func isTitled(_ key: Key) -> Bool {
+        var index = titledNext
+        for _ in 0..<4 {
+            index = index == 0 ? Self.titledKept - 1 : index - 1
+            if titled[index] == key { return true }
+        }
+        return false
+    }
+
+    /// Finds the key among the events closed at their PROCTITLE, newest first, and forgets it.
+    private mutating func forgetTitled(_ key: Key) -> Bool {
+        var index = titledNext
+        for _ in 0..<Self.titledKept {
+            index = index == 0 ? Self.titledKept - 1 : index - 1
+            if titled[index] == key {
+                titled[index] = nil
+                return true
+            }
+        }
+        return false
     }
 
     private mutating func openSlot(_ key: Key) -> Int? {
         if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
-        guard let slot = open[key] else { return nil }
+        guard !open.isEmpty, let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
     }
 
     /// Closes every open event, oldest first (end of input).
     public mutating func flush(emit: (AuditEvent) -> Void) {
+        spillCurrent()
         while head < slots.count { closeHead(emit: emit) }
         slots.removeAll(keepingCapacity: true)
         head = 0
         last = nil
+        deliveredPast = 0
+        openSyscallEvents = 0
+        completeWaiting = 0
+        releaseFrom = 0
     }
 
     /// The end of a checkpointed run: open events are delivered, oldest first, while `deliverNow`
     /// accepts their origin; that one and every later open event stay undelivered, and their
-    /// origins are returned so the next run reads them again, whole. Events leave in the order
-    /// they were opened, so what is held back is the tail of the log from the first held event on.
+    /// origins are returned so the next run reads them again, whole. What is held back is the
+    /// tail of the log from the first held event on, so nothing after it was delivered.
     public mutating func cut(deliverNow: (EventOrigin) -> Bool, emit: (AuditEvent) -> Void) -> [EventOrigin] {
+        spillCurrent()
         var held: [EventOrigin] = []
+        // An EOE or a PROCTITLE closes its event out of order: held events come only after the
+        // last event delivered already, which the next run must not read again. Open events
+        // before it are delivered now; records of theirs that come later make late rests.
+        var firstHeld = slots.count
+        while firstHeld > max(head, deliveredPast), slots[firstHeld - 1].isOpen { firstHeld -= 1 }
         while head < slots.count {
             if slots[head].isOpen {
-                if !held.isEmpty || !deliverNow(slots[head].origin) {
+                if head >= firstHeld && (!held.isEmpty || !deliverNow(slots[head].origin)) {
                     held.append(slots[head].origin)
                     head += 1
                     continue
@@ -159,6 +337,10 @@ public struct EventAssembler {
         open.removeAll(keepingCapacity: true)
         head = 0
         last = nil
+        deliveredPast = 0
+        openSyscallEvents = 0
+        completeWaiting = 0
+        releaseFrom = 0
         return held
     }
 
@@ -166,8 +348,9 @@ public struct EventAssembler {
         while head < slots.count {
             // Read through the key: binding the event would copy it (and retain all it holds).
             let key = slots[head].key
-            if slots[head].isOpen, !key.isDaemon, key.stamp.time >= highWater - window || head == slots.count - 1,
-                open.count <= maxOpenEvents
+            if slots[head].isOpen, !key.isDaemon,
+                key.stamp.time >= highWater - window || (head == slots.count - 1 && !hasCurrent),
+                open.count + (hasCurrent ? 1 : 0) <= maxOpenEvents
             {
                 // The newest event stays open even when the log's clock is far past it (records
                 // stamped by a clock that ran ahead, then stepped back): its next records are
@@ -178,6 +361,8 @@ public struct EventAssembler {
         }
         if head > 4096 && head * 2 > slots.count {
             slots.removeFirst(head)
+            deliveredPast = max(0, deliveredPast - head)
+            releaseFrom = max(0, releaseFrom - head)
             for (key, slot) in open { open[key] = slot - head }
             last = nil
             head = 0
@@ -196,6 +381,11 @@ public struct EventAssembler {
 
     /// Moves the event out of an open slot (an event holds several arrays: not copied) and closes the slot.
     private mutating func take(_ slot: Int) -> AuditEvent {
+        if slots[slot].isComplete {
+            completeWaiting -= 1
+        } else if slots[slot].event.hasSyscall {
+            openSyscallEvents -= 1
+        }
         var event = Self.closed
         swap(&event, &slots[slot].event)
         slots[slot].isOpen = false

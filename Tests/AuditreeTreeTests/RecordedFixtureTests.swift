@@ -124,8 +124,13 @@ struct RecordedFixtureTests {
         let once = try Fixtures.scan([path])
         let twice = try Fixtures.scan([path, path])
         #expect(twice.findings.count == once.findings.count)
-        // Every SYSCALL event of the second copy is recognised as already seen.
-        #expect(twice.summary.duplicateEvents == once.summary.recordsByKind[.syscall])
+        // Every kernel event of the second copy is recognised as already seen: nothing of it is
+        // passed on but auditd's own two records (never repeats). Its stamps are 16 s behind the
+        // log's clock, so the window closes an event whose records interleave with the next
+        // one's in two pieces, both repeats: at least one repeat per SYSCALL event.
+        let daemonEvents = 2
+        #expect(twice.summary.events - twice.summary.duplicateEvents == once.summary.events + daemonEvents)
+        #expect(twice.summary.duplicateEvents >= once.summary.recordsByKind[.syscall] ?? 0)
         #expect(twice.summary.lines == 2 * once.summary.lines)
     }
 
