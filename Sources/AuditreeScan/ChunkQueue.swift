@@ -71,6 +71,7 @@ final class ChunkQueue<Element: Sendable>: @unchecked Sendable {
 
     /// Producer: reserves the next number (waiting for room) and puts `item` under it.
     /// False when the consumer cancelled: stop producing.
+    @discardableResult
     func put(_ item: Element) -> Bool {
         guard let sequence = reserve() else { return false }
         return put(item, at: sequence)

@@ -32,12 +32,12 @@ final class InflatedFile: Sendable {
         let entries = ChunkQueue<Entry>(capacity: max(blocksAhead, 1) + 1)
         self.entries = entries
         let thread = Thread {
+            Thread.current.name = "auditree-gunzip"
             Self.inflate(path: path, blockSize: blockSize, into: entries)
             // Only now: the gzip stream and its file are closed.
             entries.producerFinished()
         }
         thread.stackSize = 1 << 21
-        thread.name = "auditree-inflate"
         thread.start()
     }
 
