@@ -57,8 +57,8 @@ public struct ScanConfiguration: Sendable {
     /// 1: read, parse and assemble on the calling thread. N > 1: N - 1 threads read and parse
     /// (one reads and cuts the input into chunks of lines, and parses those no other thread is
     /// free for) while the calling thread takes the parsed chunks in order and assembles events
-    /// (`ParsePipeline`); gzipped files inflate on threads of their own (`InflateAhead`). The
-    /// report is the same for every N.
+    /// (`ParsePipeline`); with N > 2 gzipped files inflate on threads of their own
+    /// (`InflateAhead`). The report is the same for every N.
     public var threads = 1
     /// Bytes of lines per parsed chunk handed from the reading thread to the calling one.
     /// Big enough that handing over costs nothing next to parsing; tests make it tiny so
@@ -87,8 +87,8 @@ public struct ScanConfiguration: Sendable {
         min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), defaultThreadCap)
     }
 
-    /// Gzipped files inflated at once with `threads` (`InflateAhead`): the one being read and
-    /// the next, more with more threads, at most 8 (1 MiB of inflated bytes ahead each).
+    /// Gzipped files inflated at once with `threads` > 2 (`InflateAhead`): the one being read
+    /// and the next, more with more threads, at most 8 (1 MiB of inflated bytes ahead each).
     static func inflatingFiles(threads: Int) -> Int { min(max(threads - 1, 2), 8) }
 
     public init(

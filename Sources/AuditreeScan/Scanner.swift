@@ -36,7 +36,9 @@ public enum Scanner {
         }
         // Only a progress display needs the total, and finding it opens every input once more.
         if configuration.progress != nil { state.totalBytes = ScanState.plainSize(of: inputs.paths) }
-        if configuration.threads > 1 {
+        // With 2 threads the reading thread inflates: the scan's thread is the bound, and a third
+        // busy thread on two cores costs CPU without speed (docs/performance.md, "Gzip").
+        if configuration.threads > 2 {
             state.inflateAhead = InflateAhead(
                 paths: inputs.paths, concurrentFiles: ScanConfiguration.inflatingFiles(threads: configuration.threads))
         }
@@ -82,7 +84,7 @@ struct ScanState {
     /// auditd's own records (DAEMON_START, ...): not evidence that the kernel's rules log anything.
     var daemonRecords = 0
     private var nextProgress = 1 << 24
-    /// Gzipped inputs inflated on their own threads ahead of the reader (`threads` > 1).
+    /// Gzipped inputs inflated on their own threads ahead of the reader (`threads` > 2).
     var inflateAhead: InflateAhead?
 
     /// Total size when every input is a plain regular file (no stdin, FIFO or gzip), else nil.

@@ -131,7 +131,7 @@ struct ScanCommand: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "1: read, parse and analyse on one thread. n > 1: read and parse on n - 1 threads while the first analyses, "
-                + "gzipped files inflating on threads of their own; the report is the same. "
+                + "with n > 2 gzipped files inflating on threads of their own; the report is the same. "
                 + "Default: the online CPUs, at most 2 (past that the analysing thread is the bound).",
             valueName: "n"))
     var threads: Int?
