@@ -15,7 +15,7 @@ import json, re, shutil, subprocess, sys
 # stage: names of the functions whose inclusive costs are added (a name missing from a
 # binary, because the compiler inlined it or it did not exist yet, counts as 0)
 STAGES = {
-    "parser": ["RecordParser.parse(_:lineNumber:)"],
+    "parser": ["RecordParser.parse(_:lineNumber:)", "RecordParser.parse(_:lineNumber:truncated:limit:into:)"],
     "assembler": ["EventAssembler.add(_:file:origin:emit:)", "EventAssembler.add(_:file:emit:)",
                   "EventAssembler.add(_:emit:)", "EventAssembler.flush(emit:)"],
     "tree": ["ProcessTree.ingest(_:)"],

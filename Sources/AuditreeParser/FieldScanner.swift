@@ -14,6 +14,8 @@ package struct Field {
     package var quote: UInt8
     /// Whether the token comes after the ENRICHED separator (0x1d).
     package var enriched: Bool
+    /// The key as `Bytes.pack` packs it (0 for a key longer than 8 bytes).
+    package var packedKey: UInt64
 }
 
 /// Splits the field part of a record into `key=value` tokens without copying.
@@ -33,16 +35,6 @@ package struct FieldScanner {
 
     package init(from position: Int) { self.position = position }
 
-    /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over
-    /// 0..<64: one shift and test per byte instead of a compare per stop byte.
-    private static let keyStops: UInt64 = 1 << 0x3D | 1 << 0x20 | 1 << 0x1D
-    private static let valueStops: UInt64 = 1 << 0x20 | 1 << 0x1D
-
-    @inline(__always)
-    private static func stops(_ byte: UInt8, _ mask: UInt64) -> Bool {
-        byte < 64 && (mask >> UInt64(byte)) & 1 != 0
-    }
-
     @inline(__always)
     package mutating func next(in line: Span<UInt8>) -> Field? {
         let count = line.count
@@ -58,35 +50,156 @@ package struct FieldScanner {
                 continue
             }
             let keyStart = position
-            position += 1
-            while position < count, !Self.stops(line[position], Self.keyStops) { position += 1 }
+            position = ByteSearch.keyEnd(line, from: position + 1)
             guard position < count, line[position] == Self.equals else { continue }
             let key = keyStart..<position
             position += 1
-            return Field(key: key, value: scanValue(in: line), quote: lastQuote, enriched: enriched)
+            var quote: UInt8 = 0
+            let value: Range<Int>
+            if position < count, line[position] == Self.doubleQuote || line[position] == Self.singleQuote {
+                quote = line[position]
+                let start = position + 1
+                position = ByteSearch.first(quote, line, from: start)
+                value = start..<position
+                if position < count { position += 1 }  // closing quote; an unterminated value runs to the end
+            } else {
+                let start = position
+                position = ByteSearch.valueEnd(line, from: start)
+                value = start..<position
+            }
+            return Field(
+                key: key, value: value, quote: quote, enriched: enriched, packedKey: ByteSearch.pack(line, key))
         }
         return nil
     }
+}
 
-    private var lastQuote: UInt8 = 0
+/// The byte searches of the field scanner, eight bytes at a time: a record's line is a few
+/// hundred bytes of short tokens, and a byte-by-byte loop (a bounds check, a load and a test per
+/// byte) was most of the parser's cost. The words are read through the span's buffer, never
+/// past its end; the last bytes of a line go one by one.
+enum ByteSearch {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// A high bit in each byte of `word` that equals `byte` (exact for the lowest such byte,
+    /// which is all the searches use: a borrow can only mark bytes above a true match).
+    @inline(__always)
+    private static func matches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let v = word ^ (ones &* UInt64(byte))
+        return (v &- ones) & ~v & highs
+    }
+
+    /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over 0..<64.
+    private static let keyStops: UInt64 = 1 << 0x3D | 1 << 0x20 | 1 << 0x1D
+    private static let valueStops: UInt64 = 1 << 0x20 | 1 << 0x1D
 
     @inline(__always)
-    private mutating func scanValue(in line: Span<UInt8>) -> Range<Int> {
+    private static func stops(_ byte: UInt8, _ mask: UInt64) -> Bool {
+        byte < 64 && (mask >> UInt64(byte)) & 1 != 0
+    }
+
+    /// The position of the first `=`, space or 0x1d at or after `start`, or the line's end.
+    @inline(__always)
+    static func keyEnd(_ line: Span<UInt8>, from start: Int) -> Int {
+        var position = start
         let count = line.count
-        if position < count, line[position] == Self.doubleQuote || line[position] == Self.singleQuote {
-            let quote = line[position]
-            lastQuote = quote
-            let start = position + 1
-            position = start
-            while position < count, line[position] != quote { position += 1 }
-            let value = start..<position
-            if position < count { position += 1 }  // closing quote; an unterminated value runs to the end
-            return value
+        if position + 8 <= count {
+            let found: Int? = line.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                while position + 8 <= count {
+                    let word = (base + position).loadUnaligned(as: UInt64.self)
+                    let hits = matches(word, 0x3D) | matches(word, 0x20) | matches(word, 0x1D)
+                    if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
+                    position += 8
+                }
+                return nil
+            }
+            if let found { return found }
         }
-        lastQuote = 0
-        let start = position
-        while position < count, !Self.stops(line[position], Self.valueStops) { position += 1 }
-        return start..<position
+        while position < count, !stops(line[position], keyStops) { position += 1 }
+        return position
+    }
+
+    /// The position of the first space or 0x1d at or after `start`, or the line's end.
+    @inline(__always)
+    static func valueEnd(_ line: Span<UInt8>, from start: Int) -> Int {
+        var position = start
+        let count = line.count
+        if position + 8 <= count {
+            let found: Int? = line.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                while position + 8 <= count {
+                    let word = (base + position).loadUnaligned(as: UInt64.self)
+                    let hits = matches(word, 0x20) | matches(word, 0x1D)
+                    if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
+                    position += 8
+                }
+                return nil
+            }
+            if let found { return found }
+        }
+        while position < count, !stops(line[position], valueStops) { position += 1 }
+        return position
+    }
+
+    /// The position of the first `byte` at or after `start`, or the line's end.
+    @inline(__always)
+    static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int) -> Int {
+        var position = start
+        let count = line.count
+        if position + 8 <= count {
+            let found: Int? = line.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                while position + 8 <= count {
+                    let hits = matches((base + position).loadUnaligned(as: UInt64.self), byte)
+                    if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
+                    position += 8
+                }
+                return nil
+            }
+            if let found { return found }
+        }
+        while position < count, line[position] != byte { position += 1 }
+        return position
+    }
+
+    /// The eight bytes at `offset` as one word, first byte lowest; `offset + 8` must not pass the end.
+    @inline(__always)
+    static func word(_ line: Span<UInt8>, at offset: Int) -> UInt64 {
+        precondition(offset >= 0 && offset + 8 <= line.count)
+        return line.withUnsafeBufferPointer { buffer in
+            UnsafeRawPointer(buffer.baseAddress!).loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        }
+    }
+
+    /// The value of the eight decimal digits at `offset`, nil unless all eight are digits
+    /// (`offset + 8` must not pass the end): stamps are read eight digits at a time. The
+    /// conversion is simdjson's `parse_eight_digits_unrolled`.
+    @inline(__always)
+    static func eightDigits(_ line: Span<UInt8>, at offset: Int) -> UInt64? {
+        let word = word(line, at: offset)
+        let nibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        let zeros: UInt64 = 0x3030_3030_3030_3030
+        guard word & nibbles == zeros, (word &+ 0x0606_0606_0606_0606) & nibbles == zeros else { return nil }
+        var value = word &- zeros
+        value = value &* 10 &+ (value >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        value = ((value & mask) &* 0x000F_4240_0000_0064 &+ ((value >> 16) & mask) &* 0x0000_2710_0000_0001) >> 32
+        return value & 0xFFFF_FFFF
+    }
+
+    /// A mask of the low `count` bytes of a word (1...8).
+    @inline(__always)
+    static func lowBytes(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(count &* 8)) &- 1 }
+
+    /// `Bytes.pack` of `range` with one load when eight bytes can be read from its start.
+    @inline(__always)
+    static func pack(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64 {
+        let length = range.count
+        guard length <= 8 else { return 0 }
+        guard range.lowerBound + 8 <= line.count else { return Bytes.pack(line, range) }
+        return word(line, at: range.lowerBound) & lowBytes(length)
     }
 }
 
@@ -158,8 +271,17 @@ package enum Bytes {
     package static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 16 else { return nil }
         var value: UInt64 = 0
+        // `Hex.digit` by hand, without a call per digit: arch and a0 are read from every SYSCALL.
         for i in range {
-            guard let digit = Hex.digit(line[i]) else { return nil }
+            let byte = line[i]
+            let digit: UInt8
+            if byte &- 0x30 < 10 {
+                digit = byte &- 0x30
+            } else if (byte | 0x20) &- 0x61 < 6 {
+                digit = (byte | 0x20) &- 0x61 &+ 10
+            } else {
+                return nil
+            }
             value = value << 4 | UInt64(digit)
         }
         return value

@@ -17,6 +17,13 @@ public struct Record: Sendable {
     /// The record-level rules (Sigma `service: auditd`) some search of which holds for this
     /// record: set by the scan, not the parser, and only when such rules are loaded.
     public var ruleHits: RecordRuleHits? = nil
+
+    /// A record holding nothing, for `RecordParser.parse(_:lineNumber:truncated:limit:into:)` to fill.
+    package static var empty: Record {
+        Record(
+            kind: .other, typeNumber: nil, node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0),
+            isDaemon: false, line: 0, body: .none)
+    }
 }
 
 /// The record-level rules some search of which holds for a record (their numbers in the scan's
@@ -86,15 +93,46 @@ public struct ExecveArgument: Sendable {
     public var value: LogString
 }
 
+/// A PATH record. Only `item` is read when the line is parsed: the other fields are shown in a
+/// finding's report and nowhere else, so the record keeps its field text as logged (up to the
+/// ENRICHED part) and reads a field when it is asked for, instead of decoding five per exec.
 public struct PathRecord: Sendable {
     public var item: Int?
-    public var name: LogString?
-    public var nametype: String?
-    public var inode: UInt64?
+    /// The field part of the line, from after the stamp up to the ENRICHED separator.
+    let fields: LogString
+
+    public var name: LogString? { decoded.name }
+    public var nametype: String? { decoded.nametype }
+    public var inode: UInt64? { decoded.inode }
     /// `major:minor` in hex, as logged.
-    public var device: String?
+    public var device: String? { decoded.device }
     /// The file's mode in octal, as logged (`0100755`: a regular file, rwxr-xr-x).
-    public var mode: String?
+    public var mode: String? { decoded.mode }
+
+    private var decoded: PathFields { fields.withSpan { PathFields($0) } }
+}
+
+/// The fields of a PATH record the engine shows, read from its field text.
+struct PathFields {
+    var name: LogString?
+    var nametype: String?
+    var inode: UInt64?
+    var device: String?
+    var mode: String?
+
+    init(_ line: Span<UInt8>) {
+        var scanner = FieldScanner(from: 0)
+        while let field = scanner.next(in: line), !field.enriched {
+            switch field.packedKey {
+            case PackedKey.name: name = Bytes.untrusted(line, field)
+            case PackedKey.nametype: nametype = Bytes.logString(line, field.value).lossyString
+            case PackedKey.inode: inode = Bytes.decimal(line, field.value)
+            case PackedKey.dev: device = Bytes.logString(line, field.value).lossyString
+            case PackedKey.mode: mode = Bytes.logString(line, field.value).lossyString
+            default: break
+            }
+        }
+    }
 }
 
 /// A PROCTITLE value, kept as logged. The kernel caches it per task at the

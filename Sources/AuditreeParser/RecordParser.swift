@@ -23,23 +23,49 @@ public struct RecordParser {
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
     package let detail: Detail
+    /// The host of records without `node=` (`--host`): set here, a record needs no copy to get it.
+    package var defaultNode: String?
 
     public init(detail: Detail = .full) { self.detail = detail }
+
+    /// What `parse(_:lineNumber:truncated:limit:into:)` found on a line.
+    package enum LineOutcome {
+        /// The line is a record, now in the `into` record.
+        case record
+        case rejected(Rejection)
+        /// Nothing but blanks: no record.
+        case blank
+    }
 
     /// The parse of a line as `LineReader` delivers it: one it cut at `limit` bytes is rejected
     /// as too long without parsing its first part (the scan's one and two-thread paths both use this).
     package mutating func parse(_ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int) -> Result<
         Record, Rejection
     >? {
-        truncated
-            ? .failure(Rejection(.lineTooLong(limit: limit), column: limit + 1)) : parse(line, lineNumber: lineNumber)
+        var record = Record.empty
+        switch parse(line, lineNumber: lineNumber, truncated: truncated, limit: limit, into: &record) {
+        case .record: return .success(record)
+        case .rejected(let rejection): return .failure(rejection)
+        case .blank: return nil
+        }
     }
 
     /// The parse of one line: a record, a rejection, or nil for a blank line.
     public mutating func parse(_ line: Span<UInt8>, lineNumber: Int) -> Result<Record, Rejection>? {
-        if isBlank(line) { return nil }
+        parse(line, lineNumber: lineNumber, truncated: false, limit: 0)
+    }
+
+    /// The parse of a line into a record the caller keeps from line to line, so that the record is
+    /// read where it lies: a `Record` is about 300 bytes, and returned inside a `Result` it was
+    /// copied some ten times per line on its way to the assembler (docs/performance.md). `record`
+    /// is changed only when the outcome is `.record`; it then holds nothing of the line before.
+    package mutating func parse(
+        _ line: Span<UInt8>, lineNumber: Int, truncated: Bool, limit: Int, into record: inout Record
+    ) -> LineOutcome {
+        if truncated { return .rejected(Rejection(.lineTooLong(limit: limit), column: limit + 1)) }
+        if isBlank(line) { return .blank }
         var position = 0
-        var node: String?
+        var node = defaultNode
         if Bytes.hasPrefix(line, at: 0, "node=") {
             let start = 5
             position = start
@@ -48,45 +74,48 @@ public struct RecordParser {
             while position < line.count, line[position] == FieldScanner.space { position += 1 }
         }
         guard Bytes.hasPrefix(line, at: position, "type=") else {
-            return .failure(Rejection(.notAnAuditRecord, column: position + 1))
+            return .rejected(Rejection(.notAnAuditRecord, column: position + 1))
         }
         position += 5
         let typeStart = position
-        while position < line.count, line[position] != FieldScanner.space { position += 1 }
+        position = ByteSearch.first(FieldScanner.space, line, from: position)
         let (kind, typeNumber, isDaemon) = resolveType(line, typeStart..<position)
         while position < line.count, line[position] == FieldScanner.space { position += 1 }
         let stamp: EventStamp
         switch parseStamp(line, &position) {
         case .success(let value): stamp = value
-        case .failure(let rejection): return .failure(rejection)
+        case .failure(let rejection): return .rejected(rejection)
         }
-        // The body first, then the record built once: a filled-in `var record` is copied (docs/performance.md).
-        let body: RecordBody
         switch kind {
         case .syscall:
             switch parseSyscall(line, from: position) {
-            case .success(let value): body = .syscall(value)
-            case .failure(let rejection): return .failure(rejection)
+            case .success(let value): record.body = .syscall(value)
+            case .failure(let rejection): return .rejected(rejection)
             }
         case .execve:
             switch parseExecve(line, from: position) {
-            case .success(let value): body = .execve(value)
-            case .failure(let rejection): return .failure(rejection)
+            case .success(let value): record.body = .execve(value)
+            case .failure(let rejection): return .rejected(rejection)
             }
-        case .cwd: body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
+        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
         case .path:
             switch detail {
-            case .full: body = .path(parsePath(line, from: position))
-            case .scan: body = .none
-            case .scanWithExecutable: body = parseExecutablePath(line, from: position).map(RecordBody.path) ?? .none
+            case .full: record.body = .path(parsePath(line, from: position))
+            case .scan: record.body = .none
+            case .scanWithExecutable:
+                record.body = parseExecutablePath(line, from: position).map(RecordBody.path) ?? .none
             }
-        case .proctitle: body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
-        case .eoe, .other: body = .none
+        case .proctitle: record.body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
+        case .eoe, .other: record.body = .none
         }
-        return .success(
-            Record(
-                kind: kind, typeNumber: typeNumber, node: node, stamp: stamp, isDaemon: isDaemon, line: lineNumber,
-                body: body))
+        record.kind = kind
+        record.typeNumber = typeNumber
+        record.node = node
+        record.stamp = stamp
+        record.isDaemon = isDaemon
+        record.line = lineNumber
+        record.ruleHits = nil
+        return .record
     }
 
     private func isBlank(_ line: Span<UInt8>) -> Bool {
@@ -132,6 +161,7 @@ public struct RecordParser {
     }
 
     private func resolveType(_ line: Span<UInt8>, _ range: Range<Int>) -> (RecordKind, Int32?, Bool) {
+        if let kind = Self.readKind(line, range) { return (kind, kind.typeNumber, false) }
         for (name, kind) in RecordKind.namedKinds where Bytes.equals(line, range, name) {
             return (kind, kind.typeNumber, false)
         }
@@ -147,11 +177,39 @@ public struct RecordParser {
         return (.other, nil, Bytes.hasPrefix(line, at: range.lowerBound, "DAEMON_"))
     }
 
+    /// SYSCALL, EXECVE, CWD, PATH, PROCTITLE and EOE by their names packed (one compare for the
+    /// types of most lines; `RecordParserTests` checks them against libaudit's); nil for any other.
+    @inline(__always)
+    static func readKind(_ line: Span<UInt8>, _ range: Range<Int>) -> RecordKind? {
+        let length = range.count
+        if length == 9 {
+            // PROCTITLE: eight bytes packed, then the ninth.
+            return ByteSearch.pack(line, range.lowerBound..<(range.lowerBound + 8)) == 0x4C54_4954_434F_5250
+                && line[range.upperBound - 1] == UInt8(ascii: "E") ? .proctitle : nil
+        }
+        guard length >= 3 && length <= 7 else { return nil }
+        let packed = ByteSearch.pack(line, range)
+        switch (packed, length) {
+        case (0x4C_4C41_4353_5953, 7): return .syscall
+        case (0x4556_4345_5845, 6): return .execve
+        case (0x44_5743, 3): return .cwd
+        case (0x4854_4150, 4): return .path
+        case (0x454F45, 3): return .eoe
+        default: return nil
+        }
+    }
+
     /// Reads `msg=audit(SECONDS.MILLIS:SERIAL):` in the kernel's own form: seconds
     /// and serial without leading zeros, exactly three millisecond digits. Refusing
     /// any other form keeps `EventStamp.description` byte-exact.
     private func parseStamp(_ line: Span<UInt8>, _ position: inout Int) -> Result<EventStamp, Rejection> {
-        guard Bytes.hasPrefix(line, at: position, "msg=audit(") else {
+        // "msg=audi" as one word, then "t(".
+        let prefixed =
+            position + 10 <= line.count
+            ? ByteSearch.word(line, at: position) == 0x6964_7561_3D67_736D && line[position + 8] == UInt8(ascii: "t")
+                && line[position + 9] == UInt8(ascii: "(")
+            : Bytes.hasPrefix(line, at: position, "msg=audit(")
+        guard prefixed else {
             return .failure(Rejection(.missingTimestamp, column: position + 1))
         }
         let column = position + 1
@@ -169,12 +227,18 @@ public struct RecordParser {
 
     /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
     /// moves past the terminator.
+    @inline(__always)
     private func number(_ line: Span<UInt8>, _ position: inout Int, until terminator: UInt8) -> (
         value: UInt64, digits: Int, leadingZero: Bool
     )? {
         let start = position
         var end = start
         var value: UInt64 = 0
+        // Seconds have ten digits: eight of them at once.
+        if end + 8 <= line.count, let eight = ByteSearch.eightDigits(line, at: end) {
+            value = eight
+            end += 8
+        }
         // Wrapping: up to 19 digits cannot overflow; a longer run is read again, checked.
         while end < line.count {
             let digit = line[end] &- 0x30
@@ -195,6 +259,168 @@ public struct RecordParser {
     // MARK: - Record bodies
 
     private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
+        if var record = syscallInKernelOrder(line, from: position) {
+            record.syscall = syscalls.kind(arch: record.arch, number: record.number)
+            return .success(record)
+        }
+        return parseSyscallFields(line, from: position)
+    }
+
+    /// A SYSCALL record whose fields stand as the kernel writes them (`audit_log_exit`: arch,
+    /// syscall, success, exit, a0-a3, items, ppid, pid, the ids, tty, ses, comm, exe, subj when
+    /// present, key, then the ENRICHED part): each key is checked where the kernel puts it,
+    /// eight bytes at once, and only the values the engine keeps are read. Any other shape (a
+    /// field missing, added or moved, a number quoted or malformed, doubled spaces) gives nil and
+    /// `parseSyscallFields` reads the line token by token, so both give the same record or rejection.
+    private func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int) -> SyscallRecord? {
+        typealias K = KernelKey
+        var position = start
+        var record = SyscallRecord()
+        guard let arch = Self.plain(line, &position, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
+            archValue <= UInt64(UInt32.max),
+            let number = Self.plain(line, &position, K.syscall, 8), let numberValue = Bytes.decimal(line, number),
+            numberValue <= 1 << 20
+        else { return nil }
+        record.arch = UInt32(archValue)
+        record.number = Int(numberValue)
+        if let success = Self.plain(line, &position, K.success, 8) {
+            if Bytes.equals(line, success, keys.yes) {
+                record.success = true
+            } else if Bytes.equals(line, success, keys.no) {
+                record.success = false
+            } else {
+                return nil
+            }
+            guard let exit = Self.plain(line, &position, K.exit, 5), let value = Bytes.signedDecimal(line, exit) else {
+                return nil
+            }
+            record.exit = value
+        }
+        guard let a0 = Self.plain(line, &position, K.a0, 3), let a0Value = Bytes.hexNumber(line, a0),
+            Self.plain(line, &position, K.a1, 3) != nil, Self.plain(line, &position, K.a2, 3) != nil,
+            Self.plain(line, &position, K.a3, 3) != nil, Self.plain(line, &position, K.items, 6) != nil,
+            let ppid = Self.plain(line, &position, K.ppid, 5), let ppidValue = Bytes.decimal(line, ppid),
+            ppidValue <= UInt64(Int32.max),
+            let pid = Self.plain(line, &position, K.pid, 4), let pidValue = Bytes.decimal(line, pid),
+            pidValue <= UInt64(Int32.max),
+            let auid = Self.plain(line, &position, K.auid, 5), let uid = Self.plain(line, &position, K.uid, 4),
+            Self.plain(line, &position, K.gid, 4) != nil, let euid = Self.plain(line, &position, K.euid, 5),
+            Self.plain(line, &position, K.suid, 5) != nil, Self.plain(line, &position, K.fsuid, 6) != nil,
+            Self.plain(line, &position, K.egid, 5) != nil, Self.plain(line, &position, K.sgid, 5) != nil,
+            Self.plain(line, &position, K.fsgid, 6) != nil, let tty = Self.plain(line, &position, K.tty, 4),
+            let ses = Self.plain(line, &position, K.ses, 4), let comm = Self.text(line, &position, K.comm, 5),
+            let exe = Self.text(line, &position, K.exe, 4)
+        else { return nil }
+        _ = Self.plain(line, &position, K.subj, 5)
+        guard let key = Self.text(line, &position, K.key, 4),
+            position == line.count || line[position] == FieldScanner.groupSeparator
+        else { return nil }
+        record.a0 = a0Value
+        record.ppid = Int(ppidValue)
+        record.pid = Int(pidValue)
+        record.auid = id(line, auid)
+        record.uid = id(line, uid)
+        record.euid = id(line, euid)
+        record.ses = id(line, ses)
+        record.tty = Bytes.logString(line, tty)
+        record.comm = Bytes.untrusted(line, comm)
+        record.exe = Bytes.untrusted(line, exe)
+        record.key = Bytes.untrusted(line, key)
+        if position < line.count { readEnrichedNames(line, from: position, into: &record) }
+        return record
+    }
+
+    /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes), and an unquoted
+    /// value up to a space, 0x1d or the end. Its range, and `position` moved past it; nil (and
+    /// `position` unchanged) for anything else.
+    @inline(__always)
+    private static func plain(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
+        after separator: UInt8 = FieldScanner.space
+    ) -> Range<Int>? {
+        let keyStart = position + 1
+        let valueStart = keyStart + length
+        guard keyStart < line.count, line[position] == separator else { return nil }
+        if length < 8 && keyStart + 8 <= line.count {
+            // The key and the value's first byte (not a quote) in one word.
+            let word = ByteSearch.word(line, at: keyStart)
+            let first = UInt8(truncatingIfNeeded: word >> UInt64(length &* 8))
+            guard word & ByteSearch.lowBytes(length) == key, first != FieldScanner.doubleQuote,
+                first != FieldScanner.singleQuote
+            else { return nil }
+        } else {
+            guard Self.has(line, key, length, at: keyStart) else { return nil }
+            if valueStart < line.count,
+                line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
+            {
+                return nil
+            }
+        }
+        position = ByteSearch.valueEnd(line, from: valueStart)
+        return valueStart..<position
+    }
+
+    /// Whether the `length` bytes at `start` are the packed `key`.
+    @inline(__always)
+    private static func has(_ line: Span<UInt8>, _ key: UInt64, _ length: Int, at start: Int) -> Bool {
+        if start + 8 <= line.count { return ByteSearch.word(line, at: start) & ByteSearch.lowBytes(length) == key }
+        return start + length <= line.count && Bytes.pack(line, start..<(start + length)) == key
+    }
+
+    /// `plain` for a value the kernel writes "untrusted": quoted, hex or `(null)`.
+    @inline(__always)
+    private static func text(_ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int) -> Field? {
+        let keyStart = position + 1
+        guard keyStart < line.count, line[position] == FieldScanner.space, Self.has(line, key, length, at: keyStart)
+        else { return nil }
+        let valueStart = keyStart + length
+        let keyRange = keyStart..<(valueStart - 1)
+        if valueStart < line.count,
+            line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
+        {
+            let quote = line[valueStart]
+            let end = ByteSearch.first(quote, line, from: valueStart + 1)
+            guard end < line.count else { return nil }  // unterminated: the token loop decides
+            position = end + 1
+            return Field(key: keyRange, value: (valueStart + 1)..<end, quote: quote, enriched: false, packedKey: 0)
+        }
+        position = ByteSearch.valueEnd(line, from: valueStart)
+        return Field(key: keyRange, value: valueStart..<position, quote: 0, enriched: false, packedKey: 0)
+    }
+
+    /// The user names of the ENRICHED part (from its 0x1d on); the rest of it is not used.
+    private func readEnrichedNames(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord) {
+        // As auditd writes it, ARCH, SYSCALL, AUID and UID come first; any other shape goes token by token.
+        var position = start
+        if Self.plain(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
+            Self.plain(line, &position, KernelKey.enrichedSyscall, 8) != nil,
+            let auid = Self.text(line, &position, KernelKey.enrichedAUID, 5),
+            let uid = Self.text(line, &position, KernelKey.enrichedUID, 4)
+        {
+            record.loginUserName = Bytes.untrusted(line, auid)?.lossyString
+            record.userName = Bytes.untrusted(line, uid)?.lossyString
+            return
+        }
+        position = start
+        var seenUIDName = false
+        var seenAUIDName = false
+        var scanner = FieldScanner(from: position)
+        while let field = scanner.next(in: line) {
+            if field.packedKey == PackedKey.enrichedUID {
+                record.userName = Bytes.untrusted(line, field)?.lossyString
+                seenUIDName = true
+            } else if field.packedKey == PackedKey.enrichedAUID {
+                record.loginUserName = Bytes.untrusted(line, field)?.lossyString
+                seenAUIDName = true
+            }
+            if seenUIDName && seenAUIDName { break }
+        }
+    }
+
+    /// Every SYSCALL record the kernel-order reading does not take, token by token.
+    private mutating func parseSyscallFields(_ line: Span<UInt8>, from position: Int) -> Result<
+        SyscallRecord, Rejection
+    > {
         var record = SyscallRecord()
         var seenArch = false
         var seenSyscall = false
@@ -206,7 +432,7 @@ public struct RecordParser {
             .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
         }
         while let field = scanner.next(in: line) {
-            let key = Bytes.pack(line, field.key)
+            let key = field.packedKey
             if field.enriched {
                 if key == PackedKey.enrichedUID {
                     record.userName = Bytes.untrusted(line, field)?.lossyString
@@ -278,8 +504,10 @@ public struct RecordParser {
     }
 
     /// uid-like fields are 32-bit; 4294967295 means "unset".
-    private func id(_ line: Span<UInt8>, _ field: Field) -> UInt32? {
-        guard let value = Bytes.decimal(line, field.value), value <= UInt64(UInt32.max) else { return nil }
+    private func id(_ line: Span<UInt8>, _ field: Field) -> UInt32? { id(line, field.value) }
+
+    private func id(_ line: Span<UInt8>, _ value: Range<Int>) -> UInt32? {
+        guard let value = Bytes.decimal(line, value), value <= UInt64(UInt32.max) else { return nil }
         return UInt32(value)
     }
 
@@ -287,7 +515,7 @@ public struct RecordParser {
         var record = ExecveRecord()
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
-            if Bytes.pack(line, field.key) == PackedKey.argc {
+            if field.packedKey == PackedKey.argc {
                 guard let value = Bytes.decimal(line, field.value), value <= UInt64(Int32.max) else {
                     return .failure(Rejection(.malformedField("argc"), column: field.value.lowerBound + 1))
                 }
@@ -316,28 +544,25 @@ public struct RecordParser {
         return .success(record)
     }
 
+    /// A PATH record: `item` read (the last one, should a damaged line hold two), the other
+    /// fields kept as logged up to the ENRICHED part (`PathRecord` reads them when asked).
     private func parsePath(_ line: Span<UInt8>, from position: Int) -> PathRecord {
-        var record = PathRecord()
         var scanner = FieldScanner(from: position)
+        var item: Int?
+        var end = position
         while let field = scanner.next(in: line), !field.enriched {
-            switch Bytes.pack(line, field.key) {
-            case PackedKey.item:
-                record.item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
-            case PackedKey.name: record.name = Bytes.untrusted(line, field)
-            case PackedKey.nametype: record.nametype = Bytes.logString(line, field.value).lossyString
-            case PackedKey.inode: record.inode = Bytes.decimal(line, field.value)
-            case PackedKey.dev: record.device = Bytes.logString(line, field.value).lossyString
-            case PackedKey.mode: record.mode = Bytes.logString(line, field.value).lossyString
-            default: break
+            if field.packedKey == PackedKey.item {
+                item = Bytes.decimal(line, field.value).flatMap { $0 <= UInt64(Int32.max) ? Int($0) : nil }
             }
+            end = scanner.position
         }
-        return record
+        return PathRecord(item: item, fields: Bytes.logString(line, position..<end))
     }
 
     /// PATH item 0 (the file an exec ran), nil for any other item: the kernel writes `item` first.
     private func parseExecutablePath(_ line: Span<UInt8>, from position: Int) -> PathRecord? {
         var scanner = FieldScanner(from: position)
-        guard let first = scanner.next(in: line), !first.enriched, Bytes.pack(line, first.key) == PackedKey.item,
+        guard let first = scanner.next(in: line), !first.enriched, first.packedKey == PackedKey.item,
             Bytes.decimal(line, first.value) == 0
         else { return nil }
         return parsePath(line, from: position)
@@ -419,6 +644,31 @@ enum PackedKey {
         ("ppid", ppid), ("uid", uid), ("euid", euid), ("auid", auid), ("ses", ses), ("tty", tty), ("comm", comm),
         ("exe", exe), ("key", key), ("UID", enrichedUID), ("AUID", enrichedAUID), ("argc", argc), ("item", item),
         ("name", name), ("nametype", nametype), ("inode", inode), ("dev", dev), ("mode", mode),
+    ]
+}
+
+/// SYSCALL keys with their `=`, packed as `Bytes.pack` packs them, for `syscallInKernelOrder`;
+/// `RecordParserTests` checks each against its text.
+enum KernelKey {
+    static let arch: UInt64 = 0x3D_6863_7261, syscall: UInt64 = 0x3D6C_6C61_6373_7973
+    static let success: UInt64 = 0x3D73_7365_6363_7573, exit: UInt64 = 0x3D_7469_7865
+    static let a0: UInt64 = 0x3D_3061, a1: UInt64 = 0x3D_3161, a2: UInt64 = 0x3D_3261, a3: UInt64 = 0x3D_3361
+    static let items: UInt64 = 0x3D73_6D65_7469, ppid: UInt64 = 0x3D_6469_7070, pid: UInt64 = 0x3D64_6970
+    static let auid: UInt64 = 0x3D_6469_7561, uid: UInt64 = 0x3D64_6975, gid: UInt64 = 0x3D64_6967
+    static let euid: UInt64 = 0x3D_6469_7565, suid: UInt64 = 0x3D_6469_7573, fsuid: UInt64 = 0x3D64_6975_7366
+    static let egid: UInt64 = 0x3D_6469_6765, sgid: UInt64 = 0x3D_6469_6773, fsgid: UInt64 = 0x3D64_6967_7366
+    static let tty: UInt64 = 0x3D79_7474, ses: UInt64 = 0x3D73_6573, comm: UInt64 = 0x3D_6D6D_6F63
+    static let exe: UInt64 = 0x3D65_7865, subj: UInt64 = 0x3D_6A62_7573, key: UInt64 = 0x3D79_656B
+    static let enrichedArch: UInt64 = 0x3D_4843_5241, enrichedSyscall: UInt64 = 0x3D4C_4C41_4353_5953
+    static let enrichedAUID: UInt64 = 0x3D_4449_5541, enrichedUID: UInt64 = 0x3D44_4955
+
+    static let all: [(String, UInt64)] = [
+        ("arch=", arch), ("syscall=", syscall), ("success=", success), ("exit=", exit), ("a0=", a0), ("a1=", a1),
+        ("a2=", a2), ("a3=", a3), ("items=", items), ("ppid=", ppid), ("pid=", pid), ("auid=", auid), ("uid=", uid),
+        ("gid=", gid), ("euid=", euid), ("suid=", suid), ("fsuid=", fsuid), ("egid=", egid), ("sgid=", sgid),
+        ("fsgid=", fsgid), ("tty=", tty), ("ses=", ses), ("comm=", comm), ("exe=", exe), ("subj=", subj),
+        ("key=", key), ("ARCH=", enrichedArch), ("SYSCALL=", enrichedSyscall), ("AUID=", enrichedAUID),
+        ("UID=", enrichedUID),
     ]
 }
 

@@ -183,6 +183,7 @@ struct ScanState {
     private mutating func readFile(_ input: String, name: String, inflated: InflatedFile?) {
         summary.files.append(name)
         currentHost = configuration.hostByInput[input] ?? configuration.host
+        parser.defaultNode = currentHost
         // Once read (or not), the file inflated ahead lets the next one start.
         defer { if let inflated { inflateAhead?.release(inflated) } }
         var file: FileByteSource
@@ -282,14 +283,23 @@ struct ScanState {
         reader.skipsBlankLines = true
         var lastLine = firstLine
         var warnings = 0
+        var record = Record.empty
         do throws(LineReaderError<StrictStop>) {
             try reader.forEachLine(of: &source, firstLine: firstLine) {
                 (number: Int, offset: Int, bytes: Span<UInt8>, truncated: Bool) throws(StrictStop) in
                 lastLine = number
-                var outcome = parser.parse(
-                    bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength)
-                if let rules = evaluator.recordRules { ParsePipeline.markRuleHits(&outcome, line: bytes, rules: rules) }
-                try take(number, offset: offset, length: bytes.count, outcome: outcome, name: name, warnings: &warnings)
+                countBytes(bytes.count)
+                // Parsed into the one record, which the assembler reads where it lies (no copy per line).
+                switch parser.parse(
+                    bytes, lineNumber: number, truncated: truncated, limit: configuration.maxLineLength, into: &record)
+                {
+                case .blank: return
+                case .record:
+                    if let rules = evaluator.recordRules { record.ruleHits = rules.matching(bytes) }
+                    takeRecord(&record, number: number, offset: offset, name: name)
+                case .rejected(let rejection):
+                    try takeRejection(rejection, number: number, name: name, warnings: &warnings)
+                }
             }
         } catch {
             switch error {
@@ -364,6 +374,17 @@ struct ScanState {
     private mutating func take(
         _ number: Int, offset: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int
     ) throws(StrictStop) {
+        countBytes(length)
+        switch outcome {
+        case nil: return
+        case .success(var record): takeRecord(&record, number: number, offset: offset, name: name)
+        case .failure(let rejection): try takeRejection(rejection, number: number, name: name, warnings: &warnings)
+        }
+    }
+
+    /// Counts a delivered line's bytes (and its newline) and reports progress.
+    @inline(__always)
+    private mutating func countBytes(_ length: Int) {
         bytesRead += length + 1
         if bytesRead >= nextProgress {
             if let kill = configuration.faultKillAtByte, bytesRead >= kill { raise(SIGKILL) }
@@ -372,37 +393,44 @@ struct ScanState {
             }
             nextProgress = min(bytesRead + (1 << 24), configuration.faultKillAtByte ?? .max)
         }
-        switch outcome {
-        case nil: return
-        case .success(var record):
-            if record.node == nil, let currentHost { record.node = currentHost }
-            summary.lines += 1
-            summary.records += 1
-            kindCounts[record.kind.index] += 1
-            if record.isDaemon { daemonRecords += 1 }
-            if holdingWarnings { releaseHeldWarnings() }
-            let origin = EventOrigin(input: inputIndex, offset: inputBase + offset, line: number)
-            if evaluator.recordRules == nil {
-                let tree = self.tree
-                assembler.add(record, file: name, origin: origin) { tree.ingest($0) }
-            } else {
-                let deliver = self.deliver
-                assembler.add(record, file: name, origin: origin, emit: deliver)
-            }
-        case .failure(let rejection):
-            summary.lines += 1
-            summary.rejected += 1
-            summary.rejectedByReason[rejection.reason.kind, default: 0] += 1
-            let level: Diagnostic.Level = configuration.strict ? .error : .warning
-            let diagnostic = Diagnostic(
-                level, file: name, line: number, column: rejection.column, message: rejection.reason.description)
-            if configuration.strict {
-                report(diagnostic)
-                throw StrictStop()
-            }
-            warnings += 1
-            if warnings <= configuration.maxWarningsPerFile { reportOrHold(diagnostic) }
+    }
+
+    /// Counts a record and hands it to the assembler.
+    @inline(__always)
+    private mutating func takeRecord(_ record: inout Record, number: Int, offset: Int, name: String) {
+        summary.lines += 1
+        summary.records += 1
+        kindCounts[record.kind.index] += 1
+        if record.isDaemon { daemonRecords += 1 }
+        if holdingWarnings { releaseHeldWarnings() }
+        let origin = EventOrigin(input: inputIndex, offset: inputBase + offset, line: number)
+        // The single-threaded parser sets the host itself (`defaultNode`), the pipeline's parsing threads do not.
+        if record.node == nil, let currentHost { record.node = currentHost }
+        if evaluator.recordRules == nil {
+            let tree = self.tree
+            assembler.add(record, file: name, origin: origin) { tree.ingest($0) }
+        } else {
+            let deliver = self.deliver
+            assembler.add(record, file: name, origin: origin, emit: deliver)
         }
+    }
+
+    /// Counts a rejected line and reports it (`--strict`: stops the scan).
+    private mutating func takeRejection(_ rejection: Rejection, number: Int, name: String, warnings: inout Int)
+        throws(StrictStop)
+    {
+        summary.lines += 1
+        summary.rejected += 1
+        summary.rejectedByReason[rejection.reason.kind, default: 0] += 1
+        let level: Diagnostic.Level = configuration.strict ? .error : .warning
+        let diagnostic = Diagnostic(
+            level, file: name, line: number, column: rejection.column, message: rejection.reason.description)
+        if configuration.strict {
+            report(diagnostic)
+            throw StrictStop()
+        }
+        warnings += 1
+        if warnings <= configuration.maxWarningsPerFile { reportOrHold(diagnostic) }
     }
 
     private mutating func reportReadFailure(_ failure: InputError, name: String, firstLine: Int, lastLine: Int) {

@@ -171,6 +171,102 @@ struct RecordParserTests {
         #expect(packed == literal, "\(name): 0x\(String(literal, radix: 16)) should be 0x\(String(packed, radix: 16))")
     }
 
+    @Test(
+        "every packed SYSCALL key of the kernel-order reading is its text packed", arguments: KernelKey.all.map { $0.0 }
+    )
+    func kernelKeys(_ name: String) throws {
+        let literal = try #require(KernelKey.all.first { $0.0 == name }).1
+        let bytes = Array(name.utf8)
+        let packed = bytes.span.withUnsafeBufferPointer { buffer in Bytes.pack(buffer.span, 0..<bytes.count) }
+        #expect(packed == literal, "\(name): 0x\(String(literal, radix: 16)) should be 0x\(String(packed, radix: 16))")
+    }
+
+    @Test("the packed type names are libaudit's names of the kinds read")
+    func packedKinds() {
+        for (name, kind) in RecordKind.namedKinds {
+            let found = name.span.withUnsafeBufferPointer { RecordParser.readKind($0.span, 0..<name.count) }
+            #expect(found == kind, "\(String(decoding: name, as: UTF8.self))")
+        }
+        for other in ["BPRM_FCAPS", "SYSCALLS", "PROCTITLX", "CW", "PATHS", "EXECVEAT", "LOGIN"] {
+            let bytes = Array(other.utf8)
+            #expect(bytes.span.withUnsafeBufferPointer { RecordParser.readKind($0.span, 0..<bytes.count) } == nil)
+        }
+    }
+
+    @Test(
+        "eight digits at once read as one by one",
+        arguments: ["00000000", "12345678", "99999999", "17500000", "1234567/", ":2345678", "1234 678"])
+    func eightDigits(_ text: String) {
+        let bytes = Array(text.utf8)
+        let read = bytes.span.withUnsafeBufferPointer { ByteSearch.eightDigits($0.span, at: 0) }
+        #expect(read == UInt64(text), "\(text)")
+    }
+
+    static let kernelOrderBody =
+        #"arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=55d2 a2=55d3 a3=8 items=2 ppid=15827 pid=15828 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=9 comm="sh" exe=2F7573722F62696E2F6461736820 subj=unconfined key="auditree-exec""#
+
+    /// SYSCALL bodies in the kernel's order and out of it: the kernel-order reading takes the
+    /// first kind, the token loop the others, and both must give what the token loop gives.
+    static let syscallShapes: [String] = [
+        kernelOrderBody,
+        kernelOrderBody + "\u{1D}ARCH=x86_64 SYSCALL=execve AUID=\"alice\" UID=\"root\" GID=\"root\"",
+        kernelOrderBody + "\u{1D}UID=\"root\" UID=\"bob\"",
+        kernelOrderBody + "\u{1D}ARCH=x86_64 SYSCALL=execve UID=\"root\" AUID=\"alice\"",
+        kernelOrderBody + "\u{1D}ARCH=x86_64 SYSCALL=execve AUID=unset UID=726F6F74",
+        kernelOrderBody.replacingOccurrences(of: " subj=unconfined", with: ""),
+        kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: "key=(null)"),
+        kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: #"key="k""#),
+        kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: #"key="unterminated"#),
+        kernelOrderBody.replacingOccurrences(of: " success=yes exit=0", with: ""),
+        kernelOrderBody.replacingOccurrences(of: "success=yes", with: "success=maybe"),
+        kernelOrderBody.replacingOccurrences(of: "pid=15828", with: #"pid="15828""#),
+        kernelOrderBody.replacingOccurrences(of: "tty=pts0", with: #"tty="pts0""#),
+        kernelOrderBody.replacingOccurrences(of: "uid=0 gid", with: "uid=x gid"),
+        kernelOrderBody.replacingOccurrences(of: "a1=55d2", with: #"a1="55 d2""#),
+        kernelOrderBody.replacingOccurrences(of: " gid=0", with: "  gid=0"),
+        kernelOrderBody + " pid=7",
+        kernelOrderBody.replacingOccurrences(of: "arch=c000003e", with: "arch=1c000003e"),
+        kernelOrderBody.replacingOccurrences(of: "ppid=15827 pid=15828", with: "pid=15828 ppid=15827"),
+    ]
+
+    @Test("SYSCALL: the kernel-order reading gives what the token loop gives", arguments: syscallShapes)
+    func kernelOrder(_ body: String) throws {
+        // Two spaces after the stamp: never the kernel's shape, so the token loop reads that one.
+        let fast = try #require(Fixtures.parseLine("type=SYSCALL msg=audit(1.000:1): " + body))
+        let tokens = try #require(Fixtures.parseLine("type=SYSCALL msg=audit(1.000:1):  " + body))
+        switch (fast, tokens) {
+        case (.success(let a), .success(let b)):
+            guard case .syscall(let left) = a.body, case .syscall(let right) = b.body else {
+                Issue.record("not a syscall")
+                return
+            }
+            #expect(String(describing: left) == String(describing: right))
+        case (.failure(let a), .failure(let b)):
+            #expect(a.reason.description == b.reason.description && a.column + 1 == b.column)
+        default:
+            Issue.record("one reading rejects the line, the other does not: \(fast) \(tokens)")
+        }
+    }
+
+    @Test("PATH: fields read on demand from the kept text, as logged")
+    func pathFieldsOnDemand() throws {
+        let line =
+            "type=PATH msg=audit(1.000:1): item=0 name=\"/tmp/a\u{1D}b\" inode=42 dev=fe:00 mode=0100755 ouid=0 nametype=NORMAL\u{1D}OUID=\"root\" name=\"x\""
+        let record = try #require(Fixtures.parseLine(line)).get()
+        guard case .path(let path) = record.body else {
+            Issue.record("not path")
+            return
+        }
+        #expect(path.item == 0 && path.inode == 42 && path.device == "fe:00" && path.mode == "0100755")
+        #expect(path.name?.bytes == Array("/tmp/a\u{1D}b".utf8) && path.nametype == "NORMAL")
+        let twice = try #require(Fixtures.parseLine("type=PATH msg=audit(1.000:1): item=0 name=\"/a\" item=1")).get()
+        guard case .path(let second) = twice.body else {
+            Issue.record("not path")
+            return
+        }
+        #expect(second.item == 1 && second.name == "/a")
+    }
+
     @Test("a value copied out of a line keeps its bytes exactly", arguments: [0, 1, 7, 16, 255])
     func copy(_ length: Int) {
         let line = (0..<(length + 20)).map { UInt8(truncatingIfNeeded: $0 &* 37) }
