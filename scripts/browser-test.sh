@@ -50,6 +50,9 @@ report json fixtures/recorded/benign-busy.log "$work/benign-busy.json" --show-su
 # The same recording with the package exceptions off: identical shells grouped (up to 6 times).
 report html fixtures/recorded/benign-busy.log "$work/grouped.html" --rules fixtures/rules/no-package-exceptions.yaml
 report json fixtures/recorded/benign-busy.log "$work/grouped.json" --rules fixtures/rules/no-package-exceptions.yaml
+# Matches by location only (a temporary directory, memfd, a deleted file): the PATH record's file evidence.
+report html fixtures/recorded/variants-raw-execve.log "$work/locations.html" --rules fixtures/rules/location-rules-only.yaml
+report json fixtures/recorded/variants-raw-execve.log "$work/locations.json" --rules fixtures/rules/location-rules-only.yaml
 # 150 replays on one host: each of the 17 findings grouped 150 times (more than one page of occurrences).
 python3 tests/browser/synthesize.py fixtures/recorded/enriched-fork.log 150 --same-host > "$work/repeated.log"
 report html "$work/repeated.log" "$work/repeated.html"
@@ -69,4 +72,6 @@ if [ "${AUDITREE_MILLION:-0}" = 1 ]; then
     rm -f "$work/million.log"
 fi
 
-SE_OFFLINE=true python3 tests/browser/check.py --dir "$work" --screenshot "$screenshot"
+# Chromium leaves its singleton folder (org.chromium.Chromium.*, a socket and a cookie) in TMPDIR
+# after chromedriver quits it: it goes to $work, removed at exit, not to the caller's TMPDIR.
+TMPDIR=$work SE_OFFLINE=true python3 tests/browser/check.py --dir "$work" --screenshot "$screenshot"

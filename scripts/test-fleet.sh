@@ -27,8 +27,12 @@ fi
 
 export AUDITREE=${AUDITREE:-$PWD/.build/debug/auditree}
 [ -x "$AUDITREE" ] || { echo "scripts/test-fleet.sh: $AUDITREE is missing: run swift build first" >&2; exit 2; }
+# pytest's tmp_path folders go to a folder of this run (not $TMPDIR/pytest-of-USER, where pytest
+# keeps the last three runs), removed at exit, passed or failed.
+basetemp=$(mktemp -d -t auditree-fleet-pytest.XXXXXX)
+trap 'rm -rf "$basetemp"' EXIT
 status=0
-(cd fleet && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@" tests) || status=$?
+(cd fleet && "$venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$basetemp" "$@" tests) || status=$?
 case $status in
     0) ;;
     5) echo "scripts/test-fleet.sh: pytest collected no tests: the fleet tests are missing" >&2; exit 1 ;;

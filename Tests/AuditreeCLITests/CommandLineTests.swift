@@ -32,7 +32,7 @@ struct CommandLineTests {
 
     @Test("--strict stops at the first bad line with exit 2")
     func strict() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-strict-\(getpid()).log")
+        let path = TestProcessFolder.url.appendingPathComponent("strict-\(getpid()).log")
         let good = try String(contentsOfFile: Fixtures.recorded("raw-execve"), encoding: .utf8).split(separator: "\n")
             .prefix(3).joined(separator: "\n")
         try (good + "\ngarbage line\n").write(to: path, atomically: true, encoding: .utf8)

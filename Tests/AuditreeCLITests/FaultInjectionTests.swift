@@ -19,8 +19,7 @@ struct FaultInjectionTests {
         var checkpoint: String { directory.appendingPathComponent("state/checkpoint.json").path }
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "auditree-fault-\(UUID().uuidString)")
+            directory = TestProcessFolder.url.appendingPathComponent("fault-\(UUID().uuidString)")
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent("state"), withIntermediateDirectories: true)
         }

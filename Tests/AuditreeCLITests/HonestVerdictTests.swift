@@ -8,7 +8,7 @@ import Testing
 @Suite("Honest verdicts", .serialized)
 struct HonestVerdictTests {
     /// A file of `bytes` in a fresh scratch directory.
-    func file(_ name: String, _ bytes: [UInt8], in scratch: ScratchDirectory) throws -> String {
+    func file(_ name: String, _ bytes: [UInt8], in scratch: TemporaryDirectory) throws -> String {
         let path = scratch.path(name)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
@@ -36,7 +36,8 @@ struct HonestVerdictTests {
 
     @Test("a file with lines but not one audit record: exit 2 and one line, also under --quiet", arguments: notLogs)
     func notAnAuditLog(_ input: NotALog) throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("verdict")
+        defer { scratch.remove() }
         let bytes = try input.bytes()
         let path = try file(input.name, bytes, in: scratch)
         let lines = Fixtures.nonBlankLines(Data(bytes))
@@ -74,7 +75,8 @@ struct HonestVerdictTests {
 
     @Test("junk before the first record is warned about line by line, and the records are read")
     func junkThenRecords() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("verdict")
+        defer { scratch.remove() }
         let path = try file("mixed.log", Array("garbage\n".utf8) + RecordedSample.base, in: scratch)
         let run = try CLI.run(["scan", path])
         #expect(run.status == 1)
@@ -85,7 +87,8 @@ struct HonestVerdictTests {
 
     @Test("records but no execve: a warning, even under --quiet, that names auditree audit-rules")
     func noExecve() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("verdict")
+        defer { scratch.remove() }
         // The recording's records that belong to no exec: configuration changes, a login, auditd's own.
         let recorded = try String(contentsOfFile: Fixtures.recorded("raw-fork"), encoding: .utf8).split(separator: "\n")
         let kept = recorded.filter {
@@ -110,7 +113,8 @@ struct HonestVerdictTests {
 
     @Test("a gzipped log on standard input is decompressed", arguments: ["1", "2"])
     func gzipOnStandardInput(_ threads: String) throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("verdict")
+        defer { scratch.remove() }
         let plain = scratch.path("audit.log.1")
         try FileManager.default.copyItem(atPath: Fixtures.recorded("raw-fork"), toPath: plain)
         let process = Process()
@@ -170,7 +174,8 @@ struct CommandLineDetailTests {
 
     @Test("an existing file with a subcommand-like name is scanned")
     func fileNamedLikeASubcommand() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("verdict")
+        defer { scratch.remove() }
         let path = scratch.path("tre")
         try Data(RecordedSample.base).write(to: URL(fileURLWithPath: path))
         let run = try CLI.run(["tre"], in: scratch.url)
@@ -209,7 +214,8 @@ struct CommandLineDetailTests {
 
     @Test("a directory stands for its audit.log* files; one without any says what it skipped")
     func directoryReadsAuditLogsOnly() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("verdict")
+        defer { scratch.remove() }
         try Data(RecordedSample.base).write(to: URL(fileURLWithPath: scratch.path("audit.log")))
         try Data("not a log\n".utf8).write(to: URL(fileURLWithPath: scratch.path("notes.txt")))
         try Data("{}\n".utf8).write(to: URL(fileURLWithPath: scratch.path("report.json")))

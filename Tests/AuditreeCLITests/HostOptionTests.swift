@@ -42,7 +42,7 @@ struct HostOptionTests {
     }
 
     func directory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-host-\(UUID().uuidString)")
+        let url = TestProcessFolder.url.appendingPathComponent("host-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -12,13 +12,6 @@ import Glibc
 /// over; an output that is an input is refused; modes and owners are kept; new files are 0600.
 @Suite("output files: what the path names is not harmed")
 struct OutputSafetyTests {
-    static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-output-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     static func status(_ path: String, follow: Bool = true) -> stat? {
         var result = stat()
         return (follow ? stat(path, &result) : lstat(path, &result)) == 0 ? result : nil
@@ -36,7 +29,9 @@ struct OutputSafetyTests {
         #expect(run.status == 1, "\(run.stderr)")
         #expect(Self.type("/dev/null") == S_IFCHR)
         // A link to a device is followed to the device, which is written, not replaced.
-        let directory = try Self.temporaryDirectory()
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        let directory = scratch.url
         let link = directory.appendingPathComponent("null.json").path
         #expect(symlink("/dev/null", link) == 0)
         try AtomicFile.write("{}\n", to: link)
@@ -61,7 +56,9 @@ struct OutputSafetyTests {
 
     @Test("a FIFO is written to and stays a FIFO")
     func fifo() throws {
-        let path = try Self.temporaryDirectory().appendingPathComponent("report.txt").path
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        let path = scratch.path("report.txt")
         #expect(mkfifo(path, 0o600) == 0)
         // A reader opened without blocking lets the writer open at once; the text fits the pipe buffer.
         let reader = open(path, O_RDONLY | O_NONBLOCK)
@@ -76,7 +73,12 @@ struct OutputSafetyTests {
 
     @Test("a Unix socket is connected to and written to, not replaced")
     func socketOutput() throws {
-        let path = try Self.temporaryDirectory().appendingPathComponent("report.sock").path
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        // sun_path holds 107 bytes and a NUL: a longer path (a deep $TMPDIR) fails here with its name.
+        let path = scratch.path("r.sock")
+        try #require(
+            path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path), "\(path) is too long for a socket")
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         #expect(listener >= 0)
         defer { close(listener) }
@@ -101,7 +103,9 @@ struct OutputSafetyTests {
 
     @Test("an output that is an input is refused before scanning: same name, relative path, symlink, hard link")
     func outputIsInput() throws {
-        let directory = try Self.temporaryDirectory()
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        let directory = scratch.url
         // Named without an extension: `--output` refuses a `.log` name before anything else.
         let log = directory.appendingPathComponent("auditlog").path
         try FileManager.default.copyItem(atPath: Fixtures.recorded("enriched-fork"), toPath: log)
@@ -148,7 +152,9 @@ struct OutputSafetyTests {
 
     @Test("a new report or checkpoint is 0600 whatever the umask; an existing file keeps its mode and owner")
     func modes() throws {
-        let directory = try Self.temporaryDirectory()
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        let directory = scratch.url
         let report = directory.appendingPathComponent("report.json").path
         let checkpoint = directory.appendingPathComponent("state.json").path
         let previous = umask(0o022)
@@ -175,7 +181,9 @@ struct OutputSafetyTests {
 
     @Test("a symbolic link is written through: the target is replaced, the link stays")
     func symlinks() throws {
-        let directory = try Self.temporaryDirectory()
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        let directory = scratch.url
         let target = directory.appendingPathComponent("today.json").path
         let link = directory.appendingPathComponent("report.json").path
         try "old\n".write(toFile: target, atomically: false, encoding: .utf8)
@@ -199,9 +207,13 @@ struct OutputSafetyTests {
         "a link another user planted in a sticky world-writable directory is refused",
         .enabled(if: geteuid() == 0, "making a link owned by another user needs root"))
     func plantedLink() throws {
-        let shared = try Self.temporaryDirectory()
+        let sharedScratch = try TemporaryDirectory("out")
+        defer { sharedScratch.remove() }
+        let shared = sharedScratch.url
         #expect(chmod(shared.path, 0o1777) == 0)
-        let victim = try Self.temporaryDirectory().appendingPathComponent("victim").path
+        let victimScratch = try TemporaryDirectory("out")
+        defer { victimScratch.remove() }
+        let victim = victimScratch.path("victim")
         try "precious\n".write(toFile: victim, atomically: false, encoding: .utf8)
         let link = shared.appendingPathComponent("report.json").path
         #expect(symlink(victim, link) == 0)
@@ -225,7 +237,9 @@ struct OutputSafetyTests {
 
     @Test("a directory is an error, and nothing is left behind")
     func directory() throws {
-        let directory = try Self.temporaryDirectory()
+        let scratch = try TemporaryDirectory("out")
+        defer { scratch.remove() }
+        let directory = scratch.url
         #expect(throws: OutputError.self) { try AtomicFile.write("x\n", to: directory.path) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }

@@ -80,7 +80,8 @@ struct MalformedInputTests {
 
     @Test("a file concatenated with itself reports each finding once", arguments: concatenable)
     func concatenationReportsFindingsOnce(name: String) throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: MalformedExpectation.absolutePath(name))))
         // `cat a a` would glue a last line without newline to the copy's first line; keep them apart.
         // (Not for gzip: members follow one another with nothing between.)
@@ -137,7 +138,8 @@ struct MalformedInputTests {
 
     @Test("a 64 MiB line is cut at 1 MiB, reported once, and the lines after it are read")
     func sixtyFourMebibyteLine() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let path = scratch.path("huge-line.log")
         let base = RecordedSample.base
         let lines = base.split(separator: 0x0A, omittingEmptySubsequences: false)
@@ -175,7 +177,8 @@ struct MalformedInputTests {
 
     @Test("a line between 1 MiB and 2 MiB is cut like any line over the limit")
     func lineJustOverTheLimit() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let path = scratch.path("long-line.log")
         var bytes = Array("type=PROCTITLE msg=audit(1795432246.600:1300): proctitle=".utf8)
         bytes += [UInt8](repeating: 0x41, count: (3 << 19) - bytes.count)  // 1.5 MiB
@@ -190,7 +193,8 @@ struct MalformedInputTests {
 
     @Test("a line of exactly 1 MiB is not cut, wherever the reads fall")
     func lineOfExactlyTheLimit() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let path = scratch.path("exact-line.log")
         let limit = LineReader.defaultMaxLineLength
         // 1 MiB of lines before it, so the first 2 MiB read ends exactly where its newline starts.
@@ -228,7 +232,8 @@ struct MalformedInputTests {
 
     @Test("200,000 never-closed events, 1 ms apart: flushed by the log-time window, all counted")
     func floodClosedByTheWindow() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let path = scratch.path("flood.log")
         try writeFlood(path, step: 1)
         let observed = try BoundedCLI.scan([path], dataLimitMiB: 256)
@@ -242,7 +247,8 @@ struct MalformedInputTests {
 
     @Test("200,000 never-closed events in the same millisecond: the open-event cap flushes them, all counted")
     func floodClosedByTheCap() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let path = scratch.path("flood-same-time.log")
         try writeFlood(path, step: 0)
         let observed = try BoundedCLI.scan([path], dataLimitMiB: 256)
@@ -254,7 +260,8 @@ struct MalformedInputTests {
 
     @Test("a FIFO is read to its end, once")
     func fifo() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let path = scratch.path("audit.fifo")
         try #require(mkfifo(path, 0o600) == 0)
         let payload = RecordedSample.base
@@ -293,7 +300,8 @@ struct MalformedInputTests {
 
     @Test("a directory stands for the log files in it; an empty one is an input error")
     func directory() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let logs = scratch.url.appendingPathComponent("logs")
         try FileManager.default.createDirectory(
             at: logs.appendingPathComponent("nested"), withIntermediateDirectories: true)
@@ -327,7 +335,8 @@ struct MalformedInputTests {
 
     @Test("a file that cannot be opened: missing, a symlink loop, a path through a file; mode 000 when not root")
     func unopenableFiles() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("malformed")
+        defer { scratch.remove() }
         let loop = scratch.path("loop.log")
         try #require(symlink(loop, loop) == 0)
         let throughFile = MalformedExpectation.relativePath("empty-file") + "/audit.log"

@@ -148,8 +148,8 @@ struct BaselineTests {
 
     @Test("CLI: baseline create, then scan --baseline: baselined shown and counted, exit 0; stale reported")
     func commandLine() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-baseline-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "baseline-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("baseline.json").path

@@ -146,8 +146,8 @@ struct EventsLongValuesTests {
 
     @Test("a 1 MiB command line that starts 120 shells: the events output stays below k x the log")
     func amplification() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-events-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "events-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path

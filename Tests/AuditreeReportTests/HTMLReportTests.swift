@@ -50,6 +50,33 @@ struct HTMLReportTests {
         try GoldenFile.check(run.stdout, against: golden)
     }
 
+    @Test("matches by location: the page's data holds the exec's PATH record (match.*.file) as the JSON report does")
+    func locationEvidence() throws {
+        let arguments = [
+            "--rules", "fixtures/rules/location-rules-only.yaml", "fixtures/recorded/variants-raw-execve.log",
+        ]
+        let html = try CLI.run(["scan", "--format", "html"] + arguments)
+        let json = try CLI.run(["scan", "--format", "json"] + arguments)
+        #expect(html.status == 1 && json.status == 1, "\(html.stderr)\(json.stderr)")
+        func matches(_ document: Data) throws -> [NSDictionary] {
+            let object = try #require(try JSONSerialization.jsonObject(with: document) as? [String: Any])
+            let findings = try #require(object["findings"] as? [[String: Any]])
+            return try findings.map { try #require($0["match"] as? NSDictionary) }
+        }
+        let data = try #require(Self.block(html.text, after: Self.dataOpen))
+        let inPage = try matches(Data(data.utf8))
+        let inReport = try matches(json.stdout)
+        #expect(inPage == inReport)
+        // Every finding there is a match by location, of its shell or its spawner, and carries the
+        // file (report.js shows it under "Why this is a finding"; scripts/browser-test.sh checks that).
+        for match in inPage {
+            let files = ["shell", "spawner"].compactMap { (match[$0] as? [String: Any])?["file"] as? [String: Any] }
+            #expect(!files.isEmpty && files.allSatisfy { $0["name"] != nil && $0["nametype"] != nil }, "\(match)")
+        }
+        #expect(!inPage.isEmpty)
+        #expect(html.text.contains("function fileEvidence(who, file)"))
+    }
+
     @Test("the same input gives the same bytes, in process and from the CLI")
     func determinism() throws {
         let paths = [Fixtures.recorded("enriched-fork"), Fixtures.recorded("hostile-argv")]

@@ -55,7 +55,7 @@ struct OccurrenceTests {
         #expect(all.map(\.number) == Array(1...all.count))
         let expected = all.map { "\($0.event)#\($0.number)" }
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-occ-\(UUID().uuidString)")
+        let folder = TestProcessFolder.url.appendingPathComponent("occ-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let outputs = ["json", "ndjson", "sarif", "html"].map { folder.appendingPathComponent("r.\($0)").path }

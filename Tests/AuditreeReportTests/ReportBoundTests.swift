@@ -72,8 +72,8 @@ struct ReportBoundTests {
 
     @Test("a 1 MiB interpreter command line that starts 120 shells: every format below k x the log")
     func amplification() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-bound-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "bound-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path
@@ -105,8 +105,8 @@ struct ReportBoundTests {
     /// entries, exception and context regexes): the work must not be shells x its length.
     @Test("rule evaluation reads a long spawner command line once per regex, not once per shell")
     func spawnerCommandLineCost() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-cost-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "cost-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var matched: [Int: Int] = [:]
@@ -132,8 +132,8 @@ struct ReportBoundTests {
     /// was tested against: neither the findings held nor the report may be shells x the command line.
     @Test("an exception's regex tested against a 1 MiB spawner command line: reports stay below k x the log")
     func exceptionTestedValue() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-tested-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "tested-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("amplify.log").path

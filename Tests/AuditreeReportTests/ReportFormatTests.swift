@@ -72,8 +72,8 @@ enum Validators {
     }
 
     static func xmllint(_ document: Data, schema: URL?) throws -> Result {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-xml-\(getpid())-\(UUID().uuidString).xml")
+        let file = TestProcessFolder.url.appendingPathComponent(
+            "xml-\(getpid())-\(UUID().uuidString).xml")
         try document.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var arguments = ["--noout"]
@@ -317,8 +317,8 @@ struct ReportFormatTests {
 
     @Test("several --output files in one run, written whole, no temporary files left")
     func severalOutputs() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-out-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "out-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let names = ["r.json", "r.ndjson", "r.sarif", "junit.xml", "r.txt", "plain"]
@@ -337,8 +337,8 @@ struct ReportFormatTests {
 
     @Test("an output that cannot be written: exit 2 with the path and reason; the others are written")
     func unwritableOutput() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-out-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "out-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = directory.appendingPathComponent("ok.xml").path

@@ -250,8 +250,8 @@ struct SigmaTests {
 
     @Test("A recorded fixture: a rule on the parent fires for apache2ctl's id, and only there")
     func recordedParent() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-sigma-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "sigma-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let rule = directory.appendingPathComponent("r.yml")
@@ -362,8 +362,8 @@ struct SigmaTests {
         ])
         #expect(critical.status == 1)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-sigma-cli-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "sigma-cli-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let exceptions = directory.appendingPathComponent("exceptions.yaml")

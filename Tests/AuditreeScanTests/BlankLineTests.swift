@@ -78,8 +78,8 @@ struct BlankLineTests {
         "a gzip of blank members before a recording: same findings, line numbers shifted, both pipelines",
         arguments: [1, 2])
     func gzipBlankMembers(threads: Int) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-blank-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "blank-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let big = 8 << 20

@@ -9,8 +9,8 @@ import Testing
 struct InputTests {
     /// A fresh temporary directory; the caller removes it.
     func makeDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-inputs-\(getpid())-\(UUID().uuidString)")
+        let directory = TestProcessFolder.url.appendingPathComponent(
+            "inputs-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }

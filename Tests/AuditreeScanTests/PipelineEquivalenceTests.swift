@@ -162,7 +162,8 @@ struct PipelineEquivalenceTests {
 
     @Test("a run resumed from a checkpoint reads on from the same place with either path")
     func resumedRun() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("pipeline")
+        defer { scratch.remove() }
         let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestPaths.recorded("enriched-fork.log"))))
         let lines = whole.split(separator: 0x0A, omittingEmptySubsequences: false)
         let path = scratch.path("audit.log")

@@ -8,7 +8,7 @@ import Testing
 /// locks and libaudit's tables.
 struct SystemIslandTests {
     private static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "auditree-island-\(UUID().uuidString)"
+        let path = TestProcessFolder.path("island-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -138,8 +138,8 @@ struct RecordedFixtureTests {
         let shifted = original.replacing(/msg=audit\((\d+)\.(\d{3}):(\d+)\)/) { match in
             "msg=audit(\(Int(match.1)! + 86_400).\(match.2):\(Int(match.3)! + 1_000_000))"
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-replay-\(name)-\(getpid()).log")
+        let path = TestProcessFolder.url.appendingPathComponent(
+            "replay-\(name)-\(getpid()).log")
         try (original + shifted).write(to: path, atomically: true, encoding: .isoLatin1)
         defer { try? FileManager.default.removeItem(at: path) }
         let once = try Fixtures.scan([Fixtures.recorded(name)])

@@ -100,9 +100,9 @@ struct TreeMemoryTests {
                     .replacingOccurrences(of: " ppid=16121 pid=16122 ", with: " ppid=\(1999 + k) pid=\(2000 + k) "))
             lines.append(execve.replacingOccurrences(of: "audit(1795432246.668:1323)", with: stamp))
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-deep-\(UUID().uuidString).log"
-        ).path
+        let scratch = try TemporaryDirectory("deep")
+        defer { scratch.remove() }
+        let path = scratch.path("deep.log")
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         var configuration = ScanConfiguration(inputs: [path])
         configuration.collectExecs = true

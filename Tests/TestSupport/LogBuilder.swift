@@ -39,20 +39,19 @@ package struct LogBuilder {
 
     package var text: String { lines.joined(separator: "\n") + "\n" }
 
-    /// Writes the log to a temporary file and returns its path.
+    /// Writes the log to `NAME.log` in the test process's folder (removed at exit) and returns its path.
     package func write(_ name: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "auditree-rules-\(getpid())-\(name).log")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        let path = TestProcessFolder.path("rules-\(name).log")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 }
 
-/// Writes a rule file to a temporary path.
+/// Writes a rule file to `NAME.yaml` in the test process's folder (removed at exit) and returns its path.
 package func ruleFile(_ name: String, _ yaml: String) throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-rules-\(getpid())-\(name).yaml")
-    try yaml.write(to: url, atomically: true, encoding: .utf8)
-    return url.path
+    let path = TestProcessFolder.path("rules-\(name).yaml")
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }
 
 package func scan(

@@ -150,17 +150,6 @@ package final class FIFODone: @unchecked Sendable {
     }
 }
 
-/// A temporary directory removed at the end of a test.
-package final class ScratchDirectory {
-    package let url: URL
-    package init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("auditree-malformed-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    package func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
-
 /// Lines of the recorded python -> sh scenario (the base of most malformed inputs).
 package enum RecordedSample {
     /// raw-fork.log lines 168...187: one finding (tp-python), 20 lines, 5 events.

@@ -13,9 +13,11 @@ textFile (it would split a host's logs over tasks and break its process tree).
 Exit status: 0 every host was scanned, 1 some host was not (its hosts/ row says why),
 2 the job itself could not run. Findings never change the exit status.
 """
+import atexit
 import functools
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -36,8 +38,12 @@ _SHIPPED = set()
 
 
 def package_zip():
-    """This package as a zip for SparkContext.addPyFile, so executors import the same worker."""
+    """This package as a zip for SparkContext.addPyFile, so executors import the same worker.
+
+    The zip stays until this driver process exits: on a cluster, executors fetch it from the
+    driver's file server (which serves this very path) whenever they start a task."""
     folder = tempfile.mkdtemp(prefix="auditree-fleet-py-")
+    atexit.register(shutil.rmtree, folder, True)
     path = os.path.join(folder, "auditree_fleet.zip")
     with zipfile.ZipFile(path, "w") as z:
         for name in sorted(os.listdir(PACKAGE_DIR)):

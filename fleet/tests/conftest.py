@@ -72,11 +72,15 @@ def reference(auditree, fleet, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory):
     pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (scripts/test-fleet.sh installs fleet/requirements.txt)")
     from pyspark.sql import SparkSession
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local[2] talks only to itself
+    # Spark's scratch folders (spark-*, blockmgr-*) go to the tests' temporary folder like every
+    # other file of theirs, not to the JVM's java.io.tmpdir (/tmp whatever $TMPDIR says): the JVM
+    # removes them when it exits, after Python, which does not wait for it.
+    os.environ.setdefault("SPARK_LOCAL_DIRS", str(tmp_path_factory.mktemp("spark-local")))
     session = (SparkSession.builder.master("local[2]").appName("auditree-fleet-tests")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")

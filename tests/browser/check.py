@@ -4,7 +4,8 @@
 usage: check.py --dir DIR --screenshot PNG
 DIR holds hostile-argv.html, enriched-fork.html, webshell-execve.html, benign-busy.html (made
 with --show-suppressed), grouped.html (benign-busy with the package exceptions off),
-repeated.html (150 replays on one host) and their .json twins, and optionally large.html and
+repeated.html (150 replays on one host), locations.html (matches by location only, with the
+exec's PATH record as evidence) and their .json twins, and optionally large.html and
 million.html.
 The screenshot of the process tree goes next to PNG as PNG-tree.png. Waits are on DOM conditions (WebDriverWait polls until a condition holds or a
 generous limit passes), never on fixed sleeps; nothing asserts how long anything took.
@@ -309,6 +310,32 @@ def webshell(driver, directory):
     check("webshell: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
 
 
+def locations(driver, directory):
+    """Matches by location: each finding's why-box shows the executed file from the exec's PATH record."""
+    expected = json.load(open(os.path.join(directory, "locations.json")))
+    findings = expected["findings"]
+    n = len(findings)
+    load(driver, os.path.join(directory, "locations.html"))
+    check(f"locations: {n} finding cards", n > 0 and cards(driver) == n)
+    expand_all(driver)
+    WebDriverWait(driver, 30).until(lambda d: js(d, "return document.querySelectorAll('#finding-list details.finding .body').length") == n)
+    shown = 0
+    for i, f in enumerate(findings):
+        got = js(driver, """var c = document.querySelectorAll('#finding-list details.finding')[arguments[0]];
+            return Array.from(c.querySelectorAll('.why p.file-evidence')).map(p => ({text: p.textContent, name: p.querySelector('code').textContent}))""", i)
+        want = [(who, f["match"][key]["file"]) for who, key in (("Shell", "shell"), ("Spawner", "spawner"))
+                if f["match"].get(key) and f["match"][key].get("file")]
+        label = f"locations: finding {i + 1} ({f['rule']}, pid {f['process']['pid']})"
+        facts = lambda file: [f"{key} {file[key]}" for key in ("inode", "dev", "mode", "nametype") if file.get(key) is not None]
+        check(f"{label}: the file evidence of {[who for who, _ in want]} with name, inode, dev, mode and nametype",
+              len(got) == len(want) and all(g["text"].startswith(f"{who} file (the exec\u2019s PATH record): name ")
+                                            and g["name"] == file["name"] and all(fact in g["text"] for fact in facts(file))
+                                            for g, (who, file) in zip(got, want)), f"{got} != {want}")
+        shown += len(got)
+    check("locations: every finding there is a match by location with its file", shown >= n, str(shown))
+    check("locations: no alert, no console error", no_alert(driver) and console_problems(driver) == [])
+
+
 def suppressed(driver, directory):
     """Suppressed matches behind their toggle, with exception and reason (report made with --show-suppressed)."""
     expected = json.load(open(os.path.join(directory, "benign-busy.json")))
@@ -486,7 +513,8 @@ def main():
     driver = make_driver()
     try:
         for step in (lambda: hostile(driver, options.dir), lambda: enriched(driver, options.dir, options.screenshot),
-                     lambda: webshell(driver, options.dir), lambda: suppressed(driver, options.dir),
+                     lambda: webshell(driver, options.dir), lambda: locations(driver, options.dir),
+                     lambda: suppressed(driver, options.dir),
                      lambda: grouped(driver, options.dir),
                      lambda: large(driver, options.dir), lambda: million(driver, options.dir)):
             try:

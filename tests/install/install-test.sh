@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 repo=$PWD
 fixture=enriched-fork
 
-work=$(mktemp -d /tmp/auditree-install-test.XXXXXX)
+work=$(mktemp -d -t auditree-install-test.XXXXXX)  # in $TMPDIR (/tmp when unset)
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 failures=()

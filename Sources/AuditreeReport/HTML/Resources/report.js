@@ -37,7 +37,13 @@
       processFields(f.spawner);
       (f.ancestry || []).forEach(processFields);
       (f.descendants || []).forEach(processFields);
-      if (f.match) { text(f.match.shell, 'value'); text(f.match.spawner, 'value'); }
+      if (f.match) {
+        [f.match.shell, f.match.spawner].forEach(function (e) {
+          if (!e) return;
+          text(e, 'value');
+          text(e.file, 'name');
+        });
+      }
     });
   }
 
@@ -279,6 +285,25 @@
     return p;
   }
 
+  // A match by location (a temp directory, memfd, a deleted file): the executed file's identity
+  // from the exec's PATH record (match.*.file), as the text and JSON reports give it.
+  function fileEvidence(who, file) {
+    var p = el('p', 'file-evidence');
+    p.appendChild(el('strong', null, who + ' file'));
+    p.appendChild(text(' (the exec\u2019s PATH record): name '));
+    if (file.name === null || file.name === undefined) p.appendChild(text('(none)'));
+    else p.appendChild(el('code', null, file.name));
+    if (file.name === '') p.appendChild(text(' (empty: an execveat on a file descriptor)'));
+    var parts = [];
+    if (file.inode !== null && file.inode !== undefined) parts.push('inode ' + file.inode);
+    if (file.dev !== undefined) parts.push('dev ' + file.dev);
+    if (file.mode !== undefined) parts.push('mode ' + file.mode);
+    if (file.nametype !== undefined) parts.push('nametype ' + file.nametype);
+    p.appendChild(text((parts.length ? ', ' + parts.join(', ') : '') + '.'));
+    if (file.name_hex) { p.appendChild(el('br')); p.appendChild(el('span', 'hex', 'not valid UTF-8; bytes: ' + file.name_hex)); }
+    return p;
+  }
+
   function why(f, isSuppressed) {
     var rule = rules[f.rule] || { name: f.rule_name, description: '', category: f.category, mitre: f.mitre };
     var box = el('div', 'why');
@@ -294,11 +319,15 @@
       box.appendChild(el('p', 'raised', 'Severity raised by context from the rule\u2019s ' + f.rule_severity + ' to ' + f.severity + '.'));
     }
     box.appendChild(evidenceSentence('Shell', f.match.shell));
+    if (f.match.shell.file) box.appendChild(fileEvidence('Shell', f.match.shell.file));
     var relation = f.spawner.relation === 'replaced_image' ? 'the image its own pid ran before the exec'
       : f.spawner.relation === 'ancestor' ? 'an ancestor' : 'its parent';
     if (f.spawner.launchers_skipped > 0) relation += ', through ' + f.spawner.launchers_skipped + ' launcher(s)';
     if (f.spawner.inferred) box.appendChild(inferredPart(f, relation));
-    else if (f.match.spawner) box.appendChild(evidenceSentence('Spawner, pid ' + f.spawner.pid + ' (' + relation + ')', f.match.spawner));
+    else if (f.match.spawner) {
+      box.appendChild(evidenceSentence('Spawner, pid ' + f.spawner.pid + ' (' + relation + ')', f.match.spawner));
+      if (f.match.spawner.file) box.appendChild(fileEvidence('Spawner', f.match.spawner.file));
+    }
     var meta = [];
     if (rule.category) meta.push('category ' + rule.category);
     if (rule.mitre && rule.mitre.length) meta.push('MITRE ATT&CK ' + rule.mitre.join(', '));
