@@ -221,7 +221,7 @@ struct PipelineEquivalenceTests {
     }
 
     /// A recorded log cut into `parts` files, each gzipped (as a rotated set), oldest first.
-    static func rotatedGzipSet(in scratch: ScratchDirectory, parts: Int) throws -> [String] {
+    static func rotatedGzipSet(in scratch: TemporaryDirectory, parts: Int) throws -> [String] {
         let whole = try Data(contentsOf: URL(fileURLWithPath: TestPaths.recorded("enriched-fork.log")))
         let lines = whole.split(separator: 0x0A, omittingEmptySubsequences: false)
         let perPart = (lines.count + parts - 1) / parts
@@ -237,10 +237,11 @@ struct PipelineEquivalenceTests {
 
     @Test("a rotated set of gzipped files, inflated ahead on their own threads, reads as with one thread")
     func rotatedGzipFiles() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory("rotated-gzip")
+        defer { scratch.remove() }
         let files = try Self.rotatedGzipSet(in: scratch, parts: 5)
         try expectSame(files, modes: [.plain, .checkpointing, .strict])
         // The directory, as a user names /var/log/audit: the files are ordered by their first record.
-        try expectSame([scratch.path("")], modes: [.plain])
+        try expectSame([scratch.path], modes: [.plain])
     }
 }
