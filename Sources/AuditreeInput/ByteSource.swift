@@ -25,6 +25,25 @@ extension ByteSource where Self: ~Copyable {
         }
         return Array(bytes.prefix(filled))
     }
+
+    /// The bytes of one `read` of at most `count` bytes; empty at the end. For a thread that
+    /// reads a source ahead of its consumer in blocks (`BlockByteSource` hands them on).
+    public mutating func readBlock(upTo count: Int) throws(InputError) -> [UInt8] {
+        var failure: InputError?
+        let block = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(InputError) {
+                initialized = try self.read(into: UnsafeMutableRawBufferPointer(buffer))
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return block
+    }
+}
+
+/// The device and inode of an open file: whether two opens of a path reached the same file.
+public struct OpenFileIdentity: Sendable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
 }
 
 /// A readable file descriptor: a regular file, a FIFO or stdin.
@@ -84,6 +103,13 @@ public struct FileByteSource: ByteSource, Sendable {
         return readAhead
     }
 
+    /// The device and inode of the open file (`fstat(2)`), nil if it cannot be told.
+    public var identity: OpenFileIdentity? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        return OpenFileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
     /// Moves to `offset` bytes from the start (resuming a checkpointed file).
     public func seek(to offset: Int) -> Bool { lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) }
 
@@ -123,6 +149,32 @@ public struct MemoryByteSource: ByteSource {
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
         }
         offset += count
+        return count
+    }
+}
+
+/// A byte source over blocks that another thread reads ahead (a gzip file inflated on its own
+/// thread): `nextBlock` waits for the next block, returns nil at the end, and throws the
+/// error the other thread met after handing on the bytes before it, as the source itself would.
+public struct BlockByteSource: ByteSource {
+    private let nextBlock: () throws(InputError) -> [UInt8]?
+    private var block: [UInt8] = []
+    private var position = 0
+
+    public init(nextBlock: @escaping () throws(InputError) -> [UInt8]?) { self.nextBlock = nextBlock }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        while position == block.count {
+            guard let next = try nextBlock() else { return 0 }
+            block = next
+            position = 0
+        }
+        let count = min(buffer.count, block.count - position)
+        block.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[position..<position + count]))
+        }
+        position += count
         return count
     }
 }

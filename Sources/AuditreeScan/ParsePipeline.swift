@@ -3,23 +3,40 @@ import AuditreeParser
 import AuditreeRules
 import Foundation
 
-/// Reads and parses one input on its own thread while the scan's thread assembles events.
+/// Reads one input and parses it on other threads while the scan's thread assembles events.
 ///
 /// Parsing (line reading included) is a large share of a scan (docs/performance.md), and the
-/// event assembler, tree and rules must see records in log order. So the work is cut in two
-/// stages: this thread reads the input (decompressing gzip), cuts it into chunks of
-/// `chunkSize` bytes of whole lines, parses every line of a chunk with its own
-/// `RecordParser`, and queues the chunk; the scan's thread takes chunks in order and feeds
-/// each line to exactly the code the single-threaded path runs. At most `chunksInFlight`
-/// chunks wait in the queue, so memory stays flat however fast the reader is.
+/// event assembler, tree and rules must see records in log order. So the work is cut in
+/// stages: a reading thread reads the input (decompressing gzip unless another thread inflates
+/// it, `InflateAhead`) and cuts it into chunks of `chunkSize` bytes of whole lines; `parsers`
+/// threads parse the chunks, each with its own `RecordParser`; the scan's thread takes the
+/// parsed chunks by sequence number, so in input order whichever thread parsed them, and
+/// feeds each line to exactly the code the single-threaded path runs.
+///
+/// The reading thread is one of the parsing threads: a chunk it cannot hand to an idle parsing
+/// thread (all busy, or there is none, `parsers` 1) it parses itself, straight from the line
+/// reader's buffer; a chunk it hands over is copied out (`LineChunk`). At most `chunksInFlight`
+/// chunks are cut and not yet taken by the scan, so memory stays flat however fast the readers are.
 ///
 /// Nothing here decides anything about a line: truncation is `LineReader`'s, parsing is
 /// `RecordParser`'s, and accounting, diagnostics and `--strict` stay with the scan's thread.
 final class ParsePipeline: Sendable {
     /// 64 KiB of lines parse into records still cached when the scan's thread takes them (docs/performance.md).
     static let defaultChunkSize = 1 << 16
-    /// Enough to ride out the reader being descheduled for a moment on a busy machine.
-    static let defaultChunksInFlight = 4
+
+    /// Chunks cut and not yet taken: two per parsing thread (one being parsed, one waiting),
+    /// and at least 4, enough to ride out the reader being descheduled for a moment.
+    static func defaultChunksInFlight(parsers: Int) -> Int { max(4, 2 * parsers) }
+
+    /// What the reading thread reads.
+    enum Source: Sendable {
+        /// A plain file or stream, already positioned.
+        case plain(FileByteSource)
+        /// A gzip file or stream, inflated on the reading thread, which closes it.
+        case gzip(FileByteSource)
+        /// A gzip file inflated on its own thread (`InflateAhead`), already opened there.
+        case inflated(InflatedFile)
+    }
 
     struct Settings: Sendable {
         var maxLineLength: Int
@@ -27,50 +44,77 @@ final class ParsePipeline: Sendable {
         var deliversUnterminatedLastLine: Bool
         var chunkSize: Int
         var chunksInFlight: Int
+        /// Threads that parse, the reading thread included (at least 1).
+        var parsers = 1
         var detail: RecordParser.Detail = .scan
-        /// Record-level rules (Sigma `service: auditd`) to test each record with, on this thread.
+        /// Record-level rules (Sigma `service: auditd`) to test each record with, on the parsing threads.
         var recordRules: SigmaAuditdRules? = nil
     }
 
-    private let queue: ChunkQueue<ParsedChunk>
-    private let spares: SpareArrays<ParsedChunk.ParsedLine>
+    private let parsed: ChunkQueue<ParsedChunk>
+    private let parsedSpares: SpareArrays<ParsedChunk.ParsedLine>
 
-    /// Starts reading `file` (already positioned) on a new thread. `gzip`: decompress it while
-    /// reading. `firstLine` is the number of lines before the file's current position.
-    /// The thread takes `file` over only for reading: the caller still closes a plain file,
-    /// after `close()`; a gzip stream closes its file itself, on the reading thread.
-    init(file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings) {
-        let queue = ChunkQueue<ParsedChunk>(capacity: max(settings.chunksInFlight, 1))
-        // One per chunk that can be queued, plus the one being read and the one being taken.
-        let spares = SpareArrays<ParsedChunk.ParsedLine>(limit: max(settings.chunksInFlight, 1) + 2)
-        self.queue = queue
-        self.spares = spares
-        let thread = Thread {
-            Self.produce(file: file, gzip: gzip, firstLine: firstLine, settings: settings, into: queue, spares: spares)
-            // Only now: `produce` has returned, so a gzip stream and its file are closed.
-            queue.producerFinished()
+    /// Starts reading `source` (already positioned) on a new thread, with `settings.parsers - 1`
+    /// more threads parsing. `firstLine` is the number of lines before the source's current position.
+    /// The thread takes a plain file over only for reading: the caller still closes it, after
+    /// `close()`; a gzip stream closes its file itself, on the reading thread.
+    init(source: Source, firstLine: Int, settings: Settings) {
+        let parsers = max(settings.parsers, 1)
+        let capacity = max(settings.chunksInFlight, 1)
+        let parsed = ChunkQueue<ParsedChunk>(capacity: capacity, producers: parsers)
+        // One per chunk that can be in flight, plus the one being taken.
+        let parsedSpares = SpareArrays<ParsedChunk.ParsedLine>(limit: capacity + 1)
+        self.parsed = parsed
+        self.parsedSpares = parsedSpares
+        // Chunks waiting for a parsing thread: one per such thread, else the reader parses.
+        let unparsed = parsers > 1 ? ChunkQueue<LineChunk>(capacity: parsers - 1) : nil
+        let lineSpares = SpareArrays<LineChunk.Line>(limit: parsers + 1)
+        let byteSpares = SpareArrays<UInt8>(limit: parsers + 1)
+        let stages = Stages(
+            parsed: parsed, unparsed: unparsed, parsedSpares: parsedSpares, lineSpares: lineSpares,
+            byteSpares: byteSpares)
+        Self.start("auditree-reader") {
+            var cutter = ChunkCutter(settings: settings, stages: stages)
+            cutter.read(source, firstLine: firstLine)
+            // Only now: reading has returned, so a gzip stream and its file are closed.
+            unparsed?.producerFinished()
+            parsed.producerFinished()
         }
-        // The reader needs little stack; a small one keeps it out of tight data limits (ulimit -d).
+        for _ in 1..<parsers {
+            Self.start("auditree-parse") {
+                Self.parseHandedChunks(settings: settings, stages: stages)
+                parsed.producerFinished()
+            }
+        }
+    }
+
+    private static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            // Named from inside: Foundation names the system thread only when it is the current one
+            // (the name shows in ps -L, top -H, perf and bench/thread-cpu.py; at most 15 bytes).
+            Thread.current.name = name
+            body()
+        }
+        // The threads need little stack; a small one keeps them out of tight data limits (ulimit -d).
         thread.stackSize = 1 << 21
-        thread.name = "auditree-reader"
         thread.start()
     }
 
     /// The next chunk in input order, waiting for it. The last one carries `end`; nil only
-    /// once the reading thread has ended and every chunk was taken.
-    func next() -> ParsedChunk? { queue.take() }
+    /// once the threads have ended and every chunk was taken.
+    func next() -> ParsedChunk? { parsed.take() }
 
-    /// Hands a taken chunk's line array back for the reading thread to fill again, leaving
+    /// Hands a taken chunk's line array back for a parsing thread to fill again, leaving
     /// `lines` empty. Moved out, so the array goes back uniquely referenced and keeps its buffer.
     func recycle(_ lines: inout [ParsedChunk.ParsedLine]) {
         var taken: [ParsedChunk.ParsedLine] = []
         swap(&taken, &lines)
-        spares.give(consume taken)
+        parsedSpares.give(consume taken)
     }
 
-    /// Stops the reading thread if it is still running and waits until it has ended.
+    /// Stops the threads if they are still running and waits until every one has ended.
     /// Call it once the scan is done with the input, whether it read to the end or not.
-    func close() { queue.cancelAndWait() }
+    func close() { parsed.cancelAndWait() }
 
     /// Sets on a parsed record the record-level rules that hold for its line (both scan paths).
     static func markRuleHits(_ outcome: inout Result<Record, Rejection>?, line: Span<UInt8>, rules: SigmaAuditdRules) {
@@ -79,67 +123,49 @@ final class ParsePipeline: Sendable {
         outcome = .success(record)
     }
 
-    /// Thrown out of the line loop when the scan no longer wants chunks (`--strict` stopped it).
-    private struct Cancelled: Error {}
+    /// The queues and spare arrays the threads of one pipeline share.
+    struct Stages: Sendable {
+        let parsed: ChunkQueue<ParsedChunk>
+        /// Chunks the reader cut for the other parsing threads; nil when it parses everything itself.
+        let unparsed: ChunkQueue<LineChunk>?
+        let parsedSpares: SpareArrays<ParsedChunk.ParsedLine>
+        let lineSpares: SpareArrays<LineChunk.Line>
+        let byteSpares: SpareArrays<UInt8>
+    }
 
-    private static func produce(
-        file: FileByteSource, gzip: Bool, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>,
-        spares: SpareArrays<ParsedChunk.ParsedLine>
-    ) {
-        if gzip {
-            var source: GzipByteSource
-            do { source = try GzipByteSource(file: file) } catch {
-                _ = queue.put(ParsedChunk(lines: [], end: .cannotOpen(error)))
-                return
-            }
-            produceLines(from: &source, firstLine: firstLine, settings: settings, into: queue, spares: spares)
-        } else {
-            var source = file
-            produceLines(from: &source, firstLine: firstLine, settings: settings, into: queue, spares: spares)
+    /// A parsing thread other than the reader: parses the chunks handed to it until the reader
+    /// has finished (or the scan cancelled) and none is left.
+    private static func parseHandedChunks(settings: Settings, stages: Stages) {
+        guard let unparsed = stages.unparsed else { return }
+        var parser = RecordParser(detail: settings.detail)
+        while var chunk = unparsed.take() {
+            var lines = stages.parsedSpares.take(capacity: chunk.lines.count)
+            parse(chunk, with: &parser, settings: settings, into: &lines)
+            let sequence = chunk.sequence
+            let done = ParsedChunk(lines: lines, end: chunk.end, linesReached: chunk.linesReached)
+            stages.lineSpares.give(chunk.lines)
+            stages.byteSpares.give(chunk.bytes)
+            chunk.lines = []
+            chunk.bytes = []
+            stages.parsed.put(done, at: sequence)
         }
     }
 
-    private static func produceLines<Source: ByteSource & ~Copyable>(
-        from source: inout Source, firstLine: Int, settings: Settings, into queue: ChunkQueue<ParsedChunk>,
-        spares: SpareArrays<ParsedChunk.ParsedLine>
+    /// Parses the lines of a chunk the reader cut, as the reader parses the ones it keeps.
+    static func parse(
+        _ chunk: LineChunk, with parser: inout RecordParser, settings: Settings,
+        into lines: inout [ParsedChunk.ParsedLine]
     ) {
-        var reader = LineReader(maxLineLength: settings.maxLineLength)
-        reader.deliversUnterminatedLastLine = settings.deliversUnterminatedLastLine
-        reader.skipsBlankLines = true
-        var parser = RecordParser(detail: settings.detail)
-        var lines: [ParsedChunk.ParsedLine] = []
-        var bytes = 0
-        do throws(LineReaderError<Cancelled>) {
-            try reader.forEachLine(of: &source, firstLine: firstLine) {
-                (number: Int, offset: Int, line: Span<UInt8>, truncated: Bool) throws(Cancelled) in
-                var outcome = parser.parse(
-                    line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
-                if let rules = settings.recordRules { markRuleHits(&outcome, line: line, rules: rules) }
-                lines.append(
-                    ParsedChunk.ParsedLine(number: number, offset: offset, length: line.count, outcome: outcome))
-                bytes += line.count + 1
-                if bytes >= settings.chunkSize {
-                    let count = lines.count
-                    guard queue.put(ParsedChunk(lines: lines, end: nil)) else { throw Cancelled() }
-                    // The next chunk is likely as long: no regrowing (and recopying) of the array.
-                    lines = spares.take(capacity: count + count / 8)
-                    bytes = 0
-                }
-            }
-            _ = queue.put(
-                ParsedChunk(
-                    lines: lines, end: .finished(completeBytes: reader.completeBytes), linesReached: reader.linesReached
-                ))
-        } catch {
-            switch error {
-            case .input(let failure):
-                _ = queue.put(
-                    ParsedChunk(
-                        lines: lines, end: .failed(failure, completeBytes: reader.completeBytes),
-                        linesReached: reader.linesReached))
-            case .body:
-                return
-            }
+        let bytes = chunk.bytes.span
+        var start = 0
+        for line in chunk.lines {
+            let text = bytes.extracting(start..<(start + line.length))
+            start += line.length
+            var outcome = parser.parse(
+                text, lineNumber: line.number, truncated: line.truncated, limit: settings.maxLineLength)
+            if let rules = settings.recordRules { markRuleHits(&outcome, line: text, rules: rules) }
+            lines.append(
+                ParsedChunk.ParsedLine(number: line.number, offset: line.offset, length: line.length, outcome: outcome))
         }
     }
 }

@@ -54,16 +54,19 @@ public struct ScanConfiguration: Sendable {
     public var onExecRecord: (@Sendable (ExecRecord) -> Void)?
     /// Told every few megabytes how far the reading is (a progress bar on a terminal).
     public var progress: (@Sendable (ScanProgress) -> Void)?
-    /// 1: read, parse and assemble on the calling thread. 2 or more: a second thread reads and
-    /// parses while the calling thread assembles events (`ParsePipeline`); the report is the same.
-    /// The pipeline has two stages, so more than 2 is the same as 2 (see docs/performance.md).
+    /// 1: read, parse and assemble on the calling thread. N > 1: N - 1 threads read and parse
+    /// (one reads and cuts the input into chunks of lines, and parses those no other thread is
+    /// free for) while the calling thread takes the parsed chunks in order and assembles events
+    /// (`ParsePipeline`); with N > 2 gzipped files inflate on threads of their own
+    /// (`InflateAhead`). The report is the same for every N.
     public var threads = 1
     /// Bytes of lines per parsed chunk handed from the reading thread to the calling one.
     /// Big enough that handing over costs nothing next to parsing; tests make it tiny so
     /// chunk boundaries fall between every pair of lines.
     public var chunkSize = ParsePipeline.defaultChunkSize
-    /// Parsed chunks the reading thread may have waiting: bounds the pipeline's memory.
-    public var chunksInFlight = ParsePipeline.defaultChunksInFlight
+    /// Chunks cut and not yet taken by the calling thread: bounds the pipeline's memory.
+    /// nil: two per parsing thread, at least 4 (`ParsePipeline.defaultChunksInFlight`).
+    public var chunksInFlight: Int?
 
     /// Fault injection for the test suite (`AUDITREE_FAULT_KILL=read:N`): the scan kills its own
     /// process with SIGKILL once it has read N bytes of lines. nil (always, outside tests): never.
@@ -71,10 +74,22 @@ public struct ScanConfiguration: Sendable {
 
     public static let defaultInput = "/var/log/audit/audit.log"
 
-    /// The command line's default for `threads`: the online CPUs, at most the pipeline's two stages.
+    /// The most threads the command line uses unless told (`--threads`). The calling thread's
+    /// stage (assembler, tree, rules) is sequential and costs 1.5-1.9 times what reading and
+    /// parsing cost per byte, on every log shape (docs/performance.md, "Parsing on several
+    /// cores"): one parsing thread keeps it busy, and more only add the cost of handing chunks
+    /// over (15-20 % more CPU for the same wall time). Raise it when that stage costs less per
+    /// byte than parsing.
+    public static let defaultThreadCap = 2
+
+    /// The command line's default for `threads`: the online CPUs, at most `defaultThreadCap`.
     public static var defaultThreads: Int {
-        min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), 2)
+        min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), defaultThreadCap)
     }
+
+    /// Gzipped files inflated at once with `threads` > 2 (`InflateAhead`): the one being read
+    /// and the next, more with more threads, at most 8 (1 MiB of inflated bytes ahead each).
+    static func inflatingFiles(threads: Int) -> Int { min(max(threads - 1, 2), 8) }
 
     public init(
         inputs: [String] = [ScanConfiguration.defaultInput], ruleSet: RuleSet? = nil, strict: Bool = false,

@@ -36,10 +36,17 @@ public enum Scanner {
         }
         // Only a progress display needs the total, and finding it opens every input once more.
         if configuration.progress != nil { state.totalBytes = ScanState.plainSize(of: inputs.paths) }
-        for input in inputs.paths {
-            state.read(input)
+        // With 2 threads the reading thread inflates: the scan's thread is the bound, and a third
+        // busy thread on two cores costs CPU without speed (docs/performance.md, "Gzip").
+        if configuration.threads > 2 {
+            state.inflateAhead = InflateAhead(
+                paths: inputs.paths, concurrentFiles: ScanConfiguration.inflatingFiles(threads: configuration.threads))
+        }
+        for (index, input) in inputs.paths.enumerated() {
+            state.read(input, index: index)
             if state.stoppedEarly { break }
         }
+        state.inflateAhead?.close()
         configuration.progress?(ScanProgress(bytesRead: state.bytesRead, totalBytes: state.totalBytes, finished: true))
         return state.finish()
     }
@@ -77,6 +84,8 @@ struct ScanState {
     /// auditd's own records (DAEMON_START, ...): not evidence that the kernel's rules log anything.
     var daemonRecords = 0
     private var nextProgress = 1 << 24
+    /// Gzipped inputs inflated on their own threads ahead of the reader (`threads` > 2).
+    var inflateAhead: InflateAhead?
 
     /// Total size when every input is a plain regular file (no stdin, FIFO or gzip), else nil.
     static func plainSize(of paths: [String]) -> Int? {
@@ -150,11 +159,12 @@ struct ScanState {
 
     /// Reads one input; a file with lines but not one audit record is an input error (the
     /// wrong file: /etc/services, a binary, a JSON log), an empty file is not (just rotated).
-    mutating func read(_ input: String) {
+    /// `index`: the input's place in the scan, for a file inflated ahead.
+    mutating func read(_ input: String, index: Int? = nil) {
         let name = input == "-" ? "<stdin>" : input
         let before = (lines: summary.lines, records: summary.records)
         holdingWarnings = true
-        readFile(input, name: name)
+        readFile(input, name: name, inflated: index.flatMap { inflateAhead?.take(input: $0) })
         holdingWarnings = false
         let lines = summary.lines - before.lines
         if summary.records > before.records || stoppedEarly {
@@ -170,10 +180,12 @@ struct ScanState {
         }
     }
 
-    private mutating func readFile(_ input: String, name: String) {
+    private mutating func readFile(_ input: String, name: String, inflated: InflatedFile?) {
         summary.files.append(name)
         currentHost = configuration.hostByInput[input] ?? configuration.host
         parser.defaultNode = currentHost
+        // Once read (or not), the file inflated ahead lets the next one start.
+        defer { if let inflated { inflateAhead?.release(inflated) } }
         var file: FileByteSource
         do { file = try FileByteSource(path: input) } catch {
             report(Diagnostic(.error, file: name, message: error.description))
@@ -207,11 +219,22 @@ struct ScanState {
         inputBase = start.offset
         inputStarts.append(start)
         let end: (bytes: Int, lines: Int)
-        if compressed {
+        // Inflated ahead: only if the thread opened the file this scan opened (not one rotated in
+        // since), and could start inflating it (else the error is reported below, as without).
+        if compressed, let inflated, case .opened(let opened?) = inflated.opening(), opened == file.identity {
+            file.close()
+            if start.offset == 0 {
+                end = readLinesPipelined(from: .inflated(inflated), name: name)
+            } else {
+                // A resumed gzip copy skips what was read, on the calling thread.
+                var source = SkippingByteSource(base: inflated.byteSource(), skip: start.offset)
+                end = readLines(from: &source, name: name, firstLine: start.lines)
+            }
+        } else if compressed {
             // The gzip stream is made on the reading thread, which then owns (and closes) the file;
             // a resumed gzip copy skips what was read on the calling thread.
             if pipelined && start.offset == 0 {
-                end = readLinesPipelined(from: file, gzip: true, name: name)
+                end = readLinesPipelined(from: .gzip(file), name: name)
             } else {
                 do {
                     var source = SkippingByteSource(base: try GzipByteSource(file: file), skip: start.offset)
@@ -232,7 +255,7 @@ struct ScanState {
             }
             end =
                 pipelined
-                ? readLinesPipelined(from: source, gzip: false, name: name, firstLine: start.lines)
+                ? readLinesPipelined(from: .plain(source), name: name, firstLine: start.lines)
                 : readLines(from: &source, name: name, firstLine: start.lines)
         }
         if let identity {
@@ -292,14 +315,16 @@ struct ScanState {
     /// The lines come back in order and go through the same `take`, so the report, the
     /// diagnostics, the checkpoint and the progress calls are those of `readLines`.
     @discardableResult
-    mutating func readLinesPipelined(from file: FileByteSource, gzip: Bool, name: String, firstLine: Int = 0) -> (
+    mutating func readLinesPipelined(from source: ParsePipeline.Source, name: String, firstLine: Int = 0) -> (
         bytes: Int, lines: Int
     ) {
+        let parsers = configuration.threads - 1
         let settings = ParsePipeline.Settings(
             maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
-            chunkSize: configuration.chunkSize, chunksInFlight: configuration.chunksInFlight,
-            detail: parser.detail, recordRules: evaluator.recordRules)
-        let pipeline = ParsePipeline(file: file, gzip: gzip, firstLine: firstLine, settings: settings)
+            chunkSize: configuration.chunkSize,
+            chunksInFlight: configuration.chunksInFlight ?? ParsePipeline.defaultChunksInFlight(parsers: parsers),
+            parsers: parsers, detail: parser.detail, recordRules: evaluator.recordRules)
+        let pipeline = ParsePipeline(source: source, firstLine: firstLine, settings: settings)
         // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
         defer { pipeline.close() }
         var lastLine = firstLine
@@ -379,7 +404,7 @@ struct ScanState {
         if record.isDaemon { daemonRecords += 1 }
         if holdingWarnings { releaseHeldWarnings() }
         let origin = EventOrigin(input: inputIndex, offset: inputBase + offset, line: number)
-        // The single-threaded parser sets the host itself (`defaultNode`), the two-thread one does not.
+        // The single-threaded parser sets the host itself (`defaultNode`), the pipeline's parsing threads do not.
         if record.node == nil, let currentHost { record.node = currentHost }
         if evaluator.recordRules == nil {
             let tree = self.tree

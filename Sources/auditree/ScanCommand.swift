@@ -130,8 +130,9 @@ struct ScanCommand: ParsableCommand {
     // Optional, so the help does not print the build machine's CPU count as the default.
     @Option(
         help: ArgumentHelp(
-            "1: read, parse and analyse on one thread. 2 or more: read and parse on a second thread while the first analyses; "
-                + "the report is the same. Default: the online CPUs, at most 2 (the work has two stages).",
+            "1: read, parse and analyse on one thread. n > 1: read and parse on n - 1 threads while the first analyses, "
+                + "with n > 2 gzipped files inflating on threads of their own; the report is the same. "
+                + "Default: the online CPUs, at most 2 (past that the analysing thread is the bound).",
             valueName: "n"))
     var threads: Int?
 

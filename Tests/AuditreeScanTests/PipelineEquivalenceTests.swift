@@ -7,8 +7,8 @@ import Testing
 @testable import AuditreeReport
 @testable import AuditreeScan
 
-// `threads: 2` (a reading and parsing thread, the scan's thread assembling) must give the
-// report `threads: 1` gives, byte for byte in every format, with the same diagnostics in the
+// `threads: N` (N - 1 reading and parsing threads, the scan's thread assembling) must give
+// the report `threads: 1` gives, for N = 2, 3 and 4, byte for byte in every format, with the same diagnostics in the
 // same order, the same checkpoint and the same progress calls. Checked over every committed
 // fixture and the public corpus, with the default chunks and with chunks so small that a
 // chunk boundary falls after every line. Nothing here depends on timing: the pipeline's
@@ -78,26 +78,35 @@ enum ScanMode: CaseIterable {
 }
 
 /// The pipelined set-ups compared with `threads: 1`.
-enum PipelineShape: CaseIterable {
-    /// What the command line uses.
-    case standard
-    /// One line per chunk and one chunk in flight: a boundary after every line, and the
-    /// reader blocked on the scan at every one.
-    case linePerChunk
-    /// A few lines per chunk, two in flight.
-    case small
+struct PipelineShape: CustomStringConvertible {
+    var threads: Int
+    var chunkSize = ScanConfiguration(inputs: []).chunkSize
+    /// nil: the default for `threads`.
+    var chunksInFlight: Int?
+    var name: String
+
+    var description: String { "\(name), threads \(threads)" }
+
+    /// What the command line uses, with 2, 3 and 4 threads; one line per chunk with the
+    /// default chunks in flight, so one-line chunks are parsed out of order by several
+    /// threads; one line per chunk and one chunk in flight, so the reader waits on the scan
+    /// at every boundary; a few lines per chunk, two in flight.
+    static let all: [PipelineShape] =
+        [2, 3, 4].flatMap { threads in
+            [
+                PipelineShape(threads: threads, name: "standard"),
+                PipelineShape(threads: threads, chunkSize: 1, name: "line per chunk"),
+            ]
+        } + [
+            PipelineShape(threads: 2, chunkSize: 1, chunksInFlight: 1, name: "line per chunk, one in flight"),
+            PipelineShape(threads: 4, chunkSize: 1, chunksInFlight: 1, name: "line per chunk, one in flight"),
+            PipelineShape(threads: 3, chunkSize: 1_000, chunksInFlight: 2, name: "small"),
+        ]
 
     func apply(to configuration: inout ScanConfiguration) {
-        configuration.threads = 2
-        switch self {
-        case .standard: break
-        case .linePerChunk:
-            configuration.chunkSize = 1
-            configuration.chunksInFlight = 1
-        case .small:
-            configuration.chunkSize = 1_000
-            configuration.chunksInFlight = 2
-        }
+        configuration.threads = threads
+        configuration.chunkSize = chunkSize
+        configuration.chunksInFlight = chunksInFlight
     }
 }
 
@@ -110,7 +119,7 @@ struct PipelineEquivalenceTests {
     func expectSame(_ inputs: [String], modes: [ScanMode] = ScanMode.allCases) throws {
         for mode in modes {
             let single = try ScanObservation.of(mode.configuration(inputs), formats: mode.formats)
-            for shape in PipelineShape.allCases {
+            for shape in PipelineShape.all {
                 var configuration = mode.configuration(inputs)
                 shape.apply(to: &configuration)
                 let pipelined = try ScanObservation.of(configuration, formats: mode.formats)
@@ -175,7 +184,7 @@ struct PipelineEquivalenceTests {
         try Data(whole).write(to: URL(fileURLWithPath: path))
         start.checkpoint = checkpoint
         let single = try ScanObservation.of(start)
-        for shape in PipelineShape.allCases {
+        for shape in PipelineShape.all {
             var resumed = start
             shape.apply(to: &resumed)
             #expect(try ScanObservation.of(resumed) == single, "\(shape)")
@@ -186,23 +195,53 @@ struct PipelineEquivalenceTests {
         #expect(end.lines > half.lines && end.offset == lines[0..<end.lines].reduce(0) { $0 + $1.count + 1 })
     }
 
-    @Test("auditree scan --threads 1 and --threads 2 print the same, from a file and from standard input")
+    @Test("auditree scan --threads 1, 2, 3 and 4 print the same, from a file and from standard input")
     func commandLine() throws {
         for path in [TestPaths.recorded("raw-fork.log"), MalformedExpectation.absolutePath("stamp-letters")] {
             for format in ["json", "text", "sarif"] {
                 let one = try CLI.run(["scan", "--threads", "1", "--format", format, path])
-                let two = try CLI.run(["scan", "--threads", "2", "--format", format, path])
-                #expect(
-                    one.stdout == two.stdout && one.stderr == two.stderr && one.status == two.status,
-                    "\(path) \(format)")
+                for threads in ["2", "3", "4"] {
+                    let more = try CLI.run(["scan", "--threads", threads, "--format", format, path])
+                    #expect(
+                        one.stdout == more.stdout && one.stderr == more.stderr && one.status == more.status,
+                        "\(path) \(format) --threads \(threads)")
+                }
             }
             let input = try Data(contentsOf: URL(fileURLWithPath: path))
             let one = try CLI.run(["scan", "--threads", "1", "--format", "json", "-"], stdin: input)
-            let two = try CLI.run(["scan", "--threads", "2", "--format", "json", "-"], stdin: input)
-            #expect(
-                one.stdout == two.stdout && one.stderr == two.stderr && one.status == two.status, "\(path) on stdin")
+            for threads in ["2", "4"] {
+                let more = try CLI.run(["scan", "--threads", threads, "--format", "json", "-"], stdin: input)
+                #expect(
+                    one.stdout == more.stdout && one.stderr == more.stderr && one.status == more.status,
+                    "\(path) on stdin, --threads \(threads)")
+            }
         }
         let refused = try CLI.run(["scan", "--threads", "0", TestPaths.recorded("raw-fork.log")])
         #expect(refused.status == 2 && refused.stderr.contains("--threads must be at least 1"))
+    }
+
+    /// A recorded log cut into `parts` files, each gzipped (as a rotated set), oldest first.
+    static func rotatedGzipSet(in scratch: TemporaryDirectory, parts: Int) throws -> [String] {
+        let whole = try Data(contentsOf: URL(fileURLWithPath: TestPaths.recorded("enriched-fork.log")))
+        let lines = whole.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let perPart = (lines.count + parts - 1) / parts
+        return try (0..<parts).map { part in
+            let slice = lines[min(part * perPart, lines.count)..<min((part + 1) * perPart, lines.count)]
+            let text = slice.map { Data($0) + Data([0x0A]) }.reduce(Data(), +)
+            let path = scratch.path("audit.log.\(parts - part)")
+            try text.write(to: URL(fileURLWithPath: path))
+            try Gzip.compress(path)
+            return path + ".gz"
+        }
+    }
+
+    @Test("a rotated set of gzipped files, inflated ahead on their own threads, reads as with one thread")
+    func rotatedGzipFiles() throws {
+        let scratch = try TemporaryDirectory("rotated-gzip")
+        defer { scratch.remove() }
+        let files = try Self.rotatedGzipSet(in: scratch, parts: 5)
+        try expectSame(files, modes: [.plain, .checkpointing, .strict])
+        // The directory, as a user names /var/log/audit: the files are ordered by their first record.
+        try expectSame([scratch.path], modes: [.plain])
     }
 }

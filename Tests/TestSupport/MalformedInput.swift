@@ -178,3 +178,17 @@ package enum Gunzip {
         return data
     }
 }
+
+/// `gzip -n -f PATH`: replaces the file with PATH.gz, as logrotate leaves a rotated log.
+package enum Gzip {
+    package static func compress(_ path: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-n", "-f", path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}
