@@ -102,65 +102,58 @@ enum ByteSearch {
     /// The position of the first `=`, space or 0x1d at or after `start`, or the line's end.
     @inline(__always)
     static func keyEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        var position = start
-        let count = line.count
-        if position + 8 <= count {
-            let found: Int? = line.withUnsafeBufferPointer { buffer in
-                let base = UnsafeRawPointer(buffer.baseAddress!)
-                while position + 8 <= count {
-                    let word = (base + position).loadUnaligned(as: UInt64.self)
-                    let hits = matches(word, 0x3D) | matches(word, 0x20) | matches(word, 0x1D)
-                    if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
-                    position += 8
-                }
-                return nil
-            }
-            if let found { return found }
+        firstStop(line, from: start) {
+            matches($0, 0x3D) | matches($0, 0x20) | matches($0, 0x1D)
+        } isStop: {
+            stops($0, keyStops)
         }
-        while position < count, !stops(line[position], keyStops) { position += 1 }
-        return position
     }
 
     /// The position of the first space or 0x1d at or after `start`, or the line's end.
     @inline(__always)
     static func valueEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        var position = start
-        let count = line.count
-        if position + 8 <= count {
-            let found: Int? = line.withUnsafeBufferPointer { buffer in
-                let base = UnsafeRawPointer(buffer.baseAddress!)
-                while position + 8 <= count {
-                    let word = (base + position).loadUnaligned(as: UInt64.self)
-                    let hits = matches(word, 0x20) | matches(word, 0x1D)
-                    if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
-                    position += 8
-                }
-                return nil
-            }
-            if let found { return found }
+        firstStop(line, from: start) {
+            matches($0, 0x20) | matches($0, 0x1D)
+        } isStop: {
+            stops($0, valueStops)
         }
-        while position < count, !stops(line[position], valueStops) { position += 1 }
-        return position
     }
 
     /// The position of the first `byte` at or after `start`, or the line's end.
     @inline(__always)
     static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int) -> Int {
+        firstStop(line, from: start) {
+            matches($0, byte)
+        } isStop: {
+            $0 == byte
+        }
+    }
+
+    /// The position of the first stop byte at or after `start`, or the line's end: eight bytes
+    /// at a time while eight remain (`hits` marks the stops of a word, as `matches` does), then
+    /// byte by byte (`isStop`). Both closures must agree on which bytes stop.
+    @inline(__always)
+    private static func firstStop(
+        _ line: Span<UInt8>,
+        from start: Int,
+        hits: (UInt64) -> UInt64,
+        isStop: (UInt8) -> Bool
+    ) -> Int {
         var position = start
         let count = line.count
         if position + 8 <= count {
             let found: Int? = line.withUnsafeBufferPointer { buffer in
                 let base = UnsafeRawPointer(buffer.baseAddress!)
                 while position + 8 <= count {
-                    let hits = matches((base + position).loadUnaligned(as: UInt64.self), byte)
-                    if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
+                    let marked = hits((base + position).loadUnaligned(as: UInt64.self))
+                    if marked != 0 { return position + marked.trailingZeroBitCount >> 3 }
                     position += 8
                 }
                 return nil
             }
             if let found { return found }
         }
-        while position < count, line[position] != byte { position += 1 }
+        while position < count, !isStop(line[position]) { position += 1 }
         return position
     }
 
