@@ -117,11 +117,7 @@ struct HonestVerdictTests {
         defer { scratch.remove() }
         let plain = scratch.path("audit.log.1")
         try FileManager.default.copyItem(atPath: Fixtures.recorded("raw-fork"), toPath: plain)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-n", plain]
-        try process.run()
-        process.waitUntilExit()
+        try Gzip.compress(plain)
         let compressed = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
         let fromFile = try CLI.run(["scan", "--threads", threads, "--format", "json", "fixtures/recorded/raw-fork.log"])
         let fromStdin = try CLI.run(["scan", "--threads", threads, "--format", "json", "-"], stdin: compressed)

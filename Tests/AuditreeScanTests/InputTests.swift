@@ -20,15 +20,6 @@ struct InputTests {
             separator: "\n", omittingEmptySubsequences: false)
     }
 
-    func gzip(_ file: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-n", "-f", file.path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-    }
-
     func findingKeys(_ report: ScanReport) -> [String] {
         report.findings.map { "\($0.rule.id) \($0.process.image?.stamp.description ?? "")" }
     }
@@ -47,7 +38,7 @@ struct InputTests {
                 try text.write(
                     to: directory.appendingPathComponent(names[index]), atomically: true, encoding: .isoLatin1)
             }
-            try gzip(directory.appendingPathComponent("audit.log.1"))
+            try Gzip.compress(directory.appendingPathComponent("audit.log.1").path)
             let report = try Fixtures.scan([directory.path])
             #expect(
                 report.summary.files.map { URL(fileURLWithPath: $0).lastPathComponent } == [
@@ -72,7 +63,7 @@ struct InputTests {
         do {
             let file = directory.appendingPathComponent("audit.log")
             try Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded("raw-fork"))).write(to: file)
-            try gzip(file)
+            try Gzip.compress(file.path)
             let compressed = try Data(contentsOf: directory.appendingPathComponent("audit.log.gz"))
             let cut = directory.appendingPathComponent("cut.log.gz")
             try compressed.prefix(compressed.count * 2 / 3).write(to: cut)
