@@ -555,8 +555,8 @@ public struct RuleFileParser {
     /// One user id or a list of them.
     private func ids(_ node: Node, path: String) throws(RuleFileError) -> Set<UInt32> {
         let items: [(Node, String)]
-        if case .sequence(let sequence) = node {
-            items = sequence.enumerated().map { ($1, "\(path)[\($0)]") }
+        if case .sequence = node {
+            items = try sequence(node, path: path).enumerated().map { ($1, "\(path)[\($0)]") }
         } else {
             items = [(node, path)]
         }
@@ -571,14 +571,14 @@ public struct RuleFileParser {
     }
 
     /// `node.int`, read here when the scalar is a plain decimal number without a leading zero
-    /// (every number of the built-in pack): Yams's `Int.construct` first removes `_` separators
+    /// (every number of the built-in pack, `0` included): Yams's `Int.construct` first removes `_` separators
     /// with Foundation's `replacingOccurrences` (a trip through NSString) on every call. Anything
     /// else (signs, `0x`, `0o`, octal `0…`, `_`, `1:30`, quoted, too long) still goes to Yams,
     /// so both read the same numbers.
     static func int(_ node: Node) -> Int? {
         if case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any {
             let digits = scalar.string.utf8
-            if let first = digits.first, first != UInt8(ascii: "0"), digits.count <= 18,
+            if let first = digits.first, first != UInt8(ascii: "0") || digits.count == 1, digits.count <= 18,
                 digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
             {
                 return Int(scalar.string)
