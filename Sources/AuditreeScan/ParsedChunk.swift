@@ -58,7 +58,9 @@ struct ParsedChunk: Sendable {
         records.append(Record.empty)
         let last = records.count - 1
         let outcome: Outcome
-        switch parser.parse(line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength, into: &records[last]) {
+        switch parser.parse(
+            line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength, into: &records[last])
+        {
         case .record:
             if let rules = settings.recordRules { records[last].ruleHits = rules.matching(line) }
             outcome = .record
