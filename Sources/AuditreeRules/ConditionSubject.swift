@@ -36,7 +36,20 @@ struct ConditionSubject: Hashable {
 /// The answers of one `ConditionSubject` to conditions, by the conditions' slots (nil: not
 /// asked yet). A class, so one lookup of the subject serves every condition asked of it.
 final class ConditionAnswers {
+    /// Unique among the answers one evaluator makes: it stands for the subject in a
+    /// `SubjectsKey`, where hashing the subject's fields again would cost what the key saves.
+    let serial: Int
     var values: [Bool?]
 
-    init(slots: Int) { values = Array(repeating: nil, count: slots) }
+    init(slots: Int, serial: Int) {
+        self.serial = serial
+        values = Array(repeating: nil, count: slots)
+    }
+}
+
+/// A rule and the subjects one judgement of a finding reads (their answers' serials, with
+/// whatever else it reads from the match): two findings with equal keys get the same answer.
+struct SubjectsKey: Hashable {
+    var rule: String
+    var subjects: [Int]
 }

@@ -57,6 +57,15 @@ public final class RuleEvaluator {
     /// mostly the same command, and every indicator runs its regexes over each.
     private var contextAnswers: [ConditionSubject: ConditionAnswers] = [:]
     private var contextAnswersVersion = 0
+    /// How many `ConditionAnswers` were made: the next one's serial.
+    private var answersMade = 0
+    /// `exceptionsChecked`'s answers by rule and the subjects of the shell, its spawner and its
+    /// lineage: the findings of one rule mostly repeat one command under one parent, and each
+    /// would try every exception again and make its misses again.
+    private var exceptionOutcomes: [SubjectsKey: (suppression: Suppression?, misses: [ExceptionMiss])] = [:]
+    /// `context`'s hits (indicator numbers and places) by rule and the places' targets and
+    /// subjects, for `contextAnswersVersion` of the learned roots (cleared with `contextAnswers`).
+    private var contextOutcomes: [SubjectsKey: [(indicator: Int, place: Int)]] = [:]
     /// `scoped(_:)`'s answers, by rule id (one entry per rule of the set at most).
     private var scopedByRule: [String: (exceptions: [Int], indicators: [Int])] = [:]
     /// Per context indicator, the slot of its first alternative in a `ConditionAnswers`; and the slots in all.
@@ -354,14 +363,13 @@ public final class RuleEvaluator {
         }
     }
 
-    private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
+    private func record(_ match: consuming RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
         admit(match) { tree.observeDescendants(of: ready, limit: self.descendantLimit) }
     }
 
     /// Suppresses the match when an exception applies; else keeps it with the exceptions that did
     /// not apply, and with what `descendants` starts collecting, if anything.
-    private func admit(_ match: RuleMatch, descendants: () -> DescendantCollector? = { nil }) {
-        var match = match
+    private func admit(_ match: consuming RuleMatch, descendants: () -> DescendantCollector? = { nil }) {
         let (suppression, misses) = exceptionsChecked(for: match)
         if let suppression {
             match.suppression = suppression
@@ -569,10 +577,34 @@ public final class RuleEvaluator {
 
     // MARK: Exceptions
 
-    /// The first exception that applies, and the ones checked before it with why they did not.
+    /// The first exception that applies, and the ones checked before it with why they did not;
+    /// kept by rule and the subjects of the shell and of its lineage (the spawner is one of them).
     private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
+        guard !match.rule.exceptions.isEmpty || !scoped(match.rule).exceptions.isEmpty else { return (nil, []) }
+        let slots = ruleSet.exceptions.count
+        let shell = answers(in: &ancestorAnswers, for: match.image, slots: slots)
+        var lineageAnswers: [ConditionAnswers?] = []
+        lineageAnswers.reserveCapacity(match.lineage.count)
+        for index in match.lineage.indices {
+            lineageAnswers.append(match.lineage[index].image.map { answers(in: &ancestorAnswers, for: $0, slots: slots) })
+        }
+        // What else the exceptions read of the match: which entry is the spawner, and whether it is inferred.
+        let key = SubjectsKey(
+            rule: match.rule.id,
+            subjects: [shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
+                + lineageAnswers.map { $0?.serial ?? -1 })
+        if let known = exceptionOutcomes[key] { return known }
+        let outcome = exceptionsChecked(for: match, lineageAnswers: &lineageAnswers)
+        if exceptionOutcomes.count >= Self.maxConditionAnswers { exceptionOutcomes.removeAll(keepingCapacity: true) }
+        exceptionOutcomes[key] = outcome
+        return outcome
+    }
+
+    /// `exceptionsChecked(for:)` worked out: `lineageAnswers` holds the kept answers of each lineage image.
+    private func exceptionsChecked(for match: RuleMatch, lineageAnswers: inout [ConditionAnswers?])
+        -> (suppression: Suppression?, misses: [ExceptionMiss])
+    {
         var misses: [ExceptionMiss] = []
-        var lineageAnswers = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
         /// Nil when the exception does not apply (the miss is noted), else the suppression.
         func check(_ exception: RuleException, number: Int?, scope: String) -> Suppression? {
             if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
@@ -649,7 +681,8 @@ public final class RuleEvaluator {
         let subject = ConditionSubject(image)
         if let known = table[subject] { return known }
         if table.count >= Self.maxConditionAnswers { table.removeAll(keepingCapacity: true) }
-        let made = ConditionAnswers(slots: slots)
+        answersMade += 1
+        let made = ConditionAnswers(slots: slots, serial: answersMade)
         table[subject] = made
         return made
     }
@@ -703,12 +736,15 @@ public final class RuleEvaluator {
         return nil
     }
 
-    /// The context indicators present on the shell, the spawner or what ran below the shell.
+    /// The context indicators present on the shell, the spawner or what ran below the shell;
+    /// which indicator on which place is kept by rule and the places' targets and subjects.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
         if contextAnswersVersion != learnedRootsVersion {
             contextAnswers.removeAll(keepingCapacity: true)
+            contextOutcomes.removeAll(keepingCapacity: true)
             contextAnswersVersion = learnedRootsVersion
         }
+        guard !scoped(match.rule).indicators.isEmpty else { return [] }
         // Every place an indicator may look, in the order they are tried: the shell, the spawner,
         // what ran below the shell; each one's kept answers fetched once.
         var places: [(on: ContextTarget, pid: Int, image: ProcessImage)] = [(.shell, match.pid, match.image)]
@@ -716,29 +752,43 @@ public final class RuleEvaluator {
             places.append((.spawner, match.lineage[index].pid, image))
         }
         places += descendants.map { (.descendants, $0.pid, $0.image) }
-        var answers = [ConditionAnswers?](repeating: nil, count: places.count)
-        var hits: [ContextHit] = []
-        for number in scoped(match.rule).indicators {
+        let answers = places.map { self.answers(in: &contextAnswers, for: $0.image, slots: contextSlots) }
+        let key = SubjectsKey(
+            rule: match.rule.id,
+            subjects: places.indices.flatMap { [ContextTarget.allCases.firstIndex(of: places[$0].on)!, answers[$0].serial] })
+        let found: [(indicator: Int, place: Int)]
+        if let known = contextOutcomes[key] {
+            found = known
+        } else {
+            found = indicatorsPresent(for: match.rule, places: places, answers: answers)
+            if contextOutcomes.count >= Self.maxConditionAnswers { contextOutcomes.removeAll(keepingCapacity: true) }
+            contextOutcomes[key] = found
+        }
+        return found.map { hit in
+            let indicator = ruleSet.context[hit.indicator]
+            return ContextHit(
+                id: indicator.id, description: indicator.description, raise: indicator.raise,
+                on: places[hit.place].on, pid: places[hit.place].pid)
+        }
+    }
+
+    /// The rule's indicators present in the places (each with the first place it holds on), in pack order.
+    private func indicatorsPresent(
+        for rule: Rule, places: [(on: ContextTarget, pid: Int, image: ProcessImage)], answers: [ConditionAnswers]
+    ) -> [(indicator: Int, place: Int)] {
+        var found: [(indicator: Int, place: Int)] = []
+        for number in scoped(rule).indicators {
             let indicator = ruleSet.context[number]
             let base = contextSlotBase[number]
-            let found = places.indices.first { place in
+            let place = places.indices.first { place in
                 guard indicator.on.contains(places[place].on) else { return false }
-                let kept =
-                    answers[place] ?? self.answers(in: &contextAnswers, for: places[place].image, slots: contextSlots)
-                answers[place] = kept
                 return indicator.any.indices.contains {
-                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: kept)
+                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: answers[place])
                 }
             }
-            if let found {
-                hits.append(
-                    ContextHit(
-                        id: indicator.id, description: indicator.description, raise: indicator.raise,
-                        on: places[found].on,
-                        pid: places[found].pid))
-            }
+            if let place { found.append((number, place)) }
         }
-        return hits
+        return found
     }
 
     // MARK: Results
@@ -746,7 +796,7 @@ public final class RuleEvaluator {
     /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
     /// Each is numbered by its place in that order (`Finding.number`), before any grouping.
     public func findings(group: Bool = false) -> [Finding] {
-        var all = Self.oldestFirst(matches).map { finding($0) }
+        var all = Self.oldestFirst(matches).map { finding(matches[$0]) }
         for index in all.indices {
             all[index].number = index + 1
             all[index].seen = [Occurrence(all[index])]
@@ -757,17 +807,17 @@ public final class RuleEvaluator {
     /// Matches an exception suppressed, oldest first; they have no finding number. Empty unless
     /// the evaluator was made with `keepsSuppressed`.
     public func suppressed(group: Bool = false) -> [Finding] {
-        var all = Self.oldestFirst(suppressedMatches).map { finding($0) }
+        var all = Self.oldestFirst(suppressedMatches).map { finding(suppressedMatches[$0]) }
         for index in all.indices { all[index].seen = [Occurrence(all[index])] }
         return group ? Self.grouped(all) : all
     }
 
-    /// The matches in their findings' order (`Finding.<`: stamp, host, location), ties in match
-    /// order. Positions are sorted by small keys: a sort moves each element about log n times,
-    /// and a finding is a large value.
-    static func oldestFirst(_ matches: [RuleMatch]) -> [RuleMatch] {
+    /// The matches' positions in their findings' order (`Finding.<`: stamp, host, location), ties
+    /// in match order. Positions are sorted by small keys, and the matches read in place: a sort
+    /// moves each element about log n times, and a match is a large value.
+    static func oldestFirst(_ matches: [RuleMatch]) -> [Int] {
         let keys = matches.map { ($0.image.stamp, $0.image.node ?? "", $0.image.location) }
-        return matches.indices.sorted { keys[$0] < keys[$1] || (!(keys[$1] < keys[$0]) && $0 < $1) }.map { matches[$0] }
+        return matches.indices.sorted { keys[$0] < keys[$1] || (!(keys[$1] < keys[$0]) && $0 < $1) }
     }
 
     private func suppress(_ match: RuleMatch) {
