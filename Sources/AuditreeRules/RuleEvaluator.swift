@@ -894,21 +894,22 @@ public final class RuleEvaluator {
     /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first;
     /// the first keeps every folded one in `seen`.
     package static func grouped(_ findings: [Finding]) -> [Finding] {
+        // The log's strings as they are (equal when their bytes are), not copied into arrays.
         struct Key: Hashable {
             var rule: String
             var host: String?
-            var spawnerExe: [UInt8]?
+            var spawnerExe: LogString?
             var inferred: Bool
-            var argv: [[UInt8]]
+            var argv: [LogString]
         }
         var result: [Finding] = []
         var index: [Key: Int] = [:]
         for finding in findings {
             let key = Key(
                 rule: finding.rule.id, host: finding.host,
-                spawnerExe: finding.spawner.image?.exe.map { Array($0.bytes) },
+                spawnerExe: finding.spawner.image?.exe,
                 inferred: finding.inference != nil,
-                argv: finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? [])
+                argv: finding.process.image?.argv.arguments ?? [])
             guard let at = index[key] else {
                 index[key] = result.count
                 var first = finding
