@@ -758,16 +758,19 @@ public final class RuleEvaluator {
         // Every place an indicator may look, in the order they are tried: the shell, the spawner,
         // what ran below the shell; each with its kept answers (the match's, when it has them).
         var places: [ContextPlace] = [
-            ContextPlace(on: .shell, pid: match.pid, image: match.image,
+            ContextPlace(
+                on: .shell, pid: match.pid, image: match.image,
                 answers: match.subjects?.shell ?? answers(for: match.image))
         ]
         if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
             places.append(
-                ContextPlace(on: .spawner, pid: match.lineage[index].pid, image: image,
+                ContextPlace(
+                    on: .spawner, pid: match.lineage[index].pid, image: image,
                     answers: match.subjects?.lineage[index] ?? answers(for: image)))
         }
         for entry in descendants {
-            places.append(ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: answers(for: entry.image)))
+            places.append(
+                ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: answers(for: entry.image)))
         }
         for place in places where place.answers.contextVersion != learnedRootsVersion {
             place.answers.context = Array(repeating: nil, count: contextSlots)
@@ -809,7 +812,8 @@ public final class RuleEvaluator {
             let place = places.indices.first { place in
                 guard indicator.on.contains(places[place].on) else { return false }
                 return indicator.any.indices.contains {
-                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: places[place].answers)
+                    indicatorHolds(
+                        places[place].image, indicator.any[$0], slot: base + $0, answers: places[place].answers)
                 }
             }
             if let place { found.append((number, place)) }
