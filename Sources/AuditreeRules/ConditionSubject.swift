@@ -40,19 +40,16 @@ final class ConditionAnswers {
     /// Unique among the answers one evaluator makes: it stands for the subject in a
     /// `SubjectsKey`, where hashing the subject's fields again would cost what the key saves.
     let serial: Int
-    /// Per global exception (its place in the rule set), whether its `ancestor` condition holds.
-    var ancestor: [Bool?]
+    /// Per global exception (its place in the rule set), whether its `ancestor` condition holds;
+    /// empty until an exception asks (most images are only asked one kind of question).
+    var ancestor: [Bool?] = []
     /// Per context indicator condition (`RuleEvaluator.contextSlotBase`), whether it holds, for
-    /// `contextVersion` of the learned roots (a root learned later can make one hold).
-    var context: [Bool?]
-    var contextVersion: Int
+    /// `contextVersion` of the learned roots (a root learned later can make one hold); empty,
+    /// for no version, until an indicator asks.
+    var context: [Bool?] = []
+    var contextVersion = -1
 
-    init(serial: Int, exceptions: Int, contextSlots: Int, contextVersion: Int) {
-        self.serial = serial
-        ancestor = Array(repeating: nil, count: exceptions)
-        context = Array(repeating: nil, count: contextSlots)
-        self.contextVersion = contextVersion
-    }
+    init(serial: Int) { self.serial = serial }
 }
 
 /// The kept answers of a match's images: the shell's, and each lineage entry's (nil for an

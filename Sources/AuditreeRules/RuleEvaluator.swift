@@ -372,16 +372,30 @@ public final class RuleEvaluator {
     /// Suppresses the match when an exception applies; else keeps it with the exceptions that did
     /// not apply, and with what `descendants` starts collecting, if anything. Returns the match's
     /// subjects (nil when no exception needed them), for another finding of the same exec.
+    ///
+    /// A Sigma match fetches the answers of all its images and looks its exceptions' outcome up by
+    /// rule and images: a Sigma rule fires on every exec of one command, so its findings repeat
+    /// the same images. A built-in rule's findings mostly differ (a shell under an interpreter or
+    /// a server is rare), so the lookup would cost more than it saves: its exceptions fetch an
+    /// image's answers only when one asks for them, and stop at the first that applies.
     @discardableResult
     private func admit(_ match: consuming RuleMatch, descendants: () -> DescendantCollector? = { nil })
         -> MatchSubjects?
     {
         if !match.rule.exceptions.isEmpty || !scoped(match.rule).exceptions.isEmpty {
-            let subjects = match.subjects ?? subjects(of: match)
-            match.subjects = subjects
-            let (suppression, misses) = exceptionsChecked(for: match, subjects: subjects)
+            let suppression: Suppression?
+            let misses: [ExceptionMiss]
+            if match.rule.sigma != nil {
+                let subjects = match.subjects ?? subjects(of: match)
+                match.subjects = subjects
+                (suppression, misses) = exceptionsChecked(for: match, subjects: subjects)
+            } else {
+                var lineage = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
+                (suppression, misses) = exceptionsChecked(for: match, lineage: &lineage)
+            }
             if let suppression {
                 match.suppression = suppression
+                let subjects = match.subjects
                 suppress(match)
                 return subjects
             }
@@ -600,7 +614,8 @@ public final class RuleEvaluator {
             subjects: [subjects.shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
                 + subjects.lineage.map { $0?.serial ?? -1 })
         if let known = exceptionOutcomes[key] { return known }
-        let outcome = exceptionsChecked(for: match, lineage: subjects.lineage)
+        var lineage = subjects.lineage
+        let outcome = exceptionsChecked(for: match, lineage: &lineage)
         if exceptionOutcomes.count >= Self.maxConditionAnswers { exceptionOutcomes.removeAll(keepingCapacity: true) }
         exceptionOutcomes[key] = outcome
         return outcome
@@ -612,9 +627,7 @@ public final class RuleEvaluator {
         if let known = subjectAnswers[subject] { return known }
         if subjectAnswers.count >= Self.maxConditionAnswers { subjectAnswers.removeAll(keepingCapacity: true) }
         answersMade += 1
-        let made = ConditionAnswers(
-            serial: answersMade, exceptions: ruleSet.exceptions.count, contextSlots: contextSlots,
-            contextVersion: learnedRootsVersion)
+        let made = ConditionAnswers(serial: answersMade)
         subjectAnswers[subject] = made
         return made
     }
@@ -627,14 +640,15 @@ public final class RuleEvaluator {
         return MatchSubjects(shell: answers(for: match.image), lineage: lineage)
     }
 
-    /// `exceptionsChecked(for:subjects:)` worked out: `lineage` holds the kept answers of each lineage image.
-    private func exceptionsChecked(for match: RuleMatch, lineage: [ConditionAnswers?])
+    /// The first exception that applies, and the ones checked before it with why they did not:
+    /// `lineage` holds the kept answers of each lineage image, fetched when first asked for.
+    private func exceptionsChecked(for match: RuleMatch, lineage: inout [ConditionAnswers?])
         -> (suppression: Suppression?, misses: [ExceptionMiss])
     {
         var misses: [ExceptionMiss] = []
         /// Nil when the exception does not apply (the miss is noted), else the suppression.
         func check(_ exception: RuleException, number: Int?, scope: String) -> Suppression? {
-            if let failed = firstFailing(exception, number: number, for: match, lineage: lineage) {
+            if let failed = firstFailing(exception, number: number, for: match, lineage: &lineage) {
                 misses.append(
                     ExceptionMiss(
                         exceptionID: exception.id, scope: scope, failed: failed,
@@ -672,10 +686,10 @@ public final class RuleEvaluator {
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
     /// `number`: the exception's place in the rule set's global exceptions (nil for a rule's own).
-    /// `lineage`: the answers kept for each lineage image.
+    /// `lineage`: the answers kept for each lineage image, fetched when first asked for.
     private func firstFailing(
         _ exception: RuleException, number: Int?, for match: RuleMatch,
-        lineage: [ConditionAnswers?]
+        lineage: inout [ConditionAnswers?]
     ) -> ExceptionCondition? {
         if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
         if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
@@ -687,7 +701,10 @@ public final class RuleEvaluator {
         if let ancestor = exception.ancestor {
             let holds = match.lineage.indices.contains { index in
                 guard let image = match.lineage[index].image else { return false }
-                guard let number, let answers = lineage[index] else { return matcher.satisfies(image, ancestor) }
+                guard let number else { return matcher.satisfies(image, ancestor) }
+                let answers = lineage[index] ?? self.answers(for: image)
+                if lineage[index] == nil { lineage[index] = answers }
+                if answers.ancestor.isEmpty { answers.ancestor = Array(repeating: nil, count: ruleSet.exceptions.count) }
                 if let known = answers.ancestor[number] { return known }
                 let answer = matcher.satisfies(image, ancestor)
                 answers.ancestor[number] = answer
@@ -747,45 +764,46 @@ public final class RuleEvaluator {
         return nil
     }
 
-    /// The context indicators present on the shell, the spawner or what ran below the shell;
-    /// which indicator on which place is kept by rule and the places' targets and subjects.
+    /// The context indicators present on the shell, the spawner or what ran below the shell. A
+    /// Sigma match's are kept by rule and the places' targets and subjects (its findings repeat
+    /// the same images, see `admit`); a built-in match fetches a place's answers only when an
+    /// indicator looks there.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
         guard !scoped(match.rule).indicators.isEmpty else { return [] }
-        if contextOutcomesVersion != learnedRootsVersion {
-            contextOutcomes.removeAll(keepingCapacity: true)
-            contextOutcomesVersion = learnedRootsVersion
-        }
         // Every place an indicator may look, in the order they are tried: the shell, the spawner,
-        // what ran below the shell; each with its kept answers (the match's, when it has them).
+        // what ran below the shell; each with the match's kept answers, when it has them.
         var places: [ContextPlace] = [
-            ContextPlace(
-                on: .shell, pid: match.pid, image: match.image,
-                answers: match.subjects?.shell ?? answers(for: match.image))
+            ContextPlace(on: .shell, pid: match.pid, image: match.image, answers: match.subjects?.shell)
         ]
         if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
             places.append(
                 ContextPlace(
                     on: .spawner, pid: match.lineage[index].pid, image: image,
-                    answers: match.subjects?.lineage[index] ?? answers(for: image)))
+                    answers: match.subjects?.lineage[index]))
         }
         for entry in descendants {
-            places.append(
-                ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: answers(for: entry.image)))
+            places.append(ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: nil))
         }
-        for place in places where place.answers.contextVersion != learnedRootsVersion {
-            place.answers.context = Array(repeating: nil, count: contextSlots)
-            place.answers.contextVersion = learnedRootsVersion
-        }
-        let key = SubjectsKey(
-            rule: match.rule.id,
-            subjects: places.flatMap { [ContextTarget.allCases.firstIndex(of: $0.on)!, $0.answers.serial] })
         let found: [(indicator: Int, place: Int)]
-        if let known = contextOutcomes[key] {
-            found = known
+        if match.rule.sigma == nil {
+            found = indicatorsPresent(for: match.rule, places: &places)
         } else {
-            found = indicatorsPresent(for: match.rule, places: places)
-            if contextOutcomes.count >= Self.maxConditionAnswers { contextOutcomes.removeAll(keepingCapacity: true) }
-            contextOutcomes[key] = found
+            if contextOutcomesVersion != learnedRootsVersion {
+                contextOutcomes.removeAll(keepingCapacity: true)
+                contextOutcomesVersion = learnedRootsVersion
+            }
+            let key = SubjectsKey(
+                rule: match.rule.id,
+                subjects: places.indices.flatMap {
+                    [ContextTarget.allCases.firstIndex(of: places[$0].on)!, contextAnswers(at: $0, of: &places).serial]
+                })
+            if let known = contextOutcomes[key] {
+                found = known
+            } else {
+                found = indicatorsPresent(for: match.rule, places: &places)
+                if contextOutcomes.count >= Self.maxConditionAnswers { contextOutcomes.removeAll(keepingCapacity: true) }
+                contextOutcomes[key] = found
+            }
         }
         return found.map { hit in
             let indicator = ruleSet.context[hit.indicator]
@@ -795,28 +813,40 @@ public final class RuleEvaluator {
         }
     }
 
-    /// A process an indicator may be present on, for `context`.
+    /// A process an indicator may be present on, for `context`; `answers` is fetched when first asked for.
     private struct ContextPlace {
         var on: ContextTarget
         var pid: Int
         var image: ProcessImage
-        var answers: ConditionAnswers
+        var answers: ConditionAnswers?
+    }
+
+    /// The kept answers of the place's image, with context answers for this version of the learned roots.
+    private func contextAnswers(at place: Int, of places: inout [ContextPlace]) -> ConditionAnswers {
+        let answers = places[place].answers ?? self.answers(for: places[place].image)
+        if places[place].answers == nil { places[place].answers = answers }
+        if answers.contextVersion != learnedRootsVersion {
+            answers.context = Array(repeating: nil, count: contextSlots)
+            answers.contextVersion = learnedRootsVersion
+        }
+        return answers
     }
 
     /// The rule's indicators present in the places (each with the first place it holds on), in pack order.
-    private func indicatorsPresent(for rule: Rule, places: [ContextPlace]) -> [(indicator: Int, place: Int)] {
+    private func indicatorsPresent(for rule: Rule, places: inout [ContextPlace]) -> [(indicator: Int, place: Int)] {
         var found: [(indicator: Int, place: Int)] = []
         for number in scoped(rule).indicators {
             let indicator = ruleSet.context[number]
             let base = contextSlotBase[number]
-            let place = places.indices.first { place in
-                guard indicator.on.contains(places[place].on) else { return false }
-                return indicator.any.indices.contains {
-                    indicatorHolds(
-                        places[place].image, indicator.any[$0], slot: base + $0, answers: places[place].answers)
+            for place in places.indices where indicator.on.contains(places[place].on) {
+                let answers = contextAnswers(at: place, of: &places)
+                if indicator.any.indices.contains(where: {
+                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: answers)
+                }) {
+                    found.append((number, place))
+                    break
                 }
             }
-            if let place { found.append((number, place)) }
         }
         return found
     }
