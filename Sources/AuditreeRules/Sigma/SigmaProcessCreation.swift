@@ -79,10 +79,9 @@ public struct SigmaProcessCreation: Sendable {
     ) {
         func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
         let unknown = SigmaFieldValue(Self.unknown)
-        return (
-            wanted(.parentImage) ? parent.map { $0.exe.map { SigmaFieldValue(bytes: $0.bytes) } ?? unknown } ?? unknown : nil,
-            wanted(.parentCommandLine) ? parent.map { SigmaFieldValue(joining: $0.argv.arguments) } ?? unknown : nil
-        )
+        let image = parent.map { $0.exe.map { SigmaFieldValue(bytes: $0.bytes) } ?? unknown } ?? unknown
+        let commandLine = parent.map { SigmaFieldValue(joining: $0.argv.arguments) } ?? unknown
+        return (wanted(.parentImage) ? image : nil, wanted(.parentCommandLine) ? commandLine : nil)
     }
 
     public subscript(field: Field) -> SigmaFieldValue? { values[field.rawValue] }
