@@ -284,10 +284,7 @@ public final class RuleEvaluator {
     /// rules still judge every exec there.
     private func evaluateSigma(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
-        let fields = SigmaProcessCreation(
-            image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
-            used: sigmaRules.usedFields)
-        let matched = sigmaRules.matching(fields)
+        let matched = sigmaRules.matching(image, of: ready.process)
         guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
