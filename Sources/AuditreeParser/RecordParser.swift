@@ -20,6 +20,8 @@ public struct RecordParser {
     }
 
     private var syscalls = SyscallCache()
+    private var userNames = UserNameCache()
+    private var loginUserNames = UserNameCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
     package let detail: Detail
@@ -88,10 +90,11 @@ public struct RecordParser {
         }
         switch kind {
         case .syscall:
-            switch parseSyscall(line, from: position) {
-            case .success(let value): record.body = .syscall(value)
-            case .failure(let rejection): return .rejected(rejection)
-            }
+            // Filled where it lies and moved into the body once: a `SyscallRecord` returned
+            // through an Optional and a Result was copied (its strings retained) and destroyed.
+            var syscall = SyscallRecord()
+            if let rejection = parseSyscall(line, from: position, into: &syscall) { return .rejected(rejection) }
+            record.body = .syscall(syscall)
         case .execve:
             switch parseExecve(line, from: position) {
             case .success(let value): record.body = .execve(value)
@@ -292,29 +295,34 @@ public struct RecordParser {
 
     // MARK: - Record bodies
 
-    private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
-        if var record = syscallInKernelOrder(line, from: position) {
-            record.syscall = syscalls.kind(arch: record.arch, number: record.number)
-            return .success(record)
+    private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int, into record: inout SyscallRecord)
+        -> Rejection?
+    {
+        if !syscallInKernelOrder(line, from: position, into: &record) {
+            record = SyscallRecord()
+            if let rejection = parseSyscallFields(line, from: position, into: &record) { return rejection }
         }
-        return parseSyscallFields(line, from: position)
+        record.syscall = syscalls.kind(arch: record.arch, number: record.number)
+        return nil
     }
 
     /// A SYSCALL record whose fields stand as the kernel writes them (`audit_log_exit`: arch,
     /// syscall, success, exit, a0-a3, items, ppid, pid, the ids, tty, ses, comm, exe, subj when
     /// present, key, then the ENRICHED part): each key is checked where the kernel puts it,
     /// eight bytes at once, and only the values the engine keeps are read. Any other shape (a
-    /// field missing, added or moved, a number quoted or malformed, doubled spaces) gives nil and
-    /// `parseSyscallFields` reads the line token by token, so both give the same record or rejection.
-    private func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int) -> SyscallRecord? {
+    /// field missing, added or moved, a number quoted or malformed, doubled spaces) gives false
+    /// (`record` partly filled) and `parseSyscallFields` reads the line token by token, so both
+    /// give the same record or rejection.
+    private mutating func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord)
+        -> Bool
+    {
         typealias K = KernelKey
         var position = start
-        var record = SyscallRecord()
         guard let arch = Self.plain(line, &position, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
             archValue <= UInt64(UInt32.max),
             let number = Self.plain(line, &position, K.syscall, 8), let numberValue = Bytes.decimal(line, number),
             numberValue <= 1 << 20
-        else { return nil }
+        else { return false }
         record.arch = UInt32(archValue)
         record.number = Int(numberValue)
         if let success = Self.plain(line, &position, K.success, 8) {
@@ -323,10 +331,10 @@ public struct RecordParser {
             } else if Bytes.equals(line, success, keys.no) {
                 record.success = false
             } else {
-                return nil
+                return false
             }
             guard let exit = Self.plain(line, &position, K.exit, 5), let value = Bytes.signedDecimal(line, exit) else {
-                return nil
+                return false
             }
             record.exit = value
         }
@@ -344,11 +352,11 @@ public struct RecordParser {
             Self.plain(line, &position, K.fsgid, 6) != nil, let tty = Self.plain(line, &position, K.tty, 4),
             let ses = Self.plain(line, &position, K.ses, 4), let comm = Self.text(line, &position, K.comm, 5),
             let exe = Self.text(line, &position, K.exe, 4)
-        else { return nil }
+        else { return false }
         _ = Self.plain(line, &position, K.subj, 5)
         guard let key = Self.text(line, &position, K.key, 4),
             position == line.count || line[position] == FieldScanner.groupSeparator
-        else { return nil }
+        else { return false }
         record.a0 = a0Value
         record.ppid = Int(ppidValue)
         record.pid = Int(pidValue)
@@ -361,7 +369,7 @@ public struct RecordParser {
         record.exe = Bytes.untrusted(line, exe)
         record.key = Bytes.untrusted(line, key)
         if position < line.count { readEnrichedNames(line, from: position, into: &record) }
-        return record
+        return true
     }
 
     /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes), and an unquoted
@@ -423,7 +431,7 @@ public struct RecordParser {
     }
 
     /// The user names of the ENRICHED part (from its 0x1d on); the rest of it is not used.
-    private func readEnrichedNames(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord) {
+    private mutating func readEnrichedNames(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord) {
         // As auditd writes it, ARCH, SYSCALL, AUID and UID come first; any other shape goes token by token.
         var position = start
         if Self.plain(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
@@ -431,8 +439,8 @@ public struct RecordParser {
             let auid = Self.text(line, &position, KernelKey.enrichedAUID, 5),
             let uid = Self.text(line, &position, KernelKey.enrichedUID, 4)
         {
-            record.loginUserName = Bytes.untrusted(line, auid)?.lossyString
-            record.userName = Bytes.untrusted(line, uid)?.lossyString
+            record.loginUserName = loginUserNames.name(line, auid)
+            record.userName = userNames.name(line, uid)
             return
         }
         position = start
@@ -441,10 +449,10 @@ public struct RecordParser {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line) {
             if field.packedKey == PackedKey.enrichedUID {
-                record.userName = Bytes.untrusted(line, field)?.lossyString
+                record.userName = userNames.name(line, field)
                 seenUIDName = true
             } else if field.packedKey == PackedKey.enrichedAUID {
-                record.loginUserName = Bytes.untrusted(line, field)?.lossyString
+                record.loginUserName = loginUserNames.name(line, field)
                 seenAUIDName = true
             }
             if seenUIDName && seenAUIDName { break }
@@ -452,27 +460,26 @@ public struct RecordParser {
     }
 
     /// Every SYSCALL record the kernel-order reading does not take, token by token.
-    private mutating func parseSyscallFields(_ line: Span<UInt8>, from position: Int) -> Result<
-        SyscallRecord, Rejection
-    > {
-        var record = SyscallRecord()
+    private mutating func parseSyscallFields(_ line: Span<UInt8>, from position: Int, into record: inout SyscallRecord)
+        -> Rejection?
+    {
         var seenArch = false
         var seenSyscall = false
         var seenPid = false
         var seenUIDName = false
         var seenAUIDName = false
         var scanner = FieldScanner(from: position)
-        func bad(_ name: String, _ field: Field) -> Result<SyscallRecord, Rejection> {
-            .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
+        func bad(_ name: String, _ field: Field) -> Rejection {
+            Rejection(.malformedField(name), column: field.value.lowerBound + 1)
         }
         while let field = scanner.next(in: line) {
             let key = field.packedKey
             if field.enriched {
                 if key == PackedKey.enrichedUID {
-                    record.userName = Bytes.untrusted(line, field)?.lossyString
+                    record.userName = userNames.name(line, field)
                     seenUIDName = true
                 } else if key == PackedKey.enrichedAUID {
-                    record.loginUserName = Bytes.untrusted(line, field)?.lossyString
+                    record.loginUserName = loginUserNames.name(line, field)
                     seenAUIDName = true
                 }
                 // The rest of the ENRICHED part (GID, EUID, ...) is not used: stop reading.
@@ -530,11 +537,10 @@ public struct RecordParser {
             }
         }
         let end = line.count + 1
-        if !seenArch { return .failure(Rejection(.missingField("arch"), column: end)) }
-        if !seenSyscall { return .failure(Rejection(.missingField("syscall"), column: end)) }
-        if !seenPid { return .failure(Rejection(.missingField("pid"), column: end)) }
-        record.syscall = syscalls.kind(arch: record.arch, number: record.number)
-        return .success(record)
+        if !seenArch { return Rejection(.missingField("arch"), column: end) }
+        if !seenSyscall { return Rejection(.missingField("syscall"), column: end) }
+        if !seenPid { return Rejection(.missingField("pid"), column: end) }
+        return nil
     }
 
     /// uid-like fields are 32-bit; 4294967295 means "unset".
