@@ -157,6 +157,21 @@ enum ByteSearch {
         return position
     }
 
+    /// Whether a key that packs as `key` (`length` bytes) may stand at or after `start`: true for
+    /// `key=` anywhere, inside a value or not, and for a NUL before any `=` (NUL bytes pack as
+    /// nothing, so `key\0=` packs as `key`). One search per `=`, so a line without such bytes
+    /// costs no tokenizing.
+    static func hasKey(_ key: UInt64, length: Int, in line: Span<UInt8>, from start: Int) -> Bool {
+        var position = start
+        while true {
+            position = first(FieldScanner.equals, line, from: position)
+            guard position < line.count else { return false }
+            if position > start, line[position - 1] == 0 { return true }
+            if position - start >= length, pack(line, (position - length)..<position) == key { return true }
+            position += 1
+        }
+    }
+
     /// The eight bytes at `offset` as one word, first byte lowest; `offset + 8` must not pass the end.
     @inline(__always)
     static func word(_ line: Span<UInt8>, at offset: Int) -> UInt64 {

@@ -605,6 +605,13 @@ public struct RecordParser {
         guard let first = scanner.next(in: line), !first.enriched, first.packedKey == PackedKey.item,
             Bytes.decimal(line, first.value) == 0
         else { return nil }
+        // With no other `item=` in the line (as the kernel writes it), `parsePath` would find the
+        // item read here: its token loop is only needed to find which of two items counts. The
+        // field text then runs to the line's end: `PathFields` stops at the ENRICHED part as the
+        // token loop does, so it reads the same fields from it.
+        guard ByteSearch.hasKey(PackedKey.item, length: 4, in: line, from: scanner.position) else {
+            return PathRecord(item: 0, fields: Bytes.logString(line, position..<line.count))
+        }
         return parsePath(line, from: position)
     }
 
