@@ -100,7 +100,7 @@ public struct RecordParser {
             case .success(let value): record.body = .execve(value)
             case .failure(let rejection): return .rejected(rejection)
             }
-        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
+        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: PackedKey.cwd, length: 3))
         case .path:
             switch detail {
             case .full: record.body = .path(parsePath(line, from: position))
@@ -620,7 +620,10 @@ public struct RecordParser {
     private func parseProctitle(_ line: Span<UInt8>, from position: Int) -> Proctitle? {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
-            guard Bytes.equals(line, field.key, keys.proctitle) else { continue }
+            // Nine bytes: eight packed, then the ninth (`packedKey` holds keys of up to eight).
+            guard field.key.count == 9, ByteSearch.pack(line, field.key.lowerBound..<(field.key.upperBound - 1))
+                == PackedKey.proctitl, line[field.key.upperBound - 1] == UInt8(ascii: "e")
+            else { continue }
             if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
             // Unquoted means hex to the kernel; whether the digits really are hex is checked only
             // when the arguments are decoded (`Proctitle.arguments` falls back to the raw bytes).
@@ -629,10 +632,11 @@ public struct RecordParser {
         return nil
     }
 
-    private func firstUntrusted(_ line: Span<UInt8>, from position: Int, key: [UInt8]) -> LogString? {
+    /// The first field whose key is `key` (packed, `length` bytes: a NUL byte packs as nothing).
+    private func firstUntrusted(_ line: Span<UInt8>, from position: Int, key: UInt64, length: Int) -> LogString? {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
-            if Bytes.equals(line, field.key, key) { return Bytes.untrusted(line, field) }
+            if field.packedKey == key && field.key.count == length { return Bytes.untrusted(line, field) }
         }
         return nil
     }
@@ -684,13 +688,17 @@ enum PackedKey {
     static let argc: UInt64 = 0x6367_7261, item: UInt64 = 0x6D65_7469, name: UInt64 = 0x656D_616E
     static let nametype: UInt64 = 0x6570_7974_656D_616E
     static let inode: UInt64 = 0x65_646F_6E69, dev: UInt64 = 0x76_6564, mode: UInt64 = 0x6564_6F6D
+    static let cwd: UInt64 = 0x64_7763
+    /// The first eight bytes of `proctitle`.
+    static let proctitl: UInt64 = 0x6C74_6974_636F_7270
 
     /// Every key with its name, for the test.
     static let all: [(String, UInt64)] = [
         ("arch", arch), ("syscall", syscall), ("success", success), ("exit", exit), ("a0", a0), ("pid", pid),
         ("ppid", ppid), ("uid", uid), ("euid", euid), ("auid", auid), ("ses", ses), ("tty", tty), ("comm", comm),
         ("exe", exe), ("key", key), ("UID", enrichedUID), ("AUID", enrichedAUID), ("argc", argc), ("item", item),
-        ("name", name), ("nametype", nametype), ("inode", inode), ("dev", dev), ("mode", mode),
+        ("name", name), ("nametype", nametype), ("inode", inode), ("dev", dev), ("mode", mode), ("cwd", cwd),
+        ("proctitl", proctitl),
     ]
 }
 
@@ -721,6 +729,5 @@ enum KernelKey {
 
 /// Byte strings compared whole, made once per parser.
 private struct Keys {
-    let cwd = Array("cwd".utf8), proctitle = Array("proctitle".utf8)
     let yes = Array("yes".utf8), no = Array("no".utf8)
 }
