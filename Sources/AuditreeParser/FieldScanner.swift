@@ -218,13 +218,6 @@ enum ByteSearch {
         return word << shift | 0x3030_3030_3030_3030 >> (64 &- shift)
     }
 
-    /// The value of the `count` (1...8) decimal digits at the start of `word`, nil unless all are digits.
-    @inline(__always)
-    static func decimal(_ word: UInt64, count: Int) -> UInt64? {
-        guard areDigits(word, lowBytes(count)) else { return nil }
-        return digitsValue(count == 8 ? word : padded(word, count: count))
-    }
-
     /// The value of the `count` (1...8) hex digits (either case) at the start of `word`, nil
     /// unless all are hex digits.
     @inline(__always)
@@ -301,10 +294,6 @@ package enum Bytes {
     /// An unsigned decimal number without sign or leading zeros beyond a lone `0`; nil on anything else or overflow.
     package static func decimal(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 20 else { return nil }
-        // Pids, ids and syscall numbers in one load, where eight bytes can be read.
-        if range.count <= 8 && range.lowerBound + 8 <= line.count {
-            return ByteSearch.decimal(ByteSearch.word(line, at: range.lowerBound), count: range.count)
-        }
         // Up to 19 digits cannot overflow: only a 20th digit needs the checked step, so pids,
         // ids and stamps are read without overflow checks.
         var value: UInt64 = 0
