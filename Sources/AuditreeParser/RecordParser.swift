@@ -621,8 +621,9 @@ public struct RecordParser {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
             // Nine bytes: eight packed, then the ninth (`packedKey` holds keys of up to eight).
-            guard field.key.count == 9, ByteSearch.pack(line, field.key.lowerBound..<(field.key.upperBound - 1))
-                == PackedKey.proctitl, line[field.key.upperBound - 1] == UInt8(ascii: "e")
+            guard field.key.count == 9,
+                ByteSearch.pack(line, field.key.lowerBound..<(field.key.upperBound - 1))
+                    == PackedKey.proctitl, line[field.key.upperBound - 1] == UInt8(ascii: "e")
             else { continue }
             if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
             // Unquoted means hex to the kernel; whether the digits really are hex is checked only

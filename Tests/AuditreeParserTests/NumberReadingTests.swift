@@ -27,7 +27,8 @@ struct NumberReadingTests {
         guard let seconds = digits(until: UInt8(ascii: ".")), let millis = digits(until: UInt8(ascii: ":")),
             let serial = digits(until: UInt8(ascii: ")")), millis.count == 3,
             seconds.count == 1 || seconds[0] != 0x30, serial.count == 1 || serial[0] != 0x30,
-            let secondsValue = UInt64(String(decoding: seconds, as: UTF8.self)), secondsValue <= UInt64(Int64.max) / 2000,
+            let secondsValue = UInt64(String(decoding: seconds, as: UTF8.self)),
+            secondsValue <= UInt64(Int64.max) / 2000,
             let serialValue = UInt64(String(decoding: serial, as: UTF8.self))
         else { return nil }
         return EventStamp(
@@ -74,7 +75,9 @@ struct NumberReadingTests {
             case (.failure(let rejection), nil):
                 #expect(rejection.reason == .malformedTimestamp, "\(stamp) + \(tail)")
             default:
-                Issue.record("\(stamp) + \(tail): \(String(describing: result)), reference \(String(describing: Self.referenceStamp(text)))")
+                Issue.record(
+                    "\(stamp) + \(tail): \(String(describing: result)), reference \(String(describing: Self.referenceStamp(text)))"
+                )
             }
         }
     }
