@@ -33,16 +33,7 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// A copy of `buffer`'s bytes.
     public init(copying buffer: UnsafeRawBufferPointer) {
-        storage = buffer.count <= Self.inlineCapacity ? Self.packed(buffer) : .heap(Self.array(copying: buffer))
-    }
-
-    /// The bytes in a new array of exactly their count, in one copy: `Array(buffer)` goes through
-    /// the generic collection copy, and the parser makes a heap value per PROCTITLE and path.
-    private static func array(copying buffer: UnsafeRawBufferPointer) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: buffer.count) { target, initialized in
-            UnsafeMutableRawBufferPointer(target).copyMemory(from: buffer)
-            initialized = buffer.count
-        }
+        storage = buffer.count <= Self.inlineCapacity ? Self.packed(buffer) : .heap(Array(buffer))
     }
 
     /// Builds a value of `count` bytes in place: `fill` writes them into a zeroed buffer of
