@@ -74,6 +74,11 @@ public struct EventAssembler {
     private var completeWaiting = 0
     private var releaseFrom = 0
     private var open: [Key: Int] = [:]
+    /// The highest serial of a key ever entered in `open`: a key above it is not there. Serials
+    /// grow, so a new event's first record (the usual record that is not at hand) skips the two
+    /// lookups it would make while older events (user-space messages waiting for their window)
+    /// are open.
+    private var openSerialBound: UInt64 = 0
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
     private var last: (key: Key, slot: Int)?
@@ -141,7 +146,7 @@ public struct EventAssembler {
                 var event = closeCurrent()
                 event.recordCount += 1
                 deliver(event, key: key, emit)
-            } else if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+            } else if mayBeOpen(key), let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                 var event = take(slot)
                 event.recordCount += 1
                 deliver(event, key: key, emit)
@@ -179,13 +184,13 @@ public struct EventAssembler {
                 deliver(closeCurrent(), key: key, emit)
             } else {
                 spillCurrent()
-                if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                if mayBeOpen(key), let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                     deliver(take(slot), key: key, emit)
                 }
             }
             if record.isDaemon {
                 // auditd's own records close once they are the oldest: no need to hold them at hand.
-                open[key] = slots.count
+                enterOpen(key, slot: slots.count)
                 last = (key, slots.count)
                 // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
                 slots.append(
@@ -257,7 +262,7 @@ public struct EventAssembler {
     private mutating func spillCurrent() {
         guard hasCurrent else { return }
         if current.hasSyscall { openSyscallEvents += 1 }
-        open[currentKey] = slots.count
+        enterOpen(currentKey, slot: slots.count)
         last = (currentKey, slots.count)
         slots.append(Slot(key: currentKey, isOpen: true, event: takeCurrent(), origin: currentOrigin))
     }
@@ -291,9 +296,18 @@ public struct EventAssembler {
         return false
     }
 
+    /// Enters an event in the table of open events.
+    private mutating func enterOpen(_ key: Key, slot: Int) {
+        open[key] = slot
+        openSerialBound = max(openSerialBound, key.stamp.serial)
+    }
+
+    /// Whether `open` may hold the key: false without a lookup for a serial above every one entered.
+    private func mayBeOpen(_ key: Key) -> Bool { !open.isEmpty && key.stamp.serial <= openSerialBound }
+
     private mutating func openSlot(_ key: Key) -> Int? {
         if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
-        guard !open.isEmpty, let slot = open[key] else { return nil }
+        guard mayBeOpen(key), let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
     }
