@@ -401,8 +401,13 @@ struct ScanState {
         // The single-threaded parser sets the host itself (`defaultNode`), the pipeline's parsing threads do not.
         if record.node == nil, let currentHost { record.node = currentHost }
         if evaluator.recordRules == nil {
+            // Calls that only update the tree (clone, exit_group, ...) reach it without an event.
             let tree = self.tree
-            assembler.add(record, file: name, origin: origin) { tree.ingest($0) }
+            assembler.add(record, file: name, origin: origin) {
+                tree.ingest($0)
+            } update: {
+                tree.ingest($0)
+            }
         } else {
             let deliver = self.deliver
             assembler.add(record, file: name, origin: origin, emit: deliver)

@@ -94,11 +94,23 @@ public final class ProcessTree {
 
     public func ingest(_ event: AuditEvent) {
         guard let syscall = event.syscall, !event.isDaemon else { return }
+        if syscall.syscall.isExec && (syscall.success ?? true) {
+            recordExec(event, syscall, event.stamp.time)
+            advance(to: event.stamp.time)
+        } else {
+            learn(from: event, syscall)
+        }
+    }
+
+    /// An event of a call that only updates the tree (never an exec: `EventAssembler` makes
+    /// these), handed over without an `AuditEvent`: learnt as `ingest(_:)` learns the event.
+    public func ingest(_ update: TreeUpdate) { learn(from: update, update.syscall) }
+
+    /// What a SYSCALL record other than a successful exec teaches.
+    private func learn(from event: borrowing some ProcessEvent, _ syscall: borrowing SyscallRecord) {
         let time = event.stamp.time
         let succeeded = syscall.success ?? true
-        if syscall.syscall.isExec && succeeded {
-            recordExec(event, syscall, time)
-        } else if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
+        if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
             !isThreadClone(syscall)
         {
             table(event.node).forksAudited = true
@@ -109,6 +121,11 @@ public final class ProcessTree {
             if syscall.syscall.isExec { node.lastFailedExec = time }
             if syscall.syscall == .exitGroup { node.exited = true }
         }
+        advance(to: time)
+    }
+
+    /// The log's clock moved to `time`: execs the delay has passed go to the rules.
+    private func advance(to time: Int64) {
         if time > highWater { highWater = time }
         releaseReady(upTo: highWater - evaluationDelay)
     }
@@ -193,7 +210,9 @@ public final class ProcessTree {
         pending.append((node, number, time))
     }
 
-    private func recordFork(_ event: AuditEvent, _ syscall: SyscallRecord, child pid: Int, _ time: Int64) {
+    private func recordFork(
+        _ event: borrowing some ProcessEvent, _ syscall: borrowing SyscallRecord, child pid: Int, _ time: Int64
+    ) {
         let parent = observe(event, syscall, time)
         // With vfork/posix_spawn the child's exec is often logged before the parent's fork returns.
         if let existing = table(event.node).processes[pid], !existing.forkLinked,
@@ -213,12 +232,14 @@ public final class ProcessTree {
 
     /// Makes the process of a record known and returns it.
     @discardableResult
-    private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
+    private func observe(_ event: borrowing some ProcessEvent, _ syscall: borrowing SyscallRecord, _ time: Int64)
+        -> ProcessNode
+    {
         let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
         if !node.lastImageRuns(syscall.exe) {
             let origin: ProcessImage.Origin =
                 !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
-            node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
+            node.append(ProcessImage(origin: origin, seenIn: event, syscall: syscall))
         }
         node.lastSeen = time
         return node
