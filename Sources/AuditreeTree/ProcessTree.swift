@@ -129,7 +129,9 @@ public final class ProcessTree {
     public func finish() { releaseReady(upTo: .max) }
 
     /// The pid tables, for a checkpoint.
-    func tablesForSaving() -> [(String?, [ProcessNode])] { tables.map { ($0.key, $0.value.processes.nodes) } }
+    func tablesForSaving() -> [(String?, [Int: ProcessNode])] {
+        tables.map { host, table in (host, Dictionary(uniqueKeysWithValues: table.processes.nodes.map { ($0.pid, $0) })) }
+    }
 
     /// A process restored from a checkpoint, entered in its host's table.
     func adopt(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {

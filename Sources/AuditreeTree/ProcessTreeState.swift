@@ -91,11 +91,11 @@ extension ProcessTree {
     public func savedState(limit: Int = 4096, hosts: Int = ProcessTree.maxSavedHosts) -> [SavedProcess] {
         var chosen: [Int: ProcessNode] = [:]
         let tables = tablesForSaving().filter { !$0.1.isEmpty }
-            .map { (newest: $0.1.lazy.map(\.lastSeen).max() ?? .min, name: $0.0, table: $0.1) }
+            .map { (newest: $0.1.values.lazy.map(\.lastSeen).max() ?? .min, name: $0.0, table: $0.1) }
             .sorted { ($0.newest, $0.name ?? "") > ($1.newest, $1.name ?? "") }
             .prefix(hosts)
         for (_, _, table) in tables {
-            let recent = table.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }.prefix(limit)
+            let recent = table.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }.prefix(limit)
             for node in recent {
                 var cursor: ProcessNode? = node
                 var depth = 0
