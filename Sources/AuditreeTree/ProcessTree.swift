@@ -130,7 +130,9 @@ public final class ProcessTree {
 
     /// The pid tables, for a checkpoint.
     func tablesForSaving() -> [(String?, [Int: ProcessNode])] {
-        tables.map { host, table in (host, Dictionary(uniqueKeysWithValues: table.processes.nodes.map { ($0.pid, $0) })) }
+        tables.map { host, table in
+            (host, Dictionary(uniqueKeysWithValues: table.processes.nodes.map { ($0.pid, $0) }))
+        }
     }
 
     /// A process restored from a checkpoint, entered in its host's table.
