@@ -20,7 +20,7 @@ public struct EventAssembler {
     public var maxOpenEvents: Int
 
     /// The host by number (see `HostNumbers`): keys are hashed several times per event.
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var host: Int
         var stamp: EventStamp
         var isDaemon: Bool
@@ -95,27 +95,8 @@ public struct EventAssembler {
     private var head = 0
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
-    /// What was delivered under a stamp: the kinds of its records and a digest of each SYSCALL
-    /// record's numbers: the first in place, more (rare: a reboot or another host on the same
-    /// stamp) in an array, so the usual event allocates nothing here.
-    private struct Delivered {
-        var kinds: UInt64
-        var digest: Int?
-        var more: [Int] = []
-
-        func holds(_ value: Int) -> Bool { digest == value || more.contains(value) }
-
-        mutating func add(_ value: Int) {
-            if digest == nil { digest = value } else if !holds(value) { more.append(value) }
-        }
-    }
-
-    /// Recently delivered events, in two generations so memory stays bounded.
-    private var delivered: [Key: Delivered] = [:]
-    private var deliveredBefore: [Key: Delivered] = [:]
-    /// Whether a generation was dropped: until then, a stamp missing from `delivered` was never delivered.
-    private var deliveredForgotten = false
-    static let deliveredGeneration = 32_768
+    /// Recently delivered events, bounded (see `DeliveredEvents`).
+    private var delivered = DeliveredEvents()
     public private(set) var eventCount = 0
     /// Whether a PROCTITLE closes its event. Cleared for good by the first EOE (the log ends its
     /// events itself) and when a record (not the SYSCALL of a repeat) comes for an event its
@@ -507,7 +488,7 @@ public struct EventAssembler {
         let isRepeat = seen.isRepeat(host: key.host, stamp: key.stamp)
         // A stamp new to the deduplicator was never delivered, so there is nothing to look up,
         // unless it has forgotten runs (then it may not know a stamp `delivered` still holds).
-        let earlier = isRepeat || seen.hasForgotten ? delivered[key] ?? deliveredBefore[key] : nil
+        let earlier = isRepeat || seen.hasForgotten ? delivered.value(for: key) : nil
         if isRepeat {
             if let earlier {
                 // Overlapping kinds: the same event again, unless its SYSCALL says another process
@@ -516,26 +497,17 @@ public struct EventAssembler {
                     duplicateEvents += 1
                     return false
                 }
-            } else if deliveredForgotten {
+            } else if delivered.hasForgotten {
                 // Inside a run of stamps already read, too long ago to compare contents.
                 duplicateEvents += 1
                 return false
             }
         }
-        var value = earlier ?? Delivered(kinds: 0)
+        var value = earlier ?? DeliveredEvents.Value(kinds: 0)
         value.kinds |= kinds
         if let digest { value.add(digest) }
-        remember(key, value)
+        delivered.remember(key, value)
         return true
-    }
-
-    private mutating func remember(_ key: Key, _ value: Delivered) {
-        if delivered.count >= Self.deliveredGeneration {
-            if !deliveredBefore.isEmpty { deliveredForgotten = true }
-            deliveredBefore = delivered
-            delivered.removeAll(keepingCapacity: true)
-        }
-        delivered[key] = value
     }
 }
 
