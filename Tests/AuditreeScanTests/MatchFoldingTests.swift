@@ -9,8 +9,9 @@ import Testing
 // come (`MatchFolding`); the report must be the one the scan gives when it keeps every match
 // whole and groups at the end, which it does when it collects execs (`collectExecs`, as
 // `auditree tree` does). Checked in every format on the recorded fixtures with the built-in
-// rules, and with a broad Sigma rule (every exec of a few common programs) on the fixtures given
-// newest first, so that a group's oldest match arrives after younger ones and takes their place.
+// rules, and with a broad Sigma rule (every exec of a few common programs) on logs whose second
+// half is older than the first, so that a group's oldest match arrives after younger ones and
+// takes their place.
 
 /// A Sigma rule that names many execs of every recording, so most of its findings fold.
 private let broadRule = """
@@ -40,16 +41,16 @@ private func rendered(_ configuration: ScanConfiguration, folding: Bool) throws 
     return (OutputFormat.allCases.map { $0.render(report) }, report.summary.groupedFindings)
 }
 
-/// A copy of a recording whose stamps are `seconds` later: given before the original, its
-/// findings come first, though the original's are older.
-private func shifted(_ path: String, by seconds: Int, into folder: TemporaryDirectory) throws -> String {
+/// A recording after a copy of itself whose stamps are `seconds` later, in one file (the files
+/// of a scan are read oldest first): the copy's findings come first, though the original's are older.
+private func newerFirst(_ path: String, by seconds: Int, into folder: TemporaryDirectory) throws -> String {
     let text = try String(contentsOfFile: path, encoding: .isoLatin1)
     let stamp = try Regex(#"msg=audit\((\d+)\."#)
     let moved = text.replacing(stamp) { match in
         "msg=audit(\(Int(match.output[1].substring!)! + seconds)."
     }
-    let out = folder.path("later-" + URL(fileURLWithPath: path).lastPathComponent)
-    try moved.write(toFile: out, atomically: true, encoding: .isoLatin1)
+    let out = folder.path("newer-first-" + URL(fileURLWithPath: path).lastPathComponent)
+    try (moved + text).write(toFile: out, atomically: true, encoding: .isoLatin1)
     return out
 }
 
@@ -65,8 +66,7 @@ func foldingKeepsTheOldestMatchOfEachGroup(name: String) throws {
     defer { scratch.remove() }
     let rule = scratch.path("broad.yml")
     try broadRule.write(toFile: rule, atomically: true, encoding: .utf8)
-    let original = Fixtures.recorded(name)
-    var configuration = ScanConfiguration(inputs: [try shifted(original, by: 3_600, into: scratch), original])
+    var configuration = ScanConfiguration(inputs: [try newerFirst(Fixtures.recorded(name), by: 3_600, into: scratch)])
     configuration.sigmaPaths = [rule]
     let folded = try rendered(configuration, folding: true)
     let whole = try rendered(configuration, folding: false)
