@@ -85,7 +85,8 @@ public final class RuleEvaluator {
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
 
-    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false) {
+    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false)
+    {
         self.keepsSuppressed = keepsSuppressed
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
