@@ -14,7 +14,7 @@ struct ChunkCutter {
     /// Set when the chunk goes to a parsing thread: its place in that queue.
     private var handedSlot: Int?
     /// The chunk's lines, parsed here (`handedSlot` nil) or copied for another thread.
-    private var parsed: [ParsedChunk.ParsedLine] = []
+    private var parsed = ParsedChunk()
     private var copied = LineChunk(sequence: 0)
     private var bytes = 0
     /// Lines of the last chunk: the next one is likely as long, so no regrowing of its arrays.
@@ -78,9 +78,7 @@ struct ChunkCutter {
         if handedSlot != nil {
             copied.append(number: number, offset: offset, line: line, truncated: truncated)
         } else {
-            var outcome = parser.parse(line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength)
-            if let rules = settings.recordRules { ParsePipeline.markRuleHits(&outcome, line: line, rules: rules) }
-            parsed.append(ParsedChunk.ParsedLine(number: number, offset: offset, length: line.count, outcome: outcome))
+            parsed.parse(line, number: number, offset: offset, truncated: truncated, with: &parser, settings: settings)
         }
         bytes += line.count + 1
         if bytes >= settings.chunkSize { ship(end: nil, linesReached: 0) }
@@ -102,7 +100,7 @@ struct ChunkCutter {
                 sequence: number, bytes: stages.byteSpares.take(capacity: lastByteCount + lastByteCount / 8),
                 lines: stages.lineSpares.take(capacity: lineCapacity))
         } else {
-            parsed = stages.parsedSpares.take(capacity: lineCapacity)
+            parsed = stages.emptyChunk(lines: lineCapacity)
         }
     }
 
@@ -118,10 +116,12 @@ struct ChunkCutter {
             swap(&chunk, &copied)
             unparsed.put(chunk, at: slot)
         } else {
-            lastLineCount = parsed.count
-            var lines: [ParsedChunk.ParsedLine] = []
-            swap(&lines, &parsed)
-            stages.parsed.put(ParsedChunk(lines: lines, end: end, linesReached: linesReached), at: number)
+            lastLineCount = parsed.lines.count
+            var chunk = ParsedChunk()
+            swap(&chunk, &parsed)
+            chunk.end = end
+            chunk.linesReached = linesReached
+            stages.parsed.put(chunk, at: number)
         }
         sequence = nil
         handedSlot = nil

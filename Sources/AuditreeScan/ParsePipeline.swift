@@ -53,6 +53,7 @@ final class ParsePipeline: Sendable {
 
     private let parsed: ChunkQueue<ParsedChunk>
     private let parsedSpares: SpareArrays<ParsedChunk.ParsedLine>
+    private let recordSpares: SpareArrays<Record>
 
     /// Starts reading `source` (already positioned) on a new thread, with `settings.parsers - 1`
     /// more threads parsing. `firstLine` is the number of lines before the source's current position.
@@ -64,15 +65,17 @@ final class ParsePipeline: Sendable {
         let parsed = ChunkQueue<ParsedChunk>(capacity: capacity, producers: parsers)
         // One per chunk that can be in flight, plus the one being taken.
         let parsedSpares = SpareArrays<ParsedChunk.ParsedLine>(limit: capacity + 1)
+        let recordSpares = SpareArrays<Record>(limit: capacity + 1)
         self.parsed = parsed
         self.parsedSpares = parsedSpares
+        self.recordSpares = recordSpares
         // Chunks waiting for a parsing thread: one per such thread, else the reader parses.
         let unparsed = parsers > 1 ? ChunkQueue<LineChunk>(capacity: parsers - 1) : nil
         let lineSpares = SpareArrays<LineChunk.Line>(limit: parsers + 1)
         let byteSpares = SpareArrays<UInt8>(limit: parsers + 1)
         let stages = Stages(
-            parsed: parsed, unparsed: unparsed, parsedSpares: parsedSpares, lineSpares: lineSpares,
-            byteSpares: byteSpares)
+            parsed: parsed, unparsed: unparsed, parsedSpares: parsedSpares, recordSpares: recordSpares,
+            lineSpares: lineSpares, byteSpares: byteSpares)
         Self.start("auditree-reader") {
             var cutter = ChunkCutter(settings: settings, stages: stages)
             cutter.read(source, firstLine: firstLine)
@@ -104,24 +107,20 @@ final class ParsePipeline: Sendable {
     /// once the threads have ended and every chunk was taken.
     func next() -> ParsedChunk? { parsed.take() }
 
-    /// Hands a taken chunk's line array back for a parsing thread to fill again, leaving
-    /// `lines` empty. Moved out, so the array goes back uniquely referenced and keeps its buffer.
-    func recycle(_ lines: inout [ParsedChunk.ParsedLine]) {
-        var taken: [ParsedChunk.ParsedLine] = []
-        swap(&taken, &lines)
-        parsedSpares.give(consume taken)
+    /// Hands a taken chunk's line and record arrays back for a parsing thread to fill again,
+    /// leaving them empty. Moved out, so the arrays go back uniquely referenced and keep their buffers.
+    func recycle(_ chunk: inout ParsedChunk) {
+        var lines: [ParsedChunk.ParsedLine] = []
+        swap(&lines, &chunk.lines)
+        parsedSpares.give(consume lines)
+        var records: [Record] = []
+        swap(&records, &chunk.records)
+        recordSpares.give(consume records)
     }
 
     /// Stops the threads if they are still running and waits until every one has ended.
     /// Call it once the scan is done with the input, whether it read to the end or not.
     func close() { parsed.cancelAndWait() }
-
-    /// Sets on a parsed record the record-level rules that hold for its line (both scan paths).
-    static func markRuleHits(_ outcome: inout Result<Record, Rejection>?, line: Span<UInt8>, rules: SigmaAuditdRules) {
-        guard case .success(var record)? = outcome, let hits = rules.matching(line) else { return }
-        record.ruleHits = hits
-        outcome = .success(record)
-    }
 
     /// The queues and spare arrays the threads of one pipeline share.
     struct Stages: Sendable {
@@ -129,8 +128,15 @@ final class ParsePipeline: Sendable {
         /// Chunks the reader cut for the other parsing threads; nil when it parses everything itself.
         let unparsed: ChunkQueue<LineChunk>?
         let parsedSpares: SpareArrays<ParsedChunk.ParsedLine>
+        let recordSpares: SpareArrays<Record>
         let lineSpares: SpareArrays<LineChunk.Line>
         let byteSpares: SpareArrays<UInt8>
+
+        /// A chunk to parse into, its arrays taken from the spares, room for `lines` lines.
+        func emptyChunk(lines: Int) -> ParsedChunk {
+            ParsedChunk(
+                lines: parsedSpares.take(capacity: lines), records: recordSpares.take(capacity: lines))
+        }
     }
 
     /// A parsing thread other than the reader: parses the chunks handed to it until the reader
@@ -139,10 +145,11 @@ final class ParsePipeline: Sendable {
         guard let unparsed = stages.unparsed else { return }
         var parser = RecordParser(detail: settings.detail)
         while var chunk = unparsed.take() {
-            var lines = stages.parsedSpares.take(capacity: chunk.lines.count)
-            parse(chunk, with: &parser, settings: settings, into: &lines)
+            var done = stages.emptyChunk(lines: chunk.lines.count)
+            parse(chunk, with: &parser, settings: settings, into: &done)
             let sequence = chunk.sequence
-            let done = ParsedChunk(lines: lines, end: chunk.end, linesReached: chunk.linesReached)
+            done.end = chunk.end
+            done.linesReached = chunk.linesReached
             stages.lineSpares.give(chunk.lines)
             stages.byteSpares.give(chunk.bytes)
             chunk.lines = []
@@ -154,18 +161,16 @@ final class ParsePipeline: Sendable {
     /// Parses the lines of a chunk the reader cut, as the reader parses the ones it keeps.
     static func parse(
         _ chunk: LineChunk, with parser: inout RecordParser, settings: Settings,
-        into lines: inout [ParsedChunk.ParsedLine]
+        into parsed: inout ParsedChunk
     ) {
         let bytes = chunk.bytes.span
         var start = 0
         for line in chunk.lines {
             let text = bytes.extracting(start..<(start + line.length))
             start += line.length
-            var outcome = parser.parse(
-                text, lineNumber: line.number, truncated: line.truncated, limit: settings.maxLineLength)
-            if let rules = settings.recordRules { markRuleHits(&outcome, line: text, rules: rules) }
-            lines.append(
-                ParsedChunk.ParsedLine(number: line.number, offset: line.offset, length: line.length, outcome: outcome))
+            parsed.parse(
+                text, number: line.number, offset: line.offset, truncated: line.truncated, with: &parser,
+                settings: settings)
         }
     }
 }

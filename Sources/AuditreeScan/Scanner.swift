@@ -312,8 +312,9 @@ struct ScanState {
     }
 
     /// `readLines` with the reading and parsing done on a second thread (`ParsePipeline`).
-    /// The lines come back in order and go through the same `take`, so the report, the
-    /// diagnostics, the checkpoint and the progress calls are those of `readLines`.
+    /// The lines come back in order and go through the same `countBytes`, `takeRecord` and
+    /// `takeRejection`, so the report, the diagnostics, the checkpoint and the progress calls
+    /// are those of `readLines`.
     @discardableResult
     mutating func readLinesPipelined(from source: ParsePipeline.Source, name: String, firstLine: Int = 0) -> (
         bytes: Int, lines: Int
@@ -331,24 +332,31 @@ struct ScanState {
         var warnings = 0
         var completeBytes = 0
         reading: while var chunk = pipeline.next() {
-            for index in chunk.lines.indices {
-                let (number, offset, length) = (
-                    chunk.lines[index].number, chunk.lines[index].offset, chunk.lines[index].length
-                )
-                lastLine = number
-                // Moved out, not copied: a copy would retain every string and array of the record
-                // once more (and release it with the chunk), on counts the other core wrote.
-                let outcome = chunk.lines[index].outcome.take()
-                do {
-                    try take(number, offset: offset, length: length, outcome: outcome, name: name, warnings: &warnings)
-                } catch {
-                    stoppedEarly = true
-                    // As `LineReader.completeBytes` stands while this line is delivered.
-                    completeBytes = offset
-                    break reading
+            var record = 0
+            var rejection = 0
+            for line in chunk.lines {
+                lastLine = line.number
+                countBytes(line.length)
+                switch line.outcome {
+                case .record:
+                    // Read where the reader parsed it, not copied (`ParsedChunk`).
+                    takeRecord(&chunk.records[record], number: line.number, offset: line.offset, name: name)
+                    record += 1
+                case .rejected:
+                    do {
+                        try takeRejection(
+                            chunk.rejections[rejection], number: line.number, name: name, warnings: &warnings)
+                    } catch {
+                        stoppedEarly = true
+                        // As `LineReader.completeBytes` stands while this line is delivered.
+                        completeBytes = line.offset
+                        break reading
+                    }
+                    rejection += 1
+                case .blank: continue
                 }
             }
-            pipeline.recycle(&chunk.lines)
+            pipeline.recycle(&chunk)
             switch chunk.end {
             case nil: continue reading
             case .finished(let bytes):
@@ -366,20 +374,6 @@ struct ScanState {
         }
         reportHiddenWarnings(warnings, name: name)
         return (completeBytes, lastLine)
-    }
-
-    /// Accounts for one delivered line and hands its record to the assembler: the per-line
-    /// work after parsing, shared by `readLines` and `readLinesPipelined`.
-    @inline(__always)
-    private mutating func take(
-        _ number: Int, offset: Int, length: Int, outcome: Result<Record, Rejection>?, name: String, warnings: inout Int
-    ) throws(StrictStop) {
-        countBytes(length)
-        switch outcome {
-        case nil: return
-        case .success(var record): takeRecord(&record, number: number, offset: offset, name: name)
-        case .failure(let rejection): try takeRejection(rejection, number: number, name: name, warnings: &warnings)
-        }
     }
 
     /// Counts a delivered line's bytes (and its newline) and reports progress.

@@ -3,9 +3,25 @@ import Testing
 
 @testable import AuditreeScan
 
-/// The pipeline's returned line arrays: handed back empty with their buffers, never more than the limit.
+/// The pipeline's returned line and record arrays: handed back with their buffers, emptied by
+/// the thread that takes them, never more than the limit.
 @Suite("Spare arrays")
 struct SpareArraysTests {
+    final class Probe: Sendable {}
+
+    @Test("what an array given back holds is released when the producer takes it, not before")
+    func releasedByTaker() {
+        let spares = SpareArrays<Probe>(limit: 2)
+        var probe: Probe? = Probe()
+        weak let watched = probe
+        spares.give([probe!])
+        probe = nil
+        #expect(watched != nil)
+        let reused = spares.take(capacity: 1)
+        #expect(reused.isEmpty)
+        #expect(watched == nil)
+    }
+
     @Test("an array given back comes out empty, with its buffer, and is asked for room")
     func reuse() {
         let spares = SpareArrays<Int>(limit: 2)
