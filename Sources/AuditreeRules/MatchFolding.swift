@@ -118,9 +118,15 @@ extension RuleMatch {
     mutating func reduceToOccurrence() {
         if let index = spawnerIndex {
             if lineage.count > 1 { lineage = [lineage[index]] }
+            // The answers kept per lineage entry follow the entries.
+            if let kept = subjects {
+                subjects =
+                    index < kept.lineage.count ? MatchSubjects(shell: kept.shell, lineage: [kept.lineage[index]]) : nil
+            }
             spawnerIndex = 0
         } else {
             lineage = []
+            if let kept = subjects { subjects = MatchSubjects(shell: kept.shell, lineage: []) }
         }
         launcherIndices = []
         exceptionsNotApplied = []

@@ -51,17 +51,23 @@ public final class RuleEvaluator {
     /// children one after another, and its image need not be copied out for each.
     private var lastSpawner: (node: ProcessNode, number: Int, learning: CommandLineListCache.Entry?)?
     private var learnedRoots: [String?: [String: [String]]] = [:]
-    /// Changes with every root learned: context answers kept in `contextAnswers` hold for one version.
+    /// Changes with every root learned: context answers hold for one version.
     private var learnedRootsVersion = 0
-    /// Whether a global exception's `ancestor` condition holds for an image, by the image's
-    /// condition fields: a finding's lineage is mostly the same few processes (a cron shell, a
-    /// login shell), tried once per finding for every exception.
-    private var ancestorAnswers: [ConditionSubject: ConditionAnswers] = [:]
-    /// Whether a context indicator's condition holds for an image, by the image's condition
-    /// fields, for `contextAnswersVersion` of the learned roots: the findings of one rule are
-    /// mostly the same command, and every indicator runs its regexes over each.
-    private var contextAnswers: [ConditionSubject: ConditionAnswers] = [:]
-    private var contextAnswersVersion = 0
+    /// Whether the global exceptions' `ancestor` conditions and the context indicators' conditions
+    /// hold for an image, by the image's condition fields: a finding's lineage is mostly the same
+    /// few processes (a cron shell, a login shell), and the findings of one rule mostly the same
+    /// command, tried by every exception and indicator.
+    private var subjectAnswers: [ConditionSubject: ConditionAnswers] = [:]
+    /// How many `ConditionAnswers` were made: the next one's serial.
+    private var answersMade = 0
+    /// `exceptionsChecked`'s answers by rule and the subjects of the shell, its spawner and its
+    /// lineage: the findings of one rule mostly repeat one command under one parent, and each
+    /// would try every exception again and make its misses again.
+    private var exceptionOutcomes: [SubjectsKey: (suppression: Suppression?, misses: [ExceptionMiss])] = [:]
+    /// `context`'s hits (indicator numbers and places) by rule and the places' targets and
+    /// subjects, for `contextOutcomesVersion` of the learned roots.
+    private var contextOutcomes: [SubjectsKey: [(indicator: Int, place: Int)]] = [:]
+    private var contextOutcomesVersion = 0
     /// `scoped(_:)`'s answers, by rule id (one entry per rule of the set at most).
     private var scopedByRule: [String: (exceptions: [Int], indicators: [Int])] = [:]
     /// Per context indicator, the slot of its first alternative in a `ConditionAnswers`; and the slots in all.
@@ -293,14 +299,19 @@ public final class RuleEvaluator {
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
         var below: DescendantCollector?
+        // The findings of one exec share its image and lineage, so their answers too.
+        var subjects: MatchSubjects?
         for rule in matched {
-            let match = RuleMatch(
+            var match = RuleMatch(
                 rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
                 spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
                 childEvidence: MatchEvidence(
                     field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
                 spawnerEvidence: nil)
-            admit(match) { watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) } }
+            match.subjects = subjects
+            subjects = admit(match) {
+                watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) }
+            }
         }
     }
 
@@ -361,25 +372,34 @@ public final class RuleEvaluator {
         }
     }
 
-    private func record(_ match: RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
+    private func record(_ match: consuming RuleMatch, ready: ProcessTree.ExecReady, tree: ProcessTree) {
         admit(match) { tree.observeDescendants(of: ready, limit: self.descendantLimit) }
     }
 
     /// Suppresses the match when an exception applies; else keeps it with the exceptions that did
-    /// not apply, and with what `descendants` starts collecting, if anything.
-    private func admit(_ match: RuleMatch, descendants: () -> DescendantCollector? = { nil }) {
-        var match = match
+    /// not apply, and with what `descendants` starts collecting, if anything. Returns the match's
+    /// subjects (nil when no exception needed them), for another finding of the same exec.
+    @discardableResult
+    private func admit(_ match: consuming RuleMatch, descendants: () -> DescendantCollector? = { nil })
+        -> MatchSubjects?
+    {
         match.shared = folding.shared(match.shared)
-        let (suppression, misses) = exceptionsChecked(for: match)
-        if let suppression {
-            match.suppression = suppression
-            suppress(match)
-            return
+        if !match.rule.exceptions.isEmpty || !scoped(match.rule).exceptions.isEmpty {
+            let subjects = match.subjects ?? subjects(of: match)
+            match.subjects = subjects
+            let (suppression, misses) = exceptionsChecked(for: match, subjects: subjects)
+            if let suppression {
+                match.suppression = suppression
+                suppress(match)
+                return subjects
+            }
+            match.exceptionsNotApplied = misses
         }
-        match.exceptionsNotApplied = misses
         match.collector = descendants()
+        let subjects = match.subjects
         matches.append(match)
         if foldsMatches { folding.fold(last: &matches) }
+        return subjects
     }
 
     private enum SpawnerSearch {
@@ -578,13 +598,52 @@ public final class RuleEvaluator {
 
     // MARK: Exceptions
 
-    /// The first exception that applies, and the ones checked before it with why they did not.
-    private func exceptionsChecked(for match: RuleMatch) -> (suppression: Suppression?, misses: [ExceptionMiss]) {
+    /// The first exception that applies, and the ones checked before it with why they did not;
+    /// kept by rule and the subjects of the shell and of its lineage (the spawner is one of them).
+    private func exceptionsChecked(for match: RuleMatch, subjects: MatchSubjects)
+        -> (suppression: Suppression?, misses: [ExceptionMiss])
+    {
+        // What else the exceptions read of the match: which entry is the spawner, and whether it is inferred.
+        let key = SubjectsKey(
+            rule: match.rule.id,
+            subjects: [subjects.shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
+                + subjects.lineage.map { $0?.serial ?? -1 })
+        if let known = exceptionOutcomes[key] { return known }
+        let outcome = exceptionsChecked(for: match, lineage: subjects.lineage)
+        if exceptionOutcomes.count >= Self.maxConditionAnswers { exceptionOutcomes.removeAll(keepingCapacity: true) }
+        exceptionOutcomes[key] = outcome
+        return outcome
+    }
+
+    /// The kept answers of the image's condition fields, made when there are none.
+    private func answers(for image: ProcessImage) -> ConditionAnswers {
+        let subject = ConditionSubject(image)
+        if let known = subjectAnswers[subject] { return known }
+        if subjectAnswers.count >= Self.maxConditionAnswers { subjectAnswers.removeAll(keepingCapacity: true) }
+        answersMade += 1
+        let made = ConditionAnswers(
+            serial: answersMade, exceptions: ruleSet.exceptions.count, contextSlots: contextSlots,
+            contextVersion: learnedRootsVersion)
+        subjectAnswers[subject] = made
+        return made
+    }
+
+    /// The kept answers of the match's shell and lineage images.
+    private func subjects(of match: RuleMatch) -> MatchSubjects {
+        var lineage: [ConditionAnswers?] = []
+        lineage.reserveCapacity(match.lineage.count)
+        for index in match.lineage.indices { lineage.append(match.lineage[index].image.map(answers(for:))) }
+        return MatchSubjects(shell: answers(for: match.image), lineage: lineage)
+    }
+
+    /// `exceptionsChecked(for:subjects:)` worked out: `lineage` holds the kept answers of each lineage image.
+    private func exceptionsChecked(for match: RuleMatch, lineage: [ConditionAnswers?])
+        -> (suppression: Suppression?, misses: [ExceptionMiss])
+    {
         var misses: [ExceptionMiss] = []
-        var lineageAnswers = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
         /// Nil when the exception does not apply (the miss is noted), else the suppression.
         func check(_ exception: RuleException, number: Int?, scope: String) -> Suppression? {
-            if let failed = firstFailing(exception, number: number, for: match, lineageAnswers: &lineageAnswers) {
+            if let failed = firstFailing(exception, number: number, for: match, lineage: lineage) {
                 misses.append(
                     ExceptionMiss(
                         exceptionID: exception.id, scope: scope, failed: failed,
@@ -622,10 +681,10 @@ public final class RuleEvaluator {
 
     /// The first condition of the exception that does not hold for the match, nil when it applies.
     /// `number`: the exception's place in the rule set's global exceptions (nil for a rule's own).
-    /// `lineageAnswers`: the answers kept for each lineage image, fetched once per match.
+    /// `lineage`: the answers kept for each lineage image.
     private func firstFailing(
         _ exception: RuleException, number: Int?, for match: RuleMatch,
-        lineageAnswers: inout [ConditionAnswers?]
+        lineage: [ConditionAnswers?]
     ) -> ExceptionCondition? {
         if let hosts = exception.host, !(match.image.node.map(hosts.contains) ?? false) { return .host }
         if let child = exception.child, !matcher.satisfies(match.image, child) { return .child }
@@ -637,30 +696,15 @@ public final class RuleEvaluator {
         if let ancestor = exception.ancestor {
             let holds = match.lineage.indices.contains { index in
                 guard let image = match.lineage[index].image else { return false }
-                guard let number else { return matcher.satisfies(image, ancestor) }
-                let answers =
-                    lineageAnswers[index] ?? answers(in: &ancestorAnswers, for: image, slots: ruleSet.exceptions.count)
-                lineageAnswers[index] = answers
-                if let known = answers.values[number] { return known }
+                guard let number, let answers = lineage[index] else { return matcher.satisfies(image, ancestor) }
+                if let known = answers.ancestor[number] { return known }
                 let answer = matcher.satisfies(image, ancestor)
-                answers.values[number] = answer
+                answers.ancestor[number] = answer
                 return answer
             }
             guard holds else { return .ancestor }
         }
         return nil
-    }
-
-    /// The answers kept for the image's condition fields in `table`, made when there are none.
-    private func answers(in table: inout [ConditionSubject: ConditionAnswers], for image: ProcessImage, slots: Int)
-        -> ConditionAnswers
-    {
-        let subject = ConditionSubject(image)
-        if let known = table[subject] { return known }
-        if table.count >= Self.maxConditionAnswers { table.removeAll(keepingCapacity: true) }
-        let made = ConditionAnswers(slots: slots)
-        table[subject] = made
-        return made
     }
 
     /// What the failing child or spawner condition was tested against (only there is one value to show).
@@ -685,9 +729,9 @@ public final class RuleEvaluator {
     private func indicatorHolds(
         _ image: ProcessImage, _ condition: ProcessCondition, slot: Int, answers: ConditionAnswers
     ) -> Bool {
-        if let known = answers.values[slot] { return known }
+        if let known = answers.context[slot] { return known }
         let answer = holds(image, condition)
-        answers.values[slot] = answer
+        answers.context[slot] = answer
         return answer
     }
 
@@ -712,42 +756,78 @@ public final class RuleEvaluator {
         return nil
     }
 
-    /// The context indicators present on the shell, the spawner or what ran below the shell.
+    /// The context indicators present on the shell, the spawner or what ran below the shell;
+    /// which indicator on which place is kept by rule and the places' targets and subjects.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
-        if contextAnswersVersion != learnedRootsVersion {
-            contextAnswers.removeAll(keepingCapacity: true)
-            contextAnswersVersion = learnedRootsVersion
+        guard !scoped(match.rule).indicators.isEmpty else { return [] }
+        if contextOutcomesVersion != learnedRootsVersion {
+            contextOutcomes.removeAll(keepingCapacity: true)
+            contextOutcomesVersion = learnedRootsVersion
         }
         // Every place an indicator may look, in the order they are tried: the shell, the spawner,
-        // what ran below the shell; each one's kept answers fetched once.
-        var places: [(on: ContextTarget, pid: Int, image: ProcessImage)] = [(.shell, match.pid, match.image)]
+        // what ran below the shell; each with its kept answers (the match's, when it has them).
+        var places: [ContextPlace] = [
+            ContextPlace(
+                on: .shell, pid: match.pid, image: match.image,
+                answers: match.subjects?.shell ?? answers(for: match.image))
+        ]
         if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
-            places.append((.spawner, match.lineage[index].pid, image))
+            places.append(
+                ContextPlace(
+                    on: .spawner, pid: match.lineage[index].pid, image: image,
+                    answers: match.subjects?.lineage[index] ?? answers(for: image)))
         }
-        places += descendants.map { (.descendants, $0.pid, $0.image) }
-        var answers = [ConditionAnswers?](repeating: nil, count: places.count)
-        var hits: [ContextHit] = []
-        for number in scoped(match.rule).indicators {
+        for entry in descendants {
+            places.append(
+                ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: answers(for: entry.image)))
+        }
+        for place in places where place.answers.contextVersion != learnedRootsVersion {
+            place.answers.context = Array(repeating: nil, count: contextSlots)
+            place.answers.contextVersion = learnedRootsVersion
+        }
+        let key = SubjectsKey(
+            rule: match.rule.id,
+            subjects: places.flatMap { [ContextTarget.allCases.firstIndex(of: $0.on)!, $0.answers.serial] })
+        let found: [(indicator: Int, place: Int)]
+        if let known = contextOutcomes[key] {
+            found = known
+        } else {
+            found = indicatorsPresent(for: match.rule, places: places)
+            if contextOutcomes.count >= Self.maxConditionAnswers { contextOutcomes.removeAll(keepingCapacity: true) }
+            contextOutcomes[key] = found
+        }
+        return found.map { hit in
+            let indicator = ruleSet.context[hit.indicator]
+            return ContextHit(
+                id: indicator.id, description: indicator.description, raise: indicator.raise,
+                on: places[hit.place].on, pid: places[hit.place].pid)
+        }
+    }
+
+    /// A process an indicator may be present on, for `context`.
+    private struct ContextPlace {
+        var on: ContextTarget
+        var pid: Int
+        var image: ProcessImage
+        var answers: ConditionAnswers
+    }
+
+    /// The rule's indicators present in the places (each with the first place it holds on), in pack order.
+    private func indicatorsPresent(for rule: Rule, places: [ContextPlace]) -> [(indicator: Int, place: Int)] {
+        var found: [(indicator: Int, place: Int)] = []
+        for number in scoped(rule).indicators {
             let indicator = ruleSet.context[number]
             let base = contextSlotBase[number]
-            let found = places.indices.first { place in
+            let place = places.indices.first { place in
                 guard indicator.on.contains(places[place].on) else { return false }
-                let kept =
-                    answers[place] ?? self.answers(in: &contextAnswers, for: places[place].image, slots: contextSlots)
-                answers[place] = kept
                 return indicator.any.indices.contains {
-                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: kept)
+                    indicatorHolds(
+                        places[place].image, indicator.any[$0], slot: base + $0, answers: places[place].answers)
                 }
             }
-            if let found {
-                hits.append(
-                    ContextHit(
-                        id: indicator.id, description: indicator.description, raise: indicator.raise,
-                        on: places[found].on,
-                        pid: places[found].pid))
-            }
+            if let place { found.append((number, place)) }
         }
-        return hits
+        return found
     }
 
     // MARK: Results
@@ -785,9 +865,9 @@ public final class RuleEvaluator {
         return group ? Self.grouped(all) : all
     }
 
-    /// The places of the matches in their findings' order (`Finding.<`: stamp, host, location),
-    /// ties in match order. Positions are sorted by small keys, and the matches are not copied:
-    /// a sort moves each element about log n times, and a match is a large value.
+    /// The matches' positions in their findings' order (`Finding.<`: stamp, host, location), ties
+    /// in match order. Positions are sorted by small keys, and the matches read in place: a sort
+    /// moves each element about log n times, and a match is a large value.
     static func oldestFirst(_ matches: [RuleMatch]) -> [Int] {
         let keys: [(EventStamp, String, LogLocation)] = matches.map(MatchFolding.sortKey)
         return matches.indices.sorted { keys[$0] < keys[$1] || (!(keys[$1] < keys[$0]) && $0 < $1) }
@@ -868,6 +948,8 @@ package struct RuleMatch {
     var suppression: Suppression?
     var exceptionsNotApplied: [ExceptionMiss] = []
     var collector: DescendantCollector?
+    /// The kept answers of its images, once the exceptions fetched them (`admit`).
+    var subjects: MatchSubjects?
 
     var spawnerImage: ProcessImage? { spawnerIndex.flatMap { lineage[$0].image } }
 

@@ -53,7 +53,9 @@ public struct RuleFileParser {
         let root: Node
         do {
             // UTF-8 said outright, as in SigmaRuleParser: Yams's default reads the environment.
-            guard let node = try Yams.compose(yaml: text, resolver, .default, .utf8) else {
+            // No construction maps: they serve only `Node.any`, which this parser never asks
+            // for, and `.default` builds its dictionaries anew on every call.
+            guard let node = try Yams.compose(yaml: text, resolver, Constructor([:], [:], [:]), .utf8) else {
                 throw RuleFileError(file: file, line: 1, column: 1, path: "", message: "empty rule file")
             }
             root = node
@@ -74,7 +76,7 @@ public struct RuleFileParser {
         guard let versionNode = top["version"] else {
             throw error(root, "", "missing 'version' (this auditree reads version \(Self.supportedVersion))")
         }
-        guard case .scalar = versionNode, let version = versionNode.int, version >= 1 else {
+        guard case .scalar = versionNode, let version = Self.int(versionNode), version >= 1 else {
             throw error(
                 versionNode, "version",
                 "unsupported version '\(versionNode.string ?? "?")': expected \(Self.supportedVersion)")
@@ -386,7 +388,7 @@ public struct RuleFileParser {
             throw error(node, path, "missing 'reason': every exception says why it is safe")
         }
         let reason = try scalar(reasonNode, path: "\(path).reason")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !reason.unicodeScalars.allSatisfy(Self.isBlank) else {
             throw error(reasonNode, "\(path).reason", "empty reason")
         }
         var result = RuleException(id: id, reason: reason, origin: RuleOrigin(file: file, line: line))
@@ -543,7 +545,7 @@ public struct RuleFileParser {
     }
 
     private func integer(_ node: Node, path: String, range: ClosedRange<Int>) throws(RuleFileError) -> Int {
-        guard case .scalar = node, let value = node.int else { throw error(node, path, "expected an integer") }
+        guard case .scalar = node, let value = Self.int(node) else { throw error(node, path, "expected an integer") }
         guard range.contains(value) else {
             throw error(node, path, "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(value)")
         }
@@ -553,19 +555,42 @@ public struct RuleFileParser {
     /// One user id or a list of them.
     private func ids(_ node: Node, path: String) throws(RuleFileError) -> Set<UInt32> {
         let items: [(Node, String)]
-        if case .sequence(let sequence) = node {
-            items = sequence.enumerated().map { ($1, "\(path)[\($0)]") }
+        if case .sequence = node {
+            items = try sequence(node, path: path).enumerated().map { ($1, "\(path)[\($0)]") }
         } else {
             items = [(node, path)]
         }
         var result: Set<UInt32> = []
         for (item, at) in items {
-            guard case .scalar = item, let value = item.int, let id = UInt32(exactly: value) else {
+            guard case .scalar = item, let value = Self.int(item), let id = UInt32(exactly: value) else {
                 throw error(item, at, "expected an integer user id")
             }
             result.insert(id)
         }
         return result
+    }
+
+    /// `node.int`, read here when the scalar is a plain decimal number without a leading zero
+    /// (every number of the built-in pack, `0` included): Yams's `Int.construct` first removes `_` separators
+    /// with Foundation's `replacingOccurrences` (a trip through NSString) on every call. Anything
+    /// else (signs, `0x`, `0o`, octal `0…`, `_`, `1:30`, quoted, too long) still goes to Yams,
+    /// so both read the same numbers.
+    static func int(_ node: Node) -> Int? {
+        if case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any {
+            let digits = scalar.string.utf8
+            if let first = digits.first, first != UInt8(ascii: "0") || digits.count == 1, digits.count <= 18,
+                digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            {
+                return Int(scalar.string)
+            }
+        }
+        return node.int
+    }
+
+    /// Foundation's `CharacterSet.whitespaces`: tab, zero width space and the space separators
+    /// (category Zs). A test compares the two over every scalar.
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
     }
 
     private func pattern(_ node: Node, path: String) throws(RuleFileError) -> TextPattern {

@@ -37,6 +37,9 @@ package final class ProcessNode {
     /// The Sigma findings this process is followed for (its own and its ancestors'), outermost
     /// first: unlike `collector` they claim nothing, so the rules still judge what runs here.
     var watches: [Watch] = []
+    /// Set once a process is linked below this one: a process without it has no descendants, so
+    /// a new watch on it has no process to look for among the recent ones.
+    private(set) var hasLinkedChild = false
     /// Scratch for `ProcessTree.pruneAncestors`: the pass that last reached this node, and how
     /// many generations above it that pass still needed.
     var reachPass = 0
@@ -109,6 +112,7 @@ package final class ProcessNode {
         }
         parent = newParent
         parentImageCount = newParent.imageCount
+        newParent.hasLinkedChild = true
         if newParent.lastSeen < time { newParent.lastSeen = time }
         inheritCollector()
         if !newParent.watches.isEmpty { inheritWatches() }

@@ -156,6 +156,9 @@ public final class ProcessTree {
         let process = ready.process.node
         let collector = DescendantCollector(shellID: process.id, limit: descendantLimit)
         process.watch(collector, fromImage: ready.imageNumber + 1)
+        // Only a process linked below this one can join, then its own children: without one, no
+        // recent process is a descendant (most Sigma findings are leaves such as `id` or `curl`).
+        guard process.hasLinkedChild else { return collector }
         // Recent processes are in creation order, so parents join before their children.
         for node in recent[recentHead...] where node !== process { node.inheritWatch(of: collector) }
         return collector

@@ -274,10 +274,19 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Values are read in any case (`--format JSON`), as they are written in the help: lower case.
-protocol CaseInsensitiveArgument: ExpressibleByArgument, RawRepresentable where RawValue == String {}
+protocol CaseInsensitiveArgument: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {}
 
 extension CaseInsensitiveArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+
+    // The values ArgumentParser's defaults for `CaseIterable & RawRepresentable` give (each
+    // case's raw value; no descriptions, as no case describes itself other than by its raw
+    // value), without their key path (`\.rawValue.defaultValueDescription`) and `reduce(into:)`
+    // over the cases: instantiated generically at run time, each asks the Swift runtime a
+    // conformance question that it answers by scanning every conformance record of the static
+    // binary, once per type and on every run, `scan` included (docs/performance.md).
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public static var allValueDescriptions: [String: String] { [:] }
 }
 
 extension OutputFormat: CaseInsensitiveArgument {}

@@ -94,4 +94,20 @@ struct EscapingTests {
             TimeFormat.iso8601(EventStamp(seconds: 1_700_000_000, milliseconds: 61, serial: 1))
                 == "2023-11-14T22:13:20.061Z")
     }
+
+    /// Each field is zero-padded to its width, and a field wider than that (a year past 9999, a
+    /// forged millisecond count) is written whole rather than cut.
+    @Test(
+        "times pad each field to its width and never cut one",
+        arguments: [
+            (Int64(0), Int32(0), "1970-01-01T00:00:00.000Z"),
+            (Int64(-1), Int32(5), "1969-12-31T23:59:59.005Z"),
+            (Int64(-62_167_219_200), Int32(9), "0000-01-01T00:00:00.009Z"),
+            (Int64(253_402_300_800), Int32(999), "10000-01-01T00:00:00.999Z"),
+            (Int64(1_750_000_000), Int32(1234), "2025-06-15T15:06:40.1234Z"),
+            (Int64(1_750_000_000), Int32(-7), "2025-06-15T15:06:40.0-7Z"),
+        ])
+    func timeFields(seconds: Int64, milliseconds: Int32, expected: String) {
+        #expect(TimeFormat.iso8601(EventStamp(seconds: seconds, milliseconds: milliseconds, serial: 1)) == expected)
+    }
 }

@@ -189,6 +189,39 @@ struct RuleFileTests {
         }
     }
 
+    /// Decimal numbers are read without Yams's `Int.construct`; every other form still goes to it.
+    @Test(
+        "user ids are read as YAML 1.1 integers, whichever way they are written",
+        arguments: [
+            ("1", 1), ("33", 33), ("4294967295", 4_294_967_295), ("0", 0), ("00", 0), ("017", 15), ("0x1f", 31),
+            ("0o17", 15), ("0b101", 5), ("+5", 5), ("1_000", 1000), ("1:30", 90), ("4294967296", nil),
+            ("123456789012345678901", nil), ("-5", nil), ("'12'", nil), ("\"12\"", nil), ("1.5", nil), ("١٢", nil),
+            ("x1", nil),
+        ] as [(String, UInt32?)])
+    func userIDs(_ scalar: String, _ expected: UInt32?) throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "{list: shells}", with: "{list: shells, uid: \(scalar)}")
+        do {
+            let pack = try RuleFileParser.parse(yaml, file: "uid.yaml")
+            #expect(pack.ruleSet.rules.first?.childCondition.uid == expected.map { [$0] }, "\(scalar)")
+        } catch {
+            #expect(expected == nil, "\(scalar): \(error)")
+            #expect(error.description.contains("rules[0].child.uid: expected an integer user id"), "\(error)")
+        }
+    }
+
+    @Test("a reason is blank exactly when Foundation trims it to nothing")
+    func blankReasons() {
+        let scalars = (0...0x10FFFF).compactMap(Unicode.Scalar.init)
+        let blanks = scalars.filter(RuleFileParser.isBlank)
+        let foundation = scalars.filter { CharacterSet.whitespaces.contains($0) }
+        #expect(blanks == foundation)
+        for reason in ["", " ", "\t \u{3000}", " ok ", "\n"] {
+            #expect(
+                reason.unicodeScalars.allSatisfy(RuleFileParser.isBlank)
+                    == reason.trimmingCharacters(in: .whitespaces).isEmpty, "\(reason.debugDescription)")
+        }
+    }
+
     @Test("unknown keys are errors at the key, with a did-you-mean")
     func unknownKeys() throws {
         let yaml = Self.minimal.replacingOccurrences(of: "severity: high", with: "severity: high\n    colour: blue")

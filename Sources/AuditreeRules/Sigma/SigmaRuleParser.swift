@@ -50,9 +50,10 @@ public enum SigmaRuleParser {
                 file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")",
                 error: true)
         }
-        guard let map = root.mapping else {
+        guard let rootMap = root.mapping else {
             return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true)
         }
+        let map = textKeys(rootMap)
         let id = map["id"]?.string
         let title = map["title"]?.string
         if map["correlation"] != nil {
@@ -60,7 +61,7 @@ public enum SigmaRuleParser {
         }
         guard let id, !id.isEmpty else { return skip(file, nil, title, "missing 'id'", error: true) }
         guard let title else { return skip(file, id, nil, "missing 'title'", error: true) }
-        guard let logsource = map["logsource"]?.mapping else {
+        guard let logsource = map["logsource"]?.mapping.map(textKeys) else {
             return skip(file, id, title, "missing 'logsource'", error: true)
         }
         let category = logsource["category"]?.string
@@ -127,6 +128,23 @@ public enum SigmaRuleParser {
             line: root.mark?.line ?? 1)
         return .rule(rule)
     }
+
+    /// A map's values by key, as `Node.Mapping`'s subscript finds them (a key that is text:
+    /// untagged, quoted or tagged `!!str`), read in one pass: the subscript makes a node for the
+    /// key it is asked and compares it with every key of the map, for each of a dozen keys.
+    static func textKeys(_ map: Node.Mapping) -> [String: Node] {
+        var values: [String: Node] = [:]
+        values.reserveCapacity(map.count)
+        for (key, value) in map {
+            guard let scalar = key.scalar, textTags.contains(scalar.tag.description) else { continue }
+            values[scalar.string] = value  // the last of equal keys, as the subscript (the parser refuses them)
+        }
+        return values
+    }
+
+    /// A scalar's tag as `Tag.description` shows it, when the basic resolver reads the scalar as
+    /// text: not resolved yet (implicit), non-specific (`!`), or `!!str` (also a quoted scalar's).
+    private static let textTags: Set<String> = ["", "!", Tag.Name.str.rawValue]
 
     private static func isInvalid(_ failure: SigmaConditionParser.Failure) -> Bool {
         if case .invalid = failure { return true }
