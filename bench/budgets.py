@@ -46,7 +46,8 @@ RETAINS = {"swift_retain", "swift_retain_n"}
 STAGES = collections.OrderedDict([
     ("parser", ([r"RecordParser\.parse\(_:lineNumber:"], [])),
     ("assembler", ([r"EventAssembler\.(add|flush|cut)\("], [r"ProcessTree\.ingest\("])),
-    ("tree", ([r"ProcessTree\.(ingest|finish|releaseReady)\("], [r"RuleEvaluator\.evaluate\(_:in:\)"])),
+    # learn and advance: what ingest of an AuditEvent and of a TreeUpdate share, releaseReady included.
+    ("tree", ([r"ProcessTree\.(ingest|finish|releaseReady|learn|advance)(<A>)?\("], [r"RuleEvaluator\.evaluate\(_:in:\)"])),
     ("rules", ([r"RuleEvaluator\.evaluate\(_:in:\)"], [])),
     ("report", ([r"ReportDelivery\.deliver\("], [])),
 ])

@@ -16,7 +16,7 @@ import json, re, shutil, subprocess, sys
 # binary, because the compiler inlined it or it did not exist yet, counts as 0)
 STAGES = {
     "parser": ["RecordParser.parse(_:lineNumber:)", "RecordParser.parse(_:lineNumber:truncated:limit:into:)"],
-    "assembler": ["EventAssembler.add(_:file:origin:emit:)", "EventAssembler.add(_:file:emit:)",
+    "assembler": ["EventAssembler.add(_:file:origin:emit:)", "EventAssembler.add(_:file:origin:emit:update:)", "EventAssembler.add(_:file:emit:)",
                   "EventAssembler.add(_:emit:)", "EventAssembler.flush(emit:)"],
     "tree": ["ProcessTree.ingest(_:)"],
     "rules": ["RuleEvaluator.evaluate(_:in:)"],
@@ -25,6 +25,8 @@ STAGES = {
     "setup": ["static ParsableCommand.parseAsRoot(_:)", "static RuleSet.load(files:includeBuiltIn:sigma:)",
               "static RuleSet.load(files:includeBuiltIn:)"],
 }
+# Overloads whose simplified names are equal: ProcessTree.ingest of an AuditEvent and of a TreeUpdate.
+OVERLOADS = {"ProcessTree.ingest(_:)"}
 LINE = re.compile(r"^\s*([\d,]+) \([ \d.]+%\)\s+(?:\*\s+)?\S*?:(.*) \[(.*)\]$")
 
 def costs(path):
@@ -40,10 +42,16 @@ def costs(path):
         m = LINE.match(line)
         if not m:
             continue
-        name = re.sub(r"^(specialized |merged )+", "", m.group(2))
+        raw = m.group(2)
+        name = re.sub(r"^(specialized |merged )+", "", raw)
+        cost = int(m.group(1).replace(",", ""))
+        if name in OVERLOADS and raw == name:
+            # Overloads that share a demangled name and never call one another: both count.
+            by_name[name] = by_name.get(name, 0) + cost
+            continue
         # One function may appear as several copies (specialized, merged): the largest counts,
         # as the copies call one another in some builds.
-        by_name[name] = max(by_name.get(name, 0), int(m.group(1).replace(",", "")))
+        by_name[name] = max(by_name.get(name, 0), cost)
     return total, by_name
 
 def main():

@@ -35,7 +35,10 @@ public struct AuditEvent: Sendable {
     var kinds: UInt64 = 0
 
     /// Whether a SYSCALL record was added (without reading the optional: that copies the event).
-    var hasSyscall: Bool { kinds & 1 << UInt64(RecordKind.syscall.index) != 0 }
+    var hasSyscall: Bool { kinds & Self.syscallBit != 0 }
+
+    /// The kind bit of a SYSCALL record.
+    static var syscallBit: UInt64 { 1 << UInt64(RecordKind.syscall.index) }
 
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     static func kindBit(_ record: Record) -> UInt64 {
@@ -83,9 +86,11 @@ public struct AuditEvent: Sendable {
     /// record would copy it (retaining its strings).
     var syscallDigest: Int? {
         guard hasSyscall, let pid = syscall?.pid, let number = syscall?.number else { return nil }
-        let ppid = syscall?.ppid
-        let exit = syscall?.exit
-        let a0 = syscall?.a0
+        return Self.digest(pid: pid, ppid: syscall?.ppid, number: number, exit: syscall?.exit, a0: syscall?.a0)
+    }
+
+    /// `syscallDigest` of a SYSCALL record with these numbers.
+    static func digest(pid: Int, ppid: Int?, number: Int, exit: Int64?, a0: UInt64?) -> Int {
         let present: UInt64 = (ppid == nil ? 0 : 1) | (exit == nil ? 0 : 2) | (a0 == nil ? 0 : 4)
         var digest = Self.mix(0x243F_6A88_85A3_08D3, UInt64(bitPattern: Int64(pid)))
         digest = Self.mix(digest, UInt64(bitPattern: Int64(ppid ?? 0)))

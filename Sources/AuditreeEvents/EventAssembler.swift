@@ -20,7 +20,7 @@ public struct EventAssembler {
     public var maxOpenEvents: Int
 
     /// The host by number (see `HostNumbers`): keys are hashed several times per event.
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var host: Int
         var stamp: EventStamp
         var isDaemon: Bool
@@ -63,6 +63,15 @@ public struct EventAssembler {
     private var currentKey = Key(host: 0, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false)
     private var currentOrigin = EventOrigin()
     private var hasCurrent = false
+    /// Whether the event at hand is `held`, not `current`: it holds only the SYSCALL record of a
+    /// call that is not an exec (clone, exit_group, ...), kept as that record. Ended by its
+    /// PROCTITLE as most such events are, it reaches the tree as a `TreeUpdate`, with no
+    /// `AuditEvent` built or taken apart; any other record for it first makes it the `current`
+    /// event it stands for (`unhold`), so every other path sees the event it saw before.
+    private var isHeld = false
+    private var held = TreeUpdate(
+        node: nil, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), location: LogLocation(file: "", line: 0),
+        syscall: SyscallRecord(), proctitle: nil)
     /// Open slots below this index are older than an event already delivered (at hand when it
     /// closed): a checkpoint cut must not hold them back.
     private var deliveredPast = 0
@@ -74,6 +83,11 @@ public struct EventAssembler {
     private var completeWaiting = 0
     private var releaseFrom = 0
     private var open: [Key: Int] = [:]
+    /// The highest serial of a key ever entered in `open`: a key above it is not there. Serials
+    /// grow, so a new event's first record (the usual record that is not at hand) skips the two
+    /// lookups it would make while older events (user-space messages waiting for their window)
+    /// are open.
+    private var openSerialBound: UInt64 = 0
     /// The event the previous record went to: an event's records are mostly adjacent, and
     /// comparing a key is cheaper than hashing it. Slots are never reused until compaction.
     private var last: (key: Key, slot: Int)?
@@ -81,27 +95,8 @@ public struct EventAssembler {
     private var head = 0
     private var highWater = Int64.min
     private var seen = EventDeduplicator()
-    /// What was delivered under a stamp: the kinds of its records and a digest of each SYSCALL
-    /// record's numbers: the first in place, more (rare: a reboot or another host on the same
-    /// stamp) in an array, so the usual event allocates nothing here.
-    private struct Delivered {
-        var kinds: UInt64
-        var digest: Int?
-        var more: [Int] = []
-
-        func holds(_ value: Int) -> Bool { digest == value || more.contains(value) }
-
-        mutating func add(_ value: Int) {
-            if digest == nil { digest = value } else if !holds(value) { more.append(value) }
-        }
-    }
-
-    /// Recently delivered events, in two generations so memory stays bounded.
-    private var delivered: [Key: Delivered] = [:]
-    private var deliveredBefore: [Key: Delivered] = [:]
-    /// Whether a generation was dropped: until then, a stamp missing from `delivered` was never delivered.
-    private var deliveredForgotten = false
-    static let deliveredGeneration = 32_768
+    /// Recently delivered events, bounded (see `DeliveredEvents`).
+    private var delivered = DeliveredEvents()
     public private(set) var eventCount = 0
     /// Whether a PROCTITLE closes its event. Cleared for good by the first EOE (the log ends its
     /// events itself) and when a record (not the SYSCALL of a repeat) comes for an event its
@@ -131,8 +126,36 @@ public struct EventAssembler {
     public mutating func add(
         _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void
     ) {
+        add(record, file: file, origin: origin, holding: false, emit: emit, update: { _ in })
+    }
+
+    /// `add`, with the events of calls that only update the tree (a SYSCALL record of any call
+    /// but an exec, then its PROCTITLE, nothing else) handed to `update` as a `TreeUpdate` instead
+    /// of to `emit` as an `AuditEvent`. Everything else (order, repeats, counts) is as with `add`.
+    public mutating func add(
+        _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void,
+        update: (TreeUpdate) -> Void
+    ) {
+        add(record, file: file, origin: origin, holding: true, emit: emit, update: update)
+    }
+
+    private mutating func add(
+        _ record: Record, file: String, origin: EventOrigin, holding: Bool, emit: (AuditEvent) -> Void,
+        update: (TreeUpdate) -> Void
+    ) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
         let isCurrent = hasCurrent && currentKey == key
+        if isHeld {
+            // Where `add` would deliver the event at hand at once (its PROCTITLE, nothing waiting before it).
+            if isCurrent, record.kind == .proctitle, closesAtTitle, openSyscallEvents == 0, completeWaiting == 0,
+                record.ruleHits == nil
+            {
+                endHeld(at: record, key: key, update)
+                finishRecord(record, emit)
+                return
+            }
+            unhold()
+        }
         if record.kind == .eoe {
             // A log with EOEs ends its events with them (in their order): PROCTITLE is not needed.
             closesAtTitle = false
@@ -141,7 +164,7 @@ public struct EventAssembler {
                 var event = closeCurrent()
                 event.recordCount += 1
                 deliver(event, key: key, emit)
-            } else if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+            } else if mayBeOpen(key), let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                 var event = take(slot)
                 event.recordCount += 1
                 deliver(event, key: key, emit)
@@ -179,13 +202,13 @@ public struct EventAssembler {
                 deliver(closeCurrent(), key: key, emit)
             } else {
                 spillCurrent()
-                if !open.isEmpty, let slot = open.removeValue(forKey: key), slots[slot].isOpen {
+                if mayBeOpen(key), let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                     deliver(take(slot), key: key, emit)
                 }
             }
             if record.isDaemon {
                 // auditd's own records close once they are the oldest: no need to hold them at hand.
-                open[key] = slots.count
+                enterOpen(key, slot: slots.count)
                 last = (key, slots.count)
                 // Built in its slot: a local event would be copied into the slot (an event holds several arrays).
                 slots.append(
@@ -200,16 +223,60 @@ public struct EventAssembler {
                 hasCurrent = true
                 currentKey = key
                 currentOrigin = origin
-                current = AuditEvent(
-                    node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
-                    location: LogLocation(file: file, line: record.line))
-                current.add(record, file: file)
+                if holding, record.ruleHits == nil, case .syscall(let body) = record.body, !body.syscall.isExec {
+                    hold(body, of: record, file: file)
+                } else {
+                    current = AuditEvent(
+                        node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                        location: LogLocation(file: file, line: record.line))
+                    current.add(record, file: file)
+                }
             }
             eventCount += 1
         }
+        finishRecord(record, emit)
+    }
+
+    /// What follows every record: the log's clock, and the events it closes.
+    private mutating func finishRecord(_ record: Record, _ emit: (AuditEvent) -> Void) {
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
         closeExpired(emit: emit)
         releaseComplete(emit)
+    }
+
+    /// Makes a SYSCALL record of a call that is not an exec the event at hand, held as that record.
+    private mutating func hold(_ syscall: SyscallRecord, of record: Record, file: String) {
+        isHeld = true
+        held.node = record.node
+        held.stamp = record.stamp
+        held.location = LogLocation(file: file, line: record.line)
+        held.syscall = syscall
+        held.proctitle = nil
+    }
+
+    /// The held call becomes the `current` event, as `add` would have built it from its SYSCALL record.
+    private mutating func unhold() {
+        isHeld = false
+        var syscall = SyscallRecord()
+        swap(&syscall, &held.syscall)
+        current = AuditEvent(
+            node: held.node, stamp: held.stamp, isDaemon: false, syscall: syscall, location: held.location,
+            recordCount: 1, kinds: AuditEvent.syscallBit)
+    }
+
+    /// Ends the held call at its PROCTITLE as `add` ends the event at hand there (remembered for
+    /// its EOE, delivered unless a repeat), and hands it to the tree.
+    private mutating func endHeld(at title: Record, key: Key, _ update: (TreeUpdate) -> Void) {
+        isHeld = false
+        hasCurrent = false
+        deliveredPast = slots.count
+        rememberTitled(key)
+        if case .proctitle(let value) = title.body { held.proctitle = value } else { held.proctitle = nil }
+        // Read in place: a copy of the record would retain its strings.
+        let digest = AuditEvent.digest(
+            pid: held.syscall.pid, ppid: held.syscall.ppid, number: held.syscall.number, exit: held.syscall.exit,
+            a0: held.syscall.a0)
+        if admits(key: key, kinds: AuditEvent.syscallBit | AuditEvent.kindBit(title), digest: digest) { update(held) }
     }
 
     /// Marks an open slot's event ended by its PROCTITLE: delivered once no older event with a
@@ -241,6 +308,7 @@ public struct EventAssembler {
 
     /// Moves the event at hand out (an event holds several arrays: not copied).
     private mutating func takeCurrent() -> AuditEvent {
+        if isHeld { unhold() }
         var event = Self.closed
         swap(&event, &current)
         hasCurrent = false
@@ -256,8 +324,9 @@ public struct EventAssembler {
     /// The event at hand joins the open events, as the newest (a record of another event came).
     private mutating func spillCurrent() {
         guard hasCurrent else { return }
+        if isHeld { unhold() }
         if current.hasSyscall { openSyscallEvents += 1 }
-        open[currentKey] = slots.count
+        enterOpen(currentKey, slot: slots.count)
         last = (currentKey, slots.count)
         slots.append(Slot(key: currentKey, isOpen: true, event: takeCurrent(), origin: currentOrigin))
     }
@@ -291,9 +360,18 @@ public struct EventAssembler {
         return false
     }
 
+    /// Enters an event in the table of open events.
+    private mutating func enterOpen(_ key: Key, slot: Int) {
+        open[key] = slot
+        openSerialBound = max(openSerialBound, key.stamp.serial)
+    }
+
+    /// Whether `open` may hold the key: false without a lookup for a serial above every one entered.
+    private func mayBeOpen(_ key: Key) -> Bool { !open.isEmpty && key.stamp.serial <= openSerialBound }
+
     private mutating func openSlot(_ key: Key) -> Int? {
         if let last, last.key == key, slots[last.slot].isOpen { return last.slot }
-        guard !open.isEmpty, let slot = open[key] else { return nil }
+        guard mayBeOpen(key), let slot = open[key] else { return nil }
         last = (key, slot)
         return slot
     }
@@ -401,39 +479,35 @@ public struct EventAssembler {
     /// event of its own. The deduplicator's runs answer for stamps `delivered` has forgotten.
     private mutating func deliver(_ event: AuditEvent, key: Key, _ emit: (AuditEvent) -> Void) {
         guard !event.isDaemon else { return emit(event) }
-        let isRepeat = seen.isRepeat(host: key.host, stamp: event.stamp)
+        if admits(key: key, kinds: event.kinds, digest: event.syscallDigest) { emit(event) }
+    }
+
+    /// Whether a kernel event with these kinds of records and this SYSCALL digest is passed on
+    /// (remembered as delivered), false for a repeat (counted).
+    private mutating func admits(key: Key, kinds: UInt64, digest: Int?) -> Bool {
+        let isRepeat = seen.isRepeat(host: key.host, stamp: key.stamp)
         // A stamp new to the deduplicator was never delivered, so there is nothing to look up,
         // unless it has forgotten runs (then it may not know a stamp `delivered` still holds).
-        let earlier = isRepeat || seen.hasForgotten ? delivered[key] ?? deliveredBefore[key] : nil
-        let digest = event.syscallDigest
+        let earlier = isRepeat || seen.hasForgotten ? delivered.value(for: key) : nil
         if isRepeat {
             if let earlier {
                 // Overlapping kinds: the same event again, unless its SYSCALL says another process
                 // (a reboot, another host); a SYSCALL where none was delivered is news, not a repeat.
-                if earlier.kinds & event.kinds != 0 && digest.map(earlier.holds) ?? true {
+                if earlier.kinds & kinds != 0 && digest.map(earlier.holds) ?? true {
                     duplicateEvents += 1
-                    return
+                    return false
                 }
-            } else if deliveredForgotten {
+            } else if delivered.hasForgotten {
                 // Inside a run of stamps already read, too long ago to compare contents.
                 duplicateEvents += 1
-                return
+                return false
             }
         }
-        var value = earlier ?? Delivered(kinds: 0)
-        value.kinds |= event.kinds
+        var value = earlier ?? DeliveredEvents.Value(kinds: 0)
+        value.kinds |= kinds
         if let digest { value.add(digest) }
-        remember(key, value)
-        emit(event)
-    }
-
-    private mutating func remember(_ key: Key, _ value: Delivered) {
-        if delivered.count >= Self.deliveredGeneration {
-            if !deliveredBefore.isEmpty { deliveredForgotten = true }
-            deliveredBefore = delivered
-            delivered.removeAll(keepingCapacity: true)
-        }
-        delivered[key] = value
+        delivered.remember(key, value)
+        return true
     }
 }
 

@@ -157,6 +157,21 @@ enum ByteSearch {
         return position
     }
 
+    /// Whether a key that packs as `key` (`length` bytes) may stand at or after `start`: true for
+    /// `key=` anywhere, inside a value or not, and for a NUL before any `=` (NUL bytes pack as
+    /// nothing, so `key\0=` packs as `key`). One search per `=`, so a line without such bytes
+    /// costs no tokenizing.
+    static func hasKey(_ key: UInt64, length: Int, in line: Span<UInt8>, from start: Int) -> Bool {
+        var position = start
+        while true {
+            position = first(FieldScanner.equals, line, from: position)
+            guard position < line.count else { return false }
+            if position > start, line[position - 1] == 0 { return true }
+            if position - start >= length, pack(line, (position - length)..<position) == key { return true }
+            position += 1
+        }
+    }
+
     /// The eight bytes at `offset` as one word, first byte lowest; `offset + 8` must not pass the end.
     @inline(__always)
     static func word(_ line: Span<UInt8>, at offset: Int) -> UInt64 {
@@ -172,14 +187,60 @@ enum ByteSearch {
     @inline(__always)
     static func eightDigits(_ line: Span<UInt8>, at offset: Int) -> UInt64? {
         let word = word(line, at: offset)
-        let nibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
-        let zeros: UInt64 = 0x3030_3030_3030_3030
-        guard word & nibbles == zeros, (word &+ 0x0606_0606_0606_0606) & nibbles == zeros else { return nil }
-        var value = word &- zeros
+        guard areDigits(word, ~0) else { return nil }
+        return digitsValue(word)
+    }
+
+    /// Whether the bytes of `word` that `mask` selects (whole bytes) are all decimal digits.
+    @inline(__always)
+    static func areDigits(_ word: UInt64, _ mask: UInt64) -> Bool {
+        let nibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0 & mask
+        let zeros: UInt64 = 0x3030_3030_3030_3030 & mask
+        // Once every selected byte is 0x30...0x3F, adding 6 carries out of none of them.
+        return word & nibbles == zeros && (word &+ 0x0606_0606_0606_0606) & nibbles == zeros
+    }
+
+    /// The value of eight decimal digits, first byte lowest (checked by `areDigits`).
+    @inline(__always)
+    static func digitsValue(_ word: UInt64) -> UInt64 {
+        var value = word &- 0x3030_3030_3030_3030
         value = value &* 10 &+ (value >> 8)
         let mask: UInt64 = 0x0000_00FF_0000_00FF
         value = ((value & mask) &* 0x000F_4240_0000_0064 &+ ((value >> 16) & mask) &* 0x0000_2710_0000_0001) >> 32
         return value & 0xFFFF_FFFF
+    }
+
+    /// The first `count` bytes of `word` (1...7) moved up behind `8 - count` bytes of `0`, so
+    /// that a number of `count` digits reads as one of eight.
+    @inline(__always)
+    static func padded(_ word: UInt64, count: Int) -> UInt64 {
+        let shift = UInt64(8 &- count) &* 8
+        return word << shift | 0x3030_3030_3030_3030 >> (64 &- shift)
+    }
+
+    /// The value of the `count` (1...8) hex digits (either case) at the start of `word`, nil
+    /// unless all are hex digits.
+    @inline(__always)
+    static func hexNumber(_ word: UInt64, count: Int) -> UInt64? {
+        let selected = highs & lowBytes(count)
+        // Per byte, a high bit where the byte (below 0x80) is below `bound`: no borrow crosses bytes.
+        func below(_ bytes: UInt64, _ bound: UInt8) -> UInt64 { ~((bytes | highs) &- ones &* UInt64(bound)) & highs }
+        let lower = word | 0x2020_2020_2020_2020
+        let digit = below(word, 0x3A) & ~below(word, 0x30)
+        let letter = below(lower, 0x67) & ~below(lower, 0x61)
+        guard word & selected == 0, (digit | letter) & selected == selected else { return nil }
+        let digits = count == 8 ? word : padded(word, count: count)
+        // A digit's low four bits, plus 9 for a letter (bit 6 set): one value per byte, first byte highest.
+        let nibbles = (digits & 0x0F0F_0F0F_0F0F_0F0F) &+ ((digits >> 6) & 0x0101_0101_0101_0101) &* 9
+        let pairs = (nibbles & 0x000F_000F_000F_000F) << 4 | (nibbles >> 8) & 0x000F_000F_000F_000F
+        let quads = (pairs & 0x0000_00FF_0000_00FF) << 8 | (pairs >> 16) & 0x0000_00FF_0000_00FF
+        return (quads & 0xFFFF) << 16 | (quads >> 32) & 0xFFFF
+    }
+
+    /// The position of the lowest byte of `word` that equals `byte`, 8 when none does.
+    @inline(__always)
+    static func firstIndex(of byte: UInt8, in word: UInt64) -> Int {
+        matches(word, byte).trailingZeroBitCount >> 3
     }
 
     /// A mask of the low `count` bytes of a word (1...8).
@@ -263,6 +324,17 @@ package enum Bytes {
 
     package static func hexNumber(_ line: Span<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 16 else { return nil }
+        // arch and a0 of every SYSCALL: eight digits per load, where eight bytes can be read.
+        if range.lowerBound + 8 <= line.count {
+            guard range.count > 8 else {
+                return ByteSearch.hexNumber(ByteSearch.word(line, at: range.lowerBound), count: range.count)
+            }
+            let highCount = range.count - 8
+            guard let high = ByteSearch.hexNumber(ByteSearch.word(line, at: range.lowerBound), count: highCount),
+                let low = ByteSearch.hexNumber(ByteSearch.word(line, at: range.lowerBound + highCount), count: 8)
+            else { return nil }
+            return high << 32 | low
+        }
         var value: UInt64 = 0
         // `Hex.digit` by hand, without a call per digit: arch and a0 are read from every SYSCALL.
         for i in range {

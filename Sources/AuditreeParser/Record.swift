@@ -98,7 +98,8 @@ public struct ExecveArgument: Sendable {
 /// ENRICHED part) and reads a field when it is asked for, instead of decoding five per exec.
 public struct PathRecord: Sendable {
     public var item: Int?
-    /// The field part of the line, from after the stamp up to the ENRICHED separator.
+    /// The field part of the line, from after the stamp up to the ENRICHED part or to the line's
+    /// end (`PathFields` stops where the ENRICHED part starts).
     let fields: LogString
 
     public var name: LogString? { decoded.name }

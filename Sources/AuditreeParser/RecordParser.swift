@@ -20,6 +20,8 @@ public struct RecordParser {
     }
 
     private var syscalls = SyscallCache()
+    private var userNames = UserNameCache()
+    private var loginUserNames = UserNameCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
     package let detail: Detail
@@ -88,16 +90,17 @@ public struct RecordParser {
         }
         switch kind {
         case .syscall:
-            switch parseSyscall(line, from: position) {
-            case .success(let value): record.body = .syscall(value)
-            case .failure(let rejection): return .rejected(rejection)
-            }
+            // Filled where it lies and moved into the body once: a `SyscallRecord` returned
+            // through an Optional and a Result was copied (its strings retained) and destroyed.
+            var syscall = SyscallRecord()
+            if let rejection = parseSyscall(line, from: position, into: &syscall) { return .rejected(rejection) }
+            record.body = .syscall(syscall)
         case .execve:
             switch parseExecve(line, from: position) {
             case .success(let value): record.body = .execve(value)
             case .failure(let rejection): return .rejected(rejection)
             }
-        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: keys.cwd))
+        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: PackedKey.cwd, length: 3))
         case .path:
             switch detail {
             case .full: record.body = .path(parsePath(line, from: position))
@@ -214,7 +217,8 @@ public struct RecordParser {
         }
         let column = position + 1
         position += 10
-        // One pass per number (digits and value together): this runs for every line.
+        if let stamp = Self.kernelStamp(line, &position) { return .success(stamp) }
+        // One pass per number (digits and value together): the stamps `kernelStamp` leaves.
         guard let seconds = number(line, &position, until: UInt8(ascii: ".")), !seconds.leadingZero,
             seconds.value <= UInt64(Int64.max) / 2000,
             let millis = number(line, &position, until: UInt8(ascii: ":")), millis.digits == 3,
@@ -223,6 +227,39 @@ public struct RecordParser {
         if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
         return .success(
             EventStamp(seconds: Int64(seconds.value), milliseconds: Int32(millis.value), serial: serial.value))
+    }
+
+    /// The stamp after `msg=audit(` as the kernel writes it today, in three loads: ten digits of
+    /// seconds, `.`, three of milliseconds, `:`, a serial of up to seven digits and `)`. Nil (and
+    /// `position` unchanged) for any other form, which the digit-by-digit reading then judges:
+    /// the forms accepted here are a subset of its, read to the same values.
+    @inline(__always)
+    private static func kernelStamp(_ line: Span<UInt8>, _ position: inout Int) -> EventStamp? {
+        let start = position
+        guard start + 23 <= line.count else { return nil }
+        // Seconds: eight digits, the first not a zero.
+        let high = ByteSearch.word(line, at: start)
+        guard ByteSearch.areDigits(high, ~0), high & 0xFF != 0x30 else { return nil }
+        // The last two digits of the seconds, `.`, the three of the milliseconds, `:`.
+        let middle = ByteSearch.word(line, at: start + 8)
+        let digits: UInt64 = 0x0000_FFFF_FF00_FFFF
+        guard middle & 0x00FF_0000_00FF_0000 == 0x003A_0000_002E_0000, ByteSearch.areDigits(middle, digits) else {
+            return nil
+        }
+        // The serial: one to seven digits up to `)`, no leading zero.
+        let serialWord = ByteSearch.word(line, at: start + 15)
+        let serialDigits = ByteSearch.firstIndex(of: UInt8(ascii: ")"), in: serialWord)
+        guard serialDigits >= 1, serialDigits <= 7,
+            ByteSearch.areDigits(serialWord, ByteSearch.lowBytes(serialDigits)),
+            serialDigits == 1 || serialWord & 0xFF != 0x30
+        else { return nil }
+        let serial = ByteSearch.digitsValue(ByteSearch.padded(serialWord, count: serialDigits))
+        let byte = { (index: UInt64) in (middle >> (index &* 8)) & 0xFF &- 0x30 }
+        let seconds = ByteSearch.digitsValue(high) &* 100 &+ byte(0) &* 10 &+ byte(1)
+        let millis = byte(3) &* 100 &+ byte(4) &* 10 &+ byte(5)
+        position = start &+ 15 &+ serialDigits &+ 1
+        if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
+        return EventStamp(seconds: Int64(seconds), milliseconds: Int32(millis), serial: serial)
     }
 
     /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
@@ -258,29 +295,34 @@ public struct RecordParser {
 
     // MARK: - Record bodies
 
-    private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int) -> Result<SyscallRecord, Rejection> {
-        if var record = syscallInKernelOrder(line, from: position) {
-            record.syscall = syscalls.kind(arch: record.arch, number: record.number)
-            return .success(record)
+    private mutating func parseSyscall(_ line: Span<UInt8>, from position: Int, into record: inout SyscallRecord)
+        -> Rejection?
+    {
+        if !syscallInKernelOrder(line, from: position, into: &record) {
+            record = SyscallRecord()
+            if let rejection = parseSyscallFields(line, from: position, into: &record) { return rejection }
         }
-        return parseSyscallFields(line, from: position)
+        record.syscall = syscalls.kind(arch: record.arch, number: record.number)
+        return nil
     }
 
     /// A SYSCALL record whose fields stand as the kernel writes them (`audit_log_exit`: arch,
     /// syscall, success, exit, a0-a3, items, ppid, pid, the ids, tty, ses, comm, exe, subj when
     /// present, key, then the ENRICHED part): each key is checked where the kernel puts it,
     /// eight bytes at once, and only the values the engine keeps are read. Any other shape (a
-    /// field missing, added or moved, a number quoted or malformed, doubled spaces) gives nil and
-    /// `parseSyscallFields` reads the line token by token, so both give the same record or rejection.
-    private func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int) -> SyscallRecord? {
+    /// field missing, added or moved, a number quoted or malformed, doubled spaces) gives false
+    /// (`record` partly filled) and `parseSyscallFields` reads the line token by token, so both
+    /// give the same record or rejection.
+    private mutating func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord)
+        -> Bool
+    {
         typealias K = KernelKey
         var position = start
-        var record = SyscallRecord()
         guard let arch = Self.plain(line, &position, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
             archValue <= UInt64(UInt32.max),
             let number = Self.plain(line, &position, K.syscall, 8), let numberValue = Bytes.decimal(line, number),
             numberValue <= 1 << 20
-        else { return nil }
+        else { return false }
         record.arch = UInt32(archValue)
         record.number = Int(numberValue)
         if let success = Self.plain(line, &position, K.success, 8) {
@@ -289,10 +331,10 @@ public struct RecordParser {
             } else if Bytes.equals(line, success, keys.no) {
                 record.success = false
             } else {
-                return nil
+                return false
             }
             guard let exit = Self.plain(line, &position, K.exit, 5), let value = Bytes.signedDecimal(line, exit) else {
-                return nil
+                return false
             }
             record.exit = value
         }
@@ -310,11 +352,11 @@ public struct RecordParser {
             Self.plain(line, &position, K.fsgid, 6) != nil, let tty = Self.plain(line, &position, K.tty, 4),
             let ses = Self.plain(line, &position, K.ses, 4), let comm = Self.text(line, &position, K.comm, 5),
             let exe = Self.text(line, &position, K.exe, 4)
-        else { return nil }
+        else { return false }
         _ = Self.plain(line, &position, K.subj, 5)
         guard let key = Self.text(line, &position, K.key, 4),
             position == line.count || line[position] == FieldScanner.groupSeparator
-        else { return nil }
+        else { return false }
         record.a0 = a0Value
         record.ppid = Int(ppidValue)
         record.pid = Int(pidValue)
@@ -327,7 +369,7 @@ public struct RecordParser {
         record.exe = Bytes.untrusted(line, exe)
         record.key = Bytes.untrusted(line, key)
         if position < line.count { readEnrichedNames(line, from: position, into: &record) }
-        return record
+        return true
     }
 
     /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes), and an unquoted
@@ -389,7 +431,7 @@ public struct RecordParser {
     }
 
     /// The user names of the ENRICHED part (from its 0x1d on); the rest of it is not used.
-    private func readEnrichedNames(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord) {
+    private mutating func readEnrichedNames(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord) {
         // As auditd writes it, ARCH, SYSCALL, AUID and UID come first; any other shape goes token by token.
         var position = start
         if Self.plain(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
@@ -397,8 +439,8 @@ public struct RecordParser {
             let auid = Self.text(line, &position, KernelKey.enrichedAUID, 5),
             let uid = Self.text(line, &position, KernelKey.enrichedUID, 4)
         {
-            record.loginUserName = Bytes.untrusted(line, auid)?.lossyString
-            record.userName = Bytes.untrusted(line, uid)?.lossyString
+            record.loginUserName = loginUserNames.name(line, auid)
+            record.userName = userNames.name(line, uid)
             return
         }
         position = start
@@ -407,10 +449,10 @@ public struct RecordParser {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line) {
             if field.packedKey == PackedKey.enrichedUID {
-                record.userName = Bytes.untrusted(line, field)?.lossyString
+                record.userName = userNames.name(line, field)
                 seenUIDName = true
             } else if field.packedKey == PackedKey.enrichedAUID {
-                record.loginUserName = Bytes.untrusted(line, field)?.lossyString
+                record.loginUserName = loginUserNames.name(line, field)
                 seenAUIDName = true
             }
             if seenUIDName && seenAUIDName { break }
@@ -418,27 +460,26 @@ public struct RecordParser {
     }
 
     /// Every SYSCALL record the kernel-order reading does not take, token by token.
-    private mutating func parseSyscallFields(_ line: Span<UInt8>, from position: Int) -> Result<
-        SyscallRecord, Rejection
-    > {
-        var record = SyscallRecord()
+    private mutating func parseSyscallFields(_ line: Span<UInt8>, from position: Int, into record: inout SyscallRecord)
+        -> Rejection?
+    {
         var seenArch = false
         var seenSyscall = false
         var seenPid = false
         var seenUIDName = false
         var seenAUIDName = false
         var scanner = FieldScanner(from: position)
-        func bad(_ name: String, _ field: Field) -> Result<SyscallRecord, Rejection> {
-            .failure(Rejection(.malformedField(name), column: field.value.lowerBound + 1))
+        func bad(_ name: String, _ field: Field) -> Rejection {
+            Rejection(.malformedField(name), column: field.value.lowerBound + 1)
         }
         while let field = scanner.next(in: line) {
             let key = field.packedKey
             if field.enriched {
                 if key == PackedKey.enrichedUID {
-                    record.userName = Bytes.untrusted(line, field)?.lossyString
+                    record.userName = userNames.name(line, field)
                     seenUIDName = true
                 } else if key == PackedKey.enrichedAUID {
-                    record.loginUserName = Bytes.untrusted(line, field)?.lossyString
+                    record.loginUserName = loginUserNames.name(line, field)
                     seenAUIDName = true
                 }
                 // The rest of the ENRICHED part (GID, EUID, ...) is not used: stop reading.
@@ -496,11 +537,10 @@ public struct RecordParser {
             }
         }
         let end = line.count + 1
-        if !seenArch { return .failure(Rejection(.missingField("arch"), column: end)) }
-        if !seenSyscall { return .failure(Rejection(.missingField("syscall"), column: end)) }
-        if !seenPid { return .failure(Rejection(.missingField("pid"), column: end)) }
-        record.syscall = syscalls.kind(arch: record.arch, number: record.number)
-        return .success(record)
+        if !seenArch { return Rejection(.missingField("arch"), column: end) }
+        if !seenSyscall { return Rejection(.missingField("syscall"), column: end) }
+        if !seenPid { return Rejection(.missingField("pid"), column: end) }
+        return nil
     }
 
     /// uid-like fields are 32-bit; 4294967295 means "unset".
@@ -565,6 +605,13 @@ public struct RecordParser {
         guard let first = scanner.next(in: line), !first.enriched, first.packedKey == PackedKey.item,
             Bytes.decimal(line, first.value) == 0
         else { return nil }
+        // With no other `item=` in the line (as the kernel writes it), `parsePath` would find the
+        // item read here: its token loop is only needed to find which of two items counts. The
+        // field text then runs to the line's end: `PathFields` stops at the ENRICHED part as the
+        // token loop does, so it reads the same fields from it.
+        guard ByteSearch.hasKey(PackedKey.item, length: 4, in: line, from: scanner.position) else {
+            return PathRecord(item: 0, fields: Bytes.logString(line, position..<line.count))
+        }
         return parsePath(line, from: position)
     }
 
@@ -573,7 +620,11 @@ public struct RecordParser {
     private func parseProctitle(_ line: Span<UInt8>, from position: Int) -> Proctitle? {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
-            guard Bytes.equals(line, field.key, keys.proctitle) else { continue }
+            // Nine bytes: eight packed, then the ninth (`packedKey` holds keys of up to eight).
+            guard field.key.count == 9,
+                ByteSearch.pack(line, field.key.lowerBound..<(field.key.upperBound - 1))
+                    == PackedKey.proctitl, line[field.key.upperBound - 1] == UInt8(ascii: "e")
+            else { continue }
             if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
             // Unquoted means hex to the kernel; whether the digits really are hex is checked only
             // when the arguments are decoded (`Proctitle.arguments` falls back to the raw bytes).
@@ -582,10 +633,11 @@ public struct RecordParser {
         return nil
     }
 
-    private func firstUntrusted(_ line: Span<UInt8>, from position: Int, key: [UInt8]) -> LogString? {
+    /// The first field whose key is `key` (packed, `length` bytes: a NUL byte packs as nothing).
+    private func firstUntrusted(_ line: Span<UInt8>, from position: Int, key: UInt64, length: Int) -> LogString? {
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
-            if Bytes.equals(line, field.key, key) { return Bytes.untrusted(line, field) }
+            if field.packedKey == key && field.key.count == length { return Bytes.untrusted(line, field) }
         }
         return nil
     }
@@ -637,13 +689,17 @@ enum PackedKey {
     static let argc: UInt64 = 0x6367_7261, item: UInt64 = 0x6D65_7469, name: UInt64 = 0x656D_616E
     static let nametype: UInt64 = 0x6570_7974_656D_616E
     static let inode: UInt64 = 0x65_646F_6E69, dev: UInt64 = 0x76_6564, mode: UInt64 = 0x6564_6F6D
+    static let cwd: UInt64 = 0x64_7763
+    /// The first eight bytes of `proctitle`.
+    static let proctitl: UInt64 = 0x6C74_6974_636F_7270
 
     /// Every key with its name, for the test.
     static let all: [(String, UInt64)] = [
         ("arch", arch), ("syscall", syscall), ("success", success), ("exit", exit), ("a0", a0), ("pid", pid),
         ("ppid", ppid), ("uid", uid), ("euid", euid), ("auid", auid), ("ses", ses), ("tty", tty), ("comm", comm),
         ("exe", exe), ("key", key), ("UID", enrichedUID), ("AUID", enrichedAUID), ("argc", argc), ("item", item),
-        ("name", name), ("nametype", nametype), ("inode", inode), ("dev", dev), ("mode", mode),
+        ("name", name), ("nametype", nametype), ("inode", inode), ("dev", dev), ("mode", mode), ("cwd", cwd),
+        ("proctitl", proctitl),
     ]
 }
 
@@ -674,6 +730,5 @@ enum KernelKey {
 
 /// Byte strings compared whole, made once per parser.
 private struct Keys {
-    let cwd = Array("cwd".utf8), proctitle = Array("proctitle".utf8)
     let yes = Array("yes".utf8), no = Array("no".utf8)
 }

@@ -57,11 +57,18 @@ struct RegexLiterals: Sendable, Equatable {
 
     /// Whether one of the literals occurs in the bytes (ASCII letters folded unless `cased`).
     func occurs(in bytes: Span<UInt8>) -> Bool {
-        cased ? occurs(in: bytes, { $0 }) : occurs(in: bytes, Self.fold)
+        firstOccurrence(in: bytes, from: 0) != nil
     }
 
-    @inline(__always) private func occurs(in bytes: Span<UInt8>, _ map: (UInt8) -> UInt8) -> Bool {
-        var index = 0
+    /// Where the first occurrence at or after `start` of one of the literals begins.
+    func firstOccurrence(in bytes: Span<UInt8>, from start: Int) -> Int? {
+        cased ? firstOccurrence(in: bytes, from: start, { $0 }) : firstOccurrence(in: bytes, from: start, Self.fold)
+    }
+
+    @inline(__always) private func firstOccurrence(
+        in bytes: Span<UInt8>, from start: Int, _ map: (UInt8) -> UInt8
+    ) -> Int? {
+        var index = start
         let count = bytes.count
         while index < count {
             let byte = map(bytes[index])
@@ -71,12 +78,12 @@ struct RegexLiterals: Sendable, Equatable {
                     while offset < alternative.count && map(bytes[index + offset]) == alternative[offset] {
                         offset += 1
                     }
-                    if offset == alternative.count { return true }
+                    if offset == alternative.count { return index }
                 }
             }
             index += 1
         }
-        return false
+        return nil
     }
 
     func occurs(in text: String) -> Bool {

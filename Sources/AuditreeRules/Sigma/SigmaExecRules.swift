@@ -1,4 +1,5 @@
 import AuditreeParser
+import AuditreeTree
 
 /// The Sigma process_creation rules of a set, compiled for one test per exec: field names
 /// resolved to indices, searches numbered, and the rules' literals indexed so that an exec is
@@ -51,22 +52,13 @@ final class SigmaExecRules {
     /// Per rule, how many clauses it has (0 for an unindexed rule); per clause, its rule.
     private let clauseCounts: [Int32]
     private let clauseRules: [Int32]
-    /// Distinct (field, literal, cased) triples: per literal, its field, its bytes (folded
-    /// unless cased), whether it is cased, and the clauses it satisfies
-    /// (`literalClauses[clauseStarts[n]..<clauseStarts[n + 1]]`).
-    private let literalFields: [Int32]
-    private let literalBytes: [[UInt8]]
-    private let literalCased: [Bool]
+    /// Per distinct (field, literal, cased) triple, by its number in `index`: the clauses it
+    /// satisfies (`literalClauses[clauseStarts[n]..<clauseStarts[n + 1]]`).
     private let clauseStarts: [Int32]
     private let literalClauses: [Int32]
-    /// The literals of three bytes or more by a hash of their field and first three bytes,
-    /// folded (`gramKey`): a flat table of list heads (-1: none) and, per entry, its literal and the
-    /// next entry. One array load per byte of a value; the lists hold about one literal each.
-    private let gramHeads: [Int32]
-    private let gramEntries: [(literal: Int32, next: Int32)]
-    /// Fields some long literal is on, and the literals of one or two bytes (searched for directly).
-    private let indexedFields: [Int]
-    private let short: [Int]
+    private let literalIndex: SigmaLiteralIndex
+    /// The fields `index` scans in each exec, the parent's excepted (`parents` keeps their literals).
+    private let ownScannedFields: [Int]
     /// Per Sysmon field, whether a rule reads it (all when a rule has a keyword search, which
     /// reads every field): the others are not built for an exec.
     let usedFields: [Bool]
@@ -79,13 +71,9 @@ final class SigmaExecRules {
         var hitClauses: [Int32] = []
     }
     private var marks = Marks()
-
-    static let gramBits = 16
-
-    @inline(__always) static func gramKey(_ field: Int, _ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int {
-        let packed = UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(truncatingIfNeeded: field) << 24
-        return Int((packed &* 0x9E37_79B1) >> UInt32(32 - gramBits))
-    }
+    /// The literals found in one exec, kept between execs for the same reason.
+    private var hits: SigmaLiteralIndex.Hits
+    private var parents = SigmaParentFieldCache()
 
     init(_ rules: [Rule]) {
         struct LiteralKey: Hashable {
@@ -126,34 +114,21 @@ final class SigmaExecRules {
                 }
             }
         }
-        var heads = [Int32](repeating: -1, count: 1 << Self.gramBits)
-        var entries: [(literal: Int32, next: Int32)] = []
-        var short: [Int] = []
-        for (number, literal) in literals.enumerated() {
-            if literal.bytes.count < 3 {
-                short.append(number)
-                continue
-            }
-            let folded = literal.bytes.prefix(3).map(SigmaPattern.fold)
-            let key = Self.gramKey(literal.field, folded[0], folded[1], folded[2])
-            entries.append((Int32(number), heads[key]))
-            heads[key] = Int32(entries.count - 1)
-        }
         self.compiled = compiled
         self.unindexed = unindexed
         self.clauseCounts = clauseCounts
         self.clauseRules = clauseRules
-        self.literalFields = literals.map { Int32($0.field) }
-        self.literalBytes = literals.map(\.bytes)
-        self.literalCased = literals.map(\.cased)
         var starts: [Int32] = [0]
         for literal in literals { starts.append(starts[starts.count - 1] + Int32(literal.clauses.count)) }
         self.clauseStarts = starts
         self.literalClauses = literals.flatMap(\.clauses)
-        self.gramHeads = heads
-        self.gramEntries = entries
-        self.indexedFields = Array(Set(literals.filter { $0.bytes.count >= 3 }.map(\.field))).sorted()
-        self.short = short
+        literalIndex = SigmaLiteralIndex(
+            literals.map { ($0.field, $0.bytes, $0.cased) }, fieldCount: SigmaProcessCreation.Field.allCases.count)
+        let parentFields = [
+            SigmaProcessCreation.Field.parentImage.rawValue, SigmaProcessCreation.Field.parentCommandLine.rawValue,
+        ]
+        ownScannedFields = literalIndex.scannedFields.filter { !parentFields.contains($0) }
+        hits = SigmaLiteralIndex.Hits(literalCount: literals.count)
         self.marks = Marks(
             clauseHit: [Bool](repeating: false, count: clauseRules.count),
             satisfied: [Int32](repeating: 0, count: compiled.count), hitClauses: [])
@@ -178,24 +153,77 @@ final class SigmaExecRules {
 
     /// The rules whose detection holds for the exec, in load order.
     func matching(_ fields: SigmaProcessCreation) -> [Rule] {
+        evaluate(candidates(fields), fields)
+    }
+
+    /// The rules whose detection holds for image `imageNumber` of `process`, in load order: the
+    /// fields the rules read, the parent's from `parents`.
+    func matching(_ image: ProcessImage, of process: ProcessReference) -> [Rule] {
+        let parent = parents.entry(for: process.parentImageKey) { parentEntry(process.parentImage) }
+        let fields = SigmaProcessCreation(
+            image: image, pid: process.pid, ppid: process.ppid, parentImage: parent.image,
+            parentCommandLine: parent.commandLine, used: usedFields)
+        var hits = takeHits()
+        for literal in parent.literals { hits.add(Int(literal)) }
+        scan(fields, ownScannedFields, into: &hits)
+        return evaluate(candidates(hits), fields)
+    }
+
+    /// The rules (by load order) worth testing on the exec: those without clauses, and those each
+    /// of whose clauses has a literal in the exec's fields.
+    func candidates(_ fields: SigmaProcessCreation) -> [Int] {
+        var hits = takeHits()
+        scan(fields, literalIndex.scannedFields, into: &hits)
+        return candidates(hits)
+    }
+
+    private func evaluate(_ candidates: [Int], _ fields: SigmaProcessCreation) -> [Rule] {
         var matched: [Rule] = []
-        for index in candidates(fields) {
+        for index in candidates {
             let rule = compiled[index]
             if Self.evaluate(rule.condition, rule.searches, fields) { matched.append(rule.rule) }
         }
         return matched
     }
 
-    /// The rules (by load order) worth testing on the exec: those without clauses, and those each
-    /// of whose clauses has a literal in the exec's fields.
-    func candidates(_ fields: SigmaProcessCreation) -> [Int] {
+    /// ParentImage, ParentCommandLine and their literals, for `parents`.
+    private func parentEntry(_ parent: ProcessImage?) -> SigmaParentFieldCache.Entry {
+        let values = SigmaProcessCreation.parentFields(parent, used: usedFields)
+        var hits = takeHits()
+        for (field, value) in [
+            (SigmaProcessCreation.Field.parentImage, values.image), (.parentCommandLine, values.commandLine),
+        ] {
+            guard let value else { continue }
+            literalIndex.scan(field.rawValue, folded: value.folded.span, raw: value.bytes.span, into: &hits)
+        }
+        let literals = hits.found
+        self.hits = hits
+        return SigmaParentFieldCache.Entry(image: values.image, commandLine: values.commandLine, literals: literals)
+    }
+
+    /// `hits`, cleared for a new exec and taken out of the object while in use, so that it is
+    /// changed in place; `candidates(_: Hits)` puts it back.
+    private func takeHits() -> SigmaLiteralIndex.Hits {
+        var hits = self.hits
+        self.hits = SigmaLiteralIndex.Hits(literalCount: 0)
+        hits.reset()
+        return hits
+    }
+
+    private func scan(_ fields: SigmaProcessCreation, _ scanned: [Int], into hits: inout SigmaLiteralIndex.Hits) {
+        for field in scanned {
+            guard let value = fields.values[field] else { continue }
+            literalIndex.scan(field, folded: value.folded.span, raw: value.bytes.span, into: &hits)
+        }
+    }
+
+    /// The rules without clauses and those all of whose clauses hold a literal of `hits`.
+    private func candidates(_ hits: SigmaLiteralIndex.Hits) -> [Int] {
         var candidates = unindexed
-        // Taken out of the object while in use, so that it is changed in place.
         var marks = self.marks
         self.marks = Marks()
-        /// Marks the clauses of literal `number` as holding; false when they all held already.
-        func found(_ number: Int) {
-            for slot in Int(clauseStarts[number])..<Int(clauseStarts[number + 1]) {
+        for number in hits.found {
+            for slot in Int(clauseStarts[Int(number)])..<Int(clauseStarts[Int(number) + 1]) {
                 let clause = Int(literalClauses[slot])
                 guard !marks.clauseHit[clause] else { continue }
                 marks.clauseHit[clause] = true
@@ -205,54 +233,15 @@ final class SigmaExecRules {
                 if marks.satisfied[rule] == clauseCounts[rule] { candidates.append(rule) }
             }
         }
-        func pending(_ number: Int) -> Bool {
-            for slot in Int(clauseStarts[number])..<Int(clauseStarts[number + 1])
-            where !marks.clauseHit[Int(literalClauses[slot])] {
-                return true
-            }
-            return false
-        }
-        for number in short where pending(number) {
-            if let value = fields.values[Int(literalFields[number])],
-                SigmaPattern.contains(literalBytes[number], in: literalCased[number] ? value.bytes : value.folded)
-            {
-                found(number)
-            }
-        }
-        for field in indexedFields {
-            guard let value = fields.values[field] else { continue }
-            let text = value.folded.span
-            let raw = value.bytes.span
-            guard text.count >= 3 else { continue }
-            for position in 0..<(text.count - 2) {
-                var entry = gramHeads[Self.gramKey(field, text[position], text[position + 1], text[position + 2])]
-                while entry >= 0 {
-                    let number = Int(gramEntries[Int(entry)].literal)
-                    entry = gramEntries[Int(entry)].next
-                    guard Int(literalFields[number]) == field, pending(number) else { continue }
-                    if Self.occurs(literalBytes[number], in: literalCased[number] ? raw : text, at: position) {
-                        found(number)
-                    }
-                }
-            }
-        }
         for clause in marks.hitClauses {
             marks.clauseHit[Int(clause)] = false
             marks.satisfied[Int(clauseRules[Int(clause)])] = 0
         }
         marks.hitClauses.removeAll(keepingCapacity: true)
         self.marks = marks
+        self.hits = hits
         candidates.sort()
         return candidates
-    }
-
-    /// Whether `literal` is in `text` at `position`.
-    @inline(__always) private static func occurs(_ literal: [UInt8], in text: Span<UInt8>, at position: Int) -> Bool {
-        let bytes = literal.span
-        guard position + bytes.count <= text.count else { return false }
-        var offset = 0
-        while offset < bytes.count && text[position + offset] == bytes[offset] { offset += 1 }
-        return offset == bytes.count
     }
 
     private static func evaluate(_ condition: Condition, _ searches: [Search], _ fields: SigmaProcessCreation) -> Bool {

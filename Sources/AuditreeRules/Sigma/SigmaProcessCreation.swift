@@ -40,17 +40,25 @@ public struct SigmaProcessCreation: Sendable {
     /// `used`: per field, whether to build it (nil: all); a field not built is absent. A scan
     /// builds only the fields its rules read: each one is a copy of bytes, folded.
     public init(image: ProcessImage, pid: Int, ppid: Int?, parent: ProcessImage?, used: [Bool]? = nil) {
+        let parentFields = Self.parentFields(parent, used: used)
+        self.init(
+            image: image, pid: pid, ppid: ppid, parentImage: parentFields.image,
+            parentCommandLine: parentFields.commandLine, used: used)
+    }
+
+    /// With the parent's fields already built (`parentFields`): a scan keeps them per parent image.
+    init(
+        image: ProcessImage, pid: Int, ppid: Int?, parentImage: SigmaFieldValue?, parentCommandLine: SigmaFieldValue?,
+        used: [Bool]?
+    ) {
         values = Array(repeating: nil, count: Field.allCases.count)
         func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
         if wanted(.image) { values[Field.image.rawValue] = image.exe.map { SigmaFieldValue(bytes: $0.bytes) } }
-        if wanted(.commandLine) { values[Field.commandLine.rawValue] = SigmaFieldValue(bytes: Self.commandLine(image)) }
-        if wanted(.parentImage) {
-            values[Field.parentImage.rawValue] = SigmaFieldValue(bytes: parent?.exe?.bytes ?? Array(Self.unknown.utf8))
+        if wanted(.commandLine) {
+            values[Field.commandLine.rawValue] = SigmaFieldValue(joining: image.argv.arguments)
         }
-        if wanted(.parentCommandLine) {
-            values[Field.parentCommandLine.rawValue] = SigmaFieldValue(
-                bytes: parent.map(Self.commandLine) ?? Array(Self.unknown.utf8))
-        }
+        values[Field.parentImage.rawValue] = parentImage
+        values[Field.parentCommandLine.rawValue] = parentCommandLine
         if wanted(.user) {
             values[Field.user.rawValue] = (image.userName ?? image.uid.map { String($0) }).map(SigmaFieldValue.init)
         }
@@ -64,17 +72,19 @@ public struct SigmaProcessCreation: Sendable {
         }
     }
 
-    public subscript(field: Field) -> SigmaFieldValue? { values[field.rawValue] }
-
-    /// The arguments joined by single spaces (Sysmon's CommandLine).
-    static func commandLine(_ image: ProcessImage) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for (index, argument) in image.argv.arguments.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: " ")) }
-            argument.append(to: &bytes)
-        }
-        return bytes
+    /// ParentImage and ParentCommandLine of an exec whose parent ran `parent` (`-` when unknown),
+    /// each nil when `used` says no rule reads it.
+    static func parentFields(_ parent: ProcessImage?, used: [Bool]?) -> (
+        image: SigmaFieldValue?, commandLine: SigmaFieldValue?
+    ) {
+        func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
+        let unknown = SigmaFieldValue(Self.unknown)
+        let image = parent.map { $0.exe.map { SigmaFieldValue(bytes: $0.bytes) } ?? unknown } ?? unknown
+        let commandLine = parent.map { SigmaFieldValue(joining: $0.argv.arguments) } ?? unknown
+        return (wanted(.parentImage) ? image : nil, wanted(.parentCommandLine) ? commandLine : nil)
     }
+
+    public subscript(field: Field) -> SigmaFieldValue? { values[field.rawValue] }
 
     /// The values by name, for the events export and tests.
     public var named: [(String, String?)] { Field.allCases.map { ($0.name, values[$0.rawValue]?.string) } }
