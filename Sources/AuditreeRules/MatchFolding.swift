@@ -12,29 +12,30 @@ package final class SharedRule: Sendable {
 }
 
 /// What the report groups findings by (`RuleEvaluator.grouped`): rule, host, spawner exe,
-/// whether the spawner is inferred, command line.
+/// whether the spawner is inferred, command line: the log's strings as they are (equal when
+/// their bytes are), not copied into byte arrays for every match.
 struct FindingGroupKey: Hashable {
     var rule: String
     var host: String?
-    var spawnerExe: [UInt8]?
+    var spawnerExe: LogString?
     var inferred: Bool
-    var argv: [[UInt8]]
+    var argv: [LogString]
 
     init(_ finding: Finding) {
         rule = finding.rule.id
         host = finding.host
-        spawnerExe = finding.spawner.image?.exe.map { Array($0.bytes) }
+        spawnerExe = finding.spawner.image?.exe
         inferred = finding.inference != nil
-        argv = finding.process.image?.argv.arguments.map { Array($0.bytes) } ?? []
+        argv = finding.process.image?.argv.arguments ?? []
     }
 
     /// The key of the finding `match` becomes (`RuleEvaluator.finding`), read from the match.
     init(_ match: RuleMatch) {
         rule = match.rule.id
         host = match.image.node
-        spawnerExe = match.spawnerImage?.exe.map { Array($0.bytes) }
+        spawnerExe = match.spawnerImage?.exe
         inferred = match.inference != nil
-        argv = match.image.argv.arguments.map { Array($0.bytes) }
+        argv = match.image.argv.arguments
     }
 }
 
@@ -72,6 +73,8 @@ struct MatchFolding {
     private var oldest: [FindingGroupKey: Int] = [:]
     /// The rules matched so far, by where they are defined.
     private var shared: [RuleKey: SharedRule] = [:]
+    /// The shared object `shared(_:)` returned last.
+    private var last: SharedRule?
 
     private struct RuleKey: Hashable {
         var origin: String
@@ -81,6 +84,17 @@ struct MatchFolding {
 
     /// The one shared object for `rule`'s definition, `candidate` the first time.
     mutating func shared(_ candidate: SharedRule) -> SharedRule {
+        let rule = candidate.rule
+        // Matches mostly come from the rule of the one before: compared without hashing.
+        if let last, last.rule.id == rule.id, last.rule.line == rule.line, last.rule.origin == rule.origin {
+            return last
+        }
+        let known = sharedByKey(candidate)
+        last = known
+        return known
+    }
+
+    private mutating func sharedByKey(_ candidate: SharedRule) -> SharedRule {
         let rule = candidate.rule
         let key = RuleKey(origin: rule.origin, line: rule.line, id: rule.id)
         if let known = shared[key] { return known }
