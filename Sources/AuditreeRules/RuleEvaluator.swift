@@ -710,7 +710,9 @@ public final class RuleEvaluator {
                 guard let number else { return matcher.satisfies(image, ancestor) }
                 let answers = lineage[index] ?? self.answers(for: image)
                 if lineage[index] == nil { lineage[index] = answers }
-                if answers.ancestor.isEmpty { answers.ancestor = Array(repeating: nil, count: ruleSet.exceptions.count) }
+                if answers.ancestor.isEmpty {
+                    answers.ancestor = Array(repeating: nil, count: ruleSet.exceptions.count)
+                }
                 if let known = answers.ancestor[number] { return known }
                 let answer = matcher.satisfies(image, ancestor)
                 answers.ancestor[number] = answer
@@ -807,7 +809,9 @@ public final class RuleEvaluator {
                 found = known
             } else {
                 found = indicatorsPresent(for: match.rule, places: &places)
-                if contextOutcomes.count >= Self.maxConditionAnswers { contextOutcomes.removeAll(keepingCapacity: true) }
+                if contextOutcomes.count >= Self.maxConditionAnswers {
+                    contextOutcomes.removeAll(keepingCapacity: true)
+                }
                 contextOutcomes[key] = found
             }
         }
