@@ -34,18 +34,7 @@ struct EventEndTests {
         }
     }
 
-    static var logs: [String] {
-        let fixtures = TestPaths.packageRoot.appendingPathComponent("fixtures")
-        var paths = TestPaths.recordedFixtureFiles.map { TestPaths.recordedFixtures.appendingPathComponent($0).path }
-        for folder in ["edge", "malformed"] {
-            let names =
-                (try? FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(folder).path))
-                ?? []
-            paths += names.filter { $0.hasSuffix(".log") }.sorted().map { "fixtures/\(folder)/\($0)" }
-                .map { TestPaths.packageRoot.appendingPathComponent($0).path }
-        }
-        return paths + TestPaths.corpusFiles.map { TestPaths.corpus($0) }
-    }
+    static var logs: [String] { TestPaths.everyLog }
 
     @Test("records per event are those of the window; EOEs after a closed event are counted with it", arguments: logs)
     func sameEvents(path: String) throws {

@@ -67,19 +67,7 @@ struct TreeUpdateTests {
         }
     }
 
-    /// Every recorded, edge and malformed fixture, and the public corpus when present.
-    static var logs: [String] {
-        let fixtures = TestPaths.packageRoot.appendingPathComponent("fixtures")
-        var paths = TestPaths.recordedFixtureFiles.map { TestPaths.recordedFixtures.appendingPathComponent($0).path }
-        for folder in ["edge", "malformed"] {
-            let names =
-                (try? FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(folder).path))
-                ?? []
-            paths += names.filter { $0.hasSuffix(".log") }.sorted()
-                .map { fixtures.appendingPathComponent(folder).appendingPathComponent($0).path }
-        }
-        return paths + TestPaths.corpusFiles.map { TestPaths.corpus($0) }
-    }
+    static var logs: [String] { TestPaths.everyLog }
 
     @Test("the same deliveries, counts and tree as whole events", arguments: logs)
     func sameTree(path: String) throws {

@@ -58,6 +58,19 @@ package enum TestPaths {
         return names.filter { $0.hasSuffix(".log") }.sorted()
     }
 
+    /// Every recorded, edge and malformed fixture, then the public corpus when present: the
+    /// logs a test runs when a change must hold on every input the repository knows.
+    package static var everyLog: [String] {
+        let fixtures = packageRoot.appendingPathComponent("fixtures")
+        var paths = recordedFixtureFiles.map { recordedFixtures.appendingPathComponent($0).path }
+        for folder in ["edge", "malformed"] {
+            let folderURL = fixtures.appendingPathComponent(folder)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folderURL.path)) ?? []
+            paths += names.filter { $0.hasSuffix(".log") }.sorted().map { folderURL.appendingPathComponent($0).path }
+        }
+        return paths + corpusFiles.map { corpus($0) }
+    }
+
     package static func corpus(_ relative: String) -> String { corpusRoot.appendingPathComponent(relative).path }
     package static func recorded(_ name: String) -> String { recordedFixtures.appendingPathComponent(name).path }
 }
