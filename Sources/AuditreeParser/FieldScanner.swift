@@ -32,6 +32,7 @@ package struct FieldScanner {
 
     package var position: Int
     var enriched = false
+    private var stops = StopBits()
 
     package init(from position: Int) { self.position = position }
 
@@ -50,8 +51,13 @@ package struct FieldScanner {
                 continue
             }
             let keyStart = position
-            position = ByteSearch.keyEnd(line, from: position + 1)
-            guard position < count, line[position] == Self.equals else { continue }
+            // The token runs to the next space or 0x1d; its key to its first `=`.
+            let tokenEnd = stops.next(line, from: position + 1)
+            position = ByteSearch.first(Self.equals, line, from: position + 1, to: tokenEnd)
+            guard position < tokenEnd else {
+                position = tokenEnd
+                continue
+            }
             let key = keyStart..<position
             position += 1
             var quote: UInt8 = 0
@@ -63,14 +69,59 @@ package struct FieldScanner {
                 value = start..<position
                 if position < count { position += 1 }  // closing quote; an unterminated value runs to the end
             } else {
-                let start = position
-                position = ByteSearch.valueEnd(line, from: start)
-                value = start..<position
+                // No space or 0x1d between the `=` and the token's end: the value ends there.
+                value = position..<tokenEnd
+                position = tokenEnd
             }
             return Field(
                 key: key, value: value, quote: quote, enriched: enriched, packedKey: ByteSearch.pack(line, key))
         }
         return nil
+    }
+}
+
+/// Where the keys and unquoted values of a line end (space and 0x1d), found 64 bytes at a time:
+/// one pass over a 64-byte block of the line marks its bytes below 0x21 as the bits of a word,
+/// and every field of the block then ends at a bit scan instead of a search of its own. The
+/// block's word is kept while the reading stays in it (fields are read forward). The other
+/// bytes below 0x21 (tab, NUL, ...) are marked too and passed over when met: the kernel writes
+/// none of them outside hex values.
+package struct StopBits {
+    private var block = -1
+    private var bits: UInt64 = 0
+
+    package init() {}
+
+    /// The position of the first space or 0x1d at or after `position`, or the line's end
+    /// (`position` itself when it is at or past the end), as `ByteSearch.valueEnd` finds it.
+    @inline(__always)
+    package mutating func next(_ line: Span<UInt8>, from position: Int) -> Int {
+        let count = line.count
+        guard position < count else { return position }
+        var block = position &>> 6
+        var marked: UInt64
+        if block == self.block {
+            marked = bits &>> UInt64(position & 63)
+        } else {
+            bits = ByteSearch.lowBytes(line, block: block)
+            self.block = block
+            marked = bits &>> UInt64(position & 63)
+        }
+        var base = position
+        while true {
+            while marked != 0 {
+                let at = base &+ marked.trailingZeroBitCount
+                let byte = line[at]
+                if byte == FieldScanner.space || byte == FieldScanner.groupSeparator { return at }
+                marked &= marked &- 1
+            }
+            block &+= 1
+            base = block &<< 6
+            guard base < count else { return count }
+            bits = ByteSearch.lowBytes(line, block: block)
+            self.block = block
+            marked = bits
+        }
     }
 }
 
@@ -99,10 +150,49 @@ enum ByteSearch {
         byte < 64 && (mask >> UInt64(byte)) & 1 != 0
     }
 
+    /// A bit for each byte below 0x21 among the 64 bytes of `block` (bit i: byte `block * 64 + i`;
+    /// none past the line's end), for `StopBits`: eight bytes per load, the last ones in a load
+    /// that ends at the line's end.
+    static func lowBytes(_ line: Span<UInt8>, block: Int) -> UInt64 {
+        let start = block &<< 6
+        let count = line.count
+        precondition(block >= 0 && start < count)
+        let end = min(start &+ 64, count)
+        return line.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!)
+            var mask: UInt64 = 0
+            var position = start
+            while position &+ 8 <= end {
+                mask |= lowByteBits((base + position).loadUnaligned(as: UInt64.self)) &<< UInt64(position &- start)
+                position &+= 8
+            }
+            guard position < end else { return mask }
+            if end >= 8 {
+                // The last 1...7 bytes: the word that ends at the line's end, its earlier bytes shifted out.
+                let tail = lowByteBits((base + (end &- 8)).loadUnaligned(as: UInt64.self))
+                return mask | (tail &>> UInt64(8 &- (end &- position))) &<< UInt64(position &- start)
+            }
+            while position < end {
+                if buffer[position] < 0x21 { mask |= 1 &<< UInt64(position &- start) }
+                position &+= 1
+            }
+            return mask
+        }
+    }
+
+    /// One bit per byte of `word` (first byte lowest) that is below 0x21. Exact for every byte:
+    /// with each byte's high bit set first, subtracting 0x21 borrows across no byte.
+    @inline(__always)
+    static func lowByteBits(_ word: UInt64) -> UInt64 {
+        let high = ~((word | highs) &- ones &* 0x21) & ~word & highs
+        // The high bits gathered into the top byte (no two products overlap), then moved down.
+        return ((high &>> 7) &* 0x0102_0408_1020_4080) &>> 56
+    }
+
     /// The position of the first `=`, space or 0x1d at or after `start`, or the line's end.
     @inline(__always)
     static func keyEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start) {
+        firstStop(line, from: start, to: line.count) {
             matches($0, 0x3D) | matches($0, 0x20) | matches($0, 0x1D)
         } isStop: {
             stops($0, keyStops)
@@ -112,7 +202,7 @@ enum ByteSearch {
     /// The position of the first space or 0x1d at or after `start`, or the line's end.
     @inline(__always)
     static func valueEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start) {
+        firstStop(line, from: start, to: line.count) {
             matches($0, 0x20) | matches($0, 0x1D)
         } isStop: {
             stops($0, valueStops)
@@ -122,36 +212,50 @@ enum ByteSearch {
     /// The position of the first `byte` at or after `start`, or the line's end.
     @inline(__always)
     static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start) {
+        firstStop(line, from: start, to: line.count) {
             matches($0, byte)
         } isStop: {
             $0 == byte
         }
     }
 
-    /// The position of the first stop byte at or after `start`, or the line's end: eight bytes
-    /// at a time while eight remain (`hits` marks the stops of a word, as `matches` does), then
-    /// byte by byte (`isStop`). Both closures must agree on which bytes stop.
+    /// The position of the first `byte` in `start..<end` (`end` at most the line's end), or `end`.
+    @inline(__always)
+    static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int, to end: Int) -> Int {
+        firstStop(line, from: start, to: end) {
+            matches($0, byte)
+        } isStop: {
+            $0 == byte
+        }
+    }
+
+    /// The position of the first stop byte in `start..<count` (`count` at most the line's end), or
+    /// `count` (`start` when it is past `count`): eight bytes at a time while eight can be read
+    /// from the line, even past `count` (`hits` marks the stops of a word, as `matches` does, exact
+    /// for the first), then byte by byte (`isStop`). Both closures must agree on which bytes stop.
     @inline(__always)
     private static func firstStop(
         _ line: Span<UInt8>,
         from start: Int,
+        to count: Int,
         hits: (UInt64) -> UInt64,
         isStop: (UInt8) -> Bool
     ) -> Int {
+        precondition(count <= line.count)
         var position = start
-        let count = line.count
-        if position + 8 <= count {
+        let readable = line.count
+        if position < count && position + 8 <= readable {
             let found: Int? = line.withUnsafeBufferPointer { buffer in
                 let base = UnsafeRawPointer(buffer.baseAddress!)
-                while position + 8 <= count {
+                while position < count && position + 8 <= readable {
                     let marked = hits((base + position).loadUnaligned(as: UInt64.self))
-                    if marked != 0 { return position + marked.trailingZeroBitCount >> 3 }
+                    if marked != 0 { return min(position + marked.trailingZeroBitCount >> 3, count) }
                     position += 8
                 }
                 return nil
             }
             if let found { return found }
+            if position >= count { return count }
         }
         while position < count, !isStop(line[position]) { position += 1 }
         return position
@@ -159,17 +263,38 @@ enum ByteSearch {
 
     /// Whether a key that packs as `key` (`length` bytes) may stand at or after `start`: true for
     /// `key=` anywhere, inside a value or not, and for a NUL before any `=` (NUL bytes pack as
-    /// nothing, so `key\0=` packs as `key`). One search per `=`, so a line without such bytes
+    /// nothing, so `key\0=` packs as `key`). One check per `=`, so a line without such bytes
     /// costs no tokenizing.
     static func hasKey(_ key: UInt64, length: Int, in line: Span<UInt8>, from start: Int) -> Bool {
-        var position = start
-        while true {
-            position = first(FieldScanner.equals, line, from: position)
-            guard position < line.count else { return false }
+        // Every `=` of a word in turn (`exactMatches` marks all of them), eight bytes per load.
+        func keyEnds(at position: Int) -> Bool {
             if position > start, line[position - 1] == 0 { return true }
-            if position - start >= length, pack(line, (position - length)..<position) == key { return true }
+            return position - start >= length && pack(line, (position - length)..<position) == key
+        }
+        var position = start
+        let count = line.count
+        while position + 8 <= count {
+            var marked = exactMatches(word(line, at: position), FieldScanner.equals)
+            while marked != 0 {
+                if keyEnds(at: position + marked.trailingZeroBitCount >> 3) { return true }
+                marked &= marked &- 1
+            }
+            position += 8
+        }
+        while position < count {
+            if line[position] == FieldScanner.equals, keyEnds(at: position) { return true }
             position += 1
         }
+        return false
+    }
+
+    /// A high bit in every byte of `word` that equals `byte`, and in no other (unlike `matches`,
+    /// no borrow crosses bytes: the low seven bits are added apart from the high one).
+    @inline(__always)
+    static func exactMatches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let v = word ^ (ones &* UInt64(byte))
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((v & lows) &+ lows) | v) & highs
     }
 
     /// The eight bytes at `offset` as one word, first byte lowest; `offset + 8` must not pass the end.
