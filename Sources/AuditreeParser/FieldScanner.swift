@@ -32,7 +32,6 @@ package struct FieldScanner {
 
     package var position: Int
     var enriched = false
-    private var stops = StopBits()
 
     package init(from position: Int) { self.position = position }
 
@@ -52,7 +51,7 @@ package struct FieldScanner {
             }
             let keyStart = position
             // The token runs to the next space or 0x1d; its key to its first `=`.
-            let tokenEnd = stops.next(line, from: position + 1)
+            let tokenEnd = ByteSearch.stop(line, from: position + 1)
             position = ByteSearch.first(Self.equals, line, from: position + 1, to: tokenEnd)
             guard position < tokenEnd else {
                 position = tokenEnd
@@ -77,51 +76,6 @@ package struct FieldScanner {
                 key: key, value: value, quote: quote, enriched: enriched, packedKey: ByteSearch.pack(line, key))
         }
         return nil
-    }
-}
-
-/// Where the keys and unquoted values of a line end (space and 0x1d), found 64 bytes at a time:
-/// one pass over a 64-byte block of the line marks its bytes below 0x21 as the bits of a word,
-/// and every field of the block then ends at a bit scan instead of a search of its own. The
-/// block's word is kept while the reading stays in it (fields are read forward). The other
-/// bytes below 0x21 (tab, NUL, ...) are marked too and passed over when met: the kernel writes
-/// none of them outside hex values.
-package struct StopBits {
-    private var block = -1
-    private var bits: UInt64 = 0
-
-    package init() {}
-
-    /// The position of the first space or 0x1d at or after `position`, or the line's end
-    /// (`position` itself when it is at or past the end), as `ByteSearch.valueEnd` finds it.
-    @inline(__always)
-    package mutating func next(_ line: Span<UInt8>, from position: Int) -> Int {
-        let count = line.count
-        guard position < count else { return position }
-        var block = position &>> 6
-        var marked: UInt64
-        if block == self.block {
-            marked = bits &>> UInt64(position & 63)
-        } else {
-            bits = ByteSearch.lowBytes(line, block: block)
-            self.block = block
-            marked = bits &>> UInt64(position & 63)
-        }
-        var base = position
-        while true {
-            while marked != 0 {
-                let at = base &+ marked.trailingZeroBitCount
-                let byte = line[at]
-                if byte == FieldScanner.space || byte == FieldScanner.groupSeparator { return at }
-                marked &= marked &- 1
-            }
-            block &+= 1
-            base = block &<< 6
-            guard base < count else { return count }
-            bits = ByteSearch.lowBytes(line, block: block)
-            self.block = block
-            marked = bits
-        }
     }
 }
 
@@ -150,43 +104,46 @@ enum ByteSearch {
         byte < 64 && (mask >> UInt64(byte)) & 1 != 0
     }
 
-    /// A bit for each byte below 0x21 among the 64 bytes of `block` (bit i: byte `block * 64 + i`;
-    /// none past the line's end), for `StopBits`: eight bytes per load, the last ones in a load
-    /// that ends at the line's end.
-    static func lowBytes(_ line: Span<UInt8>, block: Int) -> UInt64 {
-        let start = block &<< 6
+    /// The position of the first space or 0x1d at or after `start`, or the line's end (`start`
+    /// when it is past the end): `valueEnd`, for the kernel-order SYSCALL reading and the field
+    /// scanner. A word's bytes below 0x21 are marked in one subtraction, exact for every byte
+    /// (with each byte's high bit set first, no borrow crosses bytes), and the marked bytes are
+    /// then checked one by one: the kernel writes no byte below 0x21 but space and 0x1d outside
+    /// hex values, so nearly every mark is the stop.
+    @inline(__always)
+    static func stop(_ line: Span<UInt8>, from start: Int) -> Int {
         let count = line.count
-        precondition(block >= 0 && start < count)
-        let end = min(start &+ 64, count)
-        return line.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!)
-            var mask: UInt64 = 0
-            var position = start
-            while position &+ 8 <= end {
-                mask |= lowByteBits((base + position).loadUnaligned(as: UInt64.self)) &<< UInt64(position &- start)
-                position &+= 8
+        var position = start
+        if position &+ 8 <= count {
+            let found: Int? = line.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                while position &+ 8 <= count {
+                    let word = (base + position).loadUnaligned(as: UInt64.self)
+                    if let index = stop(in: word, from: 0) { return position &+ index }
+                    position &+= 8
+                }
+                return nil
             }
-            guard position < end else { return mask }
-            if end >= 8 {
-                // The last 1...7 bytes: the word that ends at the line's end, its earlier bytes shifted out.
-                let tail = lowByteBits((base + (end &- 8)).loadUnaligned(as: UInt64.self))
-                return mask | (tail &>> UInt64(8 &- (end &- position))) &<< UInt64(position &- start)
-            }
-            while position < end {
-                if buffer[position] < 0x21 { mask |= 1 &<< UInt64(position &- start) }
-                position &+= 1
-            }
-            return mask
+            if let found { return found }
         }
+        while position < count, line[position] != FieldScanner.space, line[position] != FieldScanner.groupSeparator {
+            position &+= 1
+        }
+        return position
     }
 
-    /// One bit per byte of `word` (first byte lowest) that is below 0x21. Exact for every byte:
-    /// with each byte's high bit set first, subtracting 0x21 borrows across no byte.
+    /// The index of the first space or 0x1d among the bytes of `word` (first byte lowest) from
+    /// byte `first` (0...7) on, nil when there is none: see `stop(_:from:)`.
     @inline(__always)
-    static func lowByteBits(_ word: UInt64) -> UInt64 {
-        let high = ~((word | highs) &- ones &* 0x21) & ~word & highs
-        // The high bits gathered into the top byte (no two products overlap), then moved down.
-        return ((high &>> 7) &* 0x0102_0408_1020_4080) &>> 56
+    static func stop(in word: UInt64, from first: Int) -> Int? {
+        var marked = ~((word | highs) &- ones &* 0x21) & ~word & highs & ~lowBytes(first)
+        while marked != 0 {
+            let shift = UInt64(marked.trailingZeroBitCount &- 7)
+            let byte = UInt8(truncatingIfNeeded: word &>> shift)
+            if byte == FieldScanner.space || byte == FieldScanner.groupSeparator { return Int(shift &>> 3) }
+            marked &= marked &- 1
+        }
+        return nil
     }
 
     /// The position of the first `=`, space or 0x1d at or after `start`, or the line's end.
@@ -368,7 +325,7 @@ enum ByteSearch {
         matches(word, byte).trailingZeroBitCount >> 3
     }
 
-    /// A mask of the low `count` bytes of a word (1...8).
+    /// A mask of the low `count` bytes of a word (0...8).
     @inline(__always)
     static func lowBytes(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(count &* 8)) &- 1 }
 

@@ -328,15 +328,14 @@ public struct RecordParser {
     {
         typealias K = KernelKey
         var position = start
-        var stops = StopBits()
-        guard let arch = Self.plain(line, &position, &stops, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
+        guard let arch = Self.plain(line, &position, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
             archValue <= UInt64(UInt32.max),
-            let number = Self.plain(line, &position, &stops, K.syscall, 8),
+            let number = Self.plain(line, &position, K.syscall, 8),
             let numberValue = Bytes.decimal(line, number), numberValue <= 1 << 20
         else { return false }
         record.arch = UInt32(archValue)
         record.number = Int(numberValue)
-        if let success = Self.plain(line, &position, &stops, K.success, 8) {
+        if let success = Self.plain(line, &position, K.success, 8) {
             if Bytes.equals(line, success, keys.yes) {
                 record.success = true
             } else if Bytes.equals(line, success, keys.no) {
@@ -344,32 +343,32 @@ public struct RecordParser {
             } else {
                 return false
             }
-            guard let exit = Self.plain(line, &position, &stops, K.exit, 5),
+            guard let exit = Self.plain(line, &position, K.exit, 5),
                 let value = Bytes.signedDecimal(line, exit)
             else { return false }
             record.exit = value
         }
-        guard let a0 = Self.plain(line, &position, &stops, K.a0, 3), let a0Value = Bytes.hexNumber(line, a0),
-            Self.skip(line, &position, &stops, K.a1, 3), Self.skip(line, &position, &stops, K.a2, 3),
-            Self.skip(line, &position, &stops, K.a3, 3), Self.skip(line, &position, &stops, K.items, 6),
-            let ppid = Self.plain(line, &position, &stops, K.ppid, 5), let ppidValue = Bytes.decimal(line, ppid),
+        guard let a0 = Self.plain(line, &position, K.a0, 3), let a0Value = Bytes.hexNumber(line, a0),
+            Self.skip(line, &position, K.a1, 3), Self.skip(line, &position, K.a2, 3),
+            Self.skip(line, &position, K.a3, 3), Self.skip(line, &position, K.items, 6),
+            let ppid = Self.plain(line, &position, K.ppid, 5), let ppidValue = Bytes.decimal(line, ppid),
             ppidValue <= UInt64(Int32.max),
-            let pid = Self.plain(line, &position, &stops, K.pid, 4), let pidValue = Bytes.decimal(line, pid),
+            let pid = Self.plain(line, &position, K.pid, 4), let pidValue = Bytes.decimal(line, pid),
             pidValue <= UInt64(Int32.max),
-            let auid = Self.plain(line, &position, &stops, K.auid, 5),
-            let uid = Self.plain(line, &position, &stops, K.uid, 4),
-            Self.skip(line, &position, &stops, K.gid, 4),
-            let euid = Self.plain(line, &position, &stops, K.euid, 5),
-            Self.skip(line, &position, &stops, K.suid, 5), Self.skip(line, &position, &stops, K.fsuid, 6),
-            Self.skip(line, &position, &stops, K.egid, 5), Self.skip(line, &position, &stops, K.sgid, 5),
-            Self.skip(line, &position, &stops, K.fsgid, 6),
-            let tty = Self.plain(line, &position, &stops, K.tty, 4),
-            let ses = Self.plain(line, &position, &stops, K.ses, 4),
-            let comm = Self.text(line, &position, &stops, K.comm, 5),
-            let exe = Self.text(line, &position, &stops, K.exe, 4)
+            let auid = Self.plain(line, &position, K.auid, 5),
+            let uid = Self.plain(line, &position, K.uid, 4),
+            Self.skip(line, &position, K.gid, 4),
+            let euid = Self.plain(line, &position, K.euid, 5),
+            Self.skip(line, &position, K.suid, 5), Self.skip(line, &position, K.fsuid, 6),
+            Self.skip(line, &position, K.egid, 5), Self.skip(line, &position, K.sgid, 5),
+            Self.skip(line, &position, K.fsgid, 6),
+            let tty = Self.plain(line, &position, K.tty, 4),
+            let ses = Self.plain(line, &position, K.ses, 4),
+            let comm = Self.text(line, &position, K.comm, 5),
+            let exe = Self.text(line, &position, K.exe, 4)
         else { return false }
-        _ = Self.skip(line, &position, &stops, K.subj, 5)
-        guard let key = Self.text(line, &position, &stops, K.key, 4),
+        _ = Self.skip(line, &position, K.subj, 5)
+        guard let key = Self.text(line, &position, K.key, 4),
             position == line.count || line[position] == FieldScanner.groupSeparator
         else { return false }
         record.a0 = a0Value
@@ -383,43 +382,48 @@ public struct RecordParser {
         record.comm = Bytes.untrusted(line, comm)
         record.exe = Bytes.untrusted(line, exe)
         record.key = Bytes.untrusted(line, key)
-        if position < line.count { readEnrichedNames(line, from: position, stops: &stops, into: &record) }
+        if position < line.count { readEnrichedNames(line, from: position, into: &record) }
         return true
     }
 
     /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes,
-    /// at most 8), and an unquoted value up to a space, 0x1d or the end (found in `stops`). Its
+    /// at most 8), and an unquoted value up to a space, 0x1d or the end (a space, 0x1d or the end). Its
     /// range, and `position` moved past it; nil (and `position` unchanged) for anything else,
     /// and for a key within eight bytes of the line's end (the token loop reads such a line).
     @inline(__always)
     private static func plain(
-        _ line: Span<UInt8>, _ position: inout Int, _ stops: inout StopBits, _ key: UInt64, _ length: Int,
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
         after separator: UInt8 = FieldScanner.space
     ) -> Range<Int>? {
         let keyStart = position &+ 1
         guard keyStart &+ 8 <= line.count, line[position] == separator else { return nil }
         let word = ByteSearch.word(line, at: keyStart)
         let valueStart = keyStart &+ length
-        let first: UInt8
         if length < 8 {
-            // The key and the value's first byte (not a quote) in one word.
+            // The key, the value's first byte (not a quote) and, for most values, their end in one word.
             guard word & ByteSearch.lowBytes(length) == key else { return nil }
-            first = UInt8(truncatingIfNeeded: word &>> UInt64(length &* 8))
-        } else {
-            guard word == key, valueStart < line.count else { return nil }
-            first = line[valueStart]
+            let first = UInt8(truncatingIfNeeded: word &>> UInt64(length &* 8))
+            guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
+            if let end = ByteSearch.stop(in: word, from: length) {
+                position = keyStart &+ end
+                return valueStart..<position
+            }
+            position = ByteSearch.stop(line, from: keyStart &+ 8)
+            return valueStart..<position
         }
+        guard word == key, valueStart < line.count else { return nil }
+        let first = line[valueStart]
         guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
-        position = stops.next(line, from: valueStart)
+        position = ByteSearch.stop(line, from: valueStart)
         return valueStart..<position
     }
 
     /// `plain` for a field whose value is not kept.
     @inline(__always)
     private static func skip(
-        _ line: Span<UInt8>, _ position: inout Int, _ stops: inout StopBits, _ key: UInt64, _ length: Int
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int
     ) -> Bool {
-        plain(line, &position, &stops, key, length) != nil
+        plain(line, &position, key, length) != nil
     }
 
     /// Whether the `length` bytes at `start` are the packed `key`.
@@ -432,7 +436,7 @@ public struct RecordParser {
     /// `plain` for a value the kernel writes "untrusted": quoted, hex or `(null)`.
     @inline(__always)
     private static func text(
-        _ line: Span<UInt8>, _ position: inout Int, _ stops: inout StopBits, _ key: UInt64, _ length: Int
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int
     ) -> Field? {
         let keyStart = position &+ 1
         guard keyStart < line.count, line[position] == FieldScanner.space, Self.has(line, key, length, at: keyStart)
@@ -448,24 +452,53 @@ public struct RecordParser {
             position = end &+ 1
             return Field(key: keyRange, value: (valueStart &+ 1)..<end, quote: quote, enriched: false, packedKey: 0)
         }
-        position = stops.next(line, from: valueStart)
+        position = ByteSearch.stop(line, from: valueStart)
         return Field(key: keyRange, value: valueStart..<position, quote: 0, enriched: false, packedKey: 0)
+    }
+
+    /// At `position`: a space, the packed `key` (`length` bytes with its `=`) and the value
+    /// `cache` holds, as written (quotes and all): the cached name, `position` moved past the
+    /// value; nil (`position` unchanged) for anything else, which `text` then reads.
+    @inline(__always)
+    private static func cachedName(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int, _ cache: UserNameCache
+    ) -> String?? {
+        let keyStart = position &+ 1
+        let valueStart = keyStart &+ length
+        guard valueStart &+ 8 <= line.count, line[position] == FieldScanner.space,
+            ByteSearch.word(line, at: keyStart) & ByteSearch.lowBytes(length) == key,
+            let end = cache.token(in: ByteSearch.word(line, at: valueStart))
+        else { return nil }
+        position = valueStart &+ end
+        return .some(cache.lastName)
     }
 
     /// The user names of the ENRICHED part (from its 0x1d on); the rest of it is not used.
     private mutating func readEnrichedNames(
-        _ line: Span<UInt8>, from start: Int, stops: inout StopBits, into record: inout SyscallRecord
+        _ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord
     ) {
         // As auditd writes it, ARCH, SYSCALL, AUID and UID come first; any other shape goes token by token.
         var position = start
-        if Self.plain(line, &position, &stops, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
-            Self.plain(line, &position, &stops, KernelKey.enrichedSyscall, 8) != nil,
-            let auid = Self.text(line, &position, &stops, KernelKey.enrichedAUID, 5),
-            let uid = Self.text(line, &position, &stops, KernelKey.enrichedUID, 4)
+        if Self.plain(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
+            Self.plain(line, &position, KernelKey.enrichedSyscall, 8) != nil
         {
-            record.loginUserName = loginUserNames.name(line, auid)
-            record.userName = userNames.name(line, uid)
-            return
+            // The names of the last record again (nearly every record): key and value in two loads.
+            let names = position
+            if let loginUserName = Self.cachedName(line, &position, KernelKey.enrichedAUID, 5, loginUserNames),
+                let userName = Self.cachedName(line, &position, KernelKey.enrichedUID, 4, userNames)
+            {
+                record.loginUserName = loginUserName
+                record.userName = userName
+                return
+            }
+            position = names
+            if let auid = Self.text(line, &position, KernelKey.enrichedAUID, 5),
+                let uid = Self.text(line, &position, KernelKey.enrichedUID, 4)
+            {
+                record.loginUserName = loginUserNames.name(line, auid)
+                record.userName = userNames.name(line, uid)
+                return
+            }
         }
         position = start
         var seenUIDName = false
