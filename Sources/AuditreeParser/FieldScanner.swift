@@ -223,26 +223,36 @@ enum ByteSearch {
     /// nothing, so `key\0=` packs as `key`). One check per `=`, so a line without such bytes
     /// costs no tokenizing.
     static func hasKey(_ key: UInt64, length: Int, in line: Span<UInt8>, from start: Int) -> Bool {
-        // Every `=` of a word in turn (`exactMatches` marks all of them), eight bytes per load.
-        func keyEnds(at position: Int) -> Bool {
-            if position > start, line[position - 1] == 0 { return true }
-            return position - start >= length && pack(line, (position - length)..<position) == key
-        }
-        var position = start
         let count = line.count
-        while position + 8 <= count {
-            var marked = exactMatches(word(line, at: position), FieldScanner.equals)
-            while marked != 0 {
-                if keyEnds(at: position + marked.trailingZeroBitCount >> 3) { return true }
-                marked &= marked &- 1
+        guard start < count else { return false }
+        precondition(start >= 0 && length >= 1 && length <= 8)
+        let mask = lowBytes(length)
+        return line.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!)
+            // Whether the `=` at `position` ends the key or follows a NUL.
+            func keyEnds(at position: Int) -> Bool {
+                if position > start, buffer[position &- 1] == 0 { return true }
+                let keyStart = position &- length
+                guard keyStart >= start else { return false }
+                if keyStart &+ 8 <= count { return (base + keyStart).loadUnaligned(as: UInt64.self) & mask == key }
+                return Bytes.pack(buffer.span, keyStart..<position) == key
             }
-            position += 8
+            // Every `=` of a word in turn (`exactMatches` marks all of them), eight bytes per load.
+            var position = start
+            while position &+ 8 <= count {
+                var marked = exactMatches((base + position).loadUnaligned(as: UInt64.self), FieldScanner.equals)
+                while marked != 0 {
+                    if keyEnds(at: position &+ marked.trailingZeroBitCount &>> 3) { return true }
+                    marked &= marked &- 1
+                }
+                position &+= 8
+            }
+            while position < count {
+                if buffer[position] == FieldScanner.equals, keyEnds(at: position) { return true }
+                position &+= 1
+            }
+            return false
         }
-        while position < count {
-            if line[position] == FieldScanner.equals, keyEnds(at: position) { return true }
-            position += 1
-        }
-        return false
     }
 
     /// A high bit in every byte of `word` that equals `byte`, and in no other (unlike `matches`,

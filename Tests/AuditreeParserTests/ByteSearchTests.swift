@@ -123,8 +123,10 @@ struct ByteSearchTests {
         for (number, names) in Self.nameSequence.enumerated() {
             let line = Array((Self.syscallStart + names).utf8)
             var fresh = RecordParser()
-            let cached = try #require(parser.parse(line.span, lineNumber: number + 1))
-            let expected = try #require(fresh.parse(line.span, lineNumber: number + 1))
+            let cachedResult = parser.parse(line.span, lineNumber: number + 1)
+            let expectedResult = fresh.parse(line.span, lineNumber: number + 1)
+            let cached = try #require(cachedResult)
+            let expected = try #require(expectedResult)
             guard case .success(let left) = cached, case .success(let right) = expected,
                 case .syscall(let a) = left.body, case .syscall(let b) = right.body
             else {
