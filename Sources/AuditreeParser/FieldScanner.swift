@@ -95,18 +95,9 @@ enum ByteSearch {
         return (v &- ones) & ~v & highs
     }
 
-    /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over 0..<64.
-    private static let keyStops: UInt64 = 1 << 0x3D | 1 << 0x20 | 1 << 0x1D
-    private static let valueStops: UInt64 = 1 << 0x20 | 1 << 0x1D
-
-    @inline(__always)
-    private static func stops(_ byte: UInt8, _ mask: UInt64) -> Bool {
-        byte < 64 && (mask >> UInt64(byte)) & 1 != 0
-    }
-
     /// The position of the first space or 0x1d at or after `start`, or the line's end (`start`
-    /// when it is past the end): `valueEnd`, for the kernel-order SYSCALL reading and the field
-    /// scanner. A word's bytes below 0x21 are marked in one subtraction, exact for every byte
+    /// when it is past the end), where an unquoted value ends, for the kernel-order SYSCALL
+    /// reading and the field scanner. A word's bytes below 0x21 are marked in one subtraction, exact for every byte
     /// (with each byte's high bit set first, no borrow crosses bytes), and the marked bytes are
     /// then checked one by one: the kernel writes no byte below 0x21 but space and 0x1d outside
     /// hex values, so nearly every mark is the stop.
@@ -144,26 +135,6 @@ enum ByteSearch {
             marked &= marked &- 1
         }
         return nil
-    }
-
-    /// The position of the first `=`, space or 0x1d at or after `start`, or the line's end.
-    @inline(__always)
-    static func keyEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start, to: line.count) {
-            matches($0, 0x3D) | matches($0, 0x20) | matches($0, 0x1D)
-        } isStop: {
-            stops($0, keyStops)
-        }
-    }
-
-    /// The position of the first space or 0x1d at or after `start`, or the line's end.
-    @inline(__always)
-    static func valueEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start, to: line.count) {
-            matches($0, 0x20) | matches($0, 0x1D)
-        } isStop: {
-            stops($0, valueStops)
-        }
     }
 
     /// The position of the first `byte` at or after `start`, or the line's end.

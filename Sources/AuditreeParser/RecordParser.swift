@@ -458,16 +458,18 @@ public struct RecordParser {
 
     /// At `position`: a space, the packed `key` (`length` bytes with its `=`) and the value
     /// `cache` holds, as written (quotes and all): the cached name, `position` moved past the
-    /// value; nil (`position` unchanged) for anything else, which `text` then reads.
+    /// value; nil (`position` unchanged) for anything else (or within sixteen bytes of the line's
+    /// end), which `text` then reads.
     @inline(__always)
     private static func cachedName(
         _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int, _ cache: UserNameCache
     ) -> String?? {
         let keyStart = position &+ 1
         let valueStart = keyStart &+ length
-        guard valueStart &+ 8 <= line.count, line[position] == FieldScanner.space,
+        guard valueStart &+ 16 <= line.count, line[position] == FieldScanner.space,
             ByteSearch.word(line, at: keyStart) & ByteSearch.lowBytes(length) == key,
-            let end = cache.token(in: ByteSearch.word(line, at: valueStart))
+            let end = cache.token(
+                in: (ByteSearch.word(line, at: valueStart), ByteSearch.word(line, at: valueStart &+ 8)))
         else { return nil }
         position = valueStart &+ end
         return .some(cache.lastName)

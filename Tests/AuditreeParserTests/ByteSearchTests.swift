@@ -1,6 +1,6 @@
 import AuditreeBase
-import Testing
 import TestSupport
+import Testing
 
 @testable import AuditreeParser
 
@@ -115,6 +115,15 @@ struct ByteSearchTests {
         #"AUID="" UID="" GID="root""#, #"AUID="" UID="" GID="root""#, #"AUID="unset" UID="a-long-user-name""#,
         #"AUID="unset" UID="a-long-user-name" GID="x""#, #"AUID="(null)" UID=(null) GID="x""#,
         #"AUID="(null)" UID=(null) GID="x""#, #"AUID="unset" UID="root" GID="root""#,
+        // Values of eight to sixteen bytes as written: the cache's second word.
+        #"AUID="unknown(4242)" UID="root" GID="root""#, #"AUID="unknown(4242)" UID="root" GID="root""#,
+        #"AUID="unknown(4243)" UID="root" GID="root""#, #"AUID="unknown(4242))" UID="root" GID="root""#,
+        #"AUID="unknown(42420)" UID="root" GID="root""#, #"AUID="unknown(42420)" UID="root" GID="root""#,
+        #"AUID="abcdef" UID=abcdefgh GID="root""#, #"AUID="abcdef" UID=abcdefgh GID="root""#,
+        #"AUID="abcdef" UID=abcdefghi GID="root""#, #"AUID="abcdeg" UID=abcdefgh"#,
+        #"AUID=abcdefghijklmno UID=abcdefghijklmnop GID="root""#,
+        #"AUID=abcdefghijklmno UID=abcdefghijklmnop GID="root""#,
+        #"AUID=abcdefghijklmnoX UID=abcdefghijklmnop GID="root""#, #"AUID="unknown(4242)" UID="root""#,
     ]
 
     @Test("user names read from the last record's value are those a fresh parser reads")
