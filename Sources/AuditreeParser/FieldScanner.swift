@@ -97,10 +97,10 @@ enum ByteSearch {
 
     /// The position of the first space or 0x1d at or after `start`, or the line's end (`start`
     /// when it is past the end), where an unquoted value ends, for the kernel-order SYSCALL
-    /// reading and the field scanner. A word's bytes below 0x21 are marked in one subtraction, exact for every byte
-    /// (with each byte's high bit set first, no borrow crosses bytes), and the marked bytes are
-    /// then checked one by one: the kernel writes no byte below 0x21 but space and 0x1d outside
-    /// hex values, so nearly every mark is the stop.
+    /// reading and the field scanner. A word's bytes below 0x21 are marked in one subtraction,
+    /// exact for every byte (with each byte's high bit set first, no borrow crosses bytes), and
+    /// the marked bytes are then checked one by one: the kernel writes no byte below 0x21 but
+    /// space and 0x1d outside hex values, so nearly every mark is the stop.
     @inline(__always)
     static func stop(_ line: Span<UInt8>, from start: Int) -> Int {
         let count = line.count
