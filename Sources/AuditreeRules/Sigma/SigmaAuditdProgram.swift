@@ -29,6 +29,8 @@ struct SigmaAuditdProgram: Sendable {
         /// The rule's number in `SigmaAuditdRules.rules` and its search's bit.
         let rule: Int
         let bit: UInt64
+        /// Fields (numbers below 64) the map cannot hold without: a record lacking one skips it.
+        var required: UInt64 = 0
         /// In the type's `entries`.
         let entries: Range<Int>
     }
@@ -172,8 +174,14 @@ struct SigmaAuditdProgram: Sendable {
                             }
                             program.entries.append(entry(test, key: "\(rule) \(bit) \(number) \(index)"))
                         }
-                        program.maps.append(
-                            Map(rule: rule, bit: 1 << UInt64(bit), entries: start..<program.entries.count))
+                        var map = Map(rule: rule, bit: 1 << UInt64(bit), entries: start..<program.entries.count)
+                        for (index, test) in tests.enumerated() where !test.field.isEmpty {
+                            let field = fields.firstIndex(of: test.field) ?? 64
+                            let kept = test.field != "type" || Self.decide(test.test, type: value) == nil
+                            _ = index
+                            if kept, field < 64, !test.test.matches(nil) { map.required |= 1 << UInt64(field) }
+                        }
+                        program.maps.append(map)
                     }
                 }
             }

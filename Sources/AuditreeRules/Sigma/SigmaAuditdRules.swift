@@ -85,6 +85,8 @@ public final class SigmaAuditdRules: Sendable {
         let readsFields = program.types[type].readsFields
         var remaining = program.types[type].usesKeywords ? program.keywords.count : 0
         var general = program.types[type].usesKeywords ? program.generalKeywords.count : 0
+        // Fields (numbers below 64) the record has: a map needing another is skipped.
+        var present: UInt64 = 0
         while let value = walk.next(in: line) {
             var field = readsFields ? program.field(packed: value.packedKey, key: value.key, in: line) : -1
             if field >= 0, !program.types[type].readsField[field] || scratch.views[field].generation == scratch.generation {
@@ -101,6 +103,7 @@ public final class SigmaAuditdRules: Sendable {
                 scratch.views[field] = SigmaAuditdScratch.View(
                     start: Int32(range.lowerBound), end: Int32(range.upperBound), inBuffer: inBuffer,
                     generation: scratch.generation)
+                if field < 64 { present |= 1 << UInt64(field) }
             }
             guard remaining > 0 || general > 0 else { continue }
             if inBuffer {
@@ -112,7 +115,9 @@ public final class SigmaAuditdRules: Sendable {
         if walk.synthesizesSyscallName, let arch = walk.arch, let number = walk.syscall {
             let key = UInt64(arch) << 32 | UInt64(UInt32(truncatingIfNeeded: number))
             let names: (name: [UInt8]?, machine: [UInt8]?)
-            if let known = scratch.syscallNames[key] {
+            if key == scratch.lastSyscallKey {
+                names = scratch.lastSyscallNames
+            } else if let known = scratch.syscallNames[key] {
                 names = known
             } else {
                 names = (
@@ -121,18 +126,20 @@ public final class SigmaAuditdRules: Sendable {
                 )
                 scratch.syscallNames[key] = names
             }
+            scratch.lastSyscallKey = key
+            scratch.lastSyscallNames = names
             if let name = names.name {
                 synthesized(
                     name, packed: SigmaAuditdLine.enrichedSyscallKey, length: 7, type: type, buffer: &buffer,
-                    remaining: &remaining, general: &general, scratch: &scratch)
+                    present: &present, remaining: &remaining, general: &general, scratch: &scratch)
             }
             if let machine = names.machine {
                 synthesized(
                     machine, packed: SigmaAuditdLine.machineKey, length: 4, type: type, buffer: &buffer,
-                    remaining: &remaining, general: &general, scratch: &scratch)
+                    present: &present, remaining: &remaining, general: &general, scratch: &scratch)
             }
         }
-        for map in program.types[type].maps where scratch.masks[map.rule] & map.bit == 0 {
+        for map in program.types[type].maps where map.required & ~present == 0 && scratch.masks[map.rule] & map.bit == 0 {
             guard holds(map, type: type, line: line, buffer: buffer, scratch: scratch) else { continue }
             if scratch.masks[map.rule] == 0 { scratch.touched.append(Int32(map.rule)) }
             scratch.masks[map.rule] |= map.bit
@@ -159,8 +166,8 @@ public final class SigmaAuditdRules: Sendable {
 
     /// A value that is not in the line (a RAW SYSCALL record's `SYSCALL` and `ARCH` names) read as the walk reads one.
     private func synthesized(
-        _ bytes: [UInt8], packed: UInt64, length: Int, type: Int, buffer: inout [UInt8], remaining: inout Int,
-        general: inout Int, scratch: inout SigmaAuditdScratch
+        _ bytes: [UInt8], packed: UInt64, length: Int, type: Int, buffer: inout [UInt8], present: inout UInt64,
+        remaining: inout Int, general: inout Int, scratch: inout SigmaAuditdScratch
     ) {
         let start = buffer.count
         buffer += bytes
@@ -171,6 +178,7 @@ public final class SigmaAuditdRules: Sendable {
                 scratch.views[field] = SigmaAuditdScratch.View(
                     start: Int32(range.lowerBound), end: Int32(range.upperBound), inBuffer: true,
                     generation: scratch.generation)
+                if field < 64 { present |= 1 << UInt64(field) }
             }
         }
         if remaining > 0 || general > 0 {

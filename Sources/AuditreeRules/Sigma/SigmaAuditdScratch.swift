@@ -16,6 +16,8 @@ public struct SigmaAuditdScratch {
     var touched: [Int32] = []
     /// The names a RAW SYSCALL record gets, by arch and number.
     var syscallNames: [UInt64: (name: [UInt8]?, machine: [UInt8]?)] = [:]
+    var lastSyscallKey: UInt64 = .max
+    var lastSyscallNames: (name: [UInt8]?, machine: [UInt8]?) = (nil, nil)
 
     struct View {
         var start: Int32 = 0
