@@ -23,7 +23,10 @@ struct SigmaAuditdProgramTests {
         ("type-exists", "s:\n    type|exists: true\n    exe|endswith: /bash\ncondition: s"),
         ("type-lower", "s:\n    type: execve\n    a1|contains|all: ['-', 'l']\ncondition: s"),
         ("absent", "s:\n    type: SYSCALL\n    key: null\n    tty|exists: false\ncondition: s"),
-        ("present", "s:\n    type: SYSCALL\n    key|exists: true\n    comm:\n        - bash\n        - null\ncondition: s"),
+        (
+            "present",
+            "s:\n    type: SYSCALL\n    key|exists: true\n    comm:\n        - bash\n        - null\ncondition: s"
+        ),
         ("long-names", "s:\n    proctitle|contains: 'a b'\nt:\n    audit_backlog_limit: 8192\ncondition: s or t"),
         ("node", "s:\n    node|startswith: web\n    type: SERVICE_STOP\ncondition: s"),
         ("msg", "s:\n    msg|contains: 'unit='\n    unit: firewalld\n    exe|endswith: systemd\ncondition: s"),
@@ -98,7 +101,8 @@ struct SigmaAuditdProgramTests {
         var lines: [[UInt8]] = []
         for folder in ["fixtures/recorded", "fixtures/sigma-auditd", "fixtures/edge", "fixtures/malformed"] {
             let path = Fixtures.root.appendingPathComponent(folder).path
-            for name in try FileManager.default.contentsOfDirectory(atPath: path).sorted() where name.hasSuffix(".log") {
+            for name in try FileManager.default.contentsOfDirectory(atPath: path).sorted() where name.hasSuffix(".log")
+            {
                 let data = try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(name))
                 lines += data.split(separator: 0x0A, omittingEmptySubsequences: true).map(Array.init)
             }
@@ -158,7 +162,9 @@ struct SigmaAuditdProgramTests {
             let names = detection.searches.keys.sorted()
             guard names.count <= 12 else { continue }
             for mask in 0..<(UInt64(1) << UInt64(names.count)) {
-                let meant = detection.condition.evaluate { name in mask & (1 << UInt64(names.firstIndex(of: name)!)) != 0 }
+                let meant = detection.condition.evaluate { name in
+                    mask & (1 << UInt64(names.firstIndex(of: name)!)) != 0
+                }
                 #expect(auditd.holds(rule: number, searches: mask) == meant, "\(rule.id) \(mask)")
                 if mask & auditd.gates[number] == 0 { #expect(!meant, "\(rule.id): gate \(auditd.gates[number])") }
             }

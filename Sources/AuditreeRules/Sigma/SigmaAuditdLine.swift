@@ -77,7 +77,8 @@ struct SigmaAuditdLine {
         switch stage {
         case 0:
             stage = 1
-            return Value(key: 0..<4, packedKey: Self.nodeKey, value: node!, isHex: false, isProctitle: false, kind: .node)
+            return Value(
+                key: 0..<4, packedKey: Self.nodeKey, value: node!, isHex: false, isProctitle: false, kind: .node)
         case 1:
             stage = 2
             return Value(
@@ -99,7 +100,8 @@ struct SigmaAuditdLine {
             innerRange = field.value
             inner = FieldScanner(from: 0)
             return Value(
-                key: key, packedKey: field.packedKey, value: field.value, isHex: false, isProctitle: false, kind: .field)
+                key: key, packedKey: field.packedKey, value: field.value, isHex: false, isProctitle: false, kind: .field
+            )
         }
         let value = value(field, in: line, base: 0, execve: isExecve)
         if key.count == 4, field.packedKey == Self.archKey {

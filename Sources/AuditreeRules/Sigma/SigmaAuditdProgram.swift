@@ -175,10 +175,9 @@ struct SigmaAuditdProgram: Sendable {
                             program.entries.append(entry(test, key: "\(rule) \(bit) \(number) \(index)"))
                         }
                         var map = Map(rule: rule, bit: 1 << UInt64(bit), entries: start..<program.entries.count)
-                        for (index, test) in tests.enumerated() where !test.field.isEmpty {
+                        for test in tests where !test.field.isEmpty {
                             let field = fields.firstIndex(of: test.field) ?? 64
                             let kept = test.field != "type" || Self.decide(test.test, type: value) == nil
-                            _ = index
                             if kept, field < 64, !test.test.matches(nil) { map.required |= 1 << UInt64(field) }
                         }
                         program.maps.append(map)
@@ -206,7 +205,9 @@ struct SigmaAuditdProgram: Sendable {
 
         // Field numbers by packed name: open addressing, at least twice as many slots as names.
         let bytes = fields.map { Array($0.utf8) }
-        fieldPacked = bytes.map { $0.count <= 8 ? $0.enumerated().reduce(0) { $0 | UInt64($1.1) << UInt64(8 * $1.0) } : 0 }
+        fieldPacked = bytes.map {
+            $0.count <= 8 ? $0.enumerated().reduce(0) { $0 | UInt64($1.1) << UInt64(8 * $1.0) } : 0
+        }
         fieldLengths = bytes.map(\.count)
         var bits = 1
         while 1 << bits < 2 * max(fields.count, 1) { bits += 1 }
@@ -262,7 +263,9 @@ struct SigmaAuditdProgram: Sendable {
     }
 
     @inline(__always)
-    private static func slot(_ packed: UInt64, bits: Int) -> Int { Int(truncatingIfNeeded: (packed &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits)) }
+    private static func slot(_ packed: UInt64, bits: Int) -> Int {
+        Int(truncatingIfNeeded: (packed &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+    }
 
     /// The number of the field a key names, or -1.
     @inline(__always)

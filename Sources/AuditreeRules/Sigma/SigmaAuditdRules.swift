@@ -45,7 +45,9 @@ public final class SigmaAuditdRules: Sendable {
         }
         self.searches = searches
         self.searchNumbers = numbers
-        let conditions = auditd.indices.map { SigmaBitCondition(auditd[$0].sigma!.detection.condition, numbers: numbers[$0]) }
+        let conditions = auditd.indices.map {
+            SigmaBitCondition(auditd[$0].sigma!.detection.condition, numbers: numbers[$0])
+        }
         self.conditions = conditions
         gates = auditd.indices.map { number in
             conditions[number]?.gate ?? numbers[number].values.reduce(UInt64(0)) { $0 | 1 << UInt64($1) }
@@ -89,7 +91,9 @@ public final class SigmaAuditdRules: Sendable {
         var present: UInt64 = 0
         while let value = walk.next(in: line) {
             var field = readsFields ? program.field(packed: value.packedKey, key: value.key, in: line) : -1
-            if field >= 0, !program.types[type].readsField[field] || scratch.views[field].generation == scratch.generation {
+            if field >= 0,
+                !program.types[type].readsField[field] || scratch.views[field].generation == scratch.generation
+            {
                 field = -1
             }
             guard field >= 0 || remaining > 0 || general > 0 else { continue }
@@ -139,7 +143,8 @@ public final class SigmaAuditdRules: Sendable {
                     present: &present, remaining: &remaining, general: &general, scratch: &scratch)
             }
         }
-        for map in program.types[type].maps where map.required & ~present == 0 && scratch.masks[map.rule] & map.bit == 0 {
+        for map in program.types[type].maps where map.required & ~present == 0 && scratch.masks[map.rule] & map.bit == 0
+        {
             guard holds(map, type: type, line: line, buffer: buffer, scratch: scratch) else { continue }
             if scratch.masks[map.rule] == 0 { scratch.touched.append(Int32(map.rule)) }
             scratch.masks[map.rule] |= map.bit
@@ -174,7 +179,8 @@ public final class SigmaAuditdRules: Sendable {
         let range = start..<buffer.count
         if program.types[type].readsFields {
             let field = program.field(packed: packed, key: 0..<length, in: buffer.span)
-            if field >= 0, program.types[type].readsField[field], scratch.views[field].generation != scratch.generation {
+            if field >= 0, program.types[type].readsField[field], scratch.views[field].generation != scratch.generation
+            {
                 scratch.views[field] = SigmaAuditdScratch.View(
                     start: Int32(range.lowerBound), end: Int32(range.upperBound), inBuffer: true,
                     generation: scratch.generation)
@@ -286,7 +292,9 @@ public final class SigmaAuditdRules: Sendable {
     }
 
     /// A value that is not the line's bytes, appended to `buffer`: hex decoded, NULs as spaces in a PROCTITLE.
-    private static func decode(_ value: SigmaAuditdLine.Value, _ line: Span<UInt8>, into buffer: inout [UInt8]) -> Range<Int> {
+    private static func decode(_ value: SigmaAuditdLine.Value, _ line: Span<UInt8>, into buffer: inout [UInt8])
+        -> Range<Int>
+    {
         let start = buffer.count
         let nul: UInt8 = value.isProctitle ? 0x20 : 0
         if value.isHex {

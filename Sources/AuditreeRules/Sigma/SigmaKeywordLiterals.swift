@@ -100,7 +100,8 @@ struct SigmaKeywordLiterals: Sendable {
         let length = starts[number + 1] - starts[number]
         guard length <= text.count else { return false }
         for position in 0...(text.count - length)
-        where SigmaSpanMatcher.fold(text[position]) == storage[starts[number]] && occurs(number, in: text, at: position) {
+        where SigmaSpanMatcher.fold(text[position]) == storage[starts[number]] && occurs(number, in: text, at: position)
+        {
             return true
         }
         return false
