@@ -96,8 +96,13 @@ struct MatchFolding {
     private var pending: [Int] = []
     /// `settle` looks at the pending matches when there are this many: twice as many as the last
     /// look left, so each match is looked at a bounded number of times on average.
-    private var nextLook = MatchFolding.firstLook
-    static let firstLook = 256
+    private var nextLook: Int
+    private let firstLook: Int
+
+    init(firstLook: Int) {
+        self.firstLook = max(1, firstLook)
+        nextLook = self.firstLook
+    }
     /// The distinct sketches of the settled matches, and their numbers.
     private(set) var sketches: [ContextSketch] = []
     private var sketchNumbers: [ContextSketch: Int32] = [:]
@@ -133,8 +138,9 @@ struct MatchFolding {
         return candidate
     }
 
-    /// How many matches were added.
+    /// How many matches were added, and how many groups they make.
     var count: Int { records.count }
+    var groupCount: Int { groups.count }
     /// How many are held whole (each group's oldest and the folded ones not yet settled).
     var heldCount: Int { held.count - freeSlots.count }
 
@@ -206,7 +212,7 @@ struct MatchFolding {
             records[index].slot = -1
         }
         pending = left
-        nextLook = max(Self.firstLook, pending.count * 2)
+        nextLook = max(firstLook, pending.count * 2)
     }
 
     /// The records' positions in their findings' order, ties in match order.

@@ -27,7 +27,9 @@ public final class RuleEvaluator {
     /// Whether `suppressed(group:)` is asked for; without it only the counts are kept.
     private let keepsSuppressed: Bool
     /// The rules matched so far, and with `foldsMatches` every match, folded (`MatchFolding`).
-    private var folding = MatchFolding()
+    private var folding: MatchFolding
+    /// The most matches held whole at once (`heldMatchCount`), read after the scan.
+    package private(set) var peakHeldMatches = 0
     /// Whether only `groupedFindings()` is asked for: then the matches go to `folding`, not
     /// `matches`, and each but the oldest of its group keeps only what folding reads.
     private let foldsMatches: Bool
@@ -91,8 +93,13 @@ public final class RuleEvaluator {
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
 
-    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false)
-    {
+    /// `settleLook`: how many folded matches wait before the first look for those that can be
+    /// settled (`MatchFolding.settle`).
+    public init(
+        ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false,
+        settleLook: Int = 256
+    ) {
+        self.folding = MatchFolding(firstLook: settleLook)
         self.keepsSuppressed = keepsSuppressed
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
@@ -411,8 +418,10 @@ public final class RuleEvaluator {
         if foldsMatches {
             folding.add(match)
             folding.settle(all: false) { self.sketch(for: $0) }
+            peakHeldMatches = max(peakHeldMatches, folding.heldCount)
         } else {
             matches.append(match)
+            peakHeldMatches = max(peakHeldMatches, matches.count)
         }
         return subjects
     }
@@ -922,6 +931,9 @@ public final class RuleEvaluator {
     /// findings, and the folded ones add their occurrence, severity and context from their sketch.
     private func foldedFindings() -> (findings: [Finding], ungrouped: Int) {
         folding.settle(all: true) { self.sketch(for: $0) }
+        // Each group's occurrences are counted first, so its list is made once at its size.
+        var sizes = [Int](repeating: 0, count: folding.groupCount)
+        for record in folding.records { sizes[Int(record.group)] += 1 }
         var result: [Finding] = []
         var resultOfGroup: [Int32: Int] = [:]
         var resolved: [Int32: (hits: [(indicator: Int, place: ContextSketch.Place)], severity: Severity)] = [:]
@@ -931,7 +943,8 @@ public final class RuleEvaluator {
                 // A group's oldest comes first in this order: it is the group's finding.
                 var one = finding(match)
                 one.number = position + 1
-                one.seen = [Occurrence(one)]
+                one.seen.reserveCapacity(sizes[Int(record.group)])
+                one.seen.append(Occurrence(one))
                 resultOfGroup[record.group] = result.count
                 result.append(one)
                 continue
