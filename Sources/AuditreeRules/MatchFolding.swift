@@ -62,15 +62,51 @@ struct FindingFolder {
     }
 }
 
-/// Keeps, while a scan runs, only what a grouped report reads of each match: the oldest match
-/// of a group becomes the group's finding, whole; of the others the report shows only their
-/// exec (an `Occurrence`), the severity and the context indicators they add, which need the
-/// shell, its spawner and what ran below it, not the ancestry nor the exceptions that did not
-/// apply. So those are dropped from every match but the oldest of its group, as matches come
-/// (a scan with Sigma rules keeps one per exec a broad rule names: memory would grow with the log).
+/// Keeps, while a scan runs, only what a grouped report reads of each match. The oldest match
+/// of a group becomes the group's finding, whole. Of the others the report shows their exec
+/// (an `Occurrence`), and the severity and context indicators they add: once a folded match's
+/// context can no longer change (nothing can be added to what ran below it), that is settled
+/// into a `ContextSketch` and the match is let go. So what stays per match is a record of a
+/// few words, which the report lists anyway (`Finding.seen`), and what stays whole is bounded
+/// by the report: one match per group, and the folded ones whose processes still run.
 struct MatchFolding {
-    /// Per group, the place in the matches of its oldest match so far.
-    private var oldest: [FindingGroupKey: Int] = [:]
+    /// What stays of every match, in match order.
+    struct Record {
+        var stamp: EventStamp
+        var node: String?
+        var location: LogLocation
+        var pid: Int
+        /// The spawner's pid, else the ppid (`Occurrence.spawnerPid`).
+        var spawnerPid: Int
+        /// The group's number, in the order groups were first met.
+        var group: Int32
+        /// The match's place in `held` while it is held whole; -1 once settled.
+        var slot: Int32
+        /// Its sketch's number in `sketches` once settled; -1 before.
+        var sketch: Int32
+    }
+
+    private(set) var records: [Record] = []
+    /// The matches held whole: each group's oldest, and the folded ones not yet settled.
+    private var held: [RuleMatch?] = []
+    private var freeSlots: [Int32] = []
+    /// Per group, its number and the record of its oldest match so far.
+    private var groups: [FindingGroupKey: (number: Int32, oldest: Int)] = [:]
+    /// The records of folded matches still held.
+    private var pending: [Int] = []
+    /// `settle` looks at the pending matches when there are this many: twice as many as the last
+    /// look left, so each match is looked at a bounded number of times on average.
+    private var nextLook: Int
+    private let firstLook: Int
+
+    init(firstLook: Int) {
+        self.firstLook = max(1, firstLook)
+        nextLook = self.firstLook
+    }
+    /// The distinct sketches of the settled matches, and their numbers.
+    private(set) var sketches: [ContextSketch] = []
+    private var sketchNumbers: [ContextSketch: Int32] = [:]
+
     /// The rules matched so far, by where they are defined.
     private var shared: [RuleKey: SharedRule] = [:]
     /// The shared object `shared(_:)` returned last.
@@ -102,26 +138,98 @@ struct MatchFolding {
         return candidate
     }
 
-    /// Called with the match just appended at `matches.count - 1`: the newer of it and its
-    /// group's oldest is reduced to what folding reads.
-    mutating func fold(last matches: inout [RuleMatch]) {
-        let new = matches.count - 1
-        let key = FindingGroupKey(matches[new])
-        guard let first = oldest[key] else {
-            oldest[key] = new
+    /// How many matches were added, and how many groups they make.
+    var count: Int { records.count }
+    var groupCount: Int { groups.count }
+    /// How many are held whole (each group's oldest and the folded ones not yet settled).
+    var heldCount: Int { held.count - freeSlots.count }
+
+    /// Adds a match: it, or its group's oldest so far, whichever is newer in the findings' order,
+    /// is folded (reduced to what folding reads, and settled once its context is final).
+    mutating func add(_ match: RuleMatch) {
+        let index = records.count
+        let key = FindingGroupKey(match)
+        let spawnerPid = match.spawnerIndex.map { match.lineage[$0].pid } ?? match.ppid ?? 0
+        var record = Record(
+            stamp: match.image.stamp, node: match.image.node, location: match.image.location, pid: match.pid,
+            spawnerPid: spawnerPid, group: -1, slot: -1, sketch: -1)
+        record.slot = hold(match)
+        guard let group = groups[key] else {
+            record.group = Int32(groups.count)
+            groups[key] = (record.group, index)
+            records.append(record)
             return
         }
+        record.group = group.number
+        records.append(record)
         // The findings' order (`RuleEvaluator.oldestFirst`): stamp, host, location, then match order.
-        if Self.sortKey(matches[new]) < Self.sortKey(matches[first]) {
-            oldest[key] = new
-            matches[first].reduceToOccurrence()
+        if Self.sortKey(records[index]) < Self.sortKey(records[group.oldest]) {
+            groups[key]!.oldest = index
+            fold(group.oldest)
         } else {
-            matches[new].reduceToOccurrence()
+            fold(index)
+        }
+    }
+
+    private mutating func hold(_ match: RuleMatch) -> Int32 {
+        if let slot = freeSlots.popLast() {
+            held[Int(slot)] = match
+            return slot
+        }
+        held.append(match)
+        return Int32(held.count - 1)
+    }
+
+    private mutating func fold(_ index: Int) {
+        held[Int(records[index].slot)]!.reduceToOccurrence()
+        pending.append(index)
+    }
+
+    /// The match of a record still held whole.
+    func match(of record: Record) -> RuleMatch? { record.slot < 0 ? nil : held[Int(record.slot)] }
+
+    /// Settles the pending matches whose context is final (`DescendantCollector.isSettled`), or
+    /// all of them (the scan has ended): `sketch` reads what the match adds to its group.
+    mutating func settle(all: Bool, sketch: (RuleMatch) -> ContextSketch) {
+        guard all || pending.count >= nextLook else { return }
+        var left: [Int] = []
+        for index in pending {
+            let slot = Int(records[index].slot)
+            guard all || held[slot]!.collector?.isSettled ?? true else {
+                left.append(index)
+                continue
+            }
+            let made = sketch(held[slot]!)
+            if let known = sketchNumbers[made] {
+                records[index].sketch = known
+            } else {
+                records[index].sketch = Int32(sketches.count)
+                sketchNumbers[made] = Int32(sketches.count)
+                sketches.append(made)
+            }
+            held[slot] = nil
+            freeSlots.append(Int32(slot))
+            records[index].slot = -1
+        }
+        pending = left
+        nextLook = max(firstLook, pending.count * 2)
+    }
+
+    /// The records' positions in their findings' order, ties in match order.
+    func oldestFirst() -> [Int] {
+        records.indices.sorted {
+            let left = Self.sortKey(records[$0])
+            let right = Self.sortKey(records[$1])
+            return left < right || (!(right < left) && $0 < $1)
         }
     }
 
     static func sortKey(_ match: RuleMatch) -> (EventStamp, String, LogLocation) {
         (match.image.stamp, match.image.node ?? "", match.image.location)
+    }
+
+    static func sortKey(_ record: Record) -> (EventStamp, String, LogLocation) {
+        (record.stamp, record.node ?? "", record.location)
     }
 }
 

@@ -26,10 +26,12 @@ public final class RuleEvaluator {
     private(set) var suppressedMatches: [RuleMatch] = []
     /// Whether `suppressed(group:)` is asked for; without it only the counts are kept.
     private let keepsSuppressed: Bool
-    /// The rules matched so far, and with `foldsMatches` the oldest match of each group.
-    private var folding = MatchFolding()
-    /// Whether only `groupedFindings()` is asked for: then each match but the oldest of its
-    /// group keeps only what folding reads (`MatchFolding`).
+    /// The rules matched so far, and with `foldsMatches` every match, folded (`MatchFolding`).
+    private var folding: MatchFolding
+    /// The most matches held whole at once (`heldMatchCount`), read after the scan.
+    package private(set) var peakHeldMatches = 0
+    /// Whether only `groupedFindings()` is asked for: then the matches go to `folding`, not
+    /// `matches`, and each but the oldest of its group keeps only what folding reads.
     private let foldsMatches: Bool
     /// Suppressed matches per exception id (`""` when none is named), kept or not.
     public private(set) var suppressedByException: [String: Int] = [:]
@@ -91,8 +93,13 @@ public final class RuleEvaluator {
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
 
-    public init(ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false)
-    {
+    /// `settleLook`: how many folded matches wait before the first look for those that can be
+    /// settled (`MatchFolding.settle`).
+    public init(
+        ruleSet: RuleSet, descendantLimit: Int = 200, keepsSuppressed: Bool = true, foldsMatches: Bool = false,
+        settleLook: Int = 256
+    ) {
+        self.folding = MatchFolding(firstLook: settleLook)
         self.keepsSuppressed = keepsSuppressed
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
@@ -221,9 +228,9 @@ public final class RuleEvaluator {
         if learns { learnRoots(from: image) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
-        let findingsBefore = matches.count + suppressedCount
+        let findingsBefore = matchCount + suppressedCount
         defer {
-            if learns, matches.count + suppressedCount == findingsBefore {
+            if learns, matchCount + suppressedCount == findingsBefore {
                 learnChildDirectory(of: ready, image: image)
             }
         }
@@ -414,8 +421,14 @@ public final class RuleEvaluator {
         }
         match.collector = descendants()
         let subjects = match.subjects
-        matches.append(match)
-        if foldsMatches { folding.fold(last: &matches) }
+        if foldsMatches {
+            folding.add(match)
+            folding.settle(all: false) { self.sketch(for: $0) }
+            peakHeldMatches = max(peakHeldMatches, folding.heldCount)
+        } else {
+            matches.append(match)
+            peakHeldMatches = max(peakHeldMatches, matches.count)
+        }
         return subjects
     }
 
@@ -606,11 +619,7 @@ public final class RuleEvaluator {
         guard matcher.satisfies(image, rest) else { return false }
         let roots = learnedRoots[image.node]?[list] ?? []
         guard !roots.isEmpty else { return false }
-        var paths = [image.cwd?.lossyString].compactMap { $0 }
-        // A shell running a script file (a CGI): the script's path counts too.
-        let arguments = image.argv.arguments
-        if arguments.count > 1, arguments[1].lossyString.hasPrefix("/") { paths.append(arguments[1].lossyString) }
-        return paths.contains { NameMatcher.hasPathPrefix($0, roots) }
+        return Self.rootPaths(of: image).contains { NameMatcher.hasPathPrefix($0, roots) }
     }
 
     // MARK: Exceptions
@@ -884,6 +893,7 @@ public final class RuleEvaluator {
     /// `findings(group: true)`, and how many findings there were before grouping, built one at
     /// a time into their groups rather than all at once.
     public func groupedFindings() -> (findings: [Finding], ungrouped: Int) {
+        if foldsMatches { return foldedFindings() }
         var folder = FindingFolder()
         for (place, index) in Self.oldestFirst(matches).enumerated() {
             var one = finding(matches[index])
@@ -914,6 +924,144 @@ public final class RuleEvaluator {
         suppressedCount += 1
         suppressedByException[match.suppression?.exceptionID ?? "", default: 0] += 1
         if keepsSuppressed { suppressedMatches.append(match) }
+    }
+
+    /// How many matches were kept (not suppressed) so far.
+    package var matchCount: Int { foldsMatches ? folding.count : matches.count }
+
+    /// How many matches are held whole: all of them, or with `foldsMatches` each group's oldest
+    /// and the folded ones whose context may still change.
+    package var heldMatchCount: Int { foldsMatches ? folding.heldCount : matches.count }
+
+    /// `groupedFindings()` of an evaluator that folds matches: the groups' oldest matches become
+    /// findings, and the folded ones add their occurrence, severity and context from their sketch.
+    private func foldedFindings() -> (findings: [Finding], ungrouped: Int) {
+        folding.settle(all: true) { self.sketch(for: $0) }
+        // Each group's occurrences are counted first, so its list is made once at its size.
+        var sizes = [Int](repeating: 0, count: folding.groupCount)
+        for record in folding.records { sizes[Int(record.group)] += 1 }
+        var result: [Finding] = []
+        var resultOfGroup: [Int32: Int] = [:]
+        var resolved: [Int32: (hits: [(indicator: Int, place: ContextSketch.Place)], severity: Severity)] = [:]
+        for (position, index) in folding.oldestFirst().enumerated() {
+            let record = folding.records[index]
+            if let match = folding.match(of: record) {
+                // A group's oldest comes first in this order: it is the group's finding.
+                var one = finding(match)
+                one.number = position + 1
+                one.seen.reserveCapacity(sizes[Int(record.group)])
+                one.seen.append(Occurrence(one))
+                resultOfGroup[record.group] = result.count
+                result.append(one)
+                continue
+            }
+            guard let at = resultOfGroup[record.group] else { continue }
+            result[at].seen.append(
+                Occurrence(
+                    number: position + 1, stamp: record.stamp, pid: record.pid, spawnerPid: record.spawnerPid,
+                    location: record.location))
+            let settled = resolved[record.sketch] ?? resolve(folding.sketches[Int(record.sketch)])
+            resolved[record.sketch] = settled
+            if settled.severity > result[at].rule.severity { result[at].rule.severity = settled.severity }
+            for hit in settled.hits {
+                let indicator = ruleSet.context[hit.indicator]
+                guard !result[at].context.contains(where: { $0.id == indicator.id }) else { continue }
+                let pid: Int
+                switch hit.place.on {
+                case .shell: pid = record.pid
+                case .spawner: pid = record.spawnerPid
+                case .descendants: pid = hit.place.pid ?? 0
+                }
+                result[at].context.append(
+                    ContextHit(
+                        id: indicator.id, description: indicator.description, raise: indicator.raise,
+                        on: hit.place.on, pid: pid))
+            }
+        }
+        return (result, folding.count)
+    }
+
+    /// What a folded match adds to its group (`ContextSketch`): its context as `context(for:descendants:)`
+    /// finds it, with the `learned_root` conditions that fail now kept to be tried again at the end.
+    func sketch(for match: RuleMatch) -> ContextSketch {
+        var sketch = ContextSketch(
+            node: match.image.node, baseRank: match.rule.severity.rank,
+            evidenceIDs: match.inference?.evidence.map(\.id) ?? [])
+        let numbers = scoped(match.rule).indicators
+        guard !numbers.isEmpty else { return sketch }
+        var places: [ContextPlace] = [
+            ContextPlace(on: .shell, pid: match.pid, image: match.image, answers: match.subjects?.shell)
+        ]
+        if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
+            places.append(
+                ContextPlace(
+                    on: .spawner, pid: match.lineage[index].pid, image: image,
+                    answers: match.subjects?.lineage[index]))
+        }
+        for entry in match.collector?.treeOrder() ?? [] {
+            places.append(ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: nil))
+        }
+        for number in numbers {
+            let indicator = ruleSet.context[number]
+            let base = contextSlotBase[number]
+            var entry = ContextSketch.Indicator(number: number)
+            for place in places.indices where indicator.on.contains(places[place].on) {
+                let at = ContextSketch.Place(
+                    on: places[place].on, pid: places[place].on == .descendants ? places[place].pid : nil)
+                let answers = contextAnswers(at: place, of: &places)
+                if indicator.any.indices.contains(where: {
+                    indicatorHolds(places[place].image, indicator.any[$0], slot: base + $0, answers: answers)
+                }) {
+                    entry.present = at
+                    break
+                }
+                let checks = indicator.any.compactMap { rootCheck(places[place].image, $0) }
+                if !checks.isEmpty { entry.pending.append(ContextSketch.Pending(place: at, checks: checks)) }
+            }
+            if entry.present != nil || !entry.pending.isEmpty { sketch.indicators.append(entry) }
+        }
+        return sketch
+    }
+
+    /// The paths a `learned_root` condition tests, when all else of it holds (it failed, so no
+    /// root learned so far covers them; one learned later may).
+    private func rootCheck(_ image: ProcessImage, _ condition: ProcessCondition) -> ContextSketch.RootCheck? {
+        guard let list = condition.learnedRoot else { return nil }
+        var rest = condition
+        rest.learnedRoot = nil
+        guard matcher.satisfies(image, rest) else { return nil }
+        let paths = Self.rootPaths(of: image)
+        return paths.isEmpty ? nil : ContextSketch.RootCheck(list: list, paths: paths)
+    }
+
+    /// The paths a `learned_root` condition tests: the working directory, and a script's path.
+    private static func rootPaths(of image: ProcessImage) -> [String] {
+        var paths = [image.cwd?.lossyString].compactMap { $0 }
+        // A shell running a script file (a CGI): the script's path counts too.
+        let arguments = image.argv.arguments
+        if arguments.count > 1, arguments[1].lossyString.hasPrefix("/") { paths.append(arguments[1].lossyString) }
+        return paths
+    }
+
+    /// A sketch with the roots learned by the end of the scan: the indicators present and where, and the severity.
+    private func resolve(_ sketch: ContextSketch)
+        -> (hits: [(indicator: Int, place: ContextSketch.Place)], severity: Severity)
+    {
+        var hits: [(indicator: Int, place: ContextSketch.Place)] = []
+        var raise = 0
+        for entry in sketch.indicators {
+            let learned = entry.pending.first { pending in
+                pending.checks.contains { check in
+                    let roots = learnedRoots[sketch.node]?[check.list] ?? []
+                    return !roots.isEmpty && check.paths.contains { NameMatcher.hasPathPrefix($0, roots) }
+                }
+            }
+            guard let place = learned?.place ?? entry.present else { continue }
+            hits.append((entry.number, place))
+            let indicator = ruleSet.context[entry.number]
+            if !sketch.evidenceIDs.contains(indicator.id) { raise += indicator.raise }
+        }
+        return (hits, Severity.allCases[min(Severity.critical.rank, sketch.baseRank + raise)])
     }
 
     /// The bytes of command lines the rules' regexes have run over (`CommandLineMatches`).

@@ -33,6 +33,9 @@ public struct ScanConfiguration: Sendable {
     public var maxWarningsPerFile: Int
     /// Descendants listed per finding.
     public var descendantLimit: Int
+    /// How many folded matches wait before a grouped scan first looks for those it can settle
+    /// (`MatchFolding`); tests set 1 so that every match is settled as soon as it can be.
+    package var settleLook = 256
     /// The host of records without `node=` (`--host NAME`): they are read as if they carried
     /// `node=NAME`, so it names them in findings, fingerprints, event identity, `--node` and
     /// host-scoped exceptions. nil keeps them host-less.

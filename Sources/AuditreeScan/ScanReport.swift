@@ -19,6 +19,8 @@ public struct ScanReport: Sendable {
     /// The enabled rules the scan ran, in priority order (Sigma rules included); nil for a
     /// report a scan did not make. Gate formats list these as the checks that ran.
     public var rules: [Rule]?
+    /// The most matches the rules held whole at once while the scan ran (`RuleEvaluator.peakHeldMatches`).
+    package var peakHeldMatches = 0
 
     /// Some input could not be read, or `--strict` stopped at a bad line: the verdict is not
     /// "nothing is there" (exit status 2, no baseline written, the JUnit input case fails).

@@ -108,7 +108,8 @@ struct ScanState {
         if let kill = configuration.faultKillAtByte { nextProgress = min(nextProgress, kill) }
         evaluator = RuleEvaluator(
             ruleSet: ruleSet, descendantLimit: configuration.descendantLimit,
-            keepsSuppressed: configuration.showSuppressed, foldsMatches: configuration.foldsMatches)
+            keepsSuppressed: configuration.showSuppressed, foldsMatches: configuration.foldsMatches,
+            settleLook: configuration.settleLook)
         parser = RecordParser(detail: evaluator.readsExecutableFiles ? .scanWithExecutable : .scan)
         if let sink = configuration.onExecRecord {
             // Judged first, so the record names the rules that fired on this exec (`events`).
@@ -511,6 +512,7 @@ struct ScanState {
         )
         result.execs = execs?.records ?? []
         result.rules = evaluator.ruleSet.rules
+        result.peakHeldMatches = evaluator.peakHeldMatches
         if !configuration.filter.isEmpty {
             result.unfilteredFindings =
                 configuration.groupFindings ? RuleEvaluator.grouped(unfiltered).count : unfiltered.count

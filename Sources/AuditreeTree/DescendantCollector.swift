@@ -6,6 +6,9 @@ package final class DescendantCollector {
     package private(set) var omitted = 0
     /// Parent process id of each process seen under the shell, to print them as a tree.
     private var parents: [Int: Int] = [:]
+    /// How many processes of the tree follow it (as their `collector` or one of their watches):
+    /// with none left, nothing can be added any more.
+    var followers = 0
 
     init(shellID: Int, limit: Int) {
         self.shellID = shellID
@@ -24,6 +27,10 @@ package final class DescendantCollector {
         }
         entries.append(DescendantEntry(processID: node.id, pid: node.pid, ppid: node.ppid, depth: depth, image: image))
     }
+
+    /// Whether what it lists and the order it lists them in can no longer change: no process
+    /// follows it any more, or it lists `limit` entries (later ones are only counted in `omitted`).
+    package var isSettled: Bool { followers == 0 || entries.count >= limit }
 
     /// Whether some process below stopped being followed (`ProcessNode.join`): what it ran later is unknown.
     private var isCut = false

@@ -39,7 +39,12 @@ package final class ProcessNode {
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
     var taskTitle: Proctitle?
     /// The finding this process belongs to as a descendant (or as the shell), if any.
-    var collector: DescendantCollector?
+    var collector: DescendantCollector? {
+        didSet {
+            oldValue?.followers -= 1
+            collector?.followers += 1
+        }
+    }
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
     var collectorFromImage = 0
     var collectorDepth = 0
@@ -53,6 +58,11 @@ package final class ProcessNode {
     /// many generations above it that pass still needed.
     var reachPass = 0
     var reachLeft = 0
+
+    deinit {
+        collector?.followers -= 1
+        for watch in watches { watch.collector.followers -= 1 }
+    }
 
     init(id: Int, host: String?, pid: Int, ppid: Int?, time: Int64) {
         self.id = id
@@ -196,8 +206,13 @@ package final class ProcessNode {
     /// outermost watch stops following this process (`DescendantCollector.cut`).
     private func join(_ watch: Watch) {
         guard !watches.contains(where: { $0.collector === watch.collector }) else { return }
-        if watches.count >= ProcessTree.maxWatches { watches.removeFirst().collector.cut() }
+        if watches.count >= ProcessTree.maxWatches {
+            let outermost = watches.removeFirst().collector
+            outermost.followers -= 1
+            outermost.cut()
+        }
         watches.append(watch)
+        watch.collector.followers += 1
         if watch.depth > 0 { watch.collector.linked(self) }
         for number in max(watch.fromImage, droppedImages)..<imageCount {
             watch.collector.add(self, image: images[number - droppedImages], depth: watch.depth)
