@@ -50,7 +50,8 @@ struct ParsedChunk: Sendable {
     }
 
     /// Parses one line into the chunk, its record in place at the end of `records`, and
-    /// sets the record-level rules that hold for it (both scan paths do).
+    /// sets the record-level rules that hold for it and the exec rules' literals in its fields
+    /// (both scan paths do).
     mutating func parse(
         _ line: Span<UInt8>, number: Int, offset: Int, truncated: Bool, with parser: inout RecordParser,
         settings: ParsePipeline.Settings
@@ -63,6 +64,7 @@ struct ParsedChunk: Sendable {
         {
         case .record:
             if let rules = settings.recordRules { records[last].ruleHits = rules.matching(line) }
+            if let scanner = settings.execFields { scanner.findLiterals(in: &records[last]) }
             outcome = .record
         case .rejected(let rejection):
             records.removeLast()
