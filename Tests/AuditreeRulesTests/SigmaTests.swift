@@ -201,7 +201,7 @@ struct SigmaTests {
                         node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                         location: LogLocation(file: name, line: number + 1))
                 }
-                events[record.stamp]!.add(record, file: name)
+                events[record.stamp]!.add(&record, file: name)
             }
             for stamp in order {
                 let event = events[stamp]!
