@@ -30,6 +30,12 @@ public struct AuditEvent: Sendable {
     public var recordCount = 0
     /// What record-level rules (Sigma `service: auditd`) found in the event's records, per record.
     public var ruleHits: [RecordRuleHits] = []
+    /// The exec rules' literals found in the records that make an exec's own fields (the SYSCALL
+    /// record, the first EXECVE record and the CWD record the event keeps: `Record.fieldLiterals`),
+    /// and which of those brought theirs (`fieldLiteralParts`). One array and a byte, not one
+    /// optional per record: every event carries them, and the assembler moves events around.
+    var fieldLiterals: [Int32] = []
+    var fieldLiteralParts: UInt8 = 0
     /// One bit per kind of record the event holds (other types hashed onto the high bits):
     /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
     var kinds: UInt64 = 0
@@ -70,13 +76,45 @@ public struct AuditEvent: Sendable {
             if syscall == nil {
                 syscall = body
                 location = LogLocation(file: file, line: record.line)
+                addFieldLiterals(record.fieldLiterals, part: Self.syscallPart)
             }
-        case .execve(let body): execve.append(body)
-        case .cwd(let value): if cwd == nil { cwd = value }
+        case .execve(let body):
+            execve.append(body)
+            if execve.count == 1 { addFieldLiterals(record.fieldLiterals, part: Self.execvePart) }
+        case .cwd(let value):
+            if cwd == nil {
+                cwd = value
+                addFieldLiterals(record.fieldLiterals, part: Self.cwdPart)
+            }
         case .path(let body): paths.append(body)
         case .proctitle(let value): if proctitle == nil { proctitle = value }
         case .none: break
         }
+    }
+
+    static let syscallPart: UInt8 = 1
+    static let execvePart: UInt8 = 2
+    static let cwdPart: UInt8 = 4
+
+    private mutating func addFieldLiterals(_ found: [Int32]?, part: UInt8) {
+        guard let found else { return }
+        fieldLiteralParts |= part
+        if fieldLiterals.isEmpty {
+            fieldLiterals = found
+        } else if !found.isEmpty {
+            fieldLiterals += found
+        }
+    }
+
+    /// The literals in all of an exec's own fields, nil when some field was not scanned from the
+    /// record the exec's image takes it from: no SYSCALL or EXECVE literals (not looked for;
+    /// several EXECVE records, or arguments split or out of order), or a CWD record without them.
+    /// An event without EXECVE record takes its command line from PROCTITLE, which is not scanned.
+    public var execFieldLiterals: [Int32]? {
+        guard fieldLiteralParts & Self.syscallPart != 0, fieldLiteralParts & Self.execvePart != 0, execve.count == 1
+        else { return nil }
+        if cwd != nil && fieldLiteralParts & Self.cwdPart == 0 { return nil }
+        return fieldLiterals
     }
 
     /// A digest of the SYSCALL record's numbers (pid, parent, syscall, return value, and a0, a

@@ -17,6 +17,10 @@ public struct Record: Sendable {
     /// The record-level rules (Sigma `service: auditd`) some search of which holds for this
     /// record: set by the scan, not the parser, and only when such rules are loaded.
     public var ruleHits: RecordRuleHits? = nil
+    /// The numbers of the exec rules' literals (Sigma process_creation) found in the fields this
+    /// record gives an exec (`exe`, the arguments, the directory): set by the scan on the
+    /// parsing threads, not the parser; nil when not looked for.
+    public var fieldLiterals: [Int32]? = nil
 
     /// A record holding nothing, for `RecordParser.parse(_:lineNumber:truncated:limit:into:)` to fill.
     package static var empty: Record {

@@ -118,6 +118,7 @@ public struct RecordParser {
         record.isDaemon = isDaemon
         record.line = lineNumber
         record.ruleHits = nil
+        record.fieldLiterals = nil
         return .record
     }
 

@@ -92,6 +92,9 @@ public final class RuleEvaluator {
     private let sigmaRules: SigmaExecRules
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
+    /// Finds the Sigma process_creation rules' literals in an exec's records as they are parsed;
+    /// nil when no such rule is enabled.
+    package let execFields: SigmaExecFieldScanner?
 
     /// `settleLook`: how many folded matches wait before the first look for those that can be
     /// settled (`MatchFolding.settle`).
@@ -104,8 +107,10 @@ public final class RuleEvaluator {
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
         self.rules = ruleSet.rules.filter { $0.sigma == nil }
-        self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
+        let sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
+        self.sigmaRules = sigmaRules
         self.recordRules = SigmaAuditdRules(ruleSet.rules)
+        self.execFields = sigmaRules.isEmpty ? nil : sigmaRules.fieldScanner
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
         let cache = ListMatchCache(

@@ -49,6 +49,8 @@ final class ParsePipeline: Sendable {
         var detail: RecordParser.Detail = .scan
         /// Record-level rules (Sigma `service: auditd`) to test each record with, on the parsing threads.
         var recordRules: SigmaAuditdRules? = nil
+        /// The exec rules' literals to look for in each record's exec fields, on the parsing threads.
+        var execFields: SigmaExecFieldScanner? = nil
     }
 
     private let parsed: ChunkQueue<ParsedChunk>

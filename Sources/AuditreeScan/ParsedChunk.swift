@@ -51,8 +51,8 @@ struct ParsedChunk: Sendable {
     }
 
     /// Parses one line into the chunk, its record in place at the end of `records`, and
-    /// sets the record-level rules that hold for it (both scan paths do; `scratch`: the
-    /// thread's, for those rules).
+    /// sets the record-level rules that hold for it and the exec rules' literals in its fields
+    /// (both scan paths do; `scratch`: the thread's, for the record-level rules).
     mutating func parse(
         _ line: Span<UInt8>, number: Int, offset: Int, truncated: Bool, with parser: inout RecordParser,
         scratch: inout SigmaAuditdScratch, settings: ParsePipeline.Settings
@@ -65,6 +65,7 @@ struct ParsedChunk: Sendable {
         {
         case .record:
             if let rules = settings.recordRules { records[last].ruleHits = rules.matching(line, scratch: &scratch) }
+            if let scanner = settings.execFields { scanner.findLiterals(in: &records[last]) }
             outcome = .record
         case .rejected(let rejection):
             records.removeLast()

@@ -301,6 +301,7 @@ struct ScanState {
                     if let rules = evaluator.recordRules {
                         record.ruleHits = rules.matching(bytes, scratch: &recordScratch)
                     }
+                    if let scanner = evaluator.execFields { scanner.findLiterals(in: &record) }
                     takeRecord(&record, number: number, offset: offset, name: name)
                 case .rejected(let rejection):
                     try takeRejection(rejection, number: number, name: name, warnings: &warnings)
@@ -329,7 +330,8 @@ struct ScanState {
             maxLineLength: configuration.maxLineLength, deliversUnterminatedLastLine: !checkpointing,
             chunkSize: configuration.chunkSize,
             chunksInFlight: configuration.chunksInFlight ?? ParsePipeline.defaultChunksInFlight(parsers: parsers),
-            parsers: parsers, detail: parser.detail, recordRules: evaluator.recordRules)
+            parsers: parsers, detail: parser.detail, recordRules: evaluator.recordRules,
+            execFields: evaluator.execFields)
         let pipeline = ParsePipeline(source: source, firstLine: firstLine, settings: settings)
         // Also after a strict stop: the reading thread is stopped and gone before the file is closed.
         defer { pipeline.close() }

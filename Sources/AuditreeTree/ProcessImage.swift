@@ -33,6 +33,9 @@ public struct ProcessImage: Sendable {
     /// The executed file as the exec's PATH item 0 showed it (inode, device, mode, nametype), when
     /// the scan reads PATH records (a rule judges programs by where they live) and the log has it.
     public var file: PathRecord? = nil
+    /// The exec rules' literals found in `exe`, `argv`, `cwd` and the user by the scan's parsing
+    /// threads (`AuditEvent.execFieldLiterals`); nil when they were not, and the rules scan the image.
+    public var fieldLiterals: [Int32]? = nil
 }
 
 // In an extension, so the memberwise initializer (no whole-image copy) still exists (docs/performance.md).
@@ -47,7 +50,8 @@ extension ProcessImage {
             cwd: exec ? event.cwd : nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses,
             tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
             node: event.node, stamp: event.stamp, location: event.location,
-            file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil)
+            file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil,
+            fieldLiterals: exec ? event.execFieldLiterals : nil)
     }
 
     /// What a record other than a successful exec shows of its process (`observed`, `inherited`):

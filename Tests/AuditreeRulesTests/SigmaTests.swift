@@ -155,6 +155,77 @@ struct SigmaTests {
         }
     }
 
+    @Test(
+        "an exec's literals found in its records as they are parsed are those of its image's fields, on every recorded exec"
+    )
+    func recordLiteralsAgreeWithImage() throws {
+        // Literals on each field the records give (with upper case, short and cased ones), and
+        // SigmaHQ's when ../shared/sigma is there.
+        var sigma: [SigmaRule] = []
+        for detection in [
+            "s:\n    Image|endswith: ['/bash', '/SH', '/python3', '/curl']\ncondition: s",
+            "s:\n    CommandLine|contains: [' -c ', 'Id', '-u', '.sh', 'x']\ncondition: s",
+            "s:\n    CommandLine|contains|cased: ['PATH', 'Spawn']\ncondition: s",
+            "s:\n    CurrentDirectory|contains: ['/tmp', '/ROOT', 'w']\ncondition: s",
+            "s:\n    User: ['root', 'www-data', '0', '33']\ncondition: s",
+            "s:\n    LogonId: ['0', '1000']\ncondition: s",
+        ] {
+            guard case .rule(let rule) = Self.rule(detection) else {
+                Issue.record("not parsed: \(detection)")
+                return
+            }
+            sigma.append(rule)
+        }
+        if let hq = Self.sigmaHQ {
+            sigma += try SigmaRuleSet.load(paths: [hq]).rules.filter { $0.target == .processCreation }
+        }
+        let rules = SigmaExecRules(sigma.map { Rule(sigma: $0) })
+        let scanner = rules.fieldScanner
+        var compared = 0
+        var withLiterals = 0
+        for name in Fixtures.recordedNames {
+            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded(name))))
+            var parser = RecordParser(detail: .scan)
+            var events: [EventStamp: AuditEvent] = [:]
+            var order: [EventStamp] = []
+            for (number, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
+                var record = Record.empty
+                guard
+                    case .record = parser.parse(
+                        Array(line).span, lineNumber: number + 1, truncated: false, limit: 1 << 20, into: &record)
+                else { continue }
+                scanner.findLiterals(in: &record)
+                if events[record.stamp] == nil {
+                    order.append(record.stamp)
+                    events[record.stamp] = AuditEvent(
+                        node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
+                        location: LogLocation(file: name, line: number + 1))
+                }
+                events[record.stamp]!.add(&record, file: name)
+            }
+            for stamp in order {
+                let event = events[stamp]!
+                guard let syscall = event.syscall, syscall.syscall.isExec else { continue }
+                let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
+                compared += 1
+                guard let found = image.fieldLiterals else {
+                    // Only an exec whose command line is not one whole EXECVE record is left to the scan's thread.
+                    let whole =
+                        event.execve.count == 1 && event.execve[0].splitLengths.isEmpty
+                        && event.execve[0].arguments.enumerated().allSatisfy { $1.chunk == nil && $1.index == $0 }
+                    #expect(!whole, "\(name) line \(image.location.line)")
+                    continue
+                }
+                withLiterals += found.isEmpty ? 0 : 1
+                #expect(found.count == Set(found).count, "\(name) line \(image.location.line): a literal twice")
+                let fields = SigmaProcessCreation(image: image, pid: syscall.pid, ppid: syscall.ppid, parent: nil)
+                #expect(Set(found) == rules.ownLiterals(fields), "\(name) line \(image.location.line)")
+            }
+        }
+        #expect(compared > 1000)
+        #expect(withLiterals > 500)
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var detection: String
         var image: String = "/usr/bin/bash"

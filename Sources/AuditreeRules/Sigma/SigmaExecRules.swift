@@ -49,26 +49,33 @@ final class SigmaExecRules {
     private let compiled: [Compiled]
     /// Rules tested on every exec (no clause could be derived).
     private let unindexed: [Int]
-    /// Per rule, how many clauses it has (0 for an unindexed rule); per clause, its rule.
-    private let clauseCounts: [Int32]
-    private let clauseRules: [Int32]
-    /// Per distinct (field, literal, cased) triple, by its number in `index`: the clauses it
-    /// satisfies (`literalClauses[clauseStarts[n]..<clauseStarts[n + 1]]`).
-    private let clauseStarts: [Int32]
-    private let literalClauses: [Int32]
+    /// Per distinct (field, literal, cased) triple, by its number in `index`: the rules whose
+    /// key clause (their most selective) it satisfies (`keyRules[keyStarts[n]..<keyStarts[n + 1]]`).
+    /// Only key clauses are looked up by literal: a broad literal of a rule's other clause
+    /// (`/tmp/`, ` -c `) then costs nothing on the many execs that hold it.
+    private let keyStarts: [Int32]
+    private let keyRules: [Int32]
+    /// Per rule, its clauses other than the key one (`otherClauses[otherStarts[r]..<otherStarts[r + 1]]`);
+    /// per clause, its literals (`clauseLiterals[literalStarts[c]..<literalStarts[c + 1]]`).
+    private let otherStarts: [Int32]
+    private let otherClauses: [Int32]
+    private let literalStarts: [Int32]
+    private let clauseLiterals: [Int32]
     private let literalIndex: SigmaLiteralIndex
-    /// The fields `index` scans in each exec, the parent's excepted (`parents` keeps their literals).
-    private let ownScannedFields: [Int]
+    /// Finds the literals of an exec's own fields (on the parsing threads, or here for an exec
+    /// whose image they did not scan).
+    package let fieldScanner: SigmaExecFieldScanner
+    /// Whether a literal is on ProcessId or ParentProcessId, which only the tree gives.
+    private let scansProcessIds: Bool
     /// Per Sysmon field, whether a rule reads it (all when a rule has a keyword search, which
     /// reads every field): the others are not built for an exec.
     let usedFields: [Bool]
 
-    /// What `matching` marks for one exec, kept between execs so that it allocates nothing:
-    /// each exec clears only what it marked.
+    /// The rules `candidates` looked at for one exec: rule `r` was when `seen[r]` equals
+    /// `generation`. Kept between execs so that clearing it costs nothing.
     private struct Marks {
-        var clauseHit: [Bool] = []
-        var satisfied: [Int32] = []
-        var hitClauses: [Int32] = []
+        var seen: [UInt32] = []
+        var generation: UInt32 = 0
     }
     private var marks = Marks()
     /// The literals found in one exec, kept between execs for the same reason.
@@ -83,10 +90,12 @@ final class SigmaExecRules {
         }
         var compiled: [Compiled] = []
         var unindexed: [Int] = []
-        var clauseCounts: [Int32] = []
-        var clauseRules: [Int32] = []
+        var otherStarts: [Int32] = [0]
+        var otherClauses: [Int32] = []
+        var literalStarts: [Int32] = [0]
+        var clauseLiterals: [Int32] = []
         var literalNumbers: [LiteralKey: Int] = [:]
-        var literals: [(field: Int, bytes: [UInt8], cased: Bool, clauses: [Int32])] = []
+        var literals: [(field: Int, bytes: [UInt8], cased: Bool, rules: [Int32])] = []
         for rule in rules {
             guard let sigma = rule.sigma else { continue }
             let names = sigma.detection.searches.keys.sorted()
@@ -95,43 +104,55 @@ final class SigmaExecRules {
             let index = compiled.count
             compiled.append(
                 Compiled(rule: rule, searches: searches, condition: Self.compile(sigma.detection.condition, number)))
-            let clauses = Self.clauses(compiled[index].condition, searches)
-            clauseCounts.append(Int32(clauses.count))
+            var clauses = Self.clauses(compiled[index].condition, searches)
             if clauses.isEmpty { unindexed.append(index) }
-            for clause in clauses {
-                let clauseNumber = Int32(clauseRules.count)
-                clauseRules.append(Int32(index))
+            // The key clause first: the most selective.
+            if let key = clauses.indices.max(by: { Self.selectivity(clauses[$0]) < Self.selectivity(clauses[$1]) }) {
+                clauses.swapAt(0, key)
+            }
+            for (position, clause) in clauses.enumerated() {
+                if position > 0 { otherClauses.append(Int32(literalStarts.count - 1)) }
                 for (field, bytes, cased) in clause {
                     let key = LiteralKey(field: field, bytes: bytes, cased: cased)
+                    let number: Int
                     if let existing = literalNumbers[key] {
-                        if literals[existing].clauses.last != clauseNumber {
-                            literals[existing].clauses.append(clauseNumber)
-                        }
+                        number = existing
                     } else {
-                        literalNumbers[key] = literals.count
-                        literals.append((field, bytes, cased, [clauseNumber]))
+                        number = literals.count
+                        literalNumbers[key] = number
+                        literals.append((field, bytes, cased, []))
+                    }
+                    if !clauseLiterals[Int(literalStarts[literalStarts.count - 1])...].contains(Int32(number)) {
+                        clauseLiterals.append(Int32(number))
+                    }
+                    if position == 0, literals[number].rules.last != Int32(index) {
+                        literals[number].rules.append(Int32(index))
                     }
                 }
+                literalStarts.append(Int32(clauseLiterals.count))
             }
+            otherStarts.append(Int32(otherClauses.count))
         }
         self.compiled = compiled
         self.unindexed = unindexed
-        self.clauseCounts = clauseCounts
-        self.clauseRules = clauseRules
+        self.otherStarts = otherStarts
+        self.otherClauses = otherClauses
+        self.literalStarts = literalStarts
+        self.clauseLiterals = clauseLiterals
         var starts: [Int32] = [0]
-        for literal in literals { starts.append(starts[starts.count - 1] + Int32(literal.clauses.count)) }
-        self.clauseStarts = starts
-        self.literalClauses = literals.flatMap(\.clauses)
-        literalIndex = SigmaLiteralIndex(
+        for literal in literals { starts.append(starts[starts.count - 1] + Int32(literal.rules.count)) }
+        self.keyStarts = starts
+        self.keyRules = literals.flatMap(\.rules)
+        let literalIndex = SigmaLiteralIndex(
             literals.map { ($0.field, $0.bytes, $0.cased) }, fieldCount: SigmaProcessCreation.Field.allCases.count)
-        let parentFields = [
-            SigmaProcessCreation.Field.parentImage.rawValue, SigmaProcessCreation.Field.parentCommandLine.rawValue,
-        ]
-        ownScannedFields = literalIndex.scannedFields.filter { !parentFields.contains($0) }
+        self.literalIndex = literalIndex
+        fieldScanner = SigmaExecFieldScanner(literalIndex)
+        scansProcessIds = literalIndex.scannedFields.contains {
+            $0 == SigmaProcessCreation.Field.processId.rawValue
+                || $0 == SigmaProcessCreation.Field.parentProcessId.rawValue
+        }
         hits = SigmaLiteralIndex.Hits(literalCount: literals.count)
-        self.marks = Marks(
-            clauseHit: [Bool](repeating: false, count: clauseRules.count),
-            satisfied: [Int32](repeating: 0, count: compiled.count), hitClauses: [])
+        self.marks = Marks(seen: [UInt32](repeating: 0, count: compiled.count))
         var used = [Bool](repeating: false, count: SigmaProcessCreation.Field.allCases.count)
         for rule in compiled {
             for search in rule.searches {
@@ -156,17 +177,37 @@ final class SigmaExecRules {
         evaluate(candidates(fields), fields)
     }
 
-    /// The rules whose detection holds for image `imageNumber` of `process`, in load order: the
-    /// fields the rules read, the parent's from `parents`.
+    /// The rules whose detection holds for image `imageNumber` of `process`, in load order. The
+    /// literals in its own fields come from the parsing threads when they found them
+    /// (`ProcessImage.fieldLiterals`), the parent's from `parents`; the fields themselves are
+    /// built only for an exec some rule is a candidate on (few are).
     func matching(_ image: ProcessImage, of process: ProcessReference) -> [Rule] {
         let parent = parents.entry(for: process.parentImageKey) { parentEntry(process.parentImage) }
+        var hits = takeHits()
+        for literal in parent.literals { hits.add(Int(literal)) }
+        if let own = image.fieldLiterals {
+            for literal in own { hits.add(Int(literal)) }
+        } else {
+            fieldScanner.scanIdentity(exe: image.exe, userName: image.userName, uid: image.uid, into: &hits)
+            fieldScanner.scanCommandLine(image.argv.arguments, into: &hits)
+            fieldScanner.scanDirectory(image.cwd, into: &hits)
+        }
+        if scansProcessIds {
+            let ids: [(SigmaProcessCreation.Field, Int?)] = [
+                (.processId, process.pid), (.parentProcessId, process.ppid),
+            ]
+            for (field, value) in ids where literalIndex.scannedFields.contains(field.rawValue) {
+                guard let value else { continue }
+                let text = String(value)
+                literalIndex.scan(field.rawValue, folded: text.utf8.span, raw: text.utf8.span, into: &hits)
+            }
+        }
+        let candidates = candidates(hits)
+        guard !candidates.isEmpty else { return [] }
         let fields = SigmaProcessCreation(
             image: image, pid: process.pid, ppid: process.ppid, parentImage: parent.image,
             parentCommandLine: parent.commandLine, used: usedFields)
-        var hits = takeHits()
-        for literal in parent.literals { hits.add(Int(literal)) }
-        scan(fields, ownScannedFields, into: &hits)
-        return evaluate(candidates(hits), fields)
+        return evaluate(candidates, fields)
     }
 
     /// The rules (by load order) worth testing on the exec: those without clauses, and those each
@@ -175,6 +216,16 @@ final class SigmaExecRules {
         var hits = takeHits()
         scan(fields, literalIndex.scannedFields, into: &hits)
         return candidates(hits)
+    }
+
+    /// The literals in the exec's own fields (all but the parent's and the pids), scanned from
+    /// the values `SigmaProcessCreation` built: what `ProcessImage.fieldLiterals` must hold, for tests.
+    func ownLiterals(_ fields: SigmaProcessCreation) -> Set<Int32> {
+        var hits = takeHits()
+        scan(fields, SigmaExecFieldScanner.ownFields.map(\.rawValue), into: &hits)
+        let found = Set(hits.found)
+        self.hits = hits
+        return found
     }
 
     private func evaluate(_ candidates: [Int], _ fields: SigmaProcessCreation) -> [Rule] {
@@ -217,31 +268,56 @@ final class SigmaExecRules {
         }
     }
 
-    /// The rules without clauses and those all of whose clauses hold a literal of `hits`.
+    /// The rules without clauses and those all of whose clauses hold a literal of `hits`, in
+    /// load order: the rules whose key clause a literal satisfies, each then checked once for
+    /// its other clauses.
     private func candidates(_ hits: SigmaLiteralIndex.Hits) -> [Int] {
         var candidates = unindexed
         var marks = self.marks
         self.marks = Marks()
+        if marks.generation == .max {
+            for index in marks.seen.indices { marks.seen[index] = 0 }
+            marks.generation = 0
+        }
+        marks.generation += 1
         for number in hits.found {
-            for slot in Int(clauseStarts[Int(number)])..<Int(clauseStarts[Int(number) + 1]) {
-                let clause = Int(literalClauses[slot])
-                guard !marks.clauseHit[clause] else { continue }
-                marks.clauseHit[clause] = true
-                marks.hitClauses.append(Int32(clause))
-                let rule = Int(clauseRules[clause])
-                marks.satisfied[rule] += 1
-                if marks.satisfied[rule] == clauseCounts[rule] { candidates.append(rule) }
+            for slot in Int(keyStarts[Int(number)])..<Int(keyStarts[Int(number) + 1]) {
+                let rule = Int(keyRules[slot])
+                guard marks.seen[rule] != marks.generation else { continue }
+                marks.seen[rule] = marks.generation
+                if holdsOtherClauses(of: rule, hits) { candidates.append(rule) }
             }
         }
-        for clause in marks.hitClauses {
-            marks.clauseHit[Int(clause)] = false
-            marks.satisfied[Int(clauseRules[Int(clause)])] = 0
-        }
-        marks.hitClauses.removeAll(keepingCapacity: true)
         self.marks = marks
         self.hits = hits
-        candidates.sort()
+        // Few candidates: an insertion sort, without the generic sort's overhead.
+        if candidates.count > 1 {
+            for index in 1..<candidates.count {
+                let rule = candidates[index]
+                var position = index
+                while position > 0 && candidates[position - 1] > rule {
+                    candidates[position] = candidates[position - 1]
+                    position -= 1
+                }
+                candidates[position] = rule
+            }
+        }
         return candidates
+    }
+
+    /// Whether each clause of `rule` but its key clause has a literal in `hits`.
+    private func holdsOtherClauses(of rule: Int, _ hits: SigmaLiteralIndex.Hits) -> Bool {
+        for slot in Int(otherStarts[rule])..<Int(otherStarts[rule + 1]) {
+            let clause = Int(otherClauses[slot])
+            var held = false
+            for position in Int(literalStarts[clause])..<Int(literalStarts[clause + 1])
+            where hits.has(Int(clauseLiterals[position])) {
+                held = true
+                break
+            }
+            guard held else { return false }
+        }
+        return true
     }
 
     private static func evaluate(_ condition: Condition, _ searches: [Search], _ fields: SigmaProcessCreation) -> Bool {
@@ -322,14 +398,15 @@ final class SigmaExecRules {
     }
 
     /// How rarely a clause is expected to hold, for choosing between clauses: its shortest literal
-    /// (up to 8 bytes, beyond which literals are rare enough), then the fewer literals. A value
+    /// (up to 32 bytes), then the fewer literals: a program's name (`/python3`, `/curl`) is on
+    /// many execs, a longer piece of a command line (`/tmp/transformers.pyz`) on few. A value
     /// of User, LogonId or the pids (`root`, `0`) holds on most execs whatever its length.
     private static func selectivity(_ clause: Clause) -> (Int, Int) {
         let commonFields: Set<Int> = [
             SigmaProcessCreation.Field.user.rawValue, SigmaProcessCreation.Field.logonId.rawValue,
             SigmaProcessCreation.Field.processId.rawValue, SigmaProcessCreation.Field.parentProcessId.rawValue,
         ]
-        let shortest = clause.map { commonFields.contains($0.field) ? 0 : min($0.bytes.count, 8) }.min() ?? 0
+        let shortest = clause.map { commonFields.contains($0.field) ? 0 : min($0.bytes.count, 32) }.min() ?? 0
         return (shortest, -clause.count)
     }
 

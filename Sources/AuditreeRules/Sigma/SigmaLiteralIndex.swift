@@ -12,7 +12,7 @@
 /// one-byte literal sets every pair it starts; the last byte is paired with 0), so a position
 /// costs one bit test and only the rare hits compare the field's short literals. Every
 /// candidate found by either table is compared in full, so both are filters only: exact.
-struct SigmaLiteralIndex {
+struct SigmaLiteralIndex: Sendable {
     /// Per literal: its field, whether it is compared as written, and its bytes (folded unless
     /// cased) at `storage[starts[n]..<starts[n + 1]]`.
     private let fields: [Int32]
@@ -131,7 +131,7 @@ struct SigmaLiteralIndex {
     /// What a scan found for one exec: the literals, each once. `seen` is kept between execs, so
     /// that clearing it costs nothing: a literal was seen in this exec when its entry equals
     /// `generation`.
-    struct Hits {
+    struct Hits: SigmaLiteralSink {
         private(set) var found: [Int32] = []
         private var seen: [UInt32]
         private var generation: UInt32 = 0
@@ -159,7 +159,7 @@ struct SigmaLiteralIndex {
 
     /// Adds to `hits` every literal of `field` that occurs in the value (`folded`: its bytes with
     /// ASCII letters folded; `raw`: as they are, for the cased literals).
-    func scan(_ field: Int, folded: Span<UInt8>, raw: Span<UInt8>, into hits: inout Hits) {
+    func scan<Sink: SigmaLiteralSink>(_ field: Int, folded: Span<UInt8>, raw: Span<UInt8>, into hits: inout Sink) {
         let row = shortRows[field]
         if row >= 0 { scanShort(field, row: row, folded: folded, raw: raw, into: &hits) }
         let count = folded.count
@@ -181,7 +181,9 @@ struct SigmaLiteralIndex {
         }
     }
 
-    private func scanShort(_ field: Int, row: Int, folded: Span<UInt8>, raw: Span<UInt8>, into hits: inout Hits) {
+    private func scanShort<Sink: SigmaLiteralSink>(
+        _ field: Int, row: Int, folded: Span<UInt8>, raw: Span<UInt8>, into hits: inout Sink
+    ) {
         let bits = pairBits.span
         let base = row * Self.wordsPerRow
         let count = folded.count
@@ -210,5 +212,24 @@ struct SigmaLiteralIndex {
         var offset = 0
         while offset < length && text[position + offset] == bytes[start + offset] { offset += 1 }
         return offset == length
+    }
+}
+
+/// Where `SigmaLiteralIndex.scan` puts the literals it finds: each literal once.
+protocol SigmaLiteralSink {
+    func has(_ literal: Int) -> Bool
+    mutating func add(_ literal: Int)
+}
+
+/// The literals found in a few fields, without `Hits`' table: for a record's fields, scanned
+/// on a parsing thread, where a handful of literals is found at most and a table per thread
+/// would be needed.
+struct SigmaFoundLiterals: SigmaLiteralSink {
+    var found: [Int32] = []
+
+    @inline(__always) func has(_ literal: Int) -> Bool { found.contains(Int32(literal)) }
+
+    @inline(__always) mutating func add(_ literal: Int) {
+        if !has(literal) { found.append(Int32(literal)) }
     }
 }

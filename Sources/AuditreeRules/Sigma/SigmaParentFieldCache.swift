@@ -7,11 +7,19 @@ import AuditreeTree
 /// right for as long as it is kept. Direct-mapped: a fixed number of slots whatever the log,
 /// an entry replaced when another parent maps to its slot.
 struct SigmaParentFieldCache {
-    struct Entry {
-        var image: SigmaFieldValue?
-        var commandLine: SigmaFieldValue?
+    /// A class: an exec reads its literals and, when some rule is a candidate, its fields;
+    /// one reference is retained instead of every array of them.
+    final class Entry {
+        let image: SigmaFieldValue?
+        let commandLine: SigmaFieldValue?
         /// The literals (`SigmaLiteralIndex` numbers) that occur in the two fields.
-        var literals: [Int32]
+        let literals: [Int32]
+
+        init(image: SigmaFieldValue?, commandLine: SigmaFieldValue?, literals: [Int32]) {
+            self.image = image
+            self.commandLine = commandLine
+            self.literals = literals
+        }
     }
 
     static let slotCount = 256
