@@ -20,12 +20,12 @@ final class CommandLineListCache {
     }
 
     final class Entry {
-        /// Per slot (`slot(of:exeOnly:)`): the match, once asked (nil: not asked yet).
-        var matches: [MatchEvidence??]
+        /// Per slot (`slot(of:exeOnly:)`): the match, once asked.
+        var matches: ListAnswers
         /// `RuleEvaluator.rootsNamed(by:)` of the arguments, once asked.
         var roots: [String]?
 
-        init(slots: Int) { matches = Array(repeating: nil, count: slots) }
+        init(slots: Int) { matches = ListAnswers(count: slots) }
     }
 
     static let limit = 4096

@@ -17,12 +17,12 @@ final class ListMatchCache {
         var argv1: LogString?
     }
 
-    /// The matches of one set of names, by list number (nil: not matched yet).
+    /// The matches of one set of names, by list number.
     /// A class, so the rules of one exec share it without looking the names up again.
     final class Entry {
-        var matches: [MatchEvidence??]
+        var matches: ListAnswers
 
-        init(lists: Int) { matches = Array(repeating: nil, count: lists) }
+        init(lists: Int) { matches = ListAnswers(count: lists) }
     }
 
     static let limit = 16_384
