@@ -16,7 +16,12 @@ struct ListAnswers {
         evidence = Array(repeating: nil, count: count)
     }
 
+    var count: Int { states.count }
+
     func isKnown(_ number: Int) -> Bool { states[number] != Self.unasked }
+
+    /// Whether list `number` matched (false when it was not asked yet).
+    func matched(_ number: Int) -> Bool { states[number] == Self.matched }
 
     /// The match of list `number`; nil when it did not match or was not asked yet (`isKnown`).
     func match(_ number: Int) -> MatchEvidence? {

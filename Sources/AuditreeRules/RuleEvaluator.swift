@@ -529,7 +529,7 @@ public final class RuleEvaluator {
 
     /// Whether learning list `number` matched, in an entry made by `learning`.
     private func learned(_ number: Int, in entry: CommandLineListCache.Entry) -> Bool {
-        entry.matches.match(learningSlots[number]) != nil
+        entry.matches.matched(learningSlots[number])
     }
 
     private func learnRoots(from image: ProcessImage) {
@@ -765,13 +765,14 @@ public final class RuleEvaluator {
         for clause in rule.inference {
             var hits: [ContextHit] = []
             for id in clause.all {
-                guard let indicator = available.first(where: { $0.id == id }),
-                    indicator.any.contains(where: { holds(image, $0) })
+                // Found by place and read in place: an indicator holds its conditions, each a dozen fields to copy.
+                guard let number = available.firstIndex(where: { $0.id == id }),
+                    available[number].any.contains(where: { holds(image, $0) })
                 else { break }
                 hits.append(
                     ContextHit(
-                        id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell,
-                        pid: pid))
+                        id: available[number].id, description: available[number].description,
+                        raise: available[number].raise, on: .shell, pid: pid))
             }
             if hits.count == clause.all.count {
                 return SpawnerInference(list: rule.spawnerList, confidence: clause.confidence, evidence: hits)
