@@ -446,9 +446,11 @@ struct NameMatcherTests {
         let sh = ListMatchCache.Names(exe: "/usr/bin/sh", comm: nil, argv0: nil, argv1: nil)
         let first = cache.entry(for: sh)
         #expect(cache.entry(for: sh) === first)
-        #expect(cache.entry(for: ListMatchCache.Names(exe: "/usr/bin/sh", comm: "sh", argv0: nil, argv1: nil)) !== first)
+        #expect(
+            cache.entry(for: ListMatchCache.Names(exe: "/usr/bin/sh", comm: "sh", argv0: nil, argv1: nil)) !== first)
         for number in 0..<ListMatchCache.limit {
-            _ = cache.entry(for: ListMatchCache.Names(exe: LogString("/bin/\(number)"), comm: nil, argv0: nil, argv1: nil))
+            _ = cache.entry(
+                for: ListMatchCache.Names(exe: LogString("/bin/\(number)"), comm: nil, argv0: nil, argv1: nil))
         }
         let again = cache.entry(for: sh)
         #expect(again !== first && cache.entry(for: sh) === again)
