@@ -6,8 +6,10 @@ import AuditreeParser
 /// them. A slot holds the last key that hashed to it; a different key there is a miss, which
 /// the dictionary answers (with its seeded hash, so crafted collisions here cost one compare).
 /// Bounded by its slot count; cleared with its dictionary, so it keeps nothing the dictionary
-/// forgot.
-struct RecentEntries<Key: Equatable, Value: AnyObject> {
+/// forgot. `Key` is constrained where it is compared, not on the type: a type generic over an
+/// `Equatable` key has its metadata made at run time with a search of every conformance in the
+/// binary (about 0.4 M instructions per table at start-up).
+struct RecentEntries<Key, Value: AnyObject> {
     /// A key and its value, as one object: a slot is read as a reference and its key compared
     /// in place (an optional key copied out of an array retains each of its parts, and costs
     /// more than the comparison).
@@ -24,7 +26,7 @@ struct RecentEntries<Key: Equatable, Value: AnyObject> {
     private static var slotCount: Int { 256 }
     private var slots: [Slot?] = Array(repeating: nil, count: Self.slotCount)
 
-    func value(for key: Key, hash: UInt64) -> Value? {
+    func value(for key: Key, hash: UInt64) -> Value? where Key: Equatable {
         guard let slot = slots[Self.slot(hash)], slot.key == key else { return nil }
         return slot.value
     }
