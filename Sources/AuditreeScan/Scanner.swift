@@ -403,14 +403,14 @@ struct ScanState {
         if evaluator.recordRules == nil {
             // Calls that only update the tree (clone, exit_group, ...) reach it without an event.
             let tree = self.tree
-            assembler.add(record, file: name, origin: origin) {
+            assembler.add(taking: &record, file: name, origin: origin) {
                 tree.ingest($0)
             } update: {
                 tree.ingest($0)
             }
         } else {
             let deliver = self.deliver
-            assembler.add(record, file: name, origin: origin, emit: deliver)
+            assembler.add(taking: &record, file: name, origin: origin, emit: deliver)
         }
     }
 
