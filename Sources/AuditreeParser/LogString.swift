@@ -13,12 +13,14 @@ import AuditreeBase
 public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// Inline bytes are zero past `count`, so two inline values are equal exactly when their
     /// words are. A value of more than 16 bytes is always on the heap: one form per value.
-    private enum Storage: Sendable {
+    /// Visible to inlined code, so that the byte accessors below are inlined into the stages
+    /// that read values on every exec (a generic call costs more than reading a name's bytes).
+    @usableFromInline enum Storage: Sendable {
         case inline(UInt64, UInt64, count: UInt8)
         case heap([UInt8])
     }
 
-    private let storage: Storage
+    @usableFromInline let storage: Storage
 
     /// Values up to this many bytes are kept without a heap object.
     public static let inlineCapacity = 16
@@ -65,7 +67,7 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Calls `body` with the bytes, without copying them.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         switch storage {
         case .inline(let first, let second, let count):
@@ -80,7 +82,7 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Calls `body` with the bytes as a bounds-checked span, without copying them: how code in
     /// the targets built with strict memory safety reads a value.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func withSpan<Result>(_ body: (Span<UInt8>) throws -> Result) rethrows -> Result {
         try withUnsafeBytes { raw in try body(raw.assumingMemoryBound(to: UInt8.self).span) }
     }
@@ -98,6 +100,7 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    @inlinable
     public var count: Int {
         switch storage {
         case .inline(_, _, let count): Int(count)

@@ -20,12 +20,12 @@ final class CommandLineListCache {
     }
 
     final class Entry {
-        /// Per slot (`slot(of:exeOnly:)`): the match, once asked (nil: not asked yet).
-        var matches: [MatchEvidence??]
+        /// Per slot (`slot(of:exeOnly:)`): the match, once asked.
+        var matches: ListAnswers
         /// `RuleEvaluator.rootsNamed(by:)` of the arguments, once asked.
         var roots: [String]?
 
-        init(slots: Int) { matches = Array(repeating: nil, count: slots) }
+        init(slots: Int) { matches = ListAnswers(count: slots) }
     }
 
     static let limit = 4096
@@ -33,6 +33,7 @@ final class CommandLineListCache {
     static let maxKeyBytes = CommandLineMatches.cachedAbove
     private let numbers: [String: Int]
     private var entries: [Key: Entry] = [:]
+    private var recent = RecentEntries<Key, Entry>()
     private var bytes = 0
 
     init(lists: [String]) {
@@ -49,13 +50,23 @@ final class CommandLineListCache {
         let size = Self.size(image)
         guard size <= Self.maxKeyBytes else { return Entry(slots: numbers.count * 2) }
         let key = Key(exe: image.exe, comm: image.comm, arguments: image.argv.arguments)
-        if let known = entries[key] { return known }
+        var hash = RecentEntries<Key, Entry>.seed
+        RecentEntries<Key, Entry>.mix(&hash, key.exe)
+        RecentEntries<Key, Entry>.mix(&hash, key.comm)
+        for argument in key.arguments { RecentEntries<Key, Entry>.mix(&hash, argument) }
+        if let known = recent.value(for: key, hash: hash) { return known }
+        if let known = entries[key] {
+            recent.remember(key, hash: hash, known)
+            return known
+        }
         let made = Entry(slots: numbers.count * 2)
         if entries.count >= Self.limit || bytes + size > Self.maxBytes {
             entries.removeAll(keepingCapacity: true)
+            recent.removeAll()
             bytes = 0
         }
         entries[key] = made
+        recent.remember(key, hash: hash, made)
         bytes += size
         return made
     }

@@ -17,17 +17,21 @@ final class ListMatchCache {
         var argv1: LogString?
     }
 
-    /// The matches of one set of names, by list number (nil: not matched yet).
+    /// The matches of one set of names, by list number.
     /// A class, so the rules of one exec share it without looking the names up again.
     final class Entry {
-        var matches: [MatchEvidence??]
+        var matches: ListAnswers
 
-        init(lists: Int) { matches = Array(repeating: nil, count: lists) }
+        init(lists: Int) { matches = ListAnswers(count: lists) }
     }
 
     static let limit = 16_384
     private let numbers: [String: Int]
     private var entries: [Names: Entry] = [:]
+    private var recent = RecentEntries<Names, Entry>()
+    /// The same for names that are an exe alone (what the child lists are asked of, `exeOnly`),
+    /// by the exe: one value to hash and compare.
+    private var recentExes = RecentEntries<LogString, Entry>()
 
     init(cacheableLists: Set<String>) {
         var numbers: [String: Int] = [:]
@@ -39,8 +43,33 @@ final class ListMatchCache {
     func number(of list: String) -> Int? { numbers[list] }
 
     func entry(for names: Names) -> Entry {
+        if let exe = names.exe, names.comm == nil, names.argv0 == nil, names.argv1 == nil {
+            var hash = RecentEntries<LogString, Entry>.seed
+            RecentEntries<LogString, Entry>.mix(&hash, exe)
+            if let known = recentExes.value(for: exe, hash: hash) { return known }
+            let entry = lookUp(names)
+            recentExes.remember(exe, hash: hash, entry)
+            return entry
+        }
+        var hash = RecentEntries<Names, Entry>.seed
+        RecentEntries<Names, Entry>.mix(&hash, names.exe)
+        RecentEntries<Names, Entry>.mix(&hash, names.comm)
+        RecentEntries<Names, Entry>.mix(&hash, names.argv0)
+        RecentEntries<Names, Entry>.mix(&hash, names.argv1)
+        if let known = recent.value(for: names, hash: hash) { return known }
+        let entry = lookUp(names)
+        recent.remember(names, hash: hash, entry)
+        return entry
+    }
+
+    /// The entry in the dictionary, made when there is none.
+    private func lookUp(_ names: Names) -> Entry {
         if let known = entries[names] { return known }
-        if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+        if entries.count >= Self.limit {
+            entries.removeAll(keepingCapacity: true)
+            recent.removeAll()
+            recentExes.removeAll()
+        }
         let entry = Entry(lists: numbers.count)
         entries[names] = entry
         return entry

@@ -84,6 +84,10 @@ public final class RuleEvaluator {
     static let maxInferredParents = 4096
     /// Per rule (same index), the cache numbers of its lists: nil for a list matched every time.
     private let listNumbers: [(child: Int?, spawner: Int?, skip: Int?)]
+    /// Per rule (same index), what the spawner search reads of it on every candidate, answered
+    /// once: a Set lookup per relation and a condition copied out of the rule cost more than
+    /// the cached list matches they guard.
+    private let searches: [SpawnerSearchPlan]
     /// Multicall binary names by length: a basename is compared in place with those of its
     /// length, where a Set lookup needs it copied into an Array on every exec with arguments.
     private let multicallNames: [[[UInt8]]]
@@ -142,6 +146,7 @@ public final class RuleEvaluator {
                 rule.skipList.flatMap(cache.number(of:))
             )
         }
+        self.searches = ruleSet.rules.filter { $0.sigma == nil }.map(SpawnerSearchPlan.init)
         var multicallNames: [[[UInt8]]] = []
         for name in Set(ruleSet.multicall.map { Array($0.utf8) }) {
             while multicallNames.count <= name.count { multicallNames.append([]) }
@@ -185,14 +190,14 @@ public final class RuleEvaluator {
             }
             let kept = exact ?? commandLineLists.entry(for: image)
             exact = kept
-            if let known = kept.matches[slot] { return known }
+            if kept.matches.isKnown(slot) { return kept.matches.match(slot) }
             let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
-            kept.matches[slot] = .some(evidence)
+            kept.matches.set(slot, evidence)
             return evidence
         }
-        if let known = entry.matches[number] { return known }
+        if entry.matches.isKnown(number) { return entry.matches.match(number) }
         let evidence = matcher.match(image, list: list, exeOnly: exeOnly)
-        entry.matches[number] = .some(evidence)
+        entry.matches.set(number, evidence)
         return evidence
     }
 
@@ -250,23 +255,23 @@ public final class RuleEvaluator {
                 let child = cachedMatch(
                     image, list: rules[index].childList, number: listNumbers[index].child, in: entry, exact: &exact,
                     exeOnly: true),
-                matcher.satisfies(image, rules[index].childCondition)
+                searches[index].anyChild || matcher.satisfies(image, rules[index].childCondition)
             else { continue }
             candidates.append((index, child))
         }
         guard !candidates.isEmpty else { return }
         let lineage = ready.process.lineage(of: ready.imageNumber)
-        var unknown: [(rule: Rule, child: MatchEvidence, index: Int?, launchers: [Int])] = []
+        var unknown: [(rule: Int, child: MatchEvidence, index: Int?, launchers: [Int])] = []
         for (ruleIndex, child) in candidates {
-            let rule = rules[ruleIndex]
-            switch spawner(in: lineage, for: rule, lists: listNumbers[ruleIndex]) {
+            switch spawner(in: lineage, rule: ruleIndex) {
             case .unknown(let index, let launchers):
-                unknown.append((rule, child, index, launchers))
+                unknown.append((ruleIndex, child, index, launchers))
             case .none:
                 continue
             case .found(let index, let evidence, let relation, let launchers):
                 var match = RuleMatch(
-                    rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                    rule: rules[ruleIndex], pid: ready.process.pid, ppid: ready.process.ppid, image: image,
+                    lineage: lineage,
                     spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
                     spawnerEvidence: evidence)
                 match.launcherIndices = launchers
@@ -276,7 +281,8 @@ public final class RuleEvaluator {
         }
         guard !unknown.isEmpty else { return }
         shellsWithUnknownParent += 1
-        for (rule, child, index, launchers) in unknown where !rule.inference.isEmpty {
+        for (ruleIndex, child, index, launchers) in unknown where !rules[ruleIndex].inference.isEmpty {
+            let rule = rules[ruleIndex]
             let parent = index.map { lineage[$0].processID }
             var inference = infer(rule, image: image, pid: ready.process.pid)
             if inference == nil, let parent, let made = inferredByParent[parent], made.rule == rule.id {
@@ -445,45 +451,47 @@ public final class RuleEvaluator {
         case none
     }
 
-    /// The first lineage entry that is not a launcher, if it is a spawner of the rule; with relation
-    /// `ancestor`, the nearest spawner up to generation `within`.
-    private func spawner(
-        in lineage: [LineageEntry], for rule: Rule, lists numbers: (child: Int?, spawner: Int?, skip: Int?)
-    ) -> SpawnerSearch {
-        let searchAncestors = rule.relations.contains(.ancestor)
+    /// The first lineage entry that is not a launcher, if it is a spawner of rule `number`; with
+    /// relation `ancestor`, the nearest spawner up to generation `within`.
+    private func spawner(in lineage: [LineageEntry], rule number: Int) -> SpawnerSearch {
+        let numbers = listNumbers[number]
+        let plan = searches[number]
         var passedOthers = false
         var launchers: [Int] = []
-        for (index, entry) in lineage.enumerated() {
-            guard let image = entry.image else { return .unknown(index: index, launchers: launchers) }
+        // Entries are read in place: a lineage entry holds an image, a dozen references to retain per copy.
+        for index in lineage.indices {
+            guard let image = lineage[index].image else { return .unknown(index: index, launchers: launchers) }
+            let generation = lineage[index].generation
             // What a forked child ran before its own exec is its parent's program: that parent,
             // next in the lineage, is the spawner (with its own pid), not this copy of it.
-            if entry.generation > 0, entry.relation == .replacedImage, image.origin == .inherited { continue }
+            if generation > 0, lineage[index].relation == .replacedImage, image.origin == .inherited { continue }
             let cached = listMatches.entry(for: childNames(image))
             var exact: CommandLineListCache.Entry?
             // A process whose exe is of the child's kind (a shell) is that, whatever its comm or
             // argv[0] claim: `exec -a python3 sh` and a shell script named python3 are shells.
             let isChildKind =
                 cachedMatch(
-                    image, list: rule.childList, number: numbers.child, in: listMatches.entry(for: exeNames(image)),
-                    exact: &exact, exeOnly: true) != nil
-            if let skip = rule.skipList,
+                    image, list: rules[number].childList, number: numbers.child,
+                    in: listMatches.entry(for: exeNames(image)), exact: &exact, exeOnly: true) != nil
+            if let skip = plan.skipList,
                 let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached, exact: &exact),
                 !isChildKind || evidence.field == .exe
             {
                 launchers.append(index)
                 continue
             }
-            if passedOthers && entry.generation > rule.within { return .none }
-            let relation: SpawnerRelation = entry.generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
-            if rule.relations.contains(relation),
+            if passedOthers && generation > plan.within { return .none }
+            let relation: SpawnerRelation = generation == 0 ? .replacedImage : passedOthers ? .ancestor : .parent
+            if plan.allows(relation),
                 let evidence = cachedMatch(
-                    image, list: rule.spawnerList, number: numbers.spawner, in: cached, exact: &exact),
-                !isChildKind || evidence.field == .exe, matcher.satisfies(image, rule.spawnerCondition)
+                    image, list: rules[number].spawnerList, number: numbers.spawner, in: cached, exact: &exact),
+                !isChildKind || evidence.field == .exe,
+                plan.anySpawner || matcher.satisfies(image, rules[number].spawnerCondition)
             {
                 return .found(index: index, evidence: evidence, relation: relation, launchers: launchers)
             }
-            guard searchAncestors else { return .none }
-            if entry.generation > 0 { passedOthers = true }
+            guard plan.searchesAncestors else { return .none }
+            if generation > 0 { passedOthers = true }
         }
         return lineage.isEmpty ? .unknown(index: nil, launchers: []) : .none
     }
@@ -536,16 +544,16 @@ public final class RuleEvaluator {
         let entry = commandLineLists.entry(for: image)
         for (index, list) in learnedRootLists.enumerated() {
             let slot = learningSlots[index]
-            guard entry.matches[slot] == nil else { continue }
+            guard !entry.matches.isKnown(slot) else { continue }
             let possible = index >= first && (index == first || learningFilters[index].mayMatch(image))
-            entry.matches[slot] = .some(possible ? matcher.match(image, list: list) : nil)
+            entry.matches.set(slot, possible ? matcher.match(image, list: list) : nil)
         }
         return entry
     }
 
     /// Whether learning list `number` matched, in an entry made by `learning`.
     private func learned(_ number: Int, in entry: CommandLineListCache.Entry) -> Bool {
-        entry.matches[learningSlots[number]]! != nil
+        entry.matches.matched(learningSlots[number])
     }
 
     private func learnRoots(from image: ProcessImage) {
@@ -777,13 +785,14 @@ public final class RuleEvaluator {
         for clause in rule.inference {
             var hits: [ContextHit] = []
             for id in clause.all {
-                guard let indicator = available.first(where: { $0.id == id }),
-                    indicator.any.contains(where: { holds(image, $0) })
+                // Found by place and read in place: an indicator holds its conditions, each a dozen fields to copy.
+                guard let number = available.firstIndex(where: { $0.id == id }),
+                    available[number].any.contains(where: { holds(image, $0) })
                 else { break }
                 hits.append(
                     ContextHit(
-                        id: indicator.id, description: indicator.description, raise: indicator.raise, on: .shell,
-                        pid: pid))
+                        id: available[number].id, description: available[number].description,
+                        raise: available[number].raise, on: .shell, pid: pid))
             }
             if hits.count == clause.all.count {
                 return SpawnerInference(list: rule.spawnerList, confidence: clause.confidence, evidence: hits)
@@ -1159,5 +1168,37 @@ package struct RuleMatch {
         self.childEvidence = childEvidence
         self.spawnerEvidence = spawnerEvidence
         self.inference = inference
+    }
+}
+
+/// What the spawner search reads of a rule besides its lists, answered when the evaluator is made.
+private struct SpawnerSearchPlan {
+    private let parent: Bool
+    private let replacedImage: Bool
+    private let ancestor: Bool
+    let within: Int
+    let skipList: String?
+    /// The rule has no child (spawner) condition: every image satisfies it.
+    let anyChild: Bool
+    let anySpawner: Bool
+
+    init(_ rule: Rule) {
+        parent = rule.relations.contains(.parent)
+        replacedImage = rule.relations.contains(.replacedImage)
+        ancestor = rule.relations.contains(.ancestor)
+        within = rule.within
+        skipList = rule.skipList
+        anyChild = rule.childCondition.isEmpty
+        anySpawner = rule.spawnerCondition.isEmpty
+    }
+
+    var searchesAncestors: Bool { ancestor }
+
+    func allows(_ relation: SpawnerRelation) -> Bool {
+        switch relation {
+        case .parent: parent
+        case .replacedImage: replacedImage
+        case .ancestor: ancestor
+        }
     }
 }

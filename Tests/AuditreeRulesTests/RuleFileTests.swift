@@ -413,6 +413,49 @@ struct NameMatcherTests {
         #expect(entry(["python3", "-m", "gunicorn"]) !== again)
     }
 
+    @Test("the table in front of a cache answers only for the key it holds, and forgets it when cleared")
+    func recentEntries() {
+        final class Box {}
+        var table = RecentEntries<LogString, Box>()
+        func hash(_ key: LogString) -> UInt64 {
+            var hash = RecentEntries<LogString, Box>.seed
+            RecentEntries<LogString, Box>.mix(&hash, key)
+            return hash
+        }
+        let python = Box()
+        #expect(table.value(for: "python3", hash: hash("python3")) == nil)
+        table.remember("python3", hash: hash("python3"), python)
+        #expect(table.value(for: "python3", hash: hash("python3")) === python)
+        // Another key in the same slot (the same hash, as a crafted collision would give) is a miss.
+        #expect(table.value(for: "perl", hash: hash("python3")) == nil)
+        let perl = Box()
+        table.remember("perl", hash: hash("python3"), perl)
+        #expect(table.value(for: "python3", hash: hash("python3")) == nil)
+        #expect(table.value(for: "perl", hash: hash("python3")) === perl)
+        table.removeAll()
+        #expect(table.value(for: "perl", hash: hash("python3")) == nil)
+        // No value and an empty one hash differently.
+        var none = RecentEntries<LogString, Box>.seed
+        RecentEntries<LogString, Box>.mix(&none, nil)
+        #expect(none != hash(""))
+    }
+
+    @Test("list matches by names: one entry per exact set of names, new after the limit")
+    func listMatchCacheEntries() {
+        let cache = ListMatchCache(cacheableLists: ["shells"])
+        let sh = ListMatchCache.Names(exe: "/usr/bin/sh", comm: nil, argv0: nil, argv1: nil)
+        let first = cache.entry(for: sh)
+        #expect(cache.entry(for: sh) === first)
+        #expect(
+            cache.entry(for: ListMatchCache.Names(exe: "/usr/bin/sh", comm: "sh", argv0: nil, argv1: nil)) !== first)
+        for number in 0..<ListMatchCache.limit {
+            _ = cache.entry(
+                for: ListMatchCache.Names(exe: LogString("/bin/\(number)"), comm: nil, argv0: nil, argv1: nil))
+        }
+        let again = cache.entry(for: sh)
+        #expect(again !== first && cache.entry(for: sh) === again)
+    }
+
     @Test("names are matched as written or without version; a login shell's dash is ignored")
     func entries() {
         let names: Set<String> = ["bash", "apache2", "python"]
