@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A Sigma rule file auditree does not run, and why.
 public struct SigmaSkipped: Sendable, Equatable {
@@ -34,26 +33,26 @@ public enum SigmaRuleParser {
     ]
 
     public static func parse(_ text: String, file: String) -> Outcome {
-        let root: Node
-        do {
-            // The basic resolver: every scalar is text (what a Sigma value is), so Yams does not try
-            // its bool, int, float, null and timestamp regexes on each one, which was half of
-            // reading a rule file. `exists: true` and `null` are read from the plain scalar.
-            // UTF-8 said outright: Yams's default encoding reads the whole process environment
-            // (for YAMS_DEFAULT_ENCODING, which also makes it print to stdout) on every file.
-            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
-                return skip(file, nil, nil, "empty file", error: true)
+        let root: SigmaYAMLNode
+        let rootLine: Int
+        if let read = SigmaYAMLReader.read(text) {
+            (root, rootLine) = read
+        } else {
+            do {
+                guard let composed = try SigmaYAMLNode.composed(text) else {
+                    return skip(file, nil, nil, "empty file", error: true)
+                }
+                (root, rootLine) = composed
+            } catch {
+                return skip(
+                    file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")",
+                    error: true)
             }
-            root = node
-        } catch {
-            return skip(
-                file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")",
-                error: true)
         }
         guard let rootMap = root.mapping else {
             return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true)
         }
-        let map = textKeys(rootMap)
+        let map = rootMap.byTextKey
         let id = map["id"]?.string
         let title = map["title"]?.string
         if map["correlation"] != nil {
@@ -61,7 +60,7 @@ public enum SigmaRuleParser {
         }
         guard let id, !id.isEmpty else { return skip(file, nil, title, "missing 'id'", error: true) }
         guard let title else { return skip(file, id, nil, "missing 'title'", error: true) }
-        guard let logsource = map["logsource"]?.mapping.map(textKeys) else {
+        guard let logsource = map["logsource"]?.mapping?.byTextKey else {
             return skip(file, id, title, "missing 'logsource'", error: true)
         }
         let category = logsource["category"]?.string
@@ -85,8 +84,9 @@ public enum SigmaRuleParser {
         }
         var searches: [String: SigmaSearch] = [:]
         var conditionText: String?
-        for (keyNode, value) in detectionMap {
-            guard let key = keyNode.string else { continue }
+        for entry in detectionMap {
+            guard let key = entry.key else { continue }
+            let value = entry.value
             if key == "condition" {
                 if let text = value.string {
                     conditionText = text
@@ -125,26 +125,9 @@ public enum SigmaRuleParser {
             references: map["references"]?.sequence?.compactMap(\.string) ?? [],
             tags: map["tags"]?.sequence?.compactMap(\.string) ?? [],
             target: target, detection: SigmaDetection(searches: searches, condition: condition), file: file,
-            line: root.mark?.line ?? 1)
+            line: rootLine)
         return .rule(rule)
     }
-
-    /// A map's values by key, as `Node.Mapping`'s subscript finds them (a key that is text:
-    /// untagged, quoted or tagged `!!str`), read in one pass: the subscript makes a node for the
-    /// key it is asked and compares it with every key of the map, for each of a dozen keys.
-    static func textKeys(_ map: Node.Mapping) -> [String: Node] {
-        var values: [String: Node] = [:]
-        values.reserveCapacity(map.count)
-        for (key, value) in map {
-            guard let scalar = key.scalar, textTags.contains(scalar.tag.description) else { continue }
-            values[scalar.string] = value  // the last of equal keys, as the subscript (the parser refuses them)
-        }
-        return values
-    }
-
-    /// A scalar's tag as `Tag.description` shows it, when the basic resolver reads the scalar as
-    /// text: not resolved yet (implicit), non-specific (`!`), or `!!str` (also a quoted scalar's).
-    private static let textTags: Set<String> = ["", "!", Tag.Name.str.rawValue]
 
     private static func isInvalid(_ failure: SigmaConditionParser.Failure) -> Bool {
         if case .invalid = failure { return true }
@@ -156,7 +139,7 @@ public enum SigmaRuleParser {
         .skipped(SigmaSkipped(file: file, id: id, title: title, reason: reason, isError: error))
     }
 
-    private static func search(_ node: Node, target: SigmaRule.Target, name: String) throws(SigmaConditionParser
+    private static func search(_ node: SigmaYAMLNode, target: SigmaRule.Target, name: String) throws(SigmaConditionParser
         .Failure) -> SigmaSearch
     {
         if let map = node.mapping { return .maps([try fieldTests(map, target: target)]) }
@@ -166,20 +149,21 @@ public enum SigmaRuleParser {
         }
         if list.allSatisfy({ $0.mapping != nil }) {
             var maps: [[SigmaFieldTest]] = []
-            for item in list { maps.append(try fieldTests(item.mapping!, target: target)) }
+            for item in list { maps.append(try fieldTests(item.mapping ?? [], target: target)) }
             return .maps(maps)
         }
-        guard list.allSatisfy({ $0.scalar != nil }) else { throw .unsupported("a list mixing maps and keywords") }
+        guard list.allSatisfy(\.isScalar) else { throw .unsupported("a list mixing maps and keywords") }
         // Keywords are searched for anywhere in the event text, as pySigma's full-text search does.
         return .keywords(try valueTest(Array(list), modifiers: ["contains"], field: nil))
     }
 
-    private static func fieldTests(_ map: Node.Mapping, target: SigmaRule.Target) throws(SigmaConditionParser.Failure)
-        -> [SigmaFieldTest]
+    private static func fieldTests(_ map: [SigmaYAMLEntry], target: SigmaRule.Target) throws(SigmaConditionParser
+        .Failure) -> [SigmaFieldTest]
     {
         var tests: [SigmaFieldTest] = []
-        for (keyNode, value) in map {
-            guard let key = keyNode.string else { throw .invalid("a key that is not text") }
+        for entry in map {
+            guard let key = entry.key else { throw .invalid("a key that is not text") }
+            let value = entry.value
             let pieces = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let field = pieces[0]
             if field.isEmpty {
@@ -192,7 +176,7 @@ public enum SigmaRuleParser {
                     "field '\(field)' is not one audit logs give for process_creation (fields: \(processCreationFields.sorted().joined(separator: ", ")))"
                 )
             }
-            let values = value.sequence.map(Array.init) ?? [value]
+            let values = value.sequence ?? [value]
             tests.append(
                 SigmaFieldTest(
                     field: field, test: try valueTest(values, modifiers: Array(pieces.dropFirst()), field: field)))
@@ -204,7 +188,7 @@ public enum SigmaRuleParser {
     /// every value of a record, all of them with `|all` (as pySigma's full-text search, each
     /// keyword anywhere in the record). Only a `service: auditd` rule has a record to search: a
     /// process_creation rule's keyword entry would have to mean the Sysmon event's text.
-    private static func keywordEntry(_ value: Node, _ modifiers: ArraySlice<String>, target: SigmaRule.Target)
+    private static func keywordEntry(_ value: SigmaYAMLNode, _ modifiers: ArraySlice<String>, target: SigmaRule.Target)
         throws(SigmaConditionParser.Failure) -> SigmaValueTest
     {
         guard target == .auditd else {
@@ -213,13 +197,13 @@ public enum SigmaRuleParser {
         guard modifiers.allSatisfy({ $0 == "all" }) else {
             throw .unsupported("a field-less entry inside a map with modifiers other than 'all'")
         }
-        let values = value.sequence.map(Array.init) ?? [value]
+        let values = value.sequence ?? [value]
         return try valueTest(values, modifiers: ["contains"] + modifiers, field: nil)
     }
 
     /// Builds the matchers of one entry: value transformations (windash, base64, base64offset)
     /// in the order written, then contains/startswith/endswith around each.
-    static func valueTest(_ values: [Node], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure)
+    static func valueTest(_ values: [SigmaYAMLNode], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure)
         -> SigmaValueTest
     {
         for modifier in modifiers where !supportedModifiers.contains(modifier) {
@@ -239,8 +223,8 @@ public enum SigmaRuleParser {
         let cased = set.contains("cased")
         var matchers: [SigmaValueMatcher] = []
         for node in values {
-            if node.scalar == nil { throw .invalid("a value that is a list or map") }
-            if node.null != nil {
+            if !node.isScalar { throw .invalid("a value that is a list or map") }
+            if node.isNull {
                 if modifiers.isEmpty {
                     matchers.append(.null)
                     continue
@@ -286,9 +270,9 @@ public enum SigmaRuleParser {
     }
 
     /// YAML 1.1's booleans, from an unquoted scalar only (as Yams' default resolver reads them).
-    static func plainBool(_ node: Node) -> Bool? {
-        guard let scalar = node.scalar, scalar.style == .plain else { return nil }
-        switch scalar.string.lowercased() {
+    static func plainBool(_ node: SigmaYAMLNode) -> Bool? {
+        guard case .scalar(let text, plain: true) = node else { return nil }
+        switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default: return nil
