@@ -164,7 +164,9 @@ public enum SigmaRuleParser {
         for entry in map {
             guard let key = entry.key else { throw .invalid("a key that is not text") }
             let value = entry.value
-            let pieces = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let pieces = key.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false).map {
+                String(Substring($0))
+            }
             let field = pieces[0]
             if field.isEmpty {
                 tests.append(
@@ -209,18 +211,19 @@ public enum SigmaRuleParser {
         for modifier in modifiers where !supportedModifiers.contains(modifier) {
             throw .unsupported("modifier '\(modifier)' is not supported")
         }
-        let set = Set(modifiers)
         let wrapping = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
-        if wrapping.count > 1, Set(wrapping).count > 1 {
+        if wrapping.contains(where: { $0 != wrapping[0] }) {
             throw .unsupported("modifiers '\(wrapping.joined(separator: "|"))' together")
         }
-        if set.contains("exists") {
+        if modifiers.contains("exists") {
             guard values.count == 1, let flag = plainBool(values[0]) else {
                 throw .invalid("'exists' takes true or false")
             }
             return SigmaValueTest(matchers: [], requireAll: false, exists: flag)
         }
-        let cased = set.contains("cased")
+        let cased = modifiers.contains("cased")
+        let before = wrapping.first == "contains" || wrapping.first == "endswith"
+        let after = wrapping.first == "contains" || wrapping.first == "startswith"
         var matchers: [SigmaValueMatcher] = []
         for node in values {
             if !node.isScalar { throw .invalid("a value that is a list or map") }
@@ -232,41 +235,47 @@ public enum SigmaRuleParser {
                 throw .unsupported("a null value with modifiers")
             }
             guard let text = node.string else { throw .invalid("a value that is not text") }
-            if set.contains("re") {
+            if modifiers.contains("re") {
                 do throws(RegexSyntaxError) {
                     matchers.append(
                         .regex(
                             try SigmaRegex(
-                                text, ignoreCase: set.contains("i"), multiline: set.contains("m"),
-                                dotAll: set.contains("s"))))
+                                text, ignoreCase: modifiers.contains("i"), multiline: modifiers.contains("m"),
+                                dotAll: modifiers.contains("s"))))
                 } catch {
                     // Backreferences and lookaround cannot run in linear time: not run, with why.
                     throw .unsupported("regex '\(text)': \(error.description)")
                 }
                 continue
             }
-            if set.contains("cidr") {
+            if modifiers.contains("cidr") {
                 guard let network = SigmaNetwork(text) else { throw .invalid("'\(text)' is not a network") }
                 matchers.append(.cidr(network))
                 continue
             }
-            var variants: [SigmaPattern] = [SigmaPattern(text, cased: cased)]
+            // The value's spellings after the last of windash, base64 and base64offset (each
+            // works on the value as written); encoded ones are literal bytes, matched as cased.
+            var variants: [String]?
+            var encoded = false
             for modifier in modifiers {
                 switch modifier {
-                case "windash": variants = windash(text).map { SigmaPattern($0, cased: cased) }
-                case "base64": variants = [literal(Data(text.utf8).base64EncodedString(), cased: true)]
-                case "base64offset": variants = base64Offsets(Array(text.utf8)).map { literal($0, cased: true) }
+                case "windash": (variants, encoded) = (windash(text), false)
+                case "base64": (variants, encoded) = ([Data(text.utf8).base64EncodedString()], true)
+                case "base64offset": (variants, encoded) = (base64Offsets(Array(text.utf8)), true)
                 default: break
                 }
             }
-            let before = wrapping.first == "contains" || wrapping.first == "endswith"
-            let after = wrapping.first == "contains" || wrapping.first == "startswith"
-            for variant in variants {
+            for variant in variants ?? [text] {
+                let parts =
+                    encoded
+                    ? (before ? [[]] : []) + [variant.utf8.map { Optional($0) }] + (after ? [[]] : [])
+                    : SigmaPattern.parts(of: variant, cased: cased, before: before, after: after)
+                // A wrapped value shows as written in the rule; else each spelling as itself.
                 matchers.append(
-                    .pattern(before || after ? variant.wrapped(before: before, after: after, source: text) : variant))
+                    .pattern(SigmaPattern(parts: parts, cased: encoded || cased, source: before || after ? text : variant)))
             }
         }
-        return SigmaValueTest(matchers: matchers, requireAll: set.contains("all"), exists: nil)
+        return SigmaValueTest(matchers: matchers, requireAll: modifiers.contains("all"), exists: nil)
     }
 
     /// YAML 1.1's booleans, from an unquoted scalar only (as Yams' default resolver reads them).
@@ -277,11 +286,6 @@ public enum SigmaRuleParser {
         case "false", "no", "off": return false
         default: return nil
         }
-    }
-
-    /// A value with no wildcards (an encoded one).
-    static func literal(_ text: String, cased: Bool) -> SigmaPattern {
-        SigmaPattern(parts: [Array(text.utf8).map { Optional($0) }], cased: cased, source: text)
     }
 
     /// Every spelling of the value with each dash or slash that starts a word (an option)
