@@ -79,12 +79,16 @@ struct SigmaYAMLReaderTests {
         if let sigmaHQ = SigmaTests.sigmaHQ { folders.append(sigmaHQ) }
         var fast = 0
         var total = 0
+        var refused: [String] = []
         for folder in folders {
             for file in try SigmaRuleSet.files(at: folder) {
                 let text = try String(contentsOfFile: file, encoding: .utf8)
                 let yams = try SigmaYAMLNode.composed(text)
                 total += 1
-                guard let read = SigmaYAMLReader.read(text) else { continue }
+                guard let read = SigmaYAMLReader.read(text) else {
+                    refused.append(file)
+                    continue
+                }
                 fast += 1
                 #expect(read.root == yams?.root, "\(file)")
                 #expect(read.line == yams?.line, "\(file)")
@@ -92,5 +96,6 @@ struct SigmaYAMLReaderTests {
         }
         #expect(total > 0)
         #expect(fast * 100 >= total * 95, "only \(fast) of \(total) rule files read by the fast path")
+        print("SigmaYAMLReader: \(fast) of \(total) rule files read without Yams; left to Yams: \(refused)")
     }
 }

@@ -86,6 +86,7 @@ final class SigmaExecRules {
         var clauseCounts: [Int32] = []
         var clauseRules: [Int32] = []
         var literalNumbers: [LiteralKey: Int] = [:]
+        literalNumbers.reserveCapacity(rules.count { $0.sigma != nil } * 16)  // SigmaHQ's: about 12 literals a rule
         var literals: [(field: Int, bytes: [UInt8], cased: Bool, clauses: [Int32])] = []
         for rule in rules {
             guard let sigma = rule.sigma else { continue }

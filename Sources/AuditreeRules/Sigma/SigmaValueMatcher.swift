@@ -61,6 +61,17 @@ public final class SigmaPattern: Sendable {
         var parts: [[UInt8?]] = []
         parts.reserveCapacity(3)
         if before { parts.append([]) }
+        // Most values hold no wildcard or escape: one part, mapped in one pass.
+        var special = false
+        let whole = text.utf8.map { byte -> UInt8? in
+            if byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "\\") { special = true }
+            return cased ? byte : Self.fold(byte)
+        }
+        if !special {
+            parts.append(whole)
+            if after { parts.append([]) }
+            return parts
+        }
         var part: [UInt8?] = []
         part.reserveCapacity(text.utf8.count)
         var escaped = false

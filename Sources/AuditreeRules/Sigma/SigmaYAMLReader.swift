@@ -34,41 +34,46 @@ struct SigmaYAMLReader {
     /// break other than `\n` (controls, tab, CR, DEL, C1 controls and NEL, LS, PS, BOM, U+FFFE/F).
     private init?(_ bytes: [UInt8]) {
         self.bytes = bytes
+        let lines = bytes.count / 32 + 1
+        starts.reserveCapacity(lines)
+        ends.reserveCapacity(lines)
+        indents.reserveCapacity(lines)
         var start = 0
-        var indent = 0
-        var leading = true
         var index = 0
         let count = bytes.count
+        let span = bytes.span
         while index < count {
-            let byte = bytes[index]
+            let byte = span[index]
+            // Printable ASCII, nearly every byte: nothing to do.
+            if byte &- 0x20 < 0x5F {
+                index += 1
+                continue
+            }
             if byte == UInt8(ascii: "\n") {
+                var indent = start
+                while indent < index && span[indent] == UInt8(ascii: " ") { indent += 1 }
                 starts.append(start)
                 ends.append(index)
-                indents.append(indent)
+                indents.append(indent - start)
                 start = index + 1
-                indent = 0
-                leading = true
-            } else if byte < 0x20 || byte == 0x7F {
+            } else if byte < 0x80 {
                 return nil
-            } else if byte >= 0x80 {
-                let next = index + 1 < count ? bytes[index + 1] : 0
-                let third = index + 2 < count ? bytes[index + 2] : 0
+            } else {
+                let next = index + 1 < count ? span[index + 1] : 0
+                let third = index + 2 < count ? span[index + 2] : 0
                 if byte == 0xC2 && next < 0xA0 { return nil }
                 if byte == 0xE2 && next == 0x80 && (third == 0xA8 || third == 0xA9) { return nil }
                 if byte == 0xEF && ((next == 0xBB && third == 0xBF) || (next == 0xBF && third >= 0xBE)) { return nil }
-                leading = false
-            } else if byte == UInt8(ascii: " ") && leading {
-                indent += 1
-            } else {
-                leading = false
             }
             index += 1
         }
         endsWithBreak = start == count
         if start < count {
+            var indent = start
+            while indent < count && span[indent] == UInt8(ascii: " ") { indent += 1 }
             starts.append(start)
             ends.append(count)
-            indents.append(indent)
+            indents.append(indent - start)
         }
     }
 
