@@ -96,9 +96,11 @@ public final class RuleEvaluator {
         self.keepsSuppressed = keepsSuppressed
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
-        self.rules = ruleSet.rules.filter { $0.sigma == nil }
-        self.sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
-        self.recordRules = SigmaAuditdRules(ruleSet.rules)
+        let enabled = ruleSet.rules  // filtered on each read: once here
+        let nonSigma = enabled.filter { $0.sigma == nil }
+        self.rules = nonSigma
+        self.sigmaRules = SigmaExecRules(enabled.filter { $0.sigma?.target == .processCreation })
+        self.recordRules = SigmaAuditdRules(enabled)
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
         let cache = ListMatchCache(
@@ -124,7 +126,7 @@ public final class RuleEvaluator {
         }
         self.contextSlotBase = bases
         self.contextSlots = slots
-        self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
+        self.listNumbers = nonSigma.map { rule in
             (
                 cache.number(of: rule.childList), cache.number(of: rule.spawnerList),
                 rule.skipList.flatMap(cache.number(of:))

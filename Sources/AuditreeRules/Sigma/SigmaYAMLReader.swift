@@ -117,11 +117,31 @@ struct SigmaYAMLReader {
         return at < ends[line] && bytes[at] == UInt8(ascii: "-") && (at + 1 == ends[line] || bytes[at + 1] == UInt8(ascii: " "))
     }
 
-    /// Where the `:` of a plain key starting at this column is, if the line holds one there.
+    /// Where the `:` of a plain or single-quoted key starting at this column is, if the line
+    /// holds one there.
     private func keyColon(_ line: Int, column: Int) -> Int? {
         let start = starts[line] + column
         let end = ends[line]
-        guard start < end, !Self.isIndicator(bytes[start]) else { return nil }
+        guard start < end else { return nil }
+        if bytes[start] == UInt8(ascii: "'") {
+            var index = start + 1
+            while index < end {
+                if bytes[index] == UInt8(ascii: "'") {
+                    if index + 1 < end && bytes[index + 1] == UInt8(ascii: "'") {
+                        index += 2
+                        continue
+                    }
+                    let colon = index + 1
+                    guard colon < end, bytes[colon] == UInt8(ascii: ":"),
+                        colon + 1 == end || bytes[colon + 1] == UInt8(ascii: " ")
+                    else { return nil }
+                    return colon
+                }
+                index += 1
+            }
+            return nil
+        }
+        guard !Self.isIndicator(bytes[start]) else { return nil }
         var index = start
         while index < end {
             let byte = bytes[index]
@@ -143,7 +163,10 @@ struct SigmaYAMLReader {
             let keyStart = starts[current] + column
             // libyaml takes a key of up to 1024 characters on one line; keys end without spaces here.
             guard colon - keyStart <= 1000, bytes[colon - 1] != UInt8(ascii: " ") else { throw Unsupported() }
-            let key = String(decoding: bytes[keyStart..<colon], as: UTF8.self)
+            let key =
+                bytes[keyStart] == UInt8(ascii: "'")
+                ? Self.unquoted(bytes[(keyStart + 1)..<(colon - 1)])
+                : String(decoding: bytes[keyStart..<colon], as: UTF8.self)
             // Equal keys are an error for Yams: it says which.
             if entries.contains(where: { $0.key == key }) { throw Unsupported() }
             let value = try value(line: current, from: colon + 1, parent: column)
@@ -171,9 +194,70 @@ struct SigmaYAMLReader {
             return .scalar("", plain: true)
         }
         if bytes[at] == UInt8(ascii: "|") { return try literal(line: current, from: at, parent: parent) }
-        let scalar = try inlineScalar(line: current, from: at)
+        return try scalarLines(line: current, from: at, parent: parent)
+    }
+
+    /// A scalar starting at `from`, and for a plain one the lines indented more than `parent`
+    /// that continue it (folded: one space for a line break, a line break for an empty line).
+    private mutating func scalarLines(line current: Int, from: Int, parent: Int) throws(Unsupported)
+        -> SigmaYAMLNode
+    {
+        let scalar = try inlineScalar(line: current, from: from)
         line = nextContent(from: current + 1)
-        return scalar
+        guard line < lineCount, indents[line] > parent else { return scalar }
+        // A quoted scalar, or a plain one ended by a comment, is not continued: YAML says error.
+        guard case .scalar(let first, plain: true) = scalar, !hasComment(current, from: from) else {
+            throw Unsupported()
+        }
+        var text = Array(first.utf8)
+        var next = current + 1
+        var breaks = 0
+        while next < lineCount {
+            if isBlank(next) {
+                breaks += 1
+                next += 1
+                continue
+            }
+            let at = starts[next] + indents[next]
+            guard indents[next] > parent, bytes[at] != UInt8(ascii: "#") else { break }
+            guard !Self.isIndicator(bytes[at]), case .scalar(let more, plain: true) = try inlineScalar(line: next, from: at)
+            else { throw Unsupported() }
+            if breaks == 0 {
+                text.append(UInt8(ascii: " "))
+            } else {
+                text.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: breaks))
+            }
+            text.append(contentsOf: more.utf8)
+            breaks = 0
+            next += 1
+            if hasComment(next - 1, from: at) { break }
+        }
+        line = nextContent(from: next)
+        // Lines indented further after a comment: YAML says error.
+        if line < lineCount && indents[line] > parent { throw Unsupported() }
+        return .scalar(String(decoding: text, as: UTF8.self), plain: true)
+    }
+
+    /// Whether a comment (` #`) follows a plain scalar starting at `from`.
+    private func hasComment(_ current: Int, from: Int) -> Bool {
+        var index = from + 1
+        while index < ends[current] {
+            if bytes[index] == UInt8(ascii: "#") && bytes[index - 1] == UInt8(ascii: " ") { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// A single-quoted scalar's text: `''` is one quote.
+    private static func unquoted(_ slice: ArraySlice<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(slice.count)
+        var index = slice.startIndex
+        while index < slice.endIndex {
+            text.append(slice[index])
+            index += slice[index] == UInt8(ascii: "'") ? 2 : 1
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A node on lines of their own, indented more than `parent`.
@@ -181,11 +265,7 @@ struct SigmaYAMLReader {
         let column = indents[current]
         if isItem(current, column: column) { return try sequence(column: column, line: current) }
         if keyColon(current, column: column) != nil { return try mapping(column: column, line: current) }
-        let scalar = try inlineScalar(line: current, from: starts[current] + column)
-        line = nextContent(from: current + 1)
-        // A line indented further would continue the scalar (folded): not read here.
-        if line < lineCount && indents[line] > parent { throw Unsupported() }
-        return scalar
+        return try scalarLines(line: current, from: starts[current] + column, parent: parent)
     }
 
     /// A list whose `-` marks are at `column`, the first on `line`.
