@@ -52,20 +52,19 @@ public enum SigmaRuleParser {
         guard let rootMap = root.mapping else {
             return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true)
         }
-        let map = rootMap.byTextKey
-        let id = map["id"]?.string
-        let title = map["title"]?.string
-        if map["correlation"] != nil {
+        let id = rootMap[textKey: "id"]?.string
+        let title = rootMap[textKey: "title"]?.string
+        if rootMap[textKey: "correlation"] != nil {
             return skip(file, id, title, "correlation rules are not supported", error: false)
         }
         guard let id, !id.isEmpty else { return skip(file, nil, title, "missing 'id'", error: true) }
         guard let title else { return skip(file, id, nil, "missing 'title'", error: true) }
-        guard let logsource = map["logsource"]?.mapping?.byTextKey else {
+        guard let logsource = rootMap[textKey: "logsource"]?.mapping else {
             return skip(file, id, title, "missing 'logsource'", error: true)
         }
-        let category = logsource["category"]?.string
-        let service = logsource["service"]?.string
-        let product = logsource["product"]?.string
+        let category = logsource[textKey: "category"]?.string
+        let service = logsource[textKey: "service"]?.string
+        let product = logsource[textKey: "product"]?.string
         let target: SigmaRule.Target
         if category == "process_creation", product == nil || product == "linux", service == nil {
             target = .processCreation
@@ -79,7 +78,7 @@ public enum SigmaRuleParser {
                 file, id, title, "logsource \(source): audit logs give only process_creation and auditd events",
                 error: false)
         }
-        guard let detectionMap = map["detection"]?.mapping else {
+        guard let detectionMap = rootMap[textKey: "detection"]?.mapping else {
             return skip(file, id, title, "missing 'detection'", error: true)
         }
         var searches: [String: SigmaSearch] = [:]
@@ -119,11 +118,11 @@ public enum SigmaRuleParser {
             return skip(file, id, title, "detection.condition: \(reason)", error: false)
         }
         let rule = SigmaRule(
-            id: id, title: title, description: map["description"]?.string ?? "",
-            level: map["level"]?.string ?? "informational",
-            status: map["status"]?.string ?? "", author: map["author"]?.string ?? "",
-            references: map["references"]?.sequence?.compactMap(\.string) ?? [],
-            tags: map["tags"]?.sequence?.compactMap(\.string) ?? [],
+            id: id, title: title, description: rootMap[textKey: "description"]?.string ?? "",
+            level: rootMap[textKey: "level"]?.string ?? "informational",
+            status: rootMap[textKey: "status"]?.string ?? "", author: rootMap[textKey: "author"]?.string ?? "",
+            references: rootMap[textKey: "references"]?.sequence?.compactMap(\.string) ?? [],
+            tags: rootMap[textKey: "tags"]?.sequence?.compactMap(\.string) ?? [],
             target: target, detection: SigmaDetection(searches: searches, condition: condition), file: file,
             line: rootLine)
         return .rule(rule)

@@ -88,13 +88,9 @@ struct SigmaYAMLEntry: Sendable, Equatable {
 }
 
 extension [SigmaYAMLEntry] {
-    /// The values by text key (the last of equal keys; readers refuse equal keys anyway).
-    var byTextKey: [String: SigmaYAMLNode] {
-        var values: [String: SigmaYAMLNode] = [:]
-        values.reserveCapacity(count)
-        for entry in self where entry.keyIsText {
-            if let key = entry.key { values[key] = entry.value }
-        }
-        return values
+    /// The value of a text key (the last of equal keys; readers refuse equal keys anyway), as
+    /// `Node.Mapping`'s subscript finds it. A search: a rule's maps hold a dozen keys.
+    subscript(textKey key: String) -> SigmaYAMLNode? {
+        last { $0.keyIsText && $0.key == key }?.value
     }
 }

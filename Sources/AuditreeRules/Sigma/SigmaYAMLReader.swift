@@ -155,11 +155,15 @@ struct SigmaYAMLReader {
     }
 
     /// A map whose first key starts at `column` of `line`; its other keys start lines indented by `column`.
-    private mutating func mapping(column: Int, line first: Int) throws(Unsupported) -> SigmaYAMLNode {
+    private mutating func mapping(column: Int, line first: Int, colon firstColon: Int? = nil) throws(Unsupported)
+        -> SigmaYAMLNode
+    {
         var entries: [SigmaYAMLEntry] = []
         var current = first
+        var known = firstColon
         while true {
-            guard let colon = keyColon(current, column: column) else { throw Unsupported() }
+            guard let colon = known ?? keyColon(current, column: column) else { throw Unsupported() }
+            known = nil
             let keyStart = starts[current] + column
             // libyaml takes a key of up to 1024 characters on one line; keys end without spaces here.
             guard colon - keyStart <= 1000, bytes[colon - 1] != UInt8(ascii: " ") else { throw Unsupported() }
@@ -264,7 +268,7 @@ struct SigmaYAMLReader {
     private mutating func block(line current: Int, parent: Int) throws(Unsupported) -> SigmaYAMLNode {
         let column = indents[current]
         if isItem(current, column: column) { return try sequence(column: column, line: current) }
-        if keyColon(current, column: column) != nil { return try mapping(column: column, line: current) }
+        if let colon = keyColon(current, column: column) { return try mapping(column: column, line: current, colon: colon) }
         return try scalarLines(line: current, from: starts[current] + column, parent: parent)
     }
 
@@ -289,8 +293,8 @@ struct SigmaYAMLReader {
                 items.append(try literal(line: current, from: at, parent: column))
             } else if isItem(current, column: itemColumn) {
                 throw Unsupported()
-            } else if keyColon(current, column: itemColumn) != nil {
-                items.append(try mapping(column: itemColumn, line: current))
+            } else if let colon = keyColon(current, column: itemColumn) {
+                items.append(try mapping(column: itemColumn, line: current, colon: colon))
             } else {
                 items.append(try inlineScalar(line: current, from: at))
                 line = nextContent(from: current + 1)
