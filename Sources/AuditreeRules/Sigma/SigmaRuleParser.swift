@@ -138,7 +138,8 @@ public enum SigmaRuleParser {
         .skipped(SigmaSkipped(file: file, id: id, title: title, reason: reason, isError: error))
     }
 
-    private static func search(_ node: SigmaYAMLNode, target: SigmaRule.Target, name: String) throws(SigmaConditionParser
+    private static func search(_ node: SigmaYAMLNode, target: SigmaRule.Target, name: String)
+        throws(SigmaConditionParser
         .Failure) -> SigmaSearch
     {
         if let map = node.mapping { return .maps([try fieldTests(map, target: target)]) }
@@ -204,7 +205,8 @@ public enum SigmaRuleParser {
 
     /// Builds the matchers of one entry: value transformations (windash, base64, base64offset)
     /// in the order written, then contains/startswith/endswith around each.
-    static func valueTest(_ values: [SigmaYAMLNode], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure)
+    static func valueTest(_ values: [SigmaYAMLNode], modifiers: [String], field: String?) throws(SigmaConditionParser
+        .Failure)
         -> SigmaValueTest
     {
         for modifier in modifiers where !supportedModifiers.contains(modifier) {
@@ -271,7 +273,8 @@ public enum SigmaRuleParser {
                     : SigmaPattern.parts(of: variant, cased: cased, before: before, after: after)
                 // A wrapped value shows as written in the rule; else each spelling as itself.
                 matchers.append(
-                    .pattern(SigmaPattern(parts: parts, cased: encoded || cased, source: before || after ? text : variant)))
+                    .pattern(
+                        SigmaPattern(parts: parts, cased: encoded || cased, source: before || after ? text : variant)))
             }
         }
         return SigmaValueTest(matchers: matchers, requireAll: modifiers.contains("all"), exists: nil)

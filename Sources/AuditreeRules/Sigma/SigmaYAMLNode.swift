@@ -64,7 +64,8 @@ enum SigmaYAMLNode: Sendable, Equatable {
             self = .mapping(
                 map.map { key, value in
                     SigmaYAMLEntry(
-                        key: key.string, keyIsText: key.scalar.map { Self.textTags.contains($0.tag.description) } ?? false,
+                        key: key.string,
+                        keyIsText: key.scalar.map { Self.textTags.contains($0.tag.description) } ?? false,
                         value: SigmaYAMLNode(value))
                 })
         case .sequence(let list): self = .sequence(list.map(SigmaYAMLNode.init))

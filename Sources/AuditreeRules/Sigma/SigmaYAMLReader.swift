@@ -114,7 +114,8 @@ struct SigmaYAMLReader {
     /// Whether `- ` (or a lone `-`) is at this column of the line.
     private func isItem(_ line: Int, column: Int) -> Bool {
         let at = starts[line] + column
-        return at < ends[line] && bytes[at] == UInt8(ascii: "-") && (at + 1 == ends[line] || bytes[at + 1] == UInt8(ascii: " "))
+        return at < ends[line] && bytes[at] == UInt8(ascii: "-")
+            && (at + 1 == ends[line] || bytes[at + 1] == UInt8(ascii: " "))
     }
 
     /// Where the `:` of a plain or single-quoted key starting at this column is, if the line
@@ -224,7 +225,8 @@ struct SigmaYAMLReader {
             }
             let at = starts[next] + indents[next]
             guard indents[next] > parent, bytes[at] != UInt8(ascii: "#") else { break }
-            guard !Self.isIndicator(bytes[at]), case .scalar(let more, plain: true) = try inlineScalar(line: next, from: at)
+            guard !Self.isIndicator(bytes[at]),
+                case .scalar(let more, plain: true) = try inlineScalar(line: next, from: at)
             else { throw Unsupported() }
             if breaks == 0 {
                 text.append(UInt8(ascii: " "))
@@ -268,7 +270,9 @@ struct SigmaYAMLReader {
     private mutating func block(line current: Int, parent: Int) throws(Unsupported) -> SigmaYAMLNode {
         let column = indents[current]
         if isItem(current, column: column) { return try sequence(column: column, line: current) }
-        if let colon = keyColon(current, column: column) { return try mapping(column: column, line: current, colon: colon) }
+        if let colon = keyColon(current, column: column) {
+            return try mapping(column: column, line: current, colon: colon)
+        }
         return try scalarLines(line: current, from: starts[current] + column, parent: parent)
     }
 
@@ -334,7 +338,9 @@ struct SigmaYAMLReader {
                 index += 1
             }
             try endOfLine(current, from: index + 1)
-            let value = quotes ? String(decoding: text, as: UTF8.self) : String(decoding: bytes[(start + 1)..<index], as: UTF8.self)
+            let value =
+                quotes
+                ? String(decoding: text, as: UTF8.self) : String(decoding: bytes[(start + 1)..<index], as: UTF8.self)
             return .scalar(value, plain: false)
         }
         if first == UInt8(ascii: "\"") {
