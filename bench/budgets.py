@@ -87,7 +87,8 @@ def process_creation_links(sigma, folder):
 
 
 def run_callgrind(binary, log, workdir, name, extra=()):
-    """One scan under callgrind; returns the path of its output file."""
+    """One scan under callgrind (`extra`: more arguments, relative to `workdir`); returns the path
+    of its output file."""
     out = os.path.join(workdir, name + ".callgrind")
     env = {"PATH": "/usr/bin:/bin", "SWIFT_DETERMINISTIC_HASHING": "1", "TZ": "UTC", "LC_ALL": "C"}
     # The input under a fixed relative name, so no path of this machine reaches the report.
@@ -178,6 +179,45 @@ def lines_in(path):
         return sum(1 for line in f if line.strip())
 
 
+# The generated log again, with SIGMA_AUDITD_RULES Sigma `service: auditd` rules written by
+# write_auditd_rules (of SigmaHQ's shapes: EXECVE arguments, PATH names, SYSCALL names and
+# executables, fields of any record, keywords, user-space records): their per-record cost, so
+# that testing every rule on every record (what it cost before the rules were compiled per
+# record type, 40-80x the scan) cannot come back unseen.
+SIGMA_AUDITD = "sigma-auditd-3M"
+SIGMA_AUDITD_RULES = 48
+
+
+def write_auditd_rules(folder):
+    """SIGMA_AUDITD_RULES auditd rules in `folder`, deterministic."""
+    os.makedirs(folder, exist_ok=True)
+    detections = []
+    for i in range(16):
+        detections.append("sel:\n    type: EXECVE\n    a0: tool%d\n    a1|contains: '-x%d'\ncondition: sel" % (i, i))
+    for i in range(8):
+        detections.append("sel:\n    type: PATH\n    name:\n        - /etc/conf%d\n        - /var/run/d%d.pid\n"
+                          "    nametype: CREATE\ncondition: sel" % (i, i))
+    for i in range(8):
+        detections.append("sel:\n    type: SYSCALL\n    exe|endswith: /bin/t%d\n    SYSCALL: connect\n"
+                          "filter:\n    comm: ok%d\ncondition: sel and not filter" % (i, i))
+    for i in range(4):
+        detections.append("\n".join("a%d:\n    a%d|startswith: '--opt%d'" % (n, n, i) for n in range(1, 8))
+                          + "\ncondition: 1 of a*")
+    for i in range(4):
+        detections.append("sel:\n    type: EXECVE\nkw:\n    - 'word%d'\n    - 'other%d'\ncondition: sel and kw" % (i, i))
+    for i in range(4):
+        detections.append("sel:\n    type: EXECVE\n    '|all':\n        - 'grep%d'\n        - 'secret%d'\ncondition: sel" % (i, i))
+    for i in range(4):
+        detections.append("sel:\n    type: SERVICE_STOP\n    unit: unit%d\ncondition: sel" % i)
+    assert len(detections) == SIGMA_AUDITD_RULES
+    for number, detection in enumerate(detections):
+        body = "\n".join("    " + line for line in detection.split("\n"))
+        with open(os.path.join(folder, "rule%02d.yml" % number), "w") as f:
+            f.write("title: budget rule %d\nid: 0b0d9e70-0000-4000-8000-%012d\n"
+                    "logsource:\n    product: linux\n    service: auditd\ndetection:\n%s\nlevel: low\n"
+                    % (number, number, body))
+
+
 def inputs(workdir):
     """The fixed inputs: every recorded fixture, and the generated log."""
     found = []
@@ -206,6 +246,7 @@ def measure_all(binary, keep=None, jobs=None):
         sigma = sigma_folder()
         if sigma:
             runs.insert(1, ("sigma-load", empty))
+        runs.append((SIGMA_AUDITD, dict(runs)[GENERATED[0]]))
 
         def one(run):
             name, log = run
@@ -216,6 +257,9 @@ def measure_all(binary, keep=None, jobs=None):
             if name == "sigma-load":
                 process_creation_links(sigma, os.path.join(folder, "sigma"))
                 extra = ("--sigma", "sigma")
+            elif name == SIGMA_AUDITD:
+                write_auditd_rules(os.path.join(folder, "rules"))
+                extra = ("--sigma", "rules")
             return measure(run_callgrind(stripped, log, folder, name, extra))
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
