@@ -12,7 +12,10 @@ Per input, from one `scan --threads 1 --format json` run:
   parser, assembler, tree, rules      instructions per record, from callgrind's inclusive cost of
       each stage's entry point, each without the stages it calls;
   report                              instructions per record spent writing the report.
-And once, `startup`: the same three counts for the run on the empty log, per run.
+And once, `startup`: the same three counts for the run on the empty log, per run; and
+`sigma-load`: what `--sigma` with the 144 SigmaHQ process_creation rules (a folder of links to
+them) adds to that run (reading and compiling the rules), per run, when the SigmaHQ rules are
+there (AUDITREE_SIGMA, or ../shared/sigma beside the package or its worktree folder).
 
 allocations: calls to malloc, calloc, realloc, aligned_alloc, posix_memalign, memalign.
 retains:     calls to swift_retain and swift_retain_n.
@@ -55,6 +58,32 @@ METRICS = ["instructions", "allocations", "retains"] + list(STAGES)
 UPDATE_HINT = ("If the change is deliberate (a feature that costs, or a better figure to keep), "
                "rerun `scripts/check-budgets.sh --update`, review the diff of bench/budgets.tsv "
                "and say why in the commit message (docs/performance.md, \"Budgets\").")
+
+
+PER_RUN = ("startup", "sigma-load")
+
+
+def sigma_folder():
+    """The SigmaHQ rules (AUDITREE_SIGMA, or ../shared/sigma beside the package or its worktree folder), or None."""
+    candidates = [os.environ.get("AUDITREE_SIGMA", ""), os.path.join(ROOT, "..", "shared", "sigma"),
+                  os.path.join(ROOT, "..", "..", "shared", "sigma")]
+    for candidate in candidates:
+        if candidate and os.path.isdir(os.path.join(candidate, "rules")):
+            return os.path.realpath(candidate)
+    return None
+
+
+def process_creation_links(sigma, folder):
+    """A folder of links to the process_creation rules (as bench/sigma-ratio.sh makes it)."""
+    os.makedirs(folder, exist_ok=True)
+    pattern = re.compile(r"^    category: process_creation", re.M)
+    for directory, _, names in os.walk(sigma):
+        for name in sorted(names):
+            path = os.path.join(directory, name)
+            if name.endswith(".yml") and pattern.search(open(path, errors="replace").read()):
+                link = os.path.join(folder, name)
+                if not os.path.lexists(link):
+                    os.symlink(os.path.realpath(path), link)
 
 
 def run_callgrind(binary, log, workdir, name, extra=()):
@@ -214,6 +243,9 @@ def measure_all(binary, keep=None, jobs=None):
         empty = os.path.join(workdir, "empty.log")
         open(empty, "wb").close()
         runs = [("startup", empty)] + inputs(workdir)
+        sigma = sigma_folder()
+        if sigma:
+            runs.insert(1, ("sigma-load", empty))
         runs.append((SIGMA_AUDITD, dict(runs)[GENERATED[0]]))
 
         def one(run):
@@ -222,7 +254,10 @@ def measure_all(binary, keep=None, jobs=None):
             folder = os.path.join(workdir, name)
             os.makedirs(folder, exist_ok=True)
             extra = ()
-            if name == SIGMA_AUDITD:
+            if name == "sigma-load":
+                process_creation_links(sigma, os.path.join(folder, "sigma"))
+                extra = ("--sigma", "sigma")
+            elif name == SIGMA_AUDITD:
                 write_auditd_rules(os.path.join(folder, "rules"))
                 extra = ("--sigma", "rules")
             return measure(run_callgrind(stripped, log, folder, name, extra))
@@ -233,7 +268,10 @@ def measure_all(binary, keep=None, jobs=None):
         rows = collections.OrderedDict()
         for metric in ["instructions", "allocations", "retains"]:
             rows[("startup", metric)] = startup[metric]
-        for name, log in runs[1:]:
+        if sigma:
+            for metric in ["instructions", "allocations", "retains"]:
+                rows[("sigma-load", metric)] = results["sigma-load"][0][metric] - startup[metric]
+        for name, log in [run for run in runs if run[0] not in PER_RUN]:
             records = lines_in(log)
             counts, entries = results[name]
             for stage in STAGES:
@@ -268,7 +306,8 @@ def write_budgets(path, rows, margin):
     with open(path, "w") as f:
         f.write("# Budgets of bench/budgets.py (docs/performance.md, \"Budgets\"): what a `scan --threads 1\n"
                 "# --format json` of each input may cost, under callgrind, on the release binary.\n"
-                "# startup: per run on an empty log. Every other row: per record (line) of the input, after\n"
+                "# startup: per run on an empty log; sigma-load: what `--sigma` with the 144 SigmaHQ\n"
+                "# process_creation rules adds to that run. Every other row: per record (line) of the input, after\n"
                 "# taking away the startup run's cost; parser..report are instructions per record by stage.\n"
                 "# The check fails when a measurement exceeds its budget by more than the margin (and, per\n"
                 "# record, by more than 1 instruction or 0.01 allocations or retains: a run's jitter).\n"
@@ -319,18 +358,20 @@ def main():
             continue
         change = (value - budget) / budget * 100 if budget else (0.0 if value == 0 else float("inf"))
         table.append("%-32s %-13s %14s %14s %+7.1f%%" % (key[0], key[1], format_value(value), format_value(budget), change))
-        if value > budget * (1 + margin / 100) + (0 if key[0] == "startup" else slack(key[1])):
+        if value > budget * (1 + margin / 100) + (0 if key[0] in PER_RUN else slack(key[1])):
             over.append((key, value, budget, change))
-        elif change < -margin and budget - value > (0 if key[0] == "startup" else slack(key[1])):
+        elif change < -margin and budget - value > (0 if key[0] in PER_RUN else slack(key[1])):
             under.append((key, value, budget, change))
     if a.mode == "show":
         print("\n".join(table))
         return 0
-    stale = [key for key in budgets if key not in rows]
+    stale = [key for key in budgets if key not in rows and not (key[0] == "sigma-load" and sigma_folder() is None)]
+    if sigma_folder() is None and any(key[0] == "sigma-load" for key in budgets):
+        print("budgets: note: sigma-load not measured: no SigmaHQ rules (AUDITREE_SIGMA, or ../shared/sigma)")
     status = 0
     for (name, metric), value, budget, change in over:
         label = metric if metric in ("instructions", "allocations", "retains") else "instructions in the %s stage" % metric
-        unit = "per run" if name == "startup" else "per record"
+        unit = "per run" if name in PER_RUN else "per record"
         print("budgets: error: %s: %s %s %s, budget %s (%+.1f %%, margin %g %%)"
               % (name, format_value(value), label, unit, format_value(budget), change, margin), file=sys.stderr)
         status = 1

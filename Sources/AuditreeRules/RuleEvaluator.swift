@@ -110,10 +110,11 @@ public final class RuleEvaluator {
         self.keepsSuppressed = keepsSuppressed
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
-        self.rules = ruleSet.rules.filter { $0.sigma == nil }
-        let sigmaRules = SigmaExecRules(ruleSet.rules.filter { $0.sigma?.target == .processCreation })
+        let enabled = ruleSet.rules  // filtered on each read: once here
+        self.rules = enabled.filter { $0.sigma == nil }
+        let sigmaRules = SigmaExecRules(enabled.filter { $0.sigma?.target == .processCreation })
         self.sigmaRules = sigmaRules
-        self.recordRules = SigmaAuditdRules(ruleSet.rules)
+        self.recordRules = SigmaAuditdRules(enabled)
         self.execFields = sigmaRules.isEmpty ? nil : sigmaRules.fieldScanner
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
@@ -140,7 +141,7 @@ public final class RuleEvaluator {
         }
         self.contextSlotBase = bases
         self.contextSlots = slots
-        self.listNumbers = ruleSet.rules.filter { $0.sigma == nil }.map { rule in
+        self.listNumbers = nonSigma.map { rule in
             (
                 cache.number(of: rule.childList), cache.number(of: rule.spawnerList),
                 rule.skipList.flatMap(cache.number(of:))

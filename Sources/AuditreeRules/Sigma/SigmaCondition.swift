@@ -48,7 +48,7 @@ struct SigmaConditionParser {
     private let names: [String]
 
     static func parse(_ text: String, searches: [String]) throws(Failure) -> SigmaCondition {
-        if text.contains("|") { throw .unsupported("aggregation ('|') in the condition") }
+        if text.utf8.contains(UInt8(ascii: "|")) { throw .unsupported("aggregation ('|') in the condition") }
         var parser = SigmaConditionParser(tokens: tokenize(text), names: searches.sorted())
         guard !parser.tokens.isEmpty else { throw .invalid("empty condition") }
         let condition = try parser.parseOr()
@@ -64,6 +64,30 @@ struct SigmaConditionParser {
     }
 
     static func tokenize(_ text: String) -> [String] {
+        // ASCII (every condition seen): bytes, where Character.isWhitespace is tab to CR and space.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var tokens: [String] = []
+            var start: String.UTF8View.Index?
+            var index = text.utf8.startIndex
+            func close(_ end: String.UTF8View.Index) {
+                if let open = start { tokens.append(String(Substring(text.utf8[open..<end]))) }
+                start = nil
+            }
+            while index < text.utf8.endIndex {
+                let byte = text.utf8[index]
+                if byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") {
+                    close(index)
+                    tokens.append(byte == UInt8(ascii: "(") ? "(" : ")")
+                } else if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                    close(index)
+                } else if start == nil {
+                    start = index
+                }
+                index = text.utf8.index(after: index)
+            }
+            close(index)
+            return tokens
+        }
         var tokens: [String] = []
         var current = ""
         for character in text {
@@ -88,9 +112,21 @@ struct SigmaConditionParser {
 
     private var next: String? { position < tokens.count ? tokens[position] : nil }
 
+    /// Whether the next token is this lower-case keyword, in any case (ASCII: no other letter
+    /// lower-cases to one of the keywords' letters).
+    private func nextIs(_ keyword: String) -> Bool {
+        guard let next else { return false }
+        return Self.equalFolded(next, keyword)
+    }
+
+    private static func equalFolded(_ token: String, _ keyword: String) -> Bool {
+        token.utf8.count == keyword.utf8.count
+            && zip(token.utf8, keyword.utf8).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }
+    }
+
     private mutating func parseOr() throws(Failure) -> SigmaCondition {
         var left = try parseAnd()
-        while next?.lowercased() == "or" {
+        while nextIs("or") {
             position += 1
             left = .or(left, try parseAnd())
         }
@@ -99,7 +135,7 @@ struct SigmaConditionParser {
 
     private mutating func parseAnd() throws(Failure) -> SigmaCondition {
         var left = try parseNot()
-        while next?.lowercased() == "and" {
+        while nextIs("and") {
             position += 1
             left = .and(left, try parseNot())
         }
@@ -107,7 +143,7 @@ struct SigmaConditionParser {
     }
 
     private mutating func parseNot() throws(Failure) -> SigmaCondition {
-        if next?.lowercased() == "not" {
+        if nextIs("not") {
             position += 1
             return .not(try parseNot())
         }
@@ -124,7 +160,7 @@ struct SigmaConditionParser {
             return inner
         }
         let lower = token.lowercased()
-        if lower == "1" || lower == "all", next?.lowercased() == "of" {
+        if lower == "1" || lower == "all", nextIs("of") {
             position += 1
             guard let target = next else { throw .invalid("'\(token) of' names nothing") }
             position += 1

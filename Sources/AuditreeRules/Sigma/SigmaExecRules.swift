@@ -95,6 +95,7 @@ final class SigmaExecRules {
         var literalStarts: [Int32] = [0]
         var clauseLiterals: [Int32] = []
         var literalNumbers: [LiteralKey: Int] = [:]
+        literalNumbers.reserveCapacity(rules.count { $0.sigma != nil } * 16)  // SigmaHQ's: about 12 literals a rule
         var literals: [(field: Int, bytes: [UInt8], cased: Bool, rules: [Int32])] = []
         for rule in rules {
             guard let sigma = rule.sigma else { continue }

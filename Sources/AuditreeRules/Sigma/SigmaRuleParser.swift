@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A Sigma rule file auditree does not run, and why.
 public struct SigmaSkipped: Sendable, Equatable {
@@ -34,39 +33,38 @@ public enum SigmaRuleParser {
     ]
 
     public static func parse(_ text: String, file: String) -> Outcome {
-        let root: Node
-        do {
-            // The basic resolver: every scalar is text (what a Sigma value is), so Yams does not try
-            // its bool, int, float, null and timestamp regexes on each one, which was half of
-            // reading a rule file. `exists: true` and `null` are read from the plain scalar.
-            // UTF-8 said outright: Yams's default encoding reads the whole process environment
-            // (for YAMS_DEFAULT_ENCODING, which also makes it print to stdout) on every file.
-            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
-                return skip(file, nil, nil, "empty file", error: true)
+        let root: SigmaYAMLNode
+        let rootLine: Int
+        if let read = SigmaYAMLReader.read(text) {
+            (root, rootLine) = read
+        } else {
+            do {
+                guard let composed = try SigmaYAMLNode.composed(text) else {
+                    return skip(file, nil, nil, "empty file", error: true)
+                }
+                (root, rootLine) = composed
+            } catch {
+                return skip(
+                    file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")",
+                    error: true)
             }
-            root = node
-        } catch {
-            return skip(
-                file, nil, nil, "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")",
-                error: true)
         }
         guard let rootMap = root.mapping else {
             return skip(file, nil, nil, "not a Sigma rule (the top level is not a map)", error: true)
         }
-        let map = textKeys(rootMap)
-        let id = map["id"]?.string
-        let title = map["title"]?.string
-        if map["correlation"] != nil {
+        let id = rootMap[textKey: "id"]?.string
+        let title = rootMap[textKey: "title"]?.string
+        if rootMap[textKey: "correlation"] != nil {
             return skip(file, id, title, "correlation rules are not supported", error: false)
         }
         guard let id, !id.isEmpty else { return skip(file, nil, title, "missing 'id'", error: true) }
         guard let title else { return skip(file, id, nil, "missing 'title'", error: true) }
-        guard let logsource = map["logsource"]?.mapping.map(textKeys) else {
+        guard let logsource = rootMap[textKey: "logsource"]?.mapping else {
             return skip(file, id, title, "missing 'logsource'", error: true)
         }
-        let category = logsource["category"]?.string
-        let service = logsource["service"]?.string
-        let product = logsource["product"]?.string
+        let category = logsource[textKey: "category"]?.string
+        let service = logsource[textKey: "service"]?.string
+        let product = logsource[textKey: "product"]?.string
         let target: SigmaRule.Target
         if category == "process_creation", product == nil || product == "linux", service == nil {
             target = .processCreation
@@ -80,13 +78,14 @@ public enum SigmaRuleParser {
                 file, id, title, "logsource \(source): audit logs give only process_creation and auditd events",
                 error: false)
         }
-        guard let detectionMap = map["detection"]?.mapping else {
+        guard let detectionMap = rootMap[textKey: "detection"]?.mapping else {
             return skip(file, id, title, "missing 'detection'", error: true)
         }
         var searches: [String: SigmaSearch] = [:]
         var conditionText: String?
-        for (keyNode, value) in detectionMap {
-            guard let key = keyNode.string else { continue }
+        for entry in detectionMap {
+            guard let key = entry.key else { continue }
+            let value = entry.value
             if key == "condition" {
                 if let text = value.string {
                     conditionText = text
@@ -119,32 +118,15 @@ public enum SigmaRuleParser {
             return skip(file, id, title, "detection.condition: \(reason)", error: false)
         }
         let rule = SigmaRule(
-            id: id, title: title, description: map["description"]?.string ?? "",
-            level: map["level"]?.string ?? "informational",
-            status: map["status"]?.string ?? "", author: map["author"]?.string ?? "",
-            references: map["references"]?.sequence?.compactMap(\.string) ?? [],
-            tags: map["tags"]?.sequence?.compactMap(\.string) ?? [],
+            id: id, title: title, description: rootMap[textKey: "description"]?.string ?? "",
+            level: rootMap[textKey: "level"]?.string ?? "informational",
+            status: rootMap[textKey: "status"]?.string ?? "", author: rootMap[textKey: "author"]?.string ?? "",
+            references: rootMap[textKey: "references"]?.sequence?.compactMap(\.string) ?? [],
+            tags: rootMap[textKey: "tags"]?.sequence?.compactMap(\.string) ?? [],
             target: target, detection: SigmaDetection(searches: searches, condition: condition), file: file,
-            line: root.mark?.line ?? 1)
+            line: rootLine)
         return .rule(rule)
     }
-
-    /// A map's values by key, as `Node.Mapping`'s subscript finds them (a key that is text:
-    /// untagged, quoted or tagged `!!str`), read in one pass: the subscript makes a node for the
-    /// key it is asked and compares it with every key of the map, for each of a dozen keys.
-    static func textKeys(_ map: Node.Mapping) -> [String: Node] {
-        var values: [String: Node] = [:]
-        values.reserveCapacity(map.count)
-        for (key, value) in map {
-            guard let scalar = key.scalar, textTags.contains(scalar.tag.description) else { continue }
-            values[scalar.string] = value  // the last of equal keys, as the subscript (the parser refuses them)
-        }
-        return values
-    }
-
-    /// A scalar's tag as `Tag.description` shows it, when the basic resolver reads the scalar as
-    /// text: not resolved yet (implicit), non-specific (`!`), or `!!str` (also a quoted scalar's).
-    private static let textTags: Set<String> = ["", "!", Tag.Name.str.rawValue]
 
     private static func isInvalid(_ failure: SigmaConditionParser.Failure) -> Bool {
         if case .invalid = failure { return true }
@@ -156,7 +138,8 @@ public enum SigmaRuleParser {
         .skipped(SigmaSkipped(file: file, id: id, title: title, reason: reason, isError: error))
     }
 
-    private static func search(_ node: Node, target: SigmaRule.Target, name: String) throws(SigmaConditionParser
+    private static func search(_ node: SigmaYAMLNode, target: SigmaRule.Target, name: String)
+        throws(SigmaConditionParser
         .Failure) -> SigmaSearch
     {
         if let map = node.mapping { return .maps([try fieldTests(map, target: target)]) }
@@ -166,21 +149,24 @@ public enum SigmaRuleParser {
         }
         if list.allSatisfy({ $0.mapping != nil }) {
             var maps: [[SigmaFieldTest]] = []
-            for item in list { maps.append(try fieldTests(item.mapping!, target: target)) }
+            for item in list { maps.append(try fieldTests(item.mapping ?? [], target: target)) }
             return .maps(maps)
         }
-        guard list.allSatisfy({ $0.scalar != nil }) else { throw .unsupported("a list mixing maps and keywords") }
+        guard list.allSatisfy(\.isScalar) else { throw .unsupported("a list mixing maps and keywords") }
         // Keywords are searched for anywhere in the event text, as pySigma's full-text search does.
         return .keywords(try valueTest(Array(list), modifiers: ["contains"], field: nil))
     }
 
-    private static func fieldTests(_ map: Node.Mapping, target: SigmaRule.Target) throws(SigmaConditionParser.Failure)
-        -> [SigmaFieldTest]
+    private static func fieldTests(_ map: [SigmaYAMLEntry], target: SigmaRule.Target) throws(SigmaConditionParser
+        .Failure) -> [SigmaFieldTest]
     {
         var tests: [SigmaFieldTest] = []
-        for (keyNode, value) in map {
-            guard let key = keyNode.string else { throw .invalid("a key that is not text") }
-            let pieces = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        for entry in map {
+            guard let key = entry.key else { throw .invalid("a key that is not text") }
+            let value = entry.value
+            let pieces = key.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false).map {
+                String(Substring($0))
+            }
             let field = pieces[0]
             if field.isEmpty {
                 tests.append(
@@ -192,7 +178,7 @@ public enum SigmaRuleParser {
                     "field '\(field)' is not one audit logs give for process_creation (fields: \(processCreationFields.sorted().joined(separator: ", ")))"
                 )
             }
-            let values = value.sequence.map(Array.init) ?? [value]
+            let values = value.sequence ?? [value]
             tests.append(
                 SigmaFieldTest(
                     field: field, test: try valueTest(values, modifiers: Array(pieces.dropFirst()), field: field)))
@@ -204,7 +190,7 @@ public enum SigmaRuleParser {
     /// every value of a record, all of them with `|all` (as pySigma's full-text search, each
     /// keyword anywhere in the record). Only a `service: auditd` rule has a record to search: a
     /// process_creation rule's keyword entry would have to mean the Sysmon event's text.
-    private static func keywordEntry(_ value: Node, _ modifiers: ArraySlice<String>, target: SigmaRule.Target)
+    private static func keywordEntry(_ value: SigmaYAMLNode, _ modifiers: ArraySlice<String>, target: SigmaRule.Target)
         throws(SigmaConditionParser.Failure) -> SigmaValueTest
     {
         guard target == .auditd else {
@@ -213,34 +199,36 @@ public enum SigmaRuleParser {
         guard modifiers.allSatisfy({ $0 == "all" }) else {
             throw .unsupported("a field-less entry inside a map with modifiers other than 'all'")
         }
-        let values = value.sequence.map(Array.init) ?? [value]
+        let values = value.sequence ?? [value]
         return try valueTest(values, modifiers: ["contains"] + modifiers, field: nil)
     }
 
     /// Builds the matchers of one entry: value transformations (windash, base64, base64offset)
     /// in the order written, then contains/startswith/endswith around each.
-    static func valueTest(_ values: [Node], modifiers: [String], field: String?) throws(SigmaConditionParser.Failure)
+    static func valueTest(_ values: [SigmaYAMLNode], modifiers: [String], field: String?) throws(SigmaConditionParser
+        .Failure)
         -> SigmaValueTest
     {
         for modifier in modifiers where !supportedModifiers.contains(modifier) {
             throw .unsupported("modifier '\(modifier)' is not supported")
         }
-        let set = Set(modifiers)
         let wrapping = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
-        if wrapping.count > 1, Set(wrapping).count > 1 {
+        if wrapping.contains(where: { $0 != wrapping[0] }) {
             throw .unsupported("modifiers '\(wrapping.joined(separator: "|"))' together")
         }
-        if set.contains("exists") {
+        if modifiers.contains("exists") {
             guard values.count == 1, let flag = plainBool(values[0]) else {
                 throw .invalid("'exists' takes true or false")
             }
             return SigmaValueTest(matchers: [], requireAll: false, exists: flag)
         }
-        let cased = set.contains("cased")
+        let cased = modifiers.contains("cased")
+        let before = wrapping.first == "contains" || wrapping.first == "endswith"
+        let after = wrapping.first == "contains" || wrapping.first == "startswith"
         var matchers: [SigmaValueMatcher] = []
         for node in values {
-            if node.scalar == nil { throw .invalid("a value that is a list or map") }
-            if node.null != nil {
+            if !node.isScalar { throw .invalid("a value that is a list or map") }
+            if node.isNull {
                 if modifiers.isEmpty {
                     matchers.append(.null)
                     continue
@@ -248,56 +236,58 @@ public enum SigmaRuleParser {
                 throw .unsupported("a null value with modifiers")
             }
             guard let text = node.string else { throw .invalid("a value that is not text") }
-            if set.contains("re") {
+            if modifiers.contains("re") {
                 do throws(RegexSyntaxError) {
                     matchers.append(
                         .regex(
                             try SigmaRegex(
-                                text, ignoreCase: set.contains("i"), multiline: set.contains("m"),
-                                dotAll: set.contains("s"))))
+                                text, ignoreCase: modifiers.contains("i"), multiline: modifiers.contains("m"),
+                                dotAll: modifiers.contains("s"))))
                 } catch {
                     // Backreferences and lookaround cannot run in linear time: not run, with why.
                     throw .unsupported("regex '\(text)': \(error.description)")
                 }
                 continue
             }
-            if set.contains("cidr") {
+            if modifiers.contains("cidr") {
                 guard let network = SigmaNetwork(text) else { throw .invalid("'\(text)' is not a network") }
                 matchers.append(.cidr(network))
                 continue
             }
-            var variants: [SigmaPattern] = [SigmaPattern(text, cased: cased)]
+            // The value's spellings after the last of windash, base64 and base64offset (each
+            // works on the value as written); encoded ones are literal bytes, matched as cased.
+            var variants: [String]?
+            var encoded = false
             for modifier in modifiers {
                 switch modifier {
-                case "windash": variants = windash(text).map { SigmaPattern($0, cased: cased) }
-                case "base64": variants = [literal(Data(text.utf8).base64EncodedString(), cased: true)]
-                case "base64offset": variants = base64Offsets(Array(text.utf8)).map { literal($0, cased: true) }
+                case "windash": (variants, encoded) = (windash(text), false)
+                case "base64": (variants, encoded) = ([Data(text.utf8).base64EncodedString()], true)
+                case "base64offset": (variants, encoded) = (base64Offsets(Array(text.utf8)), true)
                 default: break
                 }
             }
-            let before = wrapping.first == "contains" || wrapping.first == "endswith"
-            let after = wrapping.first == "contains" || wrapping.first == "startswith"
-            for variant in variants {
+            for variant in variants ?? [text] {
+                let parts =
+                    encoded
+                    ? (before ? [[]] : []) + [variant.utf8.map { Optional($0) }] + (after ? [[]] : [])
+                    : SigmaPattern.parts(of: variant, cased: cased, before: before, after: after)
+                // A wrapped value shows as written in the rule; else each spelling as itself.
                 matchers.append(
-                    .pattern(before || after ? variant.wrapped(before: before, after: after, source: text) : variant))
+                    .pattern(
+                        SigmaPattern(parts: parts, cased: encoded || cased, source: before || after ? text : variant)))
             }
         }
-        return SigmaValueTest(matchers: matchers, requireAll: set.contains("all"), exists: nil)
+        return SigmaValueTest(matchers: matchers, requireAll: modifiers.contains("all"), exists: nil)
     }
 
     /// YAML 1.1's booleans, from an unquoted scalar only (as Yams' default resolver reads them).
-    static func plainBool(_ node: Node) -> Bool? {
-        guard let scalar = node.scalar, scalar.style == .plain else { return nil }
-        switch scalar.string.lowercased() {
+    static func plainBool(_ node: SigmaYAMLNode) -> Bool? {
+        guard case .scalar(let text, plain: true) = node else { return nil }
+        switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default: return nil
         }
-    }
-
-    /// A value with no wildcards (an encoded one).
-    static func literal(_ text: String, cased: Bool) -> SigmaPattern {
-        SigmaPattern(parts: [Array(text.utf8).map { Optional($0) }], cased: cased, source: text)
     }
 
     /// Every spelling of the value with each dash or slash that starts a word (an option)

@@ -49,13 +49,16 @@ public struct SigmaRuleSet: Sendable {
                 file: path, line: 0, column: 0, path: "", message: "cannot open: No such file or directory")
         }
         guard kind == .directory else { return [path] }
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+        // readdir, not FileManager's enumerator: the first `nextObject() as? String` cast looks
+        // through every protocol conformance of the program.
+        guard let entries = DirectoryTree.entries(under: path) else {
             throw RuleFileError(file: path, line: 0, column: 0, path: "", message: "cannot read the folder")
         }
         var found: [String] = []
-        while let relative = enumerator.nextObject() as? String {
+        for relative in entries {
             guard relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") else { continue }
-            let full = (path as NSString).appendingPathComponent(relative)
+            // As NSString.appendingPathComponent joins them.
+            let full = path.isEmpty ? relative : path.hasSuffix("/") ? path + relative : path + "/" + relative
             if let kind = FileStatus.of(full)?.kind, kind != .directory { found.append(full) }
         }
         return found.sorted()

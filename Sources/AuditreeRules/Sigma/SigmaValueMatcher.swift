@@ -26,7 +26,8 @@ public enum SigmaValueMatcher: Sendable {
     var requiredLiterals: (alternatives: [[UInt8]], cased: Bool)? {
         switch self {
         case .pattern(let pattern):
-            pattern.longestLiteral.map { ([pattern.cased ? $0 : $0.map(SigmaPattern.fold)], pattern.cased) }
+            // A pattern's parts are folded already unless it is cased.
+            pattern.longestLiteral.map { ([$0], pattern.cased) }
         case .regex(let regex): regex.literals.map { ($0.alternatives, $0.cased) }
         case .cidr, .null: nil
         }
@@ -51,31 +52,54 @@ public final class SigmaPattern: Sendable {
 
     /// Parses Sigma escapes: `\*`, `\?` and `\\` are literals; any other backslash is itself.
     public convenience init(_ text: String, cased: Bool = false) {
-        var parts: [[UInt8?]] = [[]]
-        let bytes = Array(text.utf8)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count,
-                [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "\\")].contains(bytes[index + 1])
-            {
-                parts[parts.count - 1].append(cased ? bytes[index + 1] : Self.fold(bytes[index + 1]))
-                index += 2
-                continue
-            }
-            if byte == UInt8(ascii: "*") {
-                parts.append([])
-            } else if byte == UInt8(ascii: "?") {
-                parts[parts.count - 1].append(nil)
-            } else {
-                parts[parts.count - 1].append(cased ? byte : Self.fold(byte))
-            }
-            index += 1
-        }
-        self.init(parts: parts, cased: cased, source: text)
+        self.init(parts: Self.parts(of: text, cased: cased), cased: cased, source: text)
     }
 
-    /// A pattern of literal bytes only (base64 values, windash variants are built as text first).
+    /// The value split at `*` (`?` as nil, Sigma escapes read, folded unless `cased`), with an
+    /// empty part before and/or after for a `*` added there (contains, startswith, endswith).
+    static func parts(of text: String, cased: Bool, before: Bool = false, after: Bool = false) -> [[UInt8?]] {
+        var parts: [[UInt8?]] = []
+        parts.reserveCapacity(3)
+        if before { parts.append([]) }
+        // Most values hold no wildcard or escape: one part, mapped in one pass.
+        var special = false
+        let whole = text.utf8.map { byte -> UInt8? in
+            if byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "\\") { special = true }
+            return cased ? byte : Self.fold(byte)
+        }
+        if !special {
+            parts.append(whole)
+            if after { parts.append([]) }
+            return parts
+        }
+        var part: [UInt8?] = []
+        part.reserveCapacity(text.utf8.count)
+        var escaped = false
+        for byte in text.utf8 {
+            if escaped {
+                escaped = false
+                if byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "\\") {
+                    part.append(cased ? byte : Self.fold(byte))
+                    continue
+                }
+                part.append(UInt8(ascii: "\\"))
+            }
+            switch byte {
+            case UInt8(ascii: "\\"): escaped = true
+            case UInt8(ascii: "*"):
+                parts.append(part)
+                part = []
+            case UInt8(ascii: "?"): part.append(nil)
+            default: part.append(cased ? byte : Self.fold(byte))
+            }
+        }
+        if escaped { part.append(UInt8(ascii: "\\")) }
+        parts.append(part)
+        if after { parts.append([]) }
+        return parts
+    }
+
+    /// A pattern of these parts (`parts(of:cased:before:after:)`, or literal bytes: an encoded value).
     init(parts: [[UInt8?]], cased: Bool, source: String) {
         self.parts = parts
         self.cased = cased
@@ -97,29 +121,18 @@ public final class SigmaPattern: Sendable {
 
     static func fold(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
 
-    /// The same pattern with `*` added before and/or after (contains, startswith, endswith).
-    func wrapped(before: Bool, after: Bool, source: String) -> SigmaPattern {
-        var parts = self.parts
-        if before { parts.insert([], at: 0) }
-        if after { parts.append([]) }
-        return SigmaPattern(parts: parts, cased: cased, source: source)
-    }
-
-    /// The longest run of literal bytes, which every matching value contains.
+    /// The longest run of literal bytes (the first of equal length), which every matching value contains.
     var longestLiteral: [UInt8]? {
-        var best: [UInt8] = []
-        for part in parts {
-            var run: [UInt8] = []
-            for byte in part + [nil] {
-                if let byte {
-                    run.append(byte)
-                } else {
-                    if run.count > best.count { best = run }
-                    run = []
-                }
+        var best: (part: Int, range: Range<Int>)?
+        for (number, part) in parts.enumerated() {
+            var start = 0
+            for index in 0...part.count where index == part.count || part[index] == nil {
+                if index - start > (best?.range.count ?? 0) { best = (number, start..<index) }
+                start = index + 1
             }
         }
-        return best.isEmpty ? nil : best
+        guard let best else { return nil }
+        return parts[best.part][best.range].map { $0 ?? 0 }
     }
 
     public func matches(_ value: SigmaFieldValue) -> Bool {
