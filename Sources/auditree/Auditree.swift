@@ -27,10 +27,15 @@ struct Auditree: ParsableCommand {
             Glibc.exit(2)
         }
         var command: ParsableCommand
-        do {
-            command = try parseAsRoot(arguments)
-        } catch {
-            fail(error, withUsage: true)
+        let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
+        if let scan = PlainScanArguments.command(for: arguments, subcommands: names) {
+            command = scan
+        } else {
+            do {
+                command = try parseAsRoot(arguments)
+            } catch {
+                fail(error, withUsage: true)
+            }
         }
         do {
             try command.run()
