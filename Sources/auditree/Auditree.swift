@@ -26,16 +26,16 @@ struct Auditree: ParsableCommand {
             Console.error("auditree: error: \(message)\n")
             Glibc.exit(2)
         }
-        var command: ParsableCommand
         let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
-        if let scan = PlainScanArguments.command(for: arguments, subcommands: names) {
-            command = scan
-        } else {
-            do {
-                command = try parseAsRoot(arguments)
-            } catch {
-                fail(error, withUsage: true)
-            }
+        if let scan = PlainScanArguments.request(for: arguments, subcommands: names) {
+            do { try scan.run() } catch { fail(error, withUsage: false) }
+            return
+        }
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            fail(error, withUsage: true)
         }
         do {
             try command.run()

@@ -8,7 +8,8 @@ import AuditreeKit
 /// ArgumentParser finds a command's arguments by reflecting on it (`Mirror`) several times a
 /// run, and each type it meets for the first time asks the Swift runtime a conformance
 /// question, answered by scanning every conformance record of the static binary: about half
-/// the cost of a run on an empty log (docs/performance.md, "Start-up"). This reader accepts
+/// the cost of a run on an empty log (docs/performance.md, "Start-up"). This reader builds a
+/// ScanRequest without creating a ScanCommand (whose property wrappers are such types) and accepts
 /// only what it can read exactly as ArgumentParser does: `scan` first or no subcommand, long
 /// options of `scan` (`--name value` or `--name=value`), flags once each, values ArgumentParser
 /// would accept and `validate()` passes. Anything else (help, version, a short option, `--`, a
@@ -28,9 +29,9 @@ enum PlainScanArguments {
     ]
     private static let flags: Set<String> = ["strict", "quiet", "show-suppressed", "no-group", "no-default-rules"]
 
-    /// The scan command these arguments (without the program name) ask for, validated; nil when
+    /// The scan these arguments (without the program name) ask for, validated; nil when
     /// ArgumentParser must read them.
-    static func command(for arguments: [String], subcommands: [String]) -> ScanCommand? {
+    static func request(for arguments: [String], subcommands: [String]) -> ScanRequest? {
         var rest = arguments[...]
         if rest.first == "scan" { rest = rest.dropFirst() }
         // ArgumentParser looks for a subcommand among the values too (`--key tree`), and has `help`.
@@ -70,10 +71,10 @@ enum PlainScanArguments {
             guard given.insert(key).inserted || repeatable.contains(key) else { return nil }
             values[key, default: []].append(value)
         }
-        return command(files: files, values: values, flags: given)
+        return request(files: files, values: values, flags: given)
     }
 
-    private static func command(files: [String], values: [String: [String]], flags: Set<String>) -> ScanCommand? {
+    private static func request(files: [String], values: [String: [String]], flags: Set<String>) -> ScanRequest? {
         func one(_ name: String) -> String? { values[name]?.first }
         func all(_ name: String) -> [String] { values[name] ?? [] }
         // A value ArgumentParser would refuse: nil, and ArgumentParser reports it.
@@ -90,43 +91,31 @@ enum PlainScanArguments {
             let lockTimeout = parsed("lock-timeout", { Double(argument: $0) })
         else { return nil }
 
-        var filters = FilterOptions()
-        filters.since = one("since")
-        filters.until = one("until")
-        filters.users = all("uid")
-        filters.key = all("key")
-        filters.exe = all("exe")
-        filters.comm = all("comm")
-
-        var rules = RuleOptions()
-        rules.files = all("rules")
-        rules.sigma = all("sigma")
-        rules.noDefaultRules = flags.contains("no-default-rules")
-
-        var host = HostOptions()
-        host.hosts = all("host")
-
-        var command = ScanCommand()
-        command.files = files
-        command.format = format ?? .text
-        command.failOn = failOn ?? .info
-        command.strict = flags.contains("strict")
-        command.color = color ?? .auto
-        command.outputs = all("output")
-        command.baseline = one("baseline")
-        command.quiet = flags.contains("quiet")
-        command.filters = filters
-        command.node = one("node")
-        command.pid = pid
-        command.checkpoint = one("checkpoint")
-        command.lockTimeout = lockTimeout ?? 60
-        command.rules = rules
-        command.host = host
-        command.showSuppressed = flags.contains("show-suppressed")
-        command.noGroup = flags.contains("no-group")
-        command.threads = threads
+        var request = ScanRequest()
+        request.files = files
+        request.format = format ?? request.format
+        request.failOn = failOn ?? request.failOn
+        request.strict = flags.contains("strict")
+        request.color = color ?? request.color
+        request.outputs = all("output")
+        request.baseline = one("baseline")
+        request.quiet = flags.contains("quiet")
+        request.filters = FilterOptions.Values(
+            since: one("since"), until: one("until"), users: all("uid"), key: all("key"), exe: all("exe"),
+            comm: all("comm"))
+        request.node = one("node")
+        request.pid = pid
+        request.checkpoint = one("checkpoint")
+        request.lockTimeout = lockTimeout ?? request.lockTimeout
+        request.ruleFiles = all("rules")
+        request.sigma = all("sigma")
+        request.noDefaultRules = flags.contains("no-default-rules")
+        request.hosts = all("host")
+        request.showSuppressed = flags.contains("show-suppressed")
+        request.noGroup = flags.contains("no-group")
+        request.threads = threads
         // A command line that fails validation goes to ArgumentParser, which prints the error with the usage.
-        do { try command.validate() } catch { return nil }
-        return command
+        do { try request.validate() } catch { return nil }
+        return request
     }
 }
