@@ -30,6 +30,11 @@ struct PackYAMLReader {
         private var tags: [ObjectIdentifier] = []
         private var positions: [Position] = []
 
+        mutating func reserve(_ count: Int) {
+            tags.reserveCapacity(count)
+            positions.reserveCapacity(count)
+        }
+
         mutating func append(_ tag: Tag, _ position: Position) {
             tags.append(ObjectIdentifier(tag))
             positions.append(position)
@@ -48,6 +53,8 @@ struct PackYAMLReader {
     private struct Line {
         var lowerBound: Int
         var upperBound: Int
+        /// The spaces before its first other byte.
+        var indent = 0
         var count: Int { upperBound - lowerBound }
     }
     private var lines: [Line] = []
@@ -82,6 +89,12 @@ struct PackYAMLReader {
             start = index + 1
         }
         if start < bytes.count { lines.append(Line(lowerBound: start, upperBound: bytes.count)) }
+        for index in lines.indices {
+            var column = 0
+            while byte(index, column) == UInt8(ascii: " ") { column += 1 }
+            lines[index].indent = column
+        }
+        positions.reserve(lines.count * 2)
         guard let first = nextLine(from: 0), indent(first) == 0 else { throw Unsupported() }
         let (root, next) = try block(at: first, indent: 0)
         guard next == nil else { throw Unsupported() }
@@ -96,11 +109,7 @@ struct PackYAMLReader {
         return offset < lines[line].upperBound ? bytes[offset] : nil
     }
 
-    private func indent(_ line: Int) -> Int {
-        var column = 0
-        while byte(line, column) == UInt8(ascii: " ") { column += 1 }
-        return column
-    }
+    private func indent(_ line: Int) -> Int { lines[line].indent }
 
     /// The first line at or after `line` that holds more than spaces and a comment.
     private func nextLine(from line: Int) -> Int? {
