@@ -64,8 +64,9 @@ struct PackYAMLReader {
 
     private struct Unsupported: Error {}
 
-    static func read(_ text: String, resolver: Resolver, constructor: Constructor) -> (root: Node, positions: Positions)?
-    {
+    static func read(_ text: String, resolver: Resolver, constructor: Constructor) -> (
+        root: Node, positions: Positions
+    )? {
         var reader = PackYAMLReader(bytes: Array(text.utf8), resolver: resolver, constructor: constructor)
         guard let root = try? reader.document() else { return nil }
         return (root, reader.positions)
@@ -202,7 +203,8 @@ struct PackYAMLReader {
             while byte(current, column) == UInt8(ascii: " ") { column += 1 }
             let item: Node
             if restIsEmpty(current, column) {
-                (item, line) = try blockValue(after: current, column: indent + 1, parentIndent: indent, allowSequence: false)
+                (item, line) = try blockValue(
+                    after: current, column: indent + 1, parentIndent: indent, allowSequence: false)
             } else if keyEnd(current, column) != nil {
                 (item, line) = try mapping(at: current, column: column)
             } else {
@@ -232,7 +234,8 @@ struct PackYAMLReader {
             while byte(current, valueColumn) == UInt8(ascii: " ") { valueColumn += 1 }
             let value: Node
             if restIsEmpty(current, valueColumn) {
-                (value, line) = try blockValue(after: current, column: colon + 1, parentIndent: column, allowSequence: true)
+                (value, line) = try blockValue(
+                    after: current, column: colon + 1, parentIndent: column, allowSequence: true)
             } else {
                 (value, line) = try inlineValue(current, valueColumn, parentIndent: column)
             }
@@ -248,7 +251,8 @@ struct PackYAMLReader {
 
     /// The value of a key or entry that ends its line: the block below it, or an empty plain
     /// scalar marked where libyaml marks it (after the indicator).
-    private mutating func blockValue(after line: Int, column: Int, parentIndent: Int, allowSequence: Bool) throws(Unsupported)
+    private mutating func blockValue(after line: Int, column: Int, parentIndent: Int, allowSequence: Bool)
+        throws(Unsupported)
         -> (Node, Int?)
     {
         let next = nextLine(from: line + 1)
@@ -263,7 +267,8 @@ struct PackYAMLReader {
     }
 
     /// A value that starts on its key's or entry's line at `column`; returns it and the next line.
-    private mutating func inlineValue(_ line: Int, _ column: Int, parentIndent: Int) throws(Unsupported) -> (Node, Int?) {
+    private mutating func inlineValue(_ line: Int, _ column: Int, parentIndent: Int) throws(Unsupported) -> (Node, Int?)
+    {
         guard let first = byte(line, column) else { throw Unsupported() }
         let node: Node
         var end: Int
@@ -278,7 +283,8 @@ struct PackYAMLReader {
             var last = column
             while let next = byte(line, end) {
                 if next == UInt8(ascii: "#") && byte(line, end - 1) == UInt8(ascii: " ") { break }
-                if next == UInt8(ascii: ":") && (byte(line, end + 1) == nil || byte(line, end + 1) == UInt8(ascii: " ")) {
+                if next == UInt8(ascii: ":") && (byte(line, end + 1) == nil || byte(line, end + 1) == UInt8(ascii: " "))
+                {
                     throw Unsupported()
                 }
                 if next != UInt8(ascii: " ") { last = end + 1 }

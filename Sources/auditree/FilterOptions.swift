@@ -90,7 +90,8 @@ extension FilterOptions {
             if !users.isEmpty {
                 filter.users = try users.map { text in
                     guard let user = UserSelector(text) else {
-                        throw ValidationError("--uid/--user: '\(text)' is neither a uid (0 to 4294967295) nor a user name")
+                        throw ValidationError(
+                            "--uid/--user: '\(text)' is neither a uid (0 to 4294967295) nor a user name")
                     }
                     return user
                 }

@@ -21,7 +21,10 @@ struct PlainScanArgumentsTests {
         ["--format=JSON", "a.log", "b.log", "-"],
         ["scan", "--fail-on", "high", "--color", "never", "--strict", "--no-group", "--show-suppressed", "x"],
         ["scan", "--output", "r.json", "--output=r.sarif", "--baseline", "b.json", "x.log"],
-        ["scan", "--since", "2026-11-23", "--until=today", "--uid", "0", "--user", "www-data", "--key", "k1", "--key", "k2"],
+        [
+            "scan", "--since", "2026-11-23", "--until=today", "--uid", "0", "--user", "www-data", "--key", "k1",
+            "--key", "k2",
+        ],
         ["scan", "--exe", "/usr/bin/dash", "--comm", "sh", "--node", "web1", "--pid", "42", "a.log"],
         ["scan", "--checkpoint", "/tmp/cp.json", "--lock-timeout", "2.5", "a.log"],
         ["scan", "--rules", "r.yaml", "--sigma", "sigma/", "--no-default-rules", "--host", "h1", "a.log"],

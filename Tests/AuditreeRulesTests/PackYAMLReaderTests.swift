@@ -17,7 +17,8 @@ struct PackYAMLReaderTests {
         let mark = node.mark.map { "\($0.line):\($0.column)" } ?? position.map { "\($0.line):\($0.column)" } ?? "-"
         switch node {
         case .scalar(let scalar):
-            lines.append("\(pad)scalar \(scalar.tag.description) \(scalar.style) \(mark) \(scalar.string.debugDescription)")
+            lines.append(
+                "\(pad)scalar \(scalar.tag.description) \(scalar.style) \(mark) \(scalar.string.debugDescription)")
         case .mapping(let mapping):
             lines.append("\(pad)mapping \(mapping.tag.description) \(mapping.style) \(mark)")
             for (key, value) in mapping {
