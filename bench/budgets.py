@@ -57,8 +57,9 @@ UPDATE_HINT = ("If the change is deliberate (a feature that costs, or a better f
                "and say why in the commit message (docs/performance.md, \"Budgets\").")
 
 
-def run_callgrind(binary, log, workdir, name):
-    """One scan under callgrind; returns the path of its output file."""
+def run_callgrind(binary, log, workdir, name, extra=()):
+    """One scan under callgrind (`extra`: more arguments, relative to `workdir`); returns the path
+    of its output file."""
     out = os.path.join(workdir, name + ".callgrind")
     env = {"PATH": "/usr/bin:/bin", "SWIFT_DETERMINISTIC_HASHING": "1", "TZ": "UTC", "LC_ALL": "C"}
     # The input under a fixed relative name, so no path of this machine reaches the report.
@@ -68,7 +69,7 @@ def run_callgrind(binary, log, workdir, name):
     shutil.copyfile(log, os.path.join(workdir, local))
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
                "--compress-strings=no", "--compress-pos=no",
-               binary, "scan", "--threads", "1", "--format", "json", "--quiet", local]
+               binary, "scan", "--threads", "1", "--format", "json", "--quiet", *extra, local]
     with open(os.path.join(workdir, name + ".json"), "wb") as report, \
             open(os.path.join(workdir, name + ".stderr"), "wb") as errors:
         status = subprocess.run(command, cwd=workdir, env=env, stdout=report, stderr=errors).returncode
@@ -149,6 +150,45 @@ def lines_in(path):
         return sum(1 for line in f if line.strip())
 
 
+# The generated log again, with SIGMA_AUDITD_RULES Sigma `service: auditd` rules written by
+# write_auditd_rules (of SigmaHQ's shapes: EXECVE arguments, PATH names, SYSCALL names and
+# executables, fields of any record, keywords, user-space records): their per-record cost, so
+# that testing every rule on every record (what it cost before the rules were compiled per
+# record type, 40-80x the scan) cannot come back unseen.
+SIGMA_AUDITD = "sigma-auditd-3M"
+SIGMA_AUDITD_RULES = 48
+
+
+def write_auditd_rules(folder):
+    """SIGMA_AUDITD_RULES auditd rules in `folder`, deterministic."""
+    os.makedirs(folder, exist_ok=True)
+    detections = []
+    for i in range(16):
+        detections.append("sel:\n    type: EXECVE\n    a0: tool%d\n    a1|contains: '-x%d'\ncondition: sel" % (i, i))
+    for i in range(8):
+        detections.append("sel:\n    type: PATH\n    name:\n        - /etc/conf%d\n        - /var/run/d%d.pid\n"
+                          "    nametype: CREATE\ncondition: sel" % (i, i))
+    for i in range(8):
+        detections.append("sel:\n    type: SYSCALL\n    exe|endswith: /bin/t%d\n    SYSCALL: connect\n"
+                          "filter:\n    comm: ok%d\ncondition: sel and not filter" % (i, i))
+    for i in range(4):
+        detections.append("\n".join("a%d:\n    a%d|startswith: '--opt%d'" % (n, n, i) for n in range(1, 8))
+                          + "\ncondition: 1 of a*")
+    for i in range(4):
+        detections.append("sel:\n    type: EXECVE\nkw:\n    - 'word%d'\n    - 'other%d'\ncondition: sel and kw" % (i, i))
+    for i in range(4):
+        detections.append("sel:\n    type: EXECVE\n    '|all':\n        - 'grep%d'\n        - 'secret%d'\ncondition: sel" % (i, i))
+    for i in range(4):
+        detections.append("sel:\n    type: SERVICE_STOP\n    unit: unit%d\ncondition: sel" % i)
+    assert len(detections) == SIGMA_AUDITD_RULES
+    for number, detection in enumerate(detections):
+        body = "\n".join("    " + line for line in detection.split("\n"))
+        with open(os.path.join(folder, "rule%02d.yml" % number), "w") as f:
+            f.write("title: budget rule %d\nid: 0b0d9e70-0000-4000-8000-%012d\n"
+                    "logsource:\n    product: linux\n    service: auditd\ndetection:\n%s\nlevel: low\n"
+                    % (number, number, body))
+
+
 def inputs(workdir):
     """The fixed inputs: every recorded fixture, and the generated log."""
     found = []
@@ -174,13 +214,18 @@ def measure_all(binary, keep=None, jobs=None):
         empty = os.path.join(workdir, "empty.log")
         open(empty, "wb").close()
         runs = [("startup", empty)] + inputs(workdir)
+        runs.append((SIGMA_AUDITD, dict(runs)[GENERATED[0]]))
 
         def one(run):
             name, log = run
             # Each run in its own folder: the input goes there under one fixed name.
             folder = os.path.join(workdir, name)
             os.makedirs(folder, exist_ok=True)
-            return measure(run_callgrind(stripped, log, folder, name))
+            extra = ()
+            if name == SIGMA_AUDITD:
+                write_auditd_rules(os.path.join(folder, "rules"))
+                extra = ("--sigma", "rules")
+            return measure(run_callgrind(stripped, log, folder, name, extra))
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
             results = dict(zip([name for name, _ in runs], pool.map(one, runs)))

@@ -18,7 +18,8 @@ import json, re, shutil, subprocess, sys
 STAGES = {
     "parser": ["RecordParser.parse(_:lineNumber:)", "RecordParser.parse(_:lineNumber:truncated:limit:into:)"],
     "assembler": ["EventAssembler.add(_:file:origin:emit:)", "EventAssembler.add(_:file:origin:emit:update:)", "EventAssembler.add(_:file:emit:)",
-                  "EventAssembler.add(_:emit:)", "EventAssembler.flush(emit:)"],
+                  "EventAssembler.add(_:emit:)", "EventAssembler.add(taking:file:origin:emit:)",
+                  "EventAssembler.add(taking:file:origin:emit:update:)", "EventAssembler.flush(emit:)"],
     "tree": ["ProcessTree.ingest(_:)"],
     "rules": ["RuleEvaluator.evaluate(_:in:)"],
     "report": ["ScanState.finish()", "ReportDelivery.deliver(_:baseline:failOn:)",

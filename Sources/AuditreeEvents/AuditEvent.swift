@@ -52,18 +52,20 @@ public struct AuditEvent: Sendable {
     /// overlapping rotations) and starts a new event.
     func accepts(_ record: Record) -> Bool {
         switch record.body {
-        case .syscall: syscall == nil
+        case .syscall: !hasSyscall
         case .cwd: cwd == nil
         case .proctitle: proctitle == nil
         case .execve, .path, .none: true
         }
     }
 
-    mutating func add(_ record: Record, file: String) {
+    /// Adds a record, its body moved into the event (`record.body` is `.none` after): a copy
+    /// would retain every string it holds, and the record's would be released at the next line.
+    mutating func add(_ record: inout Record, file: String) {
         recordCount += 1
         kinds |= Self.kindBit(record)
         if let hits = record.ruleHits { ruleHits.append(hits) }
-        switch record.body {
+        switch record.takeBody() {
         case .syscall(let body):
             if syscall == nil {
                 syscall = body
@@ -108,6 +110,22 @@ public struct AuditEvent: Sendable {
 
     /// The command line from the EXECVE records, joining split arguments.
     public var arguments: ArgumentVector { ArgumentVector(execve) }
+}
+
+extension Record {
+    /// The body, moved out (`.none` is left in its place).
+    mutating func takeBody() -> RecordBody {
+        // Swapped, not read and reset: reading it out copies it (its strings retained).
+        var body = RecordBody.none
+        swap(&body, &self.body)
+        return body
+    }
+
+    /// Whether this is a SYSCALL record of a call that is not an exec, read in place.
+    var isNonExecSyscall: Bool {
+        guard case .syscall(let body) = body else { return false }
+        return !body.syscall.isExec
+    }
 }
 
 /// A command line rebuilt from EXECVE records.

@@ -126,7 +126,16 @@ public struct EventAssembler {
     public mutating func add(
         _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void
     ) {
-        add(record, file: file, origin: origin, holding: false, emit: emit, update: { _ in })
+        var record = record
+        add(&record, file: file, origin: origin, holding: false, emit: emit, update: { _ in })
+    }
+
+    /// `add`, with the record's body moved into its event (`record.body` is `.none` after), not
+    /// copied: for a caller that parses each line into one record and reads nothing of it after.
+    public mutating func add(
+        taking record: inout Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void
+    ) {
+        add(&record, file: file, origin: origin, holding: false, emit: emit, update: { _ in })
     }
 
     /// `add`, with the events of calls that only update the tree (a SYSCALL record of any call
@@ -136,11 +145,20 @@ public struct EventAssembler {
         _ record: Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void,
         update: (TreeUpdate) -> Void
     ) {
-        add(record, file: file, origin: origin, holding: true, emit: emit, update: update)
+        var record = record
+        add(&record, file: file, origin: origin, holding: true, emit: emit, update: update)
+    }
+
+    /// The `add` above, with the record's body moved (see `add(taking:file:origin:emit:)`).
+    public mutating func add(
+        taking record: inout Record, file: String, origin: EventOrigin = EventOrigin(), emit: (AuditEvent) -> Void,
+        update: (TreeUpdate) -> Void
+    ) {
+        add(&record, file: file, origin: origin, holding: true, emit: emit, update: update)
     }
 
     private mutating func add(
-        _ record: Record, file: String, origin: EventOrigin, holding: Bool, emit: (AuditEvent) -> Void,
+        _ record: inout Record, file: String, origin: EventOrigin, holding: Bool, emit: (AuditEvent) -> Void,
         update: (TreeUpdate) -> Void
     ) {
         let key = Key(host: hosts.number(record.node), stamp: record.stamp, isDaemon: record.isDaemon)
@@ -150,7 +168,7 @@ public struct EventAssembler {
             if isCurrent, record.kind == .proctitle, closesAtTitle, openSyscallEvents == 0, completeWaiting == 0,
                 record.ruleHits == nil
             {
-                endHeld(at: record, key: key, update)
+                endHeld(at: &record, key: key, update)
                 finishRecord(record, emit)
                 return
             }
@@ -176,7 +194,7 @@ public struct EventAssembler {
             return
         }
         if isCurrent, current.accepts(record) {
-            current.add(record, file: file)
+            current.add(&record, file: file)
             if record.kind == .proctitle, closesAtTitle, current.hasSyscall {
                 rememberTitled(key)
                 if openSyscallEvents == 0 && completeWaiting == 0 {
@@ -187,7 +205,7 @@ public struct EventAssembler {
                 }
             }
         } else if !isCurrent, let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
-            slots[slot].event.add(record, file: file)
+            slots[slot].event.add(&record, file: file)
             if record.kind == .syscall, !slots[slot].isComplete { openSyscallEvents += 1 }
             if record.kind == .proctitle, closesAtTitle, !slots[slot].isComplete, slots[slot].event.hasSyscall {
                 rememberTitled(key)
@@ -218,18 +236,18 @@ public struct EventAssembler {
                             node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                             location: LogLocation(file: file, line: record.line)),
                         origin: origin))
-                slots[slots.count - 1].event.add(record, file: file)
+                slots[slots.count - 1].event.add(&record, file: file)
             } else {
                 hasCurrent = true
                 currentKey = key
                 currentOrigin = origin
-                if holding, record.ruleHits == nil, case .syscall(let body) = record.body, !body.syscall.isExec {
-                    hold(body, of: record, file: file)
+                if holding, record.ruleHits == nil, record.isNonExecSyscall {
+                    hold(&record, file: file)
                 } else {
                     current = AuditEvent(
                         node: record.node, stamp: record.stamp, isDaemon: record.isDaemon,
                         location: LogLocation(file: file, line: record.line))
-                    current.add(record, file: file)
+                    current.add(&record, file: file)
                 }
             }
             eventCount += 1
@@ -245,12 +263,12 @@ public struct EventAssembler {
     }
 
     /// Makes a SYSCALL record of a call that is not an exec the event at hand, held as that record.
-    private mutating func hold(_ syscall: SyscallRecord, of record: Record, file: String) {
+    private mutating func hold(_ record: inout Record, file: String) {
         isHeld = true
         held.node = record.node
         held.stamp = record.stamp
         held.location = LogLocation(file: file, line: record.line)
-        held.syscall = syscall
+        if case .syscall(let syscall) = record.takeBody() { held.syscall = syscall }
         held.proctitle = nil
     }
 
@@ -266,17 +284,18 @@ public struct EventAssembler {
 
     /// Ends the held call at its PROCTITLE as `add` ends the event at hand there (remembered for
     /// its EOE, delivered unless a repeat), and hands it to the tree.
-    private mutating func endHeld(at title: Record, key: Key, _ update: (TreeUpdate) -> Void) {
+    private mutating func endHeld(at title: inout Record, key: Key, _ update: (TreeUpdate) -> Void) {
         isHeld = false
         hasCurrent = false
         deliveredPast = slots.count
         rememberTitled(key)
-        if case .proctitle(let value) = title.body { held.proctitle = value } else { held.proctitle = nil }
+        let kinds = AuditEvent.syscallBit | AuditEvent.kindBit(title)
+        if case .proctitle(let value) = title.takeBody() { held.proctitle = value } else { held.proctitle = nil }
         // Read in place: a copy of the record would retain its strings.
         let digest = AuditEvent.digest(
             pid: held.syscall.pid, ppid: held.syscall.ppid, number: held.syscall.number, exit: held.syscall.exit,
             a0: held.syscall.a0)
-        if admits(key: key, kinds: AuditEvent.syscallBit | AuditEvent.kindBit(title), digest: digest) { update(held) }
+        if admits(key: key, kinds: kinds, digest: digest) { update(held) }
     }
 
     /// Marks an open slot's event ended by its PROCTITLE: delivered once no older event with a

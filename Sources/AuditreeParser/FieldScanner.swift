@@ -50,8 +50,13 @@ package struct FieldScanner {
                 continue
             }
             let keyStart = position
-            position = ByteSearch.keyEnd(line, from: position + 1)
-            guard position < count, line[position] == Self.equals else { continue }
+            // The token runs to the next space or 0x1d; its key to its first `=`.
+            let tokenEnd = ByteSearch.stop(line, from: position + 1)
+            position = ByteSearch.first(Self.equals, line, from: position + 1, to: tokenEnd)
+            guard position < tokenEnd else {
+                position = tokenEnd
+                continue
+            }
             let key = keyStart..<position
             position += 1
             var quote: UInt8 = 0
@@ -63,9 +68,9 @@ package struct FieldScanner {
                 value = start..<position
                 if position < count { position += 1 }  // closing quote; an unterminated value runs to the end
             } else {
-                let start = position
-                position = ByteSearch.valueEnd(line, from: start)
-                value = start..<position
+                // No space or 0x1d between the `=` and the token's end: the value ends there.
+                value = position..<tokenEnd
+                position = tokenEnd
             }
             return Field(
                 key: key, value: value, quote: quote, enriched: enriched, packedKey: ByteSearch.pack(line, key))
@@ -90,68 +95,95 @@ enum ByteSearch {
         return (v &- ones) & ~v & highs
     }
 
-    /// Bytes that end a key (`=`, space, 0x1d) and a value (space, 0x1d), as bit masks over 0..<64.
-    private static let keyStops: UInt64 = 1 << 0x3D | 1 << 0x20 | 1 << 0x1D
-    private static let valueStops: UInt64 = 1 << 0x20 | 1 << 0x1D
-
+    /// The position of the first space or 0x1d at or after `start`, or the line's end (`start`
+    /// when it is past the end), where an unquoted value ends, for the kernel-order SYSCALL
+    /// reading and the field scanner. A word's bytes below 0x21 are marked in one subtraction,
+    /// exact for every byte (with each byte's high bit set first, no borrow crosses bytes), and
+    /// the marked bytes are then checked one by one: the kernel writes no byte below 0x21 but
+    /// space and 0x1d outside hex values, so nearly every mark is the stop.
     @inline(__always)
-    private static func stops(_ byte: UInt8, _ mask: UInt64) -> Bool {
-        byte < 64 && (mask >> UInt64(byte)) & 1 != 0
+    static func stop(_ line: Span<UInt8>, from start: Int) -> Int {
+        let count = line.count
+        var position = start
+        if position &+ 8 <= count {
+            let found: Int? = line.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                while position &+ 8 <= count {
+                    let word = (base + position).loadUnaligned(as: UInt64.self)
+                    if let index = stop(in: word, from: 0) { return position &+ index }
+                    position &+= 8
+                }
+                return nil
+            }
+            if let found { return found }
+        }
+        while position < count, line[position] != FieldScanner.space, line[position] != FieldScanner.groupSeparator {
+            position &+= 1
+        }
+        return position
     }
 
-    /// The position of the first `=`, space or 0x1d at or after `start`, or the line's end.
+    /// The index of the first space or 0x1d among the bytes of `word` (first byte lowest) from
+    /// byte `first` (0...7) on, nil when there is none: see `stop(_:from:)`.
     @inline(__always)
-    static func keyEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start) {
-            matches($0, 0x3D) | matches($0, 0x20) | matches($0, 0x1D)
-        } isStop: {
-            stops($0, keyStops)
+    static func stop(in word: UInt64, from first: Int) -> Int? {
+        var marked = ~((word | highs) &- ones &* 0x21) & ~word & highs & ~lowBytes(first)
+        while marked != 0 {
+            let shift = UInt64(marked.trailingZeroBitCount &- 7)
+            let byte = UInt8(truncatingIfNeeded: word &>> shift)
+            if byte == FieldScanner.space || byte == FieldScanner.groupSeparator { return Int(shift &>> 3) }
+            marked &= marked &- 1
         }
-    }
-
-    /// The position of the first space or 0x1d at or after `start`, or the line's end.
-    @inline(__always)
-    static func valueEnd(_ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start) {
-            matches($0, 0x20) | matches($0, 0x1D)
-        } isStop: {
-            stops($0, valueStops)
-        }
+        return nil
     }
 
     /// The position of the first `byte` at or after `start`, or the line's end.
     @inline(__always)
     static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start) {
+        firstStop(line, from: start, to: line.count) {
             matches($0, byte)
         } isStop: {
             $0 == byte
         }
     }
 
-    /// The position of the first stop byte at or after `start`, or the line's end: eight bytes
-    /// at a time while eight remain (`hits` marks the stops of a word, as `matches` does), then
-    /// byte by byte (`isStop`). Both closures must agree on which bytes stop.
+    /// The position of the first `byte` in `start..<end` (`end` at most the line's end), or `end`.
+    @inline(__always)
+    static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int, to end: Int) -> Int {
+        firstStop(line, from: start, to: end) {
+            matches($0, byte)
+        } isStop: {
+            $0 == byte
+        }
+    }
+
+    /// The position of the first stop byte in `start..<count` (`count` at most the line's end), or
+    /// `count` (`start` when it is past `count`): eight bytes at a time while eight can be read
+    /// from the line, even past `count` (`hits` marks the stops of a word, as `matches` does, exact
+    /// for the first), then byte by byte (`isStop`). Both closures must agree on which bytes stop.
     @inline(__always)
     private static func firstStop(
         _ line: Span<UInt8>,
         from start: Int,
+        to count: Int,
         hits: (UInt64) -> UInt64,
         isStop: (UInt8) -> Bool
     ) -> Int {
+        precondition(count <= line.count)
         var position = start
-        let count = line.count
-        if position + 8 <= count {
+        let readable = line.count
+        if position < count && position + 8 <= readable {
             let found: Int? = line.withUnsafeBufferPointer { buffer in
                 let base = UnsafeRawPointer(buffer.baseAddress!)
-                while position + 8 <= count {
+                while position < count && position + 8 <= readable {
                     let marked = hits((base + position).loadUnaligned(as: UInt64.self))
-                    if marked != 0 { return position + marked.trailingZeroBitCount >> 3 }
+                    if marked != 0 { return min(position + marked.trailingZeroBitCount >> 3, count) }
                     position += 8
                 }
                 return nil
             }
             if let found { return found }
+            if position >= count { return count }
         }
         while position < count, !isStop(line[position]) { position += 1 }
         return position
@@ -159,17 +191,48 @@ enum ByteSearch {
 
     /// Whether a key that packs as `key` (`length` bytes) may stand at or after `start`: true for
     /// `key=` anywhere, inside a value or not, and for a NUL before any `=` (NUL bytes pack as
-    /// nothing, so `key\0=` packs as `key`). One search per `=`, so a line without such bytes
+    /// nothing, so `key\0=` packs as `key`). One check per `=`, so a line without such bytes
     /// costs no tokenizing.
     static func hasKey(_ key: UInt64, length: Int, in line: Span<UInt8>, from start: Int) -> Bool {
-        var position = start
-        while true {
-            position = first(FieldScanner.equals, line, from: position)
-            guard position < line.count else { return false }
-            if position > start, line[position - 1] == 0 { return true }
-            if position - start >= length, pack(line, (position - length)..<position) == key { return true }
-            position += 1
+        let count = line.count
+        guard start < count else { return false }
+        precondition(start >= 0 && length >= 1 && length <= 8)
+        let mask = lowBytes(length)
+        return line.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!)
+            // Whether the `=` at `position` ends the key or follows a NUL.
+            func keyEnds(at position: Int) -> Bool {
+                if position > start, buffer[position &- 1] == 0 { return true }
+                let keyStart = position &- length
+                guard keyStart >= start else { return false }
+                if keyStart &+ 8 <= count { return (base + keyStart).loadUnaligned(as: UInt64.self) & mask == key }
+                return Bytes.pack(buffer.span, keyStart..<position) == key
+            }
+            // Every `=` of a word in turn (`exactMatches` marks all of them), eight bytes per load.
+            var position = start
+            while position &+ 8 <= count {
+                var marked = exactMatches((base + position).loadUnaligned(as: UInt64.self), FieldScanner.equals)
+                while marked != 0 {
+                    if keyEnds(at: position &+ marked.trailingZeroBitCount &>> 3) { return true }
+                    marked &= marked &- 1
+                }
+                position &+= 8
+            }
+            while position < count {
+                if buffer[position] == FieldScanner.equals, keyEnds(at: position) { return true }
+                position &+= 1
+            }
+            return false
         }
+    }
+
+    /// A high bit in every byte of `word` that equals `byte`, and in no other (unlike `matches`,
+    /// no borrow crosses bytes: the low seven bits are added apart from the high one).
+    @inline(__always)
+    static func exactMatches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let v = word ^ (ones &* UInt64(byte))
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((v & lows) &+ lows) | v) & highs
     }
 
     /// The eight bytes at `offset` as one word, first byte lowest; `offset + 8` must not pass the end.
@@ -243,7 +306,7 @@ enum ByteSearch {
         matches(word, byte).trailingZeroBitCount >> 3
     }
 
-    /// A mask of the low `count` bytes of a word (1...8).
+    /// A mask of the low `count` bytes of a word (0...8).
     @inline(__always)
     static func lowBytes(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(count &* 8)) &- 1 }
 

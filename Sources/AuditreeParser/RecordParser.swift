@@ -68,14 +68,14 @@ public struct RecordParser {
         if isBlank(line) { return .blank }
         var position = 0
         var node = defaultNode
-        if Bytes.hasPrefix(line, at: 0, "node=") {
+        if Self.startsWith(line, at: 0, KernelKey.node, 5, "node=") {
             let start = 5
             position = start
             while position < line.count, line[position] != FieldScanner.space { position += 1 }
             node = internNode(line, start..<position)
             while position < line.count, line[position] == FieldScanner.space { position += 1 }
         }
-        guard Bytes.hasPrefix(line, at: position, "type=") else {
+        guard Self.startsWith(line, at: position, KernelKey.type, 5, "type=") else {
             return .rejected(Rejection(.notAnAuditRecord, column: position + 1))
         }
         position += 5
@@ -119,6 +119,16 @@ public struct RecordParser {
         record.line = lineNumber
         record.ruleHits = nil
         return .record
+    }
+
+    /// Whether `text` (`length` bytes, packed as `packed`) stands at `start`: one load where
+    /// eight bytes can be read, as every record's `type=` can.
+    @inline(__always)
+    private static func startsWith(
+        _ line: Span<UInt8>, at start: Int, _ packed: UInt64, _ length: Int, _ text: StaticString
+    ) -> Bool {
+        guard start &+ 8 <= line.count else { return Bytes.hasPrefix(line, at: start, text) }
+        return ByteSearch.word(line, at: start) & ByteSearch.lowBytes(length) == packed
     }
 
     private func isBlank(_ line: Span<UInt8>) -> Bool {
@@ -320,8 +330,8 @@ public struct RecordParser {
         var position = start
         guard let arch = Self.plain(line, &position, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
             archValue <= UInt64(UInt32.max),
-            let number = Self.plain(line, &position, K.syscall, 8), let numberValue = Bytes.decimal(line, number),
-            numberValue <= 1 << 20
+            let number = Self.plain(line, &position, K.syscall, 8),
+            let numberValue = Bytes.decimal(line, number), numberValue <= 1 << 20
         else { return false }
         record.arch = UInt32(archValue)
         record.number = Int(numberValue)
@@ -333,27 +343,31 @@ public struct RecordParser {
             } else {
                 return false
             }
-            guard let exit = Self.plain(line, &position, K.exit, 5), let value = Bytes.signedDecimal(line, exit) else {
-                return false
-            }
+            guard let exit = Self.plain(line, &position, K.exit, 5),
+                let value = Bytes.signedDecimal(line, exit)
+            else { return false }
             record.exit = value
         }
         guard let a0 = Self.plain(line, &position, K.a0, 3), let a0Value = Bytes.hexNumber(line, a0),
-            Self.plain(line, &position, K.a1, 3) != nil, Self.plain(line, &position, K.a2, 3) != nil,
-            Self.plain(line, &position, K.a3, 3) != nil, Self.plain(line, &position, K.items, 6) != nil,
+            Self.skip(line, &position, K.a1, 3), Self.skip(line, &position, K.a2, 3),
+            Self.skip(line, &position, K.a3, 3), Self.skip(line, &position, K.items, 6),
             let ppid = Self.plain(line, &position, K.ppid, 5), let ppidValue = Bytes.decimal(line, ppid),
             ppidValue <= UInt64(Int32.max),
             let pid = Self.plain(line, &position, K.pid, 4), let pidValue = Bytes.decimal(line, pid),
             pidValue <= UInt64(Int32.max),
-            let auid = Self.plain(line, &position, K.auid, 5), let uid = Self.plain(line, &position, K.uid, 4),
-            Self.plain(line, &position, K.gid, 4) != nil, let euid = Self.plain(line, &position, K.euid, 5),
-            Self.plain(line, &position, K.suid, 5) != nil, Self.plain(line, &position, K.fsuid, 6) != nil,
-            Self.plain(line, &position, K.egid, 5) != nil, Self.plain(line, &position, K.sgid, 5) != nil,
-            Self.plain(line, &position, K.fsgid, 6) != nil, let tty = Self.plain(line, &position, K.tty, 4),
-            let ses = Self.plain(line, &position, K.ses, 4), let comm = Self.text(line, &position, K.comm, 5),
+            let auid = Self.plain(line, &position, K.auid, 5),
+            let uid = Self.plain(line, &position, K.uid, 4),
+            Self.skip(line, &position, K.gid, 4),
+            let euid = Self.plain(line, &position, K.euid, 5),
+            Self.skip(line, &position, K.suid, 5), Self.skip(line, &position, K.fsuid, 6),
+            Self.skip(line, &position, K.egid, 5), Self.skip(line, &position, K.sgid, 5),
+            Self.skip(line, &position, K.fsgid, 6),
+            let tty = Self.plain(line, &position, K.tty, 4),
+            let ses = Self.plain(line, &position, K.ses, 4),
+            let comm = Self.text(line, &position, K.comm, 5),
             let exe = Self.text(line, &position, K.exe, 4)
         else { return false }
-        _ = Self.plain(line, &position, K.subj, 5)
+        _ = Self.skip(line, &position, K.subj, 5)
         guard let key = Self.text(line, &position, K.key, 4),
             position == line.count || line[position] == FieldScanner.groupSeparator
         else { return false }
@@ -372,76 +386,121 @@ public struct RecordParser {
         return true
     }
 
-    /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes), and an unquoted
-    /// value up to a space, 0x1d or the end. Its range, and `position` moved past it; nil (and
-    /// `position` unchanged) for anything else.
+    /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes,
+    /// at most 8), and an unquoted value up to a space, 0x1d or the end (a space, 0x1d or the end). Its
+    /// range, and `position` moved past it; nil (and `position` unchanged) for anything else,
+    /// and for a key within eight bytes of the line's end (the token loop reads such a line).
     @inline(__always)
     private static func plain(
         _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
         after separator: UInt8 = FieldScanner.space
     ) -> Range<Int>? {
-        let keyStart = position + 1
-        let valueStart = keyStart + length
-        guard keyStart < line.count, line[position] == separator else { return nil }
-        if length < 8 && keyStart + 8 <= line.count {
-            // The key and the value's first byte (not a quote) in one word.
-            let word = ByteSearch.word(line, at: keyStart)
-            let first = UInt8(truncatingIfNeeded: word >> UInt64(length &* 8))
-            guard word & ByteSearch.lowBytes(length) == key, first != FieldScanner.doubleQuote,
-                first != FieldScanner.singleQuote
-            else { return nil }
-        } else {
-            guard Self.has(line, key, length, at: keyStart) else { return nil }
-            if valueStart < line.count,
-                line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
-            {
-                return nil
+        let keyStart = position &+ 1
+        guard keyStart &+ 8 <= line.count, line[position] == separator else { return nil }
+        let word = ByteSearch.word(line, at: keyStart)
+        let valueStart = keyStart &+ length
+        if length < 8 {
+            // The key, the value's first byte (not a quote) and, for most values, their end in one word.
+            guard word & ByteSearch.lowBytes(length) == key else { return nil }
+            let first = UInt8(truncatingIfNeeded: word &>> UInt64(length &* 8))
+            guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
+            if let end = ByteSearch.stop(in: word, from: length) {
+                position = keyStart &+ end
+                return valueStart..<position
             }
+            position = ByteSearch.stop(line, from: keyStart &+ 8)
+            return valueStart..<position
         }
-        position = ByteSearch.valueEnd(line, from: valueStart)
+        guard word == key, valueStart < line.count else { return nil }
+        let first = line[valueStart]
+        guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
+        position = ByteSearch.stop(line, from: valueStart)
         return valueStart..<position
+    }
+
+    /// `plain` for a field whose value is not kept.
+    @inline(__always)
+    private static func skip(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int
+    ) -> Bool {
+        plain(line, &position, key, length) != nil
     }
 
     /// Whether the `length` bytes at `start` are the packed `key`.
     @inline(__always)
     private static func has(_ line: Span<UInt8>, _ key: UInt64, _ length: Int, at start: Int) -> Bool {
-        if start + 8 <= line.count { return ByteSearch.word(line, at: start) & ByteSearch.lowBytes(length) == key }
-        return start + length <= line.count && Bytes.pack(line, start..<(start + length)) == key
+        if start &+ 8 <= line.count { return ByteSearch.word(line, at: start) & ByteSearch.lowBytes(length) == key }
+        return start &+ length <= line.count && Bytes.pack(line, start..<(start &+ length)) == key
     }
 
     /// `plain` for a value the kernel writes "untrusted": quoted, hex or `(null)`.
     @inline(__always)
-    private static func text(_ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int) -> Field? {
-        let keyStart = position + 1
+    private static func text(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int
+    ) -> Field? {
+        let keyStart = position &+ 1
         guard keyStart < line.count, line[position] == FieldScanner.space, Self.has(line, key, length, at: keyStart)
         else { return nil }
-        let valueStart = keyStart + length
-        let keyRange = keyStart..<(valueStart - 1)
+        let valueStart = keyStart &+ length
+        let keyRange = keyStart..<(valueStart &- 1)
         if valueStart < line.count,
             line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
         {
             let quote = line[valueStart]
-            let end = ByteSearch.first(quote, line, from: valueStart + 1)
+            let end = ByteSearch.first(quote, line, from: valueStart &+ 1)
             guard end < line.count else { return nil }  // unterminated: the token loop decides
-            position = end + 1
-            return Field(key: keyRange, value: (valueStart + 1)..<end, quote: quote, enriched: false, packedKey: 0)
+            position = end &+ 1
+            return Field(key: keyRange, value: (valueStart &+ 1)..<end, quote: quote, enriched: false, packedKey: 0)
         }
-        position = ByteSearch.valueEnd(line, from: valueStart)
+        position = ByteSearch.stop(line, from: valueStart)
         return Field(key: keyRange, value: valueStart..<position, quote: 0, enriched: false, packedKey: 0)
     }
 
+    /// At `position`: a space, the packed `key` (`length` bytes with its `=`) and the value
+    /// `cache` holds, as written (quotes and all): the cached name, `position` moved past the
+    /// value; nil (`position` unchanged) for anything else (or within sixteen bytes of the line's
+    /// end), which `text` then reads.
+    @inline(__always)
+    private static func cachedName(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int, _ cache: UserNameCache
+    ) -> String?? {
+        let keyStart = position &+ 1
+        let valueStart = keyStart &+ length
+        guard valueStart &+ 16 <= line.count, line[position] == FieldScanner.space,
+            ByteSearch.word(line, at: keyStart) & ByteSearch.lowBytes(length) == key,
+            let end = cache.token(
+                in: (ByteSearch.word(line, at: valueStart), ByteSearch.word(line, at: valueStart &+ 8)))
+        else { return nil }
+        position = valueStart &+ end
+        return .some(cache.lastName)
+    }
+
     /// The user names of the ENRICHED part (from its 0x1d on); the rest of it is not used.
-    private mutating func readEnrichedNames(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord) {
+    private mutating func readEnrichedNames(
+        _ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord
+    ) {
         // As auditd writes it, ARCH, SYSCALL, AUID and UID come first; any other shape goes token by token.
         var position = start
         if Self.plain(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
-            Self.plain(line, &position, KernelKey.enrichedSyscall, 8) != nil,
-            let auid = Self.text(line, &position, KernelKey.enrichedAUID, 5),
-            let uid = Self.text(line, &position, KernelKey.enrichedUID, 4)
+            Self.plain(line, &position, KernelKey.enrichedSyscall, 8) != nil
         {
-            record.loginUserName = loginUserNames.name(line, auid)
-            record.userName = userNames.name(line, uid)
-            return
+            // The names of the last record again (nearly every record): key and value in two loads.
+            let names = position
+            if let loginUserName = Self.cachedName(line, &position, KernelKey.enrichedAUID, 5, loginUserNames),
+                let userName = Self.cachedName(line, &position, KernelKey.enrichedUID, 4, userNames)
+            {
+                record.loginUserName = loginUserName
+                record.userName = userName
+                return
+            }
+            position = names
+            if let auid = Self.text(line, &position, KernelKey.enrichedAUID, 5),
+                let uid = Self.text(line, &position, KernelKey.enrichedUID, 4)
+            {
+                record.loginUserName = loginUserNames.name(line, auid)
+                record.userName = userNames.name(line, uid)
+                return
+            }
         }
         position = start
         var seenUIDName = false
@@ -717,6 +776,8 @@ enum KernelKey {
     static let exe: UInt64 = 0x3D65_7865, subj: UInt64 = 0x3D_6A62_7573, key: UInt64 = 0x3D79_656B
     static let enrichedArch: UInt64 = 0x3D_4843_5241, enrichedSyscall: UInt64 = 0x3D4C_4C41_4353_5953
     static let enrichedAUID: UInt64 = 0x3D_4449_5541, enrichedUID: UInt64 = 0x3D44_4955
+    /// Not SYSCALL keys: the prefixes of every line.
+    static let node: UInt64 = 0x3D_6564_6F6E, type: UInt64 = 0x3D_6570_7974
 
     static let all: [(String, UInt64)] = [
         ("arch=", arch), ("syscall=", syscall), ("success=", success), ("exit=", exit), ("a0=", a0), ("a1=", a1),
@@ -724,7 +785,7 @@ enum KernelKey {
         ("gid=", gid), ("euid=", euid), ("suid=", suid), ("fsuid=", fsuid), ("egid=", egid), ("sgid=", sgid),
         ("fsgid=", fsgid), ("tty=", tty), ("ses=", ses), ("comm=", comm), ("exe=", exe), ("subj=", subj),
         ("key=", key), ("ARCH=", enrichedArch), ("SYSCALL=", enrichedSyscall), ("AUID=", enrichedAUID),
-        ("UID=", enrichedUID),
+        ("UID=", enrichedUID), ("node=", node), ("type=", type),
     ]
 }
 

@@ -329,6 +329,12 @@ public final class RuleEvaluator {
     /// What ran below is what that process runs and creates after the event.
     public func evaluateRecordRules(_ event: AuditEvent, in tree: ProcessTree) {
         guard let recordRules else { return }
+        // Most events hold no search of a rule that its condition needs (`gates`): nothing to evaluate.
+        guard
+            event.ruleHits.contains(where: { hits in
+                zip(hits.rules, hits.searches).contains { recordRules.gates[Int($0)] & $1 != 0 }
+            })
+        else { return }
         var masks: [Int32: UInt64] = [:]
         var order: [Int32] = []
         for hits in event.ruleHits {

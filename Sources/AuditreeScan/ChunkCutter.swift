@@ -1,5 +1,6 @@
 import AuditreeInput
 import AuditreeParser
+import AuditreeRules
 
 /// The reading thread of a `ParsePipeline`: reads the lines of one input, cuts them into
 /// chunks of about `chunkSize` bytes of whole lines, and for each chunk either hands it to
@@ -31,6 +32,9 @@ struct ChunkCutter {
         self.stages = stages
         parser = RecordParser(detail: settings.detail)
     }
+
+    /// The record-level rules' scratch of the reading thread.
+    private var scratch = SigmaAuditdScratch()
 
     /// Reads `source` to its end (or until cancelled), shipping every chunk; the last one says
     /// how reading ended.
@@ -78,7 +82,9 @@ struct ChunkCutter {
         if handedSlot != nil {
             copied.append(number: number, offset: offset, line: line, truncated: truncated)
         } else {
-            parsed.parse(line, number: number, offset: offset, truncated: truncated, with: &parser, settings: settings)
+            parsed.parse(
+                line, number: number, offset: offset, truncated: truncated, with: &parser, scratch: &scratch,
+                settings: settings)
         }
         bytes += line.count + 1
         if bytes >= settings.chunkSize { ship(end: nil, linesReached: 0) }

@@ -144,9 +144,10 @@ final class ParsePipeline: Sendable {
     private static func parseHandedChunks(settings: Settings, stages: Stages) {
         guard let unparsed = stages.unparsed else { return }
         var parser = RecordParser(detail: settings.detail)
+        var scratch = SigmaAuditdScratch()
         while var chunk = unparsed.take() {
             var done = stages.emptyChunk(lines: chunk.lines.count)
-            parse(chunk, with: &parser, settings: settings, into: &done)
+            parse(chunk, with: &parser, scratch: &scratch, settings: settings, into: &done)
             let sequence = chunk.sequence
             done.end = chunk.end
             done.linesReached = chunk.linesReached
@@ -160,7 +161,7 @@ final class ParsePipeline: Sendable {
 
     /// Parses the lines of a chunk the reader cut, as the reader parses the ones it keeps.
     static func parse(
-        _ chunk: LineChunk, with parser: inout RecordParser, settings: Settings,
+        _ chunk: LineChunk, with parser: inout RecordParser, scratch: inout SigmaAuditdScratch, settings: Settings,
         into parsed: inout ParsedChunk
     ) {
         let bytes = chunk.bytes.span
@@ -170,7 +171,7 @@ final class ParsePipeline: Sendable {
             start += line.length
             parsed.parse(
                 text, number: line.number, offset: line.offset, truncated: line.truncated, with: &parser,
-                settings: settings)
+                scratch: &scratch, settings: settings)
         }
     }
 }

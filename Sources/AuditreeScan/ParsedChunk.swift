@@ -1,5 +1,6 @@
 import AuditreeInput
 import AuditreeParser
+import AuditreeRules
 
 /// Consecutive lines of one input, read and parsed on the pipeline's reading thread and
 /// handed to the scan in order. Everything the scan needs to account for a line exactly
@@ -50,10 +51,11 @@ struct ParsedChunk: Sendable {
     }
 
     /// Parses one line into the chunk, its record in place at the end of `records`, and
-    /// sets the record-level rules that hold for it (both scan paths do).
+    /// sets the record-level rules that hold for it (both scan paths do; `scratch`: the
+    /// thread's, for those rules).
     mutating func parse(
         _ line: Span<UInt8>, number: Int, offset: Int, truncated: Bool, with parser: inout RecordParser,
-        settings: ParsePipeline.Settings
+        scratch: inout SigmaAuditdScratch, settings: ParsePipeline.Settings
     ) {
         records.append(Record.empty)
         let last = records.count - 1
@@ -62,7 +64,7 @@ struct ParsedChunk: Sendable {
             line, lineNumber: number, truncated: truncated, limit: settings.maxLineLength, into: &records[last])
         {
         case .record:
-            if let rules = settings.recordRules { records[last].ruleHits = rules.matching(line) }
+            if let rules = settings.recordRules { records[last].ruleHits = rules.matching(line, scratch: &scratch) }
             outcome = .record
         case .rejected(let rejection):
             records.removeLast()

@@ -59,6 +59,8 @@ struct ScanState {
     var summary = ScanSummary()
     var diagnostics: [Diagnostic] = []
     var parser = RecordParser(detail: .scan)
+    /// The record-level rules' scratch, when this thread parses.
+    var recordScratch = SigmaAuditdScratch()
     var assembler = EventAssembler()
     let tree = ProcessTree()
     let evaluator: RuleEvaluator
@@ -295,7 +297,9 @@ struct ScanState {
                 {
                 case .blank: return
                 case .record:
-                    if let rules = evaluator.recordRules { record.ruleHits = rules.matching(bytes) }
+                    if let rules = evaluator.recordRules {
+                        record.ruleHits = rules.matching(bytes, scratch: &recordScratch)
+                    }
                     takeRecord(&record, number: number, offset: offset, name: name)
                 case .rejected(let rejection):
                     try takeRejection(rejection, number: number, name: name, warnings: &warnings)
@@ -403,14 +407,14 @@ struct ScanState {
         if evaluator.recordRules == nil {
             // Calls that only update the tree (clone, exit_group, ...) reach it without an event.
             let tree = self.tree
-            assembler.add(record, file: name, origin: origin) {
+            assembler.add(taking: &record, file: name, origin: origin) {
                 tree.ingest($0)
             } update: {
                 tree.ingest($0)
             }
         } else {
             let deliver = self.deliver
-            assembler.add(record, file: name, origin: origin, emit: deliver)
+            assembler.add(taking: &record, file: name, origin: origin, emit: deliver)
         }
     }
 

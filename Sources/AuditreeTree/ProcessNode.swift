@@ -12,10 +12,16 @@ package final class ProcessNode {
     let host: String?
     let pid: Int
     var ppid: Int?
-    package private(set) var parent: ProcessNode?
+    package var parent: ProcessNode? { parentLink }
     /// How many images the parent had when this process was linked to it: the
     /// parent's image number `parentImageCount - 1` is the one that created us.
-    package private(set) var parentImageCount = 0
+    package var parentImageCount: Int { parentLinkImageCount }
+    // The hot state is private, and no access to it releases anything while it lasts (a value
+    // replaced is swapped out and released after): the optimizer then checks exclusivity at
+    // compile time instead of calling `swift_beginAccess` on every read (a release may run
+    // any deinit, which could touch the property, so an access that releases stays dynamic).
+    private var parentLink: ProcessNode?
+    private var parentLinkImageCount = 0
     private(set) var images: [ProcessImage] = []
     /// Absolute number of `images[0]`.
     private(set) var droppedImages = 0
@@ -87,11 +93,15 @@ package final class ProcessNode {
     /// history, where a borrowed one would be copied (retaining all it holds) on every append.
     @discardableResult
     func append(_ image: consuming ProcessImage) -> Int {
-        images.append(image)
-        if images.count > ProcessTree.maxImagesPerProcess {
-            images.removeFirst()
+        // Worked on outside the property (see `parentLink`): growing or trimming releases.
+        var list: [ProcessImage] = []
+        swap(&list, &images)
+        list.append(image)
+        if list.count > ProcessTree.maxImagesPerProcess {
+            list.removeFirst()
             droppedImages += 1
         }
+        swap(&list, &images)
         let number = imageCount - 1
         if let collector, number >= collectorFromImage {
             collector.add(self, image: images[images.count - 1], depth: collectorDepth)
@@ -108,9 +118,10 @@ package final class ProcessNode {
         guard newParent !== parent else { return }
         // Most links are of a process just created, which nothing has above it yet.
         if hasChildren && newParent.hasAncestor(self) { return }
-        parent = newParent
+        var replaced: ProcessNode? = newParent
+        swap(&replaced, &parentLink)
         newParent.hasChildren = true
-        parentImageCount = newParent.imageCount
+        parentLinkImageCount = newParent.imageCount
         newParent.hasLinkedChild = true
         if newParent.lastSeen < time { newParent.lastSeen = time }
         inheritCollector()
@@ -131,7 +142,10 @@ package final class ProcessNode {
 
     /// Drops the link to the parent: nothing that can still be asked about needs it
     /// (`ProcessTree.pruneAncestors`), and it would keep every generation above alive.
-    func forgetParent() { parent = nil }
+    func forgetParent() {
+        var replaced: ProcessNode? = nil
+        swap(&replaced, &parentLink)
+    }
 
     /// Joins the parent's finding when created while the parent belonged to it.
     func inheritCollector() {

@@ -48,11 +48,25 @@ public final class ProcessTree {
         }
     }
 
-    public var evaluationDelay: Int64
-    public var maxProcessesPerHost: Int
+    public var evaluationDelay: Int64 {
+        get { delay }
+        set { delay = newValue }
+    }
+    public var maxProcessesPerHost: Int {
+        get { processLimit }
+        set { processLimit = newValue }
+    }
     /// Execs waiting for the rules, and processes kept for a finding to claim, beyond which the
     /// oldest go on before `evaluationDelay` (docs/hostile-input.md, "Report size and memory").
-    public var maxWaiting: Int
+    public var maxWaiting: Int {
+        get { waitingLimit }
+        set { waitingLimit = newValue }
+    }
+    // Stored privately: a public stored property is checked for exclusivity at run time on
+    // every read (`swift_beginAccess`), a private one that nothing else can reach is not.
+    private var delay: Int64
+    private var processLimit: Int
+    private var waitingLimit: Int
     public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
     public private(set) var execCount = 0
 
@@ -89,13 +103,24 @@ public final class ProcessTree {
     private var nextID = 0
 
     public init(evaluationDelay: Int64 = 5_000, maxProcessesPerHost: Int = 65_536, maxWaiting: Int = 65_536) {
-        self.evaluationDelay = evaluationDelay
-        self.maxProcessesPerHost = maxProcessesPerHost
-        self.maxWaiting = maxWaiting
+        delay = evaluationDelay
+        processLimit = maxProcessesPerHost
+        waitingLimit = maxWaiting
     }
 
     /// Execs waiting for the rules, and processes a finding may still claim (for tests).
-    package var waiting: (execs: Int, claimable: Int) { (queue.waitingExecs, queue.claimableCount) }
+    package var waiting: (execs: Int, claimable: Int) { withQueue { ($0.waitingExecs, $0.claimableCount) } }
+
+    /// Works on the queue moved out of its property. Growing and trimming its arrays releases,
+    /// and a release may run any deinit: an access to the property that lasted through one would
+    /// be checked at run time (`swift_beginAccess`), where two swaps are checked when compiled.
+    /// Nothing here calls out (the rules run between two uses), so nothing sees it away.
+    private func withQueue<Result>(_ body: (inout ExecQueue) -> Result) -> Result {
+        var taken = ExecQueue()
+        swap(&taken, &queue)
+        defer { swap(&taken, &queue) }
+        return body(&taken)
+    }
 
     public func ingest(_ event: AuditEvent) {
         guard let syscall = event.syscall, !event.isDaemon else { return }
@@ -171,7 +196,7 @@ public final class ProcessTree {
             if let image = shell.image(number) { collector.add(shell, image: image, depth: 0) }
         }
         // Recent processes are in creation order, so parents are claimed before their children.
-        for node in queue.claimable where node !== shell { node.inheritCollector() }
+        for node in withQueue({ $0.claimable }) where node !== shell { node.inheritCollector() }
         return collector
     }
 
@@ -187,7 +212,7 @@ public final class ProcessTree {
         // recent process is a descendant (most Sigma findings are leaves such as `id` or `curl`).
         guard process.hasLinkedChild else { return collector }
         // Recent processes are in creation order, so parents join before their children.
-        for node in queue.claimable where node !== process { node.inheritWatch(of: collector) }
+        for node in withQueue({ $0.claimable }) where node !== process { node.inheritWatch(of: collector) }
         return collector
     }
 
@@ -216,7 +241,7 @@ public final class ProcessTree {
         let number = node.append(image)
         node.lastSeen = time
         execCount += 1
-        queue.append(exec: node, image: number, time: time)
+        withQueue { $0.append(exec: node, image: number, time: time) }
     }
 
     private func recordFork(
@@ -379,7 +404,7 @@ public final class ProcessTree {
     private func makeNode(host: String?, pid: Int, ppid: Int?, time: Int64) -> ProcessNode {
         defer { nextID += 1 }
         let node = ProcessNode(id: nextID, host: host, pid: pid, ppid: ppid, time: time)
-        queue.created(node)
+        withQueue { $0.created(node) }
         return node
     }
 
@@ -411,8 +436,8 @@ public final class ProcessTree {
         let pass = prunePass
         var reachable: [ProcessNode] = []
         for table in tables.values { reachable += table.processes.nodes }
-        reachable += queue.waitingProcesses
-        reachable += queue.claimable
+        reachable += withQueue { $0.waitingProcesses }
+        reachable += withQueue { $0.claimable }
         // Older first: a parent is then marked before its children, whose walks stop at once.
         reachable.sort { $0.id < $1.id }
         var marked: [ProcessNode] = []
@@ -450,9 +475,9 @@ public final class ProcessTree {
     private func releaseReady(upTo limit: Int64) {
         let maxWaiting = self.maxWaiting
         // One exec at a time: the rules may call back (`observeDescendants` reads the queue).
-        while let (node, image) = queue.nextDue(upTo: limit, maxWaiting: maxWaiting) {
+        while let (node, image) = withQueue({ $0.nextDue(upTo: limit, maxWaiting: maxWaiting) }) {
             onExec(self, ExecReady(process: ProcessReference(node), imageNumber: image))
         }
-        queue.settle(upTo: limit, maxWaiting: maxWaiting)
+        withQueue { $0.settle(upTo: limit, maxWaiting: maxWaiting) }
     }
 }
