@@ -135,7 +135,8 @@ let package = Package(
             path: "Tests/TestSupport"),
         // One test target per stage (Tests/Auditree<Stage>Tests), mirroring Sources/; a stage's
         // tests may drive it through later stages (Scanner.run) on whole logs. AuditreeCLITests
-        // runs the built binary end to end (CLI.run; `swift build --build-tests` builds it).
+        // runs the built binary end to end (CLI.run; `swift build --build-tests` builds it) and reads the
+        // executable's own types (`@testable import auditree`: PlainScanArguments against ArgumentParser).
         .testTarget(
             name: "AuditreeSystemTests",
             dependencies: ["AuditreeSystem", "TestSupport"]),
@@ -174,7 +175,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "AuditreeCLITests",
-            dependencies: ["AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport"]),
+            dependencies: [
+                "auditree", "AuditreeTree", "AuditreeRules", "AuditreeScan", "AuditreeReport", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

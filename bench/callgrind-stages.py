@@ -8,7 +8,8 @@ the inclusive cost of each stage's main function. Stages nest as the pipeline ca
 the assembler delivers events to the tree, and the tree runs the rules on each exec, so
 `assembler` includes `tree`, which includes `rules`; `assembler_self` and `tree_self` are
 the differences. `report` is what runs after the last line (events still open, grouping
-the findings, writing the report); `setup` parses the arguments and loads the rule pack.
+the findings, writing the report); `setup` parses the arguments (ArgumentParser, or
+PlainScanArguments for the common scan lines) and loads the rule pack.
 """
 import json, re, shutil, subprocess, sys
 
@@ -23,8 +24,8 @@ STAGES = {
     "rules": ["RuleEvaluator.evaluate(_:in:)"],
     "report": ["ScanState.finish()", "ReportDelivery.deliver(_:baseline:failOn:)",
                "OutputFormat.render(_:color:quiet:)"],
-    "setup": ["static ParsableCommand.parseAsRoot(_:)", "static RuleSet.load(files:includeBuiltIn:sigma:)",
-              "static RuleSet.load(files:includeBuiltIn:)"],
+    "setup": ["static ParsableCommand.parseAsRoot(_:)", "static PlainScanArguments.request(for:subcommands:)",
+              "static RuleSet.load(files:includeBuiltIn:sigma:)", "static RuleSet.load(files:includeBuiltIn:)"],
 }
 # Overloads whose simplified names are equal: ProcessTree.ingest of an AuditEvent and of a TreeUpdate.
 OVERLOADS = {"ProcessTree.ingest(_:)"}

@@ -26,6 +26,11 @@ struct Auditree: ParsableCommand {
             Console.error("auditree: error: \(message)\n")
             Glibc.exit(2)
         }
+        let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
+        if let scan = PlainScanArguments.request(for: arguments, subcommands: names) {
+            do { try scan.run() } catch { fail(error, withUsage: false) }
+            return
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

@@ -48,49 +48,69 @@ struct FilterOptions: ParsableArguments {
             valueName: "name"))
     var comm: [String] = []
 
-    /// The filter these options describe; a time that cannot be read or is out of range is a usage error.
-    func filter(now: Int64 = Int64(time(nil)) * 1000) throws -> FindingFilter {
-        var filter = FindingFilter()
-        func read(_ text: String?, _ option: String, end: Bool) throws -> Int64? {
-            guard let text else { return nil }
-            do { return try TimeArgument.parse(text, now: now, end: end) } catch {
-                throw ValidationError("\(option): \(error.description)")
-            }
-        }
-        filter.since = try read(since, "--since", end: false)
-        filter.until = try read(until, "--until", end: true)
-        if let since = filter.since, let until = filter.until, since > until {
-            throw ValidationError("--since '\(self.since!)' is after --until '\(self.until!)': nothing could match")
-        }
-        if !users.isEmpty {
-            filter.users = try users.map { text in
-                guard let user = UserSelector(text) else {
-                    throw ValidationError("--uid/--user: '\(text)' is neither a uid (0 to 4294967295) nor a user name")
-                }
-                return user
-            }
-        }
-        if !key.isEmpty { filter.keys = Set(key) }
-        if !exe.isEmpty { filter.exes = exe }
-        if !comm.isEmpty { filter.comms = Set(comm) }
-        return filter
-    }
+    /// The plain values of these options.
+    var values: Values { Values(since: since, until: until, users: users, key: key, exe: exe, comm: comm) }
 
-    /// The options given, as the user wrote them, for the "matched nothing" note.
-    var given: [String] {
-        var result: [String] = []
-        if let since { result.append("--since \(since)") }
-        if let until { result.append("--until \(until)") }
-        result +=
-            users.map { "--uid \($0)" } + key.map { "--key \($0)" } + exe.map { "--exe \($0)" }
-            + comm.map { "--comm \($0)" }
-        return result
-    }
+    func filter(now: Int64 = Int64(time(nil)) * 1000) throws -> FindingFilter { try values.filter(now: now) }
+
+    var given: [String] { values.given }
 
     /// One line on standard error when filters left nothing: a filtered run's exit status 0 means
     /// "nothing matched what you asked for", not "nothing in the log" (docs/cli.md).
     static func noteNothingMatched(_ what: String, filters: [String], before: Int) {
         let shown = filters.map { TextEscaper.escape($0) }.joined(separator: ", ")
         Console.error("auditree: note: no \(what) matches the filters (\(shown)); \(before) without them\n")
+    }
+}
+
+extension FilterOptions {
+    /// The filter options' values (ScanRequest holds them without ArgumentParser's wrappers).
+    struct Values: Equatable {
+        var since: String?
+        var until: String?
+        var users: [String] = []
+        var key: [String] = []
+        var exe: [String] = []
+        var comm: [String] = []
+
+        /// The filter these options describe; a time that cannot be read or is out of range is a usage error.
+        func filter(now: Int64 = Int64(time(nil)) * 1000) throws -> FindingFilter {
+            var filter = FindingFilter()
+            func read(_ text: String?, _ option: String, end: Bool) throws -> Int64? {
+                guard let text else { return nil }
+                do { return try TimeArgument.parse(text, now: now, end: end) } catch {
+                    throw ValidationError("\(option): \(error.description)")
+                }
+            }
+            filter.since = try read(since, "--since", end: false)
+            filter.until = try read(until, "--until", end: true)
+            if let since = filter.since, let until = filter.until, since > until {
+                throw ValidationError("--since '\(self.since!)' is after --until '\(self.until!)': nothing could match")
+            }
+            if !users.isEmpty {
+                filter.users = try users.map { text in
+                    guard let user = UserSelector(text) else {
+                        throw ValidationError(
+                            "--uid/--user: '\(text)' is neither a uid (0 to 4294967295) nor a user name")
+                    }
+                    return user
+                }
+            }
+            if !key.isEmpty { filter.keys = Set(key) }
+            if !exe.isEmpty { filter.exes = exe }
+            if !comm.isEmpty { filter.comms = Set(comm) }
+            return filter
+        }
+
+        /// The options given, as the user wrote them, for the "matched nothing" note.
+        var given: [String] {
+            var result: [String] = []
+            if let since { result.append("--since \(since)") }
+            if let until { result.append("--until \(until)") }
+            result +=
+                users.map { "--uid \($0)" } + key.map { "--key \($0)" } + exe.map { "--exe \($0)" }
+                + comm.map { "--comm \($0)" }
+            return result
+        }
     }
 }

@@ -13,7 +13,9 @@ struct HostOptions: ParsableArguments {
     var hosts: [String] = []
 
     /// Host names have no '=', paths may: the last '=' splits FILE=NAME.
-    func apply(to configuration: inout ScanConfiguration) throws {
+    func apply(to configuration: inout ScanConfiguration) throws { try Self.apply(hosts, to: &configuration) }
+
+    static func apply(_ hosts: [String], to configuration: inout ScanConfiguration) throws {
         for value in hosts {
             if let split = value.lastIndex(of: "=") {
                 let file = String(value[..<split])
