@@ -111,7 +111,8 @@ public final class RuleEvaluator {
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
         let enabled = ruleSet.rules  // filtered on each read: once here
-        self.rules = enabled.filter { $0.sigma == nil }
+        let nonSigma = enabled.filter { $0.sigma == nil }
+        self.rules = nonSigma
         let sigmaRules = SigmaExecRules(enabled.filter { $0.sigma?.target == .processCreation })
         self.sigmaRules = sigmaRules
         self.recordRules = SigmaAuditdRules(enabled)
@@ -147,7 +148,7 @@ public final class RuleEvaluator {
                 rule.skipList.flatMap(cache.number(of:))
             )
         }
-        self.searches = ruleSet.rules.filter { $0.sigma == nil }.map(SpawnerSearchPlan.init)
+        self.searches = nonSigma.map(SpawnerSearchPlan.init)
         var multicallNames: [[[UInt8]]] = []
         for name in Set(ruleSet.multicall.map { Array($0.utf8) }) {
             while multicallNames.count <= name.count { multicallNames.append([]) }

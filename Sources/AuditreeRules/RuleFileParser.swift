@@ -27,19 +27,9 @@ public struct RuleFileParser {
     private var ruleReferences: [(id: String, node: Node, path: String)] = []
     private var set: RuleSet
 
-    /// Where PackYAMLReader's nodes are (Yams keeps `Mark`'s initializer to itself): by each
-    /// node's tag object, one per node. Empty for the nodes Yams composes, which carry marks.
-    private var positions = PackYAMLReader.Positions()
-
     private init(file: String, base: RuleSet) {
         self.file = file
         self.set = base
-    }
-
-    /// A node's line and column (1-based), or 0 and 0 for a node without a mark.
-    private func position(_ node: Node) -> PackYAMLReader.Position {
-        if let mark = node.mark { return PackYAMLReader.Position(line: mark.line, column: mark.column) }
-        return positions[node.tag] ?? PackYAMLReader.Position(line: 0, column: 0)
     }
 
     /// Parses `text` alone, or on top of `base`: its lists, rules, exceptions and context
@@ -54,25 +44,18 @@ public struct RuleFileParser {
     /// depends on those tags (`Node.int` and `Node.bool` read the plain scalar; a value's tag is
     /// resolved only when it is hashed, as keys are); they differ only in which keys count as
     /// duplicates (`1` and `'1'`), which the pack has none of. A test reads the pack both ways.
-    /// Its nodes come from PackYAMLReader, which reads the pack's plain YAML as Yams would at
-    /// a fraction of the cost; should the pack ever use more of YAML than it knows, Yams reads it.
     static func parseBuiltIn(_ text: String) throws(RuleFileError) -> Result {
-        if let read = PackYAMLReader.read(text, resolver: .basic, constructor: constructor) {
-            return try parse(root: read.root, file: RuleSet.builtInName, base: RuleSet(), positions: read.positions)
-        }
-        return try parse(text, file: RuleSet.builtInName, base: RuleSet(), resolver: .basic)
+        try parse(text, file: RuleSet.builtInName, base: RuleSet(), resolver: .basic)
     }
 
-    /// No construction maps: they serve only `Node.any`, which this parser never asks for, and
-    /// `.default` builds its dictionaries anew on every call.
-    static var constructor: Constructor { Constructor([:], [:], [:]) }
-
     static func parse(_ text: String, file: String, base: RuleSet, resolver: Resolver) throws(RuleFileError) -> Result {
-        let parser = RuleFileParser(file: file, base: base)
+        var parser = RuleFileParser(file: file, base: base)
         let root: Node
         do {
             // UTF-8 said outright, as in SigmaRuleParser: Yams's default reads the environment.
-            guard let node = try Yams.compose(yaml: text, resolver, constructor, .utf8) else {
+            // No construction maps: they serve only `Node.any`, which this parser never asks
+            // for, and `.default` builds its dictionaries anew on every call.
+            guard let node = try Yams.compose(yaml: text, resolver, Constructor([:], [:], [:]), .utf8) else {
                 throw RuleFileError(file: file, line: 1, column: 1, path: "", message: "empty rule file")
             }
             root = node
@@ -83,14 +66,6 @@ public struct RuleFileParser {
         } catch {
             throw RuleFileError(file: file, line: 1, column: 1, path: "", message: "not YAML: \(error)")
         }
-        return try parse(root: root, file: file, base: base)
-    }
-
-    private static func parse(
-        root: Node, file: String, base: RuleSet, positions: PackYAMLReader.Positions = PackYAMLReader.Positions()
-    ) throws(RuleFileError) -> Result {
-        var parser = RuleFileParser(file: file, base: base)
-        parser.positions = positions
         try parser.document(root)
         parser.set.files.append(file)
         return Result(ruleSet: parser.set, warnings: parser.warnings)
@@ -181,7 +156,7 @@ public struct RuleFileParser {
 
     /// A sequence defines (or replaces) a list; `{add: [...], remove: [...]}` changes the list defined before.
     private mutating func list(_ name: String, _ node: Node, path: String) throws(RuleFileError) {
-        let origin = RuleOrigin(file: file, line: position(node).line)
+        let origin = RuleOrigin(file: file, line: node.mark?.line ?? 0)
         if case .mapping = node {
             guard var existing = set.lists[name] else {
                 throw noList(name, node, path, " to change: give a sequence to define it")
@@ -278,7 +253,7 @@ public struct RuleFileParser {
             ],
             path: path)
         let id = try requiredString(map, "id", in: node, path: path)
-        let line = position(node).line
+        let line = node.mark?.line ?? 0
         if let first = seen[id] {
             throw error(map["id"]!, "\(path).id", "duplicate rule id '\(id)' (first at line \(first))")
         }
@@ -403,7 +378,7 @@ public struct RuleFileParser {
         if rule == nil { allowed.insert("rules") }
         let warningsBefore = warnings.count
         try checkKeys(node, allowed: allowed, path: path)
-        let line = position(node).line
+        let line = node.mark?.line ?? 0
         let id = try optionalString(map, "id", path: path) ?? (rule.map { "\($0)#\(index + 1)" } ?? "\(file):\(line)")
         if try optionalBool(map, "enabled", path: path) == false {
             if rule == nil { set.exceptions.removeAll { $0.id == id } }
@@ -487,7 +462,7 @@ public struct RuleFileParser {
             } ?? 1,
             on: on, any: any,
             rules: try map["rules"].map { node throws(RuleFileError) in try ruleIDs(node, path: "\(path).rules") },
-            origin: RuleOrigin(file: file, line: position(node).line))
+            origin: RuleOrigin(file: file, line: node.mark?.line ?? 0))
         indicator.exceptRules = try map["except_rules"].map { node throws(RuleFileError) in
             try ruleIDs(node, path: "\(path).except_rules")
         }
@@ -665,7 +640,7 @@ public struct RuleFileParser {
 
     private func error(_ node: Node, _ path: String, _ message: String) -> RuleFileError {
         RuleFileError(
-            file: file, line: position(node).line, column: position(node).column, path: path, message: message)
+            file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, path: path, message: message)
     }
 
     private func yamlError(_ error: YamlError) -> RuleFileError {
