@@ -35,18 +35,15 @@ struct SigmaSpanMatcher: Sendable {
         if kind == .other { others.append(matcher) }
     }
 
-    /// A pattern that is one literal with `*` at neither, one or both ends, and that literal:
-    /// read from its parts (`SigmaPattern.shape` says `general` for `*x*`); nil for any other.
+    /// A pattern that is one literal with `*` at neither, one or both ends, and that literal;
+    /// nil for any other.
     static func shape(of pattern: SigmaPattern) -> (Kind, [UInt8])? {
-        let parts = pattern.parts
-        guard parts.allSatisfy({ !$0.contains(nil) }) else { return nil }
-        func bytes(_ part: [UInt8?]) -> [UInt8] { part.map { $0! } }
-        switch parts.count {
-        case 1: return (.exact, bytes(parts[0]))
-        case 2 where parts[1].isEmpty: return (.prefix, bytes(parts[0]))
-        case 2 where parts[0].isEmpty: return (.suffix, bytes(parts[1]))
-        case 3 where parts[0].isEmpty && parts[2].isEmpty: return (.contains, bytes(parts[1]))
-        default: return nil
+        switch pattern.shape {
+        case .exact: return (.exact, pattern.literal)
+        case .prefix: return (.prefix, pattern.literal)
+        case .suffix: return (.suffix, pattern.literal)
+        case .contains: return (.contains, pattern.literal)
+        case .general: return nil
         }
     }
 

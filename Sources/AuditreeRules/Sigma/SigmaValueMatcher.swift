@@ -104,7 +104,7 @@ public final class SigmaPattern: Sendable {
         self.parts = parts
         self.cased = cased
         self.source = source
-        let literalInside = parts.dropFirst().dropLast().allSatisfy(\.isEmpty) && parts.allSatisfy { !$0.contains(nil) }
+        let literalInside = parts.allSatisfy { !$0.contains(nil) }  // no `?`: the cases below place the `*`s
         switch parts.count {
         case 1: shape = parts[0].contains(nil) ? .general : .exact
         case 2 where literalInside && parts[1].isEmpty: shape = .prefix
