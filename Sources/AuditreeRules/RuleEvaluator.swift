@@ -809,20 +809,7 @@ public final class RuleEvaluator {
     /// indicator looks there.
     func context(for match: RuleMatch, descendants: [DescendantEntry]) -> [ContextHit] {
         guard !scoped(match.rule).indicators.isEmpty else { return [] }
-        // Every place an indicator may look, in the order they are tried: the shell, the spawner,
-        // what ran below the shell; each with the match's kept answers, when it has them.
-        var places: [ContextPlace] = [
-            ContextPlace(on: .shell, pid: match.pid, image: match.image, answers: match.subjects?.shell)
-        ]
-        if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
-            places.append(
-                ContextPlace(
-                    on: .spawner, pid: match.lineage[index].pid, image: image,
-                    answers: match.subjects?.lineage[index]))
-        }
-        for entry in descendants {
-            places.append(ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: nil))
-        }
+        var places = contextPlaces(of: match, descendants: descendants)
         let found: [(indicator: Int, place: Int)]
         if match.rule.sigma == nil {
             found = indicatorsPresent(for: match.rule, places: &places)
@@ -860,6 +847,24 @@ public final class RuleEvaluator {
         var pid: Int
         var image: ProcessImage
         var answers: ConditionAnswers?
+    }
+
+    /// Every place an indicator may look, in the order they are tried: the shell, the spawner,
+    /// what ran below the shell; each with the match's kept answers, when it has them.
+    private func contextPlaces(of match: RuleMatch, descendants: [DescendantEntry]) -> [ContextPlace] {
+        var places: [ContextPlace] = [
+            ContextPlace(on: .shell, pid: match.pid, image: match.image, answers: match.subjects?.shell)
+        ]
+        if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
+            places.append(
+                ContextPlace(
+                    on: .spawner, pid: match.lineage[index].pid, image: image,
+                    answers: match.subjects?.lineage[index]))
+        }
+        for entry in descendants {
+            places.append(ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: nil))
+        }
+        return places
     }
 
     /// The kept answers of the place's image, with context answers for this version of the learned roots.
@@ -1005,18 +1010,7 @@ public final class RuleEvaluator {
             evidenceIDs: match.inference?.evidence.map(\.id) ?? [])
         let numbers = scoped(match.rule).indicators
         guard !numbers.isEmpty else { return sketch }
-        var places: [ContextPlace] = [
-            ContextPlace(on: .shell, pid: match.pid, image: match.image, answers: match.subjects?.shell)
-        ]
-        if match.inference == nil, let image = match.spawnerImage, let index = match.spawnerIndex {
-            places.append(
-                ContextPlace(
-                    on: .spawner, pid: match.lineage[index].pid, image: image,
-                    answers: match.subjects?.lineage[index]))
-        }
-        for entry in match.collector?.treeOrder() ?? [] {
-            places.append(ContextPlace(on: .descendants, pid: entry.pid, image: entry.image, answers: nil))
-        }
+        var places = contextPlaces(of: match, descendants: match.collector?.treeOrder() ?? [])
         for number in numbers {
             let indicator = ruleSet.context[number]
             let base = contextSlotBase[number]
