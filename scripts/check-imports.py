@@ -23,10 +23,10 @@ OTHERS = {
     # The Parser and Scan tests compare with libaudit; only the Parser tests with libauparse.
     "CAudit": {"AuditreeSystem", "AuditreeParser", "AuditreeParserTests", "AuditreeScanTests"},
     "CAuparse": {"AuditreeParserTests"},
-    # The CLI tests compare PlainScanArguments with ArgumentParser's reading of the
-    # executable's ScanCommand.
     "Yams": {"AuditreeRules"},
     "Mustache": {"AuditreeReport"},
+    # The CLI tests compare PlainScanArguments with ArgumentParser's reading of the
+    # executable's ScanCommand.
     "ArgumentParser": {"auditree", "AuditreeCLITests"},
     "AuditreeKit": {"auditree"},
     "auditree": {"AuditreeCLITests"},

@@ -68,14 +68,14 @@ public struct RecordParser {
         if isBlank(line) { return .blank }
         var position = 0
         var node = defaultNode
-        if Self.startsWith(line, at: 0, KernelKey.node, 5, "node=") {
+        if Self.has(line, KernelKey.node, 5, at: 0) {
             let start = 5
             position = start
             while position < line.count, line[position] != FieldScanner.space { position += 1 }
             node = internNode(line, start..<position)
             while position < line.count, line[position] == FieldScanner.space { position += 1 }
         }
-        guard Self.startsWith(line, at: position, KernelKey.type, 5, "type=") else {
+        guard Self.has(line, KernelKey.type, 5, at: position) else {
             return .rejected(Rejection(.notAnAuditRecord, column: position + 1))
         }
         position += 5
@@ -120,16 +120,6 @@ public struct RecordParser {
         record.ruleHits = nil
         record.fieldLiterals = nil
         return .record
-    }
-
-    /// Whether `text` (`length` bytes, packed as `packed`) stands at `start`: one load where
-    /// eight bytes can be read, as every record's `type=` can.
-    @inline(__always)
-    private static func startsWith(
-        _ line: Span<UInt8>, at start: Int, _ packed: UInt64, _ length: Int, _ text: StaticString
-    ) -> Bool {
-        guard start &+ 8 <= line.count else { return Bytes.hasPrefix(line, at: start, text) }
-        return ByteSearch.word(line, at: start) & ByteSearch.lowBytes(length) == packed
     }
 
     private func isBlank(_ line: Span<UInt8>) -> Bool {
@@ -388,7 +378,7 @@ public struct RecordParser {
     }
 
     /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes,
-    /// at most 8), and an unquoted value up to a space, 0x1d or the end (a space, 0x1d or the end). Its
+    /// at most 8), and an unquoted value up to a space, 0x1d or the end. Its
     /// range, and `position` moved past it; nil (and `position` unchanged) for anything else,
     /// and for a key within eight bytes of the line's end (the token loop reads such a line).
     @inline(__always)

@@ -52,7 +52,7 @@ public struct RuleFileParser {
         var parser = RuleFileParser(file: file, base: base)
         let root: Node
         do {
-            // UTF-8 said outright, as in SigmaRuleParser: Yams's default reads the environment.
+            // UTF-8 said outright, as in SigmaYAMLNode: Yams's default reads the environment.
             // No construction maps: they serve only `Node.any`, which this parser never asks
             // for, and `.default` builds its dictionaries anew on every call.
             guard let node = try Yams.compose(yaml: text, resolver, Constructor([:], [:], [:]), .utf8) else {

@@ -19,15 +19,15 @@ import AuditreeKit
 /// compares both readers on a table of command lines.
 enum PlainScanArguments {
     /// The options that take a value, by long name.
-    private static let valued: Set<String> = [
+    static let valued: Set<String> = [
         "format", "fail-on", "color", "output", "baseline", "since", "until", "uid", "user", "key", "exe", "comm",
         "node", "pid", "checkpoint", "lock-timeout", "rules", "sigma", "host", "threads",
     ]
     /// Options that may be given several times, each adding a value.
-    private static let repeatable: Set<String> = [
+    static let repeatable: Set<String> = [
         "output", "uid", "user", "key", "exe", "comm", "rules", "sigma", "host",
     ]
-    private static let flags: Set<String> = ["strict", "quiet", "show-suppressed", "no-group", "no-default-rules"]
+    static let flags: Set<String> = ["strict", "quiet", "show-suppressed", "no-group", "no-default-rules"]
 
     /// The scan these arguments (without the program name) ask for, validated; nil when
     /// ArgumentParser must read them.

@@ -21,6 +21,12 @@ struct RuleOptions: ParsableArguments {
     var noDefaultRules = false
 
     func apply(to configuration: inout ScanConfiguration) {
+        Self.apply(files: files, sigma: sigma, noDefaultRules: noDefaultRules, to: &configuration)
+    }
+
+    /// The rule options' values into `configuration` (ScanRequest has them without the type).
+    static func apply(files: [String], sigma: [String], noDefaultRules: Bool, to configuration: inout ScanConfiguration)
+    {
         configuration.ruleFiles = files
         configuration.useDefaultRules = !noDefaultRules
         configuration.sigmaPaths = sigma

@@ -100,9 +100,7 @@ struct ScanRequest: Equatable {
                 throw ExitCode(2)
             }
         }
-        configuration.ruleFiles = ruleFiles
-        configuration.useDefaultRules = !noDefaultRules
-        configuration.sigmaPaths = sigma
+        RuleOptions.apply(files: ruleFiles, sigma: sigma, noDefaultRules: noDefaultRules, to: &configuration)
         try HostOptions.apply(hosts, to: &configuration)
         configuration.showSuppressed = showSuppressed
         configuration.groupFindings = !noGroup

@@ -12,6 +12,32 @@ struct PlainScanArgumentsTests {
         [$0._commandName] + $0.configuration.aliases
     }
 
+    /// The plain reader knows scan's options as scan declares them: every long option in scan's
+    /// help is one of its valued options (those shown with a value) or flags, apart from help and
+    /// version, which it leaves to ArgumentParser; and it knows no option scan does not have. An
+    /// option removed from scan, or turned from a value into a flag, fails here.
+    @Test("the plain reader's options are scan's options")
+    func optionsAreScans() {
+        var valued: Set<String> = []
+        var flags: Set<String> = []
+        for line in ScanCommand.helpMessage(columns: 1000).split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard let first = words.first, first.hasPrefix("-") else { continue }
+            let names = words.prefix { $0.hasPrefix("-") }.map { $0.hasSuffix(",") ? $0.dropLast() : $0 }
+            let takesValue = words.count > names.count && words[names.count].hasPrefix("<")
+            for name in names where name.hasPrefix("--") {
+                if takesValue {
+                    valued.insert(String(name.dropFirst(2)))
+                } else {
+                    flags.insert(String(name.dropFirst(2)))
+                }
+            }
+        }
+        #expect(valued == PlainScanArguments.valued)
+        #expect(flags.subtracting(["help", "version"]) == PlainScanArguments.flags)
+        #expect(PlainScanArguments.repeatable.isSubset(of: PlainScanArguments.valued))
+    }
+
     static let taken: [[String]] = [
         [],
         ["scan"],

@@ -294,7 +294,7 @@ struct SigmaAuditdProgram: Sendable {
     /// The number of the type program for a record type (`type`: its range in the line).
     func type(_ type: Range<Int>, in line: Span<UInt8>) -> Int {
         names: for (number, name) in typeNames.enumerated() where name.count == type.count {
-            for offset in 0..<name.count where SigmaSpanMatcher.fold(line[type.lowerBound + offset]) != name[offset] {
+            for offset in 0..<name.count where SigmaPattern.fold(line[type.lowerBound + offset]) != name[offset] {
                 continue names
             }
             return number

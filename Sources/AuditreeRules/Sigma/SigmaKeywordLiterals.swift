@@ -52,7 +52,7 @@ struct SigmaKeywordLiterals: Sendable {
     func scan(_ text: Span<UInt8>, found: inout [UInt64], remaining: inout Int) {
         let count = text.count
         for (byte, literal) in singles where found[literal >> 6] >> UInt64(literal & 63) & 1 == 0 {
-            for position in 0..<count where SigmaSpanMatcher.fold(text[position]) == byte {
+            for position in 0..<count where SigmaPattern.fold(text[position]) == byte {
                 found[literal >> 6] |= 1 << UInt64(literal & 63)
                 remaining -= 1
                 if remaining == 0 { return }
@@ -60,10 +60,10 @@ struct SigmaKeywordLiterals: Sendable {
             }
         }
         guard count >= 2 else { return }
-        var first = SigmaSpanMatcher.fold(text[0])
+        var first = SigmaPattern.fold(text[0])
         var position = 0
         while position < count - 1 {
-            let second = SigmaSpanMatcher.fold(text[position + 1])
+            let second = SigmaPattern.fold(text[position + 1])
             let pair = Int(first) << 8 | Int(second)
             if pairBits[pair >> 6] >> UInt64(pair & 63) & 1 != 0 {
                 for slot in Int(buckets[Int(first)])..<Int(buckets[Int(first) + 1]) {
@@ -89,7 +89,7 @@ struct SigmaKeywordLiterals: Sendable {
         guard position + length <= text.count else { return false }
         var offset = 1
         while offset < length {
-            guard SigmaSpanMatcher.fold(text[position + offset]) == storage[start + offset] else { return false }
+            guard SigmaPattern.fold(text[position + offset]) == storage[start + offset] else { return false }
             offset += 1
         }
         return true
@@ -100,8 +100,7 @@ struct SigmaKeywordLiterals: Sendable {
         let length = starts[number + 1] - starts[number]
         guard length <= text.count else { return false }
         for position in 0...(text.count - length)
-        where SigmaSpanMatcher.fold(text[position]) == storage[starts[number]] && occurs(number, in: text, at: position)
-        {
+        where SigmaPattern.fold(text[position]) == storage[starts[number]] && occurs(number, in: text, at: position) {
             return true
         }
         return false

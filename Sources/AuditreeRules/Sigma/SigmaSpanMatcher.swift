@@ -76,14 +76,12 @@ struct SigmaSpanMatcher: Sendable {
             }
         } else {
             while offset < literal.count {
-                guard Self.fold(text[start + offset]) == storage[base + offset] else { return false }
+                guard SigmaPattern.fold(text[start + offset]) == storage[base + offset] else { return false }
                 offset += 1
             }
         }
         return true
     }
-
-    @inline(__always) static func fold(_ byte: UInt8) -> UInt8 { byte &- 65 < 26 ? byte | 0x20 : byte }
 
     /// A general pattern, regex or network: on the value built from the bytes (a regex whose
     /// literals are not in them, as most, without building it).

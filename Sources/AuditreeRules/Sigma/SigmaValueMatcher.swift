@@ -119,7 +119,7 @@ public final class SigmaPattern: Sendable {
         }
     }
 
-    static func fold(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
+    @inline(__always) static func fold(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
 
     /// The longest run of literal bytes (the first of equal length), which every matching value contains.
     var longestLiteral: [UInt8]? {

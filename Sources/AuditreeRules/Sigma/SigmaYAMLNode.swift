@@ -51,8 +51,9 @@ enum SigmaYAMLNode: Sendable, Equatable {
         // its bool, int, float, null and timestamp regexes on each one. `exists: true` and
         // `null` are read from the plain scalar. UTF-8 said outright: Yams's default encoding
         // reads the whole process environment (for YAMS_DEFAULT_ENCODING, which also makes it
-        // print to stdout) on every file.
-        guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else { return nil }
+        // print to stdout) on every file. No construction maps: they serve only `Node.any`, and
+        // `.default` builds its dictionaries anew on every call.
+        guard let node = try Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8) else { return nil }
         return (SigmaYAMLNode(node), node.mark?.line ?? 1)
     }
 

@@ -1,9 +1,10 @@
 /// Reads the block YAML that Sigma rule files are written in straight into `SigmaYAMLNode`s:
-/// maps, lists, one-line plain and quoted scalars, `|` literal text and comments. Building
+/// maps, lists, plain scalars (multi-line ones folded), one-line quoted scalars, `|` literal
+/// text and comments. Building
 /// libyaml's events and Yams' nodes for these was most of the cost of loading a rule.
 ///
-/// Anything outside that subset (flow collections, anchors, aliases, tags, multi-line plain or
-/// quoted scalars, escapes, tabs, carriage returns, directives and document markers, equal keys)
+/// Anything outside that subset (flow collections, anchors, aliases, tags, multi-line quoted
+/// scalars, plain continuation lines that begin with an indicator, escapes, tabs, carriage returns, directives and document markers, equal keys)
 /// and every malformed file gives nil: `SigmaRuleParser` then reads the file with Yams. So a
 /// file reads the same either way (the sigma tests compare both on every SigmaHQ rule), and a
 /// bad file gets Yams' message.
