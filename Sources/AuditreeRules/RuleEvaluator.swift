@@ -628,13 +628,15 @@ public final class RuleEvaluator {
 
     /// A condition, with its `learned_root` part answered from what this scan learned.
     private func holds(_ image: ProcessImage, _ condition: ProcessCondition) -> Bool {
-        guard let list = condition.learnedRoot else { return matcher.satisfies(image, condition) }
-        var rest = condition
-        rest.learnedRoot = nil
-        guard matcher.satisfies(image, rest) else { return false }
-        let roots = learnedRoots[image.node]?[list] ?? []
-        guard !roots.isEmpty else { return false }
-        return Self.rootPaths(of: image).contains { NameMatcher.hasPathPrefix($0, roots) }
+        guard condition.learnedRoot != nil else { return matcher.satisfies(image, condition) }
+        guard let check = rootCheck(image, condition) else { return false }
+        return learnedRootsCover(check, on: image.node)
+    }
+
+    /// Whether a root learned so far on `node` for the check's list covers one of its paths.
+    private func learnedRootsCover(_ check: ContextSketch.RootCheck, on node: String?) -> Bool {
+        let roots = learnedRoots[node]?[check.list] ?? []
+        return !roots.isEmpty && check.paths.contains { NameMatcher.hasPathPrefix($0, roots) }
     }
 
     // MARK: Exceptions
@@ -1053,6 +1055,11 @@ public final class RuleEvaluator {
         return paths
     }
 
+    /// A severity raised by context indicators, at most critical.
+    private static func severity(_ rank: Int, raisedBy raise: Int) -> Severity {
+        Severity.allCases[min(Severity.critical.rank, rank + raise)]
+    }
+
     /// A sketch with the roots learned by the end of the scan: the indicators present and where, and the severity.
     private func resolve(_ sketch: ContextSketch)
         -> (hits: [(indicator: Int, place: ContextSketch.Place)], severity: Severity)
@@ -1061,17 +1068,14 @@ public final class RuleEvaluator {
         var raise = 0
         for entry in sketch.indicators {
             let learned = entry.pending.first { pending in
-                pending.checks.contains { check in
-                    let roots = learnedRoots[sketch.node]?[check.list] ?? []
-                    return !roots.isEmpty && check.paths.contains { NameMatcher.hasPathPrefix($0, roots) }
-                }
+                pending.checks.contains { learnedRootsCover($0, on: sketch.node) }
             }
             guard let place = learned?.place ?? entry.present else { continue }
             hits.append((entry.number, place))
             let indicator = ruleSet.context[entry.number]
             if !sketch.evidenceIDs.contains(indicator.id) { raise += indicator.raise }
         }
-        return (hits, Severity.allCases[min(Severity.critical.rank, sketch.baseRank + raise)])
+        return (hits, Self.severity(sketch.baseRank, raisedBy: raise))
     }
 
     /// The bytes of command lines the rules' regexes have run over (`CommandLineMatches`).
@@ -1084,7 +1088,7 @@ public final class RuleEvaluator {
         // For an inferred spawner, the indicators that stood in for it do not also raise the severity.
         let raise = context.filter { !evidenceIDs.contains($0.id) }.reduce(0) { $0 + $1.raise }
         var rule = FindingRule(match.rule)
-        rule.severity = Severity.allCases[min(Severity.critical.rank, match.rule.severity.rank + raise)]
+        rule.severity = Self.severity(match.rule.severity.rank, raisedBy: raise)
         let spawner: ProcessSnapshot
         if let index = match.spawnerIndex {
             let entry = match.lineage[index]
