@@ -318,7 +318,8 @@ public final class RuleEvaluator {
         var below: DescendantCollector?
         // The findings of one exec share its image and lineage, so their answers too.
         var subjects: MatchSubjects?
-        for rule in matched {
+        for number in matched {
+            let rule = sigmaRules.rule(number)
             var match = RuleMatch(
                 rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
                 spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
