@@ -318,13 +318,13 @@ public final class RuleEvaluator {
         var below: DescendantCollector?
         // The findings of one exec share its image and lineage, so their answers too.
         var subjects: MatchSubjects?
+        let exeName = image.exe?.basename.lossyString ?? ""
         for number in matched {
-            let rule = sigmaRules.rule(number)
+            // The rule copied once, into the match: a Rule holds dozens of references to retain.
             var match = RuleMatch(
-                rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
-                childEvidence: MatchEvidence(
-                    field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
+                rule: sigmaRules.rule(number), pid: ready.process.pid, ppid: ready.process.ppid, image: image,
+                lineage: lineage, spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                childEvidence: MatchEvidence(field: .exe, value: exeName, list: "sigma", entry: sigmaRules.id(of: number)),
                 spawnerEvidence: nil)
             match.subjects = subjects
             subjects = admit(match) {

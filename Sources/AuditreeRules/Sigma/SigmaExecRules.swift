@@ -196,6 +196,9 @@ final class SigmaExecRules {
     /// The rule numbered `number` (`matching(_:of:)`), read in place.
     func rule(_ number: Int) -> Rule { compiled[number].rule }
 
+    /// The id of the rule numbered `number`, without a copy of the rule.
+    func id(of number: Int) -> String { compiled[number].rule.id }
+
     /// The numbers of the rules whose detection holds for image `imageNumber` of `process`, in load order. The
     /// literals in its own fields come from the parsing threads when they found them
     /// (`ProcessImage.fieldLiterals`), the parent's from `parents`; the fields themselves are

@@ -34,6 +34,7 @@ public struct SigmaProcessCreation: Sendable {
 
     /// Sysmon for Linux's value for an unknown parent.
     public static let unknown = "-"
+    private static let unknownValue = SigmaFieldValue(unknown)
 
     /// `parent` is the image of the process whose pid is the exec's ppid, as it was at the
     /// exec (nil when the log never described it).
@@ -81,7 +82,7 @@ public struct SigmaProcessCreation: Sendable {
         image: SigmaFieldValue?, commandLine: SigmaFieldValue?
     ) {
         func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
-        let unknown = SigmaFieldValue(Self.unknown)
+        let unknown = Self.unknownValue
         let image = parent.map { $0.exe.map { SigmaFieldValue(bytes: $0.bytes) } ?? unknown } ?? unknown
         let commandLine = parent.map { SigmaFieldValue(joining: $0.argv.arguments) } ?? unknown
         return (wanted(.parentImage) ? image : nil, wanted(.parentCommandLine) ? commandLine : nil)
