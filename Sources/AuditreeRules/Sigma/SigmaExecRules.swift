@@ -15,7 +15,9 @@ import AuditreeTree
 /// every exec when the rule also names a rare one. A rule without clauses is tested on every exec.
 final class SigmaExecRules {
     private final class Compiled {
-        let rule: Rule
+        /// The rule, in the one `SharedRule` every match of it holds (made at load, not per match).
+        let shared: SharedRule
+        var rule: Rule { shared.rule }
         /// Per search (by number): maps, each a list of (field index, test); or keywords.
         let searches: [Search]
         /// The condition with the operands of each `and`, `or`, `1 of` and `all of` in the order
@@ -25,7 +27,7 @@ final class SigmaExecRules {
         /// candidate rules read.
         let fieldsRead: UInt32
         init(rule: Rule, searches: [Search], condition: Condition) {
-            self.rule = rule
+            shared = SharedRule(rule)
             self.searches = searches
             self.condition = SigmaExecRules.ordered(condition, searches)
             var read: UInt32 = 0
@@ -193,11 +195,11 @@ final class SigmaExecRules {
         evaluate(candidates(fields), fields)
     }
 
-    /// The rule numbered `number` (`matching(_:of:)`), read in place.
-    func rule(_ number: Int) -> Rule { compiled[number].rule }
+    /// The rule numbered `number` (`matching(_:of:)`), as its matches share it.
+    func sharedRule(_ number: Int) -> SharedRule { compiled[number].shared }
 
     /// The id of the rule numbered `number`, without a copy of the rule.
-    func id(of number: Int) -> String { compiled[number].rule.id }
+    func id(of number: Int) -> String { compiled[number].shared.rule.id }
 
     /// The numbers of the rules whose detection holds for image `imageNumber` of `process`, in load order. The
     /// literals in its own fields come from the parsing threads when they found them
