@@ -325,7 +325,8 @@ public final class RuleEvaluator {
             var match = RuleMatch(
                 sigma: sigmaRules.sharedRule(number), pid: ready.process.pid, ppid: ready.process.ppid, image: image,
                 lineage: lineage, spawnerIndex: parentIndex,
-                childEvidence: MatchEvidence(field: .exe, value: exeName, list: "sigma", entry: sigmaRules.id(of: number)))
+                childEvidence: MatchEvidence(
+                    field: .exe, value: exeName, list: "sigma", entry: sigmaRules.id(of: number)))
             match.subjects = subjects
             return match
         }
