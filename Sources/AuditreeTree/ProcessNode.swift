@@ -1,3 +1,4 @@
+import AuditreeEvents
 import AuditreeParser
 
 /// One process instance (a pid between its creation and its reuse), with its recent exec history.
@@ -22,9 +23,17 @@ package final class ProcessNode {
     // any deinit, which could touch the property, so an access that releases stays dynamic).
     private var parentLink: ProcessNode?
     private var parentLinkImageCount = 0
-    private(set) var images: [ProcessImage] = []
-    /// Absolute number of `images[0]`.
+    // The newest image is kept in the node itself and only the earlier ones in an array: most
+    // processes run one image, and then the node is their only allocation (an array of one
+    // image would be a second object to allocate, grow and free for every process).
+    /// The newest image; nil before the first.
+    private var latest: ProcessImage?
+    /// The kept images before `latest`, oldest first.
+    private var earlier: [ProcessImage] = []
+    /// Absolute number of the oldest kept image.
     private(set) var droppedImages = 0
+    /// Images the log showed for this process, dropped ones included.
+    package private(set) var imageCount = 0
     let firstSeen: Int64
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
@@ -37,20 +46,32 @@ package final class ProcessNode {
     /// Log time of its last failed exec since its last successful one (a PATH search under way).
     var lastFailedExec: Int64?
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
-    var taskTitle: Proctitle?
-    /// The finding this process belongs to as a descendant (or as the shell), if any.
-    var collector: DescendantCollector? {
-        didSet {
-            oldValue?.followers -= 1
-            collector?.followers += 1
+    var taskTitle: Proctitle? {
+        get { title }
+        set {
+            // Swapped in, the old value released after (see `parentLink`).
+            var value = newValue
+            swap(&value, &title)
         }
     }
+    private var title: Proctitle?
+    /// The finding this process belongs to as a descendant (or as the shell), if any.
+    var collector: DescendantCollector? {
+        get { collectorLink }
+        set {
+            var value = newValue
+            value?.followers += 1
+            swap(&value, &collectorLink)
+            value?.followers -= 1
+        }
+    }
+    private var collectorLink: DescendantCollector?
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
     var collectorFromImage = 0
     var collectorDepth = 0
     /// The Sigma findings this process is followed for (its own and its ancestors'), outermost
     /// first: unlike `collector` they claim nothing, so the rules still judge what runs here.
-    var watches: [Watch] = []
+    private(set) var watches: [Watch] = []
     /// Set once a process is linked below this one: a process without it has no descendants, so
     /// a new watch on it has no process to look for among the recent ones.
     private(set) var hasLinkedChild = false
@@ -60,7 +81,7 @@ package final class ProcessNode {
     var reachLeft = 0
 
     deinit {
-        collector?.followers -= 1
+        collectorLink?.followers -= 1
         for watch in watches { watch.collector.followers -= 1 }
     }
 
@@ -74,50 +95,71 @@ package final class ProcessNode {
     }
 
     var isKnown: Bool { imageCount > 0 }
-    package var imageCount: Int { droppedImages + images.count }
 
     package func image(_ number: Int) -> ProcessImage? {
-        let index = number - droppedImages
-        return index >= 0 && index < images.count ? images[index] : nil
+        guard number >= droppedImages, number < imageCount else { return nil }
+        return number == imageCount - 1 ? latest : earlier[number - droppedImages]
     }
 
-    /// Whether the last image runs `exe` (false when there is none), read in place:
-    /// `images.last` would copy the image, retaining all it holds, on every record.
-    func lastImageRuns(_ exe: LogString?) -> Bool {
-        guard let index = images.indices.last else { return false }
-        return images[index].exe == exe
+    /// The exe of an image by number (nil when it was dropped or has none), read in place:
+    /// `image(_:)` copies the whole image (retaining all it holds) to read one field.
+    func exe(ofImage number: Int) -> LogString? {
+        guard number >= droppedImages, number < imageCount else { return nil }
+        return number == imageCount - 1 ? latest?.exe : earlier[number - droppedImages].exe
     }
-    var keptImages: [ProcessImage] { images }
+
+    /// Whether the last image runs `exe` (false when there is none), read in place.
+    func lastImageRuns(_ exe: LogString?) -> Bool {
+        guard imageCount > 0 else { return false }
+        return latest?.exe == exe
+    }
+    var keptImages: [ProcessImage] { latest.map { earlier + [$0] } ?? [] }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
-    func hasExecuted(_ image: ProcessImage) -> Bool {
+    func hasExecuted(_ image: borrowing ProcessImage) -> Bool {
         // Read in place: `contains(where:)` copies each image out (retaining all it holds).
-        for index in images.indices
-        where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
+        for index in earlier.indices
+        where earlier[index].origin == .exec && earlier[index].exe == image.exe
+            && Self.sameArguments(earlier[index].argv, image.argv)
+        {
             return true
         }
-        return false
+        guard latest?.origin == .exec, latest?.exe == image.exe, let argv = latest?.argv else { return false }
+        return Self.sameArguments(argv, image.argv)
+    }
+
+    /// `lhs == rhs`, the arguments compared in a loop the compiler sees (the derived `==` goes
+    /// through the generic array comparison, one call per argument).
+    private static func sameArguments(_ lhs: ArgumentVector, _ rhs: ArgumentVector) -> Bool {
+        guard lhs.isComplete == rhs.isComplete, lhs.arguments.count == rhs.arguments.count else { return false }
+        for index in lhs.arguments.indices where lhs.arguments[index] != rhs.arguments[index] { return false }
+        return true
     }
 
     /// Appends an image and returns its number. Consuming: the image is moved into the
     /// history, where a borrowed one would be copied (retaining all it holds) on every append.
     @discardableResult
     func append(_ image: consuming ProcessImage) -> Int {
-        // Worked on outside the property (see `parentLink`): growing or trimming releases.
-        var list: [ProcessImage] = []
-        swap(&list, &images)
-        list.append(image)
-        if list.count > ProcessTree.maxImagesPerProcess {
-            list.removeFirst()
-            droppedImages += 1
+        // Worked on outside the properties (see `parentLink`): growing or trimming releases.
+        var previous: ProcessImage? = consume image
+        swap(&previous, &latest)
+        if let previous {
+            var list: [ProcessImage] = []
+            swap(&list, &earlier)
+            list.append(previous)
+            if list.count >= ProcessTree.maxImagesPerProcess {
+                list.removeFirst()
+                droppedImages += 1
+            }
+            swap(&list, &earlier)
         }
-        swap(&list, &images)
+        imageCount += 1
         let number = imageCount - 1
-        if let collector, number >= collectorFromImage {
-            collector.add(self, image: images[images.count - 1], depth: collectorDepth)
+        if let collector, number >= collectorFromImage, let latest {
+            collector.add(self, image: latest, depth: collectorDepth)
         }
         for watch in watches where number >= watch.fromImage {
-            watch.collector.add(self, image: images[images.count - 1], depth: watch.depth)
+            if let latest { watch.collector.add(self, image: latest, depth: watch.depth) }
         }
         return number
     }
@@ -166,7 +208,9 @@ package final class ProcessNode {
         collectorFromImage = 0
         collectorDepth = parent.collectorDepth + 1
         inherited.linked(self)
-        for image in images { inherited.add(self, image: image, depth: collectorDepth) }
+        for number in droppedImages..<imageCount {
+            if let image = image(number) { inherited.add(self, image: image, depth: collectorDepth) }
+        }
     }
 
     // MARK: Watches (Sigma findings)
@@ -206,16 +250,21 @@ package final class ProcessNode {
     /// outermost watch stops following this process (`DescendantCollector.cut`).
     private func join(_ watch: Watch) {
         guard !watches.contains(where: { $0.collector === watch.collector }) else { return }
-        if watches.count >= ProcessTree.maxWatches {
-            let outermost = watches.removeFirst().collector
+        // Worked on outside the property (see `parentLink`): growing or trimming releases.
+        var list: [Watch] = []
+        swap(&list, &watches)
+        var outermost: DescendantCollector?
+        if list.count >= ProcessTree.maxWatches { outermost = list.removeFirst().collector }
+        list.append(watch)
+        swap(&list, &watches)
+        if let outermost {
             outermost.followers -= 1
             outermost.cut()
         }
-        watches.append(watch)
         watch.collector.followers += 1
         if watch.depth > 0 { watch.collector.linked(self) }
         for number in max(watch.fromImage, droppedImages)..<imageCount {
-            watch.collector.add(self, image: images[number - droppedImages], depth: watch.depth)
+            if let image = image(number) { watch.collector.add(self, image: image, depth: watch.depth) }
         }
     }
 }

@@ -68,13 +68,14 @@ public final class ProcessTree {
     private var processLimit: Int
     private var waitingLimit: Int
     public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
-    public private(set) var execCount = 0
+    public var execCount: Int { execs }
+    private var execs = 0
 
     /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts)
     /// and handed down through one event's work, which never changes host.
     private final class HostTable {
         let name: String?
-        var processes: PidTable
+        private(set) var processes: PidTable
         /// Set by the first fork/clone record: this host's log audits process creation, so a
         /// reused pid comes with a fork record of its own.
         var forksAudited = false
@@ -86,6 +87,20 @@ public final class ProcessTree {
             self.name = name
             processes = PidTable(hash: hash)
         }
+
+        /// Enters `node` under its pid and hands back the process that had it. The table is
+        /// worked on outside its property, and what it replaces released by the caller: an
+        /// access that lasts through a release is checked at run time (see `withQueue`).
+        func insert(_ node: ProcessNode) -> ProcessNode? {
+            var table = PidTable.standIn(hash: processes.hash)
+            swap(&table, &processes)
+            let replaced = table.insert(node)
+            swap(&table, &processes)
+            return replaced
+        }
+
+        /// Puts `table` in place of the processes (the old table released by the caller's `table`).
+        func replaceProcesses(_ table: inout PidTable) { swap(&table, &processes) }
     }
     private var tables: [String?: HostTable] = [:]
     private var lastHost: (name: String?, table: HostTable)?
@@ -229,18 +244,21 @@ public final class ProcessTree {
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64, in hosts: HostTable) {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
+        let title = event.proctitle
         let found = hosts.processes[syscall.pid]
-        if let existing = found, isReused(existing, by: image, title: event.proctitle, time: time, in: hosts) {
+        let reused: Bool
+        if let existing = found, isReused(existing, by: image, title: title, time: time, in: hosts) {
             node = newInstance(pid: syscall.pid, ppid: syscall.ppid, time: time, in: hosts)
-            node.taskTitle = event.proctitle
+            reused = true
         } else {
             node = instance(found, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time, in: hosts)
+            reused = false
         }
-        if node.taskTitle == nil || hosts.freshTitles == true { node.taskTitle = event.proctitle }
+        if reused || node.taskTitle == nil || hosts.freshTitles == true { node.taskTitle = title }
         node.lastFailedExec = nil
         let number = node.append(image)
         node.lastSeen = time
-        execCount += 1
+        execs += 1
         withQueue { $0.append(exec: node, image: number, time: time) }
     }
 
@@ -287,9 +305,9 @@ public final class ProcessTree {
     /// the parent's program.
     private func runsParentImage(_ node: ProcessNode, exe: LogString?) -> Bool {
         guard let parent = node.parent, node.parentImageCount > 0,
-            let image = parent.image(node.parentImageCount - 1)
+            node.parentImageCount - 1 >= parent.droppedImages
         else { return false }
-        return image.exe == exe
+        return parent.exe(ofImage: node.parentImageCount - 1) == exe
     }
 
     /// The live process with this pid, or a new one when the pid was reused.
@@ -349,7 +367,8 @@ public final class ProcessTree {
     ///    title on one that caches them (the default until the log shows otherwise);
     /// 5. otherwise the ppid decides (`matchingInstance`).
     private func isReused(
-        _ existing: ProcessNode, by image: ProcessImage, title: Proctitle?, time: Int64, in hostTable: HostTable
+        _ existing: ProcessNode, by image: borrowing ProcessImage, title: Proctitle?, time: Int64,
+        in hostTable: HostTable
     ) -> Bool {
         if existing.exited { return true }
         if existing.hasExecuted(image) { return true }
@@ -409,7 +428,7 @@ public final class ProcessTree {
     }
 
     private func insert(_ node: ProcessNode, into hostTable: HostTable) {
-        hostTable.processes.insert(node)
+        _ = hostTable.insert(node)
         if hostTable.processes.count > maxProcessesPerHost { forgetOldest(hostTable) }
     }
 
@@ -421,7 +440,7 @@ public final class ProcessTree {
         let byAge = table.processes.nodes.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
         var kept = PidTable(hash: hash, capacity: keep)
         for node in byAge.prefix(keep) { kept.insert(node) }
-        table.processes = kept
+        table.replaceProcesses(&kept)
         pruneAncestors()
     }
 
