@@ -23,17 +23,11 @@ package final class ProcessNode {
     // any deinit, which could touch the property, so an access that releases stays dynamic).
     private var parentLink: ProcessNode?
     private var parentLinkImageCount = 0
-    // The newest image is kept in the node itself and only the earlier ones in an array: most
-    // processes run one image, and then the node is their only allocation (an array of one
-    // image would be a second object to allocate, grow and free for every process).
-    /// The newest image; nil before the first.
-    private var latest: ProcessImage?
-    /// The kept images before `latest`, oldest first.
-    private var earlier: [ProcessImage] = []
-    /// Absolute number of the oldest kept image.
+    private var images: [ProcessImage] = []
+    /// Absolute number of `images[0]`.
     private(set) var droppedImages = 0
     /// Images the log showed for this process, dropped ones included.
-    package private(set) var imageCount = 0
+    package var imageCount: Int { droppedImages + images.count }
     let firstSeen: Int64
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
@@ -55,6 +49,15 @@ package final class ProcessNode {
         }
     }
     private var title: Proctitle?
+    var hasTaskTitle: Bool { title != nil }
+    /// Whether the task's title is known and is not `other`, compared in place (`taskTitle`
+    /// copies the title out, retaining its bytes).
+    func taskTitle(differsFrom other: borrowing Proctitle) -> Bool {
+        switch title {
+        case .none: false
+        case .some(let known): known != other
+        }
+    }
     /// The finding this process belongs to as a descendant (or as the shell), if any.
     var collector: DescendantCollector? {
         get { collectorLink }
@@ -97,40 +100,40 @@ package final class ProcessNode {
     var isKnown: Bool { imageCount > 0 }
 
     package func image(_ number: Int) -> ProcessImage? {
-        guard number >= droppedImages, number < imageCount else { return nil }
-        return number == imageCount - 1 ? latest : earlier[number - droppedImages]
+        let index = number - droppedImages
+        return index >= 0 && index < images.count ? images[index] : nil
     }
 
     /// The exe of an image by number (nil when it was dropped or has none), read in place:
     /// `image(_:)` copies the whole image (retaining all it holds) to read one field.
     func exe(ofImage number: Int) -> LogString? {
-        guard number >= droppedImages, number < imageCount else { return nil }
-        return number == imageCount - 1 ? latest?.exe : earlier[number - droppedImages].exe
+        let index = number - droppedImages
+        return index >= 0 && index < images.count ? images[index].exe : nil
     }
 
-    /// Whether the last image runs `exe` (false when there is none), read in place.
+    /// Whether the last image runs `exe` (false when there is none), read in place:
+    /// `images.last` would copy the image, retaining all it holds, on every record.
     func lastImageRuns(_ exe: LogString?) -> Bool {
-        guard imageCount > 0 else { return false }
-        return latest?.exe == exe
+        guard let index = images.indices.last else { return false }
+        return images[index].exe == exe
     }
-    var keptImages: [ProcessImage] { latest.map { earlier + [$0] } ?? [] }
+    var keptImages: [ProcessImage] { images }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: borrowing ProcessImage) -> Bool {
         // Read in place: `contains(where:)` copies each image out (retaining all it holds).
-        for index in earlier.indices
-        where earlier[index].origin == .exec && earlier[index].exe == image.exe
-            && Self.sameArguments(earlier[index].argv, image.argv)
+        for index in images.indices
+        where images[index].origin == .exec && images[index].exe == image.exe
+            && Self.sameArguments(images[index].argv, image.argv)
         {
             return true
         }
-        guard latest?.origin == .exec, latest?.exe == image.exe, let argv = latest?.argv else { return false }
-        return Self.sameArguments(argv, image.argv)
+        return false
     }
 
     /// `lhs == rhs`, the arguments compared in a loop the compiler sees (the derived `==` goes
     /// through the generic array comparison, one call per argument).
-    private static func sameArguments(_ lhs: ArgumentVector, _ rhs: ArgumentVector) -> Bool {
+    private static func sameArguments(_ lhs: borrowing ArgumentVector, _ rhs: borrowing ArgumentVector) -> Bool {
         guard lhs.isComplete == rhs.isComplete, lhs.arguments.count == rhs.arguments.count else { return false }
         for index in lhs.arguments.indices where lhs.arguments[index] != rhs.arguments[index] { return false }
         return true
@@ -140,26 +143,21 @@ package final class ProcessNode {
     /// history, where a borrowed one would be copied (retaining all it holds) on every append.
     @discardableResult
     func append(_ image: consuming ProcessImage) -> Int {
-        // Worked on outside the properties (see `parentLink`): growing or trimming releases.
-        var previous: ProcessImage? = consume image
-        swap(&previous, &latest)
-        if let previous {
-            var list: [ProcessImage] = []
-            swap(&list, &earlier)
-            list.append(previous)
-            if list.count >= ProcessTree.maxImagesPerProcess {
-                list.removeFirst()
-                droppedImages += 1
-            }
-            swap(&list, &earlier)
+        // Worked on outside the property (see `parentLink`): growing or trimming releases.
+        var list: [ProcessImage] = []
+        swap(&list, &images)
+        list.append(image)
+        if list.count > ProcessTree.maxImagesPerProcess {
+            list.removeFirst()
+            droppedImages += 1
         }
-        imageCount += 1
+        swap(&list, &images)
         let number = imageCount - 1
-        if let collector, number >= collectorFromImage, let latest {
-            collector.add(self, image: latest, depth: collectorDepth)
+        if let collector, number >= collectorFromImage {
+            collector.add(self, image: images[images.count - 1], depth: collectorDepth)
         }
         for watch in watches where number >= watch.fromImage {
-            if let latest { watch.collector.add(self, image: latest, depth: watch.depth) }
+            watch.collector.add(self, image: images[images.count - 1], depth: watch.depth)
         }
         return number
     }
@@ -208,9 +206,7 @@ package final class ProcessNode {
         collectorFromImage = 0
         collectorDepth = parent.collectorDepth + 1
         inherited.linked(self)
-        for number in droppedImages..<imageCount {
-            if let image = image(number) { inherited.add(self, image: image, depth: collectorDepth) }
-        }
+        for image in images { inherited.add(self, image: image, depth: collectorDepth) }
     }
 
     // MARK: Watches (Sigma findings)
@@ -264,7 +260,7 @@ package final class ProcessNode {
         watch.collector.followers += 1
         if watch.depth > 0 { watch.collector.linked(self) }
         for number in max(watch.fromImage, droppedImages)..<imageCount {
-            if let image = image(number) { watch.collector.add(self, image: image, depth: watch.depth) }
+            watch.collector.add(self, image: images[number - droppedImages], depth: watch.depth)
         }
     }
 }

@@ -67,7 +67,15 @@ public final class ProcessTree {
     private var delay: Int64
     private var processLimit: Int
     private var waitingLimit: Int
-    public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
+    public var onExec: (ProcessTree, ExecReady) -> Void {
+        get { execHandler }
+        set {
+            // Swapped in, the old closure released after (see `withQueue`).
+            var handler = newValue
+            swap(&handler, &execHandler)
+        }
+    }
+    private var execHandler: (ProcessTree, ExecReady) -> Void = { _, _ in }
     public var execCount: Int { execs }
     private var execs = 0
 
@@ -321,7 +329,7 @@ public final class ProcessTree {
         _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
     ) -> ProcessNode {
         let node = matchingInstance(found, pid: pid, ppid: ppid, title: title, time: time, in: hosts)
-        if node.taskTitle == nil { node.taskTitle = title }
+        if !node.hasTaskTitle, title != nil { node.taskTitle = title }
         return node
     }
 
@@ -329,8 +337,8 @@ public final class ProcessTree {
         _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
     ) -> ProcessNode {
         // A kernel that caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = found, hosts.freshTitles != true, let known = existing.taskTitle, let title,
-            known != title
+        if let existing = found, hosts.freshTitles != true, let title,
+            existing.taskTitle(differsFrom: title)
         {
             return newInstance(pid: pid, ppid: ppid, time: time, in: hosts)
         }
@@ -377,13 +385,12 @@ public final class ProcessTree {
         // Whether the title shows the new command line is asked only where a title differs
         // from the task's: most execs of a known task show the same one.
         if failedJustBefore || noForkSince {
-            if let title, let known = existing.taskTitle, known != title, existing.isKnown {
+            if let title, existing.taskTitle(differsFrom: title), existing.isKnown {
                 hostTable.freshTitles = Self.title(title, shows: image.argv)
             }
             return false
         }
-        guard let title, let known = existing.taskTitle else { return false }
-        if known == title { return false }
+        guard let title, existing.taskTitle(differsFrom: title) else { return false }
         if !Self.title(title, shows: image.argv) { return true }
         return hostTable.freshTitles != true
     }
@@ -495,7 +502,7 @@ public final class ProcessTree {
         let maxWaiting = self.maxWaiting
         // One exec at a time: the rules may call back (`observeDescendants` reads the queue).
         while let (node, image) = withQueue({ $0.nextDue(upTo: limit, maxWaiting: maxWaiting) }) {
-            onExec(self, ExecReady(process: ProcessReference(node), imageNumber: image))
+            execHandler(self, ExecReady(process: ProcessReference(node), imageNumber: image))
         }
         withQueue { $0.settle(upTo: limit, maxWaiting: maxWaiting) }
     }
