@@ -40,22 +40,26 @@ package final class ProcessNode {
     /// Log time of its last failed exec since its last successful one (a PATH search under way).
     var lastFailedExec: Int64?
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
-    var taskTitle: Proctitle? {
-        get { title }
-        set {
-            // Swapped in, the old value released after (see `parentLink`).
-            var value = newValue
-            swap(&value, &title)
-        }
+    var taskTitle: Proctitle? { titleRaw.map { Proctitle(raw: $0, isHex: titleIsHex) } }
+    // Kept as its two fields: a `Proctitle?` is copied and released through outlined code that
+    // costs several times what its `LogString?` alone does, and titles are set on every exec.
+    private var titleRaw: LogString?
+    private var titleIsHex = false
+    var hasTaskTitle: Bool { titleRaw != nil }
+
+    /// Sets the task's title (nil forgets it).
+    func setTaskTitle(_ new: Proctitle?) {
+        // Swapped in, the old value released after (see `parentLink`).
+        var raw = new?.raw
+        swap(&raw, &titleRaw)
+        titleIsHex = new?.isHex ?? false
     }
-    private var title: Proctitle?
-    var hasTaskTitle: Bool { title != nil }
-    /// Whether the task's title is known and is not `other`, compared in place (`taskTitle`
-    /// copies the title out, retaining its bytes).
-    func taskTitle(differsFrom other: borrowing Proctitle) -> Bool {
-        switch title {
+
+    /// Whether the task's title is known and is not `other`, compared in place.
+    func taskTitle(differsFrom other: Proctitle) -> Bool {
+        switch titleRaw {
         case .none: false
-        case .some(let known): known != other
+        case .some(let raw): titleIsHex != other.isHex || raw != other.raw
         }
     }
     /// The finding this process belongs to as a descendant (or as the shell), if any.
@@ -131,11 +135,14 @@ package final class ProcessNode {
         return false
     }
 
-    /// `lhs == rhs`, the arguments compared in a loop the compiler sees (the derived `==` goes
-    /// through the generic array comparison, one call per argument).
+    /// `lhs == rhs`, the arguments compared in place (the derived `==` goes through the generic
+    /// array comparison).
     private static func sameArguments(_ lhs: borrowing ArgumentVector, _ rhs: borrowing ArgumentVector) -> Bool {
         guard lhs.isComplete == rhs.isComplete, lhs.arguments.count == rhs.arguments.count else { return false }
-        for index in lhs.arguments.indices where lhs.arguments[index] != rhs.arguments[index] { return false }
+        // Through spans: an array's subscript copies each argument out (a retain and a release).
+        let left = lhs.arguments.span
+        let right = rhs.arguments.span
+        for index in left.indices where left[index] != right[index] { return false }
         return true
     }
 

@@ -252,17 +252,16 @@ public final class ProcessTree {
     private func recordExec(_ event: AuditEvent, _ syscall: SyscallRecord, _ time: Int64, in hosts: HostTable) {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
-        let title = event.proctitle
         let found = hosts.processes[syscall.pid]
         let reused: Bool
-        if let existing = found, isReused(existing, by: image, title: title, time: time, in: hosts) {
+        if let existing = found, isReused(existing, by: image, title: event.proctitle, time: time, in: hosts) {
             node = newInstance(pid: syscall.pid, ppid: syscall.ppid, time: time, in: hosts)
             reused = true
         } else {
             node = instance(found, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time, in: hosts)
             reused = false
         }
-        if reused || node.taskTitle == nil || hosts.freshTitles == true { node.taskTitle = title }
+        if reused || !node.hasTaskTitle || hosts.freshTitles == true { node.setTaskTitle(event.proctitle) }
         node.lastFailedExec = nil
         let number = node.append(image)
         node.lastSeen = time
@@ -329,7 +328,7 @@ public final class ProcessTree {
         _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
     ) -> ProcessNode {
         let node = matchingInstance(found, pid: pid, ppid: ppid, title: title, time: time, in: hosts)
-        if !node.hasTaskTitle, title != nil { node.taskTitle = title }
+        if !node.hasTaskTitle, title != nil { node.setTaskTitle(title) }
         return node
     }
 
