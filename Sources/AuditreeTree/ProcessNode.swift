@@ -47,12 +47,13 @@ package final class ProcessNode {
     private var titleIsHex = false
     var hasTaskTitle: Bool { titleRaw != nil }
 
-    /// Sets the task's title (nil forgets it).
-    func setTaskTitle(_ new: Proctitle?) {
+    /// Sets the task's title (nil forgets it), given as its fields: passing a `Proctitle?` read
+    /// from an event copies it whole.
+    func setTaskTitle(raw new: LogString?, isHex: Bool) {
         // Swapped in, the old value released after (see `parentLink`).
-        var raw = new?.raw
+        var raw = new
         swap(&raw, &titleRaw)
-        titleIsHex = new?.isHex ?? false
+        titleIsHex = isHex
     }
 
     /// Whether the task's title is known and is not `other`, compared in place.
@@ -127,23 +128,10 @@ package final class ProcessNode {
     func hasExecuted(_ image: borrowing ProcessImage) -> Bool {
         // Read in place: `contains(where:)` copies each image out (retaining all it holds).
         for index in images.indices
-        where images[index].origin == .exec && images[index].exe == image.exe
-            && Self.sameArguments(images[index].argv, image.argv)
-        {
+        where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
             return true
         }
         return false
-    }
-
-    /// `lhs == rhs`, the arguments compared in place (the derived `==` goes through the generic
-    /// array comparison).
-    private static func sameArguments(_ lhs: borrowing ArgumentVector, _ rhs: borrowing ArgumentVector) -> Bool {
-        guard lhs.isComplete == rhs.isComplete, lhs.arguments.count == rhs.arguments.count else { return false }
-        // Through spans: an array's subscript copies each argument out (a retain and a release).
-        let left = lhs.arguments.span
-        let right = rhs.arguments.span
-        for index in left.indices where left[index] != right[index] { return false }
-        return true
     }
 
     /// Appends an image and returns its number. Consuming: the image is moved into the

@@ -261,7 +261,9 @@ public final class ProcessTree {
             node = instance(found, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time, in: hosts)
             reused = false
         }
-        if reused || !node.hasTaskTitle || hosts.freshTitles == true { node.setTaskTitle(event.proctitle) }
+        if reused || !node.hasTaskTitle || hosts.freshTitles == true {
+            node.setTaskTitle(raw: event.proctitle?.raw, isHex: event.proctitle?.isHex ?? false)
+        }
         node.lastFailedExec = nil
         let number = node.append(image)
         node.lastSeen = time
@@ -328,7 +330,7 @@ public final class ProcessTree {
         _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
     ) -> ProcessNode {
         let node = matchingInstance(found, pid: pid, ppid: ppid, title: title, time: time, in: hosts)
-        if !node.hasTaskTitle, title != nil { node.setTaskTitle(title) }
+        if !node.hasTaskTitle, let title { node.setTaskTitle(raw: title.raw, isHex: title.isHex) }
         return node
     }
 
