@@ -191,6 +191,11 @@ struct RegexLiterals: Sendable, Equatable {
             return bytes
         }
         guard !set.negated, set.classes.isEmpty else { return nil }
+        // Most scalars of a pattern: one ASCII character, matched as written.
+        if !set.ignoresCase, set.ranges.count == 1, set.ranges[0].count == 1, set.ranges[0].lowerBound < 0x80 {
+            let byte = UInt8(set.ranges[0].lowerBound)
+            return [[cased ? byte : fold(byte)]]
+        }
         var result: Strings = []
         for range in set.ranges {
             guard range.count <= maxStrings else { return nil }
