@@ -281,15 +281,13 @@ extension RuleSet {
         exception6.ancestor = nil
         exception6.host = nil
         set.exceptions.append(exception6)
-        var rule0Child = ProcessCondition()
-        var rule0Spawner = ProcessCondition()
         var rule0 = Rule(
             id: "illegitimate_shell", name: "Web server spawned a shell",
             description: "A command shell was started by a web server process (as in Tracee TRC-1016). Web servers serve files and hand requests to application servers; a shell below one usually means a web shell or a command injection in a CGI script or module.",
             severity: .high, category: "initial-access",
             mitre: ["T1190", "T1505.003"],
-            childList: "shells", childCondition: rule0Child,
-            spawnerList: "web_servers", spawnerCondition: rule0Spawner,
+            childList: "shells", childCondition: ProcessCondition(),
+            spawnerList: "web_servers", spawnerCondition: ProcessCondition(),
             relations: [.parent, .replacedImage], skipList: "launchers", within: 1,
             exceptions: [],
             inference: [
@@ -304,15 +302,13 @@ extension RuleSet {
         rule0.author = ""
         rule0.references = []
         set.allRules.append(rule0)
-        var rule1Child = ProcessCondition()
-        var rule1Spawner = ProcessCondition()
         var rule1 = Rule(
             id: "interpreter_shell_spawn", name: "Shell spawned by a language interpreter",
             description: "A command shell was started by a language interpreter (Python, Perl, Ruby, Node.js, Java, PHP, Lua, ...). Interpreters running application code rarely need a shell; a shell below one is typical of code injection, deserialization exploits and reverse shells.",
             severity: .critical, category: "execution",
             mitre: ["T1059", "T1059.004"],
-            childList: "shells", childCondition: rule1Child,
-            spawnerList: "interpreters", spawnerCondition: rule1Spawner,
+            childList: "shells", childCondition: ProcessCondition(),
+            spawnerList: "interpreters", spawnerCondition: ProcessCondition(),
             relations: [.parent, .replacedImage], skipList: "launchers", within: 1,
             exceptions: [],
             inference: [],
@@ -320,15 +316,13 @@ extension RuleSet {
         rule1.author = ""
         rule1.references = []
         set.allRules.append(rule1)
-        var rule2Child = ProcessCondition()
-        var rule2Spawner = ProcessCondition()
         var rule2 = Rule(
             id: "temp_location_exec", name: "Interpreter or web server ran a program from a temporary or memory location",
             description: "An interpreter or a web server executed a program that lives in a world-writable directory (/tmp, /var/tmp, /dev/shm), a per-user runtime directory (/run/user/*), a memfd or a deleted file. Droppers copy and rename binaries there (a shell named kworker) or run them from memory.",
             severity: .high, category: "execution",
             mitre: ["T1059", "T1036", "T1620"],
-            childList: "temp_locations", childCondition: rule2Child,
-            spawnerList: "code_runners", spawnerCondition: rule2Spawner,
+            childList: "temp_locations", childCondition: ProcessCondition(),
+            spawnerList: "code_runners", spawnerCondition: ProcessCondition(),
             relations: [.parent, .replacedImage], skipList: "launchers", within: 1,
             exceptions: [],
             inference: [],
@@ -336,15 +330,13 @@ extension RuleSet {
         rule2.author = ""
         rule2.references = []
         set.allRules.append(rule2)
-        var rule3Child = ProcessCondition()
-        var rule3Spawner = ProcessCondition()
         var rule3 = Rule(
             id: "temp_location_shell", name: "Shell spawned by a program running from a temporary or memory location",
             description: "A command shell was started by a program that runs from a world-writable directory, a per-user runtime directory, a memfd or a deleted file (for example python copied to /var/tmp/svc), whatever that program is named.",
             severity: .high, category: "execution",
             mitre: ["T1059.004", "T1036"],
-            childList: "shells", childCondition: rule3Child,
-            spawnerList: "temp_locations", spawnerCondition: rule3Spawner,
+            childList: "shells", childCondition: ProcessCondition(),
+            spawnerList: "temp_locations", spawnerCondition: ProcessCondition(),
             relations: [.parent, .replacedImage], skipList: "launchers", within: 1,
             exceptions: [],
             inference: [],

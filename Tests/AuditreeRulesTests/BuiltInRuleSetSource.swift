@@ -110,8 +110,10 @@ enum BuiltInRuleSetSource {
             line("    ],")
         }
 
-        /// Statements building the condition in a variable; returns its name.
+        /// Statements building the condition in a variable; returns its name (or, for a condition
+        /// without fields, the expression).
         mutating func condition(_ condition: ProcessCondition, name: String) -> String {
+            guard !condition.isEmpty else { return "ProcessCondition()" }
             line("var \(name) = ProcessCondition()")
             let fields: [(String, String?)] = [
                 ("list", condition.list.map(literal)),
