@@ -247,6 +247,14 @@ struct RegexLiterals: Sendable, Equatable {
         return true
     }
 
+    /// The length of the shortest string (a loop: `map(\.count).min()` projects a key path per
+    /// string, and this runs for every node of every pattern at load).
+    private static func shortest(_ strings: [[UInt8]]) -> Int {
+        var result = Int.max
+        for string in strings where string.count < result { result = string.count }
+        return result
+    }
+
     /// An exact set as required literals: only when it cannot match the empty string.
     private static func literals(_ exact: Strings?) -> [[UInt8]]? {
         guard let exact, !exact.isEmpty, !exact.contains([]) else { return nil }
@@ -258,8 +266,8 @@ struct RegexLiterals: Sendable, Equatable {
     private static func best(_ a: [[UInt8]]?, _ b: [[UInt8]]?) -> [[UInt8]]? {
         guard let a, !a.isEmpty else { return b }
         guard let b, !b.isEmpty else { return a }
-        let lengthA = min(a.map(\.count).min()!, 4)
-        let lengthB = min(b.map(\.count).min()!, 4)
+        let lengthA = min(shortest(a), 4)
+        let lengthB = min(shortest(b), 4)
         if lengthA != lengthB { return lengthA > lengthB ? a : b }
         return a.count <= b.count ? a : b
     }
