@@ -14,7 +14,8 @@ enum BuiltInRuleSetSource {
     static func render(_ set: RuleSet) -> String {
         var writer = Writer()
         writer.line("// swift-format-ignore-file")
-        writer.line("// Generated from default-rules.yaml by Tests/AuditreeRulesTests/BuiltInRuleSetSource.swift: do not")
+        writer.line(
+            "// Generated from default-rules.yaml by Tests/AuditreeRulesTests/BuiltInRuleSetSource.swift: do not")
         writer.line("// edit. After changing the pack, regenerate it with")
         writer.line("//   AUDITREE_UPDATE_GOLDEN=1 swift test --filter BuiltInRuleSetTests")
         writer.line("// and review the diff; the test fails while this file is not what the parser makes of the pack.")
@@ -35,7 +36,8 @@ enum BuiltInRuleSetSource {
                     "NamePattern(label: \(literal($0.label)), name: \(literal($0.name)), argv: \(regex($0.argv)))"
                 })
             writer.list(
-                "exePatterns", list.exePatterns.map { "ExePattern(label: \(literal($0.label)), exe: \(regex($0.exe)))" })
+                "exePatterns", list.exePatterns.map { "ExePattern(label: \(literal($0.label)), exe: \(regex($0.exe)))" }
+            )
             writer.line("    includes: \(strings(list.includes)),")
             writer.line("    origins: [\(list.origins.map(origin).joined(separator: ", "))])")
         }
@@ -141,7 +143,9 @@ enum BuiltInRuleSetSource {
         /// Statements building the exception in a variable; returns its name.
         mutating func exception(_ exception: RuleException, name: String) -> String {
             var conditions: [String?] = []
-            for (suffix, condition) in [("Child", exception.child), ("Spawner", exception.spawner), ("Ancestor", exception.ancestor)] {
+            for (suffix, condition) in [
+                ("Child", exception.child), ("Spawner", exception.spawner), ("Ancestor", exception.ancestor),
+            ] {
                 if let condition {
                     conditions.append(self.condition(condition, name: name + suffix))
                 } else {

@@ -13,7 +13,8 @@ struct BuiltInRuleSetTests {
         #expect(parsed.warnings.isEmpty && parsed.ruleSet.sigmaSkipped.isEmpty)
         #expect(parsed.ruleSet.allRules.allSatisfy { $0.sigma == nil })
         let source = BuiltInRuleSetSource.render(parsed.ruleSet)
-        try GoldenFile.check(Data(source.utf8), against: PackageRoot.url.appendingPathComponent(BuiltInRuleSetSource.path))
+        try GoldenFile.check(
+            Data(source.utf8), against: PackageRoot.url.appendingPathComponent(BuiltInRuleSetSource.path))
         let compiled = try RuleSet.builtIn()
         #expect(BuiltInRuleSetSource.render(compiled) == source)
         func described(_ set: RuleSet) -> String {
@@ -32,7 +33,8 @@ struct BuiltInRuleSetTests {
         let pattern = try TextPattern("a")
         let condition = ProcessCondition()
         let origin = RuleOrigin(file: "f", line: 1)
-        #expect(labels(RuleSet()) == ["lists", "multicall", "allRules", "exceptions", "context", "files", "sigmaSkipped"])
+        #expect(
+            labels(RuleSet()) == ["lists", "multicall", "allRules", "exceptions", "context", "files", "sigmaSkipped"])
         #expect(labels(NameList(names: [])) == ["names", "patterns", "exePatterns", "includes", "origins"])
         #expect(labels(NamePattern(label: "l", name: "n", argv: pattern)) == ["label", "name", "argv"])
         #expect(labels(ExePattern(label: "l", exe: pattern)) == ["label", "exe"])
