@@ -68,8 +68,6 @@ public final class RuleEvaluator {
     /// a few, most of which differ in a field's length (`RecentSubject.Shape`).
     private var recentSubjects: [RecentSubject] = []
     static let recentSubjectsKept = 16
-    /// Per rule matched (its `SharedRule`), whether a match of it is checked against exceptions.
-    private var checksExceptions: [ObjectIdentifier: Bool] = [:]
     /// `exceptionsChecked`'s answers by rule and the subjects of the shell, its spawner and its
     /// lineage: the findings of one rule mostly repeat one command under one parent, and each
     /// would try every exception again and make its misses again.
@@ -421,7 +419,8 @@ public final class RuleEvaluator {
         -> MatchSubjects?
     {
         match.shared = folding.shared(match.shared)
-        if checksExceptions(match.shared) {
+        // Read in the shared rule: `match.rule` copies the whole rule.
+        if !match.shared.rule.exceptions.isEmpty || !scoped(match.shared.rule).exceptions.isEmpty {
             let suppression: Suppression?
             let misses: [ExceptionMiss]
             if match.shared.rule.sigma != nil {
@@ -451,15 +450,6 @@ public final class RuleEvaluator {
             peakHeldMatches = max(peakHeldMatches, matches.count)
         }
         return subjects
-    }
-
-    /// Whether the rule or a global exception scoped to it has exceptions, answered once per rule.
-    private func checksExceptions(_ shared: SharedRule) -> Bool {
-        let identity = ObjectIdentifier(shared)
-        if let known = checksExceptions[identity] { return known }
-        let checks = !shared.rule.exceptions.isEmpty || !scoped(shared.rule).exceptions.isEmpty
-        checksExceptions[identity] = checks
-        return checks
     }
 
     private enum SpawnerSearch {
