@@ -22,6 +22,8 @@ public struct RecordParser {
     private var syscalls = SyscallCache()
     private var userNames = UserNameCache()
     private var loginUserNames = UserNameCache()
+    private var recentTTY = RecentValue()
+    private var recentComm = RecentValue()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
     package let detail: Detail
@@ -398,51 +400,53 @@ public struct RecordParser {
     /// A SYSCALL record whose fields stand as the kernel writes them (`audit_log_exit`: arch,
     /// syscall, success, exit, a0-a3, items, ppid, pid, the ids, tty, ses, comm, exe, subj when
     /// present, key, then the ENRICHED part): each key is checked where the kernel puts it,
-    /// eight bytes at once, and only the values the engine keeps are read. Any other shape (a
-    /// field missing, added or moved, a number quoted or malformed, doubled spaces) gives false
-    /// (`record` partly filled) and `parseSyscallFields` reads the line token by token, so both
-    /// give the same record or rejection.
+    /// with the space before it, in one load; a value's end is found in the word of its first
+    /// eight bytes, and a number that fits in that word is read from it; values the engine
+    /// does not keep are not decoded. Any other shape (a field missing, added or moved, a
+    /// number quoted or malformed, doubled spaces) gives false (`record` partly filled) and
+    /// `parseSyscallFields` reads the line token by token, so both give the same record or
+    /// rejection.
     private mutating func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord)
         -> Bool
     {
         typealias K = KernelKey
         var position = start
-        guard let arch = Self.plain(line, &position, K.arch, 5), let archValue = Bytes.hexNumber(line, arch),
+        guard let arch = Self.value(line, &position, K.arch, 5), let archValue = Self.hexNumber(line, arch),
             archValue <= UInt64(UInt32.max),
-            let number = Self.plain(line, &position, K.syscall, 8),
-            let numberValue = Bytes.decimal(line, number), numberValue <= 1 << 20
+            let number = Self.value(line, &position, K.syscall, 8),
+            let numberValue = Self.decimal(line, number), numberValue <= 1 << 20
         else { return false }
         record.arch = UInt32(archValue)
         record.number = Int(numberValue)
-        if let success = Self.plain(line, &position, K.success, 8) {
-            if Bytes.equals(line, success, keys.yes) {
+        if let success = Self.value(line, &position, K.success, 8) {
+            // "yes" and "no" packed.
+            if success.count == 3 && success.word & 0xFF_FFFF == 0x73_6579 {
                 record.success = true
-            } else if Bytes.equals(line, success, keys.no) {
+            } else if success.count == 2 && success.word & 0xFFFF == 0x6F6E {
                 record.success = false
             } else {
                 return false
             }
-            guard let exit = Self.plain(line, &position, K.exit, 5),
-                let value = Bytes.signedDecimal(line, exit)
+            guard let exit = Self.value(line, &position, K.exit, 5), let exitValue = Self.signedDecimal(line, exit)
             else { return false }
-            record.exit = value
+            record.exit = exitValue
         }
-        guard let a0 = Self.plain(line, &position, K.a0, 3), let a0Value = Bytes.hexNumber(line, a0),
+        guard let a0 = Self.value(line, &position, K.a0, 3), let a0Value = Self.hexNumber(line, a0),
             Self.skip(line, &position, K.a1, 3), Self.skip(line, &position, K.a2, 3),
             Self.skip(line, &position, K.a3, 3), Self.skip(line, &position, K.items, 6),
-            let ppid = Self.plain(line, &position, K.ppid, 5), let ppidValue = Bytes.decimal(line, ppid),
+            let ppid = Self.value(line, &position, K.ppid, 5), let ppidValue = Self.decimal(line, ppid),
             ppidValue <= UInt64(Int32.max),
-            let pid = Self.plain(line, &position, K.pid, 4), let pidValue = Bytes.decimal(line, pid),
+            let pid = Self.value(line, &position, K.pid, 4), let pidValue = Self.decimal(line, pid),
             pidValue <= UInt64(Int32.max),
-            let auid = Self.plain(line, &position, K.auid, 5),
-            let uid = Self.plain(line, &position, K.uid, 4),
+            let auid = Self.value(line, &position, K.auid, 5),
+            let uid = Self.value(line, &position, K.uid, 4),
             Self.skip(line, &position, K.gid, 4),
-            let euid = Self.plain(line, &position, K.euid, 5),
+            let euid = Self.value(line, &position, K.euid, 5),
             Self.skip(line, &position, K.suid, 5), Self.skip(line, &position, K.fsuid, 6),
             Self.skip(line, &position, K.egid, 5), Self.skip(line, &position, K.sgid, 5),
             Self.skip(line, &position, K.fsgid, 6),
-            let tty = Self.plain(line, &position, K.tty, 4),
-            let ses = Self.plain(line, &position, K.ses, 4),
+            let tty = Self.value(line, &position, K.tty, 4),
+            let ses = Self.value(line, &position, K.ses, 4),
             let comm = Self.text(line, &position, K.comm, 5),
             let exe = Self.text(line, &position, K.exe, 4)
         else { return false }
@@ -453,56 +457,136 @@ public struct RecordParser {
         record.a0 = a0Value
         record.ppid = Int(ppidValue)
         record.pid = Int(pidValue)
-        record.auid = id(line, auid)
-        record.uid = id(line, uid)
-        record.euid = id(line, euid)
-        record.ses = id(line, ses)
-        record.tty = Bytes.logString(line, tty)
-        record.comm = Bytes.untrusted(line, comm)
+        // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
+        record.auid = Self.id(line, auid)
+        record.uid = Self.id(line, uid)
+        record.euid = Self.id(line, euid)
+        record.ses = Self.id(line, ses)
+        record.tty = recentTTY.value(
+            line, Field(key: tty.range, value: tty.range, quote: 0, enriched: false, packedKey: 0), untrusted: false)
+        record.comm = recentComm.value(line, comm, untrusted: true)
         record.exe = Bytes.untrusted(line, exe)
         record.key = Bytes.untrusted(line, key)
         if position < line.count { readEnrichedNames(line, from: position, into: &record) }
         return true
     }
 
-    /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes,
-    /// at most 8), and an unquoted value up to a space, 0x1d or the end. Its
-    /// range, and `position` moved past it; nil (and `position` unchanged) for anything else,
-    /// and for a key within eight bytes of the line's end (the token loop reads such a line).
-    @inline(__always)
-    private static func plain(
-        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
-        after separator: UInt8 = FieldScanner.space
-    ) -> Range<Int>? {
-        let keyStart = position &+ 1
-        guard keyStart &+ 8 <= line.count, line[position] == separator else { return nil }
-        let word = ByteSearch.word(line, at: keyStart)
-        let valueStart = keyStart &+ length
-        if length < 8 {
-            // The key, the value's first byte (not a quote) and, for most values, their end in one word.
-            guard word & ByteSearch.lowBytes(length) == key else { return nil }
-            let first = UInt8(truncatingIfNeeded: word &>> UInt64(length &* 8))
-            guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
-            if let end = ByteSearch.stop(in: word, from: length) {
-                position = keyStart &+ end
-                return valueStart..<position
-            }
-            position = ByteSearch.stop(line, from: keyStart &+ 8)
-            return valueStart..<position
-        }
-        guard word == key, valueStart < line.count else { return nil }
-        let first = line[valueStart]
-        guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
-        position = ByteSearch.stop(line, from: valueStart)
-        return valueStart..<position
+    /// An unquoted value of the kernel-order reading: its range, and its first eight bytes as a
+    /// word (first byte lowest; bytes past the value are the line's).
+    private struct KernelValue {
+        var range: Range<Int>
+        var word: UInt64
+
+        /// `range.count`, without the generic call the optimizer leaves in this long function.
+        var count: Int { range.upperBound &- range.lowerBound }
     }
 
-    /// `plain` for a field whose value is not kept.
-    @inline(__always)
+    /// At `position`: `separator`, the packed `key` with its `=` (`length` bytes, at most 8)
+    /// and an unquoted value up to a space, 0x1d or the end, all within sixteen bytes of the
+    /// line's end at least (the kernel ends a SYSCALL line with `key=`, so only a damaged one
+    /// has less, and the token loop reads it). The value, `position` moved past it (to the
+    /// byte that ends it: a byte below 0x21 that is neither a space nor 0x1d stops the value
+    /// too, and then the next field's check fails); nil (`position` unchanged) for anything else.
+    /// Forced inline: with `key` and `length` constant, the separator and key are one masked
+    /// compare of one load, and a call per field cost more than the field.
+    @inline(always)
+    private static func value(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
+        after separator: UInt8 = FieldScanner.space
+    ) -> KernelValue? {
+        let valueStart = position &+ 1 &+ length
+        guard position >= 0, position &+ 16 <= line.count else { return nil }
+        if length < 8 {
+            let field = ByteSearch.word(line, at: position)
+            guard field & ByteSearch.lowBytes(length &+ 1) == key &<< 8 | UInt64(separator) else { return nil }
+        } else {
+            guard ByteSearch.word(line, at: position) & 0xFF == UInt64(separator),
+                ByteSearch.word(line, at: position &+ 1) == key
+            else { return nil }
+        }
+        let word = ByteSearch.word(line, at: valueStart)
+        let first = UInt8(truncatingIfNeeded: word)
+        guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
+        // Per byte, a high bit where it is below 0x21 (exact: each byte's high bit is set before
+        // the subtraction, so no borrow crosses bytes, and the byte's own high bit is then cleared).
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below = ~((word | highs) &- 0x2121_2121_2121_2121) & ~word & highs
+        if below != 0 {
+            position = valueStart &+ below.trailingZeroBitCount &>> 3
+        } else {
+            position = ByteSearch.stop(line, from: valueStart &+ 8)
+        }
+        return KernelValue(range: valueStart..<position, word: word)
+    }
+
+    /// `value` for a field whose value is not kept (`length` at most 6): the separator, the
+    /// key and the value's first bytes are one load, and most such values end within it.
+    @inline(always)
     private static func skip(
-        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
+        after separator: UInt8 = FieldScanner.space
     ) -> Bool {
-        plain(line, &position, key, length) != nil
+        guard position >= 0, position &+ 16 <= line.count else { return false }
+        let field = ByteSearch.word(line, at: position)
+        let keyBytes = length &+ 1
+        guard field & ByteSearch.lowBytes(keyBytes) == key &<< 8 | UInt64(separator) else { return false }
+        let first = UInt8(truncatingIfNeeded: field &>> UInt64(keyBytes &* 8))
+        guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return false }
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below = ~((field | highs) &- 0x2121_2121_2121_2121) & ~field & highs & ~ByteSearch.lowBytes(keyBytes)
+        if below != 0 {
+            position &+= below.trailingZeroBitCount &>> 3
+        } else {
+            position = ByteSearch.stop(line, from: position &+ 8)
+        }
+        return true
+    }
+
+    /// `Bytes.decimal` of a value: up to eight digits read from its word.
+    @inline(always)
+    private static func decimal(_ line: Span<UInt8>, _ value: KernelValue) -> UInt64? {
+        let count = value.count
+        guard count >= 1 && count <= 8 else { return longDecimal(line, value) }
+        guard ByteSearch.areDigits(value.word, ByteSearch.lowBytes(count)) else { return nil }
+        return ByteSearch.digitsValue(count == 8 ? value.word : ByteSearch.padded(value.word, count: count))
+    }
+
+    /// `Bytes.decimal` of a value longer than eight bytes: up to sixteen digits from its word and
+    /// the eight bytes ending it (`4294967295`, the unset id, has ten).
+    private static func longDecimal(_ line: Span<UInt8>, _ value: KernelValue) -> UInt64? {
+        let count = value.count
+        guard count > 8 && count <= 16 else { return Bytes.decimal(line, value.range) }
+        let high = count &- 8
+        let low = ByteSearch.word(line, at: value.range.upperBound &- 8)
+        guard ByteSearch.areDigits(value.word, ByteSearch.lowBytes(high)), ByteSearch.areDigits(low, ~0) else {
+            return nil
+        }
+        let highValue = ByteSearch.digitsValue(high == 8 ? value.word : ByteSearch.padded(value.word, count: high))
+        return highValue &* 100_000_000 &+ ByteSearch.digitsValue(low)
+    }
+
+    /// `Bytes.signedDecimal` of a value.
+    @inline(always)
+    private static func signedDecimal(_ line: Span<UInt8>, _ value: KernelValue) -> Int64? {
+        // A negative exit is an error number.
+        guard value.word & 0xFF != UInt64(UInt8(ascii: "-")) else { return Bytes.signedDecimal(line, value.range) }
+        guard let magnitude = decimal(line, value), magnitude <= UInt64(Int64.max) else { return nil }
+        return Int64(magnitude)
+    }
+
+    /// `Bytes.hexNumber` of a value: up to eight digits read from its word.
+    @inline(always)
+    private static func hexNumber(_ line: Span<UInt8>, _ value: KernelValue) -> UInt64? {
+        let count = value.count
+        guard count >= 1 && count <= 8 else { return Bytes.hexNumber(line, value.range) }
+        return ByteSearch.hexNumber(value.word, count: count)
+    }
+
+    /// uid-like fields are 32-bit; 4294967295 means "unset".
+    @inline(always)
+    private static func id(_ line: Span<UInt8>, _ value: KernelValue) -> UInt32? {
+        guard let number = decimal(line, value), number <= UInt64(UInt32.max) else { return nil }
+        return UInt32(number)
     }
 
     /// Whether the `length` bytes at `start` are the packed `key`.
@@ -512,41 +596,43 @@ public struct RecordParser {
         return start &+ length <= line.count && Bytes.pack(line, start..<(start &+ length)) == key
     }
 
-    /// `plain` for a value the kernel writes "untrusted": quoted, hex or `(null)`.
-    @inline(__always)
-    private static func text(
-        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int
-    ) -> Field? {
-        let keyStart = position &+ 1
-        guard keyStart < line.count, line[position] == FieldScanner.space, Self.has(line, key, length, at: keyStart)
-        else { return nil }
-        let valueStart = keyStart &+ length
-        let keyRange = keyStart..<(valueStart &- 1)
-        if valueStart < line.count,
-            line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
-        {
-            let quote = line[valueStart]
-            let end = ByteSearch.first(quote, line, from: valueStart &+ 1)
-            guard end < line.count else { return nil }  // unterminated: the token loop decides
+    /// At `position`: a space, the packed `key` with its `=` (`length` bytes, at most 6) and a
+    /// value the kernel writes "untrusted" (quoted, hex or `(null)`), read as the field scanner
+    /// reads it, all within eight bytes of the line's end at least: the field, `position` moved
+    /// past it; nil (`position` unchanged) for anything else, and for a quote left open (the
+    /// token loop then decides). The space, the key and the value's first byte are one load.
+    @inline(always)
+    private static func text(_ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int) -> Field? {
+        guard position >= 0, position &+ 8 <= line.count else { return nil }
+        let field = ByteSearch.word(line, at: position)
+        let keyBytes = length &+ 1
+        guard field & ByteSearch.lowBytes(keyBytes) == key &<< 8 | UInt64(FieldScanner.space) else { return nil }
+        let start = position &+ keyBytes
+        let keyRange = (position &+ 1)..<(start &- 1)
+        let first = UInt8(truncatingIfNeeded: field &>> UInt64(keyBytes &* 8))
+        if first == FieldScanner.doubleQuote || first == FieldScanner.singleQuote {
+            let end = ByteSearch.first(first, line, from: start &+ 1)
+            guard end < line.count else { return nil }
             position = end &+ 1
-            return Field(key: keyRange, value: (valueStart &+ 1)..<end, quote: quote, enriched: false, packedKey: 0)
+            return Field(key: keyRange, value: (start &+ 1)..<end, quote: first, enriched: false, packedKey: 0)
         }
-        position = ByteSearch.stop(line, from: valueStart)
-        return Field(key: keyRange, value: valueStart..<position, quote: 0, enriched: false, packedKey: 0)
+        position = ByteSearch.stop(line, from: start)
+        return Field(key: keyRange, value: start..<position, quote: 0, enriched: false, packedKey: 0)
     }
 
     /// At `position`: a space, the packed `key` (`length` bytes with its `=`) and the value
     /// `cache` holds, as written (quotes and all): the cached name, `position` moved past the
     /// value; nil (`position` unchanged) for anything else (or within sixteen bytes of the line's
     /// end), which `text` then reads.
-    @inline(__always)
+    @inline(always)
     private static func cachedName(
         _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int, _ cache: UserNameCache
     ) -> String?? {
         let keyStart = position &+ 1
         let valueStart = keyStart &+ length
-        guard valueStart &+ 16 <= line.count, line[position] == FieldScanner.space,
-            ByteSearch.word(line, at: keyStart) & ByteSearch.lowBytes(length) == key,
+        guard position >= 0, valueStart &+ 16 <= line.count,
+            ByteSearch.word(line, at: position) & ByteSearch.lowBytes(length &+ 1)
+                == key &<< 8 | UInt64(FieldScanner.space),
             let end = cache.token(
                 in: (ByteSearch.word(line, at: valueStart), ByteSearch.word(line, at: valueStart &+ 8)))
         else { return nil }
@@ -560,8 +646,8 @@ public struct RecordParser {
     ) {
         // As auditd writes it, ARCH, SYSCALL, AUID and UID come first; any other shape goes token by token.
         var position = start
-        if Self.plain(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator) != nil,
-            Self.plain(line, &position, KernelKey.enrichedSyscall, 8) != nil
+        if Self.skip(line, &position, KernelKey.enrichedArch, 5, after: FieldScanner.groupSeparator),
+            Self.value(line, &position, KernelKey.enrichedSyscall, 8) != nil
         {
             // The names of the last record again (nearly every record): key and value in two loads.
             let names = position
@@ -982,6 +1068,37 @@ enum KernelKey {
         ("E ", proctitleTypeEnd), ("msg=audi", message), ("t(", messageEnd), ("argc=", argc), ("cwd=", cwd),
         ("item=", item), ("e=", proctitleEnd), ("(null)", null),
     ]
+}
+
+/// The last short value (at most sixteen bytes) of one SYSCALL field and what it read as: `tty`
+/// and `comm` repeat from record to record, and comparing two words costs less than a copy.
+private struct RecentValue {
+    private var words: (UInt64, UInt64) = (0, 0)
+    private var count = -1
+    private var quote: UInt8 = 0
+    private var read: LogString? = nil
+
+    /// `Bytes.untrusted(line, field)` (`untrusted`) or `Bytes.logString(line, field.value)`:
+    /// one instance always reads one way.
+    @inline(always)
+    mutating func value(_ line: Span<UInt8>, _ field: Field, untrusted: Bool) -> LogString? {
+        let start = field.value.lowerBound
+        let count = field.value.upperBound &- start
+        guard count <= 16, start &+ 16 <= line.count else {
+            return untrusted ? Bytes.untrusted(line, field) : Bytes.logString(line, field.value)
+        }
+        let words = (
+            ByteSearch.word(line, at: start) & ByteSearch.lowBytes(count),
+            ByteSearch.word(line, at: start &+ 8) & ByteSearch.lowBytes(max(count &- 8, 0))
+        )
+        if count == self.count && field.quote == quote && words == self.words { return read }
+        let read = untrusted ? Bytes.untrusted(line, field) : Bytes.logString(line, field.value)
+        self.words = words
+        self.count = count
+        self.quote = field.quote
+        self.read = read
+        return read
+    }
 }
 
 /// Byte strings compared whole, made once per parser.

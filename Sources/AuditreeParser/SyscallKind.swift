@@ -29,14 +29,18 @@ public enum SyscallKind: String, CaseIterable, Sendable {
 }
 
 /// Remembers libaudit's answers: a log uses a handful of (arch, syscall) pairs millions of times.
+/// The last answer for each of 64 slots (by the number's low bits) is one compare away: a log
+/// mixes several calls (exec, clone, exit_group, the daemon's own), and one remembered pair
+/// sent every other record through the dictionary's hashing.
 struct SyscallCache {
     private var table: [UInt64: SyscallKind] = [:]
-    private var lastKey: UInt64 = .max
-    private var lastKind: SyscallKind = .other
+    /// (arch, number) as `key(arch:number:)` packs it, and its kind; `UInt64.max` is no pair.
+    private var recent = [(key: UInt64, kind: SyscallKind)](repeating: (.max, .other), count: 64)
 
     mutating func kind(arch: UInt32, number: Int) -> SyscallKind {
         let key = UInt64(arch) << 32 | UInt64(UInt32(truncatingIfNeeded: number))
-        if key == lastKey { return lastKind }
+        let slot = Int(truncatingIfNeeded: key & 63)
+        if recent[slot].key == key { return recent[slot].kind }
         let kind: SyscallKind
         if let known = table[key] {
             kind = known
@@ -44,8 +48,7 @@ struct SyscallCache {
             kind = SyscallKind.resolve(arch: arch, number: number)
             table[key] = kind
         }
-        lastKey = key
-        lastKind = kind
+        recent[slot] = (key, kind)
         return kind
     }
 }

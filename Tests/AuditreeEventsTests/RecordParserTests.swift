@@ -229,22 +229,73 @@ struct RecordParserTests {
         kernelOrderBody.replacingOccurrences(of: "ppid=15827 pid=15828", with: "pid=15828 ppid=15827"),
     ]
 
-    @Test("SYSCALL: the kernel-order reading gives what the token loop gives", arguments: syscallShapes)
+    /// Numbers of every length around the eight and sixteen bytes the kernel-order reading reads
+    /// them in: decimal (with leading zeros, negative exits), hex (either case), past 64 bits.
+    static let numberShapes: [String] = (1...21).flatMap { length -> [String] in
+        let nines = String(repeating: "9", count: length)
+        let power = "1" + String(repeating: "0", count: length - 1)
+        let zeros = String(repeating: "0", count: length - 1) + "7"
+        let replacements = [
+            ("pid=15828", "pid=\(nines)"), ("pid=15828", "pid=\(zeros)"), ("ppid=15827", "ppid=\(power)"),
+            ("ses=9", "ses=\(nines)"), ("ses=9", "ses=\(power)"), ("auid=4242", "auid=\(zeros)"),
+            ("syscall=59", "syscall=\(zeros)"), ("exit=0", "exit=\(nines)"), ("exit=0", "exit=-\(power)"),
+            ("a0=55d1", "a0=\(String(repeating: "f", count: length))"),
+            ("a0=55d1", "a0=\(String(repeating: "A", count: length))"),
+            ("arch=c000003e", "arch=\(String(repeating: "e", count: length))"),
+        ]
+        return replacements.map { kernelOrderBody.replacingOccurrences(of: $0.0, with: $0.1) }
+    }
+
+    @Test(
+        "SYSCALL: the kernel-order reading gives what the token loop gives", arguments: syscallShapes + numberShapes)
     func kernelOrder(_ body: String) throws {
-        // Two spaces after the stamp: never the kernel's shape, so the token loop reads that one.
-        let fast = try #require(Fixtures.parseLine("type=SYSCALL msg=audit(1.000:1): " + body))
-        let tokens = try #require(Fixtures.parseLine("type=SYSCALL msg=audit(1.000:1):  " + body))
-        switch (fast, tokens) {
-        case (.success(let a), .success(let b)):
-            guard case .syscall(let left) = a.body, case .syscall(let right) = b.body else {
-                Issue.record("not a syscall")
-                return
+        try Self.expectSameReading(Array(body.utf8))
+    }
+
+    /// Every byte of a kernel-order SYSCALL line (ENRICHED) replaced by one that changes its
+    /// shape (a separator, a quote, `=`, a digit, a letter, a control byte) or removed.
+    @Test("SYSCALL: the kernel-order reading agrees with the token loop on every one-byte change")
+    func kernelOrderMutations() throws {
+        let body = Array(Self.syscallShapes[1].utf8)
+        let replacements: [UInt8?] = [nil, 0x20, 0x09, 0x1D, 0x22, 0x27, 0x3D, 0x2D, 0x30, 0x39, 0x61, 0x00]
+        for index in body.indices {
+            for replacement in replacements where replacement != body[index] {
+                var mutated = body
+                if let replacement { mutated[index] = replacement } else { mutated.remove(at: index) }
+                try Self.expectSameReading(mutated)
             }
-            #expect(String(describing: left) == String(describing: right))
-        case (.failure(let a), .failure(let b)):
-            #expect(a.reason.description == b.reason.description && a.column + 1 == b.column)
-        default:
-            Issue.record("one reading rejects the line, the other does not: \(fast) \(tokens)")
+        }
+    }
+
+    /// A SYSCALL line with `body` read both ways: after one space (the kernel's shape, which the
+    /// kernel-order reading tries first) and after two (never the kernel's shape, so the token
+    /// loop reads it). Each is read twice by one parser, the second time through the parser's
+    /// caches (user names, syscall kinds).
+    static func expectSameReading(_ body: [UInt8]) throws {
+        let stamp = Array("type=SYSCALL msg=audit(1.000:1): ".utf8)
+        let read = { (prefix: [UInt8]) in Fixtures.parseLines(prefix + body + [0x0A] + prefix + body) }
+        let fast = read(stamp)
+        let tokens = read(stamp + [0x20])
+        try #require(fast.count == 2 && tokens.count == 2)
+        for (fast, tokens) in zip(fast, tokens) {
+            switch (fast, tokens) {
+            case (.success(let a), .success(let b)):
+                guard case .syscall(let left) = a.body, case .syscall(let right) = b.body else {
+                    Issue.record("not a syscall")
+                    return
+                }
+                #expect(
+                    String(describing: left) == String(describing: right),
+                    "\(String(decoding: body, as: UTF8.self).debugDescription)")
+            case (.failure(let a), .failure(let b)):
+                #expect(
+                    a.reason.description == b.reason.description && a.column + 1 == b.column,
+                    "\(String(decoding: body, as: UTF8.self).debugDescription)")
+            default:
+                Issue.record(
+                    "one reading rejects the line, the other does not: \(fast) \(tokens) \(String(decoding: body, as: UTF8.self).debugDescription)"
+                )
+            }
         }
     }
 
