@@ -81,6 +81,16 @@ package final class ProcessNode {
         return index >= 0 && index < images.count ? images[index] : nil
     }
 
+    /// Calls `body` with image `number` read in place, not copied out (a copy retains all the
+    /// image holds); nil, without calling it, when the image was dropped. The list is read before
+    /// the call, which may change this node: `body` reads the image it was given.
+    package func withImage<Result>(_ number: Int, _ body: (borrowing ProcessImage) -> Result) -> Result? {
+        let kept = images
+        let index = number - droppedImages
+        guard index >= 0 && index < kept.count else { return nil }
+        return body(kept.span[index])
+    }
+
     /// Whether the last image runs `exe` (false when there is none), read in place:
     /// `images.last` would copy the image, retaining all it holds, on every record.
     func lastImageRuns(_ exe: LogString?) -> Bool {
