@@ -239,7 +239,7 @@ public final class RuleEvaluator {
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         if !sigmaRules.isEmpty { evaluateSigma(ready, in: tree) }
-        // Read in place, not copied out: an image holds a dozen references to retain per copy.
+        // Borrowed, and not copied again: an image holds a dozen references to retain per copy.
         ready.process.node.withImage(ready.imageNumber) { image in evaluateBuiltIn(ready, image: image, in: tree) }
     }
 

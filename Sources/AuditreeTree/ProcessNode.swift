@@ -81,9 +81,9 @@ package final class ProcessNode {
         return index >= 0 && index < images.count ? images[index] : nil
     }
 
-    /// Calls `body` with image `number` read in place, not copied out (a copy retains all the
-    /// image holds); nil, without calling it, when the image was dropped. The list is read before
-    /// the call, which may change this node: `body` reads the image it was given.
+    /// Calls `body` with image `number` borrowed (nil, without calling it, when the image was
+    /// dropped): the rules pass it on to every check without copying it again. The list is read
+    /// before the call, which may change this node: `body` reads the image it was given.
     package func withImage<Result>(_ number: Int, _ body: (borrowing ProcessImage) -> Result) -> Result? {
         let kept = images
         let index = number - droppedImages
