@@ -333,15 +333,20 @@ public final class RuleEvaluator {
         var below: DescendantCollector?
         // The findings of one exec share its image and lineage, so their answers too.
         var subjects: MatchSubjects?
-        for rule in matched {
+        let exeName = image.exe?.basename.lossyString ?? ""
+        // Made and handed to `admit` in one expression: a match kept in a variable is copied
+        // into admit's parameter, retaining all it holds.
+        func match(_ number: Int, subjects: MatchSubjects?) -> RuleMatch {
             var match = RuleMatch(
-                rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
-                spawnerIndex: parentIndex, relation: .parent, launchersSkipped: 0,
+                sigma: sigmaRules.sharedRule(number), pid: ready.process.pid, ppid: ready.process.ppid, image: image,
+                lineage: lineage, spawnerIndex: parentIndex,
                 childEvidence: MatchEvidence(
-                    field: .exe, value: image.exe?.basename.lossyString ?? "", list: "sigma", entry: rule.id),
-                spawnerEvidence: nil)
+                    field: .exe, value: exeName, list: "sigma", entry: sigmaRules.id(of: number)))
             match.subjects = subjects
-            subjects = admit(match) {
+            return match
+        }
+        for number in matched {
+            subjects = admit(match(number, subjects: subjects)) {
                 watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) }
             }
         }

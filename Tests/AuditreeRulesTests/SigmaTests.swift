@@ -96,6 +96,42 @@ struct SigmaTests {
         #expect(rules.matching(full).count == 1)
     }
 
+    /// SigmaExecRules evaluates the operands of `and`, `or`, `1 of` and `all of` cheapest first
+    /// (a regex last): the answer must be the condition's as written, on execs where each
+    /// operand holds or not.
+    @Test(
+        "operands evaluated cheapest first answer as the condition does",
+        arguments: [
+            "sel_img:\n    Image|endswith: '/curl'\nsel_cli:\n    - CommandLine|contains: ' --data '\n    - CommandLine|re: '\\s-[FTd]\\s'\nfilter_local:\n    CommandLine|contains: '://127.0.0.1'\ncondition: all of sel_* and not 1 of filter_*",
+            "a:\n    CommandLine|re: 'x/[ab]'\nb:\n    Image|endswith: '/wget'\ncondition: a or b",
+            "a:\n    CommandLine|re: 'x/[ab]'\nb:\n    Image|endswith: '/wget'\ncondition: a and not b",
+            "a:\n    CommandLine|re: '-d'\nb:\n    CurrentDirectory: '/home/u'\nc:\n    User: '33'\ncondition: (a or b) and not (c and a)",
+            "r_1:\n    CommandLine|re: 'http'\nr_2:\n    Image|contains: 'cur'\ncondition: 1 of r_* and not all of r_*",
+        ])
+    func cheapestFirst(_ detection: String) throws {
+        guard case .rule(let sigma) = Self.rule(detection) else {
+            Issue.record("not parsed")
+            return
+        }
+        let rules = SigmaExecRules([Rule(sigma: sigma)])
+        let parent = Self.image(exe: "/usr/bin/python3.11", argv: ["python3.11", "-c", "x"], cwd: "/")
+        var answers: Set<Bool> = []
+        for (exe, argv, cwd) in [
+            ("/usr/bin/curl", ["curl", "-d", "x", "http://x/a.sh"], "/home/u"),
+            ("/usr/bin/curl", ["curl", "-d", "x", "http://127.0.0.1/a"], "/home/u"),
+            ("/usr/bin/curl", ["curl", "--data", "x", "http://x/b"], "/tmp"),
+            ("/usr/bin/wget", ["wget", "-q", "http://x/c"], "/home/u"),
+            ("/bin/sh", ["sh", "-c", "id"], "/"),
+        ] {
+            let fields = SigmaProcessCreation(
+                image: Self.image(exe: exe, argv: argv, cwd: cwd), pid: 10, ppid: 9, parent: parent)
+            let expected = fields.matches(sigma)
+            answers.insert(expected)
+            #expect(rules.matching(fields).count == (expected ? 1 : 0), "\(argv)")
+        }
+        #expect(answers.count == 2, "the execs do not tell the condition's operands apart")
+    }
+
     struct IndexCase: Sendable, CustomTestStringConvertible {
         var detection: String
         /// Whether the exec (`curl http://x/a.sh` in /home/u, uid 33, under python3.11) is tested.

@@ -15,14 +15,31 @@ import AuditreeTree
 /// every exec when the rule also names a rare one. A rule without clauses is tested on every exec.
 final class SigmaExecRules {
     private final class Compiled {
-        let rule: Rule
+        /// The rule, in the one `SharedRule` every match of it holds (made at load, not per match).
+        let shared: SharedRule
+        var rule: Rule { shared.rule }
         /// Per search (by number): maps, each a list of (field index, test); or keywords.
         let searches: [Search]
+        /// The condition with the operands of each `and`, `or`, `1 of` and `all of` in the order
+        /// they are evaluated: the cheaper first (`ordered`).
         let condition: Condition
+        /// The fields the rule reads (`Field.rawValue` bits): an exec builds only those its
+        /// candidate rules read.
+        let fieldsRead: UInt32
         init(rule: Rule, searches: [Search], condition: Condition) {
-            self.rule = rule
+            shared = SharedRule(rule)
             self.searches = searches
-            self.condition = condition
+            self.condition = SigmaExecRules.ordered(condition, searches)
+            var read: UInt32 = 0
+            for search in searches {
+                switch search {
+                case .maps(let maps):
+                    for tests in maps { for test in tests where test.field >= 0 { read |= 1 << UInt32(test.field) } }
+                case .keywords: read = .max
+                case .never: break
+                }
+            }
+            fieldsRead = read
         }
     }
 
@@ -178,11 +195,17 @@ final class SigmaExecRules {
         evaluate(candidates(fields), fields)
     }
 
-    /// The rules whose detection holds for image `imageNumber` of `process`, in load order. The
+    /// The rule numbered `number` (`matching(_:of:)`), as its matches share it.
+    func sharedRule(_ number: Int) -> SharedRule { compiled[number].shared }
+
+    /// The id of the rule numbered `number`, without a copy of the rule.
+    func id(of number: Int) -> String { compiled[number].shared.rule.id }
+
+    /// The numbers of the rules whose detection holds for image `imageNumber` of `process`, in load order. The
     /// literals in its own fields come from the parsing threads when they found them
     /// (`ProcessImage.fieldLiterals`), the parent's from `parents`; the fields themselves are
     /// built only for an exec some rule is a candidate on (few are).
-    func matching(_ image: ProcessImage, of process: ProcessReference) -> [Rule] {
+    func matching(_ image: ProcessImage, of process: ProcessReference) -> [Int] {
         let parent = parents.entry(for: process.parentImageKey) { parentEntry(process.parentImage) }
         var hits = takeHits()
         for literal in parent.literals { hits.add(Int(literal)) }
@@ -205,10 +228,12 @@ final class SigmaExecRules {
         }
         let candidates = candidates(hits)
         guard !candidates.isEmpty else { return [] }
+        var reading: UInt32 = 0
+        for index in candidates { reading |= compiled[index].fieldsRead }
         let fields = SigmaProcessCreation(
             image: image, pid: process.pid, ppid: process.ppid, parentImage: parent.image,
-            parentCommandLine: parent.commandLine, used: usedFields)
-        return evaluate(candidates, fields)
+            parentCommandLine: parent.commandLine, reading: reading)
+        return candidates.filter { holds(rule: $0, fields) }
     }
 
     /// The rules (by load order) worth testing on the exec: those without clauses, and those each
@@ -230,12 +255,12 @@ final class SigmaExecRules {
     }
 
     private func evaluate(_ candidates: [Int], _ fields: SigmaProcessCreation) -> [Rule] {
-        var matched: [Rule] = []
-        for index in candidates {
-            let rule = compiled[index]
-            if Self.evaluate(rule.condition, rule.searches, fields) { matched.append(rule.rule) }
-        }
-        return matched
+        candidates.filter { holds(rule: $0, fields) }.map { compiled[$0].rule }
+    }
+
+    private func holds(rule number: Int, _ fields: SigmaProcessCreation) -> Bool {
+        let rule = compiled[number]
+        return Self.evaluate(rule.condition, rule.searches, fields)
     }
 
     /// ParentImage, ParentCommandLine and their literals, for `parents`.
@@ -335,10 +360,24 @@ final class SigmaExecRules {
     private static func holds(_ search: Search, _ fields: SigmaProcessCreation) -> Bool {
         switch search {
         case .maps(let maps):
-            maps.contains { tests in tests.allSatisfy { $0.test.matches($0.field < 0 ? nil : fields.values[$0.field]) }
+            // Read in place: copying an entry or a value out retains the arrays it holds.
+            for map in maps.indices {
+                var held = true
+                for entry in maps[map].indices {
+                    let field = maps[map][entry].field
+                    let matched =
+                        field < 0
+                        ? maps[map][entry].test.matches(nil) : maps[map][entry].test.matches(fields.values[field])
+                    if !matched {
+                        held = false
+                        break
+                    }
+                }
+                if held { return true }
             }
-        case .keywords(let test): fields.values.contains { $0 != nil && test.matches($0) }
-        case .never: false
+            return false
+        case .keywords(let test): return fields.values.contains { $0 != nil && test.matches($0) }
+        case .never: return false
         }
     }
 
@@ -352,15 +391,66 @@ final class SigmaExecRules {
             return .maps(
                 maps.map { tests in
                     tests.map { (SigmaProcessCreation.Field(name: $0.field)?.rawValue ?? -1, $0.test) }.sorted {
-                        cost($0.test) < cost($1.test)
+                        hasRegex($0.test) < hasRegex($1.test)
                     }
                 })
         case .keywords(let test): return .keywords(test)
         }
     }
 
+    /// The condition with each operator's operands sorted by `cost`, cheapest first (stable):
+    /// `and`, `or`, `1 of` and `all of` stop at the first operand that decides them, and the
+    /// operands have no effect, so their order changes the work and never the answer. A
+    /// filter (`not 1 of filter_*`) of a few byte comparisons then runs before a regex.
+    private static func ordered(_ condition: Condition, _ searches: [Search]) -> Condition {
+        switch condition {
+        case .search: return condition
+        case .and(let left, let right):
+            let (first, second) = (ordered(left, searches), ordered(right, searches))
+            return cost(second, searches) < cost(first, searches) ? .and(second, first) : .and(first, second)
+        case .or(let left, let right):
+            let (first, second) = (ordered(left, searches), ordered(right, searches))
+            return cost(second, searches) < cost(first, searches) ? .or(second, first) : .or(first, second)
+        case .not(let inner): return .not(ordered(inner, searches))
+        case .oneOf(let numbers): return .oneOf(sortedByCost(numbers, searches))
+        case .allOf(let numbers): return .allOf(sortedByCost(numbers, searches))
+        }
+    }
+
+    private static func sortedByCost(_ numbers: [Int], _ searches: [Search]) -> [Int] {
+        numbers.enumerated().sorted { a, b in
+            let (costA, costB) = (cost(searches[a.element]), cost(searches[b.element]))
+            return costA != costB ? costA < costB : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// A rough cost of evaluating a condition in the worst case: a byte comparison per value
+    /// costs 1, a regex (an NFA walk over the field) `regexCost`, a keyword search every field.
+    private static func cost(_ condition: Condition, _ searches: [Search]) -> Int {
+        switch condition {
+        case .search(let number): cost(searches[number])
+        case .and(let left, let right), .or(let left, let right): cost(left, searches) + cost(right, searches)
+        case .not(let inner): cost(inner, searches)
+        case .oneOf(let numbers), .allOf(let numbers): numbers.reduce(0) { $0 + cost(searches[$1]) }
+        }
+    }
+
+    private static let regexCost = 64
+
+    private static func hasRegex(_ test: SigmaValueTest) -> Int { cost(test) >= regexCost ? 1 : 0 }
+
+    private static func cost(_ search: Search) -> Int {
+        switch search {
+        case .maps(let maps): maps.reduce(0) { $0 + $1.reduce(0) { $0 + cost($1.test) } }
+        case .keywords(let test): SigmaProcessCreation.Field.allCases.count * cost(test)
+        case .never: 0
+        }
+    }
+
     private static func cost(_ test: SigmaValueTest) -> Int {
-        test.matchers.contains { if case .regex = $0 { return true } else { return false } } ? 1 : 0
+        test.matchers.reduce(0) { total, matcher in
+            if case .regex = matcher { total + regexCost } else { total + 1 }
+        }
     }
 
     private static func compile(_ condition: SigmaCondition, _ number: [String: Int]) -> Condition {

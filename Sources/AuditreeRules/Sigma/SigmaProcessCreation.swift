@@ -34,6 +34,7 @@ public struct SigmaProcessCreation: Sendable {
 
     /// Sysmon for Linux's value for an unknown parent.
     public static let unknown = "-"
+    private static let unknownValue = SigmaFieldValue(unknown)
 
     /// `parent` is the image of the process whose pid is the exec's ppid, as it was at the
     /// exec (nil when the log never described it).
@@ -41,18 +42,21 @@ public struct SigmaProcessCreation: Sendable {
     /// builds only the fields its rules read: each one is a copy of bytes, folded.
     public init(image: ProcessImage, pid: Int, ppid: Int?, parent: ProcessImage?, used: [Bool]? = nil) {
         let parentFields = Self.parentFields(parent, used: used)
+        var reading: UInt32 = 0
+        for field in Field.allCases where used?[field.rawValue] ?? true { reading |= 1 << UInt32(field.rawValue) }
         self.init(
             image: image, pid: pid, ppid: ppid, parentImage: parentFields.image,
-            parentCommandLine: parentFields.commandLine, used: used)
+            parentCommandLine: parentFields.commandLine, reading: reading)
     }
 
     /// With the parent's fields already built (`parentFields`): a scan keeps them per parent image.
+    /// `reading`: the fields to build, a bit per `Field.rawValue` (the parent's are given).
     init(
         image: ProcessImage, pid: Int, ppid: Int?, parentImage: SigmaFieldValue?, parentCommandLine: SigmaFieldValue?,
-        used: [Bool]?
+        reading: UInt32
     ) {
         values = Array(repeating: nil, count: Field.allCases.count)
-        func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
+        func wanted(_ field: Field) -> Bool { reading & 1 << UInt32(field.rawValue) != 0 }
         if wanted(.image) { values[Field.image.rawValue] = image.exe.map { SigmaFieldValue(bytes: $0.bytes) } }
         if wanted(.commandLine) {
             values[Field.commandLine.rawValue] = SigmaFieldValue(joining: image.argv.arguments)
@@ -78,7 +82,7 @@ public struct SigmaProcessCreation: Sendable {
         image: SigmaFieldValue?, commandLine: SigmaFieldValue?
     ) {
         func wanted(_ field: Field) -> Bool { used?[field.rawValue] ?? true }
-        let unknown = SigmaFieldValue(Self.unknown)
+        let unknown = Self.unknownValue
         let image = parent.map { $0.exe.map { SigmaFieldValue(bytes: $0.bytes) } ?? unknown } ?? unknown
         let commandLine = parent.map { SigmaFieldValue(joining: $0.argv.arguments) } ?? unknown
         return (wanted(.parentImage) ? image : nil, wanted(.parentCommandLine) ? commandLine : nil)

@@ -71,7 +71,12 @@ public struct SigmaValueTest: Sendable {
 
     public func matches(_ value: SigmaFieldValue?) -> Bool {
         if let exists { return (value != nil) == exists }
-        if requireAll { return !matchers.isEmpty && matchers.allSatisfy { $0.matches(value) } }
-        return matchers.contains { $0.matches(value) }
+        // By index: `contains` and `allSatisfy` copy each matcher out, retaining what it holds.
+        if requireAll {
+            for index in matchers.indices where !matchers[index].matches(value) { return false }
+            return !matchers.isEmpty
+        }
+        for index in matchers.indices where matchers[index].matches(value) { return true }
+        return false
     }
 }
