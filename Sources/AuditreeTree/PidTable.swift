@@ -11,7 +11,7 @@ struct PidTable {
         var node: ProcessNode
     }
     private var slots: [Slot?]
-    private let hash: TableHash
+    let hash: TableHash
     private(set) var count = 0
 
     init(hash: TableHash, capacity: Int = 0) {
@@ -21,32 +21,47 @@ struct PidTable {
         slots = Array(repeating: nil, count: size)
     }
 
+    /// A table without slots, to stand in for a host's table while it is worked on outside its
+    /// property (`ProcessTree.HostTable.insert`): nothing is looked up in or entered into it.
+    static func standIn(hash: TableHash) -> PidTable { PidTable(hash: hash, slots: []) }
+
+    private init(hash: TableHash, slots: [Slot?]) {
+        self.hash = hash
+        self.slots = slots
+    }
+
     var isEmpty: Bool { count == 0 }
 
     subscript(pid: Int) -> ProcessNode? {
         let mask = slots.count - 1
         var index = Int(truncatingIfNeeded: hash(UInt64(bitPattern: Int64(pid)))) & mask
-        while let slot = slots[index] {
-            if slot.pid == pid { return slot.node }
+        // The pid compared in place: binding the slot would retain its node at every step.
+        while let slotPid = slots[index]?.pid {
+            if slotPid == pid { return slots[index]?.node }
             index = (index + 1) & mask
         }
         return nil
     }
 
-    /// Enters `node` under its pid, replacing the process that had it.
-    mutating func insert(_ node: ProcessNode) {
+    /// Enters `node` under its pid, and hands back the process that had it: released by the
+    /// caller, once it is done with the table (a release may run any deinit).
+    @discardableResult
+    mutating func insert(_ node: ProcessNode) -> ProcessNode? {
         if (count + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash(UInt64(bitPattern: Int64(node.pid)))) & mask
-        while let slot = slots[index] {
-            if slot.pid == node.pid {
-                slots[index]!.node = node
-                return
+        let pid = node.pid
+        var index = Int(truncatingIfNeeded: hash(UInt64(bitPattern: Int64(pid)))) & mask
+        while let slotPid = slots[index]?.pid {
+            if slotPid == pid {
+                var replaced: Slot? = Slot(pid: pid, node: node)
+                swap(&replaced, &slots[index])
+                return replaced?.node
             }
             index = (index + 1) & mask
         }
-        slots[index] = Slot(pid: node.pid, node: node)
+        slots[index] = Slot(pid: pid, node: node)
         count += 1
+        return nil
     }
 
     /// Every process in the table, in no particular order.

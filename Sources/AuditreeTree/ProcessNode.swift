@@ -1,3 +1,4 @@
+import AuditreeEvents
 import AuditreeParser
 
 /// One process instance (a pid between its creation and its reuse), with its recent exec history.
@@ -22,9 +23,11 @@ package final class ProcessNode {
     // any deinit, which could touch the property, so an access that releases stays dynamic).
     private var parentLink: ProcessNode?
     private var parentLinkImageCount = 0
-    private(set) var images: [ProcessImage] = []
+    private var images: [ProcessImage] = []
     /// Absolute number of `images[0]`.
     private(set) var droppedImages = 0
+    /// Images the log showed for this process, dropped ones included.
+    package var imageCount: Int { droppedImages + images.count }
     let firstSeen: Int64
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
@@ -37,20 +40,46 @@ package final class ProcessNode {
     /// Log time of its last failed exec since its last successful one (a PATH search under way).
     var lastFailedExec: Int64?
     /// The PROCTITLE the kernel cached for this task (its first audited event's command line).
-    var taskTitle: Proctitle?
-    /// The finding this process belongs to as a descendant (or as the shell), if any.
-    var collector: DescendantCollector? {
-        didSet {
-            oldValue?.followers -= 1
-            collector?.followers += 1
+    var taskTitle: Proctitle? { titleRaw.map { Proctitle(raw: $0, isHex: titleIsHex) } }
+    // Kept as its two fields: a `Proctitle?` is copied and released through outlined code that
+    // costs several times what its `LogString?` alone does, and titles are set on every exec.
+    private var titleRaw: LogString?
+    private var titleIsHex = false
+    var hasTaskTitle: Bool { titleRaw != nil }
+
+    /// Sets the task's title (nil forgets it), given as its fields: passing a `Proctitle?` read
+    /// from an event copies it whole.
+    func setTaskTitle(raw new: LogString?, isHex: Bool) {
+        // Swapped in, the old value released after (see `parentLink`).
+        var raw = new
+        swap(&raw, &titleRaw)
+        titleIsHex = isHex
+    }
+
+    /// Whether the task's title is known and is not `other`, compared in place.
+    func taskTitle(differsFrom other: Proctitle) -> Bool {
+        switch titleRaw {
+        case .none: false
+        case .some(let raw): titleIsHex != other.isHex || raw != other.raw
         }
     }
+    /// The finding this process belongs to as a descendant (or as the shell), if any.
+    var collector: DescendantCollector? {
+        get { collectorLink }
+        set {
+            var value = newValue
+            value?.followers += 1
+            swap(&value, &collectorLink)
+            value?.followers -= 1
+        }
+    }
+    private var collectorLink: DescendantCollector?
     /// Images from this number on are the collector's (for a finding's shell: those after the shell's image).
     var collectorFromImage = 0
     var collectorDepth = 0
     /// The Sigma findings this process is followed for (its own and its ancestors'), outermost
     /// first: unlike `collector` they claim nothing, so the rules still judge what runs here.
-    var watches: [Watch] = []
+    private(set) var watches: [Watch] = []
     /// Set once a process is linked below this one: a process without it has no descendants, so
     /// a new watch on it has no process to look for among the recent ones.
     private(set) var hasLinkedChild = false
@@ -60,7 +89,7 @@ package final class ProcessNode {
     var reachLeft = 0
 
     deinit {
-        collector?.followers -= 1
+        collectorLink?.followers -= 1
         for watch in watches { watch.collector.followers -= 1 }
     }
 
@@ -74,7 +103,6 @@ package final class ProcessNode {
     }
 
     var isKnown: Bool { imageCount > 0 }
-    package var imageCount: Int { droppedImages + images.count }
 
     package func image(_ number: Int) -> ProcessImage? {
         let index = number - droppedImages
@@ -91,6 +119,13 @@ package final class ProcessNode {
         return body(kept.span[index])
     }
 
+    /// The exe of an image by number (nil when it was dropped or has none), read in place:
+    /// `image(_:)` copies the whole image (retaining all it holds) to read one field.
+    func exe(ofImage number: Int) -> LogString? {
+        let index = number - droppedImages
+        return index >= 0 && index < images.count ? images[index].exe : nil
+    }
+
     /// Whether the last image runs `exe` (false when there is none), read in place:
     /// `images.last` would copy the image, retaining all it holds, on every record.
     func lastImageRuns(_ exe: LogString?) -> Bool {
@@ -100,7 +135,7 @@ package final class ProcessNode {
     var keptImages: [ProcessImage] { images }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
-    func hasExecuted(_ image: ProcessImage) -> Bool {
+    func hasExecuted(_ image: borrowing ProcessImage) -> Bool {
         // Read in place: `contains(where:)` copies each image out (retaining all it holds).
         for index in images.indices
         where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
@@ -216,12 +251,17 @@ package final class ProcessNode {
     /// outermost watch stops following this process (`DescendantCollector.cut`).
     private func join(_ watch: Watch) {
         guard !watches.contains(where: { $0.collector === watch.collector }) else { return }
-        if watches.count >= ProcessTree.maxWatches {
-            let outermost = watches.removeFirst().collector
+        // Worked on outside the property (see `parentLink`): growing or trimming releases.
+        var list: [Watch] = []
+        swap(&list, &watches)
+        var outermost: DescendantCollector?
+        if list.count >= ProcessTree.maxWatches { outermost = list.removeFirst().collector }
+        list.append(watch)
+        swap(&list, &watches)
+        if let outermost {
             outermost.followers -= 1
             outermost.cut()
         }
-        watches.append(watch)
         watch.collector.followers += 1
         if watch.depth > 0 { watch.collector.linked(self) }
         for number in max(watch.fromImage, droppedImages)..<imageCount {

@@ -67,14 +67,23 @@ public final class ProcessTree {
     private var delay: Int64
     private var processLimit: Int
     private var waitingLimit: Int
-    public var onExec: (ProcessTree, ExecReady) -> Void = { _, _ in }
-    public private(set) var execCount = 0
+    public var onExec: (ProcessTree, ExecReady) -> Void {
+        get { execHandler }
+        set {
+            // Swapped in, the old closure released after (see `withQueue`).
+            var handler = newValue
+            swap(&handler, &execHandler)
+        }
+    }
+    private var execHandler: (ProcessTree, ExecReady) -> Void = { _, _ in }
+    public var execCount: Int { execs }
+    private var execs = 0
 
     /// One pid table per `node=` host; the last one used is kept at hand (logs rarely switch hosts)
     /// and handed down through one event's work, which never changes host.
     private final class HostTable {
         let name: String?
-        var processes: PidTable
+        private(set) var processes: PidTable
         /// Set by the first fork/clone record: this host's log audits process creation, so a
         /// reused pid comes with a fork record of its own.
         var forksAudited = false
@@ -86,6 +95,20 @@ public final class ProcessTree {
             self.name = name
             processes = PidTable(hash: hash)
         }
+
+        /// Enters `node` under its pid and hands back the process that had it. The table is
+        /// worked on outside its property, and what it replaces released by the caller: an
+        /// access that lasts through a release is checked at run time (see `withQueue`).
+        func insert(_ node: ProcessNode) -> ProcessNode? {
+            var table = PidTable.standIn(hash: processes.hash)
+            swap(&table, &processes)
+            let replaced = table.insert(node)
+            swap(&table, &processes)
+            return replaced
+        }
+
+        /// Puts `table` in place of the processes (the old table released by the caller's `table`).
+        func replaceProcesses(_ table: inout PidTable) { swap(&table, &processes) }
     }
     private var tables: [String?: HostTable] = [:]
     private var lastHost: (name: String?, table: HostTable)?
@@ -230,17 +253,21 @@ public final class ProcessTree {
         let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
         let node: ProcessNode
         let found = hosts.processes[syscall.pid]
+        let reused: Bool
         if let existing = found, isReused(existing, by: image, title: event.proctitle, time: time, in: hosts) {
             node = newInstance(pid: syscall.pid, ppid: syscall.ppid, time: time, in: hosts)
-            node.taskTitle = event.proctitle
+            reused = true
         } else {
             node = instance(found, pid: syscall.pid, ppid: syscall.ppid, title: nil, time: time, in: hosts)
+            reused = false
         }
-        if node.taskTitle == nil || hosts.freshTitles == true { node.taskTitle = event.proctitle }
+        if reused || !node.hasTaskTitle || hosts.freshTitles == true {
+            node.setTaskTitle(raw: event.proctitle?.raw, isHex: event.proctitle?.isHex ?? false)
+        }
         node.lastFailedExec = nil
         let number = node.append(image)
         node.lastSeen = time
-        execCount += 1
+        execs += 1
         withQueue { $0.append(exec: node, image: number, time: time) }
     }
 
@@ -287,9 +314,9 @@ public final class ProcessTree {
     /// the parent's program.
     private func runsParentImage(_ node: ProcessNode, exe: LogString?) -> Bool {
         guard let parent = node.parent, node.parentImageCount > 0,
-            let image = parent.image(node.parentImageCount - 1)
+            node.parentImageCount - 1 >= parent.droppedImages
         else { return false }
-        return image.exe == exe
+        return parent.exe(ofImage: node.parentImageCount - 1) == exe
     }
 
     /// The live process with this pid, or a new one when the pid was reused.
@@ -303,7 +330,7 @@ public final class ProcessTree {
         _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
     ) -> ProcessNode {
         let node = matchingInstance(found, pid: pid, ppid: ppid, title: title, time: time, in: hosts)
-        if node.taskTitle == nil { node.taskTitle = title }
+        if !node.hasTaskTitle, let title { node.setTaskTitle(raw: title.raw, isHex: title.isHex) }
         return node
     }
 
@@ -311,8 +338,8 @@ public final class ProcessTree {
         _ found: ProcessNode?, pid: Int, ppid: Int?, title: Proctitle?, time: Int64, in hosts: HostTable
     ) -> ProcessNode {
         // A kernel that caches PROCTITLE per task: another value is another task, whatever the ppid says.
-        if let existing = found, hosts.freshTitles != true, let known = existing.taskTitle, let title,
-            known != title
+        if let existing = found, hosts.freshTitles != true, let title,
+            existing.taskTitle(differsFrom: title)
         {
             return newInstance(pid: pid, ppid: ppid, time: time, in: hosts)
         }
@@ -349,7 +376,8 @@ public final class ProcessTree {
     ///    title on one that caches them (the default until the log shows otherwise);
     /// 5. otherwise the ppid decides (`matchingInstance`).
     private func isReused(
-        _ existing: ProcessNode, by image: ProcessImage, title: Proctitle?, time: Int64, in hostTable: HostTable
+        _ existing: ProcessNode, by image: borrowing ProcessImage, title: Proctitle?, time: Int64,
+        in hostTable: HostTable
     ) -> Bool {
         if existing.exited { return true }
         if existing.hasExecuted(image) { return true }
@@ -358,13 +386,12 @@ public final class ProcessTree {
         // Whether the title shows the new command line is asked only where a title differs
         // from the task's: most execs of a known task show the same one.
         if failedJustBefore || noForkSince {
-            if let title, let known = existing.taskTitle, known != title, existing.isKnown {
+            if let title, existing.taskTitle(differsFrom: title), existing.isKnown {
                 hostTable.freshTitles = Self.title(title, shows: image.argv)
             }
             return false
         }
-        guard let title, let known = existing.taskTitle else { return false }
-        if known == title { return false }
+        guard let title, existing.taskTitle(differsFrom: title) else { return false }
         if !Self.title(title, shows: image.argv) { return true }
         return hostTable.freshTitles != true
     }
@@ -409,7 +436,7 @@ public final class ProcessTree {
     }
 
     private func insert(_ node: ProcessNode, into hostTable: HostTable) {
-        hostTable.processes.insert(node)
+        _ = hostTable.insert(node)
         if hostTable.processes.count > maxProcessesPerHost { forgetOldest(hostTable) }
     }
 
@@ -421,7 +448,7 @@ public final class ProcessTree {
         let byAge = table.processes.nodes.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
         var kept = PidTable(hash: hash, capacity: keep)
         for node in byAge.prefix(keep) { kept.insert(node) }
-        table.processes = kept
+        table.replaceProcesses(&kept)
         pruneAncestors()
     }
 
@@ -476,7 +503,7 @@ public final class ProcessTree {
         let maxWaiting = self.maxWaiting
         // One exec at a time: the rules may call back (`observeDescendants` reads the queue).
         while let (node, image) = withQueue({ $0.nextDue(upTo: limit, maxWaiting: maxWaiting) }) {
-            onExec(self, ExecReady(process: ProcessReference(node), imageNumber: image))
+            execHandler(self, ExecReady(process: ProcessReference(node), imageNumber: image))
         }
         withQueue { $0.settle(upTo: limit, maxWaiting: maxWaiting) }
     }

@@ -124,7 +124,7 @@ extension ProcessTree {
             let node = adopt(host: process.host, pid: process.pid, ppid: process.ppid, time: process.firstSeen)
             node.lastSeen = process.lastSeen
             node.forkLinked = process.forkLinked
-            node.taskTitle = process.taskTitle.map { Proctitle(raw: LogString($0), isHex: process.taskTitleIsHex) }
+            node.setTaskTitle(raw: process.taskTitle.map { LogString($0) }, isHex: process.taskTitleIsHex)
             if let parentID = process.parentID, let parent = nodes[parentID] {
                 node.link(to: parent, time: process.firstSeen)
             }
