@@ -23,9 +23,14 @@ public struct AuditEvent: Sendable {
     public var syscall: SyscallRecord?
     /// Location of the SYSCALL record, or of the first record when there is none.
     public var location: LogLocation
-    public var execve: [ExecveRecord] = []
+    /// The EXECVE records: the first in place (an exec mostly logs one), any later ones in an
+    /// array, so the usual event allocates no array for them (nor frees one).
+    var firstExecve: ExecveRecord?
+    var laterExecve: [ExecveRecord] = []
     public var cwd: LogString?
-    public var paths: [PathRecord] = []
+    /// The PATH records, kept as the EXECVE records are (a scan keeps only an exec's item 0).
+    var firstPath: PathRecord?
+    var laterPaths: [PathRecord] = []
     public var proctitle: Proctitle?
     public var recordCount = 0
     /// What record-level rules (Sigma `service: auditd`) found in the event's records, per record.
@@ -47,20 +52,46 @@ public struct AuditEvent: Sendable {
     static var syscallBit: UInt64 { 1 << UInt64(RecordKind.syscall.index) }
 
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
-    static func kindBit(_ record: Record) -> UInt64 {
-        guard record.kind == .other else { return 1 << UInt64(record.kind.index) }
+    /// Given the two fields, not the record: a record passed by value is copied whole.
+    static func kindBit(_ kind: RecordKind, typeNumber: Int32?) -> UInt64 {
+        guard kind == .other else { return 1 << UInt64(kind.index) }
         let kinds = UInt64(RecordKind.other.index)
-        return 1 << (kinds + UInt64(UInt32(bitPattern: record.typeNumber ?? 0)) % (64 - kinds))
+        return 1 << (kinds + UInt64(UInt32(bitPattern: typeNumber ?? 0)) % (64 - kinds))
+    }
+
+    /// The EXECVE records, in the order they came.
+    public var execve: [ExecveRecord] {
+        guard let firstExecve else { return [] }
+        return [firstExecve] + laterExecve
+    }
+
+    /// Whether the event holds an EXECVE record.
+    public var hasExecve: Bool { firstExecve != nil }
+
+    /// The PATH records, in the order they came.
+    public var paths: [PathRecord] {
+        guard let firstPath else { return [] }
+        return [firstPath] + laterPaths
+    }
+
+    /// The first PATH record of item 0 (an exec's executable file), if any.
+    public var executableFile: PathRecord? {
+        if let firstPath, firstPath.item == 0 { return firstPath }
+        guard firstPath != nil else { return nil }
+        return laterPaths.first { $0.item == 0 }
     }
 
     /// Whether `record` can belong to this event. An event has one SYSCALL, CWD
     /// and PROCTITLE; a second one is a repeat of the stamp (a file read twice,
     /// overlapping rotations) and starts a new event.
-    func accepts(_ record: Record) -> Bool {
+    ///
+    /// Static, given what it reads of the event, and the record in place: a method called on an
+    /// event the assembler holds, or given a record, copies the whole of it first.
+    static func accepts(_ record: inout Record, kinds: UInt64, hasCwd: Bool, hasTitle: Bool) -> Bool {
         switch record.body {
-        case .syscall: !hasSyscall
-        case .cwd: cwd == nil
-        case .proctitle: proctitle == nil
+        case .syscall: kinds & syscallBit == 0
+        case .cwd: !hasCwd
+        case .proctitle: !hasTitle
         case .execve, .path, .none: true
         }
     }
@@ -69,9 +100,9 @@ public struct AuditEvent: Sendable {
     /// would retain every string it holds, and the record's would be released at the next line.
     mutating func add(_ record: inout Record, file: String) {
         recordCount += 1
-        kinds |= Self.kindBit(record)
+        kinds |= Self.kindBit(record.kind, typeNumber: record.typeNumber)
         if let hits = record.ruleHits { ruleHits.append(hits) }
-        switch record.takeBody() {
+        switch record.body.take() {
         case .syscall(let body):
             if syscall == nil {
                 syscall = body
@@ -79,14 +110,18 @@ public struct AuditEvent: Sendable {
                 addFieldLiterals(record.fieldLiterals, part: Self.syscallPart)
             }
         case .execve(let body):
-            execve.append(body)
-            if execve.count == 1 { addFieldLiterals(record.fieldLiterals, part: Self.execvePart) }
+            if firstExecve == nil {
+                firstExecve = body
+                addFieldLiterals(record.fieldLiterals, part: Self.execvePart)
+            } else {
+                laterExecve.append(body)
+            }
         case .cwd(let value):
             if cwd == nil {
                 cwd = value
                 addFieldLiterals(record.fieldLiterals, part: Self.cwdPart)
             }
-        case .path(let body): paths.append(body)
+        case .path(let body): if firstPath == nil { firstPath = body } else { laterPaths.append(body) }
         case .proctitle(let value): if proctitle == nil { proctitle = value }
         case .none: break
         }
@@ -111,7 +146,7 @@ public struct AuditEvent: Sendable {
     /// several EXECVE records, or arguments split or out of order), or a CWD record without them.
     /// An event without EXECVE record takes its command line from PROCTITLE, which is not scanned.
     public var execFieldLiterals: [Int32]? {
-        guard fieldLiteralParts & Self.syscallPart != 0, fieldLiteralParts & Self.execvePart != 0, execve.count == 1
+        guard fieldLiteralParts & Self.syscallPart != 0, fieldLiteralParts & Self.execvePart != 0, laterExecve.isEmpty
         else { return nil }
         if cwd != nil && fieldLiteralParts & Self.cwdPart == 0 { return nil }
         return fieldLiterals
@@ -147,18 +182,14 @@ public struct AuditEvent: Sendable {
     }
 
     /// The command line from the EXECVE records, joining split arguments.
-    public var arguments: ArgumentVector { ArgumentVector(execve) }
+    public var arguments: ArgumentVector {
+        guard let firstExecve else { return ArgumentVector([]) }
+        if laterExecve.isEmpty, let simple = ArgumentVector.inOrder(firstExecve) { return simple }
+        return ArgumentVector(execve)
+    }
 }
 
 extension Record {
-    /// The body, moved out (`.none` is left in its place).
-    mutating func takeBody() -> RecordBody {
-        // Swapped, not read and reset: reading it out copies it (its strings retained).
-        var body = RecordBody.none
-        swap(&body, &self.body)
-        return body
-    }
-
     /// Whether this is a SYSCALL record of a call that is not an exec, read in place.
     var isNonExecSyscall: Bool {
         guard case .syscall(let body) = body else { return false }
@@ -179,9 +210,8 @@ public struct ArgumentVector: Sendable, Equatable {
 
     /// The common case without dictionaries: one EXECVE record whose arguments are whole and
     /// logged in index order a0, a1, ...; nil for anything else.
-    private static func inOrder(_ records: [ExecveRecord]) -> ArgumentVector? {
-        guard records.count == 1, records[0].splitLengths.isEmpty else { return nil }
-        let record = records[0]
+    static func inOrder(_ record: ExecveRecord) -> ArgumentVector? {
+        guard record.splitLengths.isEmpty else { return nil }
         var result: [LogString] = []
         result.reserveCapacity(record.arguments.count)
         for (position, argument) in record.arguments.enumerated() {
@@ -195,7 +225,7 @@ public struct ArgumentVector: Sendable, Equatable {
     static let maxGaps = 64
 
     init(_ records: [ExecveRecord]) {
-        if let simple = Self.inOrder(records) {
+        if records.count == 1, let simple = Self.inOrder(records[0]) {
             self = simple
             return
         }

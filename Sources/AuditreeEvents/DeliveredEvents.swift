@@ -82,15 +82,20 @@ struct DeliveredEvents {
 
         mutating func set(_ value: Value, for key: EventAssembler.Key, hash: UInt64) {
             if (count + 1) * 2 > slots.count { grow() }
-            var index = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+            // One walk finds the key's slot or the empty slot that ends its search.
+            let mask = slots.count - 1
+            var index = Int(truncatingIfNeeded: hash) & mask
             var extra: Int32 = -1
-            if let found = find(key, hash: hash) {
-                index = found
-                extra = slots[found]?.extra ?? -1
-            } else {
-                while slots[index] != nil { index = (index + 1) & (slots.count - 1) }
-                count += 1
+            var found = false
+            while let slot = slots[index] {
+                if slot.hash == hash && slot.key == key {
+                    extra = slot.extra
+                    found = true
+                    break
+                }
+                index = (index + 1) & mask
             }
+            if !found { count += 1 }
             if !value.more.isEmpty {
                 if extra < 0 {
                     extra = Int32(extraDigests.count)

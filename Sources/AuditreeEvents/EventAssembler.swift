@@ -179,9 +179,8 @@ public struct EventAssembler {
             closesAtTitle = false
             defer { releaseComplete(emit) }
             if isCurrent {
-                var event = closeCurrent()
-                event.recordCount += 1
-                deliver(event, key: key, emit)
+                current.recordCount += 1
+                deliverCurrent(key: key, emit)
             } else if mayBeOpen(key), let slot = open.removeValue(forKey: key), slots[slot].isOpen {
                 var event = take(slot)
                 event.recordCount += 1
@@ -193,18 +192,25 @@ public struct EventAssembler {
             }
             return
         }
-        if isCurrent, current.accepts(record) {
+        if isCurrent,
+            AuditEvent.accepts(
+                &record, kinds: current.kinds, hasCwd: current.cwd != nil, hasTitle: current.proctitle != nil)
+        {
             current.add(&record, file: file)
-            if record.kind == .proctitle, closesAtTitle, current.hasSyscall {
+            if record.kind == .proctitle, closesAtTitle, current.kinds & AuditEvent.syscallBit != 0 {
                 rememberTitled(key)
                 if openSyscallEvents == 0 && completeWaiting == 0 {
-                    deliver(closeCurrent(), key: key, emit)
+                    deliverCurrent(key: key, emit)
                 } else {
                     spillCurrent()
                     complete(slots.count - 1)
                 }
             }
-        } else if !isCurrent, let slot = openSlot(key), slots[slot].isOpen, slots[slot].event.accepts(record) {
+        } else if !isCurrent, let slot = openSlot(key), slots[slot].isOpen,
+            AuditEvent.accepts(
+                &record, kinds: slots[slot].event.kinds, hasCwd: slots[slot].event.cwd != nil,
+                hasTitle: slots[slot].event.proctitle != nil)
+        {
             slots[slot].event.add(&record, file: file)
             if record.kind == .syscall, !slots[slot].isComplete { openSyscallEvents += 1 }
             if record.kind == .proctitle, closesAtTitle, !slots[slot].isComplete, slots[slot].event.hasSyscall {
@@ -217,7 +223,7 @@ public struct EventAssembler {
             if closesAtTitle, record.kind != .syscall, isTitled(key) { closesAtTitle = false }
             // The new event replaces a stamp's earlier one, which closes (a repeat of the stamp).
             if isCurrent {
-                deliver(closeCurrent(), key: key, emit)
+                deliverCurrent(key: key, emit)
             } else {
                 spillCurrent()
                 if mayBeOpen(key), let slot = open.removeValue(forKey: key), slots[slot].isOpen {
@@ -268,7 +274,7 @@ public struct EventAssembler {
         held.node = record.node
         held.stamp = record.stamp
         held.location = LogLocation(file: file, line: record.line)
-        if case .syscall(let syscall) = record.takeBody() { held.syscall = syscall }
+        if case .syscall(let syscall) = record.body.take() { held.syscall = syscall }
         held.proctitle = nil
     }
 
@@ -289,8 +295,8 @@ public struct EventAssembler {
         hasCurrent = false
         deliveredPast = slots.count
         rememberTitled(key)
-        let kinds = AuditEvent.syscallBit | AuditEvent.kindBit(title)
-        if case .proctitle(let value) = title.takeBody() { held.proctitle = value } else { held.proctitle = nil }
+        let kinds = AuditEvent.syscallBit | AuditEvent.kindBit(title.kind, typeNumber: title.typeNumber)
+        if case .proctitle(let value) = title.body.take() { held.proctitle = value } else { held.proctitle = nil }
         // Read in place: a copy of the record would retain its strings.
         let digest = AuditEvent.digest(
             pid: held.syscall.pid, ppid: held.syscall.ppid, number: held.syscall.number, exit: held.syscall.exit,
@@ -334,10 +340,15 @@ public struct EventAssembler {
         return event
     }
 
-    /// Closes the event at hand: delivered before the open events older than it (`cut`).
-    private mutating func closeCurrent() -> AuditEvent {
+    /// Closes the event at hand, delivered before the open events older than it (`cut`), and
+    /// delivers it where it lies: moving an event out copies its some 400 bytes several times.
+    /// It stays there, no longer at hand, until the next event takes its place.
+    private mutating func deliverCurrent(key: Key, _ emit: (AuditEvent) -> Void) {
         deliveredPast = slots.count
-        return takeCurrent()
+        if isHeld { unhold() }
+        hasCurrent = false
+        guard !current.isDaemon else { return emit(current) }
+        if admits(key: key, kinds: current.kinds, digest: current.syscallDigest) { emit(current) }
     }
 
     /// The event at hand joins the open events, as the newest (a record of another event came).

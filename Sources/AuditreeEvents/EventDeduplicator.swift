@@ -38,6 +38,16 @@ struct EventDeduplicator {
             lastRun.append(nil)
             starts.append([])
         }
+        // The usual stamp extends the run the last one did: done in place, with one run nothing
+        // can follow on (the kernel's serials run on, so most hosts have one run).
+        if let index = lastRun[node], index < runs[node].count {
+            let run = runs[node][index]
+            if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime, runs[node].count == 1 {
+                runs[node][index].lastSerial = stamp.serial
+                runs[node][index].lastTime = stamp.time
+                return false
+            }
+        }
         // Taken out of the table while working on it, so the array is mutated in place, not copied.
         var list: [Run] = []
         swap(&list, &runs[node])

@@ -138,6 +138,9 @@ public struct LineReader: ~Copyable {
     private mutating func skipBlankLines(_ lineNumber: inout Int) {
         guard skipsBlankLines, start < end, let base = storage.baseAddress else { return }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
+        // Nearly every line starts with a byte that makes it non-blank: one test, no loop.
+        let first = bytes[start]
+        guard first == 0x0A || first == 0x20 || first == 0x09 || first == 0x0D else { return }
         var position = start
         var lineStart = start
         var skipped = 0

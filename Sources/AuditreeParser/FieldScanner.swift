@@ -100,14 +100,48 @@ enum ByteSearch {
     /// reading and the field scanner. A word's bytes below 0x21 are marked in one subtraction,
     /// exact for every byte (with each byte's high bit set first, no borrow crosses bytes), and
     /// the marked bytes are then checked one by one: the kernel writes no byte below 0x21 but
-    /// space and 0x1d outside hex values, so nearly every mark is the stop.
+    /// space and 0x1d outside hex values, so nearly every mark is the stop. Two words are read
+    /// here (most values end in them); a longer value goes on in `stopAfter(_:from:)`.
     @inline(__always)
     static func stop(_ line: Span<UInt8>, from start: Int) -> Int {
+        let count = line.count
+        let position = start
+        if position &+ 8 <= count {
+            let second = position &+ 16 <= count
+            let found: Int? = line.withUnsafeBufferPointer { buffer -> Int? in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                if let index = stop(in: (base + position).loadUnaligned(as: UInt64.self), from: 0) {
+                    return position &+ index
+                }
+                guard second else { return nil }
+                if let index = stop(in: (base + (position &+ 8)).loadUnaligned(as: UInt64.self), from: 0) {
+                    return position &+ 8 &+ index
+                }
+                return nil
+            }
+            if let found { return found }
+            return stopAfter(line, from: position &+ (second ? 16 : 8))
+        }
+        return stopAfter(line, from: position)
+    }
+
+    /// `stop(_:from:)` past its first two words: sixteen bytes per compare while sixteen can be
+    /// read (a PROCTITLE or a hex argument is most of its line), then the word of the hit or
+    /// eight bytes per load, then byte by byte near the line's end.
+    @inline(never)
+    static func stopAfter(_ line: Span<UInt8>, from start: Int) -> Int {
         let count = line.count
         var position = start
         if position &+ 8 <= count {
             let found: Int? = line.withUnsafeBufferPointer { buffer in
                 let base = UnsafeRawPointer(buffer.baseAddress!)
+                let spaces = SIMD16<UInt8>(repeating: FieldScanner.space)
+                let separators = SIMD16<UInt8>(repeating: FieldScanner.groupSeparator)
+                while position &+ 16 <= count {
+                    let bytes = (base + position).loadUnaligned(as: SIMD16<UInt8>.self)
+                    if any((bytes .== spaces) .| (bytes .== separators)) { break }
+                    position &+= 16
+                }
                 while position &+ 8 <= count {
                     let word = (base + position).loadUnaligned(as: UInt64.self)
                     if let index = stop(in: word, from: 0) { return position &+ index }
@@ -140,52 +174,60 @@ enum ByteSearch {
     /// The position of the first `byte` at or after `start`, or the line's end.
     @inline(__always)
     static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int) -> Int {
-        firstStop(line, from: start, to: line.count) {
-            matches($0, byte)
-        } isStop: {
-            $0 == byte
-        }
+        first(byte, line, from: start, to: line.count)
     }
 
-    /// The position of the first `byte` in `start..<end` (`end` at most the line's end), or `end`.
+    /// The position of the first `byte` in `start..<end` (`end` at most the line's end), or
+    /// `end` (`start` when it is past `end`): two words here (a key's `=`, a short quoted
+    /// value's quote), the rest in `firstAfter`. Words are read while they can be read from the
+    /// line, even past `end` (`matches` is exact for the first hit of a word).
     @inline(__always)
     static func first(_ byte: UInt8, _ line: Span<UInt8>, from start: Int, to end: Int) -> Int {
-        firstStop(line, from: start, to: end) {
-            matches($0, byte)
-        } isStop: {
-            $0 == byte
+        precondition(end <= line.count)
+        let position = start
+        if position < end && position &+ 8 <= line.count {
+            let second = position &+ 16 <= line.count
+            let found: Int? = line.withUnsafeBufferPointer { buffer -> Int? in
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                let marked = matches((base + position).loadUnaligned(as: UInt64.self), byte)
+                if marked != 0 { return min(position &+ marked.trailingZeroBitCount &>> 3, end) }
+                guard second else { return nil }
+                let next = matches((base + (position &+ 8)).loadUnaligned(as: UInt64.self), byte)
+                if next != 0 { return min(position &+ 8 &+ next.trailingZeroBitCount &>> 3, end) }
+                return nil
+            }
+            if let found { return found }
+            let read = position &+ (second ? 16 : 8)
+            return read >= end ? end : firstAfter(byte, line, from: read, to: end)
         }
+        return firstAfter(byte, line, from: position, to: end)
     }
 
-    /// The position of the first stop byte in `start..<count` (`count` at most the line's end), or
-    /// `count` (`start` when it is past `count`): eight bytes at a time while eight can be read
-    /// from the line, even past `count` (`hits` marks the stops of a word, as `matches` does, exact
-    /// for the first), then byte by byte (`isStop`). Both closures must agree on which bytes stop.
-    @inline(__always)
-    private static func firstStop(
-        _ line: Span<UInt8>,
-        from start: Int,
-        to count: Int,
-        hits: (UInt64) -> UInt64,
-        isStop: (UInt8) -> Bool
-    ) -> Int {
-        precondition(count <= line.count)
+    /// `first(_:_:from:to:)` past its first two words: sixteen bytes per compare (a long quoted
+    /// path or argument), then the word of the hit or eight bytes per load, then byte by byte.
+    @inline(never)
+    static func firstAfter(_ byte: UInt8, _ line: Span<UInt8>, from start: Int, to end: Int) -> Int {
         var position = start
         let readable = line.count
-        if position < count && position + 8 <= readable {
+        if position < end && position &+ 8 <= readable {
             let found: Int? = line.withUnsafeBufferPointer { buffer in
                 let base = UnsafeRawPointer(buffer.baseAddress!)
-                while position < count && position + 8 <= readable {
-                    let marked = hits((base + position).loadUnaligned(as: UInt64.self))
-                    if marked != 0 { return min(position + marked.trailingZeroBitCount >> 3, count) }
-                    position += 8
+                let wanted = SIMD16<UInt8>(repeating: byte)
+                while position < end && position &+ 16 <= readable {
+                    if any((base + position).loadUnaligned(as: SIMD16<UInt8>.self) .== wanted) { break }
+                    position &+= 16
+                }
+                while position < end && position &+ 8 <= readable {
+                    let marked = matches((base + position).loadUnaligned(as: UInt64.self), byte)
+                    if marked != 0 { return min(position &+ marked.trailingZeroBitCount &>> 3, end) }
+                    position &+= 8
                 }
                 return nil
             }
             if let found { return found }
-            if position >= count { return count }
+            if position >= end { return end }
         }
-        while position < count, !isStop(line[position]) { position += 1 }
+        while position < end, line[position] != byte { position &+= 1 }
         return position
     }
 
@@ -208,8 +250,31 @@ enum ByteSearch {
                 if keyStart &+ 8 <= count { return (base + keyStart).loadUnaligned(as: UInt64.self) & mask == key }
                 return Bytes.pack(buffer.span, keyStart..<position) == key
             }
+            // Sixteen bytes per compare first, with the bytes before them: only an `=` after the
+            // key's last byte or after a NUL can end such a key (keys hold no NUL), and a block
+            // without one is passed; one with one is read word by word below. An `=` at `start`
+            // ends no key (none fits before it).
+            var position = start &+ 1
+            let equals = SIMD16<UInt8>(repeating: FieldScanner.equals)
+            let last = SIMD16<UInt8>(repeating: UInt8(truncatingIfNeeded: key &>> UInt64((length &- 1) &* 8)))
+            let nul = SIMD16<UInt8>(repeating: 0)
+            while position &+ 16 <= count {
+                let bytes = (base + position).loadUnaligned(as: SIMD16<UInt8>.self)
+                let before = (base + (position &- 1)).loadUnaligned(as: SIMD16<UInt8>.self)
+                if any((bytes .== equals) .& ((before .== last) .| (before .== nul))) {
+                    var word = position
+                    while word < position &+ 16 {
+                        var marked = exactMatches((base + word).loadUnaligned(as: UInt64.self), FieldScanner.equals)
+                        while marked != 0 {
+                            if keyEnds(at: word &+ marked.trailingZeroBitCount &>> 3) { return true }
+                            marked &= marked &- 1
+                        }
+                        word &+= 8
+                    }
+                }
+                position &+= 16
+            }
             // Every `=` of a word in turn (`exactMatches` marks all of them), eight bytes per load.
-            var position = start
             while position &+ 8 <= count {
                 var marked = exactMatches((base + position).loadUnaligned(as: UInt64.self), FieldScanner.equals)
                 while marked != 0 {
@@ -238,7 +303,7 @@ enum ByteSearch {
     /// The eight bytes at `offset` as one word, first byte lowest; `offset + 8` must not pass the end.
     @inline(__always)
     static func word(_ line: Span<UInt8>, at offset: Int) -> UInt64 {
-        precondition(offset >= 0 && offset + 8 <= line.count)
+        precondition(offset >= 0 && offset <= line.count &- 8)
         return line.withUnsafeBufferPointer { buffer in
             UnsafeRawPointer(buffer.baseAddress!).loadUnaligned(fromByteOffset: offset, as: UInt64.self)
         }
@@ -447,19 +512,40 @@ package enum Bytes {
     }
 
     /// Decodes an even-length run of hex digits straight into a value; nil if it is not one.
+    /// Eight digits per load into four bytes (`ByteSearch.hexNumber`, which takes the digits
+    /// `Hex.digit` takes), the pairs left by `Hex.decode`: a long hex argument or name is a few
+    /// hundred digits.
     package static func hexDecodedString(_ line: Span<UInt8>, _ range: Range<Int>) -> LogString? {
         guard range.count % 2 == 0 else { return nil }
-        return LogString.building(count: range.count / 2) { output in Hex.decode(line.extracting(range), into: output) }
+        return LogString.building(count: range.count / 2) { output in
+            var digit = range.lowerBound
+            var byte = 0
+            while digit &+ 8 <= range.upperBound {
+                guard let value = ByteSearch.hexNumber(ByteSearch.word(line, at: digit), count: 8) else { return false }
+                // The first digit pair is the value's highest byte and the first byte written.
+                output.storeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian, toByteOffset: byte, as: UInt32.self)
+                digit &+= 8
+                byte &+= 4
+            }
+            return Hex.decode(
+                line.extracting(digit..<range.upperBound),
+                into: UnsafeMutableRawBufferPointer(rebasing: output[byte...]))
+        }
     }
 
     /// A value the kernel writes "untrusted": quoted when plain, hex when it holds
     /// spaces, quotes or control bytes, `(null)` when absent.
+    @inline(__always)
     static func untrusted(_ line: Span<UInt8>, _ field: Field) -> LogString? {
         if field.quote != 0 { return logString(line, field.value) }
-        if equals(line, field.value, nullLiteral) { return nil }
+        if isNull(line, field.value) { return nil }
         if !field.value.isEmpty, let decoded = hexDecodedString(line, field.value) { return decoded }
         return logString(line, field.value)
     }
 
-    static let nullLiteral = Array("(null)".utf8)
+    /// Whether `range` holds `(null)`, in one load.
+    @inline(__always)
+    static func isNull(_ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        range.count == 6 && ByteSearch.pack(line, range) == KernelKey.null
+    }
 }

@@ -54,6 +54,14 @@ public enum RecordBody: Sendable {
     case path(PathRecord)
     case proctitle(Proctitle)
     case none
+
+    /// The body, moved out, `.none` left in its place: one copy of its bytes, where a swap
+    /// makes three and a read and reset retains every string it holds.
+    package mutating func take() -> RecordBody {
+        let taken = consume self
+        self = .none
+        return taken
+    }
 }
 
 public struct SyscallRecord: Sendable {

@@ -67,26 +67,41 @@ public struct RecordParser {
         if truncated { return .rejected(Rejection(.lineTooLong(limit: limit), column: limit + 1)) }
         if isBlank(line) { return .blank }
         var position = 0
-        var node = defaultNode
+        // The node is interned once the line is known to be a record: only then is it stored.
+        var nodeName: Range<Int>?
         if Self.has(line, KernelKey.node, 5, at: 0) {
             let start = 5
             position = start
             while position < line.count, line[position] != FieldScanner.space { position += 1 }
-            node = internNode(line, start..<position)
+            nodeName = start..<position
             while position < line.count, line[position] == FieldScanner.space { position += 1 }
         }
         guard Self.has(line, KernelKey.type, 5, at: position) else {
             return .rejected(Rejection(.notAnAuditRecord, column: position + 1))
         }
         position += 5
-        let typeStart = position
-        position = ByteSearch.first(FieldScanner.space, line, from: position)
-        let (kind, typeNumber, isDaemon) = resolveType(line, typeStart..<position)
-        while position < line.count, line[position] == FieldScanner.space { position += 1 }
+        let kind: RecordKind
+        let typeNumber: Int32?
+        let isDaemon: Bool
         let stamp: EventStamp
-        switch parseStamp(line, &position) {
-        case .success(let value): stamp = value
-        case .failure(let rejection): return .rejected(rejection)
+        if let head = Self.kernelHead(line, &position) {
+            kind = head.kind
+            typeNumber = head.kind.typeNumber
+            isDaemon = false
+            stamp = head.stamp
+        } else {
+            let typeStart = position
+            position = ByteSearch.first(FieldScanner.space, line, from: position)
+            (kind, typeNumber, isDaemon) = resolveType(line, typeStart..<position)
+            while position < line.count, line[position] == FieldScanner.space { position += 1 }
+            if let value = Self.kernelMessage(line, &position) {
+                stamp = value
+            } else {
+                switch parseStamp(line, &position) {
+                case .success(let value): stamp = value
+                case .failure(let rejection): return .rejected(rejection)
+                }
+            }
         }
         switch kind {
         case .syscall:
@@ -100,26 +115,101 @@ public struct RecordParser {
             case .success(let value): record.body = .execve(value)
             case .failure(let rejection): return .rejected(rejection)
             }
-        case .cwd: record.body = .cwd(firstUntrusted(line, from: position, key: PackedKey.cwd, length: 3))
+        case .cwd: record.body = .cwd(parseCwd(line, from: position))
         case .path:
             switch detail {
             case .full: record.body = .path(parsePath(line, from: position))
-            case .scan: record.body = .none
+            case .scan: Self.clear(&record.body)
             case .scanWithExecutable:
-                record.body = parseExecutablePath(line, from: position).map(RecordBody.path) ?? .none
+                if let path = parseExecutablePath(line, from: position) {
+                    record.body = .path(path)
+                } else {
+                    Self.clear(&record.body)
+                }
             }
-        case .proctitle: record.body = parseProctitle(line, from: position).map(RecordBody.proctitle) ?? .none
-        case .eoe, .other: record.body = .none
+        case .proctitle:
+            if let title = parseProctitle(line, from: position) {
+                record.body = .proctitle(title)
+            } else {
+                Self.clear(&record.body)
+            }
+        case .eoe, .other: Self.clear(&record.body)
         }
         record.kind = kind
         record.typeNumber = typeNumber
-        record.node = node
+        // A log without nodes (and no `--host`) leaves the reused record's nil as it is: no
+        // retain and release per line.
+        if let nodeName {
+            record.node = internNode(line, nodeName)
+        } else if defaultNode != nil || record.node != nil {
+            record.node = defaultNode
+        }
         record.stamp = stamp
         record.isDaemon = isDaemon
         record.line = lineNumber
-        record.ruleHits = nil
-        record.fieldLiterals = nil
+        if record.ruleHits != nil { record.ruleHits = nil }
+        if record.fieldLiterals != nil { record.fieldLiterals = nil }
         return .record
+    }
+
+    /// The type of a record whose fields are read, one space and the stamp, as the kernel writes
+    /// them (`SYSCALL msg=audit(1750000000.000:1001):`), from just after `type=`: the kind and
+    /// the stamp, `position` moved past the stamp as `parseStamp` moves it; nil (`position`
+    /// unchanged) for anything else, which the type search, `resolveType` and `parseStamp` then
+    /// read (they give what this gives for the lines it takes).
+    @inline(__always)
+    private static func kernelHead(_ line: Span<UInt8>, _ position: inout Int) -> (kind: RecordKind, stamp: EventStamp)?
+    {
+        typealias K = KernelKey
+        let start = position
+        guard start &+ 8 <= line.count else { return nil }
+        let name = ByteSearch.word(line, at: start)
+        let kind: RecordKind
+        let length: Int
+        if name == K.syscallType {
+            (kind, length) = (.syscall, 8)
+        } else if name & ByteSearch.lowBytes(5) == K.pathType {
+            (kind, length) = (.path, 5)
+        } else if name & ByteSearch.lowBytes(7) == K.execveType {
+            (kind, length) = (.execve, 7)
+        } else if name & ByteSearch.lowBytes(4) == K.cwdType {
+            (kind, length) = (.cwd, 4)
+        } else if name == K.proctitleType {
+            guard Self.has(line, K.proctitleTypeEnd, 2, at: start &+ 8) else { return nil }
+            (kind, length) = (.proctitle, 10)
+        } else if name & ByteSearch.lowBytes(4) == K.eoeType {
+            (kind, length) = (.eoe, 4)
+        } else {
+            return nil
+        }
+        var message = start &+ length
+        guard let stamp = kernelMessage(line, &message) else { return nil }
+        position = message
+        return (kind, stamp)
+    }
+
+    /// `msg=audit(` and the stamp as the kernel writes it (`kernelStamp`), at `position`: the
+    /// stamp, `position` moved past it as `parseStamp` moves it; nil (`position` unchanged) for
+    /// anything else.
+    @inline(__always)
+    private static func kernelMessage(_ line: Span<UInt8>, _ position: inout Int) -> EventStamp? {
+        let message = position
+        guard message &+ 16 <= line.count, ByteSearch.word(line, at: message) == KernelKey.message,
+            ByteSearch.word(line, at: message &+ 8) & ByteSearch.lowBytes(2) == KernelKey.messageEnd
+        else { return nil }
+        var stampStart = message &+ 10
+        guard let stamp = kernelStamp(line, &stampStart) else { return nil }
+        position = stampStart
+        return stamp
+    }
+
+    /// Sets `body` to `.none`, without destroying it when it is that already (the assembler
+    /// leaves `.none` in the record it takes a body from): a test of its case costs less than
+    /// the destroy of a value of any case.
+    @inline(__always)
+    private static func clear(_ body: inout RecordBody) {
+        if case .none = body { return }
+        body = .none
     }
 
     private func isBlank(_ line: Span<UInt8>) -> Bool {
@@ -165,10 +255,8 @@ public struct RecordParser {
     }
 
     private func resolveType(_ line: Span<UInt8>, _ range: Range<Int>) -> (RecordKind, Int32?, Bool) {
+        // `readKind` knows every name of `RecordKind.namedKinds` (`RecordParserTests`).
         if let kind = Self.readKind(line, range) { return (kind, kind.typeNumber, false) }
-        for (name, kind) in RecordKind.namedKinds where Bytes.equals(line, range, name) {
-            return (kind, kind.typeNumber, false)
-        }
         // UNKNOWN[1327]: a type the writer's libaudit did not name.
         if Bytes.hasPrefix(line, at: range.lowerBound, "UNKNOWN["), range.count > 9,
             line[range.upperBound - 1] == UInt8(ascii: "]"),
@@ -237,18 +325,18 @@ public struct RecordParser {
     @inline(__always)
     private static func kernelStamp(_ line: Span<UInt8>, _ position: inout Int) -> EventStamp? {
         let start = position
-        guard start + 23 <= line.count else { return nil }
+        guard start &+ 23 <= line.count else { return nil }
         // Seconds: eight digits, the first not a zero.
         let high = ByteSearch.word(line, at: start)
         guard ByteSearch.areDigits(high, ~0), high & 0xFF != 0x30 else { return nil }
         // The last two digits of the seconds, `.`, the three of the milliseconds, `:`.
-        let middle = ByteSearch.word(line, at: start + 8)
+        let middle = ByteSearch.word(line, at: start &+ 8)
         let digits: UInt64 = 0x0000_FFFF_FF00_FFFF
         guard middle & 0x00FF_0000_00FF_0000 == 0x003A_0000_002E_0000, ByteSearch.areDigits(middle, digits) else {
             return nil
         }
         // The serial: one to seven digits up to `)`, no leading zero.
-        let serialWord = ByteSearch.word(line, at: start + 15)
+        let serialWord = ByteSearch.word(line, at: start &+ 15)
         let serialDigits = ByteSearch.firstIndex(of: UInt8(ascii: ")"), in: serialWord)
         guard serialDigits >= 1, serialDigits <= 7,
             ByteSearch.areDigits(serialWord, ByteSearch.lowBytes(serialDigits)),
@@ -602,6 +690,7 @@ public struct RecordParser {
     }
 
     private func parseExecve(_ line: Span<UInt8>, from position: Int) -> Result<ExecveRecord, Rejection> {
+        if let record = Self.execveInKernelOrder(line, from: position) { return .success(record) }
         var record = ExecveRecord()
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
@@ -634,6 +723,75 @@ public struct RecordParser {
         return .success(record)
     }
 
+    /// An EXECVE record as the kernel writes it (`audit_log_execve_info`): ` argc=N`, then
+    /// ` aI=VALUE` for I from 0 on, each value quoted or hex, to the line's end. Nil for any
+    /// other shape (a split argument's `aI_len=` and `aI[J]=`, an ENRICHED part, a value the
+    /// token loop rejects, a key out of order, doubled spaces), which the token loop of
+    /// `parseExecve` then reads: for the lines taken here, both give the same record.
+    private static func execveInKernelOrder(_ line: Span<UInt8>, from start: Int) -> ExecveRecord? {
+        var position = start
+        guard let argc = plain(line, &position, KernelKey.argc, 5), let count = Bytes.decimal(line, argc),
+            count <= UInt64(Int32.max)
+        else { return nil }
+        var record = ExecveRecord()
+        record.argc = Int(count)
+        record.arguments.reserveCapacity(min(Int(count), 64))
+        var index = 0
+        while position < line.count {
+            // ` aI=`: the key packed with its `=`, up to eight bytes (I below a million).
+            guard line[position] == FieldScanner.space, let (key, length) = argumentKey(index) else { return nil }
+            let keyStart = position &+ 1
+            guard has(line, key, length, at: keyStart) else { return nil }
+            let valueStart = keyStart &+ length
+            let field: Field
+            if valueStart < line.count,
+                line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote
+            {
+                let quote = line[valueStart]
+                let end = ByteSearch.first(quote, line, from: valueStart &+ 1)
+                guard end < line.count else { return nil }  // unterminated: the token loop decides
+                position = end &+ 1
+                field = Field(
+                    key: keyStart..<(valueStart &- 1), value: (valueStart &+ 1)..<end, quote: quote, enriched: false,
+                    packedKey: 0)
+            } else {
+                position = ByteSearch.stop(line, from: valueStart)
+                field = Field(
+                    key: keyStart..<(valueStart &- 1), value: valueStart..<position, quote: 0, enriched: false,
+                    packedKey: 0)
+                // What the token loop rejects (an odd run of upper-case hex digits), it judges.
+                if field.value.count % 2 == 1, Bytes.isUpperHex(line, field.value) { return nil }
+            }
+            guard let value = Bytes.untrusted(line, field) else { return nil }
+            record.arguments.append(ExecveArgument(index: index, chunk: nil, value: value))
+            index &+= 1
+        }
+        return record
+    }
+
+    /// `aI=` packed (first byte lowest) with its length, for I below a million (at most eight bytes).
+    @inline(__always)
+    private static func argumentKey(_ index: Int) -> (key: UInt64, length: Int)? {
+        guard index < 1_000_000 else { return nil }
+        var digits: UInt64 = 0
+        var length = 0
+        var rest = index
+        repeat {
+            digits = digits << 8 | UInt64(0x30 &+ rest % 10)
+            rest /= 10
+            length &+= 1
+        } while rest > 0
+        return (0x61 | digits << 8 | 0x3D << UInt64((length &+ 1) &* 8), length &+ 2)
+    }
+
+    /// A CWD record's `cwd`: read where the kernel writes it, first after the stamp, or else by
+    /// the token loop (`firstUntrusted`), which gives the same value for the lines read here.
+    private func parseCwd(_ line: Span<UInt8>, from position: Int) -> LogString? {
+        var end = position
+        if let field = Self.text(line, &end, KernelKey.cwd, 4) { return Bytes.untrusted(line, field) }
+        return firstUntrusted(line, from: position, key: PackedKey.cwd, length: 3)
+    }
+
     /// A PATH record: `item` read (the last one, should a damaged line hold two), the other
     /// fields kept as logged up to the ENRICHED part (`PathRecord` reads them when asked).
     private func parsePath(_ line: Span<UInt8>, from position: Int) -> PathRecord {
@@ -651,15 +809,22 @@ public struct RecordParser {
 
     /// PATH item 0 (the file an exec ran), nil for any other item: the kernel writes `item` first.
     private func parseExecutablePath(_ line: Span<UInt8>, from position: Int) -> PathRecord? {
-        var scanner = FieldScanner(from: position)
-        guard let first = scanner.next(in: line), !first.enriched, first.packedKey == PackedKey.item,
-            Bytes.decimal(line, first.value) == 0
-        else { return nil }
+        // ` item=N` as the kernel writes it is the first field the token loop would read.
+        var itemEnd = position
+        if let item = Self.plain(line, &itemEnd, KernelKey.item, 5) {
+            guard Bytes.decimal(line, item) == 0 else { return nil }
+        } else {
+            var scanner = FieldScanner(from: position)
+            guard let first = scanner.next(in: line), !first.enriched, first.packedKey == PackedKey.item,
+                Bytes.decimal(line, first.value) == 0
+            else { return nil }
+            itemEnd = scanner.position
+        }
         // With no other `item=` in the line (as the kernel writes it), `parsePath` would find the
         // item read here: its token loop is only needed to find which of two items counts. The
         // field text then runs to the line's end: `PathFields` stops at the ENRICHED part as the
         // token loop does, so it reads the same fields from it.
-        guard ByteSearch.hasKey(PackedKey.item, length: 4, in: line, from: scanner.position) else {
+        guard ByteSearch.hasKey(PackedKey.item, length: 4, in: line, from: itemEnd) else {
             return PathRecord(item: 0, fields: Bytes.logString(line, position..<line.count))
         }
         return parsePath(line, from: position)
@@ -668,6 +833,7 @@ public struct RecordParser {
     /// PROCTITLE holds the command line with NUL between arguments (hex when it has any).
     /// It is kept as logged; decoding waits until the arguments are needed.
     private func parseProctitle(_ line: Span<UInt8>, from position: Int) -> Proctitle? {
+        if let field = Self.firstProctitle(line, at: position) { return Self.proctitle(line, field) }
         var scanner = FieldScanner(from: position)
         while let field = scanner.next(in: line), !field.enriched {
             // Nine bytes: eight packed, then the ninth (`packedKey` holds keys of up to eight).
@@ -675,12 +841,40 @@ public struct RecordParser {
                 ByteSearch.pack(line, field.key.lowerBound..<(field.key.upperBound - 1))
                     == PackedKey.proctitl, line[field.key.upperBound - 1] == UInt8(ascii: "e")
             else { continue }
-            if field.quote == 0 && Bytes.equals(line, field.value, Bytes.nullLiteral) { return nil }
-            // Unquoted means hex to the kernel; whether the digits really are hex is checked only
-            // when the arguments are decoded (`Proctitle.arguments` falls back to the raw bytes).
-            return Proctitle(raw: Bytes.logString(line, field.value), isHex: field.quote == 0)
+            return Self.proctitle(line, field)
         }
         return nil
+    }
+
+    /// The value of a `proctitle` field: nil for `(null)`. Unquoted means hex to the kernel;
+    /// whether the digits really are hex is checked only when the arguments are decoded
+    /// (`Proctitle.arguments` falls back to the raw bytes).
+    @inline(__always)
+    private static func proctitle(_ line: Span<UInt8>, _ field: Field) -> Proctitle? {
+        if field.quote == 0 && Bytes.isNull(line, field.value) { return nil }
+        return Proctitle(raw: Bytes.logString(line, field.value), isHex: field.quote == 0)
+    }
+
+    /// ` proctitle=VALUE` right after the stamp, as the kernel writes it: the field the token
+    /// loop of `parseProctitle` finds first there; nil for any other shape (that loop reads it).
+    @inline(__always)
+    private static func firstProctitle(_ line: Span<UInt8>, at position: Int) -> Field? {
+        let keyStart = position &+ 1
+        let valueStart = keyStart &+ 10
+        guard valueStart < line.count, line[position] == FieldScanner.space,
+            ByteSearch.word(line, at: keyStart) == PackedKey.proctitl,
+            has(line, KernelKey.proctitleEnd, 2, at: keyStart &+ 8)
+        else { return nil }
+        let key = keyStart..<(valueStart &- 1)
+        let first = line[valueStart]
+        if first == FieldScanner.doubleQuote || first == FieldScanner.singleQuote {
+            let end = ByteSearch.first(first, line, from: valueStart &+ 1)
+            guard end < line.count else { return nil }  // unterminated: the token loop decides
+            return Field(key: key, value: (valueStart &+ 1)..<end, quote: first, enriched: false, packedKey: 0)
+        }
+        return Field(
+            key: key, value: valueStart..<ByteSearch.stop(line, from: valueStart), quote: 0, enriched: false,
+            packedKey: 0)
     }
 
     /// The first field whose key is `key` (packed, `length` bytes: a NUL byte packs as nothing).
@@ -767,8 +961,15 @@ enum KernelKey {
     static let exe: UInt64 = 0x3D65_7865, subj: UInt64 = 0x3D_6A62_7573, key: UInt64 = 0x3D79_656B
     static let enrichedArch: UInt64 = 0x3D_4843_5241, enrichedSyscall: UInt64 = 0x3D4C_4C41_4353_5953
     static let enrichedAUID: UInt64 = 0x3D_4449_5541, enrichedUID: UInt64 = 0x3D44_4955
-    /// Not SYSCALL keys: the prefixes of every line.
+    /// Not SYSCALL keys: the prefixes of every line, and what `kernelHead` reads after `type=`.
     static let node: UInt64 = 0x3D_6564_6F6E, type: UInt64 = 0x3D_6570_7974
+    static let syscallType: UInt64 = 0x204C_4C41_4353_5953, execveType: UInt64 = 0x20_4556_4345_5845
+    static let pathType: UInt64 = 0x20_4854_4150, cwdType: UInt64 = 0x2044_5743, eoeType: UInt64 = 0x2045_4F45
+    static let proctitleType: UInt64 = 0x4C54_4954_434F_5250, proctitleTypeEnd: UInt64 = 0x2045
+    static let message: UInt64 = 0x6964_7561_3D67_736D, messageEnd: UInt64 = 0x2874
+    /// Not SYSCALL keys either: the fields of other records read where the kernel writes them.
+    static let argc: UInt64 = 0x3D_6367_7261, cwd: UInt64 = 0x3D64_7763, item: UInt64 = 0x3D_6D65_7469
+    static let proctitleEnd: UInt64 = 0x3D65, null: UInt64 = 0x296C_6C75_6E28
 
     static let all: [(String, UInt64)] = [
         ("arch=", arch), ("syscall=", syscall), ("success=", success), ("exit=", exit), ("a0=", a0), ("a1=", a1),
@@ -776,7 +977,10 @@ enum KernelKey {
         ("gid=", gid), ("euid=", euid), ("suid=", suid), ("fsuid=", fsuid), ("egid=", egid), ("sgid=", sgid),
         ("fsgid=", fsgid), ("tty=", tty), ("ses=", ses), ("comm=", comm), ("exe=", exe), ("subj=", subj),
         ("key=", key), ("ARCH=", enrichedArch), ("SYSCALL=", enrichedSyscall), ("AUID=", enrichedAUID),
-        ("UID=", enrichedUID), ("node=", node), ("type=", type),
+        ("UID=", enrichedUID), ("node=", node), ("type=", type), ("SYSCALL ", syscallType), ("EXECVE ", execveType),
+        ("PATH ", pathType), ("CWD ", cwdType), ("EOE ", eoeType), ("PROCTITL", proctitleType),
+        ("E ", proctitleTypeEnd), ("msg=audi", message), ("t(", messageEnd), ("argc=", argc), ("cwd=", cwd),
+        ("item=", item), ("e=", proctitleEnd), ("(null)", null),
     ]
 }
 

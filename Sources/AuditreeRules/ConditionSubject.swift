@@ -31,6 +31,45 @@ struct ConditionSubject: Hashable {
         userName = image.userName
         node = image.node
     }
+
+    /// Whether these are the image's condition fields, compared in place: no subject is made
+    /// for the image, and a field the image shares with the one this was made from (the same
+    /// arguments array, the same user name) compares by identity. Cheapest fields first.
+    func describes(_ image: borrowing ProcessImage) -> Bool {
+        exe == image.exe && comm == image.comm && uid == image.uid && euid == image.euid && auid == image.auid
+            && cwd == image.cwd && arguments == image.argv.arguments && tty == image.tty && key == image.key
+            && userName == image.userName && node == image.node
+    }
+}
+
+/// A subject met recently, with its answers (`RuleEvaluator.recentAnswers(for:)`): a class, so
+/// that reordering the recent ones moves references, and comparing with one copies nothing.
+final class RecentSubject {
+    /// Counts of the fields that differ most between images, compared before the fields
+    /// themselves: most images are told apart by these few integers.
+    struct Shape: Equatable {
+        var arguments: Int
+        var exe: Int
+        var cwd: Int
+        var uid: UInt32?
+
+        init(_ image: borrowing ProcessImage) {
+            arguments = image.argv.arguments.count
+            exe = image.exe?.count ?? -1
+            cwd = image.cwd?.count ?? -1
+            uid = image.uid
+        }
+    }
+
+    let shape: Shape
+    let subject: ConditionSubject
+    let answers: ConditionAnswers
+
+    init(_ image: ProcessImage, shape: Shape, answers: ConditionAnswers) {
+        self.shape = shape
+        subject = ConditionSubject(image)
+        self.answers = answers
+    }
 }
 
 /// The answers of one `ConditionSubject` to conditions (nil: not asked yet). A class, so one

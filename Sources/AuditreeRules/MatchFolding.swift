@@ -30,7 +30,7 @@ struct FindingGroupKey: Hashable {
     }
 
     /// The key of the finding `match` becomes (`RuleEvaluator.finding`), read from the match.
-    init(_ match: RuleMatch) {
+    init(_ match: borrowing RuleMatch) {
         rule = match.rule.id
         host = match.image.node
         spawnerExe = match.spawnerImage?.exe
@@ -90,8 +90,11 @@ struct MatchFolding {
     /// The matches held whole: each group's oldest, and the folded ones not yet settled.
     private var held: [RuleMatch?] = []
     private var freeSlots: [Int32] = []
-    /// Per group, its number and the record of its oldest match so far.
-    private var groups: [FindingGroupKey: (number: Int32, oldest: Int)] = [:]
+    /// Per group, its number; and by number, the record of its oldest match so far.
+    private var groups: [FindingGroupKey: Int32] = [:]
+    private var oldestOfGroup: [Int] = []
+    /// Group numbers by the rule and the kept answers of the shell and the spawner (`SubjectGroupKey`).
+    private var groupsBySubjects: [SubjectGroupKey: Int32] = [:]
     /// The records of folded matches still held.
     private var pending: [Int] = []
     /// `settle` looks at the pending matches when there are this many: twice as many as the last
@@ -106,11 +109,46 @@ struct MatchFolding {
     /// The distinct sketches of the settled matches, and their numbers.
     private(set) var sketches: [ContextSketch] = []
     private var sketchNumbers: [ContextSketch: Int32] = [:]
+    /// Sketch numbers by what the sketch was made of (`RuleEvaluator.sketchKey(for:)`).
+    private var sketchesByKey: [SketchKey: Int32] = [:]
+    /// The most entries `groupsBySubjects` and `sketchesByKey` keep (emptied when full).
+    static let maxKeys = 16_384
+
+    /// What a sketch is made of: equal keys make equal sketches (`RuleEvaluator.sketchKey(for:)`).
+    struct SketchKey: Hashable {
+        /// The match's `SharedRule`.
+        var rule: ObjectIdentifier
+        /// The version of the learned roots.
+        var roots: Int
+        var places: [Int]
+    }
+
+    /// A match's group by what its group key is read from, when its images' answers are kept: the
+    /// shell's answers' serial stands for its host and arguments, the spawner's for its exe.
+    private struct SubjectGroupKey: Hashable {
+        var rule: ObjectIdentifier
+        var shell: Int
+        /// -1 when there is no spawner image.
+        var spawner: Int
+        var inferred: Bool
+
+        init?(_ match: borrowing RuleMatch) {
+            guard let subjects = match.subjects else { return nil }
+            rule = ObjectIdentifier(match.shared)
+            shell = subjects.shell.serial
+            spawner = -1
+            if let index = match.spawnerIndex, match.lineage[index].image != nil {
+                guard index < subjects.lineage.count, let answers = subjects.lineage[index] else { return nil }
+                spawner = answers.serial
+            }
+            inferred = match.inference != nil
+        }
+    }
 
     /// The rules matched so far, by where they are defined.
     private var shared: [RuleKey: SharedRule] = [:]
-    /// The shared object `shared(_:)` returned last.
-    private var last: SharedRule?
+    /// The shared objects `shared(_:)` returned last, newest first.
+    private var recent: [SharedRule] = []
 
     private struct RuleKey: Hashable {
         var origin: String
@@ -120,14 +158,23 @@ struct MatchFolding {
 
     /// The one shared object for `rule`'s definition, `candidate` the first time.
     mutating func shared(_ candidate: SharedRule) -> SharedRule {
-        let rule = candidate.rule
-        // Matches mostly come from the rule of the one before: compared without hashing.
-        if let last, last.rule.id == rule.id, last.rule.line == rule.line, last.rule.origin == rule.origin {
-            return last
+        // Matches mostly come from the few rules of the ones before: compared without hashing.
+        for index in recent.indices where Self.sameDefinition(recent[index].rule, candidate.rule) {
+            let known = recent[index]
+            if index > 0 {
+                recent.remove(at: index)
+                recent.insert(known, at: 0)
+            }
+            return known
         }
         let known = sharedByKey(candidate)
-        last = known
+        if recent.count == 4 { recent.removeLast() }
+        recent.insert(known, at: 0)
         return known
+    }
+
+    private static func sameDefinition(_ left: Rule, _ right: Rule) -> Bool {
+        left.line == right.line && left.id == right.id && left.origin == right.origin
     }
 
     private mutating func sharedByKey(_ candidate: SharedRule) -> SharedRule {
@@ -140,38 +187,57 @@ struct MatchFolding {
 
     /// How many matches were added, and how many groups they make.
     var count: Int { records.count }
-    var groupCount: Int { groups.count }
+    var groupCount: Int { oldestOfGroup.count }
     /// How many are held whole (each group's oldest and the folded ones not yet settled).
     var heldCount: Int { held.count - freeSlots.count }
 
     /// Adds a match: it, or its group's oldest so far, whichever is newer in the findings' order,
     /// is folded (reduced to what folding reads, and settled once its context is final).
-    mutating func add(_ match: RuleMatch) {
+    mutating func add(_ match: consuming RuleMatch) {
         let index = records.count
-        let key = FindingGroupKey(match)
         let spawnerPid = match.spawnerIndex.map { match.lineage[$0].pid } ?? match.ppid ?? 0
         var record = Record(
             stamp: match.image.stamp, node: match.image.node, location: match.image.location, pid: match.pid,
             spawnerPid: spawnerPid, group: -1, slot: -1, sketch: -1)
+        let known = group(of: match)
+        if known == nil {
+            groups[FindingGroupKey(match)] = Int32(oldestOfGroup.count)
+            if let key = SubjectGroupKey(match) { remember(key, Int32(oldestOfGroup.count)) }
+        }
         record.slot = hold(match)
-        guard let group = groups[key] else {
-            record.group = Int32(groups.count)
-            groups[key] = (record.group, index)
+        guard let group = known else {
+            record.group = Int32(oldestOfGroup.count)
+            oldestOfGroup.append(index)
             records.append(record)
             return
         }
-        record.group = group.number
+        record.group = group
         records.append(record)
         // The findings' order (`RuleEvaluator.oldestFirst`): stamp, host, location, then match order.
-        if Self.sortKey(records[index]) < Self.sortKey(records[group.oldest]) {
-            groups[key]!.oldest = index
-            fold(group.oldest)
+        let oldest = oldestOfGroup[Int(group)]
+        if Self.sortKey(records[index]) < Self.sortKey(records[oldest]) {
+            oldestOfGroup[Int(group)] = index
+            fold(oldest)
         } else {
             fold(index)
         }
     }
 
-    private mutating func hold(_ match: RuleMatch) -> Int32 {
+    /// The number of the match's group, nil for a new group.
+    private mutating func group(of match: borrowing RuleMatch) -> Int32? {
+        let bySubjects = SubjectGroupKey(match)
+        if let bySubjects, let known = groupsBySubjects[bySubjects] { return known }
+        guard let known = groups[FindingGroupKey(match)] else { return nil }
+        if let bySubjects { remember(bySubjects, known) }
+        return known
+    }
+
+    private mutating func remember(_ key: SubjectGroupKey, _ group: Int32) {
+        if groupsBySubjects.count >= Self.maxKeys { groupsBySubjects.removeAll(keepingCapacity: true) }
+        groupsBySubjects[key] = group
+    }
+
+    private mutating func hold(_ match: consuming RuleMatch) -> Int32 {
         if let slot = freeSlots.popLast() {
             held[Int(slot)] = match
             return slot
@@ -189,30 +255,52 @@ struct MatchFolding {
     func match(of record: Record) -> RuleMatch? { record.slot < 0 ? nil : held[Int(record.slot)] }
 
     /// Settles the pending matches whose context is final (`DescendantCollector.isSettled`), or
-    /// all of them (the scan has ended): `sketch` reads what the match adds to its group.
-    mutating func settle(all: Bool, sketch: (RuleMatch) -> ContextSketch) {
+    /// all of them (the scan has ended): `sketch` reads what the match adds to its group, and
+    /// `key` what that is made of, when it can tell (a sketch is made once per key).
+    mutating func settle(all: Bool, key: (RuleMatch) -> SketchKey?, sketch: (RuleMatch) -> ContextSketch) {
         guard all || pending.count >= nextLook else { return }
         var left: [Int] = []
         for index in pending {
             let slot = Int(records[index].slot)
-            guard all || held[slot]!.collector?.isSettled ?? true else {
+            guard all || isSettled(slot) else {
                 left.append(index)
                 continue
             }
-            let made = sketch(held[slot]!)
-            if let known = sketchNumbers[made] {
-                records[index].sketch = known
-            } else {
-                records[index].sketch = Int32(sketches.count)
-                sketchNumbers[made] = Int32(sketches.count)
-                sketches.append(made)
-            }
-            held[slot] = nil
+            // Moved out, not copied: it is let go here.
+            let match = held[slot].take()!
+            records[index].sketch = sketchNumber(of: match, key: key, sketch: sketch)
             freeSlots.append(Int32(slot))
             records[index].slot = -1
         }
         pending = left
         nextLook = max(firstLook, pending.count * 2)
+    }
+
+    private mutating func sketchNumber(
+        of match: borrowing RuleMatch, key: (RuleMatch) -> SketchKey?, sketch: (RuleMatch) -> ContextSketch
+    ) -> Int32 {
+        let madeOf = key(match)
+        if let madeOf, let known = sketchesByKey[madeOf] { return known }
+        let made = sketch(match)
+        let number: Int32
+        if let known = sketchNumbers[made] {
+            number = known
+        } else {
+            number = Int32(sketches.count)
+            sketchNumbers[made] = number
+            sketches.append(made)
+        }
+        if let madeOf {
+            if sketchesByKey.count >= Self.maxKeys { sketchesByKey.removeAll(keepingCapacity: true) }
+            sketchesByKey[madeOf] = number
+        }
+        return number
+    }
+
+    /// Whether the context of the match held at `slot` is final (read in place: a match is large).
+    private func isSettled(_ slot: Int) -> Bool {
+        guard let collector = held[slot]?.collector else { return true }
+        return collector.isSettled
     }
 
     /// The records' positions in their findings' order, ties in match order.

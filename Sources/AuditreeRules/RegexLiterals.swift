@@ -20,9 +20,11 @@ struct RegexLiterals: Sendable, Equatable {
     init?(_ alternatives: [[UInt8]], cased: Bool = false) {
         guard !alternatives.isEmpty, alternatives.allSatisfy({ !$0.isEmpty }) else { return nil }
         self.cased = cased
-        self.alternatives = Array(Set(cased ? alternatives : alternatives.map { $0.map(Self.fold) })).sorted {
+        var sorted = (cased ? alternatives : alternatives.map { $0.map(Self.fold) }).sorted {
             $0.lexicographicallyPrecedes($1)
         }
+        sorted.removeDuplicates()
+        self.alternatives = sorted
         var firstBytes = [Bool](repeating: false, count: 256)
         for alternative in self.alternatives { firstBytes[Int(alternative[0])] = true }
         self.firstBytes = firstBytes
@@ -96,9 +98,13 @@ struct RegexLiterals: Sendable, Equatable {
     static let maxStrings = 32
     static let maxLength = 24
 
+    /// Distinct byte strings, in no particular order: at most `maxStrings` of them, so a linear
+    /// search finds one faster than hashing it would.
+    private typealias Strings = [[UInt8]]
+
     private struct Info {
         /// Every string the node can match is one of these (folded unless cased); nil when unknown or too many.
-        var exact: Set<[UInt8]>?
+        var exact: Strings?
         /// One of these occurs in every match; nil when none is known.
         var required: [[UInt8]]?
     }
@@ -111,26 +117,30 @@ struct RegexLiterals: Sendable, Equatable {
             return Info(exact: strings(of: set, cased: cased), required: nil)
         case .concatenation(let items):
             var required: [[UInt8]]?
-            var current: Set<[UInt8]>? = [[]]
+            var current: Strings = [[]]
             var allExact = true
             for item in items {
                 let info = analyze(item, cased: cased)
                 required = best(required, info.required)
-                if let exact = info.exact, let joined = current.flatMap({ product($0, exact) }) {
-                    current = joined
-                } else {
-                    allExact = false
-                    required = best(required, literals(current))
-                    current = info.exact ?? [[]]
+                if let exact = info.exact, extend(&current, by: exact) {
+                    continue
                 }
+                allExact = false
+                required = best(required, literals(current))
+                current = info.exact ?? [[]]
             }
             required = best(required, literals(current))
             return Info(exact: allExact ? current : nil, required: required)
         case .alternation(let branches):
             let infos = branches.map { analyze($0, cased: cased) }
-            var exact: Set<[UInt8]>? = []
+            var exact: Strings? = []
             for info in infos {
-                guard let branch = info.exact, let union = exact?.union(branch), union.count <= maxStrings else {
+                guard let branch = info.exact, var union = exact else {
+                    exact = nil
+                    break
+                }
+                for string in branch { union.insertDistinct(string) }
+                guard union.count <= maxStrings else {
                     exact = nil
                     break
                 }
@@ -149,16 +159,24 @@ struct RegexLiterals: Sendable, Equatable {
             return Info(exact: exact, required: required)
         case .repetition(let inner, let min, let max):
             let info = analyze(inner, cased: cased)
-            var exact: Set<[UInt8]>?
+            var exact: Strings?
             if max == 0 {
                 exact = [[]]
             } else if min == 1, max == 1 {
                 exact = info.exact
-            } else if min == 0, max == 1, let inner = info.exact, inner.count < maxStrings {
-                exact = inner.union([[]])
+            } else if min == 0, max == 1, var inner = info.exact, inner.count < maxStrings {
+                inner.insertDistinct([])
+                exact = inner
             } else if let inner = info.exact, let max, min == max {
-                exact = [[]]
-                for _ in 0..<min { exact = exact.flatMap { product($0, inner) } }
+                var joined: Strings = [[]]
+                exact = joined
+                for _ in 0..<min {
+                    guard extend(&joined, by: inner) else {
+                        exact = nil
+                        break
+                    }
+                    exact = joined
+                }
             }
             return Info(exact: exact, required: min >= 1 ? best(info.required, literals(info.exact)) : nil)
         }
@@ -166,12 +184,19 @@ struct RegexLiterals: Sendable, Equatable {
 
     /// The strings one scalar of the set can be, as UTF-8 (folded unless `cased`); nil for a
     /// class or a large set.
-    private static func strings(of set: ScalarSet, cased: Bool) -> Set<[UInt8]>? {
+    private static func strings(of set: ScalarSet, cased: Bool) -> Strings? {
         let form = { (scalar: Unicode.Scalar) in
-            cased ? Array(String(scalar).utf8) : Array(String(scalar).utf8).map(fold)
+            var bytes: [UInt8] = []
+            UTF8.encode(scalar) { bytes.append(cased ? $0 : fold($0)) }
+            return bytes
         }
         guard !set.negated, set.classes.isEmpty else { return nil }
-        var result: Set<[UInt8]> = []
+        // Most scalars of a pattern: one ASCII character, matched as written.
+        if !set.ignoresCase, set.ranges.count == 1, set.ranges[0].count == 1, set.ranges[0].lowerBound < 0x80 {
+            let byte = UInt8(set.ranges[0].lowerBound)
+            return [[cased ? byte : fold(byte)]]
+        }
+        var result: Strings = []
         for range in set.ranges {
             guard range.count <= maxStrings else { return nil }
             for value in range {
@@ -180,10 +205,10 @@ struct RegexLiterals: Sendable, Equatable {
                     // A text scalar matches when it or one of its case forms is in the set: for an
                     // ASCII letter, the other case and the non-ASCII scalars whose case form it is.
                     guard scalar.isASCII else { return nil }
-                    for other in caseMates(of: UInt8(value)) { result.insert(form(other)) }
-                    for other in ScalarSet.otherCases(of: scalar) { result.insert(form(other)) }
+                    for other in caseMates(of: UInt8(value)) { result.insertDistinct(form(other)) }
+                    for other in ScalarSet.otherCases(of: scalar) { result.insertDistinct(form(other)) }
                 }
-                result.insert(form(scalar))
+                result.insertDistinct(form(scalar))
                 guard result.count <= maxStrings else { return nil }
             }
         }
@@ -201,22 +226,39 @@ struct RegexLiterals: Sendable, Equatable {
         }
     }
 
-    private static func product(_ left: Set<[UInt8]>, _ right: Set<[UInt8]>) -> Set<[UInt8]>? {
-        guard left.count * right.count <= maxStrings else { return nil }
-        var result: Set<[UInt8]> = []
-        for a in left {
-            for b in right {
-                guard a.count + b.count <= maxLength else { return nil }
-                result.insert(a + b)
+    /// Every string of `strings` followed by every one of `suffixes`, in place; false, with
+    /// `strings` as it was, when that makes more than `maxStrings` strings or one longer than
+    /// `maxLength` bytes. A literal's scalars, one string each, grow one string without copying it.
+    private static func extend(_ strings: inout Strings, by suffixes: Strings) -> Bool {
+        guard strings.count * suffixes.count <= maxStrings else { return false }
+        if strings.count == 1 && suffixes.count == 1 {
+            guard strings[0].count + suffixes[0].count <= maxLength else { return false }
+            strings[0].append(contentsOf: suffixes[0])
+            return true
+        }
+        var result: Strings = []
+        for a in strings {
+            for b in suffixes {
+                guard a.count + b.count <= maxLength else { return false }
+                result.insertDistinct(a + b)
             }
         }
+        strings = result
+        return true
+    }
+
+    /// The length of the shortest string (a loop: `map(\.count).min()` projects a key path per
+    /// string, and this runs for every node of every pattern at load).
+    private static func shortest(_ strings: [[UInt8]]) -> Int {
+        var result = Int.max
+        for string in strings where string.count < result { result = string.count }
         return result
     }
 
     /// An exact set as required literals: only when it cannot match the empty string.
-    private static func literals(_ exact: Set<[UInt8]>?) -> [[UInt8]]? {
+    private static func literals(_ exact: Strings?) -> [[UInt8]]? {
         guard let exact, !exact.isEmpty, !exact.contains([]) else { return nil }
-        return Array(exact)
+        return exact
     }
 
     /// The more selective of two literal lists: the longer shortest literal (up to 4 bytes,
@@ -224,9 +266,26 @@ struct RegexLiterals: Sendable, Equatable {
     private static func best(_ a: [[UInt8]]?, _ b: [[UInt8]]?) -> [[UInt8]]? {
         guard let a, !a.isEmpty else { return b }
         guard let b, !b.isEmpty else { return a }
-        let lengthA = min(a.map(\.count).min()!, 4)
-        let lengthB = min(b.map(\.count).min()!, 4)
+        let lengthA = min(shortest(a), 4)
+        let lengthB = min(shortest(b), 4)
         if lengthA != lengthB { return lengthA > lengthB ? a : b }
         return a.count <= b.count ? a : b
+    }
+}
+
+extension [[UInt8]] {
+    /// Appends the string unless it is here already.
+    fileprivate mutating func insertDistinct(_ string: [UInt8]) {
+        if !contains(string) { append(string) }
+    }
+
+    /// Drops each string equal to the one before it (of a sorted array: every duplicate).
+    fileprivate mutating func removeDuplicates() {
+        var kept = 0
+        for index in indices where index == 0 || self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }

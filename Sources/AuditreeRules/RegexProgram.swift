@@ -307,14 +307,19 @@ struct RegexProgram: Sendable {
     }
 
     private static func firstScalars(_ instructions: [Instruction]) -> FirstScalars? {
-        var seen = Set<Int>()
+        // A flag per instruction, not a Set<Int>: no hashing, and no Set<Int> metadata (a
+        // search of every conformance record) for each run to instantiate at start-up.
+        var seen = [Bool](repeating: false, count: instructions.count)
         var stack = [0]
         var result: [Int] = []
         while let pc = stack.popLast() {
-            guard seen.insert(pc).inserted else { continue }
+            guard !seen[pc] else { continue }
+            seen[pc] = true
             switch instructions[pc] {
             case .jump(let target): stack.append(target)
-            case .split(let first, let second): stack += [first, second]
+            case .split(let first, let second):
+                stack.append(first)
+                stack.append(second)
             case .assert: stack.append(pc + 1)
             case .match: return nil
             case .scalar, .set: result.append(pc)

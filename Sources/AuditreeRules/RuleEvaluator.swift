@@ -65,6 +65,12 @@ public final class RuleEvaluator {
     private var subjectAnswers: [ConditionSubject: ConditionAnswers] = [:]
     /// How many `ConditionAnswers` were made: the next one's serial.
     private var answersMade = 0
+    /// The subjects `subjects(of:)` met last, most recent first, compared in place before
+    /// `subjectAnswers` is asked: a Sigma rule fires on every exec of one command under the same
+    /// parents, and hashing a subject (every argument's bytes) costs more than comparing it with
+    /// a few, most of which differ in a field's length (`RecentSubject.Shape`).
+    private var recentSubjects: [RecentSubject] = []
+    static let recentSubjectsKept = 16
     /// `exceptionsChecked`'s answers by rule and the subjects of the shell, its spawner and its
     /// lineage: the findings of one rule mostly repeat one command under one parent, and each
     /// would try every exception again and make its misses again.
@@ -433,10 +439,11 @@ public final class RuleEvaluator {
         -> MatchSubjects?
     {
         match.shared = folding.shared(match.shared)
-        if !match.rule.exceptions.isEmpty || !scoped(match.rule).exceptions.isEmpty {
+        // Read in the shared rule: `match.rule` copies the whole rule.
+        if !match.shared.rule.exceptions.isEmpty || !scoped(match.shared.rule).exceptions.isEmpty {
             let suppression: Suppression?
             let misses: [ExceptionMiss]
-            if match.rule.sigma != nil {
+            if match.shared.rule.sigma != nil {
                 let subjects = match.subjects ?? subjects(of: match)
                 match.subjects = subjects
                 (suppression, misses) = exceptionsChecked(for: match, subjects: subjects)
@@ -455,8 +462,8 @@ public final class RuleEvaluator {
         match.collector = descendants()
         let subjects = match.subjects
         if foldsMatches {
-            folding.add(match)
-            folding.settle(all: false) { self.sketch(for: $0) }
+            folding.add(consume match)
+            folding.settle(all: false, key: sketchKey(for:), sketch: sketch(for:))
             peakHeldMatches = max(peakHeldMatches, folding.heldCount)
         } else {
             matches.append(match)
@@ -691,10 +698,10 @@ public final class RuleEvaluator {
         -> (suppression: Suppression?, misses: [ExceptionMiss])
     {
         // What else the exceptions read of the match: which entry is the spawner, and whether it is inferred.
-        let key = SubjectsKey(
-            rule: match.rule.id,
-            subjects: [subjects.shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
-                + subjects.lineage.map { $0?.serial ?? -1 })
+        var read = [subjects.shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
+        read.reserveCapacity(3 + subjects.lineage.count)
+        for answers in subjects.lineage { read.append(answers?.serial ?? -1) }
+        let key = SubjectsKey(rule: match.shared.rule.id, subjects: read)
         if let known = exceptionOutcomes[key] { return known }
         var lineage = subjects.lineage
         let outcome = exceptionsChecked(for: match, lineage: &lineage)
@@ -718,8 +725,26 @@ public final class RuleEvaluator {
     private func subjects(of match: RuleMatch) -> MatchSubjects {
         var lineage: [ConditionAnswers?] = []
         lineage.reserveCapacity(match.lineage.count)
-        for index in match.lineage.indices { lineage.append(match.lineage[index].image.map(answers(for:))) }
-        return MatchSubjects(shell: answers(for: match.image), lineage: lineage)
+        for index in match.lineage.indices { lineage.append(match.lineage[index].image.map(recentAnswers(for:))) }
+        return MatchSubjects(shell: recentAnswers(for: match.image), lineage: lineage)
+    }
+
+    /// `answers(for:)`, from `recentSubjects` when the image is one of them.
+    private func recentAnswers(for image: ProcessImage) -> ConditionAnswers {
+        let shape = RecentSubject.Shape(image)
+        for index in recentSubjects.indices {
+            let recent = recentSubjects[index]
+            guard recent.shape == shape, recent.subject.describes(image) else { continue }
+            if index > 0 {
+                recentSubjects.remove(at: index)
+                recentSubjects.insert(recent, at: 0)
+            }
+            return recent.answers
+        }
+        let answers = answers(for: image)
+        if recentSubjects.count == Self.recentSubjectsKept { recentSubjects.removeLast() }
+        recentSubjects.insert(RecentSubject(image, shape: shape, answers: answers), at: 0)
+        return answers
     }
 
     /// The first exception that applies, and the ones checked before it with why they did not:
@@ -1003,7 +1028,7 @@ public final class RuleEvaluator {
     /// `groupedFindings()` of an evaluator that folds matches: the groups' oldest matches become
     /// findings, and the folded ones add their occurrence, severity and context from their sketch.
     private func foldedFindings() -> (findings: [Finding], ungrouped: Int) {
-        folding.settle(all: true) { self.sketch(for: $0) }
+        folding.settle(all: true, key: sketchKey(for:), sketch: sketch(for:))
         // Each group's occurrences are counted first, so its list is made once at its size.
         var sizes = [Int](repeating: 0, count: folding.groupCount)
         for record in folding.records { sizes[Int(record.group)] += 1 }
@@ -1046,6 +1071,24 @@ public final class RuleEvaluator {
             }
         }
         return (result, folding.count)
+    }
+
+    /// What a folded match's sketch is made of, when the answers of its shell and spawner are kept
+    /// (a Sigma match whose exceptions were checked): its rule, the learned roots' version, and
+    /// per place the answers' serial (standing for the image's condition fields), below the shell
+    /// with its pid. Nil for another match, or one whose spawner is inferred.
+    func sketchKey(for match: RuleMatch) -> MatchFolding.SketchKey? {
+        guard let subjects = match.subjects, match.inference == nil else { return nil }
+        var places = [subjects.shell.serial, -1]
+        if let index = match.spawnerIndex, match.lineage[index].image != nil {
+            guard index < subjects.lineage.count, let spawner = subjects.lineage[index] else { return nil }
+            places[1] = spawner.serial
+        }
+        for entry in match.collector?.treeOrder() ?? [] {
+            places.append(recentAnswers(for: entry.image).serial)
+            places.append(entry.pid)
+        }
+        return MatchFolding.SketchKey(rule: ObjectIdentifier(match.shared), roots: learnedRootsVersion, places: places)
     }
 
     /// What a folded match adds to its group (`ContextSketch`): its context as `context(for:descendants:)`

@@ -50,7 +50,7 @@ extension ProcessImage {
             cwd: exec ? event.cwd : nil, uid: syscall.uid, euid: syscall.euid, auid: syscall.auid, ses: syscall.ses,
             tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
             node: event.node, stamp: event.stamp, location: event.location,
-            file: exec && !event.paths.isEmpty ? event.paths.first { $0.item == 0 } : nil,
+            file: exec ? event.executableFile : nil,
             fieldLiterals: exec ? event.execFieldLiterals : nil)
     }
 
@@ -68,7 +68,7 @@ extension ProcessImage {
     /// EXECVE arguments; PROCTITLE only when no EXECVE was logged (it is cached
     /// per task, so after a same-pid exec it shows the first command line).
     private static func commandLine(of event: AuditEvent) -> ArgumentVector {
-        if !event.execve.isEmpty { return event.arguments }
+        if event.hasExecve { return event.arguments }
         if let title = event.proctitle?.arguments, !title.isEmpty {
             return ArgumentVector(arguments: title, isComplete: false)
         }

@@ -248,6 +248,81 @@ struct RecordParserTests {
         }
     }
 
+    /// EXECVE, CWD and PROCTITLE bodies in the kernel's shape and out of it: the readings of
+    /// the kernel's shape take the first kind, the token loops the others, and both must agree.
+    static let bodyShapes: [String] = [
+        #"EXECVE argc=3 a0="bash" a1="-c" a2="echo hi""#,
+        #"EXECVE argc=2 a0="ls" a1=2D6C61"#,
+        "EXECVE argc=1 a0=2D6C6",
+        #"EXECVE argc=2 a0="ls" a1=(null)"#,
+        #"EXECVE argc=2 a0="ls" a1="unterminated"#,
+        #"EXECVE argc=3 a0="ls" a2="x" a1="y""#,
+        #"EXECVE argc=2 a0="ls" a1_len=5 a1[0]="ab" a1[1]="cde""#,
+        #"EXECVE argc=1 a0="ls""# + "\u{1D}" + #"X="y""#,
+        #"EXECVE argc=11 a0="a" a1="b" a2="c" a3="d" a4="e" a5="f" a6="g" a7="h" a8="i" a9="j" a10="k""#,
+        #"EXECVE argc=2 a0="ls" a1="x"y"#,
+        #"EXECVE argc=x a0="ls""#,
+        #"EXECVE argc=99999999999 a0="ls""#,
+        "EXECVE argc=1 a0='single quoted'",
+        #"EXECVE argc=2 a0="ls" a1= "#,
+        #"EXECVE argc=2 a0="ls" a1="#,
+        #"EXECVE argc=1 a0="ls" "#,
+        #"EXECVE argc=1 a0="a long argument, more than sixteen bytes and more than thirty-two" a1=6C6F6E67206865782076616C7565206F66206D6F7265207468616E20333220627974657321"#,
+        #"EXECVE argc=0"#,
+        #"CWD cwd="/tmp/work""#, "CWD cwd=2F746D7020612062", #"CWD cwd="/tmp/unterminated"#, "CWD cwd=(null)",
+        #"CWD cwd="/a" cwd="/b""#, #"CWD x=1 cwd="/b""#, "CWD cwd=", "CWD cwd=abc\u{1D}X=1",
+        "PROCTITLE proctitle=6C73002D6C61", #"PROCTITLE proctitle="ls""#, "PROCTITLE proctitle=(null)",
+        #"PROCTITLE proctitle="(null)""#, #"PROCTITLE proctitle="unterminated"#,
+        "PROCTITLE proctitle=617564697463746C002D6100616C776179732C65786974002D46006172636800623634",
+        "PROCTITLE proctitle=ABC\u{1D}X=1", "PROCTITLE proctitle=", "PROCTITLE proctitlex=1 proctitle=6C73",
+    ]
+
+    @Test("EXECVE, CWD, PROCTITLE: the kernel-shape readings give what the token loops give", arguments: bodyShapes)
+    func kernelShapes(_ shape: String) throws {
+        let type = String(shape.prefix { $0 != " " })
+        let body = String(shape.dropFirst(type.count + 1))
+        // Two spaces after the stamp: never the kernel's shape, so the token loop reads that one.
+        let fast = try #require(Fixtures.parseLine("type=\(type) msg=audit(1750000000.000:1001): " + body))
+        let tokens = try #require(Fixtures.parseLine("type=\(type) msg=audit(1750000000.000:1001):  " + body))
+        switch (fast, tokens) {
+        case (.success(let a), .success(let b)):
+            #expect(String(describing: a.body) == String(describing: b.body), "\(shape)")
+        case (.failure(let a), .failure(let b)):
+            #expect(a.reason.description == b.reason.description && a.column + 1 == b.column, "\(shape)")
+        default:
+            Issue.record("one reading rejects the line, the other does not: \(fast) \(tokens)")
+        }
+    }
+
+    @Test(
+        "type and stamp read at once as the kernel writes them give what the type search and stamp reading give",
+        arguments: [
+            "SYSCALL", "EXECVE", "CWD", "PATH", "PROCTITLE", "EOE", "BPRM_FCAPS", "UNKNOWN[1300]", "UNKNOWN[1327]",
+            "DAEMON_START", "PROCTITLEX", "PROCTITL", "PATHS", "CWDX", "EXECVEAT", "SYSCALLS", "EO", "",
+        ])
+    func kernelHead(_ type: String) throws {
+        for stamp in [
+            "1750000000.000:1001", "1750000000.999:9999999", "1750000000.000:12345678", "175000000.000:1",
+            "0750000000.000:1", "1750000000.000:01", "1750000000.00:1", "1750000000.000:1]", "1750000000.000:1001):x",
+        ] {
+            for tail in ["): arch=c000003e", ")", "):"] {
+                // Two spaces between the type and `msg=`: never the kernel's shape.
+                let fast = try #require(Fixtures.parseLine("type=\(type) msg=audit(\(stamp)\(tail)"))
+                let slow = try #require(Fixtures.parseLine("type=\(type)  msg=audit(\(stamp)\(tail)"))
+                switch (fast, slow) {
+                case (.success(let a), .success(let b)):
+                    #expect(
+                        a.kind == b.kind && a.typeNumber == b.typeNumber && a.isDaemon == b.isDaemon
+                            && a.stamp == b.stamp, "\(type) \(stamp)\(tail)")
+                case (.failure(let a), .failure(let b)):
+                    #expect(a.reason.description == b.reason.description, "\(type) \(stamp)\(tail)")
+                default:
+                    Issue.record("\(type) \(stamp)\(tail): \(fast) \(slow)")
+                }
+            }
+        }
+    }
+
     @Test("PATH: fields read on demand from the kept text, as logged")
     func pathFieldsOnDemand() throws {
         let line =

@@ -4,8 +4,8 @@ import Testing
 
 @testable import AuditreeParser
 
-/// The parser's searches read eight bytes per load where eight can be read and byte by byte
-/// near a line's end; the ENRICHED user names are matched against the last record's value as
+/// The parser's searches read a first word, then sixteen bytes per compare and eight per
+/// load where they can be read, and byte by byte near a line's end; the ENRICHED user names are matched against the last record's value as
 /// written. These tests hold them to plain references on bytes placed so that every path (a
 /// stop in each byte of a word, control bytes that are no stop, high bytes, the line's end)
 /// is taken.
@@ -28,7 +28,8 @@ struct ByteSearchTests {
     @Test("stop: the first space or 0x1d, as the reference finds it", arguments: [UInt8(0x20), 0x1D])
     func stop(_ stop: UInt8) {
         for filler in Self.fillers {
-            for length in 0...20 {
+            // Up to 40 bytes: the first word, a sixteen-byte compare, the words after it, the tail.
+            for length in 0...40 {
                 for at in 0...length {
                     var line = [UInt8](repeating: filler, count: length)
                     if at < length { line[at] = stop }
@@ -45,7 +46,7 @@ struct ByteSearchTests {
     @Test("first: bounded searches stop at their end, even with the byte right after it")
     func boundedFirst() {
         let equals = UInt8(ascii: "=")
-        for length in 0...20 {
+        for length in 0...40 {
             for at in 0...length {
                 var line = [UInt8](repeating: 0x61, count: length)
                 if at < length { line[at] = equals }
@@ -56,6 +57,25 @@ struct ByteSearchTests {
                                 == Self.referenceFirst(equals, line, from: start, to: end),
                             "length \(length), = at \(at), \(start)..<\(end)")
                     }
+                }
+            }
+        }
+    }
+
+    @Test("hex values decode eight digits per load as digit by digit, either case, a bad digit anywhere")
+    func hexDecoding() {
+        let digits = Array("0123456789abcdefABCDEF".utf8)
+        for length in stride(from: 0, through: 40, by: 2) {
+            let text = (0..<length).map { digits[($0 &* 7 &+ length) % digits.count] }
+            for bad in [nil] + (0..<length).map(Optional.some) {
+                for wrong in bad == nil
+                    ? [UInt8(0)] : [UInt8(ascii: "g"), UInt8(ascii: "G"), 0x2F, 0x3A, 0x40, 0x60, 0xC1]
+                {
+                    var line = Array("x=".utf8) + text + Array(" y".utf8)
+                    if let bad { line[2 + bad] = wrong }
+                    let decoded = Bytes.hexDecodedString(line.span, 2..<(2 + length))
+                    let reference = Hex.decode(Array(line[2..<(2 + length)]))
+                    #expect(decoded?.bytes == reference, "length \(length), bad digit at \(String(describing: bad))")
                 }
             }
         }
@@ -81,6 +101,13 @@ struct ByteSearchTests {
         arguments: [
             "name=/bin/sh inode=1 item=1", "name=/bin/sh inode=1 xitem=1", "a=b c=d e=f g=h", "item=", "=item=",
             "nameitem=x", "name=\"item=1\"", "name=it\0=x", "itex=1 iten=2", "",
+            // Lines long enough for sixteen-byte compares, the key (or a NUL) in any of them.
+            "name=\"/usr/lib/x86_64-linux-gnu/ld.so\" inode=253884 dev=fe:00 mode=0100755 nametype=NORMAL",
+            "name=\"/usr/lib/x86_64-linux-gnu/ld.so\" inode=253884 dev=fe:00 mode=0100755 item=1",
+            "name=\"/usr/lib/x86_64-linux-gnu/ld.so\" inode=253884 item=1 dev=fe:00 mode=0100755 cap_fp=0",
+            "name=\"/usr/lib/x86_64-linux-gnu/ld.so\" inode=253884 dev=fe:00 xitem=1 mode=0100755 itemx=0",
+            "name=\"/usr/lib/x86_64-linux-gnu/ld.so\" inode=253884 dev=fe:00 mode=0100755 m=1 em=2 tem=3",
+            "name=\"/usr/lib/x86_64-linux-gnu/ld.so\" inode=253884 dev=fe:00 mo\0=0100755 nametype=NORMAL",
         ])
     func hasKey(_ text: String) {
         let key = Array("item".utf8)

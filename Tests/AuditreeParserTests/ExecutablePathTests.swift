@@ -22,6 +22,12 @@ struct ExecutablePathTests {
         #"item=0 name="/tmp/open inode=7"#,
         "item=0 name=\"/bin/sh\" inode=5   \u{1D}  OUID=\"root\"",
         "item=0 name=\"/bin/sh\" { read } inode=5 nametype=NORMAL",
+        // The item quoted, with a leading zero, alone; a second item past sixteen-byte compares.
+        #"item="0" name="/bin/sh" inode=5 mode=0100755"#,
+        #"item=00 name="/bin/sh" inode=5 mode=0100755"#,
+        "item=0",
+        #"item=0 name="/usr/lib/x86_64-linux-gnu/a/longer/path" inode=1835081 dev=fd:00 mode=0100755 ouid=0 item=1"#,
+        #"item=0 name="/usr/lib/x86_64-linux-gnu/a/longer/path" inode=1835081 dev=fd:00 mode=0100755 ouid=0 rdev=00:00"#,
         // Not item 0: no executable.
         #"item=1 name="/lib/ld.so" inode=9"#,
         #"name="/bin/sh" item=0"#,
