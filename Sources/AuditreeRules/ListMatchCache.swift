@@ -21,6 +21,13 @@ final class ListMatchCache {
     /// A class, so the rules of one exec share it without looking the names up again.
     final class Entry {
         var matches: ListAnswers
+        /// In an entry by an exe alone: the comm and argv[0] last asked with it, and the first
+        /// learning list that may match those names, -1 for none (`RuleEvaluator.firstLearningFilter`).
+        /// Fields of their own: an optional tuple is copied through its value witnesses.
+        var learningAsked = false
+        var learningComm: LogString?
+        var learningArgv0: LogString?
+        var learningFirst = -1
 
         init(lists: Int) { matches = ListAnswers(count: lists) }
     }

@@ -52,6 +52,10 @@ struct ListNameFilter: Sendable {
         return byLength
     }
 
+    /// Whether `mayMatch` may read argv[1] of an image whose exe is no multicall binary (a
+    /// multicall name is not ASCII); else it reads only the exe, argv[0] and the comm.
+    var readsArgv1: Bool { multicallUnsure }
+
     /// False only when `NameMatcher.match(image, list:)` is nil whatever the command line.
     /// The names tried are those of `NameMatcher.identities(of:)`: a multicall binary's applet
     /// (argv[0], else argv[1]); any other image's exe, comm and argv[0].

@@ -44,6 +44,9 @@ public final class RuleEvaluator {
     private let learnedRootLists: [String]
     /// Per learning list (same index), which images it can match at all, read from their names' bytes.
     private let learningFilters: [ListNameFilter]
+    /// Whether a learning filter may read argv[1] of an image whose exe is no multicall binary
+    /// (`ListNameFilter.readsArgv1`): then its answers are not kept by exe, comm and argv[0].
+    private let learningFiltersReadArgv1: Bool
     /// Per learning list (same index), its slot in a `commandLineLists` entry.
     private let learningSlots: [Int]
     /// Matches of the lists `listMatches` cannot hold, and of the learning lists, per command line.
@@ -139,6 +142,7 @@ public final class RuleEvaluator {
             lists: ruleSet.lists.keys.sorted().filter { !Self.dependsOnNamesAndExe($0, in: ruleSet) } + learned)
         self.commandLineLists = commandLineLists
         self.learningFilters = learned.map { ListNameFilter(list: $0, in: ruleSet) }
+        self.learningFiltersReadArgv1 = learningFilters.contains { $0.readsArgv1 }
         self.learningSlots = learned.map { commandLineLists.slot(of: $0, exeOnly: false)! }
         var bases: [Int] = []
         var slots = 0
@@ -209,10 +213,11 @@ public final class RuleEvaluator {
         return evidence
     }
 
-    /// The names an exe-only match reads: the exe alone when there is one (a multicall binary keeps its applet).
-    private func exeNames(_ image: ProcessImage) -> ListMatchCache.Names {
-        guard let exe = image.exe, !isMulticall(exe) else { return childNames(image) }
-        return ListMatchCache.Names(exe: exe, comm: nil, argv0: nil, argv1: nil)
+    /// The names an exe-only match reads: the exe alone when there is one (a multicall binary
+    /// keeps its applet); `exeOnly` says which.
+    private func exeNames(_ image: ProcessImage) -> (names: ListMatchCache.Names, exeOnly: Bool) {
+        guard let exe = image.exe, !isMulticall(exe) else { return (childNames(image), false) }
+        return (ListMatchCache.Names(exe: exe, comm: nil, argv0: nil, argv1: nil), true)
     }
 
     private func childNames(_ image: ProcessImage) -> ListMatchCache.Names {
@@ -240,22 +245,31 @@ public final class RuleEvaluator {
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
         if !sigmaRules.isEmpty { evaluateSigma(ready, in: tree) }
-        // Read once and not copied again: an image holds a dozen references to retain per copy.
-        guard let image = ready.process.image(ready.imageNumber) else { return }
+        // Borrowed, and not copied again: an image holds a dozen references to retain per copy.
+        ready.process.node.withImage(ready.imageNumber) { image in evaluateBuiltIn(ready, image: image, in: tree) }
+    }
+
+    /// The built-in rules on one exec: the roots it teaches, whether it is a finding's shell,
+    /// and what its directory teaches of its parent.
+    private func evaluateBuiltIn(_ ready: ProcessTree.ExecReady, image: borrowing ProcessImage, in tree: ProcessTree) {
+        // The child is what its executed file is: a Python script named `sh` is not a shell.
+        let (names, exeOnly) = exeNames(image)
+        let entry = listMatches.entry(for: names)
         let learns = !learnedRootLists.isEmpty
-        if learns { learnRoots(from: image) }
+        if learns { learnRoots(from: image, names: exeOnly ? entry : nil) }
         // A child's directory is learned after the child is judged, and only from a child that is
         // no finding (a finding's context is read at its end: it would vouch for itself).
-        let findingsBefore = matchCount + suppressedCount
-        defer {
-            if learns, matchCount + suppressedCount == findingsBefore {
-                learnChildDirectory(of: ready, image: image)
-            }
-        }
-        guard !ready.isInsideFinding else { return }
+        let recorded = !ready.isInsideFinding && judge(ready, image: image, names: entry, in: tree)
+        if learns, !recorded { learnChildDirectory(of: ready, image: image) }
+    }
+
+    /// Records the match when the exec is a finding's shell (or an exception's); returns whether
+    /// it recorded one. `entry` is the image's entry in `listMatches` by `exeNames`.
+    private func judge(
+        _ ready: ProcessTree.ExecReady, image: borrowing ProcessImage, names entry: ListMatchCache.Entry,
+        in tree: ProcessTree
+    ) -> Bool {
         var candidates: [(rule: Int, child: MatchEvidence)] = []
-        // The child is what its executed file is: a Python script named `sh` is not a shell.
-        let entry = listMatches.entry(for: exeNames(image))
         var exact: CommandLineListCache.Entry?
         // Rules are read in place (a Rule is large; copying one retains all its fields).
         for index in rules.indices {
@@ -267,7 +281,7 @@ public final class RuleEvaluator {
             else { continue }
             candidates.append((index, child))
         }
-        guard !candidates.isEmpty else { return }
+        guard !candidates.isEmpty else { return false }
         let lineage = ready.process.lineage(of: ready.imageNumber)
         var unknown: [(rule: Int, child: MatchEvidence, index: Int?, launchers: [Int])] = []
         for (ruleIndex, child) in candidates {
@@ -278,16 +292,16 @@ public final class RuleEvaluator {
                 continue
             case .found(let index, let evidence, let relation, let launchers):
                 var match = RuleMatch(
-                    rule: rules[ruleIndex], pid: ready.process.pid, ppid: ready.process.ppid, image: image,
+                    rule: rules[ruleIndex], pid: ready.process.pid, ppid: ready.process.ppid, image: copy image,
                     lineage: lineage,
                     spawnerIndex: index, relation: relation, launchersSkipped: launchers.count, childEvidence: child,
                     spawnerEvidence: evidence)
                 match.launcherIndices = launchers
                 record(match, ready: ready, tree: tree)
-                return
+                return true
             }
         }
-        guard !unknown.isEmpty else { return }
+        guard !unknown.isEmpty else { return false }
         shellsWithUnknownParent += 1
         for (ruleIndex, child, index, launchers) in unknown where !rules[ruleIndex].inference.isEmpty {
             let rule = rules[ruleIndex]
@@ -302,13 +316,14 @@ public final class RuleEvaluator {
             }
             guard let inference else { continue }
             var match = RuleMatch(
-                rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: image, lineage: lineage,
+                rule: rule, pid: ready.process.pid, ppid: ready.process.ppid, image: copy image, lineage: lineage,
                 spawnerIndex: index, relation: .parent, launchersSkipped: launchers.count, childEvidence: child,
                 spawnerEvidence: nil, inference: inference)
             match.launcherIndices = launchers
             record(match, ready: ready, tree: tree)
-            return
+            return true
         }
+        return false
     }
 
     /// Sigma rules see every exec, as Sysmon logs every process creation: one finding per rule
@@ -486,7 +501,7 @@ public final class RuleEvaluator {
             let isChildKind =
                 cachedMatch(
                     image, list: rules[number].childList, number: numbers.child,
-                    in: listMatches.entry(for: exeNames(image)), exact: &exact, exeOnly: true) != nil
+                    in: listMatches.entry(for: exeNames(image).names), exact: &exact, exeOnly: true) != nil
             if let skip = plan.skipList,
                 let evidence = cachedMatch(image, list: skip, number: numbers.skip, in: cached, exact: &exact),
                 !isChildKind || evidence.field == .exe
@@ -552,9 +567,10 @@ public final class RuleEvaluator {
     }
 
     /// The image's entry in `commandLineLists` with every learning list's match in it; nil when
-    /// none can match, by its names.
-    private func learning(_ image: ProcessImage) -> CommandLineListCache.Entry? {
-        guard let first = learningFilters.firstIndex(where: { $0.mayMatch(image) }) else { return nil }
+    /// none can match, by its names. `names`: the image's entry in `listMatches` by its exe alone,
+    /// when there is one (the filters' answer is kept there).
+    private func learning(_ image: ProcessImage, names: ListMatchCache.Entry?) -> CommandLineListCache.Entry? {
+        guard let first = firstLearningFilter(image, names: names) else { return nil }
         let entry = commandLineLists.entry(for: image)
         for (index, list) in learnedRootLists.enumerated() {
             let slot = learningSlots[index]
@@ -565,13 +581,32 @@ public final class RuleEvaluator {
         return entry
     }
 
+    /// The first learning list that may match the image by its names (`ListNameFilter`). With
+    /// the entry of its exe, the answer is kept for the comm and argv[0] asked last: the filters
+    /// read only those and the exe (a multicall exe has no such entry), and most execs repeat
+    /// a program's names.
+    private func firstLearningFilter(_ image: ProcessImage, names entry: ListMatchCache.Entry?) -> Int? {
+        guard let entry, !learningFiltersReadArgv1 else { return learningFilters.firstIndex { $0.mayMatch(image) } }
+        let argv0 = image.argv.arguments.first
+        if entry.learningAsked, entry.learningComm == image.comm, entry.learningArgv0 == argv0 {
+            return entry.learningFirst < 0 ? nil : entry.learningFirst
+        }
+        let first = learningFilters.firstIndex { $0.mayMatch(image) }
+        entry.learningAsked = true
+        entry.learningComm = image.comm
+        entry.learningArgv0 = argv0
+        entry.learningFirst = first ?? -1
+        return first
+    }
+
     /// Whether learning list `number` matched, in an entry made by `learning`.
     private func learned(_ number: Int, in entry: CommandLineListCache.Entry) -> Bool {
         entry.matches.matched(learningSlots[number])
     }
 
-    private func learnRoots(from image: ProcessImage) {
-        guard image.origin == .exec, let learning = learning(image) else { return }
+    /// `names`: as `learning` takes it.
+    private func learnRoots(from image: ProcessImage, names: ListMatchCache.Entry?) {
+        guard image.origin == .exec, let learning = learning(image, names: names) else { return }
         for (number, list) in learnedRootLists.enumerated() where learned(number, in: learning) {
             let roots = learning.roots ?? Self.rootsNamed(by: image.argv.arguments.map(\.lossyString))
             learning.roots = roots
@@ -587,11 +622,13 @@ public final class RuleEvaluator {
     /// logger, a worker's command): the server ran it there, so it is the server's directory.
     /// `/` teaches nothing (every daemon's default).
     private func learnChildDirectory(of ready: ProcessTree.ExecReady, image: ProcessImage) {
-        guard image.origin == .exec,
-            ready.imageNumber == 0 || ready.process.node.image(ready.imageNumber - 1)?.origin != .exec,
-            let cwd = image.cwd, Self.isDirectoryBelowRoot(cwd),
+        // The parent's learning first: it is mostly known (`lastSpawner`), and mostly nil.
+        guard image.origin == .exec, let cwd = image.cwd,
             let parent = ready.process.node.parent, ready.process.node.parentImageCount > 0,
-            let learning = spawnerLearning(parent, number: ready.process.node.parentImageCount - 1)
+            let learning = spawnerLearning(parent, number: ready.process.node.parentImageCount - 1),
+            ready.imageNumber == 0
+                || ready.process.node.withImage(ready.imageNumber - 1, { $0.origin }) != .exec,
+            Self.isDirectoryBelowRoot(cwd)
         else { return }
         let path = cwd.lossyString
         let root = path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -607,10 +644,12 @@ public final class RuleEvaluator {
     /// `learning` of the parent's image `number`, nil when it has none.
     private func spawnerLearning(_ parent: ProcessNode, number: Int) -> CommandLineListCache.Entry? {
         if let last = lastSpawner, last.node === parent, last.number == number { return last.learning }
-        guard let spawner = parent.image(number) else { return nil }
-        let answer = learning(spawner)
-        lastSpawner = (parent, number, answer)
-        return answer
+        let answer = parent.withImage(number) { spawner in
+            let (names, exeOnly) = exeNames(spawner)
+            return learning(spawner, names: exeOnly ? listMatches.entry(for: names) : nil)
+        }
+        lastSpawner = (parent, number, answer ?? nil)
+        return answer ?? nil
     }
 
     /// Whether the path, as text, starts with `/` and has more than one Character: on its bytes

@@ -109,6 +109,16 @@ package final class ProcessNode {
         return index >= 0 && index < images.count ? images[index] : nil
     }
 
+    /// Calls `body` with image `number` borrowed (nil, without calling it, when the image was
+    /// dropped): the rules pass it on to every check without copying it again. The list is read
+    /// before the call, which may change this node: `body` reads the image it was given.
+    package func withImage<Result>(_ number: Int, _ body: (borrowing ProcessImage) -> Result) -> Result? {
+        let kept = images
+        let index = number - droppedImages
+        guard index >= 0 && index < kept.count else { return nil }
+        return body(kept.span[index])
+    }
+
     /// The exe of an image by number (nil when it was dropped or has none), read in place:
     /// `image(_:)` copies the whole image (retaining all it holds) to read one field.
     func exe(ofImage number: Int) -> LogString? {
