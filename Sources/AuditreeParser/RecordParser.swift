@@ -481,6 +481,39 @@ public struct RecordParser {
         var count: Int { range.upperBound &- range.lowerBound }
     }
 
+
+    /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes,
+    /// at most 8), and an unquoted value up to a space, 0x1d or the end. Its
+    /// range, and `position` moved past it; nil (and `position` unchanged) for anything else,
+    /// and for a key within eight bytes of the line's end (the token loop reads such a line).
+    @inline(__always)
+    private static func plain(
+        _ line: Span<UInt8>, _ position: inout Int, _ key: UInt64, _ length: Int,
+        after separator: UInt8 = FieldScanner.space
+    ) -> Range<Int>? {
+        let keyStart = position &+ 1
+        guard keyStart &+ 8 <= line.count, line[position] == separator else { return nil }
+        let word = ByteSearch.word(line, at: keyStart)
+        let valueStart = keyStart &+ length
+        if length < 8 {
+            // The key, the value's first byte (not a quote) and, for most values, their end in one word.
+            guard word & ByteSearch.lowBytes(length) == key else { return nil }
+            let first = UInt8(truncatingIfNeeded: word &>> UInt64(length &* 8))
+            guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
+            if let end = ByteSearch.stop(in: word, from: length) {
+                position = keyStart &+ end
+                return valueStart..<position
+            }
+            position = ByteSearch.stop(line, from: keyStart &+ 8)
+            return valueStart..<position
+        }
+        guard word == key, valueStart < line.count else { return nil }
+        let first = line[valueStart]
+        guard first != FieldScanner.doubleQuote, first != FieldScanner.singleQuote else { return nil }
+        position = ByteSearch.stop(line, from: valueStart)
+        return valueStart..<position
+    }
+
     /// At `position`: `separator`, the packed `key` with its `=` (`length` bytes, at most 8)
     /// and an unquoted value up to a space, 0x1d or the end, all within sixteen bytes of the
     /// line's end at least (the kernel ends a SYSCALL line with `key=`, so only a damaged one

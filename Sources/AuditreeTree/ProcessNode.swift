@@ -1,4 +1,3 @@
-import AuditreeEvents
 import AuditreeParser
 
 /// One process instance (a pid between its creation and its reuse), with its recent exec history.
