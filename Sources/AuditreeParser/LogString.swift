@@ -81,10 +81,13 @@ public struct LogString: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Calls `body` with the bytes as a bounds-checked span, without copying them: how code in
-    /// the targets built with strict memory safety reads a value.
+    /// the targets built with strict memory safety reads a value. An inline value's bytes live in
+    /// memory bound to `UInt64` words, so they are rebound to `UInt8` for the span: read through
+    /// a pointer merely assumed to be `UInt8`, the optimizer may order the loads before the
+    /// words are stored (type-based aliasing) and see zeros.
     @inlinable @inline(__always)
     public func withSpan<Result>(_ body: (Span<UInt8>) throws -> Result) rethrows -> Result {
-        try withUnsafeBytes { raw in try body(raw.assumingMemoryBound(to: UInt8.self).span) }
+        try withUnsafeBytes { raw in try raw.withMemoryRebound(to: UInt8.self) { try body($0.span) } }
     }
 
     /// Appends the bytes to `array`, without an intermediate copy.

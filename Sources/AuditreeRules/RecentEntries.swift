@@ -51,10 +51,7 @@ struct RecentEntries<Key, Value: AnyObject> {
         hash = value.withSpan { fnv(seed, $0) }
     }
 
-    /// FNV-1a of the bytes, folded into `seed`. Never inlined into `withSpan`'s closure: inlined
-    /// there, the optimizer read the bytes of a value kept inline (up to 16 bytes) as zeros, so
-    /// that every such name of one length hashed alike and the table missed.
-    @inline(never)
+    /// FNV-1a of the bytes, folded into `seed`.
     private static func fnv(_ seed: UInt64, _ bytes: Span<UInt8>) -> UInt64 {
         var h = (seed ^ UInt64(truncatingIfNeeded: bytes.count)) &* 0x100_0000_01b3
         for index in 0..<bytes.count { h = (h ^ UInt64(bytes[index])) &* 0x100_0000_01b3 }
