@@ -56,7 +56,9 @@ public enum RecordBody: Sendable {
     case none
 
     /// The body, moved out, `.none` left in its place: one copy of its bytes, where a swap
-    /// makes three and a read and reset retains every string it holds.
+    /// makes three and a read and reset retains every string it holds. Inlinable: called across
+    /// modules, the body goes through a return slot and a local before it reaches its place.
+    @inlinable
     package mutating func take() -> RecordBody {
         let taken = consume self
         self = .none
