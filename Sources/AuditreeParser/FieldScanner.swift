@@ -309,6 +309,31 @@ enum ByteSearch {
         }
     }
 
+    /// The words at `offset` and `offset + 8` (`offset + 16` must not pass the end): one check
+    /// for both loads, where `word` twice checks twice.
+    @inline(__always)
+    static func twoWords(_ line: Span<UInt8>, at offset: Int) -> (UInt64, UInt64) {
+        precondition(offset >= 0 && offset <= line.count &- 16)
+        return line.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!) + offset
+            return (base.loadUnaligned(as: UInt64.self), base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
+    }
+
+    /// The words at `offset`, `offset + 8` and `offset + 15` (`offset + 23` must not pass the
+    /// end; the last two overlap by one byte): the stamp's three loads behind one check.
+    @inline(__always)
+    static func stampWords(_ line: Span<UInt8>, at offset: Int) -> (UInt64, UInt64, UInt64) {
+        precondition(offset >= 0 && offset <= line.count &- 23)
+        return line.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!) + offset
+            return (
+                base.loadUnaligned(as: UInt64.self), base.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                base.loadUnaligned(fromByteOffset: 15, as: UInt64.self)
+            )
+        }
+    }
+
     /// The value of the eight decimal digits at `offset`, nil unless all eight are digits
     /// (`offset + 8` must not pass the end): stamps are read eight digits at a time. The
     /// conversion is simdjson's `parse_eight_digits_unrolled`.

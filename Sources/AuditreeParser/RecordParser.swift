@@ -24,6 +24,7 @@ public struct RecordParser {
     private var loginUserNames = UserNameCache()
     private var recentTTY = RecentValue()
     private var recentComm = RecentValue()
+    private var lastStamp = StampCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
     package let detail: Detail
@@ -86,7 +87,7 @@ public struct RecordParser {
         let typeNumber: Int32?
         let isDaemon: Bool
         let stamp: EventStamp
-        if let head = Self.kernelHead(line, &position) {
+        if let head = Self.kernelHead(line, &position, &lastStamp) {
             kind = head.kind
             typeNumber = head.kind.typeNumber
             isDaemon = false
@@ -96,7 +97,7 @@ public struct RecordParser {
             position = ByteSearch.first(FieldScanner.space, line, from: position)
             (kind, typeNumber, isDaemon) = resolveType(line, typeStart..<position)
             while position < line.count, line[position] == FieldScanner.space { position += 1 }
-            if let value = Self.kernelMessage(line, &position) {
+            if let value = Self.kernelMessage(line, &position, &lastStamp) {
                 stamp = value
             } else {
                 switch parseStamp(line, &position) {
@@ -160,8 +161,9 @@ public struct RecordParser {
     /// unchanged) for anything else, which the type search, `resolveType` and `parseStamp` then
     /// read (they give what this gives for the lines it takes).
     @inline(__always)
-    private static func kernelHead(_ line: Span<UInt8>, _ position: inout Int) -> (kind: RecordKind, stamp: EventStamp)?
-    {
+    private static func kernelHead(_ line: Span<UInt8>, _ position: inout Int, _ cache: inout StampCache) -> (
+        kind: RecordKind, stamp: EventStamp
+    )? {
         typealias K = KernelKey
         let start = position
         guard start &+ 8 <= line.count else { return nil }
@@ -185,7 +187,7 @@ public struct RecordParser {
             return nil
         }
         var message = start &+ length
-        guard let stamp = kernelMessage(line, &message) else { return nil }
+        guard let stamp = kernelMessage(line, &message, &cache) else { return nil }
         position = message
         return (kind, stamp)
     }
@@ -194,13 +196,15 @@ public struct RecordParser {
     /// stamp, `position` moved past it as `parseStamp` moves it; nil (`position` unchanged) for
     /// anything else.
     @inline(__always)
-    private static func kernelMessage(_ line: Span<UInt8>, _ position: inout Int) -> EventStamp? {
+    private static func kernelMessage(_ line: Span<UInt8>, _ position: inout Int, _ cache: inout StampCache)
+        -> EventStamp?
+    {
         let message = position
-        guard message &+ 16 <= line.count, ByteSearch.word(line, at: message) == KernelKey.message,
-            ByteSearch.word(line, at: message &+ 8) & ByteSearch.lowBytes(2) == KernelKey.messageEnd
-        else { return nil }
+        guard message >= 0, message &+ 16 <= line.count else { return nil }
+        let (first, second) = ByteSearch.twoWords(line, at: message)
+        guard first == KernelKey.message, second & ByteSearch.lowBytes(2) == KernelKey.messageEnd else { return nil }
         var stampStart = message &+ 10
-        guard let stamp = kernelStamp(line, &stampStart) else { return nil }
+        guard let stamp = kernelStamp(line, &stampStart, &cache) else { return nil }
         position = stampStart
         return stamp
     }
@@ -296,7 +300,7 @@ public struct RecordParser {
     /// Reads `msg=audit(SECONDS.MILLIS:SERIAL):` in the kernel's own form: seconds
     /// and serial without leading zeros, exactly three millisecond digits. Refusing
     /// any other form keeps `EventStamp.description` byte-exact.
-    private func parseStamp(_ line: Span<UInt8>, _ position: inout Int) -> Result<EventStamp, Rejection> {
+    private mutating func parseStamp(_ line: Span<UInt8>, _ position: inout Int) -> Result<EventStamp, Rejection> {
         // "msg=audi" as one word, then "t(".
         let prefixed =
             position + 10 <= line.count
@@ -308,7 +312,7 @@ public struct RecordParser {
         }
         let column = position + 1
         position += 10
-        if let stamp = Self.kernelStamp(line, &position) { return .success(stamp) }
+        if let stamp = Self.kernelStamp(line, &position, &lastStamp) { return .success(stamp) }
         // One pass per number (digits and value together): the stamps `kernelStamp` leaves.
         guard let seconds = number(line, &position, until: UInt8(ascii: ".")), !seconds.leadingZero,
             seconds.value <= UInt64(Int64.max) / 2000,
@@ -323,22 +327,31 @@ public struct RecordParser {
     /// The stamp after `msg=audit(` as the kernel writes it today, in three loads: ten digits of
     /// seconds, `.`, three of milliseconds, `:`, a serial of up to seven digits and `)`. Nil (and
     /// `position` unchanged) for any other form, which the digit-by-digit reading then judges:
-    /// the forms accepted here are a subset of its, read to the same values.
+    /// the forms accepted here are a subset of its, read to the same values. The lines of an
+    /// event share its stamp: one whose bytes are those `cache` last took gives its value
+    /// without the digits being checked and converted again.
     @inline(__always)
-    private static func kernelStamp(_ line: Span<UInt8>, _ position: inout Int) -> EventStamp? {
+    private static func kernelStamp(_ line: Span<UInt8>, _ position: inout Int, _ cache: inout StampCache)
+        -> EventStamp?
+    {
         let start = position
-        guard start &+ 23 <= line.count else { return nil }
+        guard start >= 0, start &+ 23 <= line.count else { return nil }
+        let (high, middle, serialWord) = ByteSearch.stampWords(line, at: start)
+        if let stamp = cache.stamp, high == cache.high, middle == cache.middle,
+            serialWord & cache.serialMask == cache.serial
+        {
+            position = start &+ 15 &+ cache.serialDigits &+ 1
+            if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
+            return stamp
+        }
         // Seconds: eight digits, the first not a zero.
-        let high = ByteSearch.word(line, at: start)
         guard ByteSearch.areDigits(high, ~0), high & 0xFF != 0x30 else { return nil }
         // The last two digits of the seconds, `.`, the three of the milliseconds, `:`.
-        let middle = ByteSearch.word(line, at: start &+ 8)
         let digits: UInt64 = 0x0000_FFFF_FF00_FFFF
         guard middle & 0x00FF_0000_00FF_0000 == 0x003A_0000_002E_0000, ByteSearch.areDigits(middle, digits) else {
             return nil
         }
         // The serial: one to seven digits up to `)`, no leading zero.
-        let serialWord = ByteSearch.word(line, at: start &+ 15)
         let serialDigits = ByteSearch.firstIndex(of: UInt8(ascii: ")"), in: serialWord)
         guard serialDigits >= 1, serialDigits <= 7,
             ByteSearch.areDigits(serialWord, ByteSearch.lowBytes(serialDigits)),
@@ -348,9 +361,27 @@ public struct RecordParser {
         let byte = { (index: UInt64) in (middle >> (index &* 8)) & 0xFF &- 0x30 }
         let seconds = ByteSearch.digitsValue(high) &* 100 &+ byte(0) &* 10 &+ byte(1)
         let millis = byte(3) &* 100 &+ byte(4) &* 10 &+ byte(5)
+        let stamp = EventStamp(seconds: Int64(seconds), milliseconds: Int32(millis), serial: serial)
+        // The serial's digits and its `)`: the bytes after them differ from record to record.
+        let serialMask = ByteSearch.lowBytes(serialDigits &+ 1)
+        cache = StampCache(
+            high: high, middle: middle, serial: serialWord & serialMask, serialMask: serialMask,
+            serialDigits: serialDigits, stamp: stamp)
         position = start &+ 15 &+ serialDigits &+ 1
         if position < line.count, line[position] == UInt8(ascii: ":") { position += 1 }
-        return EventStamp(seconds: Int64(seconds), milliseconds: Int32(millis), serial: serial)
+        return stamp
+    }
+
+    /// The last stamp `kernelStamp` read and its bytes: the seconds' first eight, the word of
+    /// the seconds' last two, the milliseconds and their separators, and the serial with its
+    /// `)` (`serialMask` selects them in the word at the serial). Empty (`stamp` nil) at first.
+    private struct StampCache {
+        var high: UInt64 = 0
+        var middle: UInt64 = 0
+        var serial: UInt64 = 0
+        var serialMask: UInt64 = 0
+        var serialDigits = 0
+        var stamp: EventStamp?
     }
 
     /// A non-empty run of decimal digits ending at `terminator`, its value (nil on overflow);
@@ -480,7 +511,6 @@ public struct RecordParser {
         /// `range.count`, without the generic call the optimizer leaves in this long function.
         var count: Int { range.upperBound &- range.lowerBound }
     }
-
 
     /// At `position`: one space (or `separator`), the packed `key` with its `=` (`length` bytes,
     /// at most 8), and an unquoted value up to a space, 0x1d or the end. Its
