@@ -34,7 +34,7 @@ public enum SyscallKind: String, CaseIterable, Sendable {
 /// sent every other record through the dictionary's hashing.
 struct SyscallCache {
     private var table: [UInt64: SyscallKind] = [:]
-    /// (arch, number) as `key(arch:number:)` packs it, and its kind; `UInt64.max` is no pair.
+    /// (arch, number) packed as `kind(arch:number:)` packs it, and its kind; `UInt64.max` is no pair.
     private var recent = [(key: UInt64, kind: SyscallKind)](repeating: (.max, .other), count: 64)
 
     mutating func kind(arch: UInt32, number: Int) -> SyscallKind {
