@@ -58,7 +58,9 @@ public struct EventAssembler {
     private var hosts = HostNumbers()
     /// The newest event, held apart from `slots` and `open` while its records come one after
     /// another (most events: SYSCALL ... PROCTITLE): no table entry, no slot, unless a record
-    /// of another event comes first (`spillCurrent`).
+    /// of another event comes first (`spillCurrent`). Stale whenever `hasCurrent` is false: a
+    /// delivered event stays here (`deliverCurrent`) until the next one replaces it, so every
+    /// read goes through `hasCurrent`.
     private var current = Self.closed
     private var currentKey = Key(host: 0, stamp: EventStamp(seconds: 0, milliseconds: 0, serial: 0), isDaemon: false)
     private var currentOrigin = EventOrigin()

@@ -116,7 +116,10 @@ struct MatchFolding {
 
     /// What a sketch is made of: equal keys make equal sketches (`RuleEvaluator.sketchKey(for:)`).
     struct SketchKey: Hashable {
-        /// The match's `SharedRule`.
+        /// The match's `SharedRule`: its identity names one rule because every match reaches the
+        /// folding through `shared(_:)`, which keeps each `SharedRule` alive for the whole scan,
+        /// so no address is freed and reused for another rule (the same holds for
+        /// `SubjectGroupKey.rule`).
         var rule: ObjectIdentifier
         /// The version of the learned roots.
         var roots: Int
