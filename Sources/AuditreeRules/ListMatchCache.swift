@@ -22,12 +22,12 @@ final class ListMatchCache {
     final class Entry {
         var matches: ListAnswers
         /// In an entry by an exe alone: the comm and argv[0] last asked with it, and the first
-        /// learning list that may match those names, -1 for none (`RuleEvaluator.firstLearningFilter`).
-        /// Fields of their own: an optional tuple is copied through its value witnesses.
-        var learningAsked = false
+        /// learning list that may match those names, -1 for none, -2 before the first question
+        /// (`RuleEvaluator.firstLearningFilter`). Fields of their own: an optional tuple is copied
+        /// through its value witnesses.
         var learningComm: LogString?
         var learningArgv0: LogString?
-        var learningFirst = -1
+        var learningFirst = -2
 
         init(lists: Int) { matches = ListAnswers(count: lists) }
     }

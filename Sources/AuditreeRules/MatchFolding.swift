@@ -202,10 +202,10 @@ struct MatchFolding {
         var record = Record(
             stamp: match.image.stamp, node: match.image.node, location: match.image.location, pid: match.pid,
             spawnerPid: spawnerPid, group: -1, slot: -1, sketch: -1)
-        let known = group(of: match)
-        if known == nil {
-            groups[FindingGroupKey(match)] = Int32(oldestOfGroup.count)
-            if let key = SubjectGroupKey(match) { remember(key, Int32(oldestOfGroup.count)) }
+        let (known, bySubjects, byFinding) = group(of: match)
+        if known == nil, let byFinding {
+            groups[byFinding] = Int32(oldestOfGroup.count)
+            if let bySubjects { remember(bySubjects, Int32(oldestOfGroup.count)) }
         }
         record.slot = hold(match)
         guard let group = known else {
@@ -227,12 +227,17 @@ struct MatchFolding {
     }
 
     /// The number of the match's group, nil for a new group.
-    private mutating func group(of match: borrowing RuleMatch) -> Int32? {
+    /// The match's group when one is known, with the keys built to look for it: on a miss both
+    /// are there, and `add` files the new group under them without building them again.
+    private mutating func group(of match: borrowing RuleMatch) -> (
+        known: Int32?, bySubjects: SubjectGroupKey?, byFinding: FindingGroupKey?
+    ) {
         let bySubjects = SubjectGroupKey(match)
-        if let bySubjects, let known = groupsBySubjects[bySubjects] { return known }
-        guard let known = groups[FindingGroupKey(match)] else { return nil }
+        if let bySubjects, let known = groupsBySubjects[bySubjects] { return (known, bySubjects, nil) }
+        let byFinding = FindingGroupKey(match)
+        guard let known = groups[byFinding] else { return (nil, bySubjects, byFinding) }
         if let bySubjects { remember(bySubjects, known) }
-        return known
+        return (known, bySubjects, byFinding)
     }
 
     private mutating func remember(_ key: SubjectGroupKey, _ group: Int32) {

@@ -588,11 +588,10 @@ public final class RuleEvaluator {
     private func firstLearningFilter(_ image: ProcessImage, names entry: ListMatchCache.Entry?) -> Int? {
         guard let entry, !learningFiltersReadArgv1 else { return learningFilters.firstIndex { $0.mayMatch(image) } }
         let argv0 = image.argv.arguments.first
-        if entry.learningAsked, entry.learningComm == image.comm, entry.learningArgv0 == argv0 {
+        if entry.learningFirst != -2, entry.learningComm == image.comm, entry.learningArgv0 == argv0 {
             return entry.learningFirst < 0 ? nil : entry.learningFirst
         }
         let first = learningFilters.firstIndex { $0.mayMatch(image) }
-        entry.learningAsked = true
         entry.learningComm = image.comm
         entry.learningArgv0 = argv0
         entry.learningFirst = first ?? -1
