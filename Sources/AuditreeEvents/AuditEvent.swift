@@ -49,10 +49,12 @@ public struct AuditEvent: Sendable {
     var hasSyscall: Bool { kinds & Self.syscallBit != 0 }
 
     /// The kind bit of a SYSCALL record.
+    @inline(__always)
     static var syscallBit: UInt64 { 1 << UInt64(RecordKind.syscall.index) }
 
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     /// Given the two fields, not the record: a record passed by value is copied whole.
+    @inline(__always)
     static func kindBit(_ kind: RecordKind, typeNumber: Int32?) -> UInt64 {
         guard kind == .other else { return 1 << UInt64(kind.index) }
         let kinds = UInt64(RecordKind.other.index)
@@ -102,6 +104,10 @@ public struct AuditEvent: Sendable {
         recordCount += 1
         kinds |= Self.kindBit(record.kind, typeNumber: record.typeNumber)
         if let hits = record.ruleHits { ruleHits.append(hits) }
+        // Records of the other kinds, and the PATH records a scan skips, hold no body: testing
+        // its case costs less than moving it out, which copies the bytes of its largest case
+        // (a SYSCALL record's) whatever the case.
+        if case .none = record.body { return }
         switch record.body.take() {
         case .syscall(let body):
             if syscall == nil {
@@ -162,6 +168,14 @@ public struct AuditEvent: Sendable {
     var syscallDigest: Int? {
         guard hasSyscall, let pid = syscall?.pid, let number = syscall?.number else { return nil }
         return Self.digest(pid: pid, ppid: syscall?.ppid, number: number, exit: syscall?.exit, a0: syscall?.a0)
+    }
+
+    /// `syscallDigest` of an event the caller may change: read through the address, where the
+    /// getter copies the whole SYSCALL record aside first.
+    static func syscallDigest(of event: inout AuditEvent) -> Int? {
+        guard event.hasSyscall, let pid = event.syscall?.pid, let number = event.syscall?.number else { return nil }
+        return digest(
+            pid: pid, ppid: event.syscall?.ppid, number: number, exit: event.syscall?.exit, a0: event.syscall?.a0)
     }
 
     /// `syscallDigest` of a SYSCALL record with these numbers.

@@ -349,9 +349,16 @@ public struct EventAssembler {
         deliveredPast = slots.count
         if isHeld { unhold() }
         hasCurrent = false
-        guard !current.isDaemon else { return emit(current) }
-        if admits(key: key, kinds: current.kinds, digest: current.syscallDigest) { emit(current) }
+        guard !current.isDaemon else { return Self.hand(&current, to: emit) }
+        if admits(key: key, kinds: current.kinds, digest: AuditEvent.syscallDigest(of: &current)) {
+            Self.hand(&current, to: emit)
+        }
     }
+
+    /// Calls `emit` with an event the assembler keeps, by its address: `emit(current)` copied the
+    /// whole event to the stack twice first.
+    @inline(never)
+    private static func hand(_ event: inout AuditEvent, to emit: (AuditEvent) -> Void) { emit(event) }
 
     /// The event at hand joins the open events, as the newest (a record of another event came).
     private mutating func spillCurrent() {

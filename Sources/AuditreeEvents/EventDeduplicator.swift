@@ -58,8 +58,11 @@ struct EventDeduplicator {
                 list[index].lastSerial = stamp.serial
                 list[index].lastTime = stamp.time
                 // A run that started later (events delivered out of order) may now follow on;
-                // the set of first serials answers that without walking the runs.
-                if list.count > 1, starts[node].contains(stamp.serial &+ 1) { mergeAdjacent(&list, node: node) }
+                // the set of first serials answers that without walking many runs (a few are
+                // walked: comparing them costs less than hashing the serial).
+                if list.count > 1, someRun(of: list, startsAt: stamp.serial &+ 1, node: node) {
+                    mergeAdjacent(&list, node: node)
+                }
                 return false
             }
             if run.contains(stamp) { return true }
@@ -90,6 +93,17 @@ struct EventDeduplicator {
             lastRun[node] = list.count - 1
         }
         mergeAdjacent(&list, node: node)
+        return false
+    }
+
+    /// Runs walked instead of looking a first serial up in `starts`.
+    static var runsWalked: Int { 8 }
+
+    /// Whether one of the host's runs (`list`, taken out of `runs`) starts at `serial`: `starts`
+    /// holds every run's first serial.
+    private func someRun(of list: [Run], startsAt serial: UInt64, node: Int) -> Bool {
+        guard list.count <= Self.runsWalked else { return starts[node].contains(serial) }
+        for run in list where run.firstSerial == serial { return true }
         return false
     }
 
