@@ -112,7 +112,10 @@ public struct AuditEvent: Sendable {
         case .syscall(let body):
             if syscall == nil {
                 syscall = body
-                location = LogLocation(file: file, line: record.line)
+                // Mostly the file the event was opened in: comparing it costs less than replacing
+                // it (a retain and a release).
+                if location.file != file { location.file = file }
+                location.line = record.line
                 addFieldLiterals(record.fieldLiterals, part: Self.syscallPart)
             }
         case .execve(let body):
@@ -171,11 +174,10 @@ public struct AuditEvent: Sendable {
     }
 
     /// `syscallDigest` of an event the caller may change: read through the address, where the
-    /// getter copies the whole SYSCALL record aside first.
+    /// getter copies the whole SYSCALL record aside first, with one test of the optional.
     static func syscallDigest(of event: inout AuditEvent) -> Int? {
-        guard event.hasSyscall, let pid = event.syscall?.pid, let number = event.syscall?.number else { return nil }
-        return digest(
-            pid: pid, ppid: event.syscall?.ppid, number: number, exit: event.syscall?.exit, a0: event.syscall?.a0)
+        guard event.hasSyscall else { return nil }
+        return event.syscall?.digest
     }
 
     /// `syscallDigest` of a SYSCALL record with these numbers.
@@ -201,6 +203,11 @@ public struct AuditEvent: Sendable {
         if laterExecve.isEmpty, let simple = ArgumentVector.inOrder(firstExecve) { return simple }
         return ArgumentVector(execve)
     }
+}
+
+extension SyscallRecord {
+    /// `AuditEvent.syscallDigest` of an event with this SYSCALL record.
+    var digest: Int { AuditEvent.digest(pid: pid, ppid: ppid, number: number, exit: exit, a0: a0) }
 }
 
 extension Record {

@@ -13,8 +13,14 @@ struct HostNumbers {
     /// How many hosts have been numbered (numbers run from 0 below it).
     var count: Int { numbers.count }
 
+    /// Inlined, the usual answer (the previous host) costs a few compares per record.
+    @inline(__always)
     mutating func number(_ name: String?) -> Int {
         if lastNumber >= 0, name == lastName { return lastNumber }
+        return numberAnew(name)
+    }
+
+    private mutating func numberAnew(_ name: String?) -> Int {
         let number = numbers[name] ?? numbers.count
         if number == numbers.count { numbers[name] = number }
         lastName = name
