@@ -49,10 +49,12 @@ public struct AuditEvent: Sendable {
     var hasSyscall: Bool { kinds & Self.syscallBit != 0 }
 
     /// The kind bit of a SYSCALL record.
+    @inline(__always)
     static var syscallBit: UInt64 { 1 << UInt64(RecordKind.syscall.index) }
 
     /// The kind's own bit (`RecordKind.index`); `other` records by type number above those.
     /// Given the two fields, not the record: a record passed by value is copied whole.
+    @inline(__always)
     static func kindBit(_ kind: RecordKind, typeNumber: Int32?) -> UInt64 {
         guard kind == .other else { return 1 << UInt64(kind.index) }
         let kinds = UInt64(RecordKind.other.index)
@@ -102,11 +104,18 @@ public struct AuditEvent: Sendable {
         recordCount += 1
         kinds |= Self.kindBit(record.kind, typeNumber: record.typeNumber)
         if let hits = record.ruleHits { ruleHits.append(hits) }
+        // Records of the other kinds, and the PATH records a scan skips, hold no body: testing
+        // its case costs less than moving it out, which copies the bytes of its largest case
+        // (a SYSCALL record's) whatever the case.
+        if case .none = record.body { return }
         switch record.body.take() {
         case .syscall(let body):
             if syscall == nil {
                 syscall = body
-                location = LogLocation(file: file, line: record.line)
+                // Mostly the file the event was opened in: comparing it costs less than replacing
+                // it (a retain and a release).
+                if location.file != file { location.file = file }
+                location.line = record.line
                 addFieldLiterals(record.fieldLiterals, part: Self.syscallPart)
             }
         case .execve(let body):
@@ -164,6 +173,13 @@ public struct AuditEvent: Sendable {
         return Self.digest(pid: pid, ppid: syscall?.ppid, number: number, exit: syscall?.exit, a0: syscall?.a0)
     }
 
+    /// `syscallDigest` of an event the caller may change: read through the address, where the
+    /// getter copies the whole SYSCALL record aside first, with one test of the optional.
+    static func syscallDigest(of event: inout AuditEvent) -> Int? {
+        guard event.hasSyscall else { return nil }
+        return event.syscall?.digest
+    }
+
     /// `syscallDigest` of a SYSCALL record with these numbers.
     static func digest(pid: Int, ppid: Int?, number: Int, exit: Int64?, a0: UInt64?) -> Int {
         let present: UInt64 = (ppid == nil ? 0 : 1) | (exit == nil ? 0 : 2) | (a0 == nil ? 0 : 4)
@@ -187,6 +203,11 @@ public struct AuditEvent: Sendable {
         if laterExecve.isEmpty, let simple = ArgumentVector.inOrder(firstExecve) { return simple }
         return ArgumentVector(execve)
     }
+}
+
+extension SyscallRecord {
+    /// `AuditEvent.syscallDigest` of an event with this SYSCALL record.
+    var digest: Int { AuditEvent.digest(pid: pid, ppid: ppid, number: number, exit: exit, a0: a0) }
 }
 
 extension Record {

@@ -171,7 +171,7 @@ public struct EventAssembler {
                 record.ruleHits == nil
             {
                 endHeld(at: &record, key: key, update)
-                finishRecord(record, emit)
+                finishRecord(&record, emit)
                 return
             }
             unhold()
@@ -260,13 +260,15 @@ public struct EventAssembler {
             }
             eventCount += 1
         }
-        finishRecord(record, emit)
+        finishRecord(&record, emit)
     }
 
-    /// What follows every record: the log's clock, and the events it closes.
-    private mutating func finishRecord(_ record: Record, _ emit: (AuditEvent) -> Void) {
+    /// What follows every record: the log's clock, and the events it closes. Given the record in
+    /// place: passed by value, it is copied whole when this is not inlined.
+    private mutating func finishRecord(_ record: inout Record, _ emit: (AuditEvent) -> Void) {
         if !record.isDaemon, record.stamp.time > highWater { highWater = record.stamp.time }
-        closeExpired(emit: emit)
+        // Tested here, inline: mostly nothing closes (the oldest open event is in its window).
+        if head > Self.compactAfter || (head < slots.count && !headWaits()) { closeExpired(emit: emit) }
         releaseComplete(emit)
     }
 
@@ -349,9 +351,16 @@ public struct EventAssembler {
         deliveredPast = slots.count
         if isHeld { unhold() }
         hasCurrent = false
-        guard !current.isDaemon else { return emit(current) }
-        if admits(key: key, kinds: current.kinds, digest: current.syscallDigest) { emit(current) }
+        guard !current.isDaemon else { return Self.hand(&current, to: emit) }
+        if admits(key: key, kinds: current.kinds, digest: AuditEvent.syscallDigest(of: &current)) {
+            Self.hand(&current, to: emit)
+        }
     }
+
+    /// Calls `emit` with an event the assembler keeps, by its address: `emit(current)` copied the
+    /// whole event to the stack twice first.
+    @inline(never)
+    private static func hand(_ event: inout AuditEvent, to emit: (AuditEvent) -> Void) { emit(event) }
 
     /// The event at hand joins the open events, as the newest (a record of another event came).
     private mutating func spillCurrent() {
@@ -454,22 +463,25 @@ public struct EventAssembler {
         return held
     }
 
+    /// Closed slots kept at the front before `closeExpired` drops them.
+    private static var compactAfter: Int { 4096 }
+
+    /// Whether the oldest slot (`head`, below `slots.count`) stays as it is for now: an open
+    /// event in its window. The newest event stays open even when the log's clock is far past
+    /// it (records stamped by a clock that ran ahead, then stepped back): its next records are
+    /// mostly the very next lines, and closing it at once would split every event.
+    @inline(__always)
+    private func headWaits() -> Bool {
+        // Read through the key: binding the event would copy it (and retain all it holds).
+        let key = slots[head].key
+        return slots[head].isOpen && !key.isDaemon
+            && (key.stamp.time >= highWater - window || (head == slots.count - 1 && !hasCurrent))
+            && open.count + (hasCurrent ? 1 : 0) <= maxOpenEvents
+    }
+
     private mutating func closeExpired(emit: (AuditEvent) -> Void) {
-        while head < slots.count {
-            // Read through the key: binding the event would copy it (and retain all it holds).
-            let key = slots[head].key
-            if slots[head].isOpen, !key.isDaemon,
-                key.stamp.time >= highWater - window || (head == slots.count - 1 && !hasCurrent),
-                open.count + (hasCurrent ? 1 : 0) <= maxOpenEvents
-            {
-                // The newest event stays open even when the log's clock is far past it (records
-                // stamped by a clock that ran ahead, then stepped back): its next records are
-                // mostly the very next lines, and closing it at once would split every event.
-                break
-            }
-            closeHead(emit: emit)
-        }
-        if head > 4096 && head * 2 > slots.count {
+        while head < slots.count, !headWaits() { closeHead(emit: emit) }
+        if head > Self.compactAfter && head * 2 > slots.count {
             slots.removeFirst(head)
             deliveredPast = max(0, deliveredPast - head)
             releaseFrom = max(0, releaseFrom - head)

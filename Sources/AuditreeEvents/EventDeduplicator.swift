@@ -38,13 +38,21 @@ struct EventDeduplicator {
             lastRun.append(nil)
             starts.append([])
         }
-        // The usual stamp extends the run the last one did: done in place, with one run nothing
-        // can follow on (the kernel's serials run on, so most hosts have one run).
+        // The usual stamp extends the run the last one did: done in place. With one run nothing
+        // can follow on (the kernel's serials run on, so most hosts have one run); with more (a
+        // user-space event waits for its window), a run that started later (events delivered
+        // out of order) may now follow on, and is joined to it.
         if let index = lastRun[node], index < runs[node].count {
             let run = runs[node][index]
-            if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime, runs[node].count == 1 {
+            if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime {
                 runs[node][index].lastSerial = stamp.serial
                 runs[node][index].lastTime = stamp.time
+                if runs[node].count > 1, someRun(startsAt: stamp.serial &+ 1, node: node) {
+                    var list: [Run] = []
+                    swap(&list, &runs[node])
+                    mergeAdjacent(&list, node: node)
+                    swap(&list, &runs[node])
+                }
                 return false
             }
         }
@@ -52,18 +60,7 @@ struct EventDeduplicator {
         var list: [Run] = []
         swap(&list, &runs[node])
         defer { swap(&list, &runs[node]) }
-        if let index = lastRun[node], index < list.count {
-            let run = list[index]
-            if stamp.serial == run.lastSerial &+ 1 && stamp.time >= run.lastTime {
-                list[index].lastSerial = stamp.serial
-                list[index].lastTime = stamp.time
-                // A run that started later (events delivered out of order) may now follow on;
-                // the set of first serials answers that without walking the runs.
-                if list.count > 1, starts[node].contains(stamp.serial &+ 1) { mergeAdjacent(&list, node: node) }
-                return false
-            }
-            if run.contains(stamp) { return true }
-        }
+        if let index = lastRun[node], index < list.count, list[index].contains(stamp) { return true }
         if list.contains(where: { $0.contains(stamp) }) { return true }
         if let index = list.firstIndex(where: { stamp.serial == $0.lastSerial &+ 1 && stamp.time >= $0.lastTime }) {
             list[index].lastSerial = stamp.serial
@@ -91,6 +88,16 @@ struct EventDeduplicator {
         }
         mergeAdjacent(&list, node: node)
         return false
+    }
+
+    /// Runs walked instead of looking a first serial up in `starts`.
+    static var runsWalked: Int { 8 }
+
+    /// Whether one of the host's runs starts at `serial`. `starts` holds every run's first
+    /// serial, but a few runs are walked: comparing them costs less than hashing the serial.
+    private func someRun(startsAt serial: UInt64, node: Int) -> Bool {
+        guard runs[node].count <= Self.runsWalked else { return starts[node].contains(serial) }
+        return runs[node].contains { $0.firstSerial == serial }
     }
 
     /// Forgets a first serial unless another run (not `except`) still starts there.

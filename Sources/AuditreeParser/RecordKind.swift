@@ -5,8 +5,9 @@ import CAudit  // the record type numbers (AUDIT_SYSCALL, ...): constants, no ca
 public enum RecordKind: CaseIterable, Sendable {
     case syscall, execve, cwd, path, proctitle, eoe, other
 
-    /// Position in `allCases`, for counting in an array instead of a dictionary.
-    package var index: Int {
+    /// Position in `allCases`, for counting in an array instead of a dictionary. Inlinable: the
+    /// assembler and the scan read it for every record, and a call costs more than the switch.
+    @inlinable package var index: Int {
         switch self {
         case .syscall: 0
         case .execve: 1
