@@ -74,7 +74,8 @@ public final class RuleEvaluator {
     /// `exceptionsChecked`'s answers by rule and the subjects of the shell, its spawner and its
     /// lineage: the findings of one rule mostly repeat one command under one parent, and each
     /// would try every exception again and make its misses again.
-    private var exceptionOutcomes: [SubjectsKey: (suppression: Suppression?, misses: [ExceptionMiss])] = [:]
+    private var exceptionOutcomes: [ExceptionsKey: (suppression: Suppression?, misses: [ExceptionMiss])] = [:]
+    private var exceptionKeyScratch: [Int] = []
     /// `context`'s hits (indicator numbers and places) by rule and the places' targets and
     /// subjects, for `contextOutcomesVersion` of the learned roots.
     private var contextOutcomes: [SubjectsKey: [(indicator: Int, place: Int)]] = [:]
@@ -103,6 +104,10 @@ public final class RuleEvaluator {
 
     /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
     private let sigmaRules: SigmaExecRules
+    /// Per Sigma process_creation rule (by its number in `sigmaRules`), whether it has
+    /// exceptions of its own or global ones that name it: asked of every match, and a `Rule`
+    /// read out of its `SharedRule` for `scoped(_:)` is a copy of all its fields.
+    private let sigmaChecksExceptions: [Bool]
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
     /// Finds the Sigma process_creation rules' literals in an exec's records as they are parsed;
@@ -128,6 +133,10 @@ public final class RuleEvaluator {
         self.execFields = sigmaRules.isEmpty ? nil : sigmaRules.fieldScanner
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
+        self.sigmaChecksExceptions = (0..<sigmaRules.count).map { number in
+            let rule = sigmaRules.sharedRule(number).rule
+            return !rule.exceptions.isEmpty || ruleSet.exceptions.contains { $0.rules?.contains(rule.id) ?? true }
+        }
         let cache = ListMatchCache(
             cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
@@ -244,9 +253,12 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
-        if !sigmaRules.isEmpty { evaluateSigma(ready, in: tree) }
-        // Borrowed, and not copied again: an image holds a dozen references to retain per copy.
-        ready.process.node.withImage(ready.imageNumber) { image in evaluateBuiltIn(ready, image: image, in: tree) }
+        // Borrowed once for both kinds of rules, and not copied again: an image holds a dozen
+        // references to retain per copy (and `withImage` makes one).
+        ready.process.node.withImage(ready.imageNumber) { image in
+            if !sigmaRules.isEmpty { evaluateSigma(ready, image: image, in: tree) }
+            evaluateBuiltIn(ready, image: image, in: tree)
+        }
     }
 
     /// The built-in rules on one exec: the roots it teaches, whether it is a finding's shell,
@@ -330,10 +342,12 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec. The findings of one
     /// exec share what ran below it, followed without claiming it (`watchDescendants`): the
     /// rules still judge every exec there.
-    private func evaluateSigma(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
-        guard let image = ready.process.image(ready.imageNumber) else { return }
-        let matched = sigmaRules.matching(image, of: ready.process)
+    private func evaluateSigma(_ ready: ProcessTree.ExecReady, image borrowed: borrowing ProcessImage, in tree: ProcessTree)
+    {
+        let matched = sigmaRules.matching(borrowed, of: ready.process)
         guard !matched.isEmpty else { return }
+        // Copied only for an exec some rule matches (few are): its matches keep it.
+        let image = copy borrowed
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
         var below: DescendantCollector?
@@ -352,7 +366,7 @@ public final class RuleEvaluator {
             return match
         }
         for number in matched {
-            subjects = admit(match(number, subjects: subjects)) {
+            subjects = admit(match(number, subjects: subjects), checksExceptions: sigmaChecksExceptions[number]) {
                 watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) }
             }
         }
@@ -434,13 +448,19 @@ public final class RuleEvaluator {
     /// the same images. A built-in rule's findings mostly differ (a shell under an interpreter or
     /// a server is rare), so the lookup would cost more than it saves: its exceptions fetch an
     /// image's answers only when one asks for them, and stop at the first that applies.
+    ///
+    /// `checksExceptions`: for a Sigma process_creation match, whether its rule has exceptions,
+    /// answered at load (`sigmaChecksExceptions`); its `SharedRule` is then the one made at load,
+    /// which `folding` need not look up.
     @discardableResult
-    private func admit(_ match: consuming RuleMatch, descendants: () -> DescendantCollector? = { nil })
-        -> MatchSubjects?
-    {
-        match.shared = folding.shared(match.shared)
+    private func admit(
+        _ match: consuming RuleMatch, checksExceptions: Bool? = nil, descendants: () -> DescendantCollector? = { nil }
+    ) -> MatchSubjects? {
+        if checksExceptions == nil { match.shared = folding.shared(match.shared) }
         // Read in the shared rule: `match.rule` copies the whole rule.
-        if !match.shared.rule.exceptions.isEmpty || !scoped(match.shared.rule).exceptions.isEmpty {
+        if checksExceptions
+            ?? (!match.shared.rule.exceptions.isEmpty || !scoped(match.shared.rule).exceptions.isEmpty)
+        {
             let suppression: Suppression?
             let misses: [ExceptionMiss]
             if match.shared.rule.sigma != nil {
@@ -611,7 +631,11 @@ public final class RuleEvaluator {
             learning.roots = roots
             guard !roots.isEmpty else { continue }
             var known = learnedRoots[image.node, default: [:]][list, default: []]
+            let before = known.count
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
+            // The version stands for what was learned: a server that names the roots it named
+            // before (every restart does) leaves the context answers and sketches kept for it valid.
+            guard known.count > before else { continue }
             learnedRoots[image.node, default: [:]][list] = known
             learnedRootsVersion += 1
         }
@@ -697,10 +721,18 @@ public final class RuleEvaluator {
         -> (suppression: Suppression?, misses: [ExceptionMiss])
     {
         // What else the exceptions read of the match: which entry is the spawner, and whether it is inferred.
-        var read = [subjects.shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
-        read.reserveCapacity(3 + subjects.lineage.count)
+        // Built in a kept buffer: the key is made for every match, and kept only on a miss.
+        var read = exceptionKeyScratch
+        exceptionKeyScratch = []
+        read.removeAll(keepingCapacity: true)
+        read.append(subjects.shell.serial)
+        read.append(match.spawnerIndex ?? -1)
+        read.append(match.inference == nil ? 0 : 1)
         for answers in subjects.lineage { read.append(answers?.serial ?? -1) }
-        let key = SubjectsKey(rule: match.shared.rule.id, subjects: read)
+        // The shared rule stands for the rule: `admit` hands every match the one object of its
+        // rule, kept for the whole scan (`MatchFolding.SketchKey`).
+        let key = ExceptionsKey(rule: ObjectIdentifier(match.shared), subjects: read)
+        exceptionKeyScratch = read
         if let known = exceptionOutcomes[key] { return known }
         var lineage = subjects.lineage
         let outcome = exceptionsChecked(for: match, lineage: &lineage)
@@ -733,7 +765,7 @@ public final class RuleEvaluator {
         let shape = RecentSubject.Shape(image)
         for index in recentSubjects.indices {
             let recent = recentSubjects[index]
-            guard recent.shape == shape, recent.subject.describes(image) else { continue }
+            guard recent.shape == shape, recent.describes(image) else { continue }
             if index > 0 {
                 recentSubjects.remove(at: index)
                 recentSubjects.insert(recent, at: 0)
