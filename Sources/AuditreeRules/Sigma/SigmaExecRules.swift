@@ -219,11 +219,56 @@ final class SigmaExecRules {
         guard !candidates.isEmpty else { return [] }
         var reading: UInt32 = 0
         for index in candidates { reading |= compiled[index].fieldsRead }
+        // Without a pid read, the outcome is the candidates' on the parent's fields and the
+        // image's exe, arguments, user and directory: an exec repeating a command under a parent
+        // met before gets it again without the fields built and the conditions evaluated.
+        let readsPids = reading & Self.pidFields != 0
+        if !readsPids {
+            for index in recentOutcomes.indices where recentOutcomes[index].holds(for: image, parent, candidates) {
+                return recentOutcomes[index].matched
+            }
+        }
         let fields = SigmaProcessCreation(
             image: image, pid: process.pid, ppid: process.ppid, parentImage: parent.image,
             parentCommandLine: parent.commandLine, reading: reading)
-        return candidates.filter { holds(rule: $0, fields) }
+        let matched = candidates.filter { holds(rule: $0, fields) }
+        if !readsPids {
+            if recentOutcomes.count == Self.recentOutcomesKept { recentOutcomes.removeLast() }
+            recentOutcomes.insert(
+                RecentOutcome(
+                    parent: parent, candidates: candidates, exe: image.exe, arguments: image.argv.arguments,
+                    userName: image.userName, uid: image.uid, cwd: image.cwd, matched: matched),
+                at: 0)
+        }
+        return matched
     }
+
+    private static let pidFields: UInt32 =
+        1 << UInt32(SigmaProcessCreation.Field.processId.rawValue)
+        | 1 << UInt32(SigmaProcessCreation.Field.parentProcessId.rawValue)
+
+    /// The rules that matched an exec, and all their outcome was read from when no pid is read
+    /// (`SigmaProcessCreation.init`: the parent's fields come from its entry).
+    private struct RecentOutcome {
+        var parent: SigmaParentFieldCache.Entry
+        var candidates: [Int]
+        var exe: LogString?
+        var arguments: [LogString]
+        var userName: String?
+        var uid: UInt32?
+        var cwd: LogString?
+        var matched: [Int]
+
+        func holds(for image: borrowing ProcessImage, _ parent: SigmaParentFieldCache.Entry, _ candidates: [Int])
+            -> Bool
+        {
+            self.parent === parent && self.candidates == candidates && exe == image.exe && uid == image.uid
+                && cwd == image.cwd && userName == image.userName
+                && ConditionSubject.equal(arguments, image.argv.arguments)
+        }
+    }
+    private var recentOutcomes: [RecentOutcome] = []
+    private static let recentOutcomesKept = 16
 
     /// The candidates of an exec whose literals are its parent's and `own` (no pid is scanned):
     /// they depend on nothing else, and an exec mostly repeats a command under a parent met
