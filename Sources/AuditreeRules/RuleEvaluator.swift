@@ -756,9 +756,43 @@ public final class RuleEvaluator {
     private func subjects(of match: RuleMatch) -> MatchSubjects {
         var lineage: [ConditionAnswers?] = []
         lineage.reserveCapacity(match.lineage.count)
-        for index in match.lineage.indices { lineage.append(match.lineage[index].image.map(recentAnswers(for:))) }
+        for index in match.lineage.indices { lineage.append(lineageAnswers(match.lineage[index])) }
         return MatchSubjects(shell: recentAnswers(for: match.image), lineage: lineage)
     }
+
+    /// `recentAnswers(for:)` of a lineage entry's image, kept by the image's place: its process
+    /// and the event that made it (stamp, line, origin; a process has one image per event). The
+    /// findings of one script's commands share its processes above them, so their lineages
+    /// repeat images by place, which are found here without their fields compared.
+    /// Direct-mapped: a fixed number of slots, an entry replaced when another maps to its slot.
+    private func lineageAnswers(_ entry: borrowing LineageEntry) -> ConditionAnswers? {
+        guard let stamp = entry.image?.stamp, let line = entry.image?.location.line, let origin = entry.image?.origin
+        else { return nil }
+        var hash = UInt(bitPattern: entry.processID) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ UInt(truncatingIfNeeded: stamp.serial)) &* 0x0000_0100_0000_01B3
+        hash = (hash ^ UInt(bitPattern: line)) &* 0x0000_0100_0000_01B3
+        let slot = Int(truncatingIfNeeded: hash >> 40) & (Self.lineageSlotCount - 1)
+        if let kept = lineageSlots[slot], kept.process == entry.processID, kept.stamp == stamp, kept.line == line,
+            kept.origin == origin
+        {
+            return kept.answers
+        }
+        guard let image = entry.image else { return nil }
+        let answers = recentAnswers(for: image)
+        lineageSlots[slot] = LineageSlot(
+            process: entry.processID, stamp: stamp, line: line, origin: origin, answers: answers)
+        return answers
+    }
+
+    private struct LineageSlot {
+        var process: Int
+        var stamp: EventStamp
+        var line: Int
+        var origin: ProcessImage.Origin
+        var answers: ConditionAnswers
+    }
+    private static let lineageSlotCount = 256
+    private var lineageSlots = [LineageSlot?](repeating: nil, count: lineageSlotCount)
 
     /// `answers(for:)`, from `recentSubjects` when the image is one of them.
     private func recentAnswers(for image: ProcessImage) -> ConditionAnswers {

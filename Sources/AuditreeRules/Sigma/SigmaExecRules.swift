@@ -248,16 +248,31 @@ final class SigmaExecRules {
         | 1 << UInt32(SigmaProcessCreation.Field.parentProcessId.rawValue)
 
     /// The rules that matched an exec, and all their outcome was read from when no pid is read
-    /// (`SigmaProcessCreation.init`: the parent's fields come from its entry).
-    private struct RecentOutcome {
-        var parent: SigmaParentFieldCache.Entry
-        var candidates: [Int]
-        var exe: LogString?
-        var arguments: [LogString]
-        var userName: String?
-        var uid: UInt32?
-        var cwd: LogString?
-        var matched: [Int]
+    /// (`SigmaProcessCreation.init`: the parent's fields come from its entry). A class, as
+    /// `RecentParent` is.
+    private final class RecentOutcome {
+        let parent: SigmaParentFieldCache.Entry
+        let candidates: [Int]
+        let exe: LogString?
+        let arguments: [LogString]
+        let userName: String?
+        let uid: UInt32?
+        let cwd: LogString?
+        let matched: [Int]
+
+        init(
+            parent: SigmaParentFieldCache.Entry, candidates: [Int], exe: LogString?, arguments: [LogString],
+            userName: String?, uid: UInt32?, cwd: LogString?, matched: [Int]
+        ) {
+            self.parent = parent
+            self.candidates = candidates
+            self.exe = exe
+            self.arguments = arguments
+            self.userName = userName
+            self.uid = uid
+            self.cwd = cwd
+            self.matched = matched
+        }
 
         func holds(for image: borrowing ProcessImage, _ parent: SigmaParentFieldCache.Entry, _ candidates: [Int])
             -> Bool
@@ -368,10 +383,17 @@ final class SigmaExecRules {
     }
 
     /// A parent entry and the exe and arguments it was built from (all its values depend on).
-    private struct RecentParent {
-        var exe: LogString?
-        var arguments: [LogString]
-        var entry: SigmaParentFieldCache.Entry
+    /// A class: looking through the recent ones then copies a reference, not every field.
+    private final class RecentParent {
+        let exe: LogString?
+        let arguments: [LogString]
+        let entry: SigmaParentFieldCache.Entry
+
+        init(exe: LogString?, arguments: [LogString], entry: SigmaParentFieldCache.Entry) {
+            self.exe = exe
+            self.arguments = arguments
+            self.entry = entry
+        }
 
         func runs(_ image: borrowing ProcessImage) -> Bool {
             exe == image.exe && arguments == image.argv.arguments
