@@ -65,7 +65,7 @@ public final class RuleEvaluator {
     private var subjectAnswers: [ConditionSubject: ConditionAnswers] = [:]
     /// How many `ConditionAnswers` were made: the next one's serial.
     private var answersMade = 0
-    /// The subjects `subjects(of:)` met last, most recent first, compared in place before
+    /// The subjects `subjects(image:lineage:)` met last, most recent first, compared in place before
     /// `subjectAnswers` is asked: a Sigma rule fires on every exec of one command under the same
     /// parents, and hashing a subject (every argument's bytes) costs more than comparing it with
     /// a few, most of which differ in a field's length (`RecentSubject.Shape`).
@@ -464,9 +464,17 @@ public final class RuleEvaluator {
             let suppression: Suppression?
             let misses: [ExceptionMiss]
             if match.shared.rule.sigma != nil {
-                let subjects = match.subjects ?? subjects(of: match)
+                let subjects = match.subjects ?? subjects(image: match.image, lineage: match.lineage)
                 match.subjects = subjects
-                (suppression, misses) = exceptionsChecked(for: match, subjects: subjects)
+                // The key read from the match's parts: most matches find their outcome, and the
+                // match itself is handed on only to check its exceptions.
+                let key = exceptionsKey(
+                    match.shared, subjects, spawnerIndex: match.spawnerIndex, inferred: match.inference != nil)
+                if let known = exceptionOutcomes[key] {
+                    (suppression, misses) = known
+                } else {
+                    (suppression, misses) = exceptionsChecked(for: match, subjects: subjects, key: key)
+                }
             } else {
                 var lineage = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
                 (suppression, misses) = exceptionsChecked(for: match, lineage: &lineage)
@@ -717,28 +725,33 @@ public final class RuleEvaluator {
 
     /// The first exception that applies, and the ones checked before it with why they did not;
     /// kept by rule and the subjects of the shell and of its lineage (the spawner is one of them).
-    private func exceptionsChecked(for match: RuleMatch, subjects: MatchSubjects)
+    private func exceptionsChecked(for match: RuleMatch, subjects: MatchSubjects, key: ExceptionsKey)
         -> (suppression: Suppression?, misses: [ExceptionMiss])
     {
-        // What else the exceptions read of the match: which entry is the spawner, and whether it is inferred.
-        // Built in a kept buffer: the key is made for every match, and kept only on a miss.
-        var read = exceptionKeyScratch
-        exceptionKeyScratch = []
-        read.removeAll(keepingCapacity: true)
-        read.append(subjects.shell.serial)
-        read.append(match.spawnerIndex ?? -1)
-        read.append(match.inference == nil ? 0 : 1)
-        for answers in subjects.lineage { read.append(answers?.serial ?? -1) }
-        // The shared rule stands for the rule: `admit` hands every match the one object of its
-        // rule, kept for the whole scan (`MatchFolding.SketchKey`).
-        let key = ExceptionsKey(rule: ObjectIdentifier(match.shared), subjects: read)
-        exceptionKeyScratch = read
-        if let known = exceptionOutcomes[key] { return known }
         var lineage = subjects.lineage
         let outcome = exceptionsChecked(for: match, lineage: &lineage)
         if exceptionOutcomes.count >= Self.maxConditionAnswers { exceptionOutcomes.removeAll(keepingCapacity: true) }
         exceptionOutcomes[key] = outcome
         return outcome
+    }
+
+    /// What `exceptionsChecked(for:subjects:key:)`'s outcome is kept by: the rule, the subjects,
+    /// and what else the exceptions read of the match (which entry is the spawner, and whether it
+    /// is inferred). Built in a kept buffer: the key is made for every match, and kept only on a miss.
+    private func exceptionsKey(_ shared: SharedRule, _ subjects: MatchSubjects, spawnerIndex: Int?, inferred: Bool)
+        -> ExceptionsKey
+    {
+        var read = exceptionKeyScratch
+        exceptionKeyScratch = []
+        read.removeAll(keepingCapacity: true)
+        read.append(subjects.shell.serial)
+        read.append(spawnerIndex ?? -1)
+        read.append(inferred ? 1 : 0)
+        for answers in subjects.lineage { read.append(answers?.serial ?? -1) }
+        exceptionKeyScratch = read
+        // The shared rule stands for the rule: `admit` hands every match the one object of its
+        // rule, kept for the whole scan (`MatchFolding.SketchKey`).
+        return ExceptionsKey(rule: ObjectIdentifier(shared), subjects: read)
     }
 
     /// The kept answers of the image's condition fields, made when there are none.
@@ -752,12 +765,14 @@ public final class RuleEvaluator {
         return made
     }
 
-    /// The kept answers of the match's shell and lineage images.
-    private func subjects(of match: RuleMatch) -> MatchSubjects {
+    /// The kept answers of a match's shell and lineage images.
+    private func subjects(image: borrowing ProcessImage, lineage entries: [LineageEntry]) -> MatchSubjects {
         var lineage: [ConditionAnswers?] = []
-        lineage.reserveCapacity(match.lineage.count)
-        for index in match.lineage.indices { lineage.append(lineageAnswers(match.lineage[index])) }
-        return MatchSubjects(shell: recentAnswers(for: match.image), lineage: lineage)
+        lineage.reserveCapacity(entries.count)
+        // Read in place: a lineage entry holds an image.
+        let span = entries.span
+        for index in span.indices { lineage.append(lineageAnswers(span[index])) }
+        return MatchSubjects(shell: recentAnswers(for: image), lineage: lineage)
     }
 
     /// `recentAnswers(for:)` of a lineage entry's image, kept by the image's place: its process

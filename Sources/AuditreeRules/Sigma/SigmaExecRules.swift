@@ -304,10 +304,17 @@ final class SigmaExecRules {
         return made
     }
 
-    private struct CandidateSlot {
-        var parent: SigmaParentFieldCache.Entry
-        var own: [Int32]
-        var candidates: [Int]
+    /// A class: a slot is read on every exec, and a reference is copied out, not its arrays.
+    private final class CandidateSlot {
+        let parent: SigmaParentFieldCache.Entry
+        let own: [Int32]
+        let candidates: [Int]
+
+        init(parent: SigmaParentFieldCache.Entry, own: [Int32], candidates: [Int]) {
+            self.parent = parent
+            self.own = own
+            self.candidates = candidates
+        }
     }
     private static let candidateSlotCount = 1024
     private var candidateSlots = [CandidateSlot?](repeating: nil, count: candidateSlotCount)
