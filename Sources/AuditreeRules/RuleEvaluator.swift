@@ -342,8 +342,9 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec. The findings of one
     /// exec share what ran below it, followed without claiming it (`watchDescendants`): the
     /// rules still judge every exec there.
-    private func evaluateSigma(_ ready: ProcessTree.ExecReady, image borrowed: borrowing ProcessImage, in tree: ProcessTree)
-    {
+    private func evaluateSigma(
+        _ ready: ProcessTree.ExecReady, image borrowed: borrowing ProcessImage, in tree: ProcessTree
+    ) {
         let matched = sigmaRules.matching(borrowed, of: ready.process)
         guard !matched.isEmpty else { return }
         // Copied only for an exec some rule matches (few are): its matches keep it.
@@ -769,7 +770,6 @@ public final class RuleEvaluator {
     private func subjects(image: borrowing ProcessImage, lineage entries: [LineageEntry]) -> MatchSubjects {
         var lineage: [ConditionAnswers?] = []
         lineage.reserveCapacity(entries.count)
-        // Read in place: a lineage entry holds an image.
         let span = entries.span
         for index in span.indices { lineage.append(lineageAnswers(span[index])) }
         return MatchSubjects(shell: recentAnswers(for: image), lineage: lineage)
@@ -787,6 +787,7 @@ public final class RuleEvaluator {
         hash = (hash ^ UInt(truncatingIfNeeded: stamp.serial)) &* 0x0000_0100_0000_01B3
         hash = (hash ^ UInt(bitPattern: line)) &* 0x0000_0100_0000_01B3
         let slot = Int(truncatingIfNeeded: hash >> 40) & (Self.lineageSlotCount - 1)
+        if lineageSlots.isEmpty { lineageSlots = Array(repeating: nil, count: Self.lineageSlotCount) }
         if let kept = lineageSlots[slot], kept.process == entry.processID, kept.stamp == stamp, kept.line == line,
             kept.origin == origin
         {
@@ -807,7 +808,8 @@ public final class RuleEvaluator {
         var answers: ConditionAnswers
     }
     private static let lineageSlotCount = 256
-    private var lineageSlots = [LineageSlot?](repeating: nil, count: lineageSlotCount)
+    /// Made at the first Sigma match: a scan without one never pays for the table.
+    private var lineageSlots: [LineageSlot?] = []
 
     /// `answers(for:)`, from `recentSubjects` when the image is one of them.
     private func recentAnswers(for image: ProcessImage) -> ConditionAnswers {

@@ -295,6 +295,7 @@ final class SigmaExecRules {
         var hash = UInt(bitPattern: ObjectIdentifier(parent)) &* 0x9E37_79B9_7F4A_7C15
         for literal in own { hash = (hash ^ UInt(truncatingIfNeeded: literal)) &* 0x0000_0100_0000_01B3 }
         let slot = Int(truncatingIfNeeded: hash >> 32) & (Self.candidateSlotCount - 1)
+        if candidateSlots.isEmpty { candidateSlots = Array(repeating: nil, count: Self.candidateSlotCount) }
         if let kept = candidateSlots[slot], kept.parent === parent, kept.own == own { return kept.candidates }
         var hits = takeHits()
         for literal in parent.literals { hits.add(Int(literal)) }
@@ -317,7 +318,8 @@ final class SigmaExecRules {
         }
     }
     private static let candidateSlotCount = 1024
-    private var candidateSlots = [CandidateSlot?](repeating: nil, count: candidateSlotCount)
+    /// Made at the first exec: a scan without Sigma rules never pays for the table.
+    private var candidateSlots: [CandidateSlot?] = []
 
     /// The candidates of an exec from its parent's literals and those scanned here.
     private func scannedCandidates(
