@@ -105,9 +105,10 @@ public final class RuleEvaluator {
     /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
     private let sigmaRules: SigmaExecRules
     /// Per Sigma process_creation rule (by its number in `sigmaRules`), whether it has
-    /// exceptions of its own or global ones that name it: asked of every match, and a `Rule`
-    /// read out of its `SharedRule` for `scoped(_:)` is a copy of all its fields.
-    private let sigmaChecksExceptions: [Bool]
+    /// exceptions of its own or global ones that name it (-1: not asked yet): asked of every
+    /// match, and a `Rule` read out of its `SharedRule` for `scoped(_:)` is a copy of all its
+    /// fields. Answered at a rule's first match, so that loading copies no rule.
+    private var sigmaChecksExceptions: [Int8]
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
     /// Finds the Sigma process_creation rules' literals in an exec's records as they are parsed;
@@ -133,10 +134,7 @@ public final class RuleEvaluator {
         self.execFields = sigmaRules.isEmpty ? nil : sigmaRules.fieldScanner
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
-        self.sigmaChecksExceptions = (0..<sigmaRules.count).map { number in
-            let rule = sigmaRules.sharedRule(number).rule
-            return !rule.exceptions.isEmpty || ruleSet.exceptions.contains { $0.rules?.contains(rule.id) ?? true }
-        }
+        self.sigmaChecksExceptions = Array(repeating: -1, count: sigmaRules.count)
         let cache = ListMatchCache(
             cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
@@ -367,10 +365,19 @@ public final class RuleEvaluator {
             return match
         }
         for number in matched {
-            subjects = admit(match(number, subjects: subjects), checksExceptions: sigmaChecksExceptions[number]) {
+            subjects = admit(match(number, subjects: subjects), checksExceptions: sigmaChecksExceptions(number)) {
                 watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) }
             }
         }
+    }
+
+    /// `sigmaChecksExceptions[number]`, answered the first time it is asked.
+    private func sigmaChecksExceptions(_ number: Int) -> Bool {
+        if sigmaChecksExceptions[number] < 0 {
+            let rule = sigmaRules.sharedRule(number).rule
+            sigmaChecksExceptions[number] = !rule.exceptions.isEmpty || !scoped(rule).exceptions.isEmpty ? 1 : 0
+        }
+        return sigmaChecksExceptions[number] == 1
     }
 
     /// The collector in `below`, made by `start` the first time a finding needs it.
