@@ -37,8 +37,20 @@ struct ConditionSubject: Hashable {
     /// arguments array, the same user name) compares by identity. Cheapest fields first.
     func describes(_ image: borrowing ProcessImage) -> Bool {
         exe == image.exe && comm == image.comm && uid == image.uid && euid == image.euid && auid == image.auid
-            && cwd == image.cwd && arguments == image.argv.arguments && tty == image.tty && key == image.key
-            && userName == image.userName && node == image.node
+            && cwd == image.cwd && Self.equal(arguments, image.argv.arguments) && tty == image.tty
+            && key == image.key && userName == image.userName && node == image.node
+    }
+
+    /// `left == right`, last argument first: commands of one program mostly differ in their
+    /// last arguments (a URL, a file), and their first is mostly the program's name.
+    static func equal(_ left: [LogString], _ right: [LogString]) -> Bool {
+        guard left.count == right.count else { return false }
+        var index = left.count
+        while index > 0 {
+            index -= 1
+            guard left[index] == right[index] else { return false }
+        }
+        return true
     }
 }
 
@@ -49,12 +61,15 @@ final class RecentSubject {
     /// themselves: most images are told apart by these few integers.
     struct Shape: Equatable {
         var arguments: Int
+        /// The last argument's length (-1 without arguments): where commands of one program differ most.
+        var lastArgument: Int
         var exe: Int
         var cwd: Int
         var uid: UInt32?
 
         init(_ image: borrowing ProcessImage) {
             arguments = image.argv.arguments.count
+            lastArgument = image.argv.arguments.last?.count ?? -1
             exe = image.exe?.count ?? -1
             cwd = image.cwd?.count ?? -1
             uid = image.uid
@@ -64,6 +79,10 @@ final class RecentSubject {
     let shape: Shape
     let subject: ConditionSubject
     let answers: ConditionAnswers
+
+    /// `subject.describes(image)`, read in place: a subject copied out of the object retains
+    /// every field of it.
+    func describes(_ image: borrowing ProcessImage) -> Bool { subject.describes(image) }
 
     init(_ image: ProcessImage, shape: Shape, answers: ConditionAnswers) {
         self.shape = shape
@@ -102,5 +121,12 @@ struct MatchSubjects {
 /// whatever else it reads from the match): two findings with equal keys get the same answer.
 struct SubjectsKey: Hashable {
     var rule: String
+    var subjects: [Int]
+}
+
+/// `SubjectsKey` of an exceptions' outcome, with the rule's `SharedRule` for the rule: hashing
+/// its id's bytes on every match costs more than the rest of the key.
+struct ExceptionsKey: Hashable {
+    var rule: ObjectIdentifier
     var subjects: [Int]
 }

@@ -65,7 +65,7 @@ public final class RuleEvaluator {
     private var subjectAnswers: [ConditionSubject: ConditionAnswers] = [:]
     /// How many `ConditionAnswers` were made: the next one's serial.
     private var answersMade = 0
-    /// The subjects `subjects(of:)` met last, most recent first, compared in place before
+    /// The subjects `subjects(image:lineage:)` met last, most recent first, compared in place before
     /// `subjectAnswers` is asked: a Sigma rule fires on every exec of one command under the same
     /// parents, and hashing a subject (every argument's bytes) costs more than comparing it with
     /// a few, most of which differ in a field's length (`RecentSubject.Shape`).
@@ -74,7 +74,8 @@ public final class RuleEvaluator {
     /// `exceptionsChecked`'s answers by rule and the subjects of the shell, its spawner and its
     /// lineage: the findings of one rule mostly repeat one command under one parent, and each
     /// would try every exception again and make its misses again.
-    private var exceptionOutcomes: [SubjectsKey: (suppression: Suppression?, misses: [ExceptionMiss])] = [:]
+    private var exceptionOutcomes: [ExceptionsKey: (suppression: Suppression?, misses: [ExceptionMiss])] = [:]
+    private var exceptionKeyScratch: [Int] = []
     /// `context`'s hits (indicator numbers and places) by rule and the places' targets and
     /// subjects, for `contextOutcomesVersion` of the learned roots.
     private var contextOutcomes: [SubjectsKey: [(indicator: Int, place: Int)]] = [:]
@@ -103,6 +104,11 @@ public final class RuleEvaluator {
 
     /// Enabled Sigma process_creation rules, tried on every exec (inside findings too).
     private let sigmaRules: SigmaExecRules
+    /// Per Sigma process_creation rule (by its number in `sigmaRules`), whether it has
+    /// exceptions of its own or global ones that name it (-1: not asked yet): asked of every
+    /// match, and a `Rule` read out of its `SharedRule` for `scoped(_:)` is a copy of all its
+    /// fields. Answered at a rule's first match, so that loading copies no rule.
+    private var sigmaChecksExceptions: [Int8]
     /// Enabled Sigma service: auditd rules, tried on every record as it is parsed; nil when none.
     public let recordRules: SigmaAuditdRules?
     /// Finds the Sigma process_creation rules' literals in an exec's records as they are parsed;
@@ -128,6 +134,7 @@ public final class RuleEvaluator {
         self.execFields = sigmaRules.isEmpty ? nil : sigmaRules.fieldScanner
         self.matcher = NameMatcher(ruleSet)
         self.descendantLimit = descendantLimit
+        self.sigmaChecksExceptions = Array(repeating: -1, count: sigmaRules.count)
         let cache = ListMatchCache(
             cacheableLists: Set(ruleSet.lists.keys.filter { Self.dependsOnNamesAndExe($0, in: ruleSet) }))
         self.listMatches = cache
@@ -244,9 +251,12 @@ public final class RuleEvaluator {
     }
 
     public func evaluate(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
-        if !sigmaRules.isEmpty { evaluateSigma(ready, in: tree) }
-        // Borrowed, and not copied again: an image holds a dozen references to retain per copy.
-        ready.process.node.withImage(ready.imageNumber) { image in evaluateBuiltIn(ready, image: image, in: tree) }
+        // Borrowed once for both kinds of rules, and not copied again: an image holds a dozen
+        // references to retain per copy (and `withImage` makes one).
+        ready.process.node.withImage(ready.imageNumber) { image in
+            if !sigmaRules.isEmpty { evaluateSigma(ready, image: image, in: tree) }
+            evaluateBuiltIn(ready, image: image, in: tree)
+        }
     }
 
     /// The built-in rules on one exec: the roots it teaches, whether it is a finding's shell,
@@ -330,10 +340,13 @@ public final class RuleEvaluator {
     /// that matches. The parent is the ppid process as it was at the exec. The findings of one
     /// exec share what ran below it, followed without claiming it (`watchDescendants`): the
     /// rules still judge every exec there.
-    private func evaluateSigma(_ ready: ProcessTree.ExecReady, in tree: ProcessTree) {
-        guard let image = ready.process.image(ready.imageNumber) else { return }
-        let matched = sigmaRules.matching(image, of: ready.process)
+    private func evaluateSigma(
+        _ ready: ProcessTree.ExecReady, image borrowed: borrowing ProcessImage, in tree: ProcessTree
+    ) {
+        let matched = sigmaRules.matching(borrowed, of: ready.process)
         guard !matched.isEmpty else { return }
+        // Copied only for an exec some rule matches (few are): its matches keep it.
+        let image = copy borrowed
         let lineage = ready.process.lineage(of: ready.imageNumber)
         let parentIndex = lineage.firstIndex { $0.generation == 1 }
         var below: DescendantCollector?
@@ -352,10 +365,19 @@ public final class RuleEvaluator {
             return match
         }
         for number in matched {
-            subjects = admit(match(number, subjects: subjects)) {
+            subjects = admit(match(number, subjects: subjects), checksExceptions: sigmaChecksExceptions(number)) {
                 watched(&below) { tree.watchDescendants(of: ready, limit: self.descendantLimit) }
             }
         }
+    }
+
+    /// `sigmaChecksExceptions[number]`, answered the first time it is asked.
+    private func sigmaChecksExceptions(_ number: Int) -> Bool {
+        if sigmaChecksExceptions[number] < 0 {
+            let rule = sigmaRules.sharedRule(number).rule
+            sigmaChecksExceptions[number] = !rule.exceptions.isEmpty || !scoped(rule).exceptions.isEmpty ? 1 : 0
+        }
+        return sigmaChecksExceptions[number] == 1
     }
 
     /// The collector in `below`, made by `start` the first time a finding needs it.
@@ -434,19 +456,33 @@ public final class RuleEvaluator {
     /// the same images. A built-in rule's findings mostly differ (a shell under an interpreter or
     /// a server is rare), so the lookup would cost more than it saves: its exceptions fetch an
     /// image's answers only when one asks for them, and stop at the first that applies.
+    ///
+    /// `checksExceptions`: for a Sigma process_creation match, whether its rule has exceptions,
+    /// answered at load (`sigmaChecksExceptions`); its `SharedRule` is then the one made at load,
+    /// which `folding` need not look up.
     @discardableResult
-    private func admit(_ match: consuming RuleMatch, descendants: () -> DescendantCollector? = { nil })
-        -> MatchSubjects?
-    {
-        match.shared = folding.shared(match.shared)
+    private func admit(
+        _ match: consuming RuleMatch, checksExceptions: Bool? = nil, descendants: () -> DescendantCollector? = { nil }
+    ) -> MatchSubjects? {
+        if checksExceptions == nil { match.shared = folding.shared(match.shared) }
         // Read in the shared rule: `match.rule` copies the whole rule.
-        if !match.shared.rule.exceptions.isEmpty || !scoped(match.shared.rule).exceptions.isEmpty {
+        if checksExceptions
+            ?? (!match.shared.rule.exceptions.isEmpty || !scoped(match.shared.rule).exceptions.isEmpty)
+        {
             let suppression: Suppression?
             let misses: [ExceptionMiss]
             if match.shared.rule.sigma != nil {
-                let subjects = match.subjects ?? subjects(of: match)
+                let subjects = match.subjects ?? subjects(image: match.image, lineage: match.lineage)
                 match.subjects = subjects
-                (suppression, misses) = exceptionsChecked(for: match, subjects: subjects)
+                // The key read from the match's parts: most matches find their outcome, and the
+                // match itself is handed on only to check its exceptions.
+                let key = exceptionsKey(
+                    match.shared, subjects, spawnerIndex: match.spawnerIndex, inferred: match.inference != nil)
+                if let known = exceptionOutcomes[key] {
+                    (suppression, misses) = known
+                } else {
+                    (suppression, misses) = exceptionsChecked(for: match, subjects: subjects, key: key)
+                }
             } else {
                 var lineage = [ConditionAnswers?](repeating: nil, count: match.lineage.count)
                 (suppression, misses) = exceptionsChecked(for: match, lineage: &lineage)
@@ -611,7 +647,11 @@ public final class RuleEvaluator {
             learning.roots = roots
             guard !roots.isEmpty else { continue }
             var known = learnedRoots[image.node, default: [:]][list, default: []]
+            let before = known.count
             for root in roots where !known.contains(root) && known.count < Self.maxLearnedRoots { known.append(root) }
+            // The version stands for what was learned: a server that names the roots it named
+            // before (every restart does) leaves the context answers and sketches kept for it valid.
+            guard known.count > before else { continue }
             learnedRoots[image.node, default: [:]][list] = known
             learnedRootsVersion += 1
         }
@@ -693,20 +733,33 @@ public final class RuleEvaluator {
 
     /// The first exception that applies, and the ones checked before it with why they did not;
     /// kept by rule and the subjects of the shell and of its lineage (the spawner is one of them).
-    private func exceptionsChecked(for match: RuleMatch, subjects: MatchSubjects)
+    private func exceptionsChecked(for match: RuleMatch, subjects: MatchSubjects, key: ExceptionsKey)
         -> (suppression: Suppression?, misses: [ExceptionMiss])
     {
-        // What else the exceptions read of the match: which entry is the spawner, and whether it is inferred.
-        var read = [subjects.shell.serial, match.spawnerIndex ?? -1, match.inference == nil ? 0 : 1]
-        read.reserveCapacity(3 + subjects.lineage.count)
-        for answers in subjects.lineage { read.append(answers?.serial ?? -1) }
-        let key = SubjectsKey(rule: match.shared.rule.id, subjects: read)
-        if let known = exceptionOutcomes[key] { return known }
         var lineage = subjects.lineage
         let outcome = exceptionsChecked(for: match, lineage: &lineage)
         if exceptionOutcomes.count >= Self.maxConditionAnswers { exceptionOutcomes.removeAll(keepingCapacity: true) }
         exceptionOutcomes[key] = outcome
         return outcome
+    }
+
+    /// What `exceptionsChecked(for:subjects:key:)`'s outcome is kept by: the rule, the subjects,
+    /// and what else the exceptions read of the match (which entry is the spawner, and whether it
+    /// is inferred). Built in a kept buffer: the key is made for every match, and kept only on a miss.
+    private func exceptionsKey(_ shared: SharedRule, _ subjects: MatchSubjects, spawnerIndex: Int?, inferred: Bool)
+        -> ExceptionsKey
+    {
+        var read = exceptionKeyScratch
+        exceptionKeyScratch = []
+        read.removeAll(keepingCapacity: true)
+        read.append(subjects.shell.serial)
+        read.append(spawnerIndex ?? -1)
+        read.append(inferred ? 1 : 0)
+        for answers in subjects.lineage { read.append(answers?.serial ?? -1) }
+        exceptionKeyScratch = read
+        // The shared rule stands for the rule: `admit` hands every match the one object of its
+        // rule, kept for the whole scan (`MatchFolding.SketchKey`).
+        return ExceptionsKey(rule: ObjectIdentifier(shared), subjects: read)
     }
 
     /// The kept answers of the image's condition fields, made when there are none.
@@ -720,20 +773,57 @@ public final class RuleEvaluator {
         return made
     }
 
-    /// The kept answers of the match's shell and lineage images.
-    private func subjects(of match: RuleMatch) -> MatchSubjects {
+    /// The kept answers of a match's shell and lineage images.
+    private func subjects(image: borrowing ProcessImage, lineage entries: [LineageEntry]) -> MatchSubjects {
         var lineage: [ConditionAnswers?] = []
-        lineage.reserveCapacity(match.lineage.count)
-        for index in match.lineage.indices { lineage.append(match.lineage[index].image.map(recentAnswers(for:))) }
-        return MatchSubjects(shell: recentAnswers(for: match.image), lineage: lineage)
+        lineage.reserveCapacity(entries.count)
+        let span = entries.span
+        for index in span.indices { lineage.append(lineageAnswers(span[index])) }
+        return MatchSubjects(shell: recentAnswers(for: image), lineage: lineage)
     }
+
+    /// `recentAnswers(for:)` of a lineage entry's image, kept by the image's place: its process
+    /// and the event that made it (stamp, line, origin; a process has one image per event). The
+    /// findings of one script's commands share its processes above them, so their lineages
+    /// repeat images by place, which are found here without their fields compared.
+    /// Direct-mapped: a fixed number of slots, an entry replaced when another maps to its slot.
+    private func lineageAnswers(_ entry: borrowing LineageEntry) -> ConditionAnswers? {
+        guard let stamp = entry.image?.stamp, let line = entry.image?.location.line, let origin = entry.image?.origin
+        else { return nil }
+        var hash = UInt(bitPattern: entry.processID) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ UInt(truncatingIfNeeded: stamp.serial)) &* 0x0000_0100_0000_01B3
+        hash = (hash ^ UInt(bitPattern: line)) &* 0x0000_0100_0000_01B3
+        let slot = Int(truncatingIfNeeded: hash >> 40) & (Self.lineageSlotCount - 1)
+        if lineageSlots.isEmpty { lineageSlots = Array(repeating: nil, count: Self.lineageSlotCount) }
+        if let kept = lineageSlots[slot], kept.process == entry.processID, kept.stamp == stamp, kept.line == line,
+            kept.origin == origin
+        {
+            return kept.answers
+        }
+        guard let image = entry.image else { return nil }
+        let answers = recentAnswers(for: image)
+        lineageSlots[slot] = LineageSlot(
+            process: entry.processID, stamp: stamp, line: line, origin: origin, answers: answers)
+        return answers
+    }
+
+    private struct LineageSlot {
+        var process: Int
+        var stamp: EventStamp
+        var line: Int
+        var origin: ProcessImage.Origin
+        var answers: ConditionAnswers
+    }
+    private static let lineageSlotCount = 256
+    /// Made at the first Sigma match: a scan without one never pays for the table.
+    private var lineageSlots: [LineageSlot?] = []
 
     /// `answers(for:)`, from `recentSubjects` when the image is one of them.
     private func recentAnswers(for image: ProcessImage) -> ConditionAnswers {
         let shape = RecentSubject.Shape(image)
         for index in recentSubjects.indices {
             let recent = recentSubjects[index]
-            guard recent.shape == shape, recent.subject.describes(image) else { continue }
+            guard recent.shape == shape, recent.describes(image) else { continue }
             if index > 0 {
                 recentSubjects.remove(at: index)
                 recentSubjects.insert(recent, at: 0)

@@ -39,6 +39,19 @@ struct ConditionSubjectTests {
         #expect(labels.sorted() == FieldChange.allCases.map(\.rawValue).sorted())
     }
 
+    @Test(
+        "arguments are compared last first, and agree with ==",
+        arguments: [
+            ([], []), (["curl"], ["curl"]), (["curl", "-s", "a.html"], ["curl", "-s", "a.php"]),
+            (["curl", "-s", "a"], ["curl", "-o", "a"]), (["id", "-u"], ["/usr/bin/id", "-u"]), (["sh"], ["sh", "-c"]),
+            (["a", "b", "c"], ["a", "b", "c"]), ([], ["sh"]),
+        ] as [([String], [String])])
+    func argumentsEqual(_ left: [String], _ right: [String]) {
+        let (a, b) = (left.map { LogString($0) }, right.map { LogString($0) })
+        #expect(ConditionSubject.equal(a, b) == (a == b))
+        #expect(ConditionSubject.equal(b, a) == (a == b))
+    }
+
     @Test("describes is == of the image's subject", arguments: FieldChange.allCases)
     func describesIsEquality(_ change: FieldChange) {
         let image = SigmaTests.image(exe: "/bin/sh", argv: ["sh", "-c", "id"], cwd: "/srv")

@@ -187,6 +187,9 @@ final class SigmaExecRules {
 
     var isEmpty: Bool { compiled.isEmpty }
 
+    /// How many rules there are: their numbers are `0..<count`.
+    var count: Int { compiled.count }
+
     /// How many rules are tested on every exec, for docs/performance.md and tests.
     var unindexedCount: Int { unindexed.count }
 
@@ -205,8 +208,123 @@ final class SigmaExecRules {
     /// literals in its own fields come from the parsing threads when they found them
     /// (`ProcessImage.fieldLiterals`), the parent's from `parents`; the fields themselves are
     /// built only for an exec some rule is a candidate on (few are).
-    func matching(_ image: ProcessImage, of process: ProcessReference) -> [Int] {
+    func matching(_ image: borrowing ProcessImage, of process: ProcessReference) -> [Int] {
         let parent = parents.entry(for: process.parentImageKey) { parentEntry(process.parentImage) }
+        let candidates: [Int]
+        if !scansProcessIds, let own = image.fieldLiterals {
+            candidates = keptCandidates(parent: parent, own: own)
+        } else {
+            candidates = scannedCandidates(image, of: process, parent: parent)
+        }
+        guard !candidates.isEmpty else { return [] }
+        var reading: UInt32 = 0
+        for index in candidates { reading |= compiled[index].fieldsRead }
+        // Without a pid read, the outcome is the candidates' on the parent's fields and the
+        // image's exe, arguments, user and directory: an exec repeating a command under a parent
+        // met before gets it again without the fields built and the conditions evaluated.
+        let readsPids = reading & Self.pidFields != 0
+        if !readsPids {
+            for index in recentOutcomes.indices where recentOutcomes[index].holds(for: image, parent, candidates) {
+                return recentOutcomes[index].matched
+            }
+        }
+        let fields = SigmaProcessCreation(
+            image: image, pid: process.pid, ppid: process.ppid, parentImage: parent.image,
+            parentCommandLine: parent.commandLine, reading: reading)
+        let matched = candidates.filter { holds(rule: $0, fields) }
+        if !readsPids {
+            if recentOutcomes.count == Self.recentOutcomesKept { recentOutcomes.removeLast() }
+            recentOutcomes.insert(
+                RecentOutcome(
+                    parent: parent, candidates: candidates, exe: image.exe, arguments: image.argv.arguments,
+                    userName: image.userName, uid: image.uid, cwd: image.cwd, matched: matched),
+                at: 0)
+        }
+        return matched
+    }
+
+    private static let pidFields: UInt32 =
+        1 << UInt32(SigmaProcessCreation.Field.processId.rawValue)
+        | 1 << UInt32(SigmaProcessCreation.Field.parentProcessId.rawValue)
+
+    /// The rules that matched an exec, and all their outcome was read from when no pid is read
+    /// (`SigmaProcessCreation.init`: the parent's fields come from its entry). A class, as
+    /// `RecentParent` is.
+    private final class RecentOutcome {
+        let parent: SigmaParentFieldCache.Entry
+        let candidates: [Int]
+        let exe: LogString?
+        let arguments: [LogString]
+        let userName: String?
+        let uid: UInt32?
+        let cwd: LogString?
+        let matched: [Int]
+
+        init(
+            parent: SigmaParentFieldCache.Entry, candidates: [Int], exe: LogString?, arguments: [LogString],
+            userName: String?, uid: UInt32?, cwd: LogString?, matched: [Int]
+        ) {
+            self.parent = parent
+            self.candidates = candidates
+            self.exe = exe
+            self.arguments = arguments
+            self.userName = userName
+            self.uid = uid
+            self.cwd = cwd
+            self.matched = matched
+        }
+
+        func holds(for image: borrowing ProcessImage, _ parent: SigmaParentFieldCache.Entry, _ candidates: [Int])
+            -> Bool
+        {
+            self.parent === parent && self.candidates == candidates && exe == image.exe && uid == image.uid
+                && cwd == image.cwd && userName == image.userName
+                && ConditionSubject.equal(arguments, image.argv.arguments)
+        }
+    }
+    private var recentOutcomes: [RecentOutcome] = []
+    private static let recentOutcomesKept = 16
+
+    /// The candidates of an exec whose literals are its parent's and `own` (no pid is scanned):
+    /// they depend on nothing else, and an exec mostly repeats a command under a parent met
+    /// before (a parent entry is kept per image and found again by its exe and arguments), so
+    /// they are kept per parent entry and own literals. Direct-mapped: a fixed number of slots,
+    /// an entry replaced when another maps to its slot. A slot holds its parent entry, so an
+    /// entry's address is never reused while a slot names it.
+    private func keptCandidates(parent: SigmaParentFieldCache.Entry, own: [Int32]) -> [Int] {
+        var hash = UInt(bitPattern: ObjectIdentifier(parent)) &* 0x9E37_79B9_7F4A_7C15
+        for literal in own { hash = (hash ^ UInt(truncatingIfNeeded: literal)) &* 0x0000_0100_0000_01B3 }
+        let slot = Int(truncatingIfNeeded: hash >> 32) & (Self.candidateSlotCount - 1)
+        if candidateSlots.isEmpty { candidateSlots = Array(repeating: nil, count: Self.candidateSlotCount) }
+        if let kept = candidateSlots[slot], kept.parent === parent, kept.own == own { return kept.candidates }
+        var hits = takeHits()
+        for literal in parent.literals { hits.add(Int(literal)) }
+        for literal in own { hits.add(Int(literal)) }
+        let made = candidates(hits)
+        candidateSlots[slot] = CandidateSlot(parent: parent, own: own, candidates: made)
+        return made
+    }
+
+    /// A class: a slot is read on every exec, and a reference is copied out, not its arrays.
+    private final class CandidateSlot {
+        let parent: SigmaParentFieldCache.Entry
+        let own: [Int32]
+        let candidates: [Int]
+
+        init(parent: SigmaParentFieldCache.Entry, own: [Int32], candidates: [Int]) {
+            self.parent = parent
+            self.own = own
+            self.candidates = candidates
+        }
+    }
+    private static let candidateSlotCount = 1024
+    /// Made at the first exec: a scan without Sigma rules never pays for the table.
+    private var candidateSlots: [CandidateSlot?] = []
+
+    /// The candidates of an exec from its parent's literals and those scanned here.
+    private func scannedCandidates(
+        _ image: borrowing ProcessImage, of process: ProcessReference, parent: SigmaParentFieldCache.Entry
+    ) -> [Int] {
         var hits = takeHits()
         for literal in parent.literals { hits.add(Int(literal)) }
         if let own = image.fieldLiterals {
@@ -226,14 +344,7 @@ final class SigmaExecRules {
                 literalIndex.scan(field.rawValue, folded: text.utf8.span, raw: text.utf8.span, into: &hits)
             }
         }
-        let candidates = candidates(hits)
-        guard !candidates.isEmpty else { return [] }
-        var reading: UInt32 = 0
-        for index in candidates { reading |= compiled[index].fieldsRead }
-        let fields = SigmaProcessCreation(
-            image: image, pid: process.pid, ppid: process.ppid, parentImage: parent.image,
-            parentCommandLine: parent.commandLine, reading: reading)
-        return candidates.filter { holds(rule: $0, fields) }
+        return candidates(hits)
     }
 
     /// The rules (by load order) worth testing on the exec: those without clauses, and those each
@@ -263,8 +374,44 @@ final class SigmaExecRules {
         return Self.evaluate(rule.condition, rule.searches, fields)
     }
 
-    /// ParentImage, ParentCommandLine and their literals, for `parents`.
+    /// ParentImage, ParentCommandLine and their literals, for `parents`: from `recentParents`
+    /// when a parent met lately ran the same exe and arguments (another instance of the same
+    /// script or server has other pids, and so another image key).
     private func parentEntry(_ parent: ProcessImage?) -> SigmaParentFieldCache.Entry {
+        if let parent {
+            for index in recentParents.indices where recentParents[index].runs(parent) {
+                return recentParents[index].entry
+            }
+        }
+        let entry = builtParentEntry(parent)
+        if let parent {
+            if recentParents.count == Self.recentParentsKept { recentParents.removeLast() }
+            recentParents.insert(RecentParent(exe: parent.exe, arguments: parent.argv.arguments, entry: entry), at: 0)
+        }
+        return entry
+    }
+
+    /// A parent entry and the exe and arguments it was built from (all its values depend on).
+    /// A class: looking through the recent ones then copies a reference, not every field.
+    private final class RecentParent {
+        let exe: LogString?
+        let arguments: [LogString]
+        let entry: SigmaParentFieldCache.Entry
+
+        init(exe: LogString?, arguments: [LogString], entry: SigmaParentFieldCache.Entry) {
+            self.exe = exe
+            self.arguments = arguments
+            self.entry = entry
+        }
+
+        func runs(_ image: borrowing ProcessImage) -> Bool {
+            exe == image.exe && arguments == image.argv.arguments
+        }
+    }
+    private var recentParents: [RecentParent] = []
+    private static let recentParentsKept = 16
+
+    private func builtParentEntry(_ parent: ProcessImage?) -> SigmaParentFieldCache.Entry {
         let values = SigmaProcessCreation.parentFields(parent, used: usedFields)
         var hits = takeHits()
         for (field, value) in [

@@ -52,7 +52,8 @@ public struct SigmaProcessCreation: Sendable {
     /// With the parent's fields already built (`parentFields`): a scan keeps them per parent image.
     /// `reading`: the fields to build, a bit per `Field.rawValue` (the parent's are given).
     init(
-        image: ProcessImage, pid: Int, ppid: Int?, parentImage: SigmaFieldValue?, parentCommandLine: SigmaFieldValue?,
+        image: borrowing ProcessImage, pid: Int, ppid: Int?, parentImage: SigmaFieldValue?,
+        parentCommandLine: SigmaFieldValue?,
         reading: UInt32
     ) {
         values = Array(repeating: nil, count: Field.allCases.count)
