@@ -27,7 +27,8 @@ package final class ProcessNode {
     private var newestImage: KeptImage?
     private var keptImageCount = 0
     /// Images the log showed for this process, dropped ones included.
-    package private(set) var imageCount = 0
+    package var imageCount: Int { shownImages }
+    private var shownImages = 0
     /// Absolute number of the oldest kept image.
     var droppedImages: Int { imageCount - keptImageCount }
     let firstSeen: Int64
@@ -136,8 +137,7 @@ package final class ProcessNode {
     /// constant of an object held for the call, so it is lent in place whatever `body` does to
     /// this node (an array element lent to an unknown closure is copied first).
     package func withImage<Result>(_ number: Int, _ body: (borrowing ProcessImage) -> Result) -> Result? {
-        guard let box = kept(number) else { return nil }
-        return body(box.image)
+        kept(number)?.lend(body)
     }
 
     /// The exe of an image by number (nil when it was dropped or has none), read in place:
@@ -145,35 +145,17 @@ package final class ProcessNode {
     func exe(ofImage number: Int) -> LogString? { kept(number)?.image.exe }
 
     /// Whether the last image runs `exe` (false when there is none), read in place.
-    func lastImageRuns(_ exe: LogString?) -> Bool {
-        guard let newest = newestImage else { return false }
-        return newest.image.exe == exe
-    }
+    func lastImageRuns(_ exe: LogString?) -> Bool { newestImage?.runs(exe) ?? false }
     var keptImages: [ProcessImage] { keptOldestFirst.map(\.image) }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: borrowing ProcessImage) -> Bool {
         var cursor = newestImage
         while let current = cursor {
-            if current.image.origin == .exec && current.image.exe == image.exe
-                && Self.sameArguments(current.image.argv, image.argv)
-            {
-                return true
-            }
+            if current.isExec(like: image) { return true }
             cursor = current.older
         }
         return false
-    }
-
-    /// `ArgumentVector`'s `==`, comparing the arguments in place: the derived one copies each
-    /// argument out of both arrays (retaining a long one) to compare it.
-    private static func sameArguments(_ left: borrowing ArgumentVector, _ right: borrowing ArgumentVector) -> Bool {
-        guard left.isComplete == right.isComplete else { return false }
-        let leftArguments = left.arguments.span
-        let rightArguments = right.arguments.span
-        guard leftArguments.count == rightArguments.count else { return false }
-        for index in leftArguments.indices where leftArguments[index] != rightArguments[index] { return false }
-        return true
     }
 
     /// Appends an image and returns its number. Consuming: the image is moved into the
@@ -184,7 +166,7 @@ package final class ProcessNode {
         // Swapped in, the old value released after (see `parentLink`).
         var replaced: KeptImage? = box
         swap(&replaced, &newestImage)
-        imageCount += 1
+        shownImages += 1
         keptImageCount += 1
         if keptImageCount > ProcessTree.maxImagesPerProcess { dropOldestImage() }
         let number = imageCount - 1
@@ -316,16 +298,31 @@ package final class ProcessNode {
 private final class KeptImage {
     let image: ProcessImage
     /// The image the process ran before, nil past the oldest kept one.
-    private(set) var older: KeptImage?
+    var older: KeptImage? { olderLink }
+    // Private, and released only after a swap (see `ProcessNode.parentLink`): checked when compiled.
+    private var olderLink: KeptImage?
 
     init(_ image: consuming ProcessImage, older: KeptImage?) {
         self.image = image
-        self.older = older
+        olderLink = older
+    }
+
+    /// Calls `body` with the image. In a method of this object the image is lent in place; read
+    /// as `box.image` from elsewhere and handed to a closure, it is copied first (retaining all
+    /// it holds): the compiler cannot tell that the object outlives the call.
+    func lend<Result>(_ body: (borrowing ProcessImage) -> Result) -> Result { body(image) }
+
+    /// Whether the image runs `exe` (read in place, as `lend` explains).
+    func runs(_ exe: LogString?) -> Bool { image.exe == exe }
+
+    /// Whether the image is an exec of the same exe with the same arguments as `other`.
+    func isExec(like other: borrowing ProcessImage) -> Bool {
+        image.origin == .exec && image.exe == other.exe && image.argv == other.argv
     }
 
     /// Forgets the images before this one (released after the swap: see `ProcessNode.parentLink`).
     func dropOlder() {
         var dropped: KeptImage? = nil
-        swap(&dropped, &older)
+        swap(&dropped, &olderLink)
     }
 }
