@@ -315,9 +315,28 @@ private final class KeptImage {
     /// Whether the image runs `exe` (read in place, as `lend` explains).
     func runs(_ exe: LogString?) -> Bool { image.exe == exe }
 
-    /// Whether the image is an exec of the same exe with the same arguments as `other`.
+    /// Whether the image is an exec of the same exe with the same arguments as `other`: the
+    /// arguments compared byte by byte in place (the derived `==` copies each argument out of both
+    /// arrays, retaining and releasing a long one, and a pid's new exec mostly repeats its last).
     func isExec(like other: borrowing ProcessImage) -> Bool {
-        image.origin == .exec && image.exe == other.exe && image.argv == other.argv
+        guard image.origin == .exec, image.exe == other.exe, image.argv.isComplete == other.argv.isComplete,
+            image.argv.arguments.count == other.argv.arguments.count
+        else { return false }
+        let mine = image.argv.arguments
+        let theirs = other.argv.arguments
+        for index in mine.indices where !Self.sameBytes(mine[index], theirs[index]) { return false }
+        return true
+    }
+
+    /// `LogString`'s `==`: a value has one form per length, so equal bytes are equal values.
+    private static func sameBytes(_ left: borrowing LogString, _ right: borrowing LogString) -> Bool {
+        left.withSpan { leftBytes in
+            right.withSpan { rightBytes in
+                guard leftBytes.count == rightBytes.count else { return false }
+                for index in leftBytes.indices where leftBytes[index] != rightBytes[index] { return false }
+                return true
+            }
+        }
     }
 
     /// Forgets the images before this one (released after the swap: see `ProcessNode.parentLink`).
