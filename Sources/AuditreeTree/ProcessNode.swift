@@ -1,3 +1,4 @@
+import AuditreeEvents
 import AuditreeParser
 
 /// One process instance (a pid between its creation and its reuse), with its recent exec history.
@@ -22,11 +23,14 @@ package final class ProcessNode {
     // any deinit, which could touch the property, so an access that releases stays dynamic).
     private var parentLink: ProcessNode?
     private var parentLinkImageCount = 0
-    private var images: [ProcessImage] = []
-    /// Absolute number of `images[0]`.
-    private(set) var droppedImages = 0
+    /// The kept images, newest first (`KeptImage.older`).
+    private var newestImage: KeptImage?
+    private var keptImageCount = 0
     /// Images the log showed for this process, dropped ones included.
-    package var imageCount: Int { droppedImages + images.count }
+    package var imageCount: Int { shownImages }
+    private var shownImages = 0
+    /// Absolute number of the oldest kept image.
+    var droppedImages: Int { imageCount - keptImageCount }
     let firstSeen: Int64
     var lastSeen: Int64
     /// Set once a fork/clone record names this process as its child.
@@ -103,42 +107,53 @@ package final class ProcessNode {
 
     var isKnown: Bool { imageCount > 0 }
 
-    package func image(_ number: Int) -> ProcessImage? {
+    /// The kept image `number`, nil when it was dropped (or never shown).
+    private func kept(_ number: Int) -> KeptImage? {
         let index = number - droppedImages
-        return index >= 0 && index < images.count ? images[index] : nil
+        guard index >= 0 && index < keptImageCount else { return nil }
+        // Mostly the newest: the rules ask for the exec just recorded.
+        var cursor = newestImage
+        for _ in 0..<(keptImageCount - 1 - index) { cursor = cursor?.older }
+        return cursor
     }
 
+    /// The kept images, oldest first.
+    private var keptOldestFirst: [KeptImage] {
+        var result: [KeptImage] = []
+        result.reserveCapacity(keptImageCount)
+        var cursor = newestImage
+        while let current = cursor {
+            result.append(current)
+            cursor = current.older
+        }
+        result.reverse()
+        return result
+    }
+
+    package func image(_ number: Int) -> ProcessImage? { kept(number)?.image }
+
     /// Calls `body` with image `number` borrowed (nil, without calling it, when the image was
-    /// dropped): the rules pass it on to every check without copying it again. The list is read
-    /// before the call, which may change this node: `body` reads the image it was given.
+    /// dropped): the rules pass it on to every check without copying it again. The image is a
+    /// constant of an object held for the call, so it is lent in place whatever `body` does to
+    /// this node (an array element lent to an unknown closure is copied first).
     package func withImage<Result>(_ number: Int, _ body: (borrowing ProcessImage) -> Result) -> Result? {
-        let kept = images
-        let index = number - droppedImages
-        guard index >= 0 && index < kept.count else { return nil }
-        return body(kept.span[index])
+        kept(number)?.lend(body)
     }
 
     /// The exe of an image by number (nil when it was dropped or has none), read in place:
     /// `image(_:)` copies the whole image (retaining all it holds) to read one field.
-    func exe(ofImage number: Int) -> LogString? {
-        let index = number - droppedImages
-        return index >= 0 && index < images.count ? images[index].exe : nil
-    }
+    func exe(ofImage number: Int) -> LogString? { kept(number)?.image.exe }
 
-    /// Whether the last image runs `exe` (false when there is none), read in place:
-    /// `images.last` would copy the image, retaining all it holds, on every record.
-    func lastImageRuns(_ exe: LogString?) -> Bool {
-        guard let index = images.indices.last else { return false }
-        return images[index].exe == exe
-    }
-    var keptImages: [ProcessImage] { images }
+    /// Whether the last image runs `exe` (false when there is none), read in place.
+    func lastImageRuns(_ exe: LogString?) -> Bool { newestImage?.runs(exe) ?? false }
+    var keptImages: [ProcessImage] { keptOldestFirst.map(\.image) }
 
     /// Whether one of the kept images is an exec of the same exe with the same arguments.
     func hasExecuted(_ image: borrowing ProcessImage) -> Bool {
-        // Read in place: `contains(where:)` copies each image out (retaining all it holds).
-        for index in images.indices
-        where images[index].origin == .exec && images[index].exe == image.exe && images[index].argv == image.argv {
-            return true
+        var cursor = newestImage
+        while let current = cursor {
+            if current.isExec(like: image) { return true }
+            cursor = current.older
         }
         return false
     }
@@ -147,23 +162,30 @@ package final class ProcessNode {
     /// history, where a borrowed one would be copied (retaining all it holds) on every append.
     @discardableResult
     func append(_ image: consuming ProcessImage) -> Int {
-        // Worked on outside the property (see `parentLink`): growing or trimming releases.
-        var list: [ProcessImage] = []
-        swap(&list, &images)
-        list.append(image)
-        if list.count > ProcessTree.maxImagesPerProcess {
-            list.removeFirst()
-            droppedImages += 1
-        }
-        swap(&list, &images)
+        let box = KeptImage(image, older: newestImage)
+        // Swapped in, the old value released after (see `parentLink`).
+        var replaced: KeptImage? = box
+        swap(&replaced, &newestImage)
+        shownImages += 1
+        keptImageCount += 1
+        if keptImageCount > ProcessTree.maxImagesPerProcess { dropOldestImage() }
         let number = imageCount - 1
         if let collector, number >= collectorFromImage {
-            collector.add(self, image: images[images.count - 1], depth: collectorDepth)
+            collector.add(self, image: box.image, depth: collectorDepth)
         }
         for watch in watches where number >= watch.fromImage {
-            watch.collector.add(self, image: images[images.count - 1], depth: watch.depth)
+            watch.collector.add(self, image: box.image, depth: watch.depth)
         }
         return number
+    }
+
+    /// Forgets the oldest kept image (a pid that exec'd more than `ProcessTree.maxImagesPerProcess` times).
+    private func dropOldestImage() {
+        var cursor = newestImage
+        for _ in 0..<(keptImageCount - 2) { cursor = cursor?.older }
+        guard let last = cursor else { return }
+        last.dropOlder()
+        keptImageCount -= 1
     }
 
     /// Links to `parent` unless that would make a cycle (possible only in a forged log).
@@ -210,7 +232,7 @@ package final class ProcessNode {
         collectorFromImage = 0
         collectorDepth = parent.collectorDepth + 1
         inherited.linked(self)
-        for image in images { inherited.add(self, image: image, depth: collectorDepth) }
+        for box in keptOldestFirst { inherited.add(self, image: box.image, depth: collectorDepth) }
     }
 
     // MARK: Watches (Sigma findings)
@@ -263,8 +285,63 @@ package final class ProcessNode {
         }
         watch.collector.followers += 1
         if watch.depth > 0 { watch.collector.linked(self) }
-        for number in max(watch.fromImage, droppedImages)..<imageCount {
-            watch.collector.add(self, image: images[number - droppedImages], depth: watch.depth)
+        let first = droppedImages
+        for (offset, box) in keptOldestFirst.enumerated() where first + offset >= watch.fromImage {
+            watch.collector.add(self, image: box.image, depth: watch.depth)
         }
+    }
+}
+
+/// One kept image of a process, linked to the one before it: images never change once recorded,
+/// so the rules borrow one in place (`ProcessNode.withImage`), and recording one allocates this
+/// object alone (no array per process to grow, shift and free).
+private final class KeptImage {
+    let image: ProcessImage
+    /// The image the process ran before, nil past the oldest kept one.
+    var older: KeptImage? { olderLink }
+    // Private, and released only after a swap (see `ProcessNode.parentLink`): checked when compiled.
+    private var olderLink: KeptImage?
+
+    init(_ image: consuming ProcessImage, older: KeptImage?) {
+        self.image = image
+        olderLink = older
+    }
+
+    /// Calls `body` with the image. In a method of this object the image is lent in place; read
+    /// as `box.image` from elsewhere and handed to a closure, it is copied first (retaining all
+    /// it holds): the compiler cannot tell that the object outlives the call.
+    func lend<Result>(_ body: (borrowing ProcessImage) -> Result) -> Result { body(image) }
+
+    /// Whether the image runs `exe` (read in place, as `lend` explains).
+    func runs(_ exe: LogString?) -> Bool { image.exe == exe }
+
+    /// Whether the image is an exec of the same exe with the same arguments as `other`: the
+    /// arguments compared byte by byte in place (the derived `==` copies each argument out of both
+    /// arrays, retaining and releasing a long one, and a pid's new exec mostly repeats its last).
+    func isExec(like other: borrowing ProcessImage) -> Bool {
+        guard image.origin == .exec, image.exe == other.exe, image.argv.isComplete == other.argv.isComplete,
+            image.argv.arguments.count == other.argv.arguments.count
+        else { return false }
+        let mine = image.argv.arguments
+        let theirs = other.argv.arguments
+        for index in mine.indices where !Self.sameBytes(mine[index], theirs[index]) { return false }
+        return true
+    }
+
+    /// `LogString`'s `==`: a value has one form per length, so equal bytes are equal values.
+    private static func sameBytes(_ left: borrowing LogString, _ right: borrowing LogString) -> Bool {
+        left.withSpan { leftBytes in
+            right.withSpan { rightBytes in
+                guard leftBytes.count == rightBytes.count else { return false }
+                for index in leftBytes.indices where leftBytes[index] != rightBytes[index] { return false }
+                return true
+            }
+        }
+    }
+
+    /// Forgets the images before this one (released after the swap: see `ProcessNode.parentLink`).
+    func dropOlder() {
+        var dropped: KeptImage? = nil
+        swap(&dropped, &olderLink)
     }
 }
