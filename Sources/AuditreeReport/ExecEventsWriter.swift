@@ -43,12 +43,12 @@ public final class ExecEventsWriter: Sendable {
         do {
             var json = JSONWriter(pretty: false)
             json.beginObject()
-            json.string("@timestamp", TimeFormat.iso8601(record.image.stamp))
+            json.time("@timestamp", record.image.stamp)
             json.beginObject("event")
             json.string("kind", "event")
             json.string("category", "process")
             json.string("type", "start")
-            json.string("id", record.image.stamp.description)
+            json.stamp("id", record.image.stamp)
             json.endObject()
             json.beginObject("host")
             if let host = record.host { json.string("name", host) } else { json.null("name") }

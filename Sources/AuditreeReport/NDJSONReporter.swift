@@ -81,7 +81,7 @@ public struct NDJSONReporter {
         json.string(nil, "start")
         json.endArray()
         if let time { json.string("created", time) }
-        if let shell { json.string("id", shell.stamp.description) }
+        if let shell { json.stamp("id", shell.stamp) }
         json.number("severity", Self.ecsSeverity(finding.rule.severity))
         json.string("module", "auditd")
         json.string("dataset", "auditree.finding")
@@ -219,7 +219,7 @@ public struct NDJSONReporter {
             json.string("command_line", CommandLineText.render(argv))
         }
         if let cwd = image.cwd { json.string("working_directory", LongValues.preview(cwd)) }
-        json.string("start", TimeFormat.iso8601(image.stamp))
+        json.time("start", image.stamp)
     }
 
     /// Non-ECS process data: audit ids, and exact bytes of values that are not valid UTF-8.
@@ -236,7 +236,7 @@ public struct NDJSONReporter {
         json.optionalNumber("euid", image.euid)
         json.optionalNumber("ses", image.ses)
         json.bool("argv_complete", image.argv.isComplete)
-        json.string("event", image.stamp.description)
+        json.stamp("event", image.stamp)
         if let exe = image.exe, LongValues.isLong(exe) {
             json.number("executable_ref", long.number(exe).number)
         } else if let exe = image.exe, !exe.isValidUTF8 {

@@ -10,15 +10,15 @@ extension JSONWriter {
     /// (docs/json-output.md); the JSON, NDJSON and HTML reports share it.
     mutating func occurrences(_ key: String, _ occurrences: [Occurrence]) {
         beginArray(key)
-        for occurrence in occurrences {
+        for index in occurrences.indices {
             beginCompactObject()
-            optionalNumber("number", occurrence.number)
-            string("event", occurrence.stamp.description)
-            string("time", occurrence.time)
-            number("pid", occurrence.pid)
-            number("spawner_pid", occurrence.spawnerPid)
-            string("file", occurrence.location.file)
-            number("line", occurrence.location.line)
+            optionalNumber("number", occurrences[index].number)
+            stamp("event", occurrences[index].stamp)
+            time("time", occurrences[index].stamp)
+            number("pid", occurrences[index].pid)
+            number("spawner_pid", occurrences[index].spawnerPid)
+            repeatedString("file", occurrences[index].location.file)
+            number("line", occurrences[index].location.line)
             endObject()
         }
         endArray()

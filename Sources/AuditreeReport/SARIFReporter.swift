@@ -187,7 +187,7 @@ public struct SARIFReporter {
         json.string("severity", finding.rule.severity.rawValue)
         if let host = finding.host { json.string("host", host) }
         json.string("event", finding.process.image?.stamp.description ?? "")
-        if let image = finding.process.image { json.string("time", TimeFormat.iso8601(image.stamp)) }
+        if let image = finding.process.image { json.time("time", image.stamp) }
         json.number("pid", finding.process.pid)
         json.number("spawnerPid", finding.spawner.pid)
         json.beginObject("match")
@@ -249,8 +249,8 @@ public struct SARIFReporter {
             json.endObject()
             json.beginObject("properties")
             if let number = occurrence.number { json.number("number", number) }
-            json.string("event", occurrence.stamp.description)
-            json.string("time", occurrence.time)
+            json.stamp("event", occurrence.stamp)
+            json.time("time", occurrence.stamp)
             json.number("pid", occurrence.pid)
             json.number("spawnerPid", occurrence.spawnerPid)
             json.endObject()
