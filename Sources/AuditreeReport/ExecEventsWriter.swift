@@ -155,7 +155,10 @@ public final class ExecEventsWriter: Sendable {
         _ key: String, _ value: LogString?, _ long: LongValues, _ json: inout JSONWriter, refs: inout [(String, Int)]
     ) {
         guard let value else { return json.null(key) }
-        guard LongValues.isLong(value) else { return json.string(key, value) }
+        guard LongValues.isLong(value) else {
+            json.string(key, value)
+            return
+        }
         json.string(key, LongValues.preview(value))
         refs.append(("\(key)_ref", long.number(value).number))
     }

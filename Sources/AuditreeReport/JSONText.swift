@@ -12,21 +12,25 @@ enum JSONText {
     private static let escapeRoom = 64
 
     /// The bytes as a JSON string, quotes included: valid UTF-8 as is (escaped where JSON or
-    /// HTML needs it), each other byte as U+FFFD.
-    static func appendQuoted(_ bytes: Span<UInt8>, to result: inout [UInt8]) {
+    /// HTML needs it), each other byte as U+FFFD. Returns whether they were all valid UTF-8
+    /// (the writers add a `*_hex` companion when not), so that takes no second pass.
+    @discardableResult
+    static func appendQuoted(_ bytes: Span<UInt8>, to result: inout [UInt8]) -> Bool {
         let count = bytes.count
         var index = 0
+        var valid = true
         result.append(addingCapacity: count + 2 + escapeRoom) { out in
             out.append(UInt8(ascii: "\""))
-            index = writeEscaped(bytes, from: 0, keeping: 1, into: &out)
+            index = writeEscaped(bytes, from: 0, keeping: 1, into: &out, valid: &valid)
             if index == count { out.append(UInt8(ascii: "\"")) }
         }
         while index < count {
             result.append(addingCapacity: count - index + 1 + escapeRoom) { out in
-                index = writeEscaped(bytes, from: index, keeping: 1, into: &out)
+                index = writeEscaped(bytes, from: index, keeping: 1, into: &out, valid: &valid)
                 if index == count { out.append(UInt8(ascii: "\"")) }
             }
         }
+        return valid
     }
 
     /// The most bytes `count` bytes can take once escaped (`\u00XX` for one byte).
@@ -35,9 +39,11 @@ enum JSONText {
     /// Writes `bytes[start...]` escaped into `out` while its free capacity surely holds the
     /// rest with `reserve` bytes to spare, and returns the index of the first byte not
     /// written (`bytes.count` when all are). Bytes written as they are (printable ASCII but
-    /// `"\<>&`, well-formed UTF-8 but U+2028 and U+2029) are copied a run at a time.
+    /// `"\<>&`, well-formed UTF-8 but U+2028 and U+2029) are copied a run at a time. `valid`
+    /// is set to false when a byte is not valid UTF-8.
     static func writeEscaped(
-        _ bytes: Span<UInt8>, from start: Int, keeping reserve: Int, into out: inout OutputSpan<UInt8>
+        _ bytes: Span<UInt8>, from start: Int, keeping reserve: Int, into out: inout OutputSpan<UInt8>,
+        valid: inout Bool
     ) -> Int {
         let count = bytes.count
         var runStart = start
@@ -60,6 +66,7 @@ enum JSONText {
             // The run so far, this escape (6 bytes at most) and the rest at one byte each.
             guard (index - runStart) + 6 + (count - index - length) + reserve <= out.freeCapacity else { break }
             if runStart < index { out.append(copying: bytes.extracting(runStart..<index)) }
+            if byte >= 0x80 && length == 1 { valid = false }
             writeEscape(bytes, at: index, length: length, into: &out)
             index += length
             runStart = index
@@ -132,21 +139,33 @@ enum JSONText {
     }
 
     static func writeDecimal(_ value: UInt64, into out: inout OutputSpan<UInt8>) {
-        var digits = 1
-        var power: UInt64 = 10
-        while digits < 20 && value >= power {
-            digits += 1
-            power &*= 10
+        if value >= 100_000_000 {
+            writeDecimal(value / 100_000_000, into: &out)
+            writeDigits(value % 100_000_000, count: 8, into: &out)
+            return
         }
-        let first = out.count
-        out.append(repeating: UInt8(ascii: "0"), count: digits)
-        var text = out.mutableSpan
-        var position = first + digits - 1
+        var digits = 0
         var rest = value
-        while rest != 0 {
-            text[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+        repeat {
+            digits += 1
             rest /= 10
-            position -= 1
+        } while rest != 0
+        writeDigits(value, count: digits, into: &out)
+    }
+
+    /// The last `count` (at most 8) decimal digits of `value`, zeros first: gathered in a word,
+    /// the first digit in its lowest byte, so they come out in order with no buffer to reverse.
+    @inline(__always)
+    private static func writeDigits(_ value: UInt64, count: Int, into out: inout OutputSpan<UInt8>) {
+        var word: UInt64 = 0
+        var rest = value
+        for _ in 0..<count {
+            word = word << 8 | rest % 10
+            rest /= 10
+        }
+        for _ in 0..<count {
+            out.append(UInt8(truncatingIfNeeded: word) | UInt8(ascii: "0"))
+            word >>= 8
         }
     }
 

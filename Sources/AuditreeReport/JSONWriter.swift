@@ -13,6 +13,15 @@ public struct JSONWriter {
     /// bytes are appended with no String in between.
     public private(set) var bytes: [UInt8] = []
     public var output: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The document's bytes, with a line feed after them; the writer is left empty. A report
+    /// is written from these bytes, not from a String: making one validates every byte again.
+    public mutating func takeLine() -> [UInt8] {
+        var line: [UInt8] = []
+        swap(&line, &bytes)
+        line.append(UInt8(ascii: "\n"))
+        return line
+    }
     /// Whether the innermost open container has an element yet.
     private var hasElements = false
     /// The same for each container around it, outermost first (its count is the depth).
@@ -43,9 +52,11 @@ public struct JSONWriter {
         element(key)
         JSONText.appendQuoted(value.utf8.span, to: &bytes)
     }
-    public mutating func string(_ key: String?, _ value: LogString) {
+    /// Returns whether the value is valid UTF-8 (false: some bytes were written as U+FFFD).
+    @discardableResult
+    public mutating func string(_ key: String?, _ value: LogString) -> Bool {
         element(key)
-        value.withSpan { JSONText.appendQuoted($0, to: &bytes) }
+        return value.withSpan { JSONText.appendQuoted($0, to: &bytes) }
     }
 
     /// A value that is often the same as the one written before it by this method (the log
@@ -97,6 +108,23 @@ public struct JSONWriter {
         bytes.append(contentsOf: "null".utf8)
     }
 
+    /// Members of the object just opened, compact, written by `body` into one reservation of
+    /// `capacity` bytes: for records written many times with the same keys (a finding's
+    /// occurrences), whose key text is made once. `body` gets the layout (`pretty`: a space after
+    /// each comma and colon) and returns false when a value needs the general path: then
+    /// nothing is kept, and this returns false.
+    mutating func writeMembers(capacity: Int, _ body: (inout OutputSpan<UInt8>, _ pretty: Bool) -> Bool) -> Bool {
+        guard !hasElements, !breaksLines else { return false }
+        let pretty = self.pretty
+        var written = false
+        bytes.append(addingCapacity: capacity) { out in
+            written = body(&out, pretty)
+            if !written { out.removeAll() }
+        }
+        if written { hasElements = true }
+        return written
+    }
+
     public mutating func optionalString(_ key: String, _ value: LogString?) {
         if let value { string(key, value) } else { null(key) }
     }
@@ -143,7 +171,16 @@ public struct JSONWriter {
         bytes.append(addingCapacity: 3 + 2 * depth + JSONText.escapedCapacity(name.count) + 4) { out in
             Self.writeSeparator(comma: comma, pretty: pretty, breaks: breaks, depth: depth, into: &out)
             out.append(UInt8(ascii: "\""))
-            _ = JSONText.writeEscaped(name, from: 0, keeping: 3, into: &out)
+            // Keys are short and almost always plain: copied a byte at a time as they are checked.
+            var index = 0
+            while index < name.count, JSONText.isPlainASCII(name[index]) {
+                out.append(name[index])
+                index += 1
+            }
+            if index < name.count {
+                var valid = true
+                _ = JSONText.writeEscaped(name, from: index, keeping: 3, into: &out, valid: &valid)
+            }
             out.append(UInt8(ascii: "\""))
             out.append(UInt8(ascii: ":"))
             if pretty { out.append(UInt8(ascii: " ")) }

@@ -42,7 +42,10 @@ public struct SARIFReporter {
         }
     }
 
-    public func render(_ gate: GateResult) -> String {
+    public func render(_ gate: GateResult) -> String { String(decoding: renderBytes(gate), as: UTF8.self) }
+
+    /// `render(_ gate:)` as the UTF-8 bytes the writer made.
+    public func renderBytes(_ gate: GateResult) -> [UInt8] {
         let base = baseDirectory ?? Self.currentDirectory()
         var json = JSONWriter()
         json.beginObject()
@@ -109,7 +112,7 @@ public struct SARIFReporter {
         json.endObject()
         json.endArray()
         json.endObject()
-        return json.output + "\n"
+        return json.takeLine()
     }
 
     private func writeRule(_ rule: FindingRule, _ json: inout JSONWriter) {

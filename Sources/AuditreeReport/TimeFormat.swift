@@ -45,29 +45,38 @@ struct ISO8601Writer {
     mutating func appendQuoted(_ stamp: EventStamp, to bytes: inout [UInt8]) { append(stamp, quoted: true, to: &bytes) }
 
     private mutating func append(_ stamp: EventStamp, quoted: Bool, to bytes: inout [UInt8]) {
-        let seconds = Int64(stamp.seconds)
-        let milliseconds = Int(stamp.milliseconds)
-        guard seconds >= 0, milliseconds >= 0, milliseconds < 1000, prepareDate(seconds) else {
+        var written = false
+        bytes.append(addingCapacity: Self.capacity) { text in written = write(stamp, quoted: quoted, into: &text) }
+        if !written {
             if quoted { bytes.append(UInt8(ascii: "\"")) }
             bytes.append(contentsOf: TimeFormat.paddedText(stamp).utf8)
             if quoted { bytes.append(UInt8(ascii: "\"")) }
-            return
         }
+    }
+
+    /// The most bytes `write` writes: `"YYYY-MM-DDTHH:MM:SS.mmmZ"`.
+    static let capacity = 26
+
+    /// Writes the time (in quotes, a JSON string, when `quoted`) and returns true, or writes
+    /// nothing and returns false for a stamp before 1970, after 9999 or with forged milliseconds
+    /// (`TimeFormat.paddedText` writes those).
+    mutating func write(_ stamp: EventStamp, quoted: Bool, into text: inout OutputSpan<UInt8>) -> Bool {
+        let seconds = Int64(stamp.seconds)
+        let milliseconds = Int(stamp.milliseconds)
+        guard seconds >= 0, milliseconds >= 0, milliseconds < 1000, prepareDate(seconds) else { return false }
         let second = Int(seconds % Self.secondsPerDay)
-        let date = self.date
-        bytes.append(addingCapacity: date.count + 15) { text in
-            if quoted { text.append(UInt8(ascii: "\"")) }
-            text.append(copying: date.span)
-            Self.writeDigits(second / 3600, 2, into: &text)
-            text.append(UInt8(ascii: ":"))
-            Self.writeDigits(second / 60 % 60, 2, into: &text)
-            text.append(UInt8(ascii: ":"))
-            Self.writeDigits(second % 60, 2, into: &text)
-            text.append(UInt8(ascii: "."))
-            Self.writeDigits(milliseconds, 3, into: &text)
-            text.append(UInt8(ascii: "Z"))
-            if quoted { text.append(UInt8(ascii: "\"")) }
-        }
+        if quoted { text.append(UInt8(ascii: "\"")) }
+        text.append(copying: date.span)
+        Self.writeDigits(second / 3600, 2, into: &text)
+        text.append(UInt8(ascii: ":"))
+        Self.writeDigits(second / 60 % 60, 2, into: &text)
+        text.append(UInt8(ascii: ":"))
+        Self.writeDigits(second % 60, 2, into: &text)
+        text.append(UInt8(ascii: "."))
+        Self.writeDigits(milliseconds, 3, into: &text)
+        text.append(UInt8(ascii: "Z"))
+        if quoted { text.append(UInt8(ascii: "\"")) }
+        return true
     }
 
     /// Makes `date` the date of `seconds` (at least 0); false when its year is past 9999.

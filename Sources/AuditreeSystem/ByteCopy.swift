@@ -18,8 +18,9 @@ extension OutputSpan where Element == UInt8 {
         guard count > 0 else { return }
         withUnsafeMutableBufferPointer { buffer, initialized in
             span.withUnsafeBufferPointer { source in
-                let target = UnsafeMutableBufferPointer(rebasing: buffer[initialized..<initialized + count])
-                _ = target.initialize(fromContentsOf: source)
+                // Bytes are trivial: initializing them is copying them (one memcpy, however short).
+                UnsafeMutableRawPointer(buffer.baseAddress! + initialized).copyMemory(
+                    from: source.baseAddress!, byteCount: count)
             }
             initialized += count
         }

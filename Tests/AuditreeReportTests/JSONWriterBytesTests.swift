@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 
+@testable import AuditreeEvents
 @testable import AuditreeParser
 @testable import AuditreeReport
+@testable import AuditreeRules
 
 /// The writer's byte-level paths (quoting by runs, digits without String, cached dates and
 /// file names) against the plain forms they replace: the same bytes for every input.
@@ -64,12 +66,18 @@ struct JSONWriterBytesTests {
         #expect(Array(JSONWriter.quoted(bytes).utf8) == Self.referenceQuoted(bytes))
     }
 
-    @Test("quoting by runs, on every byte pair after plain text and before it")
+    @Test("quoting by runs, on every byte pair after plain text and before it; validity told on the way")
     func quotedPairs() {
         for first in 0...255 {
             for second in stride(from: 0, through: 255, by: 3) {
-                let bytes: [UInt8] = Array("ab".utf8) + [UInt8(first), UInt8(second)] + Array("cd".utf8)
-                #expect(Array(JSONWriter.quoted(bytes).utf8) == Self.referenceQuoted(bytes))
+                for third in [0x41, 0x80, 0xBF] {
+                    let bytes: [UInt8] = Array("ab".utf8) + [UInt8(first), UInt8(second), UInt8(third)] + Array("cd".utf8)
+                    #expect(Array(JSONWriter.quoted(bytes).utf8) == Self.referenceQuoted(bytes))
+                    var json = JSONWriter(pretty: false)
+                    let valid = json.string(nil, LogString(bytes: bytes))
+                    #expect(valid == (String(validating: bytes, as: UTF8.self) != nil))
+                    #expect(json.output == JSONWriter.quoted(bytes))
+                }
             }
         }
     }
@@ -159,5 +167,42 @@ struct JSONWriterBytesTests {
         #expect(
             json.output
                 == #"["/var/log/audit/audit.log","/var/log/audit/audit.log","a\u003cb","/var/log/audit/audit.log",""]"#)
+    }
+
+    @Test("occurrences written a record at a time are what writing them member by member gives", arguments: [true, false])
+    func occurrences(pretty: Bool) {
+        let stamps: [(Int64, Int32)] = [
+            (1_700_000_000, 5), (1_700_000_000, 999), (1_700_090_000, 0), (-5, 10), (12, -3),
+            (253_402_300_800, 1), (1_700_000_001, 7),
+        ]
+        let files = ["/var/log/audit/audit.log", "/var/log/audit/audit.log", "a\"<b>", "/var/log/audit/audit.log"]
+        let occurrences = stamps.enumerated().map { index, stamp in
+            Occurrence(
+                number: index % 3 == 0 ? nil : index * 1000, stamp: EventStamp(seconds: stamp.0, milliseconds: stamp.1, serial: UInt64(index) * 77),
+                pid: index == 2 ? Int.max : index + 100, spawnerPid: -index,
+                location: LogLocation(file: files[index % files.count], line: index * 12345))
+        }
+        var json = JSONWriter(pretty: pretty)
+        json.beginObject()
+        json.occurrences("seen", occurrences)
+        json.endObject()
+        // The same, each member through the general path.
+        var reference = JSONWriter(pretty: pretty)
+        reference.beginObject()
+        reference.beginArray("seen")
+        for occurrence in occurrences {
+            reference.beginCompactObject()
+            reference.optionalNumber("number", occurrence.number)
+            reference.string("event", occurrence.stamp.description)
+            reference.string("time", TimeFormat.iso8601(occurrence.stamp))
+            reference.number("pid", occurrence.pid)
+            reference.number("spawner_pid", occurrence.spawnerPid)
+            reference.string("file", occurrence.location.file)
+            reference.number("line", occurrence.location.line)
+            reference.endObject()
+        }
+        reference.endArray()
+        reference.endObject()
+        #expect(json.output == reference.output)
     }
 }
