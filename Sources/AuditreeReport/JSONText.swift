@@ -85,7 +85,8 @@ enum JSONText {
 
     /// The escape for what starts at `index`: an ASCII byte that needs one, U+2028/U+2029
     /// (`length` 3), or a byte that is not valid UTF-8 (U+FFFD).
-    private static func writeEscape(_ bytes: Span<UInt8>, at index: Int, length: Int, into out: inout OutputSpan<UInt8>) {
+    private static func writeEscape(_ bytes: Span<UInt8>, at index: Int, length: Int, into out: inout OutputSpan<UInt8>)
+    {
         let byte = bytes[index]
         if length == 3 {
             writeUnicodeEscape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, into: &out)

@@ -59,7 +59,8 @@ struct JSONWriterBytesTests {
             [0xC0, 0x80, 0xED, 0xA0, 0x80, 0xF4, 0x90, 0x80, 0x80], [0xFF, 0x41, 0xFE],
             Array(0...255).map(UInt8.init), Array((0...255).reversed()).map(UInt8.init),
             // Escapes that outgrow one reservation of the output (JSONText.escapeRoom).
-            [UInt8](repeating: UInt8(ascii: "<"), count: 1000), Array(repeating: Array("ab\u{1}".utf8), count: 300).flatMap { $0 },
+            [UInt8](repeating: UInt8(ascii: "<"), count: 1000),
+            Array(repeating: Array("ab\u{1}".utf8), count: 300).flatMap { $0 },
             Array(repeating: [0xE2, 0x80, 0xA9, 0xFF, 0x41], count: 200).flatMap { $0 },
         ] as [[UInt8]])
     func quoted(_ bytes: [UInt8]) {
@@ -71,7 +72,8 @@ struct JSONWriterBytesTests {
         for first in 0...255 {
             for second in stride(from: 0, through: 255, by: 3) {
                 for third in [0x41, 0x80, 0xBF] {
-                    let bytes: [UInt8] = Array("ab".utf8) + [UInt8(first), UInt8(second), UInt8(third)] + Array("cd".utf8)
+                    let bytes: [UInt8] =
+                        Array("ab".utf8) + [UInt8(first), UInt8(second), UInt8(third)] + Array("cd".utf8)
                     #expect(Array(JSONWriter.quoted(bytes).utf8) == Self.referenceQuoted(bytes))
                     var json = JSONWriter(pretty: false)
                     let valid = json.string(nil, LogString(bytes: bytes))
@@ -169,7 +171,8 @@ struct JSONWriterBytesTests {
                 == #"["/var/log/audit/audit.log","/var/log/audit/audit.log","a\u003cb","/var/log/audit/audit.log",""]"#)
     }
 
-    @Test("occurrences written a record at a time are what writing them member by member gives", arguments: [true, false])
+    @Test(
+        "occurrences written a record at a time are what writing them member by member gives", arguments: [true, false])
     func occurrences(pretty: Bool) {
         let stamps: [(Int64, Int32)] = [
             (1_700_000_000, 5), (1_700_000_000, 999), (1_700_090_000, 0), (-5, 10), (12, -3),
@@ -178,7 +181,8 @@ struct JSONWriterBytesTests {
         let files = ["/var/log/audit/audit.log", "/var/log/audit/audit.log", "a\"<b>", "/var/log/audit/audit.log"]
         let occurrences = stamps.enumerated().map { index, stamp in
             Occurrence(
-                number: index % 3 == 0 ? nil : index * 1000, stamp: EventStamp(seconds: stamp.0, milliseconds: stamp.1, serial: UInt64(index) * 77),
+                number: index % 3 == 0 ? nil : index * 1000,
+                stamp: EventStamp(seconds: stamp.0, milliseconds: stamp.1, serial: UInt64(index) * 77),
                 pid: index == 2 ? Int.max : index + 100, spawnerPid: -index,
                 location: LogLocation(file: files[index % files.count], line: index * 12345))
         }
