@@ -43,12 +43,12 @@ public final class ExecEventsWriter: Sendable {
         do {
             var json = JSONWriter(pretty: false)
             json.beginObject()
-            json.string("@timestamp", TimeFormat.iso8601(record.image.stamp))
+            json.time("@timestamp", record.image.stamp)
             json.beginObject("event")
             json.string("kind", "event")
             json.string("category", "process")
             json.string("type", "start")
-            json.string("id", record.image.stamp.description)
+            json.stamp("id", record.image.stamp)
             json.endObject()
             json.beginObject("host")
             if let host = record.host { json.string("name", host) } else { json.null("name") }
@@ -155,7 +155,10 @@ public final class ExecEventsWriter: Sendable {
         _ key: String, _ value: LogString?, _ long: LongValues, _ json: inout JSONWriter, refs: inout [(String, Int)]
     ) {
         guard let value else { return json.null(key) }
-        guard LongValues.isLong(value) else { return json.string(key, value) }
+        guard LongValues.isLong(value) else {
+            json.string(key, value)
+            return
+        }
         json.string(key, LongValues.preview(value))
         refs.append(("\(key)_ref", long.number(value).number))
     }

@@ -9,14 +9,19 @@ public struct JSONReporter {
 
     public init() {}
 
-    public func render(_ report: ScanReport) -> String { render(report, baseline: nil) }
+    public func render(_ report: ScanReport) -> String {
+        String(decoding: render(report, baseline: nil), as: UTF8.self)
+    }
 
     /// With a baseline, the report gains a top-level `baseline` object, after the others.
-    public func render(_ gate: GateResult) -> String {
+    public func render(_ gate: GateResult) -> String { String(decoding: renderBytes(gate), as: UTF8.self) }
+
+    /// `render(_ gate:)` as the UTF-8 bytes the writer made.
+    public func renderBytes(_ gate: GateResult) -> [UInt8] {
         render(gate.report, baseline: gate.baseline == nil ? nil : gate)
     }
 
-    private func render(_ report: ScanReport, baseline gate: GateResult?) -> String {
+    private func render(_ report: ScanReport, baseline gate: GateResult?) -> [UInt8] {
         let long = LongValues()
         var json = JSONWriter()
         json.beginObject()
@@ -42,7 +47,7 @@ public struct JSONReporter {
         Self.writeLongValues(long, &json)
         if let gate { BaselineJSON.write(gate, &json) }
         json.endObject()
-        return json.output + "\n"
+        return json.takeLine()
     }
 
     /// `long_values`: each long value once, in full (docs/json-output.md, "Long values").
@@ -62,8 +67,7 @@ public struct JSONReporter {
         case .string(let value):
             json.string("kind", "string")
             json.number("bytes", value.count)
-            json.string("value", value)
-            if !value.isValidUTF8 { json.string("value_hex", Hex.lowercase(value.bytes)) }
+            if !json.string("value", value) { json.string("value_hex", Hex.lowercase(value.bytes)) }
         case .argv(let argv):
             json.string("kind", "argv")
             json.number("bytes", entry.byteCount)
@@ -75,9 +79,12 @@ public struct JSONReporter {
     /// `argv`, and `argv_hex` when an argument is not valid UTF-8.
     static func writeArguments(_ arguments: [LogString], _ json: inout JSONWriter) {
         json.beginArray("argv")
-        for argument in arguments { json.string(nil, argument) }
+        var allValid = true
+        for argument in arguments {
+            if !json.string(nil, argument) { allValid = false }
+        }
         json.endArray()
-        if arguments.contains(where: { !$0.isValidUTF8 }) {
+        if !allValid {
             json.beginArray("argv_hex")
             for argument in arguments {
                 if argument.isValidUTF8 { json.null(nil) } else { json.string(nil, Hex.lowercase(argument.bytes)) }
@@ -94,8 +101,8 @@ public struct JSONReporter {
             json.number("\(key)_ref", long.number(value).number)
             return
         }
-        json.optionalString(key, value)
-        if let value, !value.isValidUTF8 { json.string("\(key)_hex", Hex.lowercase(value.bytes)) }
+        guard let value else { return json.null(key) }
+        if !json.string(key, value) { json.string("\(key)_hex", Hex.lowercase(value.bytes)) }
     }
 
     private func writeSummary(_ summary: ScanSummary, _ json: inout JSONWriter) {
@@ -195,8 +202,8 @@ public struct JSONReporter {
         json.number("occurrences", finding.occurrences)
         if let last = finding.lastStamp, let location = finding.lastLocation {
             json.beginObject("last")
-            json.string("time", TimeFormat.iso8601(last))
-            json.string("event", last.description)
+            json.time("time", last)
+            json.stamp("event", last)
             json.string("file", location.file)
             json.number("line", location.line)
             json.endObject()
@@ -313,8 +320,8 @@ public struct JSONReporter {
         Self.writeText("tty", image.tty, long, &json)
         Self.writeText("cwd", image.cwd, long, &json)
         Self.writeText("key", image.key, long, &json)
-        json.string("time", TimeFormat.iso8601(image.stamp))
-        json.string("event", image.stamp.description)
+        json.time("time", image.stamp)
+        json.stamp("event", image.stamp)
         json.beginObject("record")
         json.string("file", image.location.file)
         json.number("line", image.location.line)

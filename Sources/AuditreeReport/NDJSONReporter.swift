@@ -11,20 +11,25 @@ public struct NDJSONReporter {
 
     public func render(_ report: ScanReport) -> String { render(GateResult(report: report)) }
 
-    public func render(_ gate: GateResult) -> String {
-        var out = ""
+    public func render(_ gate: GateResult) -> String { String(decoding: renderBytes(gate), as: UTF8.self) }
+
+    /// `render(_ gate:)` as the UTF-8 bytes the writers made.
+    public func renderBytes(_ gate: GateResult) -> [UInt8] {
+        var out: [UInt8] = []
         let long = LongValues()
         for (index, finding) in gate.report.findings.enumerated() {
             let known = long.entries.count
-            let text = line(
+            var json = JSONWriter(pretty: false)
+            write(
                 finding, fingerprint: gate.fingerprints[index], accepted: gate.accepted[index],
-                hasBaseline: gate.baseline != nil, long: long)
+                hasBaseline: gate.baseline != nil, long: long, &json)
             // Each long value once, on a line of its own just before the first finding that refers to it.
             for number in known..<long.entries.count {
-                out += Self.longValueLine(long.entries[number], number: number) + "\n"
+                var line = JSONWriter(pretty: false)
+                Self.writeLongValue(long.entries[number], number: number, &line)
+                out.append(contentsOf: line.takeLine())
             }
-            out += text
-            out += "\n"
+            out.append(contentsOf: json.takeLine())
         }
         return out
     }
@@ -32,6 +37,11 @@ public struct NDJSONReporter {
     /// `{"event": {"kind": "state", "dataset": "auditree.long_value"}, "auditree": {"long_value": {...}}}`.
     static func longValueLine(_ entry: LongValues.Entry, number: Int) -> String {
         var json = JSONWriter(pretty: false)
+        writeLongValue(entry, number: number, &json)
+        return json.output
+    }
+
+    static func writeLongValue(_ entry: LongValues.Entry, number: Int, _ json: inout JSONWriter) {
         json.beginObject()
         json.beginObject("event")
         json.string("kind", "state")
@@ -45,7 +55,6 @@ public struct NDJSONReporter {
         json.endObject()
         json.endObject()
         json.endObject()
-        return json.output
     }
 
     /// ECS `event.severity` is a number: Elastic's risk scores for its severities.
@@ -59,11 +68,11 @@ public struct NDJSONReporter {
         }
     }
 
-    func line(
-        _ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool,
-        long: LongValues = LongValues()
-    ) -> String {
-        var json = JSONWriter(pretty: false)
+    /// The finding's line, without its line feed.
+    func write(
+        _ finding: Finding, fingerprint: String, accepted: Baseline.Entry?, hasBaseline: Bool, long: LongValues,
+        _ json: inout JSONWriter
+    ) {
         let shell = finding.process.image
         let time = shell.map { TimeFormat.iso8601($0.stamp) }
         json.beginObject()
@@ -81,7 +90,7 @@ public struct NDJSONReporter {
         json.string(nil, "start")
         json.endArray()
         if let time { json.string("created", time) }
-        if let shell { json.string("id", shell.stamp.description) }
+        if let shell { json.stamp("id", shell.stamp) }
         json.number("severity", Self.ecsSeverity(finding.rule.severity))
         json.string("module", "auditd")
         json.string("dataset", "auditree.finding")
@@ -186,7 +195,6 @@ public struct NDJSONReporter {
         json.endObject()
         json.endObject()
         json.endObject()
-        return json.output
     }
 
     /// Technique ids for `threat.technique.id`: sub-techniques give their parent (T1059.004 -> T1059), once each.
@@ -219,7 +227,7 @@ public struct NDJSONReporter {
             json.string("command_line", CommandLineText.render(argv))
         }
         if let cwd = image.cwd { json.string("working_directory", LongValues.preview(cwd)) }
-        json.string("start", TimeFormat.iso8601(image.stamp))
+        json.time("start", image.stamp)
     }
 
     /// Non-ECS process data: audit ids, and exact bytes of values that are not valid UTF-8.
@@ -236,7 +244,7 @@ public struct NDJSONReporter {
         json.optionalNumber("euid", image.euid)
         json.optionalNumber("ses", image.ses)
         json.bool("argv_complete", image.argv.isComplete)
-        json.string("event", image.stamp.description)
+        json.stamp("event", image.stamp)
         if let exe = image.exe, LongValues.isLong(exe) {
             json.number("executable_ref", long.number(exe).number)
         } else if let exe = image.exe, !exe.isValidUTF8 {

@@ -56,6 +56,11 @@ public enum AtomicFile {
     public static let newFileMode: mode_t = 0o600
 
     public static func write(_ text: String, to path: String) throws(OutputError) {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// `write(_:to:)` of bytes: a report as its writer made them.
+    public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
         func failure(_ what: String, _ code: Int32 = errno) -> OutputError {
             OutputError(path: path, message: "\(what): \(String(cString: strerror(code)))")
         }
@@ -84,13 +89,13 @@ public enum AtomicFile {
             switch status.st_mode & S_IFMT {
             case S_IFDIR: throw OutputError(path: path, message: "is a directory")
             case S_IFREG where !inPlace(path) && !inPlace(target): break
-            case S_IFSOCK: return try writeToSocket(text, target, failure)
-            default: return try writeInPlace(text, target, failure)
+            case S_IFSOCK: return try writeToSocket(bytes, target, failure)
+            default: return try writeInPlace(bytes, target, failure)
             }
         } else if inPlace(path) || inPlace(target) {
             throw failure("cannot open")
         }
-        try replace(target, with: text, keeping: exists ? status : nil, failure)
+        try replace(target, with: bytes, keeping: exists ? status : nil, failure)
     }
 
     /// Names of open descriptors (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`, anything under
@@ -134,7 +139,7 @@ public enum AtomicFile {
     }
 
     private static func replace(
-        _ path: String, with text: String, keeping existing: stat?,
+        _ path: String, with bytes: [UInt8], keeping existing: stat?,
         _ failure: (String, Int32) -> OutputError
     ) throws(OutputError) {
         let directory = directoryOf(path)
@@ -166,7 +171,7 @@ public enum AtomicFile {
                 throw failure("chmod", code)
             }
         }
-        let written = DescriptorWriter.writeAll(text, to: descriptor)
+        let written = DescriptorWriter.writeAll(bytes, to: descriptor)
         if written != 0 {
             close(descriptor)
             throw failure("write", written)
@@ -188,12 +193,12 @@ public enum AtomicFile {
 
     /// A FIFO, a device, a descriptor under /proc: opened for writing (a FIFO waits for its
     /// reader, as `>` does) and written; fsync only where the file supports it.
-    private static func writeInPlace(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError)
+    private static func writeInPlace(_ bytes: [UInt8], _ path: String, _ failure: (String, Int32) -> OutputError)
         throws(OutputError)
     {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure("cannot open", errno) }
-        let written = DescriptorWriter.writeAll(text, to: descriptor)
+        let written = DescriptorWriter.writeAll(bytes, to: descriptor)
         if written != 0 {
             close(descriptor)
             throw failure("write", written)
@@ -206,7 +211,7 @@ public enum AtomicFile {
         guard close(descriptor) == 0 else { throw failure("close", errno) }
     }
 
-    private static func writeToSocket(_ text: String, _ path: String, _ failure: (String, Int32) -> OutputError)
+    private static func writeToSocket(_ bytes: [UInt8], _ path: String, _ failure: (String, Int32) -> OutputError)
         throws(OutputError)
     {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -226,7 +231,7 @@ public enum AtomicFile {
             }
         }
         guard connected == 0 else { throw failure("connect", errno) }
-        let written = DescriptorWriter.writeAll(text, to: descriptor)
+        let written = DescriptorWriter.writeAll(bytes, to: descriptor)
         if written != 0 { throw failure("write", written) }
     }
 

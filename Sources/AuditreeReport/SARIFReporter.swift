@@ -42,7 +42,10 @@ public struct SARIFReporter {
         }
     }
 
-    public func render(_ gate: GateResult) -> String {
+    public func render(_ gate: GateResult) -> String { String(decoding: renderBytes(gate), as: UTF8.self) }
+
+    /// `render(_ gate:)` as the UTF-8 bytes the writer made.
+    public func renderBytes(_ gate: GateResult) -> [UInt8] {
         let base = baseDirectory ?? Self.currentDirectory()
         var json = JSONWriter()
         json.beginObject()
@@ -109,7 +112,7 @@ public struct SARIFReporter {
         json.endObject()
         json.endArray()
         json.endObject()
-        return json.output + "\n"
+        return json.takeLine()
     }
 
     private func writeRule(_ rule: FindingRule, _ json: inout JSONWriter) {
@@ -187,7 +190,7 @@ public struct SARIFReporter {
         json.string("severity", finding.rule.severity.rawValue)
         if let host = finding.host { json.string("host", host) }
         json.string("event", finding.process.image?.stamp.description ?? "")
-        if let image = finding.process.image { json.string("time", TimeFormat.iso8601(image.stamp)) }
+        if let image = finding.process.image { json.time("time", image.stamp) }
         json.number("pid", finding.process.pid)
         json.number("spawnerPid", finding.spawner.pid)
         json.beginObject("match")
@@ -249,8 +252,8 @@ public struct SARIFReporter {
             json.endObject()
             json.beginObject("properties")
             if let number = occurrence.number { json.number("number", number) }
-            json.string("event", occurrence.stamp.description)
-            json.string("time", occurrence.time)
+            json.stamp("event", occurrence.stamp)
+            json.time("time", occurrence.stamp)
             json.number("pid", occurrence.pid)
             json.number("spawnerPid", occurrence.spawnerPid)
             json.endObject()

@@ -73,37 +73,41 @@ public struct XMLWriter {
     /// A value from the log: `TextEscaper` first, then XML escaping.
     public static func logValue(_ bytes: [UInt8]) -> String { TextEscaper.escape(bytes) }
 
+    /// Written a byte at a time into one byte array: the text is valid UTF-8 (a String), so only
+    /// ASCII needs a look and U+FFFE/U+FFFF (`EF BF BE`/`EF BF BF`) are the only other scalars
+    /// XML 1.0 cannot hold (appending to a String a scalar at a time cost some 450 instructions
+    /// per character).
     private static func escape(_ value: String, attribute: Bool) -> String {
-        var result = ""
-        result.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\r": result += "&#13;"
-            case "\t": result += attribute ? "&#9;" : "\t"
-            case "\n": result += attribute ? "&#10;" : "\n"
-            default:
-                if isXMLChar(scalar) {
-                    result.unicodeScalars.append(scalar)
-                } else if scalar.value < 0x80 {
-                    result += TextEscaper.hexEscape(UInt8(scalar.value))
-                } else {
-                    result += "\\u{\(String(scalar.value, radix: 16))}"
+        let bytes = value.utf8.span
+        var result: [UInt8] = []
+        // `&quot;` is the longest escape of one byte; `\u{fffe}` takes 8 for 3.
+        result.append(addingCapacity: 6 * bytes.count) { out in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "&"): append("&amp;", to: &out)
+                case UInt8(ascii: "<"): append("&lt;", to: &out)
+                case UInt8(ascii: ">"): append("&gt;", to: &out)
+                case UInt8(ascii: "\""): append("&quot;", to: &out)
+                case UInt8(ascii: "'"): append("&apos;", to: &out)
+                case UInt8(ascii: "\r"): append("&#13;", to: &out)
+                case UInt8(ascii: "\t") where attribute: append("&#9;", to: &out)
+                case UInt8(ascii: "\n") where attribute: append("&#10;", to: &out)
+                case UInt8(ascii: "\t"), UInt8(ascii: "\n"): out.append(byte)
+                case 0x00..<0x20: append(TextEscaper.hexEscape(byte), to: &out)
+                case 0xEF where index + 1 < bytes.count && bytes[index] == 0xBF && bytes[index + 1] & 0xFE == 0xBE:
+                    append(bytes[index + 1] == 0xBE ? "\\u{fffe}" : "\\u{ffff}", to: &out)
+                    index += 2
+                default: out.append(byte)
                 }
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 
-    /// XML 1.0 `Char`, less tab/newline/CR which are handled above.
-    static func isXMLChar(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: true
-        default: false
-        }
+    private static func append(_ text: String, to out: inout OutputSpan<UInt8>) {
+        for byte in text.utf8 { out.append(byte) }
     }
 }

@@ -13,6 +13,12 @@ enum Console {
         if code != 0 { throw ConsoleError(code: code) }
     }
 
+    /// `out` of bytes: a report as its writer made them.
+    static func out(_ bytes: [UInt8]) throws(ConsoleError) {
+        let code = DescriptorWriter.writeAll(bytes, to: STDOUT_FILENO)
+        if code != 0 { throw ConsoleError(code: code) }
+    }
+
     /// Diagnostics: nothing is left to tell if stderr itself fails.
     static func error(_ text: String) { _ = DescriptorWriter.writeAll(text, to: STDERR_FILENO) }
 

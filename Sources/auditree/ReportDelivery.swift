@@ -45,19 +45,19 @@ struct ReportDelivery {
         for note in gate.staleNotes { Console.error(note + "\n") }
         var status = gate.exitCode(failOn: failOn)
         if outputs.isEmpty {
-            return Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
+            return Console.deliver(format.renderBytes(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet))
                 ? status : 2
         }
-        var rendered: [OutputFormat: String] = [:]
+        var rendered: [OutputFormat: [UInt8]] = [:]
         for path in outputs {
             let format = format(for: path)
             if path == "-" {
-                if !Console.deliver(format.render(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) {
+                if !Console.deliver(format.renderBytes(gate, color: color.enabled(for: STDOUT_FILENO), quiet: quiet)) {
                     status = 2
                 }
                 continue
             }
-            let text = rendered[format] ?? format.render(gate, color: color == .always, quiet: quiet)
+            let text = rendered[format] ?? format.renderBytes(gate, color: color == .always, quiet: quiet)
             rendered[format] = text
             do { try AtomicFile.write(text, to: path) } catch {
                 Console.error(error.description + "\n")
@@ -71,9 +71,11 @@ struct ReportDelivery {
 extension Console {
     /// Writes a report to standard output and flushes it; on failure says so in one line and
     /// returns false (the run then exits 2 and its checkpoint is not advanced).
-    static func deliver(_ text: String) -> Bool {
+    static func deliver(_ text: String) -> Bool { deliver(Array(text.utf8)) }
+
+    static func deliver(_ bytes: [UInt8]) -> Bool {
         do {
-            try out(text)
+            try out(bytes)
             try flushOut()
             return true
         } catch {

@@ -110,4 +110,87 @@ struct EscapingTests {
     func timeFields(seconds: Int64, milliseconds: Int32, expected: String) {
         #expect(TimeFormat.iso8601(EventStamp(seconds: seconds, milliseconds: milliseconds, serial: 1)) == expected)
     }
+
+    /// Text escaping a scalar at a time into a String, as docs/formats.md describes it: the
+    /// reference the byte writer is held to.
+    static func referenceText(_ bytes: [UInt8]) -> String {
+        var output = ""
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                switch byte {
+                case UInt8(ascii: "\\"): output += "\\\\"
+                case 0x0A: output += "\\n"
+                case 0x0D: output += "\\r"
+                case 0x09: output += "\\t"
+                case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(byte))
+                default: output += String(format: "\\x%02x", Int(byte))
+                }
+                index += 1
+                continue
+            }
+            var iterator = bytes[index...].makeIterator()
+            var parser = Unicode.UTF8.ForwardParser()
+            if case .valid(let encoded) = parser.parseScalar(from: &iterator) {
+                let scalar = Unicode.UTF8.decode(encoded)
+                if TextEscaper.isUnsafeScalar(scalar) {
+                    output += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+                index += encoded.count
+            } else {
+                output += String(format: "\\x%02x", Int(byte))
+                index += 1
+            }
+        }
+        return output
+    }
+
+    /// XML escaping a scalar at a time, as docs/formats.md describes it.
+    static func referenceXML(_ value: String, attribute: Bool) -> String {
+        var result = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&apos;"
+            case "\r": result += "&#13;"
+            case "\t": result += attribute ? "&#9;" : "\t"
+            case "\n": result += attribute ? "&#10;" : "\n"
+            default:
+                switch scalar.value {
+                case 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: result.unicodeScalars.append(scalar)
+                case 0..<0x80: result += String(format: "\\x%02x", Int(scalar.value))
+                default: result += "\\u{\(String(scalar.value, radix: 16))}"
+                }
+            }
+        }
+        return result
+    }
+
+    @Test("text and XML escaping, on every byte pair between plain text, and unsafe or unusual scalars")
+    func escapingAgainstReference() {
+        var samples: [[UInt8]] = []
+        for first in 0...255 {
+            for second in stride(from: 0, through: 255, by: 5) {
+                samples.append(Array("ab".utf8) + [UInt8(first), UInt8(second), 0x80] + Array("c\\d".utf8))
+            }
+        }
+        for scalar in [
+            "\u{85}", "\u{9F}", "\u{A0}", "\u{61C}", "\u{200E}", "\u{2028}", "\u{202E}", "\u{2066}", "\u{FEFF}",
+            "\u{FFFD}", "\u{FFFE}", "\u{FFFF}", "\u{10FFFF}", "\u{1F600}", "é", "\u{301}",
+        ] {
+            samples.append(Array("x\(scalar)y\(scalar)".utf8))
+        }
+        for bytes in samples {
+            #expect(TextEscaper.escape(bytes) == Self.referenceText(bytes), "\(bytes)")
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(XMLWriter.escapeText(text) == Self.referenceXML(text, attribute: false), "\(bytes)")
+            #expect(XMLWriter.escapeAttribute(text) == Self.referenceXML(text, attribute: true), "\(bytes)")
+        }
+    }
 }

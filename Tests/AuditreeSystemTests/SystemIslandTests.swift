@@ -96,6 +96,22 @@ struct SystemIslandTests {
         #expect(InternetAddress.bytes(of: text) == expected)
     }
 
+    @Test(arguments: [0, 1, 7, 64, 1000])
+    func byteCopiesAppendWholeSpans(count: Int) {
+        let source = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var array: [UInt8] = [1, 2]
+        array.append(copying: source.span)
+        #expect(array == [1, 2] + source)
+        // Into a reservation, after bytes appended one at a time and before more.
+        var reserved: [UInt8] = [9]
+        reserved.append(addingCapacity: count + 2) { out in
+            out.append(3)
+            out.append(copying: source.span)
+            out.append(4)
+        }
+        #expect(reserved == [9, 3] + source + [4])
+    }
+
     @Test func userDatabaseKnowsRoot() {
         #expect(UserDatabase.uid(named: "root") == 0)
         #expect(UserDatabase.uid(named: "no-such-user-\(UInt32.random(in: 1...UInt32.max))") == nil)

@@ -230,7 +230,7 @@ struct HTMLProcessTree {
         if let parent = record.parentID { json.number(nil, parent) } else { json.null(nil) }
         json.number(nil, record.pid)
         json.number(nil, host)
-        json.string(nil, TimeFormat.iso8601(record.image.stamp))
+        json.time(nil, record.image.stamp)
         if let uid = record.image.uid { json.number(nil, uid) } else { json.null(nil) }
         if let exe = record.image.exe { json.string(nil, exe) } else { json.null(nil) }
         let arguments = record.image.argv.arguments
