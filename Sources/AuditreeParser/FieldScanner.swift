@@ -79,33 +79,6 @@ package struct FieldScanner {
     }
 }
 
-/// One field of a line whose fields stand in a fixed order (`ByteSearch.orderedFields`): the
-/// byte before it, its key and `=`, their first eight bytes packed as `Bytes.pack` packs them
-/// (first byte lowest), and a ninth byte, the `=`, for a key of seven letters.
-package struct OrderedKey: Sendable {
-    let packed: UInt64
-    /// The low `min(length, 8)` bytes of a word.
-    let mask: UInt64
-    /// The bytes of the separator, the key and `=`: 2...9.
-    let length: Int
-    /// Whether the field may be missing: the next key is then looked for in its place.
-    let optional: Bool
-    /// Whether its value may be quoted (any other quoted value gives nil).
-    let quotable: Bool
-
-    /// `separator` (a space, or 0x1d before the first field of an ENRICHED part), then `key`
-    /// (1...7 bytes, none of them NUL) and its `=`.
-    init(_ key: String, after separator: UInt8 = FieldScanner.space, optional: Bool = false, quotable: Bool = false) {
-        let bytes = [separator] + Array(key.utf8) + [FieldScanner.equals]
-        precondition(bytes.count >= 3 && bytes.count <= 9 && !key.utf8.contains(0))
-        packed = bytes.prefix(8).enumerated().reduce(0) { $0 | UInt64($1.element) << UInt64($1.offset * 8) }
-        mask = ByteSearch.lowBytes(min(bytes.count, 8))
-        length = bytes.count
-        self.optional = optional
-        self.quotable = quotable
-    }
-}
-
 /// The byte searches of the field scanner, eight bytes at a time: a record's line is a few
 /// hundred bytes of short tokens, and a byte-by-byte loop (a bounds check, a load and a test per
 /// byte) was most of the parser's cost. The words are read through the span's buffer, never
@@ -258,143 +231,28 @@ enum ByteSearch {
         return position
     }
 
-    /// Reads the fields `keys[range]` in that order from `start`, as a record whose fields the
-    /// kernel prints in a fixed order stands: each one the separator, key and `=` of its
-    /// `OrderedKey` and a value, quoted (up to the same quote, as the field scanner reads it)
-    /// or unquoted up to the first byte below 0x21. `ends[i]` gets the end of field i's value
-    /// (past its closing quote), or, for an optional field that is missing, the end before it
-    /// (`start` for the first). The position after the last field; nil when a key is not where
-    /// it should be, a value is quoted where it may not be, or a quote is left open.
-    ///
-    /// An unquoted value ends at any byte below 0x21, not only at a space or 0x1d (where the
-    /// field scanner ends it): the next key then fails to match, as its separator is a space,
-    /// so a value holding a control byte is never read here. Every field is read with two loads
-    /// while sixteen bytes can be read from its separator, and byte by byte near the line's end.
-    static func orderedFields(
-        _ line: Span<UInt8>, from start: Int, _ keys: [OrderedKey], _ range: Range<Int>, into ends: inout [Int]
-    ) -> Int? {
-        let count = line.count
-        precondition(start >= 0 && start <= count && range.upperBound <= keys.count && range.upperBound <= ends.count)
-        return line.withUnsafeBufferPointer { buffer -> Int? in
-            keys.withUnsafeBufferPointer { keys -> Int? in
-                ends.withUnsafeMutableBufferPointer { ends -> Int? in
-                    let base = UnsafeRawPointer(buffer.baseAddress!)
-                    var position = start
-                    var index = range.lowerBound
-                    while index < range.upperBound {
-                        let key = keys[index]
-                        // position <= count holds: it only moves to a value's end or past a quote.
-                        guard position &+ 16 <= count else {
-                            guard let end = orderedFieldNearEnd(buffer.span, at: position, key) else {
-                                guard key.optional else { return nil }
-                                ends[index] = position
-                                index &+= 1
-                                continue
-                            }
-                            guard end >= 0 else { return nil }
-                            position = end
-                            ends[index] = position
-                            index &+= 1
-                            continue
-                        }
-                        if (base + position).loadUnaligned(as: UInt64.self) & key.mask != key.packed
-                            || (key.length > 8 && buffer[position &+ 8] != FieldScanner.equals)
-                        {
-                            guard key.optional else { return nil }
-                            ends[index] = position
-                            index &+= 1
-                            continue
-                        }
-                        let valueStart = position &+ key.length
-                        let word = (base + valueStart).loadUnaligned(as: UInt64.self)
-                        let opening = UInt8(truncatingIfNeeded: word)
-                        if opening == FieldScanner.doubleQuote || opening == FieldScanner.singleQuote {
-                            guard key.quotable else { return nil }
-                            let close = first(opening, buffer.span, from: valueStart &+ 1)
-                            guard close < count else { return nil }
-                            position = close &+ 1
-                        } else if let below = firstBelow21(in: word) {
-                            position = valueStart &+ below
-                        } else {
-                            position = firstBelow21(buffer.span, from: valueStart &+ 8)
-                        }
-                        ends[index] = position
-                        index &+= 1
-                    }
-                    return position
-                }
-            }
-        }
-    }
-
-    /// `orderedFields` of one field at `position`, fewer than sixteen bytes from the line's
-    /// end: the end of its value; nil when its key is not there; -1 when it is but its value
-    /// cannot be read (a quote where none may be, or left open).
-    private static func orderedFieldNearEnd(_ line: Span<UInt8>, at position: Int, _ key: OrderedKey) -> Int? {
-        let count = line.count
-        let valueStart = position &+ key.length
-        guard valueStart <= count, Bytes.pack(line, position..<min(valueStart, position &+ 8)) == key.packed,
-            key.length <= 8 || line[position &+ 8] == FieldScanner.equals
-        else { return nil }
-        if valueStart < count, line[valueStart] == FieldScanner.doubleQuote || line[valueStart] == FieldScanner.singleQuote {
-            guard key.quotable else { return -1 }
-            let close = first(line[valueStart], line, from: valueStart &+ 1)
-            return close < count ? close &+ 1 : -1
-        }
-        return firstBelow21(line, from: valueStart)
-    }
-
-    /// The index of the first byte of `word` below 0x21 (first byte lowest), nil when none is.
-    /// Exact for every byte: with each byte's high bit set first, no borrow crosses bytes.
-    @inline(__always)
-    static func firstBelow21(in word: UInt64) -> Int? {
-        let below = ~((word | highs) &- ones &* 0x21) & ~word & highs
-        return below == 0 ? nil : below.trailingZeroBitCount &>> 3
-    }
-
-    /// The position of the first byte below 0x21 at or after `start`, or the line's end.
-    static func firstBelow21(_ line: Span<UInt8>, from start: Int) -> Int {
-        let count = line.count
-        var position = start
-        if position &+ 8 <= count {
-            let found: Int? = line.withUnsafeBufferPointer { buffer in
-                let base = UnsafeRawPointer(buffer.baseAddress!)
-                while position &+ 8 <= count {
-                    if let index = firstBelow21(in: (base + position).loadUnaligned(as: UInt64.self)) {
-                        return position &+ index
-                    }
-                    position &+= 8
-                }
-                return nil
-            }
-            if let found { return found }
-        }
-        while position < count, line[position] >= 0x21 { position &+= 1 }
-        return position
-    }
-
-    /// Whether the line holds `bytes` at `start`, compared a word at a time.
+    /// Whether the line holds `bytes` at `start`: sixteen bytes per compare, the last sixteen
+    /// (overlapping those before them) in one more, and byte by byte when there are fewer.
     static func hasBytes(_ line: Span<UInt8>, at start: Int, _ bytes: [UInt8]) -> Bool {
         let length = bytes.count
         guard start >= 0, start <= line.count, length <= line.count &- start else { return false }
+        guard length >= 16 else {
+            for offset in 0..<length where line[start &+ offset] != bytes[offset] { return false }
+            return true
+        }
         return line.withUnsafeBufferPointer { buffer in
             bytes.withUnsafeBufferPointer { expected in
-                guard length > 0 else { return true }
                 let left = UnsafeRawPointer(buffer.baseAddress!) + start
                 let right = UnsafeRawPointer(expected.baseAddress!)
                 var offset = 0
-                while offset &+ 8 <= length {
-                    guard left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                        == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                while offset &+ 16 < length {
+                    guard left.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+                        == right.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
                     else { return false }
-                    offset &+= 8
+                    offset &+= 16
                 }
-                while offset < length {
-                    guard left.load(fromByteOffset: offset, as: UInt8.self) == right.load(fromByteOffset: offset, as: UInt8.self)
-                    else { return false }
-                    offset &+= 1
-                }
-                return true
+                return left.loadUnaligned(fromByteOffset: length &- 16, as: SIMD16<UInt8>.self)
+                    == right.loadUnaligned(fromByteOffset: length &- 16, as: SIMD16<UInt8>.self)
             }
         }
     }

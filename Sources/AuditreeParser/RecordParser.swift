@@ -24,8 +24,6 @@ public struct RecordParser {
     private var loginUserNames = UserNameCache()
     private var recentComm = RecentValue()
     private var recentIDs = SyscallIDs()
-    /// Where each SYSCALL field of the kernel-order reading ends (`ByteSearch.orderedFields`).
-    private var fieldEnds = [Int](repeating: 0, count: SyscallField.key.rawValue + 1)
     private var lastStamp = StampCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
@@ -431,43 +429,29 @@ public struct RecordParser {
     }
 
     /// A SYSCALL record whose fields stand as the kernel writes them (`audit_log_exit`: arch,
-    /// syscall, success and exit when present, a0-a3, items, ppid, pid, the ids, tty, ses,
-    /// comm, exe, subj when present, key, then the ENRICHED part): `ByteSearch.orderedFields`
-    /// checks each key where the kernel puts it, with the space before it, and finds where its
-    /// value ends; a number that fits in a word is read from it; values the engine does not
-    /// keep are not decoded. The ids from auid to ses, as written, are those of the record
-    /// before nearly always: when their bytes are the last ones read (`SyscallIDs`), their
-    /// values are too. Any other shape (a field missing, added or moved, a number quoted or
+    /// syscall, success, exit, a0-a3, items, ppid, pid, the ids, tty, ses, comm, exe, subj when
+    /// present, key, then the ENRICHED part): each key is checked where the kernel puts it,
+    /// with the space before it, in one load; a value's end is found in the word of its first
+    /// eight bytes, and a number that fits in that word is read from it; values the engine
+    /// does not keep are not decoded. The ids from auid to ses are nearly always those of the
+    /// record before, byte for byte: then they read as those did (`SyscallIDs`), eleven fields
+    /// in one compare. Any other shape (a field missing, added or moved, a number quoted or
     /// malformed, doubled spaces) gives false (`record` partly filled) and `parseSyscallFields`
     /// reads the line token by token, so both give the same record or rejection.
     private mutating func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord)
         -> Bool
     {
-        typealias F = SyscallField
-        let keys = Self.syscallKeys
-        guard let headEnd = ByteSearch.orderedFields(line, from: start, keys, F.head, into: &fieldEnds) else {
-            return false
-        }
-        let ends = fieldEnds
-        /// The value of field `field` (present), as a `KernelValue`.
-        func value(_ field: F) -> KernelValue {
-            let index = field.rawValue
-            let valueStart = (index == 0 ? start : ends[index &- 1]) &+ keys[index].length
-            return Self.kernelValue(line, valueStart..<ends[index])
-        }
-        /// Whether optional field `field` is there: a field's token is never empty.
-        func has(_ field: F) -> Bool {
-            let index = field.rawValue
-            return ends[index] != (index == 0 ? start : ends[index &- 1])
-        }
-        guard let archValue = Self.hexNumber(line, value(.arch)), archValue <= UInt64(UInt32.max),
-            let numberValue = Self.decimal(line, value(.syscall)), numberValue <= 1 << 20
+        typealias K = KernelKey
+        var position = start
+        guard let arch = Self.value(line, &position, K.arch, 5), let archValue = Self.hexNumber(line, arch),
+            archValue <= UInt64(UInt32.max),
+            let number = Self.value(line, &position, K.syscall, 8),
+            let numberValue = Self.decimal(line, number), numberValue <= 1 << 20
         else { return false }
         record.arch = UInt32(archValue)
         record.number = Int(numberValue)
-        if has(.success) {
+        if let success = Self.value(line, &position, K.success, 8) {
             // "yes" and "no" packed.
-            let success = value(.success)
             if success.count == 3 && success.word & 0xFF_FFFF == 0x73_6579 {
                 record.success = true
             } else if success.count == 2 && success.word & 0xFFFF == 0x6F6E {
@@ -475,104 +459,56 @@ public struct RecordParser {
             } else {
                 return false
             }
-        }
-        if has(.exit) {
-            guard let exitValue = Self.signedDecimal(line, value(.exit)) else { return false }
+            guard let exit = Self.value(line, &position, K.exit, 5), let exitValue = Self.signedDecimal(line, exit)
+            else { return false }
             record.exit = exitValue
         }
-        guard let a0Value = Self.hexNumber(line, value(.a0)),
-            let ppidValue = Self.decimal(line, value(.ppid)), ppidValue <= UInt64(Int32.max),
-            let pidValue = Self.decimal(line, value(.pid)), pidValue <= UInt64(Int32.max)
+        guard let a0 = Self.value(line, &position, K.a0, 3), let a0Value = Self.hexNumber(line, a0),
+            Self.skip(line, &position, K.a1, 3), Self.skip(line, &position, K.a2, 3),
+            Self.skip(line, &position, K.a3, 3), Self.skip(line, &position, K.items, 6),
+            let ppid = Self.value(line, &position, K.ppid, 5), let ppidValue = Self.decimal(line, ppid),
+            ppidValue <= UInt64(Int32.max),
+            let pid = Self.value(line, &position, K.pid, 4), let pidValue = Self.decimal(line, pid),
+            pidValue <= UInt64(Int32.max)
         else { return false }
-        let idsEnd: Int
-        if let cached = recentIDs.values(line, at: headEnd) {
-            idsEnd = headEnd &+ cached.length
-            record.auid = cached.auid
-            record.uid = cached.uid
-            record.euid = cached.euid
-            record.ses = cached.ses
-            record.tty = cached.tty
-        } else {
-            guard let end = ByteSearch.orderedFields(line, from: headEnd, keys, F.ids, into: &fieldEnds) else {
-                return false
-            }
-            idsEnd = end
-            let ends = fieldEnds
-            func value(_ field: F) -> KernelValue {
-                let index = field.rawValue
-                return Self.kernelValue(line, (ends[index &- 1] &+ keys[index].length)..<ends[index])
-            }
-            // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
-            record.auid = Self.id(line, value(.auid))
-            record.uid = Self.id(line, value(.uid))
-            record.euid = Self.id(line, value(.euid))
-            record.ses = Self.id(line, value(.ses))
-            record.tty = Bytes.logString(line, value(.tty).range)
-            recentIDs.remember(
-                line, headEnd..<idsEnd, auid: record.auid, uid: record.uid, euid: record.euid, ses: record.ses,
-                tty: record.tty)
-        }
-        guard let position = ByteSearch.orderedFields(line, from: idsEnd, keys, F.tail, into: &fieldEnds),
-            position == line.count || line[position] == FieldScanner.groupSeparator
-        else { return false }
-        let tail = fieldEnds
-        /// The field scanner's reading of an untrusted field (`comm`, `exe`, `key`); the ids
-        /// before `comm` may have been compared whole, their ends not found.
-        func field(_ field: F) -> Field {
-            let index = field.rawValue
-            let valueStart = (field == .comm ? idsEnd : tail[index &- 1]) &+ keys[index].length
-            let end = tail[index]
-            let first = line[valueStart]
-            if first == FieldScanner.doubleQuote || first == FieldScanner.singleQuote {
-                return Field(key: 0..<0, value: (valueStart &+ 1)..<(end &- 1), quote: first, enriched: false, packedKey: 0)
-            }
-            return Field(key: 0..<0, value: valueStart..<end, quote: 0, enriched: false, packedKey: 0)
-        }
         record.a0 = a0Value
         record.ppid = Int(ppidValue)
         record.pid = Int(pidValue)
-        record.comm = recentComm.value(line, field(.comm), untrusted: true)
-        record.exe = Bytes.untrusted(line, field(.exe))
-        record.key = Bytes.untrusted(line, field(.key))
+        if let length = recentIDs.length(line, at: position) {
+            position &+= length
+            recentIDs.read(into: &record)
+        } else {
+            let idsStart = position
+            guard let auid = Self.value(line, &position, K.auid, 5),
+                let uid = Self.value(line, &position, K.uid, 4),
+                Self.skip(line, &position, K.gid, 4),
+                let euid = Self.value(line, &position, K.euid, 5),
+                Self.skip(line, &position, K.suid, 5), Self.skip(line, &position, K.fsuid, 6),
+                Self.skip(line, &position, K.egid, 5), Self.skip(line, &position, K.sgid, 5),
+                Self.skip(line, &position, K.fsgid, 6),
+                let tty = Self.value(line, &position, K.tty, 4),
+                let ses = Self.value(line, &position, K.ses, 4)
+            else { return false }
+            // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
+            record.auid = Self.id(line, auid)
+            record.uid = Self.id(line, uid)
+            record.euid = Self.id(line, euid)
+            record.ses = Self.id(line, ses)
+            record.tty = Bytes.logString(line, tty.range)
+            recentIDs.remember(line, idsStart..<position, from: record)
+        }
+        guard let comm = Self.text(line, &position, K.comm, 5),
+            let exe = Self.text(line, &position, K.exe, 4)
+        else { return false }
+        _ = Self.skip(line, &position, K.subj, 5)
+        guard let key = Self.text(line, &position, K.key, 4),
+            position == line.count || line[position] == FieldScanner.groupSeparator
+        else { return false }
+        record.comm = recentComm.value(line, comm, untrusted: true)
+        record.exe = Bytes.untrusted(line, exe)
+        record.key = Bytes.untrusted(line, key)
         if position < line.count { readEnrichedNames(line, from: position, into: &record) }
         return true
-    }
-
-    /// The SYSCALL fields in the kernel's order, numbered as in `syscallKeys`.
-    private enum SyscallField: Int {
-        case arch, syscall, success, exit, a0, a1, a2, a3, items, ppid, pid
-        case auid, uid, gid, euid, suid, fsuid, egid, sgid, fsgid, tty, ses
-        case comm, exe, subj, key
-
-        /// Up to pid, the ids from auid to ses (`SyscallIDs`), and the rest.
-        static let head = arch.rawValue..<auid.rawValue
-        static let ids = auid.rawValue..<comm.rawValue
-        static let tail = comm.rawValue..<(key.rawValue + 1)
-    }
-
-    /// The keys of `SyscallField`: the values the engine does not read may be quoted (the token
-    /// loop reads a quoted one whole, spaces and all); of those it reads, only the untrusted ones.
-    private static let syscallKeys: [OrderedKey] = [
-        OrderedKey("arch"), OrderedKey("syscall"), OrderedKey("success", optional: true),
-        OrderedKey("exit", optional: true), OrderedKey("a0"), OrderedKey("a1", quotable: true),
-        OrderedKey("a2", quotable: true), OrderedKey("a3", quotable: true), OrderedKey("items", quotable: true),
-        OrderedKey("ppid"), OrderedKey("pid"), OrderedKey("auid"), OrderedKey("uid"),
-        OrderedKey("gid", quotable: true), OrderedKey("euid"), OrderedKey("suid", quotable: true),
-        OrderedKey("fsuid", quotable: true), OrderedKey("egid", quotable: true), OrderedKey("sgid", quotable: true),
-        OrderedKey("fsgid", quotable: true), OrderedKey("tty"), OrderedKey("ses"), OrderedKey("comm", quotable: true),
-        OrderedKey("exe", quotable: true), OrderedKey("subj", optional: true, quotable: true),
-        OrderedKey("key", quotable: true),
-    ]
-
-    /// A value of `range` with its first eight bytes as a word (those of the range only, when
-    /// fewer than eight can be read from its start).
-    @inline(__always)
-    private static func kernelValue(_ line: Span<UInt8>, _ range: Range<Int>) -> KernelValue {
-        let word =
-            range.lowerBound &+ 8 <= line.count
-            ? ByteSearch.word(line, at: range.lowerBound)
-            : Bytes.pack(line, range.lowerBound..<min(range.upperBound, range.lowerBound &+ 8))
-        return KernelValue(range: range, word: word)
     }
 
     /// An unquoted value of the kernel-order reading: its range, and its first eight bytes as a
@@ -619,8 +555,9 @@ public struct RecordParser {
 
     /// At `position`: `separator`, the packed `key` with its `=` (`length` bytes, at most 8)
     /// and an unquoted value up to a space, 0x1d or the end, all within sixteen bytes of the
-    /// line's end at least (the kernel ends a SYSCALL line with `key=`, so only a damaged one
-    /// has less, and the token loop reads it). The value, `position` moved past it (to the
+    /// line's end at least, and the value's first eight bytes in the line (the kernel ends a
+    /// SYSCALL line with `key=`, so only a damaged one has less, and the token loop reads it).
+    /// The value, `position` moved past it (to the
     /// byte that ends it: a byte below 0x21 that is neither a space nor 0x1d stops the value
     /// too, and then the next field's check fails); nil (`position` unchanged) for anything else.
     /// Forced inline: with `key` and `length` constant, the separator and key are one masked
@@ -631,7 +568,8 @@ public struct RecordParser {
         after separator: UInt8 = FieldScanner.space
     ) -> KernelValue? {
         let valueStart = position &+ 1 &+ length
-        guard position >= 0, position &+ 16 <= line.count else { return nil }
+        // The value's word is read too: for a key of eight bytes, it ends seventeen bytes on.
+        guard position >= 0, position &+ 16 <= line.count, valueStart &+ 8 <= line.count else { return nil }
         if length < 8 {
             let field = ByteSearch.word(line, at: position)
             guard field & ByteSearch.lowBytes(length &+ 1) == key &<< 8 | UInt64(separator) else { return nil }
@@ -710,12 +648,20 @@ public struct RecordParser {
         return Int64(magnitude)
     }
 
-    /// `Bytes.hexNumber` of a value: up to eight digits read from its word.
+    /// `Bytes.hexNumber` of a value: up to eight digits read from its word, up to sixteen (a
+    /// pointer in a0) from its word and the eight bytes ending it.
     @inline(always)
     private static func hexNumber(_ line: Span<UInt8>, _ value: KernelValue) -> UInt64? {
         let count = value.count
-        guard count >= 1 && count <= 8 else { return Bytes.hexNumber(line, value.range) }
-        return ByteSearch.hexNumber(value.word, count: count)
+        guard count > 8 else {
+            guard count >= 1 else { return nil }
+            return ByteSearch.hexNumber(value.word, count: count)
+        }
+        guard count <= 16,
+            let high = ByteSearch.hexNumber(value.word, count: count &- 8),
+            let low = ByteSearch.hexNumber(ByteSearch.word(line, at: value.range.upperBound &- 8), count: 8)
+        else { return nil }
+        return high << 32 | low
     }
 
     /// uid-like fields are 32-bit; 4294967295 means "unset".
@@ -1237,44 +1183,51 @@ private struct RecentValue {
     }
 }
 
-/// The ids of the last SYSCALL record the kernel-order reading read whole, from the space
+/// The ids of the last SYSCALL record whose ids the kernel-order reading read, from the space
 /// before `auid=` to the end of `ses=`'s value (auid, uid, gid, euid, suid, fsuid, egid, sgid,
-/// fsgid, tty, ses), as written, and what they read as. The same user's processes log the same
-/// ids record after record: comparing their hundred bytes costs less than reading eleven fields.
-/// Bytes equal to the last ones read as they did, as the reading depends on nothing else: the
-/// field after them is checked where they end, with the space that ends `ses=`'s value.
+/// fsgid, tty, ses) as written, and what they read as. A user's processes log the same ids
+/// record after record: one compare of their hundred bytes costs less than reading eleven fields.
+/// Equal bytes read as the last ones did: the reading of these fields depends on nothing but
+/// their bytes and the byte after them, which the reading of `comm=` checks is a space.
 private struct SyscallIDs {
-    struct Values {
-        var length: Int
-        var auid: UInt32?
-        var uid: UInt32?
-        var euid: UInt32?
-        var ses: UInt32?
-        var tty: LogString?
-    }
-
+    /// The ids as written; empty when none are kept.
     private var bytes: [UInt8] = []
-    private var read: Values?
+    private var auid: UInt32?
+    private var uid: UInt32?
+    private var euid: UInt32?
+    private var ses: UInt32?
+    private var tty: LogString?
 
-    /// The values of the ids at `start` when they are the last ones, byte for byte.
+    /// The length of the ids kept when the line holds them at `start`, byte for byte.
     @inline(__always)
-    func values(_ line: Span<UInt8>, at start: Int) -> Values? {
-        guard let read, ByteSearch.hasBytes(line, at: start, bytes) else { return nil }
-        return read
+    func length(_ line: Span<UInt8>, at start: Int) -> Int? {
+        guard !bytes.isEmpty, ByteSearch.hasBytes(line, at: start, bytes) else { return nil }
+        return bytes.count
     }
 
-    /// Keeps the ids of `range` and their values; ids of more than 256 bytes (only a hostile
-    /// line has them) are not kept.
-    mutating func remember(
-        _ line: Span<UInt8>, _ range: Range<Int>, auid: UInt32?, uid: UInt32?, euid: UInt32?, ses: UInt32?,
-        tty: LogString?
-    ) {
+    /// The values of the ids kept, into `record`.
+    @inline(__always)
+    func read(into record: inout SyscallRecord) {
+        record.auid = auid
+        record.uid = uid
+        record.euid = euid
+        record.ses = ses
+        record.tty = tty
+    }
+
+    /// Keeps the ids of `range` and the values `record` got from them; ids of more than 256
+    /// bytes (only a hostile line has them) are not kept.
+    mutating func remember(_ line: Span<UInt8>, _ range: Range<Int>, from record: SyscallRecord) {
         guard range.count <= 256 else {
-            read = nil
+            bytes.removeAll(keepingCapacity: true)
             return
         }
         Bytes.copy(line, range, into: &bytes)
-        read = Values(length: range.count, auid: auid, uid: uid, euid: euid, ses: ses, tty: tty)
+        auid = record.auid
+        uid = record.uid
+        euid = record.euid
+        ses = record.ses
+        tty = record.tty
     }
 }
 
