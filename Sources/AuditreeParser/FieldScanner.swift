@@ -244,15 +244,19 @@ enum ByteSearch {
             bytes.withUnsafeBufferPointer { expected in
                 let left = UnsafeRawPointer(buffer.baseAddress!) + start
                 let right = UnsafeRawPointer(expected.baseAddress!)
+                // `all` of a lane-wise compare, in one loop: SIMD's `==`, and an `all` after the
+                // loop, compile to calls.
                 var offset = 0
-                while offset &+ 16 < length {
-                    guard left.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-                        == right.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+                while true {
+                    let start = min(offset, length &- 16)
+                    guard
+                        all(
+                            left.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self)
+                                .== right.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self))
                     else { return false }
                     offset &+= 16
+                    if offset >= length { return true }
                 }
-                return left.loadUnaligned(fromByteOffset: length &- 16, as: SIMD16<UInt8>.self)
-                    == right.loadUnaligned(fromByteOffset: length &- 16, as: SIMD16<UInt8>.self)
             }
         }
     }
