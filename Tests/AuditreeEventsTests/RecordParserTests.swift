@@ -272,7 +272,8 @@ struct RecordParserTests {
         kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: "comm="),
         kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: #"comm="a-comm-of-sixteen""#),
         kernelOrderBody.replacingOccurrences(of: "exe=2F7573722F62696E2F6461736820", with: #"exe="/bin/sh""#),
-        kernelOrderBody.replacingOccurrences(of: "exe=2F7573722F62696E2F6461736820", with: "exe=2F7573722F62696E2F646173682"),
+        kernelOrderBody.replacingOccurrences(
+            of: "exe=2F7573722F62696E2F6461736820", with: "exe=2F7573722F62696E2F646173682"),
         kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: "key=61626364"),
         kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: #"key="a"b"#),
     ]
