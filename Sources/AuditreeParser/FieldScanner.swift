@@ -231,6 +231,36 @@ enum ByteSearch {
         return position
     }
 
+    /// Whether the line holds `bytes` at `start`: sixteen bytes per compare, the last sixteen
+    /// (overlapping those before them) in one more, and byte by byte when there are fewer.
+    static func hasBytes(_ line: Span<UInt8>, at start: Int, _ bytes: [UInt8]) -> Bool {
+        let length = bytes.count
+        guard start >= 0, start <= line.count, length <= line.count &- start else { return false }
+        guard length >= 16 else {
+            for offset in 0..<length where line[start &+ offset] != bytes[offset] { return false }
+            return true
+        }
+        return line.withUnsafeBufferPointer { buffer in
+            bytes.withUnsafeBufferPointer { expected in
+                let left = UnsafeRawPointer(buffer.baseAddress!) + start
+                let right = UnsafeRawPointer(expected.baseAddress!)
+                // `all` of a lane-wise compare, in one loop: SIMD's `==`, and an `all` after the
+                // loop, compile to calls.
+                var offset = 0
+                while true {
+                    let start = min(offset, length &- 16)
+                    guard
+                        all(
+                            left.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self)
+                                .== right.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self))
+                    else { return false }
+                    offset &+= 16
+                    if offset >= length { return true }
+                }
+            }
+        }
+    }
+
     /// Whether a key that packs as `key` (`length` bytes) may stand at or after `start`: true for
     /// `key=` anywhere, inside a value or not, and for a NUL before any `=` (NUL bytes pack as
     /// nothing, so `key\0=` packs as `key`). One check per `=`, so a line without such bytes
@@ -528,6 +558,13 @@ package enum Bytes {
         precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
         // One bulk copy instead of an append per byte.
         return line.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// `array` made the bytes of `range`, in its own storage when it is large enough.
+    static func copy(_ line: Span<UInt8>, _ range: Range<Int>, into array: inout [UInt8]) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count)
+        array.removeAll(keepingCapacity: true)
+        line.withUnsafeBufferPointer { array.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     /// The bytes of `range` as a value, with no intermediate array.

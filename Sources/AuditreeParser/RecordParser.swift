@@ -22,8 +22,8 @@ public struct RecordParser {
     private var syscalls = SyscallCache()
     private var userNames = UserNameCache()
     private var loginUserNames = UserNameCache()
-    private var recentTTY = RecentValue()
     private var recentComm = RecentValue()
+    private var recentIDs = SyscallIDs()
     private var lastStamp = StampCache()
     private var lastNode: (bytes: [UInt8], name: String)?
     private let keys = Keys()
@@ -433,10 +433,11 @@ public struct RecordParser {
     /// present, key, then the ENRICHED part): each key is checked where the kernel puts it,
     /// with the space before it, in one load; a value's end is found in the word of its first
     /// eight bytes, and a number that fits in that word is read from it; values the engine
-    /// does not keep are not decoded. Any other shape (a field missing, added or moved, a
-    /// number quoted or malformed, doubled spaces) gives false (`record` partly filled) and
-    /// `parseSyscallFields` reads the line token by token, so both give the same record or
-    /// rejection.
+    /// does not keep are not decoded. The ids from auid to ses are nearly always those of the
+    /// record before, byte for byte: then they read as those did (`SyscallIDs`), eleven fields
+    /// in one compare. Any other shape (a field missing, added or moved, a number quoted or
+    /// malformed, doubled spaces) gives false (`record` partly filled) and `parseSyscallFields`
+    /// reads the line token by token, so both give the same record or rejection.
     private mutating func syscallInKernelOrder(_ line: Span<UInt8>, from start: Int, into record: inout SyscallRecord)
         -> Bool
     {
@@ -468,33 +469,41 @@ public struct RecordParser {
             let ppid = Self.value(line, &position, K.ppid, 5), let ppidValue = Self.decimal(line, ppid),
             ppidValue <= UInt64(Int32.max),
             let pid = Self.value(line, &position, K.pid, 4), let pidValue = Self.decimal(line, pid),
-            pidValue <= UInt64(Int32.max),
-            let auid = Self.value(line, &position, K.auid, 5),
-            let uid = Self.value(line, &position, K.uid, 4),
-            Self.skip(line, &position, K.gid, 4),
-            let euid = Self.value(line, &position, K.euid, 5),
-            Self.skip(line, &position, K.suid, 5), Self.skip(line, &position, K.fsuid, 6),
-            Self.skip(line, &position, K.egid, 5), Self.skip(line, &position, K.sgid, 5),
-            Self.skip(line, &position, K.fsgid, 6),
-            let tty = Self.value(line, &position, K.tty, 4),
-            let ses = Self.value(line, &position, K.ses, 4),
-            let comm = Self.text(line, &position, K.comm, 5),
+            pidValue <= UInt64(Int32.max)
+        else { return false }
+        record.a0 = a0Value
+        record.ppid = Int(ppidValue)
+        record.pid = Int(pidValue)
+        if let length = recentIDs.length(line, at: position) {
+            position &+= length
+            recentIDs.read(into: &record)
+        } else {
+            let idsStart = position
+            guard let auid = Self.value(line, &position, K.auid, 5),
+                let uid = Self.value(line, &position, K.uid, 4),
+                Self.skip(line, &position, K.gid, 4),
+                let euid = Self.value(line, &position, K.euid, 5),
+                Self.skip(line, &position, K.suid, 5), Self.skip(line, &position, K.fsuid, 6),
+                Self.skip(line, &position, K.egid, 5), Self.skip(line, &position, K.sgid, 5),
+                Self.skip(line, &position, K.fsgid, 6),
+                let tty = Self.value(line, &position, K.tty, 4),
+                let ses = Self.value(line, &position, K.ses, 4)
+            else { return false }
+            // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
+            record.auid = Self.id(line, auid)
+            record.uid = Self.id(line, uid)
+            record.euid = Self.id(line, euid)
+            record.ses = Self.id(line, ses)
+            record.tty = Bytes.logString(line, tty.range)
+            recentIDs.remember(line, idsStart..<position, from: record)
+        }
+        guard let comm = Self.text(line, &position, K.comm, 5),
             let exe = Self.text(line, &position, K.exe, 4)
         else { return false }
         _ = Self.skip(line, &position, K.subj, 5)
         guard let key = Self.text(line, &position, K.key, 4),
             position == line.count || line[position] == FieldScanner.groupSeparator
         else { return false }
-        record.a0 = a0Value
-        record.ppid = Int(ppidValue)
-        record.pid = Int(pidValue)
-        // Ids are shown, not used to build the tree: a malformed one is unknown, the record stays.
-        record.auid = Self.id(line, auid)
-        record.uid = Self.id(line, uid)
-        record.euid = Self.id(line, euid)
-        record.ses = Self.id(line, ses)
-        record.tty = recentTTY.value(
-            line, Field(key: tty.range, value: tty.range, quote: 0, enriched: false, packedKey: 0), untrusted: false)
         record.comm = recentComm.value(line, comm, untrusted: true)
         record.exe = Bytes.untrusted(line, exe)
         record.key = Bytes.untrusted(line, key)
@@ -546,8 +555,9 @@ public struct RecordParser {
 
     /// At `position`: `separator`, the packed `key` with its `=` (`length` bytes, at most 8)
     /// and an unquoted value up to a space, 0x1d or the end, all within sixteen bytes of the
-    /// line's end at least (the kernel ends a SYSCALL line with `key=`, so only a damaged one
-    /// has less, and the token loop reads it). The value, `position` moved past it (to the
+    /// line's end at least, and the value's first eight bytes in the line (the kernel ends a
+    /// SYSCALL line with `key=`, so only a damaged one has less, and the token loop reads it).
+    /// The value, `position` moved past it (to the
     /// byte that ends it: a byte below 0x21 that is neither a space nor 0x1d stops the value
     /// too, and then the next field's check fails); nil (`position` unchanged) for anything else.
     /// Forced inline: with `key` and `length` constant, the separator and key are one masked
@@ -558,7 +568,8 @@ public struct RecordParser {
         after separator: UInt8 = FieldScanner.space
     ) -> KernelValue? {
         let valueStart = position &+ 1 &+ length
-        guard position >= 0, position &+ 16 <= line.count else { return nil }
+        // The value's word is read too: for a key of eight bytes, it ends seventeen bytes on.
+        guard position >= 0, position &+ 16 <= line.count, valueStart &+ 8 <= line.count else { return nil }
         if length < 8 {
             let field = ByteSearch.word(line, at: position)
             guard field & ByteSearch.lowBytes(length &+ 1) == key &<< 8 | UInt64(separator) else { return nil }
@@ -637,12 +648,20 @@ public struct RecordParser {
         return Int64(magnitude)
     }
 
-    /// `Bytes.hexNumber` of a value: up to eight digits read from its word.
+    /// `Bytes.hexNumber` of a value: up to eight digits read from its word, up to sixteen (a
+    /// pointer in a0) from its word and the eight bytes ending it.
     @inline(always)
     private static func hexNumber(_ line: Span<UInt8>, _ value: KernelValue) -> UInt64? {
         let count = value.count
-        guard count >= 1 && count <= 8 else { return Bytes.hexNumber(line, value.range) }
-        return ByteSearch.hexNumber(value.word, count: count)
+        guard count > 8 else {
+            guard count >= 1 else { return nil }
+            return ByteSearch.hexNumber(value.word, count: count)
+        }
+        guard count <= 16,
+            let high = ByteSearch.hexNumber(value.word, count: count &- 8),
+            let low = ByteSearch.hexNumber(ByteSearch.word(line, at: value.range.upperBound &- 8), count: 8)
+        else { return nil }
+        return high << 32 | low
     }
 
     /// uid-like fields are 32-bit; 4294967295 means "unset".
@@ -1161,6 +1180,54 @@ private struct RecentValue {
         self.quote = field.quote
         self.read = read
         return read
+    }
+}
+
+/// The ids of the last SYSCALL record whose ids the kernel-order reading read, from the space
+/// before `auid=` to the end of `ses=`'s value (auid, uid, gid, euid, suid, fsuid, egid, sgid,
+/// fsgid, tty, ses) as written, and what they read as. A user's processes log the same ids
+/// record after record: one compare of their hundred bytes costs less than reading eleven fields.
+/// Equal bytes read as the last ones did: the reading of these fields depends on nothing but
+/// their bytes and the byte after them, which the reading of `comm=` checks is a space.
+private struct SyscallIDs {
+    /// The ids as written; empty when none are kept.
+    private var bytes: [UInt8] = []
+    private var auid: UInt32?
+    private var uid: UInt32?
+    private var euid: UInt32?
+    private var ses: UInt32?
+    private var tty: LogString?
+
+    /// The length of the ids kept when the line holds them at `start`, byte for byte.
+    @inline(__always)
+    func length(_ line: Span<UInt8>, at start: Int) -> Int? {
+        guard !bytes.isEmpty, ByteSearch.hasBytes(line, at: start, bytes) else { return nil }
+        return bytes.count
+    }
+
+    /// The values of the ids kept, into `record`.
+    @inline(__always)
+    func read(into record: inout SyscallRecord) {
+        record.auid = auid
+        record.uid = uid
+        record.euid = euid
+        record.ses = ses
+        record.tty = tty
+    }
+
+    /// Keeps the ids of `range` and the values `record` got from them; ids of more than 256
+    /// bytes (only a hostile line has them) are not kept.
+    mutating func remember(_ line: Span<UInt8>, _ range: Range<Int>, from record: SyscallRecord) {
+        guard range.count <= 256 else {
+            bytes.removeAll(keepingCapacity: true)
+            return
+        }
+        Bytes.copy(line, range, into: &bytes)
+        auid = record.auid
+        uid = record.uid
+        euid = record.euid
+        ses = record.ses
+        tty = record.tty
     }
 }
 

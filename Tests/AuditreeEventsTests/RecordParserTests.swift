@@ -227,6 +227,55 @@ struct RecordParserTests {
         kernelOrderBody + " pid=7",
         kernelOrderBody.replacingOccurrences(of: "arch=c000003e", with: "arch=1c000003e"),
         kernelOrderBody.replacingOccurrences(of: "ppid=15827 pid=15828", with: "pid=15828 ppid=15827"),
+        // Optional fields missing one at a time, required ones missing, fields added or moved.
+        kernelOrderBody.replacingOccurrences(of: " exit=0", with: ""),
+        kernelOrderBody.replacingOccurrences(of: " success=yes", with: ""),
+        kernelOrderBody.replacingOccurrences(of: "success=yes exit=0", with: "exit=0 success=yes"),
+        kernelOrderBody.replacingOccurrences(of: " items=2", with: ""),
+        kernelOrderBody.replacingOccurrences(of: " fsgid=0", with: ""),
+        kernelOrderBody.replacingOccurrences(of: #" key="auditree-exec""#, with: ""),
+        kernelOrderBody.replacingOccurrences(of: " comm=\"sh\"", with: ""),
+        kernelOrderBody.replacingOccurrences(of: " items=2", with: " items=2 extra=1"),
+        kernelOrderBody.replacingOccurrences(of: " ses=9", with: " ses=9 pid=7"),
+        kernelOrderBody.replacingOccurrences(of: " subj=unconfined", with: " subj=unconfined subj=x"),
+        kernelOrderBody.replacingOccurrences(of: "uid=0 gid=0 euid=0", with: "uid=0 euid=0 gid=0"),
+        kernelOrderBody + " key=\"second\"",
+        // Keys of seven letters with a byte changed after them, or without their `=`.
+        kernelOrderBody.replacingOccurrences(of: "syscall=59", with: "syscalls=59"),
+        kernelOrderBody.replacingOccurrences(of: "syscall=59", with: "syscall 59"),
+        kernelOrderBody.replacingOccurrences(of: "success=yes", with: "successyes"),
+        kernelOrderBody.replacingOccurrences(of: "success=yes", with: "success=no"),
+        kernelOrderBody.replacingOccurrences(of: "success=yes", with: "success="),
+        // Numbers quoted (the token loop reads inside the quotes), hex where decimal is read,
+        // decimal where hex is, and empty.
+        kernelOrderBody.replacingOccurrences(of: "auid=4242", with: #"auid="4242""#),
+        kernelOrderBody.replacingOccurrences(of: "exit=0", with: #"exit="0""#),
+        kernelOrderBody.replacingOccurrences(of: "a0=55d1", with: #"a0="55d1""#),
+        kernelOrderBody.replacingOccurrences(of: "pid=15828", with: "pid=0x10"),
+        kernelOrderBody.replacingOccurrences(of: "syscall=59", with: "syscall=3b"),
+        kernelOrderBody.replacingOccurrences(of: "arch=c000003e", with: "arch=C000003E"),
+        kernelOrderBody.replacingOccurrences(of: "a0=55d1", with: "a0=0x55d1"),
+        kernelOrderBody.replacingOccurrences(of: "ses=9", with: "ses=ff"),
+        kernelOrderBody.replacingOccurrences(of: "ppid=15827", with: "ppid="),
+        kernelOrderBody.replacingOccurrences(of: "uid=0 gid", with: "uid= gid"),
+        kernelOrderBody.replacingOccurrences(of: "tty=pts0", with: "tty="),
+        // Values the engine does not read, quoted with spaces inside (read whole) and with keys inside.
+        kernelOrderBody.replacingOccurrences(of: "gid=0 euid", with: #"gid="0 uid=5" euid"#),
+        kernelOrderBody.replacingOccurrences(of: "subj=unconfined", with: #"subj="a b pid=1""#),
+        kernelOrderBody.replacingOccurrences(of: "items=2", with: #"items='2 a0=1'"#),
+        kernelOrderBody.replacingOccurrences(of: "fsgid=0", with: #"fsgid="0"#),
+        // Untrusted values: quoted with spaces, single quotes, hex, `(null)`, empty.
+        kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: #"comm="s h""#),
+        kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: "comm='sh'"),
+        kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: "comm=(null)"),
+        kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: #"comm="""#),
+        kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: "comm="),
+        kernelOrderBody.replacingOccurrences(of: #"comm="sh""#, with: #"comm="a-comm-of-sixteen""#),
+        kernelOrderBody.replacingOccurrences(of: "exe=2F7573722F62696E2F6461736820", with: #"exe="/bin/sh""#),
+        kernelOrderBody.replacingOccurrences(
+            of: "exe=2F7573722F62696E2F6461736820", with: "exe=2F7573722F62696E2F646173682"),
+        kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: "key=61626364"),
+        kernelOrderBody.replacingOccurrences(of: #"key="auditree-exec""#, with: #"key="a"b"#),
     ]
 
     /// Numbers of every length around the eight and sixteen bytes the kernel-order reading reads
@@ -250,6 +299,56 @@ struct RecordParserTests {
         "SYSCALL: the kernel-order reading gives what the token loop gives", arguments: syscallShapes + numberShapes)
     func kernelOrder(_ body: String) throws {
         try Self.expectSameReading(Array(body.utf8))
+    }
+
+    /// Every SYSCALL line cut after each of its bytes, RAW and ENRICHED: the kernel-order
+    /// reading reads the fields within sixteen bytes of the line's end byte by byte.
+    @Test("SYSCALL: the kernel-order reading agrees with the token loop on a line cut anywhere", arguments: [0, 1, 6])
+    func kernelOrderTruncated(_ shape: Int) throws {
+        let body = Array(Self.syscallShapes[shape].utf8)
+        for length in 0...body.count { try Self.expectSameReading(Array(body[..<length])) }
+    }
+
+    /// Pairs of SYSCALL bodies read one after the other: the ids from auid to ses are compared
+    /// with the last record's, so the second is read after the first, and must read as the
+    /// token loop reads it alone. Ids equal with other fields around them, ids that differ in
+    /// one byte, that the last ones start, that start the last ones, or that run on.
+    static let idPairs: [(String, String)] = {
+        let body = kernelOrderBody
+        let edit = { (from: String, to: String) in body.replacingOccurrences(of: from, with: to) }
+        return [
+            (body, body),
+            (body, edit("pid=15828", "pid=7")), (body, edit("ppid=15827", "ppid=1234567890")),
+            (body, edit(#"comm="sh""#, #"comm="bash""#)), (body, edit(" subj=unconfined", "")),
+            (body, edit(" success=yes exit=0", "")), (body, edit("uid=0 gid", "uid=1 gid")),
+            (body, edit("ses=9", "ses=90")), (edit("ses=9", "ses=90"), body), (body, edit("ses=9 ", "ses=9x ")),
+            (body, edit("ses=9 ", "ses=9\t")), (body, edit("ses=9 comm", "ses=9  comm")),
+            (body, edit("tty=pts0", "tty=pts1")), (body, edit("auid=4242", "auid=4294967295")),
+            (body, edit("ses=9", "ses=9 pid=1")), (body, edit("ses=9", "ses=9\u{1D}UID=\"x\"")),
+            (body, String(body.prefix(body.count - 60))), (body, edit(#" comm="sh""#, "")),
+            (edit("uid=0 gid", #"uid=0 gid="0 1""#), edit("uid=0 gid", #"uid=0 gid="0 1""#)),
+        ]
+    }()
+
+    @Test("SYSCALL: ids compared with the last record's read as the token loop reads them", arguments: idPairs.indices)
+    func kernelOrderRecentIDs(_ pair: Int) throws {
+        let (first, second) = Self.idPairs[pair]
+        let stamp = "type=SYSCALL msg=audit(1.000:1): "
+        let both = Fixtures.parseLines(Array((stamp + first + "\n" + stamp + second).utf8))
+        let alone = Fixtures.parseLines(Array((stamp + " " + second).utf8))
+        try #require(both.count == 2 && alone.count == 1)
+        switch (both[1], alone[0]) {
+        case (.success(let a), .success(let b)):
+            guard case .syscall(let left) = a.body, case .syscall(let right) = b.body else {
+                Issue.record("not a syscall")
+                return
+            }
+            #expect(String(describing: left) == String(describing: right), "\(second.debugDescription)")
+        case (.failure(let a), .failure(let b)):
+            #expect(a.reason.description == b.reason.description && a.column + 1 == b.column, "\(second)")
+        default:
+            Issue.record("one reading rejects the line, the other does not: \(both[1]) \(alone[0])")
+        }
     }
 
     /// Every byte of a kernel-order SYSCALL line (ENRICHED) replaced by one that changes its

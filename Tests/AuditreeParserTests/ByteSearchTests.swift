@@ -81,6 +81,25 @@ struct ByteSearchTests {
         }
     }
 
+    @Test("hasBytes: equal at the start only when every byte is, whatever the lengths")
+    func hasBytes() {
+        let line = (0..<60).map { UInt8(0x30 + $0) }
+        for start in 0...61 {
+            for length in 0...50 {
+                let fits = start + length <= line.count
+                let expected = fits ? Array(line[start..<(start + length)]) : [UInt8](repeating: 0x30, count: length)
+                let found = ByteSearch.hasBytes(line.span, at: start, expected)
+                #expect(found == fits, "\(start) \(length)")
+                for changed in 0..<length where fits {
+                    var other = expected
+                    other[changed] ^= 0x40
+                    let differs = !ByteSearch.hasBytes(line.span, at: start, other)
+                    #expect(differs, "\(start) \(length) \(changed)")
+                }
+            }
+        }
+    }
+
     /// `hasKey`'s meaning, written out: some `=` at or after `start` follows the key's bytes
     /// (packed, so NUL bytes count as nothing) or a NUL.
     static func referenceHasKey(_ key: [UInt8], _ line: [UInt8], from start: Int) -> Bool {
