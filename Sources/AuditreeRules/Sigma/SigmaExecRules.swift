@@ -209,8 +209,8 @@ final class SigmaExecRules {
         let parent = parents.entry(for: process.parentImageKey) { parentEntry(process.parentImage) }
         var hits = takeHits()
         for literal in parent.literals { hits.add(Int(literal)) }
-        if let own = image.fieldLiterals {
-            for literal in own { hits.add(Int(literal)) }
+        if image.fieldLiterals.wasLookedFor {
+            for literal in image.fieldLiterals { hits.add(Int(literal)) }
         } else {
             fieldScanner.scanIdentity(exe: image.exe, userName: image.userName, uid: image.uid, into: &hits)
             fieldScanner.scanCommandLine(image.argv.arguments, into: &hits)
