@@ -37,9 +37,9 @@ public struct AuditEvent: Sendable {
     public var ruleHits: [RecordRuleHits] = []
     /// The exec rules' literals found in the records that make an exec's own fields (the SYSCALL
     /// record, the first EXECVE record and the CWD record the event keeps: `Record.fieldLiterals`),
-    /// and which of those brought theirs (`fieldLiteralParts`). One array and a byte, not one
-    /// optional per record: every event carries them, and the assembler moves events around.
-    var fieldLiterals: [Int32] = []
+    /// and which of those brought theirs (`fieldLiteralParts`). One value and a byte, not one
+    /// per record: every event carries them, and the assembler moves events around.
+    var fieldLiterals = FieldLiterals()
     var fieldLiteralParts: UInt8 = 0
     /// One bit per kind of record the event holds (other types hashed onto the high bits):
     /// tells the late rest of an event (disjoint kinds) from its repeat (the same kinds).
@@ -140,24 +140,24 @@ public struct AuditEvent: Sendable {
     static let execvePart: UInt8 = 2
     static let cwdPart: UInt8 = 4
 
-    private mutating func addFieldLiterals(_ found: [Int32]?, part: UInt8) {
-        guard let found else { return }
+    private mutating func addFieldLiterals(_ found: borrowing FieldLiterals, part: UInt8) {
+        guard found.wasLookedFor else { return }
         fieldLiteralParts |= part
-        if fieldLiterals.isEmpty {
-            fieldLiterals = found
+        if !fieldLiterals.wasLookedFor {
+            fieldLiterals = copy found
         } else if !found.isEmpty {
-            fieldLiterals += found
+            fieldLiterals.append(contentsOf: found)
         }
     }
 
-    /// The literals in all of an exec's own fields, nil when some field was not scanned from the
+    /// The literals in all of an exec's own fields, not looked for when some field was not scanned from the
     /// record the exec's image takes it from: no SYSCALL or EXECVE literals (not looked for;
     /// several EXECVE records, or arguments split or out of order), or a CWD record without them.
     /// An event without EXECVE record takes its command line from PROCTITLE, which is not scanned.
-    public var execFieldLiterals: [Int32]? {
+    public var execFieldLiterals: FieldLiterals {
         guard fieldLiteralParts & Self.syscallPart != 0, fieldLiteralParts & Self.execvePart != 0, laterExecve.isEmpty
-        else { return nil }
-        if cwd != nil && fieldLiteralParts & Self.cwdPart == 0 { return nil }
+        else { return FieldLiterals() }
+        if cwd != nil && fieldLiteralParts & Self.cwdPart == 0 { return FieldLiterals() }
         return fieldLiterals
     }
 

@@ -19,8 +19,8 @@ public struct Record: Sendable {
     public var ruleHits: RecordRuleHits? = nil
     /// The numbers of the exec rules' literals (Sigma process_creation) found in the fields this
     /// record gives an exec (`exe`, the arguments, the directory): set by the scan on the
-    /// parsing threads, not the parser; nil when not looked for.
-    public var fieldLiterals: [Int32]? = nil
+    /// parsing threads, not the parser; `FieldLiterals()` when not looked for.
+    public var fieldLiterals = FieldLiterals()
 
     /// A record holding nothing, for `RecordParser.parse(_:lineNumber:truncated:limit:into:)` to fill.
     package static var empty: Record {

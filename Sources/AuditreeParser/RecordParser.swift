@@ -151,7 +151,7 @@ public struct RecordParser {
         record.isDaemon = isDaemon
         record.line = lineNumber
         if record.ruleHits != nil { record.ruleHits = nil }
-        if record.fieldLiterals != nil { record.fieldLiterals = nil }
+        if record.fieldLiterals.wasLookedFor { record.fieldLiterals = FieldLiterals() }
         return .record
     }
 

@@ -35,6 +35,8 @@ struct ChunkCutter {
 
     /// The record-level rules' scratch of the reading thread.
     private var scratch = SigmaAuditdScratch()
+    /// The exec rules' memo of the reading thread.
+    private var memo = SigmaExecFieldMemo()
 
     /// Reads `source` to its end (or until cancelled), shipping every chunk; the last one says
     /// how reading ended.
@@ -84,6 +86,7 @@ struct ChunkCutter {
         } else {
             parsed.parse(
                 line, number: number, offset: offset, truncated: truncated, with: &parser, scratch: &scratch,
+                memo: &memo,
                 settings: settings)
         }
         bytes += line.count + 1

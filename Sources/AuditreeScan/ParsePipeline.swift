@@ -147,9 +147,10 @@ final class ParsePipeline: Sendable {
         guard let unparsed = stages.unparsed else { return }
         var parser = RecordParser(detail: settings.detail)
         var scratch = SigmaAuditdScratch()
+        var memo = SigmaExecFieldMemo()
         while var chunk = unparsed.take() {
             var done = stages.emptyChunk(lines: chunk.lines.count)
-            parse(chunk, with: &parser, scratch: &scratch, settings: settings, into: &done)
+            parse(chunk, with: &parser, scratch: &scratch, memo: &memo, settings: settings, into: &done)
             let sequence = chunk.sequence
             done.end = chunk.end
             done.linesReached = chunk.linesReached
@@ -163,7 +164,8 @@ final class ParsePipeline: Sendable {
 
     /// Parses the lines of a chunk the reader cut, as the reader parses the ones it keeps.
     static func parse(
-        _ chunk: LineChunk, with parser: inout RecordParser, scratch: inout SigmaAuditdScratch, settings: Settings,
+        _ chunk: LineChunk, with parser: inout RecordParser, scratch: inout SigmaAuditdScratch,
+        memo: inout SigmaExecFieldMemo, settings: Settings,
         into parsed: inout ParsedChunk
     ) {
         let bytes = chunk.bytes.span
@@ -173,7 +175,7 @@ final class ParsePipeline: Sendable {
             start += line.length
             parsed.parse(
                 text, number: line.number, offset: line.offset, truncated: line.truncated, with: &parser,
-                scratch: &scratch, settings: settings)
+                scratch: &scratch, memo: &memo, settings: settings)
         }
     }
 }

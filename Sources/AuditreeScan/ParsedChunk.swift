@@ -52,10 +52,11 @@ struct ParsedChunk: Sendable {
 
     /// Parses one line into the chunk, its record in place at the end of `records`, and
     /// sets the record-level rules that hold for it and the exec rules' literals in its fields
-    /// (both scan paths do; `scratch`: the thread's, for the record-level rules).
+    /// (both scan paths do; `scratch` and `memo`: the thread's, for the record-level rules and the
+    /// exec rules' literals).
     mutating func parse(
         _ line: Span<UInt8>, number: Int, offset: Int, truncated: Bool, with parser: inout RecordParser,
-        scratch: inout SigmaAuditdScratch, settings: ParsePipeline.Settings
+        scratch: inout SigmaAuditdScratch, memo: inout SigmaExecFieldMemo, settings: ParsePipeline.Settings
     ) {
         records.append(Record.empty)
         let last = records.count - 1
@@ -65,7 +66,7 @@ struct ParsedChunk: Sendable {
         {
         case .record:
             if let rules = settings.recordRules { records[last].ruleHits = rules.matching(line, scratch: &scratch) }
-            if let scanner = settings.execFields { scanner.findLiterals(in: &records[last]) }
+            if let scanner = settings.execFields { scanner.findLiterals(in: &records[last], memo: &memo) }
             outcome = .record
         case .rejected(let rejection):
             records.removeLast()

@@ -61,6 +61,8 @@ struct ScanState {
     var parser = RecordParser(detail: .scan)
     /// The record-level rules' scratch, when this thread parses.
     var recordScratch = SigmaAuditdScratch()
+    /// The exec rules' memo of literals, when this thread parses.
+    var execMemo = SigmaExecFieldMemo()
     var assembler = EventAssembler()
     let tree = ProcessTree()
     let evaluator: RuleEvaluator
@@ -301,7 +303,7 @@ struct ScanState {
                     if let rules = evaluator.recordRules {
                         record.ruleHits = rules.matching(bytes, scratch: &recordScratch)
                     }
-                    if let scanner = evaluator.execFields { scanner.findLiterals(in: &record) }
+                    if let scanner = evaluator.execFields { scanner.findLiterals(in: &record, memo: &execMemo) }
                     takeRecord(&record, number: number, offset: offset, name: name)
                 case .rejected(let rejection):
                     try takeRejection(rejection, number: number, name: name, warnings: &warnings)

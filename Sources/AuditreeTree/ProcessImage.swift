@@ -34,8 +34,9 @@ public struct ProcessImage: Sendable {
     /// the scan reads PATH records (a rule judges programs by where they live) and the log has it.
     public var file: PathRecord? = nil
     /// The exec rules' literals found in `exe`, `argv`, `cwd` and the user by the scan's parsing
-    /// threads (`AuditEvent.execFieldLiterals`); nil when they were not, and the rules scan the image.
-    public var fieldLiterals: [Int32]? = nil
+    /// threads (`AuditEvent.execFieldLiterals`); not looked for when they were not, and the rules
+    /// scan the image.
+    public var fieldLiterals = FieldLiterals()
 }
 
 // In an extension, so the memberwise initializer (no whole-image copy) still exists (docs/performance.md).
@@ -51,7 +52,7 @@ extension ProcessImage {
             tty: syscall.tty, key: syscall.key, userName: syscall.userName, loginUserName: syscall.loginUserName,
             node: event.node, stamp: event.stamp, location: event.location,
             file: exec ? event.executableFile : nil,
-            fieldLiterals: exec ? event.execFieldLiterals : nil)
+            fieldLiterals: exec ? event.execFieldLiterals : FieldLiterals())
     }
 
     /// What a record other than a successful exec shows of its process (`observed`, `inherited`):

@@ -219,6 +219,7 @@ struct SigmaTests {
         let scanner = rules.fieldScanner
         var compared = 0
         var withLiterals = 0
+        var memo = SigmaExecFieldMemo()
         for name in Fixtures.recordedNames {
             let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.recorded(name))))
             var parser = RecordParser(detail: .scan)
@@ -230,7 +231,7 @@ struct SigmaTests {
                     case .record = parser.parse(
                         Array(line).span, lineNumber: number + 1, truncated: false, limit: 1 << 20, into: &record)
                 else { continue }
-                scanner.findLiterals(in: &record)
+                scanner.findLiterals(in: &record, memo: &memo)
                 if events[record.stamp] == nil {
                     order.append(record.stamp)
                     events[record.stamp] = AuditEvent(
@@ -244,7 +245,7 @@ struct SigmaTests {
                 guard let syscall = event.syscall, syscall.syscall.isExec else { continue }
                 let image = ProcessImage(origin: .exec, event: event, syscall: syscall)
                 compared += 1
-                guard let found = image.fieldLiterals else {
+                guard image.fieldLiterals.wasLookedFor else {
                     // Only an exec whose command line is not one whole EXECVE record is left to the scan's thread.
                     let whole =
                         event.execve.count == 1 && event.execve[0].splitLengths.isEmpty
@@ -252,6 +253,7 @@ struct SigmaTests {
                     #expect(!whole, "\(name) line \(image.location.line)")
                     continue
                 }
+                let found = image.fieldLiterals.numbers
                 withLiterals += found.isEmpty ? 0 : 1
                 #expect(found.count == Set(found).count, "\(name) line \(image.location.line): a literal twice")
                 let fields = SigmaProcessCreation(image: image, pid: syscall.pid, ppid: syscall.ppid, parent: nil)

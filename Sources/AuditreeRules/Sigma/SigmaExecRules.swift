@@ -327,8 +327,8 @@ final class SigmaExecRules {
     ) -> [Int] {
         var hits = takeHits()
         for literal in parent.literals { hits.add(Int(literal)) }
-        if let own = image.fieldLiterals {
-            for literal in own { hits.add(Int(literal)) }
+        if image.fieldLiterals.wasLookedFor {
+            for literal in image.fieldLiterals { hits.add(Int(literal)) }
         } else {
             fieldScanner.scanIdentity(exe: image.exe, userName: image.userName, uid: image.uid, into: &hits)
             fieldScanner.scanCommandLine(image.argv.arguments, into: &hits)

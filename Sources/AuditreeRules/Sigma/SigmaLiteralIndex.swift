@@ -203,6 +203,11 @@ struct SigmaLiteralIndex: Sendable {
         }
     }
 
+    /// The literals by number, as `init` took them.
+    var literals: [(field: Int, bytes: [UInt8], cased: Bool)] {
+        fields.indices.map { (Int(fields[$0]), Array(storage[Int(starts[$0])..<Int(starts[$0 + 1])]), cased[$0]) }
+    }
+
     /// Whether literal `number` is in `text` at `position`.
     @inline(__always) private func occurs(_ number: Int, in text: Span<UInt8>, at position: Int) -> Bool {
         let start = Int(starts[number])
@@ -219,17 +224,4 @@ struct SigmaLiteralIndex: Sendable {
 protocol SigmaLiteralSink {
     func has(_ literal: Int) -> Bool
     mutating func add(_ literal: Int)
-}
-
-/// The literals found in a few fields, without `Hits`' table: for a record's fields, scanned
-/// on a parsing thread, where a handful of literals is found at most and a table per thread
-/// would be needed.
-struct SigmaFoundLiterals: SigmaLiteralSink {
-    var found: [Int32] = []
-
-    @inline(__always) func has(_ literal: Int) -> Bool { found.contains(Int32(literal)) }
-
-    @inline(__always) mutating func add(_ literal: Int) {
-        if !has(literal) { found.append(Int32(literal)) }
-    }
 }
