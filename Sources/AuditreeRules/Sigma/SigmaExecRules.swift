@@ -211,8 +211,8 @@ final class SigmaExecRules {
     func matching(_ image: borrowing ProcessImage, of process: ProcessReference) -> [Int] {
         let parent = parents.entry(for: process.parentImageKey) { parentEntry(process.parentImage) }
         let candidates: [Int]
-        if !scansProcessIds, let own = image.fieldLiterals {
-            candidates = keptCandidates(parent: parent, own: own)
+        if !scansProcessIds, image.fieldLiterals.wasLookedFor {
+            candidates = keptCandidates(parent: parent, own: image.fieldLiterals)
         } else {
             candidates = scannedCandidates(image, of: process, parent: parent)
         }
@@ -291,7 +291,7 @@ final class SigmaExecRules {
     /// they are kept per parent entry and own literals. Direct-mapped: a fixed number of slots,
     /// an entry replaced when another maps to its slot. A slot holds its parent entry, so an
     /// entry's address is never reused while a slot names it.
-    private func keptCandidates(parent: SigmaParentFieldCache.Entry, own: [Int32]) -> [Int] {
+    private func keptCandidates(parent: SigmaParentFieldCache.Entry, own: FieldLiterals) -> [Int] {
         var hash = UInt(bitPattern: ObjectIdentifier(parent)) &* 0x9E37_79B9_7F4A_7C15
         for literal in own { hash = (hash ^ UInt(truncatingIfNeeded: literal)) &* 0x0000_0100_0000_01B3 }
         let slot = Int(truncatingIfNeeded: hash >> 32) & (Self.candidateSlotCount - 1)
@@ -308,10 +308,10 @@ final class SigmaExecRules {
     /// A class: a slot is read on every exec, and a reference is copied out, not its arrays.
     private final class CandidateSlot {
         let parent: SigmaParentFieldCache.Entry
-        let own: [Int32]
+        let own: FieldLiterals
         let candidates: [Int]
 
-        init(parent: SigmaParentFieldCache.Entry, own: [Int32], candidates: [Int]) {
+        init(parent: SigmaParentFieldCache.Entry, own: FieldLiterals, candidates: [Int]) {
             self.parent = parent
             self.own = own
             self.candidates = candidates
