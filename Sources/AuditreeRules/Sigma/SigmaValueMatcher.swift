@@ -123,6 +123,8 @@ public final class SigmaPattern: Sendable {
 
     /// The longest run of literal bytes (the first of equal length), which every matching value contains.
     var longestLiteral: [UInt8]? {
+        // Without `?`, and with `*` at most at the ends: the one literal part, kept already.
+        if shape != .general { return literal.isEmpty ? nil : literal }
         var best: (part: Int, range: Range<Int>)?
         for (number, part) in parts.enumerated() {
             var start = 0
