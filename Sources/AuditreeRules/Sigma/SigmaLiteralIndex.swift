@@ -50,11 +50,13 @@ struct SigmaLiteralIndex: Sendable {
     /// Where the rarest three bytes of a folded literal start: the fewest bytes that are common
     /// in paths and command lines (separators, digits, frequent letters), then the leftmost.
     static func gramOffset(_ folded: [UInt8]) -> Int {
+        let common = commonnessTable.span
         var best = 0
-        var bestScore = Int.max
-        var offset = 0
+        var score = Int(common[Int(folded[0])]) + Int(common[Int(folded[1])]) + Int(common[Int(folded[2])])
+        var bestScore = score
+        var offset = 1
         while offset + 2 < folded.count {
-            let score = commonness(folded[offset]) + commonness(folded[offset + 1]) + commonness(folded[offset + 2])
+            score += Int(common[Int(folded[offset + 2])]) - Int(common[Int(folded[offset - 1])])
             if score < bestScore {
                 (best, bestScore) = (offset, score)
             }
@@ -62,6 +64,9 @@ struct SigmaLiteralIndex: Sendable {
         }
         return best
     }
+
+    /// `commonness` of each byte.
+    private static let commonnessTable: [UInt8] = (0...255).map { UInt8(commonness(UInt8($0))) }
 
     private static func commonness(_ byte: UInt8) -> Int {
         switch byte {

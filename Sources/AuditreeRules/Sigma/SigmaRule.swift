@@ -35,6 +35,15 @@ public struct SigmaRule: Sendable {
     /// MITRE ATT&CK technique ids from `attack.tNNNN[.NNN]` tags, upper case (T1059.004).
     public var mitre: [String] {
         tags.compactMap { tag in
+            // ASCII (SigmaHQ's tags): compared and upper-cased as bytes, as the Strings below would be.
+            let bytes = tag.utf8
+            if bytes.allSatisfy({ $0 < 0x80 }) {
+                guard bytes.count > 8,
+                    zip(bytes, "attack.t".utf8).allSatisfy({ ($0 &- 65 < 26 ? $0 | 0x20 : $0) == $1 }),
+                    bytes.dropFirst(8).first.map({ $0 &- 48 < 10 }) == true
+                else { return nil }
+                return String(decoding: bytes.dropFirst(7).map { $0 &- 97 < 26 ? $0 & 0xDF : $0 }, as: UTF8.self)
+            }
             let lower = tag.lowercased()
             guard lower.hasPrefix("attack.t"), lower.dropFirst(8).first?.isNumber == true else { return nil }
             return String(tag.dropFirst(7)).uppercased()
