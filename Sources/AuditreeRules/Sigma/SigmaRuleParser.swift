@@ -275,7 +275,8 @@ public enum SigmaRuleParser {
                 }
             }
             guard let variants else {
-                matchers.append(.pattern(SigmaPattern.of(text, cased: cased, before: before, after: after, source: text)))
+                matchers.append(
+                    .pattern(SigmaPattern.of(text, cased: cased, before: before, after: after, source: text)))
                 continue
             }
             for variant in variants {
