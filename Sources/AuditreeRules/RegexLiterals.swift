@@ -120,6 +120,14 @@ struct RegexLiterals: Sendable, Equatable {
             var current: Strings = [[]]
             var allExact = true
             for item in items {
+                // Most items are one ASCII character as written: appended to the strings in
+                // place, as `extend` would, without an `Info` and its arrays for each.
+                if case .scalar(let set) = item, let byte = asciiByte(of: set, cased: cased),
+                    current.allSatisfy({ $0.count < maxLength })
+                {
+                    for index in current.indices { current[index].append(byte) }
+                    continue
+                }
                 let info = analyze(item, cased: cased)
                 required = best(required, info.required)
                 if let exact = info.exact, extend(&current, by: exact) {
@@ -191,11 +199,7 @@ struct RegexLiterals: Sendable, Equatable {
             return bytes
         }
         guard !set.negated, set.classes.isEmpty else { return nil }
-        // Most scalars of a pattern: one ASCII character, matched as written.
-        if !set.ignoresCase, set.ranges.count == 1, set.ranges[0].count == 1, set.ranges[0].lowerBound < 0x80 {
-            let byte = UInt8(set.ranges[0].lowerBound)
-            return [[cased ? byte : fold(byte)]]
-        }
+        if let byte = asciiByte(of: set, cased: cased) { return [[byte]] }
         var result: Strings = []
         for range in set.ranges {
             guard range.count <= maxStrings else { return nil }
@@ -213,6 +217,16 @@ struct RegexLiterals: Sendable, Equatable {
             }
         }
         return result
+    }
+
+    /// The byte of a set that is one ASCII character matched as written (most scalars of a
+    /// pattern), folded unless `cased`; nil for any other set.
+    private static func asciiByte(of set: ScalarSet, cased: Bool) -> UInt8? {
+        guard !set.negated, set.classes.isEmpty, !set.ignoresCase, set.ranges.count == 1,
+            set.ranges[0].count == 1, set.ranges[0].lowerBound < 0x80
+        else { return nil }
+        let byte = UInt8(set.ranges[0].lowerBound)
+        return cased ? byte : fold(byte)
     }
 
     /// The non-ASCII scalars that match this ASCII letter under `(?i)` (`ScalarSet.contains`:
