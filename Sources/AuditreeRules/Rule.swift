@@ -315,7 +315,14 @@ public struct RuleSet: Sendable {
     }
 
     /// The enabled rules, in priority order.
-    public var rules: [Rule] { allRules.filter(\.enabled) }
+    public var rules: [Rule] {
+        // By index: iterating copies each rule out (every String and list it holds retained);
+        // when every rule is enabled, as in most runs, the array itself is the answer.
+        guard let first = allRules.indices.first(where: { !allRules[$0].enabled }) else { return allRules }
+        var enabled = Array(allRules[..<first])
+        for index in allRules.indices[first...] where allRules[index].enabled { enabled.append(allRules[index]) }
+        return enabled
+    }
 
     public func rule(_ id: String) -> Rule? { allRules.first { $0.id == id } }
 

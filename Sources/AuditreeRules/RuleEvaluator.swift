@@ -126,9 +126,11 @@ public final class RuleEvaluator {
         self.foldsMatches = foldsMatches
         self.ruleSet = ruleSet
         let enabled = ruleSet.rules  // filtered on each read: once here
-        let nonSigma = enabled.filter { $0.sigma == nil }
+        // By index, not `filter`: iterating copies each rule out (every String and list it holds retained).
+        let nonSigma = enabled.indices.filter { enabled[$0].sigma == nil }.map { enabled[$0] }
         self.rules = nonSigma
-        let sigmaRules = SigmaExecRules(enabled.filter { $0.sigma?.target == .processCreation })
+        let sigmaRules = SigmaExecRules(
+            enabled.indices.filter { enabled[$0].sigma?.target == .processCreation }.map { enabled[$0] })
         self.sigmaRules = sigmaRules
         self.recordRules = SigmaAuditdRules(enabled)
         self.execFields = sigmaRules.isEmpty ? nil : sigmaRules.fieldScanner

@@ -33,7 +33,8 @@ public final class SigmaAuditdRules: Sendable {
     static let maxSearches = 64
 
     init?(_ rules: [Rule]) {
-        let auditd = rules.filter { $0.sigma?.target == .auditd }
+        // By index, not `filter`: iterating copies each rule out.
+        let auditd = rules.indices.filter { rules[$0].sigma?.target == .auditd }.map { rules[$0] }
         guard !auditd.isEmpty else { return nil }
         self.rules = auditd
         var searches: [[SigmaSearch]] = []

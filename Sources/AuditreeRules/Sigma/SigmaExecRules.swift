@@ -43,9 +43,9 @@ final class SigmaExecRules {
         }
     }
 
-    /// One of these literals occurs in its field in every exec a rule matches: as written when
-    /// `cased`, else with ASCII letters folded to lower case.
-    private typealias Clause = [(field: Int, bytes: [UInt8], cased: Bool)]
+    /// One of these literals (numbers in `ClauseLiterals`) occurs in its field in every exec a
+    /// rule matches: as written when cased, else with ASCII letters folded to lower case.
+    private typealias Clause = [Int32]
 
     private enum Search {
         case maps([[(field: Int, test: SigmaValueTest)]])
@@ -100,51 +100,62 @@ final class SigmaExecRules {
     private var parents = SigmaParentFieldCache()
 
     init(_ rules: [Rule]) {
-        struct LiteralKey: Hashable {
-            var field: Int
-            var bytes: [UInt8]
-            var cased: Bool
-        }
         var compiled: [Compiled] = []
         var unindexed: [Int] = []
         var otherStarts: [Int32] = [0]
         var otherClauses: [Int32] = []
         var literalStarts: [Int32] = [0]
         var clauseLiterals: [Int32] = []
-        var literalNumbers: [LiteralKey: Int] = [:]
-        literalNumbers.reserveCapacity(rules.count { $0.sigma != nil } * 16)  // SigmaHQ's: about 12 literals a rule
-        var literals: [(field: Int, bytes: [UInt8], cased: Bool, rules: [Int32])] = []
+        // The clauses name literals by their number in `table` (as first met); the index numbers
+        // them as the rules' clauses list them, key clause first (`numbers`: table -> index).
+        var table = ClauseLiterals()
+        var numbers: [Int32] = []
+        var order: [Int32] = []  // index -> table
+        /// Per literal (index number), the last clause it was listed in and the last rule whose key clause holds it.
+        var lastClause: [Int32] = []
+        var lastKeyRule: [Int32] = []
+        /// (literal, rule) per rule whose key clause holds the literal, in rule order.
+        var keyLiterals: [Int32] = []
+        var keyRuleNumbers: [Int32] = []
         for rule in rules {
             guard let sigma = rule.sigma else { continue }
             let names = sigma.detection.searches.keys.sorted()
-            let number = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            var number: [String: Int] = [:]
+            number.reserveCapacity(names.count)
+            for (position, name) in names.enumerated() { number[name] = position }
             let searches = names.map { Self.compile(sigma.detection.searches[$0]!) }
             let index = compiled.count
             compiled.append(
                 Compiled(rule: rule, searches: searches, condition: Self.compile(sigma.detection.condition, number)))
-            var clauses = Self.clauses(compiled[index].condition, searches)
+            var clauses = Self.clauses(compiled[index].condition, searches, &table)
             if clauses.isEmpty { unindexed.append(index) }
             // The key clause first: the most selective.
-            if let key = clauses.indices.max(by: { Self.selectivity(clauses[$0]) < Self.selectivity(clauses[$1]) }) {
+            if let key = clauses.indices.max(by: {
+                Self.selectivity(clauses[$0], table) < Self.selectivity(clauses[$1], table)
+            }) {
                 clauses.swapAt(0, key)
             }
-            for (position, clause) in clauses.enumerated() {
-                if position > 0 { otherClauses.append(Int32(literalStarts.count - 1)) }
-                for (field, bytes, cased) in clause {
-                    let key = LiteralKey(field: field, bytes: bytes, cased: cased)
-                    let number: Int
-                    if let existing = literalNumbers[key] {
-                        number = existing
-                    } else {
-                        number = literals.count
-                        literalNumbers[key] = number
-                        literals.append((field, bytes, cased, []))
+            for position in clauses.indices {
+                let clauseNumber = Int32(literalStarts.count - 1)
+                if position > 0 { otherClauses.append(clauseNumber) }
+                for found in clauses[position] {
+                    while numbers.count < table.count { numbers.append(-1) }
+                    var literal = numbers[Int(found)]
+                    if literal < 0 {
+                        literal = Int32(order.count)
+                        numbers[Int(found)] = literal
+                        order.append(found)
+                        lastClause.append(-1)
+                        lastKeyRule.append(-1)
                     }
-                    if !clauseLiterals[Int(literalStarts[literalStarts.count - 1])...].contains(Int32(number)) {
-                        clauseLiterals.append(Int32(number))
+                    if lastClause[Int(literal)] != clauseNumber {
+                        lastClause[Int(literal)] = clauseNumber
+                        clauseLiterals.append(literal)
                     }
-                    if position == 0, literals[number].rules.last != Int32(index) {
-                        literals[number].rules.append(Int32(index))
+                    if position == 0, lastKeyRule[Int(literal)] != Int32(index) {
+                        lastKeyRule[Int(literal)] = Int32(index)
+                        keyLiterals.append(literal)
+                        keyRuleNumbers.append(Int32(index))
                     }
                 }
                 literalStarts.append(Int32(clauseLiterals.count))
@@ -157,19 +168,28 @@ final class SigmaExecRules {
         self.otherClauses = otherClauses
         self.literalStarts = literalStarts
         self.clauseLiterals = clauseLiterals
-        var starts: [Int32] = [0]
-        for literal in literals { starts.append(starts[starts.count - 1] + Int32(literal.rules.count)) }
+        // Per literal, the rules whose key clause it holds, in rule order (a counting sort).
+        var starts = [Int32](repeating: 0, count: order.count + 1)
+        for literal in keyLiterals { starts[Int(literal) + 1] += 1 }
+        for literal in order.indices { starts[literal + 1] += starts[literal] }
+        var next = starts
+        var keyRules = [Int32](repeating: 0, count: keyLiterals.count)
+        for (literal, rule) in zip(keyLiterals, keyRuleNumbers) {
+            keyRules[Int(next[Int(literal)])] = rule
+            next[Int(literal)] += 1
+        }
         self.keyStarts = starts
-        self.keyRules = literals.flatMap(\.rules)
+        self.keyRules = keyRules
         let literalIndex = SigmaLiteralIndex(
-            literals.map { ($0.field, $0.bytes, $0.cased) }, fieldCount: SigmaProcessCreation.Field.allCases.count)
+            fields: order.map { table.fields[Int($0)] }, bytes: order.map { table.bytes[Int($0)] },
+            cased: order.map { table.cased[Int($0)] }, fieldCount: SigmaProcessCreation.Field.allCases.count)
         self.literalIndex = literalIndex
         fieldScanner = SigmaExecFieldScanner(literalIndex)
         scansProcessIds = literalIndex.scannedFields.contains {
             $0 == SigmaProcessCreation.Field.processId.rawValue
                 || $0 == SigmaProcessCreation.Field.parentProcessId.rawValue
         }
-        hits = SigmaLiteralIndex.Hits(literalCount: literals.count)
+        hits = SigmaLiteralIndex.Hits(literalCount: order.count)
         self.marks = Marks(seen: [UInt32](repeating: 0, count: compiled.count))
         var used = [Bool](repeating: false, count: SigmaProcessCreation.Field.allCases.count)
         for rule in compiled {
@@ -613,23 +633,27 @@ final class SigmaExecRules {
 
     /// Clauses every one of which holds for every exec the condition holds for; empty when none
     /// is known (a `not`, a regex without literals, a keyword search, an `exists`).
-    private static func clauses(_ condition: Condition, _ searches: [Search]) -> [Clause] {
+    private static func clauses(_ condition: Condition, _ searches: [Search], _ table: inout ClauseLiterals)
+        -> [Clause]
+    {
         switch condition {
-        case .search(let number): return clauses(searches[number])
-        case .and(let left, let right): return clauses(left, searches) + clauses(right, searches)
-        case .or(let left, let right): return either([clauses(left, searches), clauses(right, searches)])
+        case .search(let number): return clauses(searches[number], &table)
+        case .and(let left, let right): return clauses(left, searches, &table) + clauses(right, searches, &table)
+        case .or(let left, let right):
+            let options = [clauses(left, searches, &table), clauses(right, searches, &table)]
+            return either(options, table)
         case .not: return []
-        case .oneOf(let numbers): return either(numbers.map { clauses(searches[$0]) })
-        case .allOf(let numbers): return numbers.flatMap { clauses(searches[$0]) }
+        case .oneOf(let numbers): return either(numbers.map { clauses(searches[$0], &table) }, table)
+        case .allOf(let numbers): return numbers.flatMap { clauses(searches[$0], &table) }
         }
     }
 
     /// For one of several conditions: one clause, the most selective clause of each joined; none
     /// when one of them has none.
-    private static func either(_ options: [[Clause]]) -> [Clause] {
+    private static func either(_ options: [[Clause]], _ table: ClauseLiterals) -> [Clause] {
         var joined: Clause = []
         for clauses in options {
-            guard let best = clauses.max(by: { selectivity($0) < selectivity($1) }) else { return [] }
+            guard let best = clauses.max(by: { selectivity($0, table) < selectivity($1, table) }) else { return [] }
             joined += best
         }
         return joined.isEmpty ? [] : [joined]
@@ -638,34 +662,130 @@ final class SigmaExecRules {
     /// How rarely a clause is expected to hold, for choosing between clauses: its shortest literal
     /// (up to 32 bytes), then the fewer literals: a program's name (`/python3`, `/curl`) is on
     /// many execs, a longer piece of a command line (`/tmp/transformers.pyz`) on few. A value
-    /// of User, LogonId or the pids (`root`, `0`) holds on most execs whatever its length.
-    private static func selectivity(_ clause: Clause) -> (Int, Int) {
-        let commonFields: Set<Int> = [
-            SigmaProcessCreation.Field.user.rawValue, SigmaProcessCreation.Field.logonId.rawValue,
-            SigmaProcessCreation.Field.processId.rawValue, SigmaProcessCreation.Field.parentProcessId.rawValue,
-        ]
-        let shortest = clause.map { commonFields.contains($0.field) ? 0 : min($0.bytes.count, 32) }.min() ?? 0
-        return (shortest, -clause.count)
+    /// of User, LogonId or the pids (`root`, `0`) holds on most execs whatever its length
+    /// (`ClauseLiterals.weights`).
+    private static func selectivity(_ clause: Clause, _ table: ClauseLiterals) -> (Int, Int) {
+        var shortest = Int.max
+        for literal in clause { shortest = min(shortest, table.weights[Int(literal)]) }
+        return (clause.isEmpty ? 0 : shortest, -clause.count)
     }
 
-    private static func clauses(_ search: Search) -> [Clause] {
+    private static func clauses(_ search: Search, _ table: inout ClauseLiterals) -> [Clause] {
         guard case .maps(let maps) = search else { return [] }
         // A map holds when all its entries do: the clauses of each entry. Several maps: one of them.
-        let each = maps.map { tests in tests.flatMap(clauses(of:)) }
-        return each.count == 1 ? each[0] : either(each)
+        if maps.count == 1 {
+            var all: [Clause] = []
+            for entry in maps[0] { all += clauses(of: entry, &table) }
+            return all
+        }
+        var each: [[Clause]] = []
+        each.reserveCapacity(maps.count)
+        for tests in maps {
+            var all: [Clause] = []
+            for entry in tests { all += clauses(of: entry, &table) }
+            each.append(all)
+        }
+        return either(each, table)
     }
 
     /// The clauses of one map entry: for `|all`, one per value (each must match); else one, of
     /// every value's literals, when each value has some.
-    private static func clauses(of entry: (field: Int, test: SigmaValueTest)) -> [Clause] {
+    private static func clauses(of entry: (field: Int, test: SigmaValueTest), _ table: inout ClauseLiterals)
+        -> [Clause]
+    {
         guard entry.field >= 0, entry.test.exists == nil, !entry.test.matchers.isEmpty else { return [] }
-        let literals = entry.test.matchers.map(\.requiredLiterals)
+        let matchers = entry.test.matchers
         if entry.test.requireAll {
-            return literals.compactMap { value in
-                value.map { value in value.alternatives.map { (entry.field, $0, value.cased) } }
+            var clauses: [Clause] = []
+            for matcher in matchers {
+                var clause: Clause = []
+                guard Self.requiredLiterals(of: matcher, field: entry.field, into: &clause, &table) else { continue }
+                clauses.append(clause)
+            }
+            return clauses
+        }
+        var clause: Clause = []
+        for matcher in matchers {
+            guard Self.requiredLiterals(of: matcher, field: entry.field, into: &clause, &table) else { return [] }
+        }
+        return [clause]
+    }
+
+    /// Adds the numbers of the literals one of which every value the matcher matches holds
+    /// (`SigmaValueMatcher.requiredLiterals`); false when it has none.
+    private static func requiredLiterals(
+        of matcher: SigmaValueMatcher, field: Int, into clause: inout Clause, _ table: inout ClauseLiterals
+    ) -> Bool {
+        switch matcher {
+        case .pattern(let pattern):
+            // A pattern's parts are folded already unless it is cased.
+            guard let literal = pattern.longestLiteral else { return false }
+            clause.append(table.number(field: field, bytes: literal, cased: pattern.cased))
+            return true
+        case .regex(let regex):
+            guard let literals = regex.literals else { return false }
+            for alternative in literals.alternatives {
+                clause.append(table.number(field: field, bytes: alternative, cased: literals.cased))
+            }
+            return true
+        case .cidr, .null: return false
+        }
+    }
+
+    /// The distinct (field, bytes, cased) literals of the rules' clauses, numbered as first met:
+    /// a table of their own, hashed once per literal, so that a clause is a list of numbers and
+    /// comparing or copying one copies no bytes.
+    private struct ClauseLiterals {
+        private(set) var fields: [Int] = []
+        private(set) var bytes: [[UInt8]] = []
+        private(set) var cased: [Bool] = []
+        /// Per literal, how selective it is alone: its length up to 32 bytes; 0 on User, LogonId
+        /// and the pids, whose values (`root`, `0`) most execs share.
+        private(set) var weights: [Int] = []
+        private var hashes: [UInt64] = []
+        /// Open addressing: a literal's number, or -1.
+        private var slots = [Int32](repeating: -1, count: 1024)
+
+        var count: Int { fields.count }
+
+        mutating func number(field: Int, bytes literal: [UInt8], cased isCased: Bool) -> Int32 {
+            // FNV-1a over the bytes, then the field and the case flag.
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in literal { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ UInt64(truncatingIfNeeded: field << 1 | (isCased ? 1 : 0))) &* 0x100_0000_01b3
+            var slot = Int(truncatingIfNeeded: hash >> 20) & (slots.count - 1)
+            while slots[slot] >= 0 {
+                let number = Int(slots[slot])
+                if hashes[number] == hash && fields[number] == field && cased[number] == isCased
+                    && bytes[number] == literal
+                {
+                    return Int32(number)
+                }
+                slot = (slot + 1) & (slots.count - 1)
+            }
+            let number = Int32(fields.count)
+            slots[slot] = number
+            fields.append(field)
+            bytes.append(literal)
+            cased.append(isCased)
+            hashes.append(hash)
+            switch field {
+            case SigmaProcessCreation.Field.user.rawValue, SigmaProcessCreation.Field.logonId.rawValue,
+                SigmaProcessCreation.Field.processId.rawValue, SigmaProcessCreation.Field.parentProcessId.rawValue:
+                weights.append(0)
+            default: weights.append(min(literal.count, 32))
+            }
+            if fields.count * 2 > slots.count { grow() }
+            return number
+        }
+
+        private mutating func grow() {
+            slots = [Int32](repeating: -1, count: slots.count * 2)
+            for number in hashes.indices {
+                var slot = Int(truncatingIfNeeded: hashes[number] >> 20) & (slots.count - 1)
+                while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
+                slots[slot] = Int32(number)
             }
         }
-        guard literals.allSatisfy({ $0 != nil }) else { return [] }
-        return [literals.flatMap { value in value!.alternatives.map { (entry.field, $0, value!.cased) } }]
     }
 }

@@ -50,73 +50,108 @@ struct SigmaLiteralIndex: Sendable {
     /// Where the rarest three bytes of a folded literal start: the fewest bytes that are common
     /// in paths and command lines (separators, digits, frequent letters), then the leftmost.
     static func gramOffset(_ folded: [UInt8]) -> Int {
-        func commonness(_ byte: UInt8) -> Int {
-            switch byte {
-            case UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."): 3
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): 2
-            case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"),
-                UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
-                2
-            case UInt8(ascii: "l"), UInt8(ascii: "c"), UInt8(ascii: "u"), UInt8(ascii: "b"), UInt8(ascii: "p"),
-                UInt8(ascii: "m"), UInt8(ascii: "h"), UInt8(ascii: "d"):
-                1
-            default: 0
+        let common = commonnessTable.span
+        var best = 0
+        var score = Int(common[Int(folded[0])]) + Int(common[Int(folded[1])]) + Int(common[Int(folded[2])])
+        var bestScore = score
+        var offset = 1
+        while offset + 2 < folded.count {
+            score += Int(common[Int(folded[offset + 2])]) - Int(common[Int(folded[offset - 1])])
+            if score < bestScore {
+                (best, bestScore) = (offset, score)
             }
+            offset += 1
         }
-        let scores = (0...(folded.count - 3)).map { offset in
-            commonness(folded[offset]) + commonness(folded[offset + 1]) + commonness(folded[offset + 2])
-        }
-        return scores.firstIndex(of: scores.min()!)!
+        return best
     }
 
-    /// `literals` by number; `fieldCount`: how many Sysmon fields there are.
-    init(_ literals: [(field: Int, bytes: [UInt8], cased: Bool)], fieldCount: Int) {
-        fields = literals.map { Int32($0.field) }
-        cased = literals.map(\.cased)
-        storage = literals.flatMap(\.bytes)
+    /// `commonness` of each byte.
+    private static let commonnessTable: [UInt8] = (0...255).map { UInt8(commonness(UInt8($0))) }
+
+    private static func commonness(_ byte: UInt8) -> Int {
+        switch byte {
+        case UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."): 3
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): 2
+        case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"),
+            UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
+            2
+        case UInt8(ascii: "l"), UInt8(ascii: "c"), UInt8(ascii: "u"), UInt8(ascii: "b"), UInt8(ascii: "p"),
+            UInt8(ascii: "m"), UInt8(ascii: "h"), UInt8(ascii: "d"):
+            1
+        default: 0
+        }
+    }
+
+    /// The literals by number, as parallel arrays (field, bytes, whether cased); `fieldCount`:
+    /// how many Sysmon fields there are.
+    init(fields literalFields: [Int], bytes literalBytes: [[UInt8]], cased: [Bool], fieldCount: Int) {
+        let count = literalFields.count
+        fields = literalFields.map { Int32($0) }
+        self.cased = cased
+        var storage: [UInt8] = []
         var starts: [Int32] = [0]
-        for literal in literals { starts.append(starts[starts.count - 1] + Int32(literal.bytes.count)) }
+        starts.reserveCapacity(count + 1)
+        for bytes in literalBytes {
+            storage += bytes
+            starts.append(Int32(storage.count))
+        }
+        self.storage = storage
         self.starts = starts
         var heads = [Int32](repeating: -1, count: 1 << Self.gramBits)
         var entries: [Int32] = []
-        var offsets = [Int32](repeating: 0, count: literals.count)
+        entries.reserveCapacity(2 * count)
+        var offsets = [Int32](repeating: 0, count: count)
         var shortRows = [Int](repeating: -1, count: fieldCount)
         var pairBits: [UInt64] = []
-        var shortByRow: [[(first: UInt8, literal: Int32)]] = []
-        for (number, literal) in literals.enumerated() {
-            let folded = literal.bytes.map(SigmaPattern.fold)
+        // The short literals, in number order: their row and folded first byte.
+        var shortNumbers: [Int32] = []
+        var shortKeys: [Int] = []
+        var folded: [UInt8] = []
+        for number in 0..<count {
+            let field = literalFields[number]
+            folded.removeAll(keepingCapacity: true)
+            for byte in literalBytes[number] { folded.append(SigmaPattern.fold(byte)) }
             if folded.count >= 3 {
                 let offset = Self.gramOffset(folded)
                 offsets[number] = Int32(offset)
-                let key = Self.gramKey(literal.field, folded[offset], folded[offset + 1], folded[offset + 2])
-                entries += [Int32(number), heads[key]]
+                let key = Self.gramKey(field, folded[offset], folded[offset + 1], folded[offset + 2])
+                entries.append(Int32(number))
+                entries.append(heads[key])
                 heads[key] = Int32(entries.count / 2 - 1)
                 continue
             }
-            if shortRows[literal.field] < 0 {
-                shortRows[literal.field] = shortByRow.count
-                shortByRow.append([])
-                pairBits += [UInt64](repeating: 0, count: Self.wordsPerRow)
+            if shortRows[field] < 0 {
+                shortRows[field] = pairBits.count / Self.wordsPerRow
+                pairBits += repeatElement(0, count: Self.wordsPerRow)
             }
-            let row = shortRows[literal.field]
-            shortByRow[row].append((folded[0], Int32(number)))
-            let seconds = folded.count == 2 ? [folded[1]] : Array(0...255)
-            for second in seconds {
-                let bit = Int(folded[0]) << 8 | Int(second)
+            let row = shortRows[field]
+            shortNumbers.append(Int32(number))
+            shortKeys.append(row * 257 + Int(folded[0]))
+            if folded.count == 2 {
+                let bit = Int(folded[0]) << 8 | Int(folded[1])
                 pairBits[row * Self.wordsPerRow + bit >> 6] |= 1 << UInt64(bit & 63)
+            } else {
+                // Any second byte: the 256 bits of the first byte's four words.
+                let word = row * Self.wordsPerRow + Int(folded[0]) << 2
+                for offset in 0..<4 { pairBits[word + offset] = .max }
             }
         }
-        var shortStarts: [Int32] = []
-        var shortLiterals: [Int32] = []
-        for row in shortByRow {
-            for first in 0...256 {
-                shortStarts.append(Int32(shortLiterals.count))
-                if first < 256 { shortLiterals += row.filter { $0.first == first }.map(\.literal) }
-            }
+        // Per row and folded first byte, the short literals in number order (a counting sort).
+        let rows = pairBits.count / Self.wordsPerRow
+        var shortStarts = [Int32](repeating: 0, count: rows * 257)
+        for key in shortKeys { shortStarts[key + 1] += 1 }
+        if !shortStarts.isEmpty {
+            for slot in 1..<shortStarts.count { shortStarts[slot] += shortStarts[slot - 1] }
         }
-        shortSeconds = shortLiterals.map { literal in
-            let bytes = literals[Int(literal)].bytes
-            return bytes.count == 2 ? Int16(SigmaPattern.fold(bytes[1])) : -1
+        var next = shortStarts
+        var shortLiterals = [Int32](repeating: 0, count: shortNumbers.count)
+        var shortSeconds = [Int16](repeating: -1, count: shortNumbers.count)
+        for (number, key) in zip(shortNumbers, shortKeys) {
+            let slot = Int(next[key])
+            next[key] += 1
+            shortLiterals[slot] = number
+            let bytes = literalBytes[Int(number)]
+            if bytes.count == 2 { shortSeconds[slot] = Int16(SigmaPattern.fold(bytes[1])) }
         }
         gramOffsets = offsets
         gramHeads = heads
@@ -125,7 +160,10 @@ struct SigmaLiteralIndex: Sendable {
         self.pairBits = pairBits
         self.shortStarts = shortStarts
         self.shortLiterals = shortLiterals
-        scannedFields = Array(Set(literals.map(\.field))).sorted()
+        self.shortSeconds = shortSeconds
+        var scanned = [Bool](repeating: false, count: fieldCount)
+        for field in literalFields { scanned[field] = true }
+        scannedFields = scanned.indices.filter { scanned[$0] }
     }
 
     /// What a scan found for one exec: the literals, each once. `seen` is kept between execs, so

@@ -32,9 +32,32 @@ public struct SigmaRule: Sendable {
         }
     }
 
+    /// `mitre`'s technique of an ASCII tag; `isASCII` false for another.
+    private static func asciiTechnique(_ bytes: Span<UInt8>) -> (isASCII: Bool, technique: String?) {
+        for index in bytes.indices where bytes[index] >= 0x80 { return (false, nil) }
+        let prefix = "attack.t".utf8
+        guard bytes.count > 8, bytes[8] &- 48 < 10 else { return (true, nil) }
+        var offset = 0
+        for expected in prefix {
+            let byte = bytes[offset]
+            guard (byte &- 65 < 26 ? byte | 0x20 : byte) == expected else { return (true, nil) }
+            offset += 1
+        }
+        var upper: [UInt8] = []
+        upper.reserveCapacity(bytes.count - 7)
+        for index in 7..<bytes.count {
+            let byte = bytes[index]
+            upper.append(byte &- 97 < 26 ? byte & 0xDF : byte)
+        }
+        return (true, String(decoding: upper, as: UTF8.self))
+    }
+
     /// MITRE ATT&CK technique ids from `attack.tNNNN[.NNN]` tags, upper case (T1059.004).
     public var mitre: [String] {
         tags.compactMap { tag in
+            // ASCII (SigmaHQ's tags): compared and upper-cased as bytes, as the Strings below would be.
+            let ascii = Self.asciiTechnique(tag.utf8.span)
+            if ascii.isASCII { return ascii.technique }
             let lower = tag.lowercased()
             guard lower.hasPrefix("attack.t"), lower.dropFirst(8).first?.isNumber == true else { return nil }
             return String(tag.dropFirst(7)).uppercased()

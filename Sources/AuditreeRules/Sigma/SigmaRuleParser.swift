@@ -164,9 +164,12 @@ public enum SigmaRuleParser {
         for entry in map {
             guard let key = entry.key else { throw .invalid("a key that is not text") }
             let value = entry.value
-            let pieces = key.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false).map {
-                String(Substring($0))
-            }
+            // Most keys name a field without modifiers: no split.
+            let pieces =
+                key.utf8.contains(UInt8(ascii: "|"))
+                ? key.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false).map {
+                    String(Substring($0))
+                } : [key]
             let field = pieces[0]
             if field.isEmpty {
                 tests.append(
@@ -225,7 +228,12 @@ public enum SigmaRuleParser {
         let cased = modifiers.contains("cased")
         let before = wrapping.first == "contains" || wrapping.first == "endswith"
         let after = wrapping.first == "contains" || wrapping.first == "startswith"
+        // Asked once per entry, not per value.
+        let isRegex = modifiers.contains("re")
+        let isNetwork = !isRegex && modifiers.contains("cidr")
+        let transforms = modifiers.contains { $0 == "windash" || $0 == "base64" || $0 == "base64offset" }
         var matchers: [SigmaValueMatcher] = []
+        matchers.reserveCapacity(values.count)
         for node in values {
             if !node.isScalar { throw .invalid("a value that is a list or map") }
             if node.isNull {
@@ -236,7 +244,7 @@ public enum SigmaRuleParser {
                 throw .unsupported("a null value with modifiers")
             }
             guard let text = node.string else { throw .invalid("a value that is not text") }
-            if modifiers.contains("re") {
+            if isRegex {
                 do throws(RegexSyntaxError) {
                     matchers.append(
                         .regex(
@@ -249,7 +257,7 @@ public enum SigmaRuleParser {
                 }
                 continue
             }
-            if modifiers.contains("cidr") {
+            if isNetwork {
                 guard let network = SigmaNetwork(text) else { throw .invalid("'\(text)' is not a network") }
                 matchers.append(.cidr(network))
                 continue
@@ -258,7 +266,7 @@ public enum SigmaRuleParser {
             // works on the value as written); encoded ones are literal bytes, matched as cased.
             var variants: [String]?
             var encoded = false
-            for modifier in modifiers {
+            for modifier in modifiers where transforms {
                 switch modifier {
                 case "windash": (variants, encoded) = (windash(text), false)
                 case "base64": (variants, encoded) = ([Data(text.utf8).base64EncodedString()], true)
@@ -266,15 +274,21 @@ public enum SigmaRuleParser {
                 default: break
                 }
             }
-            for variant in variants ?? [text] {
-                let parts =
-                    encoded
-                    ? (before ? [[]] : []) + [variant.utf8.map { Optional($0) }] + (after ? [[]] : [])
-                    : SigmaPattern.parts(of: variant, cased: cased, before: before, after: after)
-                // A wrapped value shows as written in the rule; else each spelling as itself.
+            guard let variants else {
                 matchers.append(
-                    .pattern(
-                        SigmaPattern(parts: parts, cased: encoded || cased, source: before || after ? text : variant)))
+                    .pattern(SigmaPattern.of(text, cased: cased, before: before, after: after, source: text)))
+                continue
+            }
+            for variant in variants {
+                // A wrapped value shows as written in the rule; else each spelling as itself.
+                let source = before || after ? text : variant
+                if encoded {
+                    let parts = (before ? [[]] : []) + [variant.utf8.map { Optional($0) }] + (after ? [[]] : [])
+                    matchers.append(.pattern(SigmaPattern(parts: parts, cased: true, source: source)))
+                } else {
+                    matchers.append(
+                        .pattern(SigmaPattern.of(variant, cased: cased, before: before, after: after, source: source)))
+                }
             }
         }
         return SigmaValueTest(matchers: matchers, requireAll: modifiers.contains("all"), exists: nil)

@@ -99,6 +99,39 @@ public final class SigmaPattern: Sendable {
         return parts
     }
 
+    /// The pattern of a value (`parts(of:cased:before:after:)`): for a value without a wildcard
+    /// or an escape (most), its bytes are the literal, read in one pass.
+    static func of(_ text: String, cased: Bool, before: Bool, after: Bool, source: String) -> SigmaPattern {
+        var literal = Array(text.utf8)
+        if literal.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "\\") }) {
+            return SigmaPattern(
+                parts: parts(of: text, cased: cased, before: before, after: after), cased: cased, source: source)
+        }
+        if !cased {
+            var bytes = literal.mutableSpan
+            for index in bytes.indices { bytes[index] = fold(bytes[index]) }
+        }
+        let whole = literal.map { Optional($0) }
+        // As `init(parts:cased:source:)` places the `*`s when no part holds a `?`.
+        let parts: [[UInt8?]]
+        let shape: Shape
+        switch (before, after) {
+        case (false, false): (parts, shape) = ([whole], .exact)
+        case (false, true): (parts, shape) = ([whole, []], .prefix)
+        case (true, false): (parts, shape) = ([[], whole], whole.isEmpty ? .prefix : .suffix)
+        case (true, true): (parts, shape) = ([[], whole, []], .contains)
+        }
+        return SigmaPattern(parts: parts, cased: cased, source: source, shape: shape, literal: literal)
+    }
+
+    private init(parts: [[UInt8?]], cased: Bool, source: String, shape: Shape, literal: [UInt8]) {
+        self.parts = parts
+        self.cased = cased
+        self.source = source
+        self.shape = shape
+        self.literal = literal
+    }
+
     /// A pattern of these parts (`parts(of:cased:before:after:)`, or literal bytes: an encoded value).
     init(parts: [[UInt8?]], cased: Bool, source: String) {
         self.parts = parts
@@ -123,6 +156,8 @@ public final class SigmaPattern: Sendable {
 
     /// The longest run of literal bytes (the first of equal length), which every matching value contains.
     var longestLiteral: [UInt8]? {
+        // Without `?`, and with `*` at most at the ends: the one literal part, kept already.
+        if shape != .general { return literal.isEmpty ? nil : literal }
         var best: (part: Int, range: Range<Int>)?
         for (number, part) in parts.enumerated() {
             var start = 0

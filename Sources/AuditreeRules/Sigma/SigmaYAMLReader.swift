@@ -40,16 +40,12 @@ struct SigmaYAMLReader {
         ends.reserveCapacity(lines)
         indents.reserveCapacity(lines)
         var start = 0
-        var index = 0
         let count = bytes.count
         let span = bytes.span
-        while index < count {
+        for index in span.indices {
             let byte = span[index]
             // Printable ASCII, nearly every byte: nothing to do.
-            if byte &- 0x20 < 0x5F {
-                index += 1
-                continue
-            }
+            if byte &- 0x20 < 0x5F { continue }
             if byte == UInt8(ascii: "\n") {
                 var indent = start
                 while indent < index && span[indent] == UInt8(ascii: " ") { indent += 1 }
@@ -66,7 +62,6 @@ struct SigmaYAMLReader {
                 if byte == 0xE2 && next == 0x80 && (third == 0xA8 || third == 0xA9) { return nil }
                 if byte == 0xEF && ((next == 0xBB && third == 0xBF) || (next == 0xBF && third >= 0xBE)) { return nil }
             }
-            index += 1
         }
         endsWithBreak = start == count
         if start < count {
