@@ -53,9 +53,16 @@ struct SigmaLiteralSearchTests {
         return Set(found.numbers)
     }
 
+    /// The index of `literals`, as `SigmaExecRules` builds it (parallel arrays).
+    static func index(_ literals: [Literal], fieldCount: Int) -> SigmaLiteralIndex {
+        SigmaLiteralIndex(
+            fields: literals.map { $0.field }, bytes: literals.map { $0.bytes }, cased: literals.map { $0.cased },
+            fieldCount: fieldCount)
+    }
+
     /// The index's answer (`SigmaLiteralIndex.scan`, which the rules use for the other fields).
     static func indexed(_ literals: [Literal], _ field: Int, _ text: [UInt8]) -> Set<Int32> {
-        let index = SigmaLiteralIndex(literals, fieldCount: fieldCount)
+        let index = Self.index(literals, fieldCount: fieldCount)
         var hits = SigmaLiteralIndex.Hits(literalCount: literals.count)
         hits.reset()
         let folded = text.map(SigmaLiteralSearch.fold)
@@ -184,7 +191,7 @@ struct SigmaLiteralSearchTests {
             Self.literal("10", field: SigmaProcessCreation.Field.user.rawValue),
             Self.literal("root", field: SigmaProcessCreation.Field.user.rawValue),
         ]
-        let index = SigmaLiteralIndex(literals, fieldCount: Self.fieldCount)
+        let index = Self.index(literals, fieldCount: Self.fieldCount)
         let scanner = SigmaExecFieldScanner(index)
         let arguments: [LogString] = [
             LogString(bytes: Array(repeating: UInt8(ascii: "a"), count: argumentLength)), "-c", "x", "-", "bB",
@@ -213,7 +220,7 @@ struct SigmaLiteralSearchTests {
             Self.literal("bsh", field: user), Self.literal("root", field: user),
             Self.literal("1", field: SigmaProcessCreation.Field.logonId.rawValue), Self.literal("x"),
         ]
-        let scanner = SigmaExecFieldScanner(SigmaLiteralIndex(literals, fieldCount: Self.fieldCount))
+        let scanner = SigmaExecFieldScanner(Self.index(literals, fieldCount: Self.fieldCount))
         var memo = SigmaExecFieldMemo()
         let identities: [(LogString?, String?, UInt32?)] = [
             ("/bin/sh", "root", 0), ("/bin/s", "hroot", 0), ("/bin/sh", "root", 1), ("/bin/sh", nil, 1),
