@@ -66,7 +66,7 @@ struct SigmaLiteralIndex: Sendable {
     }
 
     /// `commonness` of each byte.
-    private static let commonnessTable: [UInt8] = (0...255).map { UInt8(commonness(UInt8($0))) }
+    static let commonnessTable: [UInt8] = (0...255).map { UInt8(commonness(UInt8($0))) }
 
     private static func commonness(_ byte: UInt8) -> Int {
         switch byte {

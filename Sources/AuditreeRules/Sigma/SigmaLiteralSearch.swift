@@ -113,7 +113,9 @@ struct SigmaLiteralSearch: Sendable {
     /// the fewest bytes that are common in paths and command lines (separators, digits,
     /// frequent letters), then the leftmost.
     static func anchor(_ literal: Span<UInt8>) -> Int {
-        let commonness = Self.commonness.span
+        // The index's measure of how common a folded byte is in paths and command lines.
+        let table = SigmaLiteralIndex.commonnessTable
+        let commonness = table.span
         var best = 0
         var bestScore = UInt8.max
         var previous = commonness[Int(fold(literal[0]))]
@@ -126,21 +128,6 @@ struct SigmaLiteralSearch: Sendable {
             previous = current
         }
         return best
-    }
-
-    /// Per folded byte, how common it is in paths and command lines (0: rare).
-    private static let commonness: [UInt8] = (0...255).map { byte in
-        switch UInt8(byte) {
-        case UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."): 3
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): 2
-        case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"),
-            UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
-            2
-        case UInt8(ascii: "l"), UInt8(ascii: "c"), UInt8(ascii: "u"), UInt8(ascii: "b"), UInt8(ascii: "p"),
-            UInt8(ascii: "m"), UInt8(ascii: "h"), UInt8(ascii: "d"):
-            1
-        default: 0
-        }
     }
 
     /// Whether `field` has a literal here.
