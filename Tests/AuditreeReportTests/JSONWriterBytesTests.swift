@@ -171,6 +171,19 @@ struct JSONWriterBytesTests {
                 == #"["/var/log/audit/audit.log","/var/log/audit/audit.log","a\u003cb","/var/log/audit/audit.log",""]"#)
     }
 
+    @Test("a repeated string is compared by its bytes: names differing only in Unicode normalization are both written")
+    func repeatedStringBytes() {
+        // Two files of one folder: "café" precomposed, and "cafe" with a combining accent.
+        let names = ["caf\u{E9}.log", "cafe\u{301}.log", "cafe\u{301}.log", "caf\u{E9}.log"]
+        var json = JSONWriter(pretty: false)
+        json.beginArray()
+        for name in names { json.repeatedString(nil, name) }
+        json.endArray()
+        let expected = "[" + names.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        // Bytes, not Strings: String's `==` would call the two names equal.
+        #expect(Array(json.output.utf8) == Array(expected.utf8))
+    }
+
     @Test(
         "occurrences written a record at a time are what writing them member by member gives", arguments: [true, false])
     func occurrences(pretty: Bool) {
