@@ -222,4 +222,39 @@ struct JSONWriterBytesTests {
         reference.endObject()
         #expect(json.output == reference.output)
     }
+
+    @Test(
+        "occurrences of two files whose names differ only in Unicode normalization each name their own file",
+        arguments: [true, false])
+    func occurrenceFilesByBytes(pretty: Bool) {
+        // "café" precomposed, and "cafe" with a combining accent: String's `==` calls them equal.
+        let files = ["caf\u{E9}.log", "cafe\u{301}.log", "cafe\u{301}.log", "caf\u{E9}.log"]
+        let occurrences = files.enumerated().map { index, file in
+            Occurrence(
+                number: index, stamp: EventStamp(seconds: 1_700_000_000, milliseconds: 5, serial: UInt64(index)),
+                pid: 100 + index, spawnerPid: 99, location: LogLocation(file: file, line: index + 1))
+        }
+        var json = JSONWriter(pretty: pretty)
+        json.beginObject()
+        json.occurrences("seen", occurrences)
+        json.endObject()
+        let written = Array(json.output.utf8)
+        for (index, file) in files.enumerated() {
+            let member = Array("\"file\"\(pretty ? ": " : ":")\"\(file)\"".utf8)
+            // The occurrence numbered `index` names its own file, byte for byte.
+            let numbered = Array("\"number\"\(pretty ? ": " : ":")\(index),".utf8)
+            let record = written.split(separator: UInt8(ascii: "}")).first { Self.contains($0, numbered) }
+            #expect(record.map { Self.contains($0, member) } == true, "occurrence \(index)")
+        }
+    }
+
+    private static func contains(_ bytes: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        var start = bytes.startIndex
+        while start + needle.count <= bytes.endIndex {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+            start += 1
+        }
+        return false
+    }
 }
