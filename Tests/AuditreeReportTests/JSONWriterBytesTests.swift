@@ -171,6 +171,19 @@ struct JSONWriterBytesTests {
                 == #"["/var/log/audit/audit.log","/var/log/audit/audit.log","a\u003cb","/var/log/audit/audit.log",""]"#)
     }
 
+    @Test("a repeated string is compared by its bytes: names differing only in Unicode normalization are both written")
+    func repeatedStringBytes() {
+        // Two files of one folder: "café" precomposed, and "cafe" with a combining accent.
+        let names = ["caf\u{E9}.log", "cafe\u{301}.log", "cafe\u{301}.log", "caf\u{E9}.log"]
+        var json = JSONWriter(pretty: false)
+        json.beginArray()
+        for name in names { json.repeatedString(nil, name) }
+        json.endArray()
+        let expected = "[" + names.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        // Bytes, not Strings: String's `==` would call the two names equal.
+        #expect(Array(json.output.utf8) == Array(expected.utf8))
+    }
+
     @Test(
         "occurrences written a record at a time are what writing them member by member gives", arguments: [true, false])
     func occurrences(pretty: Bool) {
@@ -208,5 +221,40 @@ struct JSONWriterBytesTests {
         reference.endArray()
         reference.endObject()
         #expect(json.output == reference.output)
+    }
+
+    @Test(
+        "occurrences of two files whose names differ only in Unicode normalization each name their own file",
+        arguments: [true, false])
+    func occurrenceFilesByBytes(pretty: Bool) {
+        // "café" precomposed, and "cafe" with a combining accent: String's `==` calls them equal.
+        let files = ["caf\u{E9}.log", "cafe\u{301}.log", "cafe\u{301}.log", "caf\u{E9}.log"]
+        let occurrences = files.enumerated().map { index, file in
+            Occurrence(
+                number: index, stamp: EventStamp(seconds: 1_700_000_000, milliseconds: 5, serial: UInt64(index)),
+                pid: 100 + index, spawnerPid: 99, location: LogLocation(file: file, line: index + 1))
+        }
+        var json = JSONWriter(pretty: pretty)
+        json.beginObject()
+        json.occurrences("seen", occurrences)
+        json.endObject()
+        let written = Array(json.output.utf8)
+        for (index, file) in files.enumerated() {
+            let member = Array("\"file\"\(pretty ? ": " : ":")\"\(file)\"".utf8)
+            // The occurrence numbered `index` names its own file, byte for byte.
+            let numbered = Array("\"number\"\(pretty ? ": " : ":")\(index),".utf8)
+            let record = written.split(separator: UInt8(ascii: "}")).first { Self.contains($0, numbered) }
+            #expect(record.map { Self.contains($0, member) } == true, "occurrence \(index)")
+        }
+    }
+
+    private static func contains(_ bytes: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        var start = bytes.startIndex
+        while start + needle.count <= bytes.endIndex {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+            start += 1
+        }
+        return false
     }
 }

@@ -446,6 +446,40 @@ struct SigmaTests {
         #expect(benign.findings.isEmpty)
     }
 
+    /// Two users whose names differ only in their Unicode normalization ("café" precomposed, and
+    /// "cafe" with a combining accent) are two users: the User field is matched as bytes, so an
+    /// outcome kept for one exec must not be handed to the other's (same parent, command and
+    /// directory). Either order: the second exec is the one the kept outcome would answer.
+    @Test("A kept Sigma outcome tells user names apart by their bytes", arguments: [false, true])
+    func userNamesByBytes(decomposedFirst: Bool) throws {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let directory = TestProcessFolder.url.appendingPathComponent("sigma-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rule = directory.appendingPathComponent("r.yml")
+        try """
+        title: a shell of any user but the precomposed one
+        id: 7d1c0000-0000-4000-8000-00000000c0fe
+        logsource: {category: process_creation, product: linux}
+        detection:
+            selection:
+                Image|endswith: '/sh'
+            filter:
+                User: '\(composed)'
+            condition: selection and not filter
+        level: high
+        """.write(to: rule, atomically: true, encoding: .utf8)
+        var log = LogBuilder()
+        log.exec(pid: 100, ppid: 1, exe: "/usr/bin/python3", ["python3", "app.py"])
+        let users = decomposedFirst ? [decomposed, composed] : [composed, decomposed]
+        log.exec(pid: 201, ppid: 100, exe: "/bin/sh", ["sh", "-c", "id"], uid: 1000, user: users[0], cwd: "/srv")
+        log.exec(pid: 202, ppid: 100, exe: "/bin/sh", ["sh", "-c", "id"], uid: 1000, user: users[1], cwd: "/srv")
+        let report = try Self.scan(try log.write("sigma-user-bytes-\(decomposedFirst)"), sigma: [rule.path])
+        let pids = report.findings.map(\.process.pid).sorted()
+        #expect(pids == [decomposedFirst ? 201 : 202])
+    }
+
     /// `../shared/sigma` beside the package (or beside its worktree folder).
     static let sigmaHQ: String? = {
         let parent = Fixtures.root.deletingLastPathComponent()

@@ -298,8 +298,19 @@ final class SigmaExecRules {
             -> Bool
         {
             self.parent === parent && self.candidates == candidates && exe == image.exe && uid == image.uid
-                && cwd == image.cwd && userName == image.userName
+                && cwd == image.cwd && Self.sameBytes(userName, image.userName)
                 && ConditionSubject.equal(arguments, image.argv.arguments)
+        }
+
+        /// Whether two user names are the same bytes: `==` on String is canonical equivalence
+        /// (`café` precomposed equals `cafe` and a combining accent), and the User field is
+        /// matched as bytes.
+        private static func sameBytes(_ left: String?, _ right: String?) -> Bool {
+            switch (left, right) {
+            case (nil, nil): true
+            case (let left?, let right?): left.utf8.elementsEqual(right.utf8)
+            default: false
+            }
         }
     }
     private var recentOutcomes: [RecentOutcome] = []
