@@ -63,7 +63,9 @@ public struct JSONWriter {
     /// file of every occurrence): written from the bytes kept from last time when it is.
     public mutating func repeatedString(_ key: String?, _ value: String) {
         element(key)
-        if let repeated, repeated.value.hasSameBytes(as: value) {
+        // Compared by bytes: `==` on String is canonical equivalence, and two names that differ
+        // only in their Unicode normalization (two files of one folder) are different names.
+        if let repeated, repeated.value.utf8.elementsEqual(value.utf8) {
             bytes.append(contentsOf: repeated.quoted)
             return
         }

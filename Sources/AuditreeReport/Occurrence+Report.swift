@@ -1,4 +1,3 @@
-import AuditreeBase
 import AuditreeRules
 import AuditreeSystem
 
@@ -63,7 +62,9 @@ struct OccurrenceMembers {
     mutating func write(_ occurrence: Occurrence, into json: inout JSONWriter) -> Bool {
         let stamp = occurrence.stamp
         guard stamp.milliseconds >= 0, stamp.milliseconds < 1000 else { return false }
-        if !(file?.name.hasSameBytes(as: occurrence.location.file) ?? false) {
+        // Compared by bytes: `!=` on String is canonical equivalence, and two names that differ
+        // only in their Unicode normalization (two files of one folder) are different names.
+        if !(file?.name.utf8.elementsEqual(occurrence.location.file.utf8) ?? false) {
             var quoted: [UInt8] = []
             JSONText.appendQuoted(occurrence.location.file.utf8.span, to: &quoted)
             file = (occurrence.location.file, quoted)

@@ -1,4 +1,3 @@
-import AuditreeBase
 import AuditreeParser
 import AuditreeTree
 
@@ -303,11 +302,13 @@ final class SigmaExecRules {
                 && ConditionSubject.equal(arguments, image.argv.arguments)
         }
 
-        /// Whether two user names are the same bytes, as the User field is matched.
+        /// Whether two user names are the same bytes: `==` on String is canonical equivalence
+        /// (`café` precomposed equals `cafe` and a combining accent), and the User field is
+        /// matched as bytes.
         private static func sameBytes(_ left: String?, _ right: String?) -> Bool {
             switch (left, right) {
             case (nil, nil): true
-            case (let left?, let right?): left.hasSameBytes(as: right)
+            case (let left?, let right?): left.utf8.elementsEqual(right.utf8)
             default: false
             }
         }
